@@ -1,0 +1,109 @@
+"""AmlCompute cluster that runs jobs as a managed identity.
+
+The cluster scales to zero when idle, has SSH (remote login) closed and local (key) auth off.
+Its identity pulls images and reads data as itself: AcrPull on the workspace registry and Storage
+Blob Data Reader on the workspace storage ("Set up authentication between Azure Machine Learning
+and other services", Compute cluster and Data storage sections). Azure grants AcrPull to a
+system-assigned cluster identity itself, so the stack grants that one only the data role.
+A cluster takes a system-assigned identity or user-assigned ones, never both.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Mapping, Optional
+
+import pulumi
+from pulumi_azure_native import machinelearningservices as ml
+
+from .identity import ManagedIdentity, ml_identity
+from .roles import Grant, grant_role
+from .workspace import WorkspaceRef
+
+
+@dataclass
+class ComputeClusterArgs:
+    """Arguments of :class:`ComputeCluster`."""
+
+    workspace: WorkspaceRef
+    compute_name: str
+    """Name of the cluster in the workspace (what jobs name as ``compute: azureml:<name>``)."""
+    identity: Optional[ManagedIdentity] = None
+    """User-assigned identity jobs run as; None for a system-assigned identity."""
+    vm_size: str = "Standard_DS3_v2"
+    vm_priority: str = "Dedicated"
+    min_nodes: int = 0
+    max_nodes: int = 2
+    idle_seconds_before_scale_down: int = 120
+    tags: Mapping[str, str] = field(default_factory=dict)
+
+
+class ComputeCluster(pulumi.ComponentResource):
+    """An AmlCompute cluster and the roles its identity needs."""
+
+    id: pulumi.Output[str]
+    name: pulumi.Output[str]
+    """Name of the cluster in the workspace."""
+    principal_id: pulumi.Output[str]
+    """Principal id of the identity the cluster runs as."""
+    client_id: pulumi.Output[Optional[str]]
+    """Client id of the user-assigned identity (a job's ``DEFAULT_IDENTITY_CLIENT_ID``); None when
+    the cluster runs as its system-assigned identity."""
+    grants: list[Grant]
+    """The roles this component grants the cluster identity."""
+
+    def __init__(self, name: str, args: ComputeClusterArgs,
+                 opts: Optional[pulumi.ResourceOptions] = None):
+        super().__init__("ml-platform:compute:ComputeCluster", name, {}, opts)
+        ws = args.workspace
+        user = args.identity
+        self.grants = []
+        if user is not None:
+            holder = dict(principal_name=user.name, principal_id=user.principal_id)
+            self.grants = [
+                grant_role(self, name, "registry", "AcrPull", scope=ws.container_registry_id,
+                           **holder),
+                grant_role(self, name, "storage", "Storage Blob Data Reader",
+                           scope=ws.storage_account_id, **holder),
+            ]
+
+        compute = ml.Compute(
+            name,
+            compute_name=args.compute_name,
+            workspace_name=ws.name,
+            resource_group_name=ws.resource_group_name,
+            location=ws.location,
+            identity=ml_identity(args.identity),
+            properties=ml.AmlComputeArgs(
+                compute_type="AmlCompute",
+                disable_local_auth=True,
+                properties=ml.AmlComputePropertiesArgs(
+                    vm_size=args.vm_size,
+                    vm_priority=args.vm_priority,
+                    scale_settings=ml.ScaleSettingsArgs(
+                        min_node_count=args.min_nodes,
+                        max_node_count=args.max_nodes,
+                        node_idle_time_before_scale_down=f"PT{args.idle_seconds_before_scale_down}S",
+                    ),
+                    remote_login_port_public_access=ml.RemoteLoginPortPublicAccess.DISABLED,
+                ),
+            ),
+            tags=dict(args.tags),
+            # The cluster sets up image pulls and data mounts as its identity when it starts.
+            opts=pulumi.ResourceOptions(parent=self,
+                                        depends_on=[g.assignment for g in self.grants]),
+        )
+
+        if user is not None:
+            self.principal_id = user.principal_id
+            self.client_id = user.client_id
+        else:
+            self.principal_id = compute.identity.apply(lambda i: i.principal_id)
+            self.client_id = pulumi.Output.from_input(None)
+            self.grants = [grant_role(self, name, "storage", "Storage Blob Data Reader",
+                                      scope=ws.storage_account_id,
+                                      principal_name=compute.name, principal_id=self.principal_id)]
+        self.id = compute.id
+        self.name = compute.name
+        self.register_outputs({"id": self.id, "name": self.name,
+                               "principal_id": self.principal_id, "client_id": self.client_id})

@@ -1,0 +1,68 @@
+"""User-assigned managed identity: what a workload runs as, and what role grants are made to."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Mapping, Optional
+
+import pulumi
+from pulumi_azure_native import machinelearningservices as ml, managedidentity
+
+
+@dataclass
+class ManagedIdentityArgs:
+    """Arguments of :class:`ManagedIdentity`."""
+
+    resource_group_name: pulumi.Input[str]
+    location: pulumi.Input[str]
+    identity_name: pulumi.Input[str]
+    """Azure name of the identity (3-128 letters, digits, '-' and '_')."""
+    tags: Mapping[str, str] = field(default_factory=dict)
+
+
+class ManagedIdentity(pulumi.ComponentResource):
+    """A user-assigned managed identity.
+
+    Its ``principal_id`` is what role assignments name; its ``client_id`` is what code running as
+    it passes to ``ManagedIdentityCredential`` / ``AZURE_CLIENT_ID``; its ``id`` is what a workspace,
+    compute cluster or endpoint lists among its user-assigned identities.
+    """
+
+    id: pulumi.Output[str]
+    """Resource id of the identity."""
+    name: pulumi.Output[str]
+    """Azure name of the identity."""
+    principal_id: pulumi.Output[str]
+    """Object id of the identity's service principal in Entra ID."""
+    client_id: pulumi.Output[str]
+    """Application (client) id of the identity."""
+    tenant_id: pulumi.Output[str]
+    """Entra ID tenant of the identity."""
+
+    def __init__(self, name: str, args: ManagedIdentityArgs,
+                 opts: Optional[pulumi.ResourceOptions] = None):
+        super().__init__("ml-platform:identity:ManagedIdentity", name, {}, opts)
+        identity = managedidentity.UserAssignedIdentity(
+            name,
+            resource_name_=args.identity_name,
+            resource_group_name=args.resource_group_name,
+            location=args.location,
+            tags=dict(args.tags),
+            opts=pulumi.ResourceOptions(parent=self),
+        )
+        self.id = identity.id
+        self.name = identity.name
+        self.principal_id = identity.principal_id
+        self.client_id = identity.client_id
+        self.tenant_id = identity.tenant_id
+        self.register_outputs({"id": self.id, "name": self.name, "principal_id": self.principal_id,
+                               "client_id": self.client_id, "tenant_id": self.tenant_id})
+
+
+def ml_identity(identity: Optional[ManagedIdentity]) -> ml.ManagedServiceIdentityArgs:
+    """The identity block of an Azure ML resource that runs as ``identity``, or as its own
+    system-assigned identity when ``identity`` is None."""
+    if identity is None:
+        return ml.ManagedServiceIdentityArgs(type=ml.ManagedServiceIdentityType.SYSTEM_ASSIGNED)
+    return ml.ManagedServiceIdentityArgs(type=ml.ManagedServiceIdentityType.USER_ASSIGNED,
+                                         user_assigned_identities=[identity.id])

@@ -1,0 +1,147 @@
+"""Azure naming rules, and the Cloud Adoption Framework name of each resource this package creates.
+
+Names are ``<abbreviation>-<workload>-<environment>`` with CAF abbreviations (MicrosoftDocs
+cloud-adoption-framework ``resource-abbreviations.md``): rg, mlw, st, kv, cr, appi, log, id. Where
+Azure needs a name that is unique across all of Azure (storage, key vault, registry) or across a
+region (online endpoints: the name is part of the scoring URI's host), a short random suffix is
+appended; the stack draws it once with pulumi-random, so it never changes afterwards.
+
+The rules below come from the ARM "Naming rules and restrictions" page
+(learn.microsoft.com/azure/azure-resource-manager/management/resource-name-rules), narrowed where
+PSRule for Azure or the Azure ML docs are stricter, so that a name accepted here is accepted by
+Azure.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+SUFFIX_LENGTH = 5
+"""Length of the random suffix (lowercase letters and digits) on globally unique names."""
+
+SUFFIX_EXAMPLE = "x" * SUFFIX_LENGTH
+"""A stand-in suffix with the suffix's length and alphabet, for checking names before it exists."""
+
+
+@dataclass(frozen=True)
+class NameRule:
+    """What Azure accepts as the name of one kind of resource."""
+
+    kind: str
+    min_length: int
+    max_length: int
+    pattern: str
+    allowed: str
+
+    def problem(self, name: str) -> str | None:
+        """Why ``name`` is not a valid name for this kind, or None when it is."""
+        if not self.min_length <= len(name) <= self.max_length:
+            return (
+                f"{self.kind} name {name!r} has {len(name)} characters; "
+                f"Azure allows {self.min_length}-{self.max_length}"
+            )
+        if not re.fullmatch(self.pattern, name):
+            return f"{self.kind} name {name!r} is not valid; Azure allows {self.allowed}"
+        return None
+
+
+RULES: dict[str, NameRule] = {
+    rule.kind: rule
+    for rule in (
+        NameRule("resource group", 1, 90, r"[-\w.()]*[-\w()]",
+                 "letters, digits, '_', '-', '.', '(' and ')', not ending in '.'"),
+        # REST spec pattern for workspaceName; the docs add "alphanumerics and hyphens".
+        NameRule("workspace", 3, 33, r"[a-zA-Z0-9][a-zA-Z0-9_-]{2,32}",
+                 "letters, digits, '-' and '_', starting with a letter or digit"),
+        NameRule("storage account", 3, 24, r"[a-z0-9]+", "lowercase letters and digits only"),
+        NameRule("key vault", 3, 24, r"[a-zA-Z](?!.*--)[a-zA-Z0-9-]*[a-zA-Z0-9]",
+                 "letters, digits and single hyphens, starting with a letter and ending "
+                 "with a letter or digit"),
+        NameRule("container registry", 5, 50, r"[a-zA-Z0-9]+", "letters and digits only"),
+        # PSRule Azure.AppInsights.Name is stricter than ARM (lowercase only); stay inside both.
+        NameRule("application insights", 1, 255, r"[a-z0-9.\-_()]*[a-z0-9\-_()]",
+                 "lowercase letters, digits, '.', '-', '_', '(' and ')', not ending in '.'"),
+        NameRule("log analytics workspace", 4, 63, r"[a-z0-9][a-z0-9-]*[a-z0-9]",
+                 "lowercase letters, digits and hyphens, starting and ending with a letter or digit"),
+        NameRule("managed identity", 3, 128, r"[a-zA-Z0-9][a-zA-Z0-9_-]*",
+                 "letters, digits, '-' and '_', starting with a letter or digit"),
+        # The studio form allows 3-24 for clusters, the name-rules page 3-32: keep to the stricter.
+        NameRule("compute", 3, 24, r"[a-zA-Z][a-zA-Z0-9-]*[a-zA-Z0-9]",
+                 "letters, digits and hyphens, starting with a letter and ending with a letter "
+                 "or digit"),
+        # Azure ML quota page: 3-32, begin with a letter, letters and digits, single dashes.
+        NameRule("online endpoint", 3, 32, r"[a-zA-Z][a-zA-Z0-9]*(-[a-zA-Z0-9]+)*",
+                 "letters, digits and single hyphens, starting with a letter"),
+    )
+}
+
+
+@dataclass(frozen=True)
+class StackNames:
+    """The Azure name of every resource of one stack, from its workload and environment tokens.
+
+    Methods that take ``suffix`` build globally (or regionally) unique names; pass the stack's
+    random suffix, or :data:`SUFFIX_EXAMPLE` to check a name before the suffix exists.
+    """
+
+    workload: str
+    environment: str
+
+    @property
+    def _base(self) -> str:
+        return f"{self.workload}-{self.environment}"
+
+    def resource_group(self) -> str:
+        return f"rg-{self._base}"
+
+    def workspace(self) -> str:
+        return f"mlw-{self._base}"
+
+    def storage_account(self, suffix: str) -> str:
+        return f"st{self.workload}{self.environment}{suffix}"
+
+    def key_vault(self, suffix: str) -> str:
+        return f"kv-{self._base}-{suffix}"
+
+    def container_registry(self, suffix: str) -> str:
+        return f"cr{self.workload}{self.environment}{suffix}"
+
+    def application_insights(self) -> str:
+        return f"appi-{self._base}"
+
+    def log_analytics(self) -> str:
+        return f"log-{self._base}"
+
+    def identity(self, purpose: str) -> str:
+        """A user-assigned identity, e.g. ``id-mlplat-dev-cluster-cpu`` for purpose ``cluster-cpu``."""
+        return f"id-{self._base}-{purpose}"
+
+    def online_endpoint(self, name: str, suffix: str) -> str:
+        return f"{name}-{self.environment}-{suffix}"
+
+    def problems(self, clusters: list[str], endpoints: list[str]) -> list[str]:
+        """Every way a name of this stack would break Azure's rules (empty when all are valid)."""
+        names = [
+            ("resource group", self.resource_group()),
+            ("workspace", self.workspace()),
+            ("storage account", self.storage_account(SUFFIX_EXAMPLE)),
+            ("key vault", self.key_vault(SUFFIX_EXAMPLE)),
+            ("container registry", self.container_registry(SUFFIX_EXAMPLE)),
+            ("application insights", self.application_insights()),
+            ("log analytics workspace", self.log_analytics()),
+            ("managed identity", self.identity("workspace")),
+        ]
+        names += [("managed identity", self.identity(cluster_identity_purpose(c))) for c in clusters]
+        names += [("managed identity", self.identity(endpoint_identity_purpose(e))) for e in endpoints]
+        names += [("online endpoint", self.online_endpoint(e, SUFFIX_EXAMPLE)) for e in endpoints]
+        found = (RULES[kind].problem(name) for kind, name in names)
+        return [problem for problem in found if problem]
+
+
+def cluster_identity_purpose(cluster: str) -> str:
+    return f"cluster-{cluster}"
+
+
+def endpoint_identity_purpose(endpoint: str) -> str:
+    return f"endpoint-{endpoint}"

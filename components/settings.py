@@ -1,0 +1,345 @@
+"""The stack's settings: read from Pulumi config, validated in one place, returned as typed values.
+
+Every problem is collected and raised as one :class:`ConfigError` that names each config key, the
+value found and what is allowed, before the program registers a single resource. ``ConfigError`` is
+a :class:`pulumi.RunError`, so the Pulumi CLI prints the message without a Python traceback.
+
+Defaults live in ``Pulumi.yaml`` (the CLI applies them); the defaults below are the same values, for
+programs that read settings without the CLI's help, and a test keeps the two in step.
+"""
+
+from __future__ import annotations
+
+import difflib
+import json
+import re
+from dataclasses import dataclass, field
+from enum import Enum
+from typing import Any, Callable, Mapping, Optional
+
+import pulumi
+from pulumi.runtime import config as runtime_config
+
+from .naming import RULES, NameRule, StackNames
+
+
+class ConfigError(pulumi.RunError):
+    """Stack configuration that the program refuses, with every problem found."""
+
+    def __init__(self, problems: list[str]):
+        self.problems = problems
+        super().__init__("invalid stack configuration:\n  - " + "\n  - ".join(problems))
+
+
+class IdentityKind(str, Enum):
+    """Which kind of managed identity a workload runs as."""
+
+    USER_ASSIGNED = "userAssigned"
+    SYSTEM_ASSIGNED = "systemAssigned"
+
+
+@dataclass(frozen=True)
+class ClusterSettings:
+    """One AmlCompute cluster."""
+
+    name: str
+    vm_size: str = "Standard_DS3_v2"
+    vm_priority: str = "Dedicated"
+    min_nodes: int = 0
+    max_nodes: int = 2
+    idle_seconds_before_scale_down: int = 120
+    identity: IdentityKind = IdentityKind.USER_ASSIGNED
+
+
+@dataclass(frozen=True)
+class EndpointSettings:
+    """One managed online endpoint."""
+
+    name: str
+    auth_mode: str = "AADToken"
+    public_network_access: str = "Enabled"
+    identity: IdentityKind = IdentityKind.USER_ASSIGNED
+
+
+@dataclass(frozen=True)
+class StackSettings:
+    """Everything the stack reads from config, validated."""
+
+    environment: str = "dev"
+    workload: str = "mlplat"
+    location: str = "westeurope"
+    resource_group_name: Optional[str] = None
+    protect_stateful_resources: bool = False
+    storage_sku: str = "Standard_LRS"
+    key_vault_purge_protection: bool = False
+    key_vault_soft_delete_retention_days: int = 7
+    registry_sku: str = "Basic"
+    existing_registry_id: Optional[str] = None
+    workspace_identity: IdentityKind = IdentityKind.USER_ASSIGNED
+    workspace_public_network_access: str = "Enabled"
+    log_retention_days: int = 30
+    compute_clusters: tuple[ClusterSettings, ...] = (ClusterSettings("cpu"),)
+    online_endpoints: tuple[EndpointSettings, ...] = ()
+    tags: Mapping[str, str] = field(default_factory=dict)
+
+    @property
+    def names(self) -> StackNames:
+        """The Azure name of each resource of this stack."""
+        return StackNames(self.workload, self.environment)
+
+
+# Allowed values, each with its source.
+STORAGE_SKUS = ("Standard_LRS", "Standard_ZRS", "Standard_GRS", "Standard_RAGRS",
+                "Standard_GZRS", "Standard_RAGZRS")
+"""Workspace default storage must be StorageV2, not Premium (Azure ML concept-workspace docs)."""
+REGISTRY_SKUS = ("Basic", "Standard", "Premium")
+AUTH_MODES = ("AADToken", "AMLToken", "Key")
+"""``EndpointAuthMode`` of the Microsoft.MachineLearningServices API."""
+NETWORK_ACCESS = ("Enabled", "Disabled")
+VM_PRIORITIES = ("Dedicated", "LowPriority")
+IDENTITY_KINDS = tuple(kind.value for kind in IdentityKind)
+REGISTRY_ID = re.compile(r"/subscriptions/[0-9a-fA-F-]{36}/resourceGroups/[-\w.()]+/providers/"
+                         r"Microsoft\.ContainerRegistry/registries/[a-zA-Z0-9]{5,50}", re.IGNORECASE)
+_TAG_NAME_FORBIDDEN = set('<>%&\\?/')  # ARM tag rules: learn.microsoft.com tag-resources#limitations
+
+KEYS = ("environment", "workload", "location", "resourceGroupName", "protectStatefulResources",
+        "storageSku", "keyVaultPurgeProtection", "keyVaultSoftDeleteRetentionDays", "registrySku",
+        "existingRegistryId", "workspaceIdentity", "workspacePublicNetworkAccess",
+        "logRetentionDays", "computeClusters", "onlineEndpoints", "tags")
+"""Every project config key the program reads; Pulumi.yaml declares the same set."""
+
+_CLUSTER_KEYS = ("name", "vmSize", "vmPriority", "minNodes", "maxNodes",
+                 "idleSecondsBeforeScaleDown", "identity")
+_ENDPOINT_KEYS = ("name", "authMode", "publicNetworkAccess", "identity")
+
+
+class _Reader:
+    """Reads raw config strings into typed values, collecting every problem."""
+
+    def __init__(self, namespace: str, raw: Mapping[str, Optional[str]]):
+        self.namespace = namespace
+        self.raw = raw
+        self.problems: list[str] = []
+
+    def key(self, name: str) -> str:
+        return f"{self.namespace}:{name}"
+
+    def fail(self, key: str, value: Any, allowed: str) -> None:
+        self.problems.append(f"{key} = {value!r} is not allowed: {allowed}")
+
+    def text(self, name: str, default: str, pattern: str, allowed: str) -> str:
+        value = self.raw.get(name)
+        if value is None:
+            return default
+        return self.check_text(self.key(name), value, default, pattern, allowed)
+
+    def check_text(self, key: str, value: Any, default: str, pattern: str, allowed: str) -> str:
+        if not isinstance(value, str) or not re.fullmatch(pattern, value):
+            self.fail(key, value, allowed)
+            return default
+        return value
+
+    def choice(self, name: str, default: str, choices: tuple[str, ...]) -> str:
+        return self.choice_in(self.key(name), self.raw.get(name), default, choices)
+
+    def boolean(self, name: str, default: bool) -> bool:
+        value = self.raw.get(name)
+        if value is None:
+            return default
+        if value.lower() not in ("true", "false"):
+            self.fail(self.key(name), value, "true or false")
+            return default
+        return value.lower() == "true"
+
+    def integer(self, name: str, default: int, low: int, high: int) -> int:
+        value = self.raw.get(name)
+        if value is None:
+            return default
+        return self.check_integer(self.key(name), value, default, low, high)
+
+    def check_integer(self, key: str, value: Any, default: int, low: int, high: int) -> int:
+        number: Optional[int] = None
+        if isinstance(value, int) and not isinstance(value, bool):
+            number = value
+        elif isinstance(value, str) and re.fullmatch(r"-?\d+", value):
+            number = int(value)
+        if number is None or not low <= number <= high:
+            self.fail(key, value, f"a whole number from {low} to {high}")
+            return default
+        return number
+
+    def structured(self, name: str, default: Any, kind: type) -> Any:
+        """A JSON value (what Pulumi hands over for a YAML list or object) of type ``kind``."""
+        value = self.raw.get(name)
+        if value is None:
+            return default
+        try:
+            parsed = json.loads(value)
+        except ValueError:
+            parsed = value
+        if not isinstance(parsed, kind):
+            self.fail(self.key(name), value, f"a YAML {'list' if kind is list else 'mapping'}")
+            return default
+        return parsed
+
+    def items(self, name: str, default: tuple[Any, ...], known: tuple[str, ...],
+              build: Callable[[str, dict[str, Any]], Any]) -> tuple[Any, ...]:
+        """A list of objects, each checked for unknown keys, a name, and a unique name."""
+        entries = self.structured(name, None, list)
+        if entries is None:
+            return default
+        built, seen = [], set()
+        for index, entry in enumerate(entries):
+            where = f"{self.key(name)}[{index}]"
+            if not isinstance(entry, dict):
+                self.fail(where, entry, "a mapping with keys " + ", ".join(known))
+                continue
+            for unknown in sorted(set(entry) - set(known)):
+                self.fail(f"{where}.{unknown}", entry[unknown],
+                          "nothing: unknown key; known keys are " + ", ".join(known))
+            item = build(where, entry)
+            if item.name.lower() in seen:
+                self.fail(f"{where}.name", item.name, "a name not used by another entry")
+            seen.add(item.name.lower())
+            built.append(item)
+        return tuple(built)
+
+    def name(self, key: str, value: Any, rule: NameRule) -> str:
+        """A workload's name, checked against the Azure rule for its kind."""
+        if value is None:
+            self.fail(key, value, "a name is required")
+        elif not isinstance(value, str):
+            self.fail(key, value, f"a string: {rule.allowed}")
+        elif rule.problem(value):
+            self.fail(key, value, f"{rule.min_length}-{rule.max_length} characters: {rule.allowed}")
+        else:
+            return value
+        return f"invalid{len(self.problems)}"
+
+    def choice_in(self, key: str, value: Any, default: str, choices: tuple[str, ...]) -> str:
+        if value is None:
+            return default
+        if value not in choices:
+            self.fail(key, value, "one of " + ", ".join(choices))
+            return default
+        return value
+
+    def cluster(self, where: str, entry: dict[str, Any]) -> ClusterSettings:
+        d = ClusterSettings(name="")
+        min_nodes = self.check_integer(f"{where}.minNodes", entry.get("minNodes", d.min_nodes),
+                                       d.min_nodes, 0, 1000)
+        max_nodes = self.check_integer(f"{where}.maxNodes", entry.get("maxNodes", d.max_nodes),
+                                       d.max_nodes, 1, 1000)
+        if max_nodes < min_nodes:
+            self.fail(f"{where}.maxNodes", max_nodes, f"at least minNodes ({min_nodes})")
+        return ClusterSettings(
+            name=self.name(f"{where}.name", entry.get("name"), RULES["compute"]),
+            vm_size=self.check_text(f"{where}.vmSize", entry.get("vmSize", d.vm_size), d.vm_size,
+                                    r"Standard_[A-Za-z0-9_]+",
+                                    "an Azure VM size such as Standard_DS3_v2"),
+            vm_priority=self.choice_in(f"{where}.vmPriority", entry.get("vmPriority"),
+                                       d.vm_priority, VM_PRIORITIES),
+            min_nodes=min_nodes,
+            max_nodes=max_nodes,
+            idle_seconds_before_scale_down=self.check_integer(
+                f"{where}.idleSecondsBeforeScaleDown",
+                entry.get("idleSecondsBeforeScaleDown", d.idle_seconds_before_scale_down),
+                d.idle_seconds_before_scale_down, 0, 7 * 24 * 3600),
+            identity=IdentityKind(self.choice_in(f"{where}.identity", entry.get("identity"),
+                                                 d.identity.value, IDENTITY_KINDS)),
+        )
+
+    def endpoint(self, where: str, entry: dict[str, Any]) -> EndpointSettings:
+        d = EndpointSettings(name="")
+        # The Azure name adds the environment and suffix; StackNames.problems checks its length.
+        return EndpointSettings(
+            name=self.name(f"{where}.name", entry.get("name"), RULES["online endpoint"]),
+            auth_mode=self.choice_in(f"{where}.authMode", entry.get("authMode"), d.auth_mode,
+                                     AUTH_MODES),
+            public_network_access=self.choice_in(f"{where}.publicNetworkAccess",
+                                                 entry.get("publicNetworkAccess"),
+                                                 d.public_network_access, NETWORK_ACCESS),
+            identity=IdentityKind(self.choice_in(f"{where}.identity", entry.get("identity"),
+                                                 d.identity.value, IDENTITY_KINDS)),
+        )
+
+    def tags(self) -> dict[str, str]:
+        tags = self.structured("tags", {}, dict)
+        for name, value in tags.items():
+            if len(name) > 512 or set(name) & _TAG_NAME_FORBIDDEN or not name:
+                self.fail(f"{self.key('tags')}.{name}", name,
+                          "a tag name of 1-512 characters without < > % & \\ ? /")
+            if not isinstance(value, str) or len(value) > 256:
+                self.fail(f"{self.key('tags')}.{name}", value, "a string of at most 256 characters")
+        return {str(k): str(v) for k, v in tags.items()}
+
+
+def parse_settings(namespace: str, raw: Mapping[str, Optional[str]]) -> StackSettings:
+    """Validate raw config values (strings, as Pulumi hands them over; None when unset).
+
+    ``namespace`` is the project name that prefixes each key in messages.
+    Raises :class:`ConfigError` listing every problem.
+    """
+    r = _Reader(namespace, {k: v for k, v in raw.items() if v not in (None, "")})
+    settings = StackSettings(
+        environment=r.text("environment", "dev", r"[a-z][a-z0-9]{1,7}",
+                           "2-8 lowercase letters and digits, starting with a letter"),
+        workload=r.text("workload", "mlplat", r"[a-z][a-z0-9]{1,9}",
+                        "2-10 lowercase letters and digits, starting with a letter"),
+        location=r.text("location", "westeurope", r"[a-z][a-z0-9]{2,}",
+                        "an Azure region name such as westeurope (az account list-locations)"),
+        resource_group_name=r.text("resourceGroupName", "", RULES["resource group"].pattern,
+                                   RULES["resource group"].allowed) or None,
+        protect_stateful_resources=r.boolean("protectStatefulResources", False),
+        storage_sku=r.choice("storageSku", "Standard_LRS", STORAGE_SKUS),
+        key_vault_purge_protection=r.boolean("keyVaultPurgeProtection", False),
+        key_vault_soft_delete_retention_days=r.integer("keyVaultSoftDeleteRetentionDays", 7, 7, 90),
+        registry_sku=r.choice("registrySku", "Basic", REGISTRY_SKUS),
+        existing_registry_id=r.text("existingRegistryId", "", REGISTRY_ID.pattern,
+                                    "a container registry resource id: /subscriptions/<guid>/"
+                                    "resourceGroups/<group>/providers/Microsoft.ContainerRegistry/"
+                                    "registries/<name>") or None,
+        workspace_identity=IdentityKind(r.choice("workspaceIdentity", "userAssigned",
+                                                 IDENTITY_KINDS)),
+        workspace_public_network_access=r.choice("workspacePublicNetworkAccess", "Enabled",
+                                                 NETWORK_ACCESS),
+        log_retention_days=r.integer("logRetentionDays", 30, 30, 730),
+        compute_clusters=r.items("computeClusters", StackSettings.compute_clusters,
+                                 _CLUSTER_KEYS, r.cluster),
+        online_endpoints=r.items("onlineEndpoints", (), _ENDPOINT_KEYS, r.endpoint),
+        tags=r.tags(),
+    )
+    if not r.problems:
+        names = settings.names.problems([c.name for c in settings.compute_clusters],
+                                        [e.name for e in settings.online_endpoints])
+        r.problems += [f"{r.key('workload')}/{r.key('environment')}: {p}" for p in names]
+    if r.problems:
+        raise ConfigError(r.problems)
+    return settings
+
+
+def unknown_keys(namespace: str, configured: list[str]) -> list[str]:
+    """Problems for keys of ``namespace`` that the program does not read (likely typos)."""
+    problems = []
+    for full_key in sorted(configured):
+        prefix, _, key = full_key.partition(":")
+        if prefix == namespace and key not in KEYS:
+            close = difflib.get_close_matches(key, KEYS, n=1)
+            hint = f"did you mean {namespace}:{close[0]}?" if close else "see Pulumi.yaml"
+            problems.append(f"{full_key} is not a setting of this stack; {hint}")
+    return problems
+
+
+def load_settings(config: Optional[pulumi.Config] = None) -> StackSettings:
+    """Read and validate the current stack's settings from Pulumi config."""
+    config = config or pulumi.Config()
+    namespace = config.name
+    configured = [*runtime_config.CONFIG.get(), *runtime_config.get_config_env()]
+    problems = unknown_keys(namespace, configured)
+    try:
+        settings = parse_settings(namespace, {key: config.get(key) for key in KEYS})
+    except ConfigError as error:
+        problems = error.problems + problems
+    if problems:
+        raise ConfigError(problems)
+    return settings

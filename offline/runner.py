@@ -1,0 +1,185 @@
+"""Run the real ``__main__.py`` with a stack's real config files under Pulumi's mocks.
+
+The stack config is assembled the way the Pulumi CLI does it: ``Pulumi.yaml`` defaults, then the
+values of ``Pulumi.<stack>.yaml``, each structured value handed to the program as JSON. Every
+resource registration is recorded (type, name, parent, dependencies, inputs, the mocks' answer),
+and the stack outputs are resolved, so that a report or a test can read what the program did.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import runpy
+import sys
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Mapping, Optional
+
+import pulumi
+import yaml
+from pulumi.runtime import mocks as pulumi_mocks, rpc, settings as pulumi_settings
+
+from .mocks import AzureMocks
+
+PROJECT_DIR = Path(__file__).resolve().parent.parent
+
+
+@dataclass
+class Registration:
+    """One resource the program registered."""
+
+    urn: str
+    type: str
+    name: str
+    parent: str
+    custom: bool
+    protect: bool
+    dependencies: list[str]
+    property_dependencies: dict[str, list[str]]
+    inputs: dict[str, Any]
+    outputs: dict[str, Any] = field(default_factory=dict)
+    id: str = ""
+
+    @property
+    def azure_name(self) -> Optional[str]:
+        """The name Azure knows the resource by (None for components and random values)."""
+        return self.outputs.get("name") if self.custom and self.type.startswith("azure-native:") else None
+
+
+@dataclass
+class StackRun:
+    """What one run of the program under mocks registered and exported."""
+
+    stack: str
+    project: str
+    config: dict[str, str]
+    resources: dict[str, Registration]
+    outputs: dict[str, Any]
+    invented: dict[str, str]
+    """Values the mocks made up, and how a real preview shows each."""
+
+    def of_type(self, type_: str) -> list[Registration]:
+        return [r for r in self.resources.values() if r.type == type_]
+
+    def by_name(self, name: str, type_: Optional[str] = None) -> Registration:
+        """The one resource with Pulumi name ``name`` (and type ``type_`` when given)."""
+        found = [r for r in self.resources.values()
+                 if r.name == name and (type_ is None or r.type == type_)]
+        if len(found) != 1:
+            raise KeyError(f"{len(found)} resources named {name!r} of type {type_}")
+        return found[0]
+
+    def owner_of(self, value: Any) -> Optional[Registration]:
+        """The resource whose id or identity principal id is ``value``."""
+        for r in self.resources.values():
+            identity = r.outputs.get("identity")
+            if value and value in (r.id, r.outputs.get("principalId"),
+                                   isinstance(identity, dict) and identity.get("principalId")):
+                return r
+        return None
+
+
+class _RecordingMonitor(pulumi_mocks.MockMonitor):
+    """The mock monitor, keeping every registration request and the mocks' answer."""
+
+    def __init__(self, mocks: AzureMocks):
+        super().__init__(mocks)
+        self.registrations: dict[str, Registration] = {}
+
+    def RegisterResource(self, request):
+        response = super().RegisterResource(request)
+        if request.type != "pulumi:pulumi:Stack":
+            registered = self.resources.get(response.urn)
+            self.registrations[response.urn] = Registration(
+                urn=response.urn, type=request.type, name=request.name, parent=request.parent,
+                custom=request.custom, protect=request.protect,
+                dependencies=list(request.dependencies),
+                property_dependencies={k: list(v.urns) for k, v in
+                                       request.propertyDependencies.items()},
+                inputs=rpc.deserialize_properties(request.object),
+                outputs=dict(registered.state) if registered else {},
+                id=registered.id if registered else "",
+            )
+        return response
+
+
+def _config_text(value: Any) -> str:
+    """A config value as the Pulumi CLI hands it to the program."""
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, (list, dict)):
+        return json.dumps(value)
+    return str(value)
+
+
+def stack_config(stack: str, overrides: Optional[Mapping[str, Any]] = None,
+                 project_dir: Path = PROJECT_DIR) -> tuple[str, dict[str, str]]:
+    """The project name and the config the CLI would give ``stack``'s program.
+
+    ``overrides`` replace stack values; a key without a namespace is the project's; None removes
+    a key (so the Pulumi.yaml default applies, as when the stack file leaves it out).
+    """
+    project = yaml.safe_load((project_dir / "Pulumi.yaml").read_text())
+    name = project["name"]
+    stack_file = project_dir / f"Pulumi.{stack}.yaml"
+    if not stack_file.exists():
+        raise FileNotFoundError(f"no stack file {stack_file.name}; stacks: "
+                                + ", ".join(p.name[7:-5] for p in project_dir.glob("Pulumi.*.yaml")))
+    values = dict((yaml.safe_load(stack_file.read_text()) or {}).get("config") or {})
+    for key, value in (overrides or {}).items():
+        full = key if ":" in key else f"{name}:{key}"
+        if value is None:
+            values.pop(full, None)
+        else:
+            values[full] = value
+    config = {}
+    for key, declaration in (project.get("config") or {}).items():
+        full = key if ":" in key else f"{name}:{key}"
+        if isinstance(declaration, dict):
+            default = declaration.get("default", declaration.get("value"))
+            if default is not None:
+                config[full] = default
+        else:
+            config[full] = declaration
+    config.update(values)
+    return name, {key: _config_text(value) for key, value in config.items()}
+
+
+async def _resolve(value: Any) -> Any:
+    """A stack output with every Output resolved (nested dicts and lists included)."""
+    if isinstance(value, pulumi.Output):
+        return await _resolve(await value.future())
+    if isinstance(value, dict):
+        return {k: await _resolve(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [await _resolve(v) for v in value]
+    return value
+
+
+def run_stack(stack: str, overrides: Optional[Mapping[str, Any]] = None,
+              program: Path = PROJECT_DIR / "__main__.py") -> StackRun:
+    """Run ``program`` (default: this project's) with ``stack``'s config under mocks.
+
+    Exceptions of the program (a ``ConfigError`` for bad config) propagate to the caller.
+    """
+    project, config = stack_config(stack, overrides, program.parent)
+    loop = asyncio.new_event_loop()
+    asyncio.set_event_loop(loop)
+    mocks = AzureMocks()
+    monitor = _RecordingMonitor(mocks)
+    pulumi_settings.ROOT.set(None)
+    pulumi.runtime.set_all_config(config)
+    pulumi.runtime.set_mocks(mocks, project=project, stack=stack, preview=False, monitor=monitor)
+    sys.path.insert(0, str(program.parent))
+    try:
+        pulumi.runtime.test(lambda: runpy.run_path(str(program), run_name="__main__"))()
+        root = pulumi_settings.get_root_resource()
+        outputs = loop.run_until_complete(_resolve(dict(root.outputs)))
+    finally:
+        sys.path.remove(str(program.parent))
+        asyncio.set_event_loop(None)
+        loop.close()
+    return StackRun(stack=stack, project=project, config=config,
+                    resources=monitor.registrations, outputs=outputs,
+                    invented=dict(mocks.invented))
