@@ -1,0 +1,1 @@
+"""Offline preview: run the stack program under Pulumi mocks, with no Azure account or Pulumi CLI."""

@@ -1,0 +1,38 @@
+"""python -m offline STACK [--json FILE]: print the offline preview of a stack."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+
+from components.settings import ConfigError
+
+from .report import plan, text
+from .runner import run_stack
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(
+        prog="python -m offline",
+        description="Run the real stack program with Pulumi.<STACK>.yaml under Pulumi mocks and "
+                    "print the resources, the access matrix and the outputs. Needs no Azure "
+                    "account and no Pulumi CLI.")
+    parser.add_argument("stack", help="stack name, e.g. dev or prod")
+    parser.add_argument("--json", metavar="FILE", help="also write the preview as JSON to FILE")
+    args = parser.parse_args(argv)
+    try:
+        preview = plan(run_stack(args.stack))
+    except (ConfigError, FileNotFoundError) as error:
+        print(f"error: {error}", file=sys.stderr)
+        return 2
+    print(text(preview))
+    if args.json:
+        with open(args.json, "w") as file:
+            json.dump(preview, file, indent=2)
+            file.write("\n")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

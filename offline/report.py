@@ -1,0 +1,159 @@
+"""The offline preview of a stack run: resource tree, access matrix and outputs, as a plan (JSON-able)
+and as text.
+
+Values Azure computes are shown as ``(known after deploy)``, values read from the deployer's Azure
+login as ``(from your Azure login)``, and the random name suffix as ``*****``, as a reviewer would
+see them before the first ``pulumi up``.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from components.roles import ROLE_BY_GUID
+
+from .mocks import RANDOM_SUFFIX, SUBSCRIPTION_ID, AFTER_DEPLOY
+from .runner import Registration, StackRun
+
+SUFFIX_MASK = "*" * len(RANDOM_SUFFIX)
+ROLE_ASSIGNMENT = "azure-native:authorization:RoleAssignment"
+USER_IDENTITY = "azure-native:managedidentity:UserAssignedIdentity"
+
+KINDS = {
+    "azure-native:resources:ResourceGroup": "resource group",
+    "azure-native:storage:StorageAccount": "storage account",
+    "azure-native:keyvault:Vault": "key vault",
+    "azure-native:containerregistry:Registry": "container registry",
+    "azure-native:operationalinsights:Workspace": "log analytics workspace",
+    "azure-native:applicationinsights:Component": "application insights",
+    USER_IDENTITY: "user-assigned identity",
+    "azure-native:machinelearningservices:Workspace": "ml workspace",
+    "azure-native:machinelearningservices:Compute": "compute cluster",
+    "azure-native:machinelearningservices:OnlineEndpoint": "online endpoint",
+}
+
+
+def shown(value: Any, invented: dict[str, str]) -> Any:
+    """``value`` as a preview shows it before the first deploy."""
+    if isinstance(value, dict):
+        return {k: shown(v, invented) for k, v in value.items()}
+    if isinstance(value, list):
+        return [shown(v, invented) for v in value]
+    if not isinstance(value, str):
+        return value
+    if value in invented:
+        return f"({invented[value]})"
+    if SUBSCRIPTION_ID in value:  # a resource id
+        return f"({AFTER_DEPLOY})"
+    return value.replace(RANDOM_SUFFIX, SUFFIX_MASK)
+
+
+def short_type(type_: str) -> str:
+    parts = type_.split(":")
+    return f"{parts[0]}:{parts[-1]}" if parts[0] == "random" else type_.removeprefix("azure-native:")
+
+
+def describe(resource: Registration | None, value: str) -> str:
+    """A principal or scope in words: its kind and Azure name, or the raw id when not in the stack."""
+    if resource is None:
+        return value
+    name = resource.azure_name.replace(RANDOM_SUFFIX, SUFFIX_MASK)
+    if resource.type == USER_IDENTITY:
+        return name
+    kind = KINDS.get(resource.type, resource.type)
+    if value != resource.id:  # the principal id of a resource's own identity
+        return f"{name} ({kind}, system-assigned)"
+    return f"{kind} {name}"
+
+
+def access_matrix(run: StackRun) -> list[dict[str, str]]:
+    """Every role assignment as principal, role and scope, in words."""
+    rows = []
+    for assignment in run.of_type(ROLE_ASSIGNMENT):
+        inputs = assignment.inputs
+        rows.append({
+            "principal": describe(run.owner_of(inputs["principalId"]), inputs["principalId"]),
+            "role": ROLE_BY_GUID[inputs["roleDefinitionId"].rsplit("/", 1)[1]],
+            "scope": describe(run.owner_of(inputs["scope"]), inputs["scope"]),
+            "principalType": inputs["principalType"],
+        })
+    return sorted(rows, key=lambda row: (row["principal"], row["scope"], row["role"]))
+
+
+def plan(run: StackRun) -> dict[str, Any]:
+    """The machine-readable offline preview of ``run``."""
+    names = {urn: r.name for urn, r in run.resources.items()}
+    resources = []
+    for r in run.resources.values():
+        azure_name = r.azure_name
+        if r.type == ROLE_ASSIGNMENT:
+            azure_name = f"({AFTER_DEPLOY})"
+        resources.append({
+            "urn": r.urn,
+            "type": r.type,
+            "name": r.name,
+            "azureName": shown(azure_name, run.invented) if azure_name else None,
+            "parent": r.parent if r.parent in run.resources else None,
+            "protect": r.protect,
+            "waitsFor": sorted(names[d] for d in r.dependencies
+                               if run.resources[d].type == ROLE_ASSIGNMENT),
+            "inputs": shown(r.inputs, run.invented),
+        })
+    return {"project": run.project, "stack": run.stack, "resources": resources,
+            "grants": access_matrix(run), "outputs": shown(run.outputs, run.invented)}
+
+
+def _tree(resources: list[dict[str, Any]]) -> list[tuple[int, dict[str, Any]]]:
+    children: dict[Any, list[dict[str, Any]]] = {}
+    for r in resources:
+        children.setdefault(r["parent"], []).append(r)
+    ordered: list[tuple[int, dict[str, Any]]] = []
+
+    def walk(parent: Any, depth: int) -> None:  # registration order varies: sort for stable output
+        for r in sorted(children.get(parent, []),
+                        key=lambda r: (r["type"] == ROLE_ASSIGNMENT, r["name"], r["type"])):
+            ordered.append((depth, r))
+            walk(r["urn"], depth + 1)
+    walk(None, 0)
+    return ordered
+
+
+def _value_lines(value: Any, depth: int) -> list[str]:
+    pad = "  " * depth
+    if isinstance(value, dict):
+        return [line for k, v in value.items() for line in
+                ([f"{pad}{k}: {v}"] if not isinstance(v, (dict, list)) or not v
+                 else [f"{pad}{k}:", *_value_lines(v, depth + 1)])]
+    if isinstance(value, list):
+        return [line for v in value for line in
+                ([f"{pad}- {v}"] if not isinstance(v, dict)
+                 else [f"{pad}- " + ", ".join(f"{k}: {x}" for k, x in v.items())])]
+    return [f"{pad}{value}"]
+
+
+def text(p: dict[str, Any]) -> str:
+    """The offline preview as text for a terminal."""
+    grants = p["grants"]
+    lines = [
+        f"Offline preview of stack '{p['stack']}' (project {p['project']}): "
+        f"{len(p['resources'])} resources, {len(grants)} role assignments.",
+        "Nothing was deployed: the real program ran with the stack's config under Pulumi mocks.",
+        f"(known after deploy) = computed by Azure; {SUFFIX_MASK} = random name suffix drawn on "
+        "the first deploy.",
+        "",
+        "RESOURCES  (type, Pulumi name, Azure name)",
+    ]
+    rows = [("  " * depth + short_type(r["type"]), r["name"], r["azureName"] or "",
+             " ".join(filter(None, ["[protected]" if r["protect"] else "",
+                                    f"[waits for {len(r['waitsFor'])} role assignments]"
+                                    if r["waitsFor"] else ""])))
+            for depth, r in _tree(p["resources"])]
+    widths = [max(len(row[i]) for row in rows) for i in range(3)]
+    lines += [f"  {a:<{widths[0]}}  {b:<{widths[1]}}  {c:<{widths[2]}}  {d}".rstrip()
+              for a, b, c, d in rows]
+    lines += ["", "ACCESS  (principal -> role -> scope)"]
+    widths = [max((len(g[k]) for g in grants), default=0) for k in ("principal", "role")]
+    lines += [f"  {g['principal']:<{widths[0]}}  {g['role']:<{widths[1]}}  {g['scope']}"
+              for g in grants]
+    lines += ["", "OUTPUTS", *_value_lines(p["outputs"], 1)]
+    return "\n".join(lines)
