@@ -161,7 +161,8 @@ def run_stack(stack: str, overrides: Optional[Mapping[str, Any]] = None,
               program: Path = PROJECT_DIR / "__main__.py") -> StackRun:
     """Run ``program`` (default: this project's) with ``stack``'s config under mocks.
 
-    Exceptions of the program (a ``ConfigError`` for bad config) propagate to the caller.
+    Exceptions of the program (a ``ConfigError`` for bad config) propagate to the caller, with
+    the resources registered before the failure in their ``registrations`` attribute.
     """
     project, config = stack_config(stack, overrides, program.parent)
     loop = asyncio.new_event_loop()
@@ -176,6 +177,9 @@ def run_stack(stack: str, overrides: Optional[Mapping[str, Any]] = None,
         pulumi.runtime.test(lambda: runpy.run_path(str(program), run_name="__main__"))()
         root = pulumi_settings.get_root_resource()
         outputs = loop.run_until_complete(_resolve(dict(root.outputs)))
+    except Exception as error:
+        error.registrations = monitor.registrations  # type: ignore[attr-defined]
+        raise
     finally:
         sys.path.remove(str(program.parent))
         asyncio.set_event_loop(None)

@@ -1,0 +1,50 @@
+"""Shared runs of the real program: each stack runs once per test session under Pulumi mocks."""
+
+from __future__ import annotations
+
+import pytest
+
+from components.roles import ROLE_BY_GUID
+from offline.runner import StackRun, run_stack
+
+ROLE_ASSIGNMENT = "azure-native:authorization:RoleAssignment"
+
+
+@pytest.fixture(scope="session")
+def dev() -> StackRun:
+    return run_stack("dev")
+
+
+@pytest.fixture(scope="session")
+def prod() -> StackRun:
+    return run_stack("prod")
+
+
+@pytest.fixture(params=["dev", "prod"])
+def stack(request, dev, prod) -> StackRun:
+    """Each real stack in turn."""
+    return {"dev": dev, "prod": prod}[request.param]
+
+
+def grants(run: StackRun) -> set[tuple[str, str, str]]:
+    """Every role assignment as (holder's Azure name, role, scope's Azure name or raw id).
+
+    The holder is the resource whose principal id the assignment names: a user-assigned identity,
+    or a workspace, cluster or endpoint for its own system-assigned identity.
+    """
+    found = set()
+    for a in run.of_type(ROLE_ASSIGNMENT):
+        holder = run.owner_of(a.inputs["principalId"])
+        scope = run.owner_of(a.inputs["scope"])
+        found.add((holder.azure_name if holder else a.inputs["principalId"],
+                   ROLE_BY_GUID[a.inputs["roleDefinitionId"].rsplit("/", 1)[1]],
+                   scope.azure_name if scope else a.inputs["scope"]))
+    return found
+
+
+def one(run: StackRun, type_suffix: str, name: str | None = None):
+    """The one registered resource whose type ends with ``type_suffix`` (and Pulumi name ``name``)."""
+    found = [r for r in run.resources.values() if r.type.endswith(type_suffix)
+             and (name is None or r.name == name)]
+    assert len(found) == 1, f"{len(found)} resources of type {type_suffix} named {name}"
+    return found[0]

@@ -1,0 +1,143 @@
+"""Who holds which role on what, and which workload runs as which identity, in the real stacks."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+
+from components.roles import BUILT_IN_ROLES, assignment_name
+from offline.mocks import RANDOM_SUFFIX, SUBSCRIPTION_ID
+from offline.runner import run_stack
+
+from .conftest import ROLE_ASSIGNMENT, grants, one
+
+S = RANDOM_SUFFIX
+
+
+def expected_grants(env: str, clusters: list[str], endpoints: list[str]) -> set[tuple[str, str, str]]:
+    """Seed 002's table for the workspace identity, and the workload roles for each cluster and
+    endpoint identity, all user-assigned."""
+    st, kv, cr = f"stmlplat{env}{S}", f"kv-mlplat-{env}-{S}", f"crmlplat{env}{S}"
+    appi, mlw = f"appi-mlplat-{env}", f"mlw-mlplat-{env}"
+    ws = f"id-mlplat-{env}-workspace"
+    rows = {(ws, "Contributor", mlw), (ws, "Contributor", st),
+            (ws, "Storage Blob Data Contributor", st), (ws, "Contributor", kv),
+            (ws, "Key Vault Administrator", kv), (ws, "Contributor", cr), (ws, "Contributor", appi)}
+    for c in clusters:
+        who = f"id-mlplat-{env}-cluster-{c}"
+        rows |= {(who, "AcrPull", cr), (who, "Storage Blob Data Reader", st)}
+    for e in endpoints:
+        who = f"id-mlplat-{env}-endpoint-{e}"
+        rows |= {(who, "AcrPull", cr), (who, "Storage Blob Data Reader", st),
+                 (who, "AzureML Metrics Writer (preview)", mlw), (who, "Key Vault Secrets User", kv)}
+    return rows
+
+
+def test_dev_access_matrix_is_exactly_the_documented_roles(dev):
+    assert grants(dev) == expected_grants("dev", ["cpu"], ["score"])
+    assert len(dev.of_type(ROLE_ASSIGNMENT)) == len(expected_grants("dev", ["cpu"], ["score"]))
+
+
+def test_prod_access_matrix_is_exactly_the_documented_roles(prod):
+    assert grants(prod) == expected_grants("prod", ["cpu", "gpu"], ["score"])
+    assert len(prod.of_type(ROLE_ASSIGNMENT)) == len(expected_grants("prod", ["cpu", "gpu"], ["score"]))
+
+
+def test_every_assignment_is_well_formed(stack):
+    for a in stack.of_type(ROLE_ASSIGNMENT):
+        i = a.inputs
+        assert i["principalType"] == "ServicePrincipal", a.name
+        guid = i["roleDefinitionId"].rsplit("/", 1)[1]
+        assert i["roleDefinitionId"] == (f"/subscriptions/{SUBSCRIPTION_ID}/providers/"
+                                         f"Microsoft.Authorization/roleDefinitions/{guid}")
+        role = next(name for name, g in BUILT_IN_ROLES.items() if g == guid)
+        assert i["roleAssignmentName"] == assignment_name(i["scope"], i["principalId"], role)
+
+
+def test_no_identity_holds_a_privileged_role_on_a_group_or_subscription(stack):
+    broad = re.compile(r"/subscriptions/[^/]+(/resourceGroups/[^/]+)?/?", re.I)
+    for a in stack.of_type(ROLE_ASSIGNMENT):
+        assert not broad.fullmatch(a.inputs["scope"]), a.name
+
+
+def test_assignment_names_are_stable_across_runs(dev):
+    again = run_stack("dev")
+    assert ({a.name: a.inputs["roleAssignmentName"] for a in again.of_type(ROLE_ASSIGNMENT)}
+            == {a.name: a.inputs["roleAssignmentName"] for a in dev.of_type(ROLE_ASSIGNMENT)})
+
+
+def test_workspace_runs_as_the_identity_that_holds_its_grants(stack):
+    uami = one(stack, "UserAssignedIdentity", "workspace-identity")
+    ws = one(stack, "machinelearningservices:Workspace")
+    assert ws.inputs["identity"] == {"type": "UserAssigned", "userAssignedIdentities": [uami.id]}
+    assert ws.inputs["primaryUserAssignedIdentity"] == uami.id
+    holders = {a.inputs["principalId"] for a in stack.of_type(ROLE_ASSIGNMENT)
+               if a.parent == ws.parent}
+    assert holders == {uami.outputs["principalId"]}
+
+
+def test_workspace_waits_for_the_grants_on_its_dependents(stack):
+    ws = one(stack, "machinelearningservices:Workspace")
+    on_dependents = {a.urn for a in stack.of_type(ROLE_ASSIGNMENT)
+                     if a.parent == ws.parent and a.inputs["scope"] != ws.id}
+    on_workspace = {a.urn for a in stack.of_type(ROLE_ASSIGNMENT) if a.inputs["scope"] == ws.id
+                    and a.parent == ws.parent}
+    assert len(on_dependents) == 6 and len(on_workspace) == 1
+    assert on_dependents <= set(ws.dependencies)
+    assert not on_workspace & set(ws.dependencies)
+
+
+@pytest.mark.parametrize("cluster", ["cpu"])
+def test_cluster_runs_as_its_identity_and_waits_for_its_grants(stack, cluster):
+    uami = one(stack, "UserAssignedIdentity", f"cluster-{cluster}-identity")
+    compute = one(stack, "machinelearningservices:Compute", f"cluster-{cluster}")
+    assert compute.inputs["identity"] == {"type": "UserAssigned", "userAssignedIdentities": [uami.id]}
+    mine = [a for a in stack.of_type(ROLE_ASSIGNMENT) if a.parent == compute.parent]
+    assert {a.inputs["principalId"] for a in mine} == {uami.outputs["principalId"]}
+    assert {a.urn for a in mine} <= set(compute.dependencies)
+
+
+def test_endpoint_runs_as_its_identity(stack):
+    uami = one(stack, "UserAssignedIdentity", "endpoint-score-identity")
+    endpoint = one(stack, "machinelearningservices:OnlineEndpoint", "endpoint-score")
+    assert endpoint.inputs["identity"] == {"type": "UserAssigned",
+                                           "userAssignedIdentities": [uami.id]}
+    mine = [a for a in stack.of_type(ROLE_ASSIGNMENT) if a.parent == endpoint.parent]
+    assert len(mine) == 4
+    assert {a.inputs["principalId"] for a in mine} == {uami.outputs["principalId"]}
+
+
+def test_system_assigned_identities_get_only_what_azure_does_not_grant():
+    run = run_stack("dev", {
+        "workspaceIdentity": "systemAssigned",
+        "computeClusters": [{"name": "cpu", "identity": "systemAssigned"}],
+        "onlineEndpoints": [{"name": "score", "identity": "systemAssigned"}],
+    })
+    assert run.of_type("azure-native:managedidentity:UserAssignedIdentity") == []
+    ws = one(run, "machinelearningservices:Workspace")
+    compute = one(run, "machinelearningservices:Compute")
+    endpoint = one(run, "machinelearningservices:OnlineEndpoint")
+    assert ws.inputs["identity"] == {"type": "SystemAssigned"}
+    assert "primaryUserAssignedIdentity" not in ws.inputs
+    assert compute.inputs["identity"] == {"type": "SystemAssigned"}
+    assert endpoint.inputs["identity"] == {"type": "SystemAssigned"}
+    assert grants(run) == {("cpu", "Storage Blob Data Reader", f"stmlplatdev{S}"),
+                           (f"score-dev-{S}", "Key Vault Secrets User", f"kv-mlplat-dev-{S}")}
+    assert not {d for d in ws.dependencies if run.resources[d].type == ROLE_ASSIGNMENT}
+
+
+def test_an_existing_registry_is_used_and_granted_on_not_created():
+    existing = ("/subscriptions/11111111-1111-1111-1111-111111111111/resourceGroups/rg-shared/"
+                "providers/Microsoft.ContainerRegistry/registries/crshared01")
+    run = run_stack("dev", {"existingRegistryId": existing})
+    assert run.of_type("azure-native:containerregistry:Registry") == []
+    assert one(run, "machinelearningservices:Workspace").inputs["containerRegistry"] == existing
+    on_registry = {(who, role) for who, role, scope in grants(run) if scope == existing}
+    assert on_registry == {("id-mlplat-dev-workspace", "Contributor"),
+                           ("id-mlplat-dev-cluster-cpu", "AcrPull"),
+                           ("id-mlplat-dev-endpoint-score", "AcrPull")}
+    assert all(a.inputs["roleDefinitionId"].startswith(
+        "/subscriptions/11111111-1111-1111-1111-111111111111/")
+        for a in run.of_type(ROLE_ASSIGNMENT) if a.inputs["scope"] == existing)
+    assert run.outputs["registryLoginServer"] == "crshared01.azurecr.io"

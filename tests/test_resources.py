@@ -1,0 +1,164 @@
+"""Security posture, per-environment settings, protection, names and outputs of the real stacks."""
+
+from __future__ import annotations
+
+import pytest
+
+from components.naming import RULES
+from offline.mocks import TENANT_ID
+from offline.runner import run_stack
+
+from .conftest import ROLE_ASSIGNMENT, one
+
+STATEFUL = ("storage:StorageAccount", "keyvault:Vault", "containerregistry:Registry",
+            "operationalinsights:Workspace", "machinelearningservices:Workspace")
+
+
+def test_registry_has_no_admin_user_and_no_anonymous_pull(stack):
+    registry = one(stack, "containerregistry:Registry")
+    assert registry.inputs["adminUserEnabled"] is False
+    assert registry.inputs["anonymousPullEnabled"] is False
+
+
+def test_registry_sku_per_environment(dev, prod):
+    assert one(dev, "containerregistry:Registry").inputs["sku"] == {"name": "Basic"}
+    assert one(prod, "containerregistry:Registry").inputs["sku"] == {"name": "Premium"}
+
+
+def test_storage_is_private_https_and_tls12(stack):
+    account = one(stack, "storage:StorageAccount").inputs
+    assert account["allowBlobPublicAccess"] is False
+    assert account["minimumTlsVersion"] == "TLS1_2"
+    assert account["enableHttpsTrafficOnly"] is True
+    assert account["kind"] == "StorageV2"
+
+
+def test_key_vault_uses_rbac_and_purge_protection_only_in_prod(dev, prod):
+    dev_vault = one(dev, "keyvault:Vault").inputs["properties"]
+    prod_vault = one(prod, "keyvault:Vault").inputs["properties"]
+    assert dev_vault["enableRbacAuthorization"] is prod_vault["enableRbacAuthorization"] is True
+    # ARM rejects an explicit false: off means the property is absent.
+    assert "enablePurgeProtection" not in dev_vault
+    assert prod_vault["enablePurgeProtection"] is True
+    assert (dev_vault["softDeleteRetentionInDays"], prod_vault["softDeleteRetentionInDays"]) == (7, 90)
+
+
+def test_insights_is_backed_by_log_analytics(stack):
+    insights = one(stack, "applicationinsights:Component").inputs
+    assert insights["workspaceResourceId"] == one(stack, "operationalinsights:Workspace").id
+    assert insights["ingestionMode"] == "LogAnalytics"
+
+
+def test_workspace_is_wired_to_its_dependents_with_identity_datastores(stack):
+    ws = one(stack, "machinelearningservices:Workspace").inputs
+    assert ws["storageAccount"] == one(stack, "storage:StorageAccount").id
+    assert ws["keyVault"] == one(stack, "keyvault:Vault").id
+    assert ws["applicationInsights"] == one(stack, "applicationinsights:Component").id
+    assert ws["containerRegistry"] == one(stack, "containerregistry:Registry").id
+    assert ws["systemDatastoresAuthMode"] == "Identity"
+
+
+def test_clusters_scale_to_zero_without_ssh_or_local_auth(stack):
+    for compute in stack.of_type("azure-native:machinelearningservices:Compute"):
+        props = compute.inputs["properties"]
+        assert props["computeType"] == "AmlCompute"
+        assert props["disableLocalAuth"] is True
+        assert props["properties"]["remoteLoginPortPublicAccess"] == "Disabled"
+        assert props["properties"]["scaleSettings"]["minNodeCount"] == 0
+
+
+def test_cluster_settings_come_from_config(prod):
+    gpu = one(prod, "machinelearningservices:Compute", "cluster-gpu").inputs["properties"]
+    assert gpu["properties"]["vmSize"] == "Standard_NC4as_T4_v3"
+    assert gpu["properties"]["vmPriority"] == "LowPriority"
+    assert gpu["properties"]["scaleSettings"] == {"minNodeCount": 0, "maxNodeCount": 2,
+                                                 "nodeIdleTimeBeforeScaleDown": "PT120S"}
+    cpu = one(prod, "machinelearningservices:Compute", "cluster-cpu").inputs["properties"]
+    assert cpu["properties"]["scaleSettings"]["nodeIdleTimeBeforeScaleDown"] == "PT600S"
+
+
+def test_endpoint_uses_token_auth_by_default_and_key_only_when_configured(stack):
+    assert one(stack, "machinelearningservices:OnlineEndpoint").inputs["properties"] == {
+        "authMode": "AADToken", "publicNetworkAccess": "Enabled"}
+    keyed = run_stack("dev", {"onlineEndpoints": [{"name": "score", "authMode": "Key",
+                                                   "publicNetworkAccess": "Disabled"}]})
+    assert one(keyed, "machinelearningservices:OnlineEndpoint").inputs["properties"] == {
+        "authMode": "Key", "publicNetworkAccess": "Disabled"}
+
+
+def test_prod_protects_stateful_resources_and_dev_protects_nothing(dev, prod):
+    assert not [r.name for r in dev.resources.values() if r.protect]
+    protected = {r.type.removeprefix("azure-native:") for r in prod.resources.values() if r.protect}
+    assert protected == set(STATEFUL)
+
+
+def test_every_azure_name_is_within_azure_rules(stack):
+    kinds = {"resources:ResourceGroup": "resource group", "storage:StorageAccount": "storage account",
+             "keyvault:Vault": "key vault", "containerregistry:Registry": "container registry",
+             "applicationinsights:Component": "application insights",
+             "operationalinsights:Workspace": "log analytics workspace",
+             "managedidentity:UserAssignedIdentity": "managed identity",
+             "machinelearningservices:Workspace": "workspace",
+             "machinelearningservices:Compute": "compute",
+             "machinelearningservices:OnlineEndpoint": "online endpoint"}
+    checked = 0
+    for r in stack.resources.values():
+        kind = kinds.get(r.type.removeprefix("azure-native:"))
+        if kind:
+            assert RULES[kind].problem(r.azure_name) is None
+            checked += 1
+    assert checked == len([r for r in stack.resources.values() if r.custom]) - 1 - len(
+        stack.of_type(ROLE_ASSIGNMENT))  # all but the random suffix and the assignments
+
+
+def test_existing_resource_group_is_used_not_created():
+    run = run_stack("dev", {"resourceGroupName": "rg-platform-shared"})
+    assert run.of_type("azure-native:resources:ResourceGroup") == []
+    groups = {r.inputs["resourceGroupName"] for r in run.resources.values()
+              if "resourceGroupName" in r.inputs}
+    assert groups == {"rg-platform-shared"}
+    assert run.outputs["resourceGroupName"] == "rg-platform-shared"
+
+
+def test_tags_mark_every_taggable_resource(dev):
+    for r in dev.resources.values():
+        if r.custom and r.type != ROLE_ASSIGNMENT and r.type.startswith("azure-native:"):
+            assert r.inputs["tags"] == {"workload": "mlplat", "environment": "dev",
+                                        "managed-by": "pulumi", "cost-center": "ml-dev"}, r.name
+
+
+def test_outputs_point_at_the_right_resources(stack):
+    out = stack.outputs
+    ws = one(stack, "machinelearningservices:Workspace")
+    ws_identity = one(stack, "UserAssignedIdentity", "workspace-identity")
+    assert (out["workspaceName"], out["workspaceId"]) == (ws.outputs["name"], ws.id)
+    assert out["workspaceIdentity"] == {"principalId": ws_identity.outputs["principalId"],
+                                        "clientId": ws_identity.outputs["clientId"]}
+    assert out["tenantId"] == TENANT_ID
+    assert out["registryLoginServer"] == one(stack, "containerregistry:Registry").outputs["loginServer"]
+    for name, cluster in out["computeClusters"].items():
+        identity = one(stack, "UserAssignedIdentity", f"cluster-{name}-identity").outputs
+        assert cluster == {"name": name, "principalId": identity["principalId"],
+                           "clientId": identity["clientId"]}
+    endpoint = one(stack, "machinelearningservices:OnlineEndpoint", "endpoint-score").outputs
+    identity = one(stack, "UserAssignedIdentity", "endpoint-score-identity").outputs
+    assert out["onlineEndpoints"]["score"] == {
+        "name": endpoint["name"], "scoringUri": endpoint["properties"]["scoringUri"],
+        "swaggerUri": endpoint["properties"]["swaggerUri"],
+        "principalId": identity["principalId"], "clientId": identity["clientId"]}
+    assert len(out["grants"]) == len(stack.of_type(ROLE_ASSIGNMENT))
+    assert {(g["principalId"], g["scope"]) for g in out["grants"]} == {
+        (a.inputs["principalId"], a.inputs["scope"]) for a in stack.of_type(ROLE_ASSIGNMENT)}
+
+
+@pytest.mark.parametrize("secretish", ["key", "password", "connectionstring", "secret", "token"])
+def test_no_output_is_named_like_a_secret(stack, secretish):
+    def keys(value):
+        if isinstance(value, dict):
+            for k, v in value.items():
+                yield k
+                yield from keys(v)
+        elif isinstance(value, list):
+            for v in value:
+                yield from keys(v)
+    assert not [k for k in keys(stack.outputs) if secretish in k.lower()]
