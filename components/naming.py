@@ -120,8 +120,8 @@ class StackNames:
     def online_endpoint(self, name: str, suffix: str) -> str:
         return f"{name}-{self.environment}-{suffix}"
 
-    def problems(self, clusters: list[str], endpoints: list[str]) -> list[str]:
-        """Every way a name of this stack would break Azure's rules (empty when all are valid)."""
+    def problems(self) -> list[str]:
+        """Every way a stack-level name would break Azure's rules (empty when all are valid)."""
         names = [
             ("resource group", self.resource_group()),
             ("workspace", self.workspace()),
@@ -132,11 +132,23 @@ class StackNames:
             ("log analytics workspace", self.log_analytics()),
             ("managed identity", self.identity("workspace")),
         ]
-        names += [("managed identity", self.identity(cluster_identity_purpose(c))) for c in clusters]
-        names += [("managed identity", self.identity(endpoint_identity_purpose(e))) for e in endpoints]
-        names += [("online endpoint", self.online_endpoint(e, SUFFIX_EXAMPLE)) for e in endpoints]
-        found = (RULES[kind].problem(name) for kind, name in names)
-        return [problem for problem in found if problem]
+        return _found([RULES[kind].problem(name) for kind, name in names])
+
+    def cluster_problems(self, cluster: str) -> list[str]:
+        """Ways the names derived from compute cluster ``cluster`` would break Azure's rules."""
+        return _found([RULES["managed identity"].problem(
+            self.identity(cluster_identity_purpose(cluster)))])
+
+    def endpoint_problems(self, endpoint: str) -> list[str]:
+        """Ways the names derived from online endpoint ``endpoint`` would break Azure's rules."""
+        return _found([
+            RULES["online endpoint"].problem(self.online_endpoint(endpoint, SUFFIX_EXAMPLE)),
+            RULES["managed identity"].problem(self.identity(endpoint_identity_purpose(endpoint))),
+        ])
+
+
+def _found(problems: list[str | None]) -> list[str]:
+    return [problem for problem in problems if problem]
 
 
 def cluster_identity_purpose(cluster: str) -> str:

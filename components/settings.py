@@ -309,10 +309,15 @@ def parse_settings(namespace: str, raw: Mapping[str, Optional[str]]) -> StackSet
         online_endpoints=r.items("onlineEndpoints", (), _ENDPOINT_KEYS, r.endpoint),
         tags=r.tags(),
     )
-    if not r.problems:
-        names = settings.names.problems([c.name for c in settings.compute_clusters],
-                                        [e.name for e in settings.online_endpoints])
-        r.problems += [f"{r.key('workload')}/{r.key('environment')}: {p}" for p in names]
+    if not r.problems:  # the names derived from valid tokens must also fit Azure's rules
+        names = settings.names
+        r.problems += [f"{r.key('workload')}/{r.key('environment')}: {p}" for p in names.problems()]
+        for key, entries, check in (("computeClusters", settings.compute_clusters,
+                                     names.cluster_problems),
+                                    ("onlineEndpoints", settings.online_endpoints,
+                                     names.endpoint_problems)):
+            r.problems += [f"{r.key(key)}[{i}].name: {p} (shorten the name)"
+                           for i, entry in enumerate(entries) for p in check(entry.name)]
     if r.problems:
         raise ConfigError(r.problems)
     return settings

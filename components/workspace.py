@@ -49,7 +49,9 @@ class WorkspaceRef:
                  opts: Optional[pulumi.InvokeOutputOptions] = None) -> "WorkspaceRef":
         """A workspace this program does not manage, looked up by resource id.
 
-        The workspace must have a container registry attached.
+        The lookup goes through the azure-native provider, so the workspace must be in the
+        provider's subscription (pass ``opts=InvokeOutputOptions(provider=...)`` for another one),
+        and it must have a container registry attached.
         """
         parts = parse_resource_id(workspace_id, "Microsoft.MachineLearningServices/workspaces")
         found = ml.get_workspace_output(resource_group_name=parts.resource_group_name,

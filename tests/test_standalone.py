@@ -1,0 +1,52 @@
+"""A component used on its own from another program: an endpoint against an existing workspace."""
+
+from __future__ import annotations
+
+import pytest
+
+from components import WorkspaceRef
+from offline.runner import run_stack
+
+from .conftest import grants, one
+from pathlib import Path
+
+PROGRAM = Path(__file__).parent / "programs" / "endpoint_only" / "__main__.py"
+SHARED = "/subscriptions/00000000-0000-4000-8000-000000000001/resourceGroups/rg-ml-shared/providers"
+
+
+@pytest.fixture(scope="module")
+def run():
+    return run_stack("test", program=PROGRAM)
+
+
+def test_only_the_identity_the_endpoint_and_its_grants_are_created(run):
+    assert sorted(r.type for r in run.resources.values() if r.custom) == sorted(
+        ["azure-native:managedidentity:UserAssignedIdentity",
+         "azure-native:machinelearningservices:OnlineEndpoint"]
+        + ["azure-native:authorization:RoleAssignment"] * 4)
+
+
+def test_endpoint_joins_the_existing_workspace(run):
+    endpoint = one(run, "machinelearningservices:OnlineEndpoint").inputs
+    assert (endpoint["workspaceName"], endpoint["resourceGroupName"], endpoint["location"]) == (
+        "mlw-shared", "rg-ml-shared", "westeurope")
+
+
+def test_endpoint_identity_is_granted_on_the_workspace_dependents(run):
+    assert grants(run) == {
+        ("id-scoring-team", "AcrPull", f"{SHARED}/Microsoft.ContainerRegistry/registries/crmlw-shared"),
+        ("id-scoring-team", "Storage Blob Data Reader",
+         f"{SHARED}/Microsoft.Storage/storageAccounts/stmlw-shared"),
+        ("id-scoring-team", "Key Vault Secrets User", f"{SHARED}/Microsoft.KeyVault/vaults/kv-mlw-shared"),
+        ("id-scoring-team", "AzureML Metrics Writer (preview)",
+         f"{SHARED}/Microsoft.MachineLearningServices/workspaces/mlw-shared"),
+    }
+    identity = one(run, "UserAssignedIdentity").outputs
+    assert run.outputs == {"scoringUri": "https://fraud-scoring-7q2.westeurope.inference.ml.azure.com/score",
+                           "clientId": identity["clientId"]}
+
+
+def test_a_malformed_workspace_id_is_refused_in_words():
+    with pytest.raises(ValueError, match="is not a Microsoft.MachineLearningServices/workspaces "
+                                         "resource id; expected /subscriptions/"):
+        WorkspaceRef.existing("mlw-shared")
