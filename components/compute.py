@@ -16,7 +16,7 @@ from typing import Mapping, Optional
 import pulumi
 from pulumi_azure_native import machinelearningservices as ml
 
-from .identity import ManagedIdentity, ml_identity
+from .identity import ManagedIdentity, identity_ids, ml_identity
 from .roles import Grant, grant_role
 from .workspace import WorkspaceRef
 
@@ -94,12 +94,8 @@ class ComputeCluster(pulumi.ComponentResource):
                                         depends_on=[g.assignment for g in self.grants]),
         )
 
-        if user is not None:
-            self.principal_id = user.principal_id
-            self.client_id = user.client_id
-        else:
-            self.principal_id = compute.identity.apply(lambda i: i.principal_id)
-            self.client_id = pulumi.Output.from_input(None)
+        self.principal_id, self.client_id = identity_ids(user, compute)
+        if user is None:  # Azure grants a system identity AcrPull itself, but not data access
             self.grants = [grant_role(self, name, "storage", "Storage Blob Data Reader",
                                       scope=ws.storage_account_id,
                                       principal_name=compute.name, principal_id=self.principal_id)]

@@ -19,7 +19,7 @@ from typing import Mapping, Optional
 import pulumi
 from pulumi_azure_native import machinelearningservices as ml
 
-from .identity import ManagedIdentity, ml_identity
+from .identity import ManagedIdentity, identity_ids, ml_identity
 from .roles import Grant, grant_role
 from .workspace import WorkspaceRef
 
@@ -76,24 +76,16 @@ class OnlineEndpoint(pulumi.ComponentResource):
             opts=pulumi.ResourceOptions(parent=self),
         )
 
-        if user is not None:
-            holder = dict(principal_name=user.name, principal_id=user.principal_id)
-            self.grants = [
-                grant_role(self, name, "registry", "AcrPull", scope=ws.container_registry_id,
-                           **holder),
-                grant_role(self, name, "storage", "Storage Blob Data Reader",
-                           scope=ws.storage_account_id, **holder),
-                grant_role(self, name, "workspace", "AzureML Metrics Writer (preview)",
-                           scope=ws.id, **holder),
-            ]
-            self.principal_id = user.principal_id
-            self.client_id = user.client_id
-        else:
-            holder = dict(principal_name=endpoint.name,
-                          principal_id=endpoint.identity.apply(lambda i: i.principal_id))
-            self.grants = []
-            self.principal_id = holder["principal_id"]
-            self.client_id = pulumi.Output.from_input(None)
+        self.principal_id, self.client_id = identity_ids(user, endpoint)
+        holder = dict(principal_name=user.name if user else endpoint.name,
+                      principal_id=self.principal_id)
+        self.grants = [] if user is None else [  # Azure grants these to a system identity itself
+            grant_role(self, name, "registry", "AcrPull", scope=ws.container_registry_id, **holder),
+            grant_role(self, name, "storage", "Storage Blob Data Reader",
+                       scope=ws.storage_account_id, **holder),
+            grant_role(self, name, "workspace", "AzureML Metrics Writer (preview)",
+                       scope=ws.id, **holder),
+        ]
         self.grants.append(grant_role(self, name, "key-vault", "Key Vault Secrets User",
                                       scope=ws.key_vault_id, **holder))
 

@@ -66,3 +66,13 @@ def ml_identity(identity: Optional[ManagedIdentity]) -> ml.ManagedServiceIdentit
         return ml.ManagedServiceIdentityArgs(type=ml.ManagedServiceIdentityType.SYSTEM_ASSIGNED)
     return ml.ManagedServiceIdentityArgs(type=ml.ManagedServiceIdentityType.USER_ASSIGNED,
                                          user_assigned_identities=[identity.id])
+
+
+def identity_ids(identity: Optional[ManagedIdentity], resource: pulumi.CustomResource
+                 ) -> tuple[pulumi.Output[str], pulumi.Output[Optional[str]]]:
+    """Principal id and client id of what ``resource`` runs as: ``identity``, or the resource's own
+    system-assigned identity (which has no client id to hand out) when ``identity`` is None."""
+    if identity is not None:
+        return identity.principal_id, identity.client_id
+    return (resource.identity.apply(lambda i: i.principal_id),  # type: ignore[attr-defined]
+            pulumi.Output.from_input(None))

@@ -23,7 +23,7 @@ import pulumi
 from pulumi_azure_native import (applicationinsights, authorization, keyvault,
                                  machinelearningservices as ml, operationalinsights, storage)
 
-from .identity import ManagedIdentity, ml_identity
+from .identity import ManagedIdentity, identity_ids, ml_identity
 from .registry import ContainerRegistry
 from .resource_ids import parse_resource_id
 from .roles import Grant, grant_role
@@ -198,14 +198,10 @@ class Workspace(pulumi.ComponentResource):
                                         depends_on=[g.assignment for g in self.grants]),
             **common)
 
+        self.principal_id, self.client_id = identity_ids(args.identity, workspace)
         if args.identity is not None:
-            self.principal_id = args.identity.principal_id
-            self.client_id = args.identity.client_id
             self.grants.append(grant_role(self, name, "workspace", "Contributor",
                                           scope=workspace.id, **holder))
-        else:
-            self.principal_id = workspace.identity.apply(lambda i: i.principal_id)
-            self.client_id = pulumi.Output.from_input(None)
 
         self.id = workspace.id
         self.name = workspace.name
