@@ -50,6 +50,7 @@ workspace = Workspace("workspace", WorkspaceArgs(
     storage_sku=settings.storage_sku,
     key_vault_purge_protection=settings.key_vault_purge_protection,
     key_vault_soft_delete_retention_days=settings.key_vault_soft_delete_retention_days,
+    storage_soft_delete_retention_days=settings.storage_soft_delete_retention_days,
     log_retention_days=settings.log_retention_days,
     public_network_access=settings.workspace_public_network_access,
     protect=settings.protect_stateful_resources,

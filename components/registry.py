@@ -25,7 +25,8 @@ class ContainerRegistryArgs:
     existing_id: Optional[str] = None
     """Resource id of a registry to use instead of creating one; nothing is created then."""
     protect: bool = False
-    """Protect the created registry from deletion by Pulumi."""
+    """Protect the created registry from deletion by Pulumi, and keep it in Azure if it is
+    removed from the program."""
     tags: Mapping[str, str] = field(default_factory=dict)
 
 
@@ -66,7 +67,8 @@ class ContainerRegistry(pulumi.ComponentResource):
                 admin_user_enabled=False,
                 anonymous_pull_enabled=False,
                 tags=dict(args.tags),
-                opts=pulumi.ResourceOptions(parent=self, protect=args.protect),
+                opts=pulumi.ResourceOptions(parent=self, protect=args.protect,
+                                            retain_on_delete=args.protect),
             )
             self.id = registry.id
             self.name = registry.name

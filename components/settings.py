@@ -73,6 +73,7 @@ class StackSettings:
     storage_sku: str = "Standard_LRS"
     key_vault_purge_protection: bool = False
     key_vault_soft_delete_retention_days: int = 7
+    storage_soft_delete_retention_days: int = 7
     registry_sku: str = "Basic"
     existing_registry_id: Optional[str] = None
     workspace_identity: IdentityKind = IdentityKind.USER_ASSIGNED
@@ -103,7 +104,7 @@ REGISTRY_ID = re.compile(r"/subscriptions/[0-9a-fA-F-]{36}/resourceGroups/[-\w.(
 _TAG_NAME_FORBIDDEN = set('<>%&\\?/')  # ARM tag rules: learn.microsoft.com tag-resources#limitations
 
 KEYS = ("environment", "workload", "location", "resourceGroupName", "protectStatefulResources",
-        "storageSku", "keyVaultPurgeProtection", "keyVaultSoftDeleteRetentionDays", "registrySku",
+        "storageSku", "storageSoftDeleteRetentionDays", "keyVaultPurgeProtection", "keyVaultSoftDeleteRetentionDays", "registrySku",
         "existingRegistryId", "workspaceIdentity", "workspacePublicNetworkAccess",
         "logRetentionDays", "computeClusters", "onlineEndpoints", "tags")
 """Every project config key the program reads; Pulumi.yaml declares the same set."""
@@ -294,6 +295,7 @@ def parse_settings(namespace: str, raw: Mapping[str, Optional[str]]) -> StackSet
         storage_sku=r.choice("storageSku", "Standard_LRS", STORAGE_SKUS),
         key_vault_purge_protection=r.boolean("keyVaultPurgeProtection", False),
         key_vault_soft_delete_retention_days=r.integer("keyVaultSoftDeleteRetentionDays", 7, 7, 90),
+        storage_soft_delete_retention_days=r.integer("storageSoftDeleteRetentionDays", 7, 1, 365),
         registry_sku=r.choice("registrySku", "Basic", REGISTRY_SKUS),
         existing_registry_id=r.text("existingRegistryId", "", REGISTRY_ID.pattern,
                                     "a container registry resource id: /subscriptions/<guid>/"

@@ -91,10 +91,13 @@ class WorkspaceArgs:
     key_vault_purge_protection: bool = False
     """Irreversible once on. Off leaves the property unset: ARM rejects an explicit false."""
     key_vault_soft_delete_retention_days: int = 7
+    storage_soft_delete_retention_days: int = 7
+    """Days deleted blobs and containers stay recoverable (1-365)."""
     log_retention_days: int = 30
     public_network_access: str = "Enabled"
     protect: bool = False
-    """Protect storage, key vault, Log Analytics and the workspace from deletion by Pulumi."""
+    """Protect storage, key vault, Log Analytics and the workspace from deletion by Pulumi, and
+    keep them in Azure if they are removed from the program (``retain_on_delete``)."""
     tags: Mapping[str, str] = field(default_factory=dict)
 
 
@@ -123,7 +126,8 @@ class Workspace(pulumi.ComponentResource):
                  opts: Optional[pulumi.ResourceOptions] = None):
         super().__init__("ml-platform:workspace:Workspace", name, {}, opts)
         child = pulumi.ResourceOptions(parent=self)
-        stateful = pulumi.ResourceOptions(parent=self, protect=args.protect)
+        stateful = pulumi.ResourceOptions(parent=self, protect=args.protect,
+                                          retain_on_delete=args.protect)
         common = dict(resource_group_name=args.resource_group_name, location=args.location,
                       tags=dict(args.tags))
 
@@ -136,6 +140,17 @@ class Workspace(pulumi.ComponentResource):
             minimum_tls_version=storage.MinimumTlsVersion.TLS1_2,
             enable_https_traffic_only=True,
             opts=stateful, **common)
+        # Soft delete for blobs and containers: job outputs, models and notebooks live here.
+        retention = storage.DeleteRetentionPolicyArgs(
+            enabled=True, days=args.storage_soft_delete_retention_days)
+        storage.BlobServiceProperties(
+            f"{name}-blob-service",
+            account_name=account.name,
+            resource_group_name=args.resource_group_name,
+            blob_services_name="default",
+            delete_retention_policy=retention,
+            container_delete_retention_policy=retention,
+            opts=child)
         tenant_id = authorization.get_client_config_output(
             opts=pulumi.InvokeOutputOptions(parent=self)).tenant_id
         vault = keyvault.Vault(
@@ -194,8 +209,8 @@ class Workspace(pulumi.ComponentResource):
             container_registry=args.registry.id,
             system_datastores_auth_mode=ml.SystemDatastoresAuthMode.IDENTITY,
             public_network_access=args.public_network_access,
-            opts=pulumi.ResourceOptions(parent=self, protect=args.protect,
-                                        depends_on=[g.assignment for g in self.grants]),
+            opts=pulumi.ResourceOptions.merge(stateful, pulumi.ResourceOptions(
+                depends_on=[g.assignment for g in self.grants])),
             **common)
 
         self.principal_id, self.client_id = identity_ids(args.identity, workspace)

@@ -73,6 +73,10 @@ class AzureMocks(pulumi.runtime.Mocks):
         if typ == "azure-native:resources:ResourceGroup":
             state["name"] = state["resourceGroupName"]
             return self._invent(f"/subscriptions/{SUBSCRIPTION_ID}/resourceGroups/{state['name']}"), state
+        if typ == "azure-native:storage:BlobServiceProperties":
+            state["name"] = state["blobServicesName"]
+            return arm_id(state["resourceGroupName"], "Microsoft.Storage/storageAccounts",
+                          f"{state['accountName']}/blobServices/{state['name']}"), state
         if typ == "azure-native:authorization:RoleAssignment":
             state["name"] = state["roleAssignmentName"]
             return self._invent(f"{state['scope']}/providers/Microsoft.Authorization/"

@@ -35,6 +35,7 @@ class Registration:
     parent: str
     custom: bool
     protect: bool
+    retain_on_delete: bool
     dependencies: list[str]
     property_dependencies: dict[str, list[str]]
     inputs: dict[str, Any]
@@ -94,6 +95,7 @@ class _RecordingMonitor(pulumi_mocks.MockMonitor):
             self.registrations[response.urn] = Registration(
                 urn=response.urn, type=request.type, name=request.name, parent=request.parent,
                 custom=request.custom, protect=request.protect,
+                retain_on_delete=request.retainOnDelete,
                 dependencies=list(request.dependencies),
                 property_dependencies={k: list(v.urns) for k, v in
                                        request.propertyDependencies.items()},

@@ -86,10 +86,21 @@ def test_endpoint_uses_token_auth_by_default_and_key_only_when_configured(stack)
         "authMode": "Key", "publicNetworkAccess": "Disabled"}
 
 
-def test_prod_protects_stateful_resources_and_dev_protects_nothing(dev, prod):
-    assert not [r.name for r in dev.resources.values() if r.protect]
+def test_prod_protects_and_retains_stateful_resources_and_dev_nothing(dev, prod):
+    assert not [r.name for r in dev.resources.values() if r.protect or r.retain_on_delete]
     protected = {r.type.removeprefix("azure-native:") for r in prod.resources.values() if r.protect}
-    assert protected == set(STATEFUL)
+    retained = {r.type.removeprefix("azure-native:") for r in prod.resources.values()
+                if r.retain_on_delete}
+    assert protected == retained == set(STATEFUL)
+
+
+def test_deleted_blobs_and_containers_are_recoverable(dev, prod):
+    for run, days in ((dev, 7), (prod, 30)):
+        blobs = one(run, "storage:BlobServiceProperties").inputs
+        assert blobs["accountName"] == one(run, "storage:StorageAccount").outputs["name"]
+        assert blobs["blobServicesName"] == "default"
+        assert blobs["deleteRetentionPolicy"] == {"enabled": True, "days": days}
+        assert blobs["containerDeleteRetentionPolicy"] == {"enabled": True, "days": days}
 
 
 def test_every_azure_name_is_within_azure_rules(stack):
@@ -107,8 +118,9 @@ def test_every_azure_name_is_within_azure_rules(stack):
         if kind:
             assert RULES[kind].problem(r.azure_name) is None
             checked += 1
-    assert checked == len([r for r in stack.resources.values() if r.custom]) - 1 - len(
-        stack.of_type(ROLE_ASSIGNMENT))  # all but the random suffix and the assignments
+    unnamed = ("random:index/randomString:RandomString", ROLE_ASSIGNMENT,
+               "azure-native:storage:BlobServiceProperties")  # no name rule of their own
+    assert checked == len([r for r in stack.resources.values() if r.custom and r.type not in unnamed])
 
 
 def test_existing_resource_group_is_used_not_created():
@@ -122,7 +134,8 @@ def test_existing_resource_group_is_used_not_created():
 
 def test_tags_mark_every_taggable_resource(dev):
     for r in dev.resources.values():
-        if r.custom and r.type != ROLE_ASSIGNMENT and r.type.startswith("azure-native:"):
+        if r.custom and r.type.startswith("azure-native:") and r.type not in (
+                ROLE_ASSIGNMENT, "azure-native:storage:BlobServiceProperties"):  # not taggable
             assert r.inputs["tags"] == {"workload": "mlplat", "environment": "dev",
                                         "managed-by": "pulumi", "cost-center": "ml-dev"}, r.name
 
