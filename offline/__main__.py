@@ -16,7 +16,7 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(
         prog="python -m offline",
         description="Run the real stack program with Pulumi.<STACK>.yaml under Pulumi mocks and "
-                    "print the resources, the access matrix and the outputs. Needs no Azure "
+                    "print the resources, the access matrix, the outputs and the policy pack's verdict. Needs no Azure "
                     "account and no Pulumi CLI.")
     parser.add_argument("stack", help="stack name, e.g. dev or prod")
     parser.add_argument("--json", metavar="FILE", help="also write the preview as JSON to FILE")
@@ -31,7 +31,7 @@ def main(argv: list[str] | None = None) -> int:
         with open(args.json, "w") as file:
             json.dump(preview, file, indent=2)
             file.write("\n")
-    return 0
+    return 1 if preview["policyViolations"] else 0  # as pulumi preview --policy-pack does
 
 
 if __name__ == "__main__":

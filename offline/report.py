@@ -13,6 +13,7 @@ from typing import Any
 from components.roles import ROLE_BY_GUID
 
 from .mocks import RANDOM_SUFFIX, SUBSCRIPTION_ID, AFTER_DEPLOY
+from .policy_check import Violation, check, load_policies
 from .runner import Registration, StackRun
 
 SUFFIX_MASK = "*" * len(RANDOM_SUFFIX)
@@ -99,8 +100,11 @@ def plan(run: StackRun) -> dict[str, Any]:
                                if run.resources[d].type == ROLE_ASSIGNMENT),
             "inputs": shown(r.inputs, run.invented),
         })
+    violations: list[Violation] = check(run)
     return {"project": run.project, "stack": run.stack, "resources": resources,
-            "grants": access_matrix(run), "outputs": shown(run.outputs, run.invented)}
+            "grants": access_matrix(run), "outputs": shown(run.outputs, run.invented),
+            "policies": [p.name for p in load_policies()],
+            "policyViolations": [vars(v) for v in violations]}
 
 
 def _tree(resources: list[dict[str, Any]]) -> list[tuple[int, dict[str, Any]]]:
@@ -156,4 +160,8 @@ def text(p: dict[str, Any]) -> str:
     lines += [f"  {g['principal']:<{widths[0]}}  {g['role']:<{widths[1]}}  {g['scope']}"
               for g in grants]
     lines += ["", "OUTPUTS", *_value_lines(p["outputs"], 1)]
+    violations = p["policyViolations"]
+    lines += ["", f"POLICY  (policy/ with policy/config.{p['stack']}.json): "
+                  f"{len(p['policies'])} mandatory policies, {len(violations)} violations"]
+    lines += [f"  {v['policy']}: {v['resource']}: {v['message']}" for v in violations]
     return "\n".join(lines)

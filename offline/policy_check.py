@@ -1,0 +1,77 @@
+"""Run the policy pack (``policy/``) offline over the resources a stack run registered.
+
+This is what ``pulumi preview --policy-pack policy --policy-pack-config policy/config.<stack>.json``
+does with the engine; here each policy's validation runs on the recorded inputs and options.
+"""
+
+from __future__ import annotations
+
+import importlib.util
+import json
+from dataclasses import dataclass
+from pathlib import Path
+from types import ModuleType
+from typing import Any, Optional
+
+from pulumi_policy import (PolicyCustomTimeouts, PolicyResourceOptions, ResourceValidationArgs,
+                           ResourceValidationPolicy)
+
+from .runner import PROJECT_DIR, Registration, StackRun
+
+PACK_DIR = PROJECT_DIR / "policy"
+
+
+@dataclass(frozen=True)
+class Violation:
+    policy: str
+    resource: str
+    """Pulumi name of the resource."""
+    message: str
+
+
+def load_pack(pack_dir: Path = PACK_DIR) -> ModuleType:
+    """The pack's ``policies.py`` as a module (never its ``__main__``, which starts a server)."""
+    spec = importlib.util.spec_from_file_location("ml_platform_policies", pack_dir / "policies.py")
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+def load_policies(pack_dir: Path = PACK_DIR) -> list[ResourceValidationPolicy]:
+    """The pack's policies."""
+    return load_pack(pack_dir).POLICIES
+
+
+def pack_config(stack: str, pack_dir: Path = PACK_DIR) -> dict[str, Any]:
+    """The stack's pack config (``policy/config.<stack>.json``), empty when there is none."""
+    path = pack_dir / f"config.{stack}.json"
+    return json.loads(path.read_text()) if path.exists() else {}
+
+
+def _args(r: Registration, config: dict[str, Any]) -> ResourceValidationArgs:
+    opts = PolicyResourceOptions(protect=r.protect, ignore_changes=[], delete_before_replace=None,
+                                 aliases=[], custom_timeouts=PolicyCustomTimeouts(0, 0, 0),
+                                 additional_secret_outputs=[], parent=r.parent or None)
+    return ResourceValidationArgs(resource_type=r.type, props=r.inputs, urn=r.urn, name=r.name,
+                                  opts=opts, provider=None, config=config)
+
+
+def check(run: StackRun, config: Optional[dict[str, Any]] = None,
+          policies: Optional[list[ResourceValidationPolicy]] = None) -> list[Violation]:
+    """Every violation of the pack by ``run``; ``config`` defaults to the stack's pack config."""
+    config = pack_config(run.stack) if config is None else config
+    violations = []
+    for policy in policies or load_policies():
+        setting = config.get(policy.name, {})
+        if setting == "disabled" or (isinstance(setting, dict)
+                                     and setting.get("enforcementLevel") == "disabled"):
+            continue
+        defaults = {key: spec.get("default") for key, spec in
+                    (policy.config_schema.properties if policy.config_schema else {}).items()}
+        policy_config = {**defaults, **(setting if isinstance(setting, dict) else {})}
+        for r in run.resources.values():
+            if r.custom:
+                policy.validate(_args(r, policy_config),
+                                lambda message, urn=None, r=r, p=policy:
+                                violations.append(Violation(p.name, r.name, message)))
+    return violations

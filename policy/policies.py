@@ -1,0 +1,134 @@
+"""Mandatory policies for every posture rule the ml-platform stack follows.
+
+Each policy reads the resource's inputs (camelCase, as the engine sees them) and reports what is
+wrong and how to fix it. Values unknown during a preview are absent from the inputs; policies that
+need such a value (role assignment scope) say nothing until it is known.
+
+Kept free of imports from the project so the pack works from any stack.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Any, Callable, Optional
+
+from pulumi_policy import (EnforcementLevel, PolicyConfigSchema, ReportViolation,
+                           ResourceValidationArgs, ResourceValidationPolicy)
+
+REGISTRY = "azure-native:containerregistry:Registry"
+VAULT = "azure-native:keyvault:Vault"
+STORAGE = "azure-native:storage:StorageAccount"
+COMPUTE = "azure-native:machinelearningservices:Compute"
+ENDPOINT = "azure-native:machinelearningservices:OnlineEndpoint"
+WORKSPACE = "azure-native:machinelearningservices:Workspace"
+LOGS = "azure-native:operationalinsights:Workspace"
+ROLE_ASSIGNMENT = "azure-native:authorization:RoleAssignment"
+STATEFUL = (STORAGE, VAULT, REGISTRY, WORKSPACE, LOGS)
+
+# Owner, Contributor, User Access Administrator (Azure built-in roles; the same GUIDs as
+# components/roles.py, a test keeps them in step).
+PRIVILEGED_ROLE_GUIDS = {
+    "8e3af657-a8ff-443c-a75c-2fe8c4bcb635": "Owner",
+    "b24988ac-6180-42a0-ab88-20f7382dd24c": "Contributor",
+    "18d7d88d-d35e-4fb5-a5c3-7773c20a72d9": "User Access Administrator",
+}
+_BROAD_SCOPE = re.compile(r"/subscriptions/[^/]+(/resourceGroups/[^/]+)?/?", re.IGNORECASE)
+
+Check = Callable[[dict[str, Any], ResourceValidationArgs], Optional[str]]
+
+
+def _policy(name: str, description: str, types: tuple[str, ...], check: Check,
+            config_schema: Optional[PolicyConfigSchema] = None) -> ResourceValidationPolicy:
+    """A mandatory policy that runs ``check`` on resources of ``types`` and reports its answer."""
+    def validate(args: ResourceValidationArgs, report: ReportViolation) -> None:
+        if args.resource_type in types:
+            problem = check(dict(args.props), args)
+            if problem:
+                report(problem)
+    return ResourceValidationPolicy(name=name, description=description, validate=validate,
+                                    enforcement_level=EnforcementLevel.MANDATORY,
+                                    config_schema=config_schema)
+
+
+def _get(props: dict[str, Any], *path: str) -> Any:
+    for key in path:
+        props = props.get(key) if isinstance(props, dict) else None
+    return props
+
+
+def _privileged_broad(props: dict[str, Any], _: ResourceValidationArgs) -> Optional[str]:
+    role = PRIVILEGED_ROLE_GUIDS.get(str(props.get("roleDefinitionId", "")).rsplit("/", 1)[-1])
+    scope = props.get("scope")
+    if (role and isinstance(scope, str) and _BROAD_SCOPE.fullmatch(scope)
+            and props.get("principalType") == "ServicePrincipal"):
+        return (f"{role} on {scope} for a service principal: grant a narrower role on the "
+                "resource the workload uses")
+    return None
+
+
+def _compute_ssh(props: dict[str, Any], _: ResourceValidationArgs) -> Optional[str]:
+    inner = _get(props, "properties", "properties") or {}
+    kind = _get(props, "properties", "computeType")
+    if kind == "AmlCompute" and inner.get("remoteLoginPortPublicAccess") != "Disabled":
+        return "remoteLoginPortPublicAccess must be Disabled (NotSpecified opens SSH without a VNet)"
+    if kind == "ComputeInstance" and _get(inner, "sshSettings", "sshPublicAccess") == "Enabled":
+        return "sshSettings.sshPublicAccess must not be Enabled"
+    return None
+
+
+POLICIES: list[ResourceValidationPolicy] = [
+    _policy("registry-no-admin-user", "Container registries have the admin user disabled.",
+            (REGISTRY,), lambda p, _: "adminUserEnabled is true: pull with AcrPull as a managed "
+            "identity instead" if p.get("adminUserEnabled") is True else None),
+    _policy("registry-no-anonymous-pull", "Container registries refuse anonymous pulls.",
+            (REGISTRY,), lambda p, _: "anonymousPullEnabled is true"
+            if p.get("anonymousPullEnabled") is True else None),
+    _policy("key-vault-rbac", "Key vaults use the Azure RBAC permission model.",
+            (VAULT,), lambda p, _: None if _get(p, "properties", "enableRbacAuthorization") is True
+            else "properties.enableRbacAuthorization must be true (access policies let any "
+                 "Contributor grant itself data access)"),
+    _policy("key-vault-soft-delete-retention", "Key vaults set their soft-delete retention.",
+            (VAULT,), lambda p, _: None if isinstance(
+                _get(p, "properties", "softDeleteRetentionInDays"), (int, float))
+            else "properties.softDeleteRetentionInDays must be set (7-90; fixed at creation)"),
+    _policy("key-vault-purge-protection", "Key vaults have purge protection (production).",
+            (VAULT,), lambda p, _: None if _get(p, "properties", "enablePurgeProtection") is True
+            else "properties.enablePurgeProtection must be true"),
+    _policy("storage-no-public-blob-access", "Storage accounts forbid anonymous blob access.",
+            (STORAGE,), lambda p, _: None if p.get("allowBlobPublicAccess") is False
+            else "allowBlobPublicAccess must be false"),
+    _policy("storage-min-tls-1-2", "Storage accounts accept TLS 1.2 or newer only.",
+            (STORAGE,), lambda p, _: None if p.get("minimumTlsVersion") in ("TLS1_2", "TLS1_3")
+            else f"minimumTlsVersion is {p.get('minimumTlsVersion')!r}; use TLS1_2"),
+    _policy("storage-https-only", "Storage accounts accept HTTPS only.",
+            (STORAGE,), lambda p, _: "enableHttpsTrafficOnly is false"
+            if p.get("enableHttpsTrafficOnly") is False else None),
+    _policy("compute-no-local-auth", "Compute clusters and instances have local auth disabled.",
+            (COMPUTE,), lambda p, _: None
+            if _get(p, "properties", "computeType") not in ("AmlCompute", "ComputeInstance")
+            or _get(p, "properties", "disableLocalAuth") is True
+            else "properties.disableLocalAuth must be true"),
+    _policy("compute-no-ssh", "Compute clusters and instances have public SSH closed.",
+            (COMPUTE,), _compute_ssh),
+    _policy("endpoint-token-auth",
+            "Online endpoints authenticate callers with Entra ID or AML tokens, not keys.",
+            (ENDPOINT,), lambda p, args: "properties.authMode is Key; use AADToken or AMLToken "
+            "(or allow keys in the pack config: allowKeyAuth)"
+            if _get(p, "properties", "authMode") == "Key" and not args.get_config().get("allowKeyAuth")
+            else None,
+            PolicyConfigSchema(properties={"allowKeyAuth": {"type": "boolean", "default": False}})),
+    _policy("role-assignment-principal-type",
+            "Role assignments name their principal type (avoids PrincipalNotFound for new identities).",
+            (ROLE_ASSIGNMENT,), lambda p, _: None if p.get("principalType")
+            else "principalType must be set (ServicePrincipal for a managed identity)"),
+    _policy("role-assignment-not-privileged-on-group",
+            "No service principal gets Owner, Contributor or User Access Administrator on a "
+            "resource group or subscription.", (ROLE_ASSIGNMENT,), _privileged_broad),
+    _policy("workspace-identity-datastores", "Workspaces reach their system datastores by identity.",
+            (WORKSPACE,), lambda p, _: None if p.get("systemDatastoresAuthMode") == "Identity"
+            else "systemDatastoresAuthMode must be Identity (no storage keys in the workspace)"),
+    _policy("stateful-resources-protected",
+            "Storage, key vault, registry, Log Analytics and workspace are protected (production).",
+            STATEFUL, lambda p, args: None if args.opts.protect
+            else "protect the resource (ResourceOptions(protect=True))"),
+]
