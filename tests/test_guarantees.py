@@ -1,0 +1,168 @@
+"""Guarantees that hold for any configuration: stable names, bad input refused in words, valid input
+passing the policy pack, and no secret in any output."""
+
+from __future__ import annotations
+
+import json
+import re
+import string
+from typing import Any
+
+from hypothesis import HealthCheck, given, settings, strategies as st
+
+from components.settings import (AUTH_MODES, IDENTITY_KINDS, NETWORK_ACCESS, REGISTRY_SKUS,
+                                 STORAGE_SKUS, VM_PRIORITIES, ConfigError, parse_settings)
+from offline.policy_check import check
+from offline.runner import StackRun, run_stack
+
+NS = "ml-platform"
+
+
+def azure_names(run: StackRun) -> dict[str, Any]:
+    """Every resource's URN and the Azure name it gets."""
+    return {urn: r.outputs.get("name") for urn, r in run.resources.items() if r.custom}
+
+
+def test_changing_settings_other_than_names_renames_nothing(dev):
+    changed = run_stack("dev", {
+        "registrySku": "Premium", "storageSku": "Standard_GRS", "keyVaultPurgeProtection": True,
+        "keyVaultSoftDeleteRetentionDays": 30, "storageSoftDeleteRetentionDays": 14,
+        "protectStatefulResources": True, "logRetentionDays": 60,
+        "workspacePublicNetworkAccess": "Disabled", "tags": {"owner": "ml-team"},
+        "computeClusters": [{"name": "cpu", "vmSize": "Standard_D4s_v3", "vmPriority": "Dedicated",
+                             "minNodes": 1, "maxNodes": 8, "idleSecondsBeforeScaleDown": 900}],
+        "onlineEndpoints": [{"name": "score", "authMode": "AMLToken",
+                             "publicNetworkAccess": "Disabled"}],
+    })
+    assert azure_names(changed) == azure_names(dev)
+
+
+# --- property-based: every invalid value is refused naming its key; valid ones deploy cleanly ---
+
+def _not(pattern: str) -> st.SearchStrategy[str]:
+    return st.text(min_size=1).filter(lambda v: not re.fullmatch(pattern, v))
+
+
+def _not_in(allowed: tuple[str, ...]) -> st.SearchStrategy[str]:
+    return st.text(min_size=1).filter(lambda v: v not in allowed)
+
+
+def _bad_int(low: int, high: int) -> st.SearchStrategy[str]:
+    return st.one_of(_not(r"-?\d+"), st.integers().filter(lambda n: not low <= n <= high).map(str))
+
+
+_JSON_JUNK = st.recursive(st.none() | st.booleans() | st.integers() | st.text(max_size=5),
+                          lambda inner: st.lists(inner, max_size=3)
+                          | st.dictionaries(st.text(max_size=5), inner, max_size=3), max_leaves=6)
+
+INVALID: dict[str, st.SearchStrategy[str]] = {
+    "environment": _not(r"[a-z][a-z0-9]{1,7}"),
+    "workload": _not(r"[a-z][a-z0-9]{1,9}"),
+    "location": _not(r"[a-z][a-z0-9]{2,}"),
+    "protectStatefulResources": st.text(min_size=1).filter(lambda v: v.lower() not in ("true", "false")),
+    "keyVaultPurgeProtection": st.text(min_size=1).filter(lambda v: v.lower() not in ("true", "false")),
+    "storageSku": _not_in(STORAGE_SKUS),
+    "registrySku": _not_in(REGISTRY_SKUS),
+    "workspaceIdentity": _not_in(IDENTITY_KINDS),
+    "workspacePublicNetworkAccess": _not_in(NETWORK_ACCESS),
+    "keyVaultSoftDeleteRetentionDays": _bad_int(7, 90),
+    "storageSoftDeleteRetentionDays": _bad_int(1, 365),
+    "logRetentionDays": _bad_int(30, 730),
+    "existingRegistryId": _not(r"/subscriptions/.*"),
+    "computeClusters": st.one_of(
+        _JSON_JUNK.filter(lambda v: not isinstance(v, list) or any(not isinstance(e, dict) for e in v)
+                          or v and any("name" not in e for e in v)).map(json.dumps),
+        st.sampled_from(['[{"name": "cpu", "maxNodes": 0}]', '[{"name": "cpu", "vmPriority": "Spot"}]',
+                         '[{"name": "c"}]', '[{"name": "cpu", "identity": "both"}]'])),
+    "onlineEndpoints": st.one_of(
+        _JSON_JUNK.filter(lambda v: not isinstance(v, list) or any(not isinstance(e, dict) for e in v)
+                          or v and any("name" not in e for e in v)).map(json.dumps),
+        st.sampled_from(['[{"name": "score", "authMode": "None"}]', '[{"name": "score--x"}]'])),
+    "tags": st.sampled_from(['{"a/b": "x"}', '{"owner": 5}', '["owner"]', '"owner"']),
+}
+
+
+@settings(max_examples=300, derandomize=True, suppress_health_check=[HealthCheck.filter_too_much])
+@given(st.sampled_from(sorted(INVALID)).flatmap(lambda key: st.tuples(st.just(key), INVALID[key])))
+def test_every_invalid_value_is_refused_naming_its_key(case):
+    key, value = case
+    try:
+        parse_settings(NS, {key: value})
+    except ConfigError as error:
+        assert f"{NS}:{key}" in str(error)
+    else:
+        raise AssertionError(f"{key}={value!r} was accepted")
+
+
+_NAME = st.from_regex(r"[a-z][a-z0-9]{2,7}", fullmatch=True)
+VALID = st.fixed_dictionaries({
+    "environment": st.from_regex(r"[a-z][a-z0-9]{1,5}", fullmatch=True),
+    "workload": st.from_regex(r"[a-z][a-z0-9]{1,7}", fullmatch=True),
+    "location": st.sampled_from(["westeurope", "eastus2", "swedencentral"]),
+    "protectStatefulResources": st.booleans(),
+    "keyVaultPurgeProtection": st.booleans(),
+    "storageSku": st.sampled_from(STORAGE_SKUS),
+    "registrySku": st.sampled_from(REGISTRY_SKUS),
+    "workspaceIdentity": st.sampled_from(IDENTITY_KINDS),
+    "keyVaultSoftDeleteRetentionDays": st.integers(7, 90),
+    "computeClusters": st.lists(st.fixed_dictionaries(
+        {"name": _NAME}, optional={"vmPriority": st.sampled_from(VM_PRIORITIES),
+                                  "maxNodes": st.integers(1, 20),
+                                  "identity": st.sampled_from(IDENTITY_KINDS)}),
+        max_size=3, unique_by=lambda c: c["name"]),
+    "onlineEndpoints": st.lists(st.fixed_dictionaries(
+        {"name": _NAME}, optional={"authMode": st.sampled_from(AUTH_MODES),
+                                  "identity": st.sampled_from(IDENTITY_KINDS)}),
+        max_size=2, unique_by=lambda e: e["name"]),
+    "tags": st.dictionaries(st.sampled_from(["owner", "cost-center", "data-class"]),
+                            st.text(string.ascii_letters, max_size=10), max_size=2),
+})
+
+
+@settings(max_examples=15, derandomize=True, deadline=None)
+@given(VALID)
+def test_every_valid_configuration_deploys_a_stack_that_passes_the_policy_pack(config):
+    run = run_stack("dev", config)
+    pack_config: dict[str, Any] = {  # what the user states in policy/config.<stack>.json
+        "endpoint-token-auth": {"allowKeyAuth": any(e.get("authMode") == "Key"
+                                                    for e in config["onlineEndpoints"])}}
+    if not config["protectStatefulResources"]:
+        pack_config["stateful-resources-protected"] = "disabled"
+    if not config["keyVaultPurgeProtection"]:
+        pack_config["key-vault-purge-protection"] = "disabled"
+    assert check(run, pack_config) == []
+    assert len(run.of_type("azure-native:machinelearningservices:Compute")) == len(
+        config["computeClusters"])
+
+
+# --- no secret in any output ---
+
+# Storage keys (base64 with padding), SAS signatures, connection strings, JWTs, PEM keys.
+SECRET_LOOKING = re.compile(r"AccountKey=|SharedAccessSignature|[?&]sig=|InstrumentationKey=|"
+                            r"-----BEGIN|Password=|[A-Za-z0-9+/]{40,}={1,2}|eyJ[\w-]{10,}\.",
+                            re.IGNORECASE)
+
+
+def _leaves(value: Any, path: str = ""):
+    if isinstance(value, dict):
+        for k, v in value.items():
+            yield from _leaves(v, f"{path}.{k}")
+    elif isinstance(value, list):
+        for i, v in enumerate(value):
+            yield from _leaves(v, f"{path}[{i}]")
+    else:
+        yield path, value
+
+
+def test_no_output_carries_a_key_connection_string_or_token(stack):
+    for path, value in _leaves(stack.outputs):
+        assert not re.search(r"key|secret|password|token|connection", path.split(".")[-1], re.I)
+        assert not (isinstance(value, str) and SECRET_LOOKING.search(value)), (path, value)
+
+
+def test_the_secret_detector_finds_secrets():
+    for leaked in ("DefaultEndpointsProtocol=https;AccountName=st;AccountKey=abc==",
+                   "InstrumentationKey=00000000-0000-0000-0000-000000000000",
+                   "https://st.blob.core.windows.net/c/b?sv=2022&sig=abc", "Q" * 44 + "==",
+                   "Bearer eyJ0eXAiOiJKV1QiLCJhbGciOiJSUzI1NiJ9.eyJhdWQiOiJ4In0.c2ln"):
+        assert SECRET_LOOKING.search(leaked)
