@@ -8,7 +8,8 @@ import sys
 
 from components.settings import ConfigError
 
-from .report import plan, text
+from .diagram import grants_of, mermaid
+from .report import markdown, plan, text
 from .runner import run_stack
 
 
@@ -20,17 +21,23 @@ def main(argv: list[str] | None = None) -> int:
                     "account and no Pulumi CLI.")
     parser.add_argument("stack", help="stack name, e.g. dev or prod")
     parser.add_argument("--json", metavar="FILE", help="also write the preview as JSON to FILE")
+    parser.add_argument("--markdown", metavar="FILE", help="also write the preview as Markdown")
+    parser.add_argument("--mermaid", action="store_true",
+                        help="print only the access picture (Mermaid), e.g. for the README")
     args = parser.parse_args(argv)
     try:
         preview = plan(run_stack(args.stack))
     except (ConfigError, FileNotFoundError) as error:
         print(f"error: {error}", file=sys.stderr)
         return 2
-    print(text(preview))
+    print(mermaid(grants_of(preview)) if args.mermaid else text(preview))
     if args.json:
         with open(args.json, "w") as file:
             json.dump(preview, file, indent=2)
             file.write("\n")
+    if args.markdown:
+        with open(args.markdown, "w") as file:
+            file.write(markdown(preview))
     return 1 if preview["policyViolations"] else 0  # as pulumi preview --policy-pack does
 
 

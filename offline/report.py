@@ -12,6 +12,7 @@ from typing import Any
 
 from components.roles import ROLE_BY_GUID
 
+from .diagram import grants_of, mermaid
 from .mocks import RANDOM_SUFFIX, SUBSCRIPTION_ID, AFTER_DEPLOY
 from .policy_check import Violation, check, load_policies
 from .runner import Registration, StackRun
@@ -165,3 +166,19 @@ def text(p: dict[str, Any]) -> str:
                   f"{len(p['policies'])} mandatory policies, {len(violations)} violations"]
     lines += [f"  {v['policy']}: {v['resource']}: {v['message']}" for v in violations]
     return "\n".join(lines)
+
+
+def markdown(p: dict[str, Any]) -> str:
+    """The offline preview as Markdown: counts, the access picture and table, resources, policy."""
+    violations = p["policyViolations"]
+    lines = [f"### Offline preview: `{p['stack']}`", "",
+             f"{len(p['resources'])} resources, {len(p['grants'])} role assignments, "
+             f"{len(p['policies'])} policies, {len(violations)} violations.", "",
+             "```mermaid", mermaid(grants_of(p)), "```", "",
+             "| principal | role | scope |", "|---|---|---|"]
+    lines += [f"| {g['principal']} | {g['role']} | {g['scope']} |" for g in p["grants"]]
+    lines += ["", "| resource | Pulumi name | Azure name |", "|---|---|---|"]
+    lines += [f"| `{r['type']}` | `{r['name']}` | {r['azureName'] or ''} |" for _, r in
+              _tree(p["resources"])]
+    lines += [""] + [f"- **{v['policy']}** {v['resource']}: {v['message']}" for v in violations]
+    return "\n".join(lines).rstrip() + "\n"

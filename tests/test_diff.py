@@ -1,0 +1,85 @@
+"""The offline plan diff, on plans of real runs of the program with changed config."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from offline.diff import diff_plans, main, markdown, text
+from offline.diagram import ADDED_STYLE, REMOVED_STYLE
+from offline.report import plan
+from offline.runner import run_stack
+
+S = "*****"
+
+
+@pytest.fixture(scope="module")
+def base(dev):
+    return plan(dev)
+
+
+def test_no_change_is_reported_as_none(base):
+    d = diff_plans(base, plan(run_stack("dev")))
+    assert d.empty
+    assert text(d) == "Offline diff of stack 'dev': no changes."
+    assert "No changes" in markdown(d, base)
+
+
+def test_a_compute_size_change_names_exactly_that_property(base):
+    head = plan(run_stack("dev", {"computeClusters": [
+        {"name": "cpu", "vmSize": "Standard_D4s_v3", "vmPriority": "LowPriority", "maxNodes": 2}]}))
+    d = diff_plans(base, head)
+    assert [(r.action, r.name, r.properties) for r in d.resources] == [
+        ("change", "cluster-cpu",
+         [("properties.properties.vmSize", "Standard_DS3_v2", "Standard_D4s_v3")])]
+    assert not (d.grants_added or d.grants_removed or d.outputs)
+    assert "`properties.properties.vmSize`: `Standard_DS3_v2` → `Standard_D4s_v3`" in markdown(d, head)
+
+
+def test_a_role_change_lists_the_grants_gained_and_lost(base):
+    head = plan(run_stack("dev", {"onlineEndpoints": [{"name": "score", "authMode": "AADToken",
+                                                       "identity": "systemAssigned"}]}))
+    d = diff_plans(base, head)
+    who = "id-mlplat-dev-endpoint-score"
+    assert d.grants_removed == {
+        (who, "AcrPull", f"container registry crmlplatdev{S}"),
+        (who, "Storage Blob Data Reader", f"storage account stmlplatdev{S}"),
+        (who, "AzureML Metrics Writer (preview)", "ml workspace mlw-mlplat-dev"),
+        (who, "Key Vault Secrets User", f"key vault kv-mlplat-dev-{S}")}
+    assert d.grants_added == {(f"score-dev-{S} (online endpoint, system-assigned)",
+                               "Key Vault Secrets User", f"key vault kv-mlplat-dev-{S}")}
+    assert {(r.action, r.name) for r in d.resources} >= {
+        ("delete", "endpoint-score-identity"), ("delete", "endpoint-score-registry-acrpull"),
+        ("change", "endpoint-score")}
+    md = markdown(d, head)
+    assert "| - | id-mlplat-dev-endpoint-score | **AcrPull** |" in md
+    assert ADDED_STYLE in md and REMOVED_STYLE in md
+
+
+def test_an_added_cluster_adds_resources_grants_and_outputs(base):
+    head = plan(run_stack("dev", {"computeClusters": [
+        {"name": "cpu", "vmPriority": "LowPriority"}, {"name": "gpu", "vmSize": "Standard_NC4as_T4_v3"}]}))
+    d = diff_plans(base, head)
+    assert {r.name for r in d.resources if r.action == "add"} == {
+        "cluster-gpu", "cluster-gpu-identity", "cluster-gpu-registry-acrpull",
+        "cluster-gpu-storage-storage-blob-data-reader"}
+    assert {(p, r) for p, r, _ in d.grants_added} == {
+        ("id-mlplat-dev-cluster-gpu", "AcrPull"), ("id-mlplat-dev-cluster-gpu", "Storage Blob Data Reader")}
+    assert {path for path, _, _ in d.outputs} >= {"computeClusters.gpu.name"}
+    assert d.count("delete") == 0
+
+
+def test_a_removed_endpoint_is_deleted_with_its_grants(base):
+    d = diff_plans(base, plan(run_stack("dev", {"onlineEndpoints": []})))
+    assert d.count("add") == 0 and d.count("delete") == 8  # 2 components, endpoint, identity, 4 grants
+    assert len(d.grants_removed) == 4 and not d.grants_added
+
+
+def test_the_command_diffs_files_and_treats_a_missing_base_as_empty(base, tmp_path, capsys):
+    head_file = tmp_path / "head.json"
+    head_file.write_text(json.dumps(base))
+    assert main([str(tmp_path / "absent.json"), str(head_file), "--markdown",
+                 str(tmp_path / "d.md")]) == 0
+    assert f"{len(base['resources'])} to add, 0 to change, 0 to delete" in capsys.readouterr().out
+    assert (tmp_path / "d.md").read_text().startswith("### Offline preview diff: `dev`")

@@ -1,0 +1,57 @@
+"""The GitHub workflows pass actionlint (with shellcheck), and keep their promises about secrets."""
+
+from __future__ import annotations
+
+import os
+import re
+import subprocess
+import sys
+from pathlib import Path
+
+import yaml
+
+WORKFLOWS = Path(__file__).resolve().parent.parent / ".github" / "workflows"
+BIN = Path(sys.executable).parent  # actionlint and shellcheck come from requirements-dev.txt
+
+
+def actionlint(*files: Path) -> subprocess.CompletedProcess:
+    env = {**os.environ, "PATH": f"{BIN}{os.pathsep}{os.environ.get('PATH', '')}"}
+    return subprocess.run([str(BIN / "actionlint"), "-no-color", *map(str, files)],
+                          capture_output=True, text=True, env=env)
+
+
+def test_every_workflow_passes_actionlint():
+    result = actionlint(*sorted(WORKFLOWS.glob("*.yml")))
+    assert result.returncode == 0, result.stdout + result.stderr
+
+
+def test_actionlint_and_shellcheck_do_catch_mistakes(tmp_path):
+    bad = tmp_path / "bad.yml"
+    bad.write_text("on: pull_request\njobs:\n  x:\n    runs-on: ubuntu-latest\n    steps:\n"
+                   "      - run: echo ${{ github.event.pull_request.title }}\n"
+                   "      - run: cd $HOME/some dir\n")
+    found = actionlint(bad).stdout
+    assert "potentially untrusted" in found and "SC2086" in found
+
+
+def _load(name: str) -> dict:
+    return yaml.safe_load((WORKFLOWS / name).read_text())
+
+
+def test_the_offline_diff_needs_no_secrets_and_the_comment_job_runs_no_pr_code():
+    assert "secrets." not in (WORKFLOWS / "offline-diff.yml").read_text()
+    comment = _load("offline-diff-comment.yml")
+    steps = comment["jobs"]["comment"]["steps"]
+    assert not any("actions/checkout" in step.get("uses", "") for step in steps)
+    assert "head_sha" in steps[-1]["with"]["script"]
+
+
+def test_real_previews_and_deploys_need_credentials_and_prod_needs_its_environment():
+    jobs = _load("pulumi.yml")["jobs"]
+    for name in ("preview", "deploy-dev"):
+        assert "needs.credentials.outputs.ready == 'true'" in jobs[name]["if"]
+        assert jobs[name]["permissions"]["id-token"] == "write"
+    assert jobs["deploy-prod"]["needs"] == "deploy-dev" and jobs["deploy-prod"]["environment"] == "prod"
+    preview = next(s for s in jobs["preview"]["steps"] if s.get("uses", "").startswith("pulumi/actions"))
+    assert preview["with"]["command"] == "preview" and preview["with"]["comment-on-pr"] is True
+    assert re.search(r"policy/config\.\$\{\{ matrix\.stack \}\}\.json", preview["with"]["policyPackConfigs"])
