@@ -99,14 +99,16 @@ AUTH_MODES = ("AADToken", "AMLToken", "Key")
 NETWORK_ACCESS = ("Enabled", "Disabled")
 VM_PRIORITIES = ("Dedicated", "LowPriority")
 IDENTITY_KINDS = tuple(kind.value for kind in IdentityKind)
-REGISTRY_ID = re.compile(r"/subscriptions/[0-9a-fA-F-]{36}/resourceGroups/[-\w.()]+/providers/"
-                         r"Microsoft\.ContainerRegistry/registries/[a-zA-Z0-9]{5,50}", re.IGNORECASE)
+REGISTRY_ID = (r"(?i)/subscriptions/[0-9a-f-]{36}/resourceGroups/[-\w.()]+/providers/"
+               r"Microsoft\.ContainerRegistry/registries/[a-z0-9]{5,50}")
+"""A registry's resource id; ARM ids are case-insensitive."""
 _TAG_NAME_FORBIDDEN = set('<>%&\\?/')  # ARM tag rules: learn.microsoft.com tag-resources#limitations
 
 KEYS = ("environment", "workload", "location", "resourceGroupName", "protectStatefulResources",
-        "storageSku", "storageSoftDeleteRetentionDays", "keyVaultPurgeProtection", "keyVaultSoftDeleteRetentionDays", "registrySku",
-        "existingRegistryId", "workspaceIdentity", "workspacePublicNetworkAccess",
-        "logRetentionDays", "computeClusters", "onlineEndpoints", "tags")
+        "storageSku", "storageSoftDeleteRetentionDays", "keyVaultPurgeProtection",
+        "keyVaultSoftDeleteRetentionDays", "registrySku", "existingRegistryId", "workspaceIdentity",
+        "workspacePublicNetworkAccess", "logRetentionDays", "computeClusters", "onlineEndpoints",
+        "tags")
 """Every project config key the program reads; Pulumi.yaml declares the same set."""
 
 _CLUSTER_KEYS = ("name", "vmSize", "vmPriority", "minNodes", "maxNodes",
@@ -215,7 +217,7 @@ class _Reader:
             self.fail(key, value, f"{rule.min_length}-{rule.max_length} characters: {rule.allowed}")
         else:
             return value
-        return f"invalid{len(self.problems)}"
+        return f"invalid{len(self.problems)}"  # a stand-in, unique so no duplicate is reported
 
     def choice_in(self, key: str, value: Any, default: str, choices: tuple[str, ...]) -> str:
         if value is None:
@@ -282,33 +284,38 @@ def parse_settings(namespace: str, raw: Mapping[str, Optional[str]]) -> StackSet
     Raises :class:`ConfigError` listing every problem.
     """
     r = _Reader(namespace, {k: v for k, v in raw.items() if v not in (None, "")})
+    d = StackSettings()
+    group = r.raw.get("resourceGroupName")
+    if group is not None:
+        r.name(r.key("resourceGroupName"), group, RULES["resource group"])
     settings = StackSettings(
-        environment=r.text("environment", "dev", r"[a-z][a-z0-9]{1,7}",
+        environment=r.text("environment", d.environment, r"[a-z][a-z0-9]{1,7}",
                            "2-8 lowercase letters and digits, starting with a letter"),
-        workload=r.text("workload", "mlplat", r"[a-z][a-z0-9]{1,9}",
+        workload=r.text("workload", d.workload, r"[a-z][a-z0-9]{1,9}",
                         "2-10 lowercase letters and digits, starting with a letter"),
-        location=r.text("location", "westeurope", r"[a-z][a-z0-9]{2,}",
+        location=r.text("location", d.location, r"[a-z][a-z0-9]{2,}",
                         "an Azure region name such as westeurope (az account list-locations)"),
-        resource_group_name=r.text("resourceGroupName", "", RULES["resource group"].pattern,
-                                   RULES["resource group"].allowed) or None,
-        protect_stateful_resources=r.boolean("protectStatefulResources", False),
-        storage_sku=r.choice("storageSku", "Standard_LRS", STORAGE_SKUS),
-        key_vault_purge_protection=r.boolean("keyVaultPurgeProtection", False),
-        key_vault_soft_delete_retention_days=r.integer("keyVaultSoftDeleteRetentionDays", 7, 7, 90),
-        storage_soft_delete_retention_days=r.integer("storageSoftDeleteRetentionDays", 7, 1, 365),
-        registry_sku=r.choice("registrySku", "Basic", REGISTRY_SKUS),
-        existing_registry_id=r.text("existingRegistryId", "", REGISTRY_ID.pattern,
+        resource_group_name=group,
+        protect_stateful_resources=r.boolean("protectStatefulResources",
+                                             d.protect_stateful_resources),
+        storage_sku=r.choice("storageSku", d.storage_sku, STORAGE_SKUS),
+        key_vault_purge_protection=r.boolean("keyVaultPurgeProtection", d.key_vault_purge_protection),
+        key_vault_soft_delete_retention_days=r.integer(
+            "keyVaultSoftDeleteRetentionDays", d.key_vault_soft_delete_retention_days, 7, 90),
+        storage_soft_delete_retention_days=r.integer(
+            "storageSoftDeleteRetentionDays", d.storage_soft_delete_retention_days, 1, 365),
+        registry_sku=r.choice("registrySku", d.registry_sku, REGISTRY_SKUS),
+        existing_registry_id=r.text("existingRegistryId", "", REGISTRY_ID,
                                     "a container registry resource id: /subscriptions/<guid>/"
                                     "resourceGroups/<group>/providers/Microsoft.ContainerRegistry/"
                                     "registries/<name>") or None,
-        workspace_identity=IdentityKind(r.choice("workspaceIdentity", "userAssigned",
+        workspace_identity=IdentityKind(r.choice("workspaceIdentity", d.workspace_identity.value,
                                                  IDENTITY_KINDS)),
-        workspace_public_network_access=r.choice("workspacePublicNetworkAccess", "Enabled",
-                                                 NETWORK_ACCESS),
-        log_retention_days=r.integer("logRetentionDays", 30, 30, 730),
-        compute_clusters=r.items("computeClusters", StackSettings.compute_clusters,
-                                 _CLUSTER_KEYS, r.cluster),
-        online_endpoints=r.items("onlineEndpoints", (), _ENDPOINT_KEYS, r.endpoint),
+        workspace_public_network_access=r.choice("workspacePublicNetworkAccess",
+                                                 d.workspace_public_network_access, NETWORK_ACCESS),
+        log_retention_days=r.integer("logRetentionDays", d.log_retention_days, 30, 730),
+        compute_clusters=r.items("computeClusters", d.compute_clusters, _CLUSTER_KEYS, r.cluster),
+        online_endpoints=r.items("onlineEndpoints", d.online_endpoints, _ENDPOINT_KEYS, r.endpoint),
         tags=r.tags(),
     )
     if not r.problems:  # the names derived from valid tokens must also fit Azure's rules

@@ -42,6 +42,8 @@ BAD = [
       "Azure allows 3-24"]),
     ({"existingRegistryId": "crshared01"},
      ["ml-platform:existingRegistryId", "'crshared01'", "Microsoft.ContainerRegistry/registries"]),
+    ({"resourceGroupName": "rg-" + "x" * 88},
+     ["ml-platform:resourceGroupName", "1-90 characters"]),
     ({"tags": {"owner/team": "ml"}}, ["ml-platform:tags.owner/team", "without < > % & \\ ? /"]),
     ({"logRetentionDays": "thirty"}, ["ml-platform:logRetentionDays", "'thirty'", "from 30 to 730"]),
     ({"registrySKU": "Premium"}, ["ml-platform:registrySKU is not a setting",
@@ -58,6 +60,12 @@ def test_bad_config_is_refused_in_words_before_any_resource(override, words):
     for word in words:
         assert word in message, f"{word!r} not in:\n{message}"
     assert caught.value.registrations == {}
+
+
+def test_resource_ids_are_case_insensitive_like_arm():
+    existing = ("/subscriptions/11111111-1111-1111-1111-111111111111/resourcegroups/rg-shared/"
+                "providers/microsoft.containerregistry/registries/crshared01")
+    assert parse_settings("ml-platform", {"existingRegistryId": existing}).existing_registry_id == existing
 
 
 def test_every_problem_is_reported_at_once():
