@@ -160,7 +160,8 @@ def text(p: dict[str, Any]) -> str:
     widths = [max((len(g[k]) for g in grants), default=0) for k in ("principal", "role")]
     lines += [f"  {g['principal']:<{widths[0]}}  {g['role']:<{widths[1]}}  {g['scope']}"
               for g in grants]
-    lines += ["", "OUTPUTS", *_value_lines(p["outputs"], 1)]
+    outputs = {**p["outputs"], "grants": f"{len(grants)} grants, as under ACCESS"}
+    lines += ["", "OUTPUTS", *_value_lines(outputs, 1)]
     violations = p["policyViolations"]
     lines += ["", f"POLICY  (policy/ with policy/config.{p['stack']}.json): "
                   f"{len(p['policies'])} mandatory policies, {len(violations)} violations"]

@@ -13,6 +13,7 @@ import json
 import runpy
 import sys
 from dataclasses import dataclass, field
+from functools import cached_property
 from pathlib import Path
 from typing import Any, Mapping, Optional
 
@@ -71,14 +72,20 @@ class StackRun:
             raise KeyError(f"{len(found)} resources named {name!r} of type {type_}")
         return found[0]
 
-    def owner_of(self, value: Any) -> Optional[Registration]:
-        """The resource whose id or identity principal id is ``value``."""
+    @cached_property
+    def _owners(self) -> dict[str, Registration]:
+        owners = {}
         for r in self.resources.values():
             identity = r.outputs.get("identity")
-            if value and value in (r.id, r.outputs.get("principalId"),
-                                   isinstance(identity, dict) and identity.get("principalId")):
-                return r
-        return None
+            system_principal = identity.get("principalId") if isinstance(identity, dict) else None
+            for key in (r.id, r.outputs.get("principalId"), system_principal):
+                if key:
+                    owners.setdefault(key, r)
+        return owners
+
+    def owner_of(self, value: Any) -> Optional[Registration]:
+        """The resource whose id, or whose identity's principal id, is ``value``."""
+        return self._owners.get(value) if isinstance(value, str) else None
 
 
 class _RecordingMonitor(pulumi_mocks.MockMonitor):
