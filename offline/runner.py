@@ -64,14 +64,6 @@ class StackRun:
     def of_type(self, type_: str) -> list[Registration]:
         return [r for r in self.resources.values() if r.type == type_]
 
-    def by_name(self, name: str, type_: Optional[str] = None) -> Registration:
-        """The one resource with Pulumi name ``name`` (and type ``type_`` when given)."""
-        found = [r for r in self.resources.values()
-                 if r.name == name and (type_ is None or r.type == type_)]
-        if len(found) != 1:
-            raise KeyError(f"{len(found)} resources named {name!r} of type {type_}")
-        return found[0]
-
     @cached_property
     def _owners(self) -> dict[str, Registration]:
         owners = {}
