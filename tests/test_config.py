@@ -99,10 +99,9 @@ def test_unknown_keys_of_other_namespaces_are_left_alone():
     assert unknown_keys("ml-platform", ["azure-native:location", "ml-platform:location"]) == []
 
 
-def test_load_settings_reads_the_live_config(monkeypatch):
+def test_load_settings_reads_the_live_config():
     import pulumi
     pulumi.runtime.set_all_config({"ml-platform:registrySku": "Standard"})
-    monkeypatch.setattr(pulumi.Config, "name", "ml-platform", raising=False)
     try:
         assert load_settings(pulumi.Config("ml-platform")).registry_sku == "Standard"
     finally:
