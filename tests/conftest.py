@@ -16,6 +16,12 @@ def dev() -> StackRun:
 
 
 @pytest.fixture(scope="session")
+def dev_again() -> StackRun:
+    """A second, independent run of dev: what a re-run of `pulumi up` would register."""
+    return run_stack("dev")
+
+
+@pytest.fixture(scope="session")
 def prod() -> StackRun:
     return run_stack("prod")
 

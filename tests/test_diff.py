@@ -19,8 +19,8 @@ def base(dev):
     return plan(dev)
 
 
-def test_no_change_is_reported_as_none(base):
-    d = diff_plans(base, plan(run_stack("dev")))
+def test_no_change_is_reported_as_none(base, dev_again):
+    d = diff_plans(base, plan(dev_again))
     assert d.empty
     assert text(d) == "Offline diff of stack 'dev': no changes."
     assert "No changes" in markdown(d, base)
