@@ -21,6 +21,7 @@ import pulumi
 from pulumi.runtime import config as runtime_config
 
 from .naming import RULES, NameRule, StackNames
+from .resource_ids import parse_resource_id
 
 
 class ConfigError(pulumi.RunError):
@@ -99,9 +100,6 @@ AUTH_MODES = ("AADToken", "AMLToken", "Key")
 NETWORK_ACCESS = ("Enabled", "Disabled")
 VM_PRIORITIES = ("Dedicated", "LowPriority")
 IDENTITY_KINDS = tuple(kind.value for kind in IdentityKind)
-REGISTRY_ID = (r"(?i)/subscriptions/[0-9a-f-]{36}/resourceGroups/[-\w.()]+/providers/"
-               r"Microsoft\.ContainerRegistry/registries/[a-z0-9]{5,50}")
-"""A registry's resource id; ARM ids are case-insensitive."""
 _TAG_NAME_FORBIDDEN = set('<>%&\\?/')  # ARM tag rules: learn.microsoft.com tag-resources#limitations
 
 KEYS = ("environment", "workload", "location", "resourceGroupName", "protectStatefulResources",
@@ -266,6 +264,20 @@ class _Reader:
                                                  d.identity.value, IDENTITY_KINDS)),
         )
 
+    def resource_id(self, name: str, provider_type: str, rule: NameRule) -> Optional[str]:
+        """An existing resource's id: ``provider_type``'s shape, and a name Azure accepts."""
+        value = self.raw.get(name)
+        if value is None:
+            return None
+        try:
+            problem = rule.problem(parse_resource_id(value, provider_type).name)
+        except ValueError as error:
+            problem = str(error)
+        if problem:
+            self.fail(self.key(name), value, f"a {rule.kind} resource id ({problem})")
+            return None
+        return value
+
     def tags(self) -> dict[str, str]:
         tags = self.structured("tags", {}, dict)
         for name, value in tags.items():
@@ -305,10 +317,9 @@ def parse_settings(namespace: str, raw: Mapping[str, Optional[str]]) -> StackSet
         storage_soft_delete_retention_days=r.integer(
             "storageSoftDeleteRetentionDays", d.storage_soft_delete_retention_days, 1, 365),
         registry_sku=r.choice("registrySku", d.registry_sku, REGISTRY_SKUS),
-        existing_registry_id=r.text("existingRegistryId", "", REGISTRY_ID,
-                                    "a container registry resource id: /subscriptions/<guid>/"
-                                    "resourceGroups/<group>/providers/Microsoft.ContainerRegistry/"
-                                    "registries/<name>") or None,
+        existing_registry_id=r.resource_id("existingRegistryId",
+                                           "Microsoft.ContainerRegistry/registries",
+                                           RULES["container registry"]),
         workspace_identity=IdentityKind(r.choice("workspaceIdentity", d.workspace_identity.value,
                                                  IDENTITY_KINDS)),
         workspace_public_network_access=r.choice("workspacePublicNetworkAccess",
