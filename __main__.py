@@ -2,13 +2,20 @@
 
 import pulumi
 import pulumi_random as random
-from pulumi_azure_native import authorization, resources
+from pulumi_azure_native import authorization, keyvault, resources
 
-from components import (ComputeCluster, ComputeClusterArgs, ContainerRegistry,
-                        ContainerRegistryArgs, IdentityKind, ManagedIdentity, ManagedIdentityArgs,
-                        OnlineEndpoint, OnlineEndpointArgs, Workspace, WorkspaceArgs, load_settings)
+from components import (AssetStore, AssetStoreArgs, ComputeCluster, ComputeClusterArgs,
+                        ContainerRegistry, ContainerRegistryArgs, IdentityKind, ManagedIdentity,
+                        ManagedIdentityArgs, OnlineDeploymentSpec, OnlineEndpoint,
+                        OnlineEndpointArgs, Workspace, WorkspaceArgs, load_settings)
 from components.naming import (SUFFIX_LENGTH, cluster_identity_purpose,
                                endpoint_identity_purpose)
+from components.resource_ids import parse_resource_id
+from components.settings import DeploymentSettings, EndpointSettings
+
+SAMPLE_SECRET_NAME = "sample-secret"
+SAMPLE_BLOB_NAME = "samples/score/labels.json"
+"""What ``sampleData`` creates for the sample scoring app (samples/score) to read."""
 
 settings = load_settings()  # raises ConfigError before any resource is registered
 names = settings.names
@@ -61,11 +68,49 @@ clusters = {c.name: ComputeCluster(f"cluster-{c.name}", ComputeClusterArgs(
     vm_size=c.vm_size, vm_priority=c.vm_priority, min_nodes=c.min_nodes, max_nodes=c.max_nodes,
     idle_seconds_before_scale_down=c.idle_seconds_before_scale_down, tags=tags))
     for c in settings.compute_clusters}
+
+deploys = any(e.deployments for e in settings.online_endpoints)
+assets = (AssetStore("assets", AssetStoreArgs(workspace=workspace.ref, tags=tags))
+          if deploys or settings.sample_data else None)
+sample_reads: list[pulumi.Resource] = []
+if assets is not None and settings.sample_data:
+    # What the sample app reads at start: a secret (random, never an output) and a data blob.
+    sample_reads = [
+        keyvault.Secret(
+            "sample-secret", secret_name=SAMPLE_SECRET_NAME,
+            vault_name=workspace.key_vault_id.apply(
+                lambda rid: parse_resource_id(rid, "Microsoft.KeyVault/vaults").name),
+            resource_group_name=resource_group_name,
+            properties=keyvault.SecretPropertiesArgs(
+                value=random.RandomPassword("sample-secret-value", length=32, special=False).result,
+                content_type="text/plain"),
+            tags=tags),
+        assets.upload_file(SAMPLE_BLOB_NAME, "samples/score/data/labels.json"),
+    ]
+
+
+def deployment_spec(endpoint: EndpointSettings, d: DeploymentSettings) -> OnlineDeploymentSpec:
+    """A deployment of ``endpoint`` whose local model, code and environment are registered here."""
+    assert assets is not None
+    env = d.environment
+    return OnlineDeploymentSpec(
+        name=d.name,
+        model_id=(assets.model(f"{endpoint.name}-model", d.model_folder).id
+                  if d.model_folder else d.model),
+        environment_id=(env.environment_id or assets.environment(
+            f"{endpoint.name}-env", env.image, env.conda_file).id),
+        code_id=assets.code(f"{endpoint.name}-code", d.code).id,
+        scoring_script=d.scoring_script, instance_type=d.instance_type,
+        instance_count=d.instance_count, traffic=d.traffic,
+        environment_variables=d.environment_variables, depends_on=sample_reads)
+
+
 endpoints = {e.name: OnlineEndpoint(f"endpoint-{e.name}", OnlineEndpointArgs(
     workspace=workspace.ref,
     endpoint_name=suffix.apply(lambda s, e=e: names.online_endpoint(e.name, s)),
     identity=identity_for(endpoint_identity_purpose(e.name), e.identity),
-    auth_mode=e.auth_mode, public_network_access=e.public_network_access, tags=tags))
+    auth_mode=e.auth_mode, public_network_access=e.public_network_access,
+    deployments=[deployment_spec(e, d) for d in e.deployments], tags=tags))
     for e in settings.online_endpoints}
 
 
@@ -84,7 +129,8 @@ pulumi.export("computeClusters", {
     for key, c in clusters.items()})
 pulumi.export("onlineEndpoints", {
     key: {"name": e.name, "scoringUri": e.scoring_uri, "swaggerUri": e.swagger_uri,
-          "principalId": e.principal_id, "clientId": e.client_id}
+          "principalId": e.principal_id, "clientId": e.client_id,
+          "deployments": list(e.deployments), "traffic": e.traffic}
     for key, e in endpoints.items()})
 pulumi.export("grants", [grant.as_output() for component in (workspace, *clusters.values(),
                                                                *endpoints.values())

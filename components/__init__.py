@@ -7,8 +7,9 @@ data (:class:`Grant`). Import the components into any Pulumi Python program::
     from components import OnlineEndpoint, OnlineEndpointArgs, WorkspaceRef
 """
 
+from .assets import AssetStore, AssetStoreArgs
 from .compute import ComputeCluster, ComputeClusterArgs
-from .endpoint import OnlineEndpoint, OnlineEndpointArgs
+from .endpoint import OnlineDeploymentSpec, OnlineEndpoint, OnlineEndpointArgs
 from .identity import ManagedIdentity, ManagedIdentityArgs
 from .naming import StackNames
 from .registry import ContainerRegistry, ContainerRegistryArgs
@@ -17,8 +18,8 @@ from .settings import ConfigError, IdentityKind, StackSettings, load_settings
 from .workspace import Workspace, WorkspaceArgs, WorkspaceRef
 
 __all__ = [
-    "BUILT_IN_ROLES", "ComputeCluster", "ComputeClusterArgs", "ConfigError", "ContainerRegistry",
+    "AssetStore", "AssetStoreArgs", "BUILT_IN_ROLES", "ComputeCluster", "ComputeClusterArgs", "ConfigError", "ContainerRegistry",
     "ContainerRegistryArgs", "Grant", "IdentityKind", "ManagedIdentity", "ManagedIdentityArgs",
-    "OnlineEndpoint", "OnlineEndpointArgs", "StackNames", "StackSettings", "Workspace",
+    "OnlineDeploymentSpec", "OnlineEndpoint", "OnlineEndpointArgs", "StackNames", "StackSettings", "Workspace",
     "WorkspaceArgs", "WorkspaceRef", "grant_role", "load_settings",
 ]

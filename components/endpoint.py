@@ -7,21 +7,66 @@ Metrics Writer (preview) on the workspace (metrics) and Key Vault Secrets User o
 (secrets the scoring code reads; seed 003). Azure grants a system-assigned endpoint identity the
 first three itself, so the stack grants that one only the key vault role.
 
-Deployments that run on the endpoint must wait for :attr:`OnlineEndpoint.grants`: Azure fails a
-deployment whose identity cannot pull its image yet.
+Each deployment (:class:`OnlineDeploymentSpec`) waits for those grants: Azure fails a deployment
+whose identity cannot pull its image or read its model yet. The scoring code finds the identity,
+the key vault and the storage in its environment: ``AZURE_CLIENT_ID`` (a user-assigned identity's
+client id, which ``ManagedIdentityCredential``/``DefaultAzureCredential`` pick up), ``KEY_VAULT_URL``
+and ``STORAGE_BLOB_URL``.
+
+Traffic. ARM refuses an endpoint whose ``traffic`` names a deployment that does not exist yet, and
+a deployment cannot exist before its endpoint, so one resource cannot carry both. Microsoft's ARM
+walkthrough deploys its endpoint template (Azure/azureml-examples ``arm-templates/online-endpoint.json``,
+which takes ``traffic`` as a parameter) a second time once the deployment exists; Pulumi's
+maintainers describe the same "second operation on the same resource" as the way out of such
+cycles (pulumi/pulumi-azure-native#2617, https://www.pulumi.com/blog/exploring-circular-dependencies/).
+So the endpoint is created without traffic, the deployments follow, and an ARM template deployment
+(``azure-native:resources:Deployment``) puts the endpoint again, with the same settings plus
+traffic, after every deployment exists: one ``pulumi up`` does all three. The template repeats
+every setting the endpoint resource sends, so any change to the endpoint also re-applies traffic,
+and the endpoint resource ignores ``traffic`` it reads back on refresh.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Mapping, Optional
+from typing import Any, Mapping, Optional, Sequence
 
 import pulumi
-from pulumi_azure_native import machinelearningservices as ml
+from pulumi_azure_native import machinelearningservices as ml, resources
 
 from .identity import ManagedIdentity, identity_ids, ml_identity
 from .roles import Grant, grant_role
 from .workspace import WorkspaceRef
+
+
+ENDPOINT_API_VERSION = "2025-12-01"
+"""The Microsoft.MachineLearningServices API version pulumi-azure-native 3.29 uses for endpoints."""
+RESERVED_VARIABLES = ("AZURE_CLIENT_ID", "KEY_VAULT_URL", "STORAGE_BLOB_URL")
+"""Environment variables the component sets on every deployment."""
+
+
+@dataclass
+class OnlineDeploymentSpec:
+    """One managed online deployment of an endpoint: what it serves and on how many VMs."""
+
+    name: str
+    """Deployment name: 3-32 letters, digits and single hyphens, starting with a letter."""
+    model_id: pulumi.Input[str]
+    """Model version to serve: an ARM id or an ``azureml://`` URI (e.g. from a registry)."""
+    environment_id: pulumi.Input[str]
+    """Environment version the scoring code runs in."""
+    code_id: pulumi.Input[str]
+    """Code version that holds the scoring script."""
+    scoring_script: str = "score.py"
+    """Path of the script with ``init()`` and ``run()``, relative to the code folder."""
+    instance_type: str = "Standard_DS2_v2"
+    instance_count: int = 1
+    traffic: int = 0
+    """Percent of the endpoint's traffic this deployment gets (the endpoint's shares sum to 100 or
+    are all 0)."""
+    environment_variables: Mapping[str, pulumi.Input[str]] = field(default_factory=dict)
+    depends_on: Sequence[pulumi.Resource] = ()
+    """What the scoring code reads when it starts (secrets, blobs): created before the deployment."""
 
 
 @dataclass
@@ -36,6 +81,8 @@ class OnlineEndpointArgs:
     auth_mode: str = "AADToken"
     """How callers authenticate: AADToken (Entra ID), AMLToken, or Key (only when asked for)."""
     public_network_access: str = "Enabled"
+    deployments: Sequence[OnlineDeploymentSpec] = ()
+    """Deployments to run on the endpoint, with their traffic shares."""
     tags: Mapping[str, str] = field(default_factory=dict)
 
 
@@ -55,6 +102,10 @@ class OnlineEndpoint(pulumi.ComponentResource):
     system-assigned identity."""
     grants: list[Grant]
     """The roles this component grants the endpoint identity."""
+    deployments: dict[str, ml.OnlineDeployment]
+    """The endpoint's deployments by name."""
+    traffic: dict[str, int]
+    """Percent of traffic per deployment name, as applied after the deployments exist."""
 
     def __init__(self, name: str, args: OnlineEndpointArgs,
                  opts: Optional[pulumi.ResourceOptions] = None):
@@ -73,7 +124,8 @@ class OnlineEndpoint(pulumi.ComponentResource):
                 public_network_access=args.public_network_access,
             ),
             tags=dict(args.tags),
-            opts=pulumi.ResourceOptions(parent=self),
+            # Set by the traffic deployment below; what a refresh reads back is not a change.
+            opts=pulumi.ResourceOptions(parent=self, ignore_changes=["properties.traffic"]),
         )
 
         self.principal_id, self.client_id = identity_ids(user, endpoint)
@@ -89,10 +141,109 @@ class OnlineEndpoint(pulumi.ComponentResource):
         self.grants.append(grant_role(self, name, "key-vault", "Key Vault Secrets User",
                                       scope=ws.key_vault_id, **holder))
 
+        self.deployments = {spec.name: self._deployment(name, spec, args, endpoint)
+                            for spec in args.deployments}
+        self.traffic = {spec.name: spec.traffic for spec in args.deployments}
+        if self.deployments:
+            self._traffic(name, args, endpoint)
+
         self.id = endpoint.id
         self.name = endpoint.name
         self.scoring_uri = endpoint.properties.apply(lambda p: p.scoring_uri)
         self.swagger_uri = endpoint.properties.apply(lambda p: p.swagger_uri)
         self.register_outputs({"id": self.id, "name": self.name, "scoring_uri": self.scoring_uri,
                                "swagger_uri": self.swagger_uri, "principal_id": self.principal_id,
-                               "client_id": self.client_id})
+                               "client_id": self.client_id, "traffic": self.traffic})
+
+    def _deployment(self, name: str, spec: OnlineDeploymentSpec, args: OnlineEndpointArgs,
+                    endpoint: ml.OnlineEndpoint) -> ml.OnlineDeployment:
+        ws = args.workspace
+        reserved = sorted(set(spec.environment_variables) & set(RESERVED_VARIABLES))
+        if reserved:
+            raise ValueError(f"deployment {spec.name}: {', '.join(reserved)} are set by the "
+                             "endpoint component")
+        variables: dict[str, pulumi.Input[str]] = {
+            **spec.environment_variables,
+            "KEY_VAULT_URL": ws.vault_uri(),
+            "STORAGE_BLOB_URL": ws.blob_url(),
+        }
+        if args.identity is not None:  # which identity DefaultAzureCredential picks (seed 003)
+            variables["AZURE_CLIENT_ID"] = args.identity.client_id
+        return ml.OnlineDeployment(
+            f"{name}-{spec.name}",
+            deployment_name=spec.name,
+            endpoint_name=endpoint.name,
+            workspace_name=ws.name,
+            resource_group_name=ws.resource_group_name,
+            location=ws.location,
+            sku=ml.SkuArgs(name="Default", capacity=spec.instance_count),
+            properties=ml.ManagedOnlineDeploymentArgs(
+                endpoint_compute_type="Managed",
+                model=spec.model_id,
+                environment_id=spec.environment_id,
+                code_configuration=ml.CodeConfigurationArgs(code_id=spec.code_id,
+                                                            scoring_script=spec.scoring_script),
+                instance_type=spec.instance_type,
+                environment_variables=variables,
+                scale_settings=ml.DefaultScaleSettingsArgs(scale_type="Default"),
+            ),
+            tags=dict(args.tags),
+            opts=pulumi.ResourceOptions(
+                parent=self,
+                # The identity must hold its roles before the deployment pulls image and model.
+                depends_on=[*(g.assignment for g in self.grants), *spec.depends_on],
+                # Deleting the endpoint deletes its deployments; no separate delete to order.
+                deleted_with=endpoint),
+        )
+
+    def _traffic(self, name: str, args: OnlineEndpointArgs, endpoint: ml.OnlineEndpoint) -> None:
+        ws = args.workspace
+        parameters: dict[str, Any] = {
+            "workspaceName": ws.name, "endpointName": endpoint.name, "location": ws.location,
+            "authMode": args.auth_mode, "publicNetworkAccess": args.public_network_access,
+            "tags": dict(args.tags), "traffic": self.traffic,
+        }
+        if args.identity is not None:
+            parameters["identityId"] = args.identity.id
+        resources.Deployment(
+            f"{name}-traffic",
+            resource_group_name=ws.resource_group_name,
+            properties=resources.DeploymentPropertiesArgs(
+                mode=resources.DeploymentMode.INCREMENTAL,
+                template=endpoint_template(user_assigned=args.identity is not None),
+                parameters={key: resources.DeploymentParameterArgs(value=value)
+                            for key, value in parameters.items()},
+            ),
+            tags=dict(args.tags),
+            opts=pulumi.ResourceOptions(parent=self, depends_on=list(self.deployments.values()),
+                                        deleted_with=endpoint),
+        )
+
+
+def endpoint_template(user_assigned: bool) -> dict[str, Any]:
+    """ARM template that puts an online endpoint with its traffic (parameters: workspaceName,
+    endpointName, location, authMode, publicNetworkAccess, tags, traffic, and identityId for a
+    user-assigned identity)."""
+    strings = ["workspaceName", "endpointName", "location", "authMode", "publicNetworkAccess"]
+    identity: dict[str, Any] = {"type": "SystemAssigned"}
+    if user_assigned:
+        strings.append("identityId")
+        identity = {"type": "UserAssigned",
+                    "userAssignedIdentities": {"[parameters('identityId')]": {}}}
+    return {
+        "$schema": "https://schema.management.azure.com/schemas/2019-04-01/deploymentTemplate.json#",
+        "contentVersion": "1.0.0.0",
+        "parameters": {**{key: {"type": "string"} for key in strings},
+                       "tags": {"type": "object"}, "traffic": {"type": "object"}},
+        "resources": [{
+            "type": "Microsoft.MachineLearningServices/workspaces/onlineEndpoints",
+            "apiVersion": ENDPOINT_API_VERSION,
+            "name": "[format('{0}/{1}', parameters('workspaceName'), parameters('endpointName'))]",
+            "location": "[parameters('location')]",
+            "tags": "[parameters('tags')]",
+            "identity": identity,
+            "properties": {"authMode": "[parameters('authMode')]",
+                           "publicNetworkAccess": "[parameters('publicNetworkAccess')]",
+                           "traffic": "[parameters('traffic')]"},
+        }],
+    }

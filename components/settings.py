@@ -15,11 +15,13 @@ import json
 import re
 from dataclasses import dataclass, field
 from enum import Enum
+from pathlib import Path
 from typing import Any, Callable, Mapping, Optional
 
 import pulumi
 from pulumi.runtime import config as runtime_config
 
+from .endpoint import RESERVED_VARIABLES
 from .naming import RULES, NameRule, StackNames
 from .resource_ids import parse_resource_id
 
@@ -53,6 +55,38 @@ class ClusterSettings:
 
 
 @dataclass(frozen=True)
+class EnvironmentSettings:
+    """Where a deployment's environment comes from: a registered one, or an image (+ conda file)."""
+
+    image: Optional[str] = None
+    """A base image (with ``conda_file``) or a complete image, e.g. in the stack's registry."""
+    conda_file: Optional[Path] = None
+    environment_id: Optional[str] = None
+    """An environment already registered (``azureml://...``); then nothing is registered."""
+
+
+@dataclass(frozen=True)
+class DeploymentSettings:
+    """One managed online deployment of an endpoint."""
+
+    name: str
+    model: str
+    """A local folder to upload and register, or a registered model's ``azureml://`` URI."""
+    code: Path
+    environment: EnvironmentSettings
+    scoring_script: str = "score.py"
+    instance_type: str = "Standard_DS2_v2"
+    instance_count: int = 1
+    traffic: int = 0
+    environment_variables: Mapping[str, str] = field(default_factory=dict)
+
+    @property
+    def model_folder(self) -> Optional[Path]:
+        """The local model folder, or None for a registered model."""
+        return None if self.model.startswith("azureml:") else Path(self.model)
+
+
+@dataclass(frozen=True)
 class EndpointSettings:
     """One managed online endpoint."""
 
@@ -60,6 +94,7 @@ class EndpointSettings:
     auth_mode: str = "AADToken"
     public_network_access: str = "Enabled"
     identity: IdentityKind = IdentityKind.USER_ASSIGNED
+    deployments: tuple[DeploymentSettings, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -82,6 +117,7 @@ class StackSettings:
     log_retention_days: int = 30
     compute_clusters: tuple[ClusterSettings, ...] = (ClusterSettings("cpu"),)
     online_endpoints: tuple[EndpointSettings, ...] = ()
+    sample_data: bool = False
     tags: Mapping[str, str] = field(default_factory=dict)
 
     @property
@@ -106,12 +142,17 @@ KEYS = ("environment", "workload", "location", "resourceGroupName", "protectStat
         "storageSku", "storageSoftDeleteRetentionDays", "keyVaultPurgeProtection",
         "keyVaultSoftDeleteRetentionDays", "registrySku", "existingRegistryId", "workspaceIdentity",
         "workspacePublicNetworkAccess", "logRetentionDays", "computeClusters", "onlineEndpoints",
-        "tags")
+        "sampleData", "tags")
 """Every project config key the program reads; Pulumi.yaml declares the same set."""
 
 _CLUSTER_KEYS = ("name", "vmSize", "vmPriority", "minNodes", "maxNodes",
                  "idleSecondsBeforeScaleDown", "identity")
-_ENDPOINT_KEYS = ("name", "authMode", "publicNetworkAccess", "identity")
+_ENDPOINT_KEYS = ("name", "authMode", "publicNetworkAccess", "identity", "deployments")
+_DEPLOYMENT_KEYS = ("name", "model", "code", "scoringScript", "environment", "instanceType",
+                    "instanceCount", "traffic", "environmentVariables")
+_ENVIRONMENT_KEYS = ("image", "condaFile")
+_IMAGE = r"[a-z0-9][a-z0-9.-]*(:[0-9]+)?(/[a-z0-9._-]+)+(:[\w][\w.-]{0,127}|@sha256:[0-9a-f]{64})"
+"""A fully qualified image reference with a tag or digest (registry/repository:tag)."""
 
 
 class _Reader:
@@ -189,21 +230,36 @@ class _Reader:
         entries = self.structured(name, None, list)
         if entries is None:
             return default
+        return self.entries(self.key(name), entries, known, build)
+
+    def entries(self, key: str, entries: Any, known: tuple[str, ...],
+                build: Callable[[str, dict[str, Any]], Any]) -> tuple[Any, ...]:
+        """``entries`` (found at ``key``) built one by one, with unknown keys and duplicate names
+        reported."""
+        if not isinstance(entries, list):
+            self.fail(key, entries, "a YAML list")
+            return ()
         built, seen = [], set()
         for index, entry in enumerate(entries):
-            where = f"{self.key(name)}[{index}]"
-            if not isinstance(entry, dict):
-                self.fail(where, entry, "a mapping with keys " + ", ".join(known))
+            where = f"{key}[{index}]"
+            if not self.mapping(where, entry, known):
                 continue
-            for unknown in sorted(set(entry) - set(known)):
-                self.fail(f"{where}.{unknown}", entry[unknown],
-                          "nothing: unknown key; known keys are " + ", ".join(known))
             item = build(where, entry)
             if item.name.lower() in seen:
                 self.fail(f"{where}.name", item.name, "a name not used by another entry")
             seen.add(item.name.lower())
             built.append(item)
         return tuple(built)
+
+    def mapping(self, key: str, value: Any, known: tuple[str, ...]) -> bool:
+        """Whether ``value`` is a mapping; reports it if not, and each key not in ``known``."""
+        if not isinstance(value, dict):
+            self.fail(key, value, "a mapping with keys " + ", ".join(known))
+            return False
+        for unknown in sorted(set(value) - set(known)):
+            self.fail(f"{key}.{unknown}", value[unknown],
+                      "nothing: unknown key; known keys are " + ", ".join(known))
+        return True
 
     def name(self, key: str, value: Any, rule: NameRule) -> str:
         """A workload's name, checked against the Azure rule for its kind."""
@@ -262,7 +318,92 @@ class _Reader:
                                                  d.public_network_access, NETWORK_ACCESS),
             identity=IdentityKind(self.choice_in(f"{where}.identity", entry.get("identity"),
                                                  d.identity.value, IDENTITY_KINDS)),
+            deployments=self.deployments(f"{where}.deployments", entry.get("deployments", [])),
         )
+
+    def deployments(self, key: str, entries: Any) -> tuple[DeploymentSettings, ...]:
+        """An endpoint's deployments, whose traffic shares must sum to 100 or all be 0."""
+        deployments = self.entries(key, entries, _DEPLOYMENT_KEYS, self.deployment)
+        shares = [d.traffic for d in deployments]
+        if sum(shares) not in (0, 100):
+            split = ", ".join(f"{d.name}={d.traffic}" for d in deployments)
+            self.fail(key, split, f"traffic shares that sum to 100 (or are all 0); these sum to "
+                                  f"{sum(shares)}")
+        return deployments
+
+    def deployment(self, where: str, entry: dict[str, Any]) -> DeploymentSettings:
+        d = DeploymentSettings(name="", model="", code=Path(), environment=EnvironmentSettings())
+        code = self.folder(f"{where}.code", entry.get("code"))
+        script = self.check_text(f"{where}.scoringScript",
+                                 entry.get("scoringScript", d.scoring_script), d.scoring_script,
+                                 r"[\w.-]+(/[\w.-]+)*\.py", "a .py path inside the code folder")
+        if code and not (code / script).is_file():
+            self.fail(f"{where}.scoringScript", script, f"a file that exists in {code.as_posix()}")
+        model = entry.get("model")
+        if not (isinstance(model, str) and model.startswith("azureml://")):
+            model = self.folder(f"{where}.model", model, "or a registered model's azureml:// URI")
+        return DeploymentSettings(
+            name=self.name(f"{where}.name", entry.get("name"), RULES["online deployment"]),
+            model=str(model or ""),
+            code=code or Path(),
+            scoring_script=script,
+            environment=self.environment(f"{where}.environment", entry.get("environment")),
+            instance_type=self.check_text(f"{where}.instanceType",
+                                          entry.get("instanceType", d.instance_type),
+                                          d.instance_type, r"Standard_[A-Za-z0-9_]+",
+                                          "an Azure VM size such as Standard_DS2_v2"),
+            instance_count=self.check_integer(f"{where}.instanceCount",
+                                              entry.get("instanceCount", d.instance_count),
+                                              d.instance_count, 1, 100),
+            traffic=self.check_integer(f"{where}.traffic", entry.get("traffic", d.traffic),
+                                       d.traffic, 0, 100),
+            environment_variables=self.variables(f"{where}.environmentVariables",
+                                                 entry.get("environmentVariables", {})),
+        )
+
+    def folder(self, key: str, value: Any, alternative: str = "") -> Optional[Path]:
+        """A folder of the project, relative to the project directory, holding files."""
+        allowed = " ".join(filter(None, ["a folder of the project that holds files", alternative]))
+        if not isinstance(value, str) or not value or Path(value).is_absolute():
+            self.fail(key, value, allowed + " (a relative path)")
+            return None
+        path = Path(value)
+        if not path.is_dir() or not any(p.is_file() for p in path.rglob("*")):
+            self.fail(key, value, allowed + f"; {path.resolve()} is not such a folder")
+            return None
+        return path
+
+    def environment(self, key: str, value: Any) -> EnvironmentSettings:
+        if isinstance(value, str) and value.startswith("azureml:"):
+            return EnvironmentSettings(environment_id=value)
+        if value is None or not self.mapping(key, value, _ENVIRONMENT_KEYS):
+            if value is None:
+                self.fail(key, value, "a mapping with image (and optionally condaFile), or a "
+                                      "registered environment's azureml:// id")
+            return EnvironmentSettings()
+        image = self.check_text(f"{key}.image", value.get("image"), "", _IMAGE,
+                                "an image reference with registry and tag or digest, e.g. "
+                                "mcr.microsoft.com/azureml/openmpi4.1.0-ubuntu22.04:20250601.v1")
+        conda = value.get("condaFile")
+        if conda is not None and not (isinstance(conda, str) and Path(conda).is_file()):
+            self.fail(f"{key}.condaFile", conda, "a conda YAML file of the project, relative to "
+                                                 "the project directory")
+            conda = None
+        return EnvironmentSettings(image=image or None, conda_file=Path(conda) if conda else None)
+
+    def variables(self, key: str, value: Any) -> dict[str, str]:
+        if not isinstance(value, dict):
+            self.fail(key, value, "a mapping of variable names to string values")
+            return {}
+        for name, text in value.items():
+            if name in RESERVED_VARIABLES:
+                self.fail(f"{key}.{name}", text, "nothing: the stack sets " + ", ".join(
+                    RESERVED_VARIABLES) + " itself")
+            elif not re.fullmatch(r"[A-Za-z_][A-Za-z0-9_]*", name):
+                self.fail(f"{key}.{name}", name, "a variable name of letters, digits and '_'")
+            if not isinstance(text, str):
+                self.fail(f"{key}.{name}", text, "a string (quote numbers and booleans)")
+        return {str(k): str(v) for k, v in value.items()}
 
     def resource_id(self, name: str, provider_type: str, rule: NameRule) -> Optional[str]:
         """An existing resource's id: ``provider_type``'s shape, and a name Azure accepts."""
@@ -327,6 +468,7 @@ def parse_settings(namespace: str, raw: Mapping[str, Optional[str]]) -> StackSet
         log_retention_days=r.integer("logRetentionDays", d.log_retention_days, 30, 730),
         compute_clusters=r.items("computeClusters", d.compute_clusters, _CLUSTER_KEYS, r.cluster),
         online_endpoints=r.items("onlineEndpoints", d.online_endpoints, _ENDPOINT_KEYS, r.endpoint),
+        sample_data=r.boolean("sampleData", d.sample_data),
         tags=r.tags(),
     )
     if not r.problems:  # the names derived from valid tokens must also fit Azure's rules

@@ -43,6 +43,26 @@ class WorkspaceRef:
     """The workspace's key vault, where scoring code reads secrets from."""
     container_registry_id: pulumi.Input[str]
     """The workspace's registry, where images are pulled from."""
+    key_vault_uri: Optional[pulumi.Input[str]] = None
+    """The key vault's URI; None derives the Azure public cloud URI from the vault's name."""
+    blob_endpoint: Optional[pulumi.Input[str]] = None
+    """The storage account's blob endpoint; None derives the Azure public cloud endpoint."""
+
+    def vault_uri(self) -> pulumi.Output[str]:
+        """URI of the workspace's key vault, e.g. ``https://kv-x.vault.azure.net/``."""
+        if self.key_vault_uri is not None:
+            return pulumi.Output.from_input(self.key_vault_uri)
+        return pulumi.Output.from_input(self.key_vault_id).apply(
+            lambda rid: f"https://{parse_resource_id(rid, 'Microsoft.KeyVault/vaults').name}"
+                        ".vault.azure.net/")
+
+    def blob_url(self) -> pulumi.Output[str]:
+        """Blob endpoint of the workspace's storage, e.g. ``https://stx.blob.core.windows.net/``."""
+        if self.blob_endpoint is not None:
+            return pulumi.Output.from_input(self.blob_endpoint)
+        return pulumi.Output.from_input(self.storage_account_id).apply(
+            lambda rid: f"https://{parse_resource_id(rid, 'Microsoft.Storage/storageAccounts').name}"
+                        ".blob.core.windows.net/")
 
     @staticmethod
     def existing(workspace_id: str,
@@ -228,7 +248,8 @@ class Workspace(pulumi.ComponentResource):
         self.ref = WorkspaceRef(
             id=workspace.id, name=workspace.name, resource_group_name=args.resource_group_name,
             location=workspace.location, storage_account_id=account.id, key_vault_id=vault.id,
-            container_registry_id=args.registry.id)
+            container_registry_id=args.registry.id, key_vault_uri=self.key_vault_uri,
+            blob_endpoint=account.primary_endpoints.apply(lambda e: e.blob))
         self.register_outputs({
             "id": self.id, "name": self.name, "principal_id": self.principal_id,
             "client_id": self.client_id,

@@ -40,6 +40,15 @@ ARM_TYPES: dict[str, tuple[str, str, str | None]] = {
         ("Microsoft.MachineLearningServices/workspaces", "endpointName", "onlineEndpoints"),
 }
 
+# Pulumi type of an Azure ML workspace child -> (collection in the id, input that holds its name).
+_ML_CHILDREN: dict[str, tuple[str, str]] = {
+    "azure-native:machinelearningservices:Datastore": ("datastores", "name"),
+    "azure-native:machinelearningservices:ModelVersion": ("models", "name"),
+    "azure-native:machinelearningservices:CodeVersion": ("codes", "name"),
+    "azure-native:machinelearningservices:EnvironmentVersion": ("environments", "name"),
+    "azure-native:machinelearningservices:OnlineDeployment": ("deployments", "deploymentName"),
+}
+
 
 def arm_id(resource_group: str, arm_type: str, name: str) -> str:
     return (f"/subscriptions/{SUBSCRIPTION_ID}/resourceGroups/{resource_group}/providers/"
@@ -77,6 +86,39 @@ class AzureMocks(pulumi.runtime.Mocks):
             state["name"] = state["blobServicesName"]
             return arm_id(state["resourceGroupName"], "Microsoft.Storage/storageAccounts",
                           f"{state['accountName']}/blobServices/{state['name']}"), state
+        ml_children = _ML_CHILDREN.get(typ)
+        if ml_children:  # workspaces/<w>/<collection>/<name>[/versions/<v>]
+            collection, name_key = ml_children
+            state["name"] = state.get(name_key) or args.name
+            workspace = arm_id(state["resourceGroupName"],
+                               "Microsoft.MachineLearningServices/workspaces", state["workspaceName"])
+            if typ.endswith(":OnlineDeployment"):
+                path = f"onlineEndpoints/{state['endpointName']}/deployments/{state['name']}"
+            elif "version" in state:
+                path = f"{collection}/{state['name']}/versions/{state['version']}"
+            else:
+                path = f"{collection}/{state['name']}"
+            return self._invent(f"{workspace}/{path}"), state
+        if typ in ("azure-native:storage:BlobContainer", "azure-native:storage:Blob"):
+            account = arm_id(state["resourceGroupName"], "Microsoft.Storage/storageAccounts",
+                             state["accountName"])
+            state["name"] = state.get("containerName") if typ.endswith("Container") else state["blobName"]
+            path = f"/blobServices/default/containers/{state['containerName']}"
+            if typ.endswith(":Blob"):
+                path += f"/blobs/{state['blobName']}"
+            return f"{account}{path}", state
+        if typ == "azure-native:keyvault:Secret":
+            state["name"] = state["secretName"]
+            return self._invent(arm_id(state["resourceGroupName"], "Microsoft.KeyVault/vaults",
+                                       f"{state['vaultName']}/secrets/{state['name']}")), state
+        if typ == "random:index/randomPassword:RandomPassword":
+            state["result"] = self._invent("x" * int(state["length"]), "*****")
+            return "none", state
+        if typ == "azure-native:resources:Deployment":
+            state["name"] = self._invent(f"{args.name}-d1e2f3a", AFTER_DEPLOY)
+            return self._invent(f"/subscriptions/{SUBSCRIPTION_ID}/resourceGroups/"
+                                f"{state['resourceGroupName']}/providers/Microsoft.Resources/"
+                                f"deployments/{state['name']}"), state
         if typ == "azure-native:authorization:RoleAssignment":
             state["name"] = state["roleAssignmentName"]
             return self._invent(f"{state['scope']}/providers/Microsoft.Authorization/"
@@ -97,6 +139,8 @@ class AzureMocks(pulumi.runtime.Mocks):
             self.identities[rid] = {"principalId": state["principalId"], "clientId": state["clientId"]}
         elif typ == "azure-native:containerregistry:Registry":
             state["loginServer"] = self._invent(f"{name}.azurecr.io")
+        elif typ == "azure-native:storage:StorageAccount":
+            state["primaryEndpoints"] = {"blob": self._invent(f"https://{name}.blob.core.windows.net/")}
         elif typ == "azure-native:keyvault:Vault":
             state["properties"] = {**state["properties"],
                                    "vaultUri": self._invent(f"https://{name}.vault.azure.net/")}

@@ -8,7 +8,11 @@ see them before the first ``pulumi up``.
 
 from __future__ import annotations
 
+import hashlib
+from pathlib import Path
 from typing import Any
+
+import pulumi
 
 from components.roles import ROLE_BY_GUID
 
@@ -41,6 +45,9 @@ def shown(value: Any, invented: dict[str, str]) -> Any:
         return {k: shown(v, invented) for k, v in value.items()}
     if isinstance(value, list):
         return [shown(v, invented) for v in value]
+    if isinstance(value, pulumi.FileAsset):  # what will be uploaded, by content
+        path = Path(value.path)
+        return {"file": value.path, "sha256": hashlib.sha256(path.read_bytes()).hexdigest()}
     if not isinstance(value, str):
         return value
     if value in invented:

@@ -8,6 +8,7 @@ from components.roles import ROLE_BY_GUID
 from offline.runner import StackRun, run_stack
 
 ROLE_ASSIGNMENT = "azure-native:authorization:RoleAssignment"
+DEPLOYMENT = "azure-native:machinelearningservices:OnlineDeployment"
 
 
 @pytest.fixture(scope="session")

@@ -72,7 +72,18 @@ def test_an_added_cluster_adds_resources_grants_and_outputs(base):
 
 def test_a_removed_endpoint_is_deleted_with_its_grants(base):
     d = diff_plans(base, plan(run_stack("dev", {"onlineEndpoints": []})))
-    assert d.count("add") == 0 and d.count("delete") == 8  # 2 components, endpoint, identity, 4 grants
+    deleted = {r.name for r in d.resources if r.action == "delete"}
+    assert d.count("add") == 0 and deleted == {
+        "endpoint-score", "endpoint-score-identity",  # the components and their resources
+        "endpoint-score-blue", "endpoint-score-traffic",
+        *(f"endpoint-score-{grant}" for grant in (
+            "registry-acrpull", "storage-storage-blob-data-reader", "key-vault-key-vault-secrets-user",
+            "workspace-azureml-metrics-writer-preview")),
+        # the assets only its deployment used: uploads and versions (content digests in the names)
+        *(r.name for r in d.resources if r.name.startswith(("assets-model-", "assets-code-",
+                                                            "assets-environment-")))}
+    assert {r.name.split("-")[1] for r in d.resources if r.name.startswith("assets-")} == {
+        "model", "code", "environment"}
     assert len(d.grants_removed) == 4 and not d.grants_added
 
 

@@ -23,6 +23,12 @@ def azure_names(run: StackRun) -> dict[str, Any]:
     return {urn: r.outputs.get("name") for urn, r in run.resources.items() if r.custom}
 
 
+BLUE = {"name": "blue", "model": "samples/score/model", "code": "samples/score/code",
+        "environment": {"image": "mcr.microsoft.com/azureml/openmpi4.1.0-ubuntu22.04:20250601.v1",
+                        "condaFile": "samples/score/environment/conda.yaml"},
+        "traffic": 100}
+
+
 def test_changing_settings_other_than_names_renames_nothing(dev):
     changed = run_stack("dev", {
         "registrySku": "Premium", "storageSku": "Standard_GRS", "keyVaultPurgeProtection": True,
@@ -32,7 +38,10 @@ def test_changing_settings_other_than_names_renames_nothing(dev):
         "computeClusters": [{"name": "cpu", "vmSize": "Standard_D4s_v3", "vmPriority": "Dedicated",
                              "minNodes": 1, "maxNodes": 8, "idleSecondsBeforeScaleDown": 900}],
         "onlineEndpoints": [{"name": "score", "authMode": "AMLToken",
-                             "publicNetworkAccess": "Disabled"}],
+                             "publicNetworkAccess": "Disabled",
+                             "deployments": [{**BLUE, "instanceType": "Standard_F4s_v2",
+                                              "instanceCount": 3,
+                                              "environmentVariables": {"LOG_LEVEL": "DEBUG"}}]}],
     })
     assert azure_names(changed) == azure_names(dev)
 

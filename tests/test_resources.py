@@ -8,7 +8,7 @@ from components.naming import RULES
 from offline.mocks import TENANT_ID
 from offline.runner import run_stack
 
-from .conftest import ROLE_ASSIGNMENT, one
+from .conftest import DEPLOYMENT, ROLE_ASSIGNMENT, one
 
 STATEFUL = ("storage:StorageAccount", "keyvault:Vault", "containerregistry:Registry",
             "operationalinsights:Workspace", "machinelearningservices:Workspace")
@@ -111,15 +111,23 @@ def test_every_azure_name_is_within_azure_rules(stack):
              "managedidentity:UserAssignedIdentity": "managed identity",
              "machinelearningservices:Workspace": "workspace",
              "machinelearningservices:Compute": "compute",
-             "machinelearningservices:OnlineEndpoint": "online endpoint"}
+             "machinelearningservices:OnlineEndpoint": "online endpoint",
+             "machinelearningservices:OnlineDeployment": "online deployment",
+             "machinelearningservices:ModelVersion": "asset",
+             "machinelearningservices:CodeVersion": "asset",
+             "machinelearningservices:EnvironmentVersion": "asset"}
     checked = 0
     for r in stack.resources.values():
         kind = kinds.get(r.type.removeprefix("azure-native:"))
         if kind:
             assert RULES[kind].problem(r.azure_name) is None
             checked += 1
-    unnamed = ("random:index/randomString:RandomString", ROLE_ASSIGNMENT,
-               "azure-native:storage:BlobServiceProperties")  # no name rule of their own
+    unnamed = ("random:index/randomString:RandomString", "random:index/randomPassword:RandomPassword",
+               ROLE_ASSIGNMENT, "azure-native:storage:BlobServiceProperties",
+               # fixed names, chosen in the code: ml-assets, mlassets, sample-secret, blob paths
+               "azure-native:storage:BlobContainer", "azure-native:storage:Blob",
+               "azure-native:machinelearningservices:Datastore", "azure-native:keyvault:Secret",
+               "azure-native:resources:Deployment")  # named by Pulumi (name + random suffix)
     assert checked == len([r for r in stack.resources.values() if r.custom and r.type not in unnamed])
 
 
@@ -133,11 +141,17 @@ def test_existing_resource_group_is_used_not_created():
 
 
 def test_tags_mark_every_taggable_resource(dev):
+    untaggable = (ROLE_ASSIGNMENT, "azure-native:storage:BlobServiceProperties",
+                  "azure-native:storage:BlobContainer", "azure-native:storage:Blob")
+    in_properties = ("Datastore", "ModelVersion", "CodeVersion", "EnvironmentVersion")
+    checked = set()
     for r in dev.resources.values():
-        if r.custom and r.type.startswith("azure-native:") and r.type not in (
-                ROLE_ASSIGNMENT, "azure-native:storage:BlobServiceProperties"):  # not taggable
-            assert r.inputs["tags"] == {"workload": "mlplat", "environment": "dev",
-                                        "managed-by": "pulumi", "cost-center": "ml-dev"}, r.name
+        if r.custom and r.type.startswith("azure-native:") and r.type not in untaggable:
+            tags = r.inputs["properties"]["tags"] if r.type.endswith(in_properties) else r.inputs["tags"]
+            assert tags == {"workload": "mlplat", "environment": "dev",
+                            "managed-by": "pulumi", "cost-center": "ml-dev"}, r.name
+            checked.add(r.type.rsplit(":", 1)[1])
+    assert checked >= {"OnlineDeployment", "Deployment", "Secret", *in_properties}
 
 
 def test_outputs_point_at_the_right_resources(stack):
@@ -158,7 +172,9 @@ def test_outputs_point_at_the_right_resources(stack):
     assert out["onlineEndpoints"]["score"] == {
         "name": endpoint["name"], "scoringUri": endpoint["properties"]["scoringUri"],
         "swaggerUri": endpoint["properties"]["swaggerUri"],
-        "principalId": identity["principalId"], "clientId": identity["clientId"]}
+        "principalId": identity["principalId"], "clientId": identity["clientId"],
+        "deployments": [d.inputs["deploymentName"] for d in stack.of_type(DEPLOYMENT)],
+        "traffic": {d.inputs["deploymentName"]: 100 for d in stack.of_type(DEPLOYMENT)}}
     assert len(out["grants"]) == len(stack.of_type(ROLE_ASSIGNMENT))
     assert {(g["principalId"], g["scope"]) for g in out["grants"]} == {
         (a.inputs["principalId"], a.inputs["scope"]) for a in stack.of_type(ROLE_ASSIGNMENT)}
