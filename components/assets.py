@@ -157,7 +157,7 @@ class AssetStore(pulumi.ComponentResource):
                 workspace_name=ws.name, resource_group_name=ws.resource_group_name,
                 properties=ml.ModelVersionPropertiesArgs(
                     model_uri=uri, model_type="custom_model", tags=self._tags,
-                    description=f"Uploaded by Pulumi from {folder.as_posix()}"),
+                    description="Uploaded by Pulumi"),
                 opts=pulumi.ResourceOptions(parent=self, depends_on=[*blobs, self._datastore]))
         return self._once(("model", asset, version), make)  # type: ignore[return-value]
 
@@ -175,8 +175,7 @@ class AssetStore(pulumi.ComponentResource):
                 name=asset, version=version,
                 workspace_name=self._ws.name, resource_group_name=self._ws.resource_group_name,
                 properties=ml.CodeVersionPropertiesArgs(
-                    code_uri=uri, tags=self._tags,
-                    description=f"Uploaded by Pulumi from {folder.as_posix()}"),
+                    code_uri=uri, tags=self._tags, description="Uploaded by Pulumi"),
                 opts=pulumi.ResourceOptions(parent=self, depends_on=blobs))
         return self._once(("code", asset, version), make)  # type: ignore[return-value]
 

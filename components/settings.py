@@ -362,10 +362,10 @@ class _Reader:
         )
 
     def folder(self, key: str, value: Any, alternative: str = "") -> Optional[Path]:
-        """A folder of the project, relative to the project directory, holding files."""
+        """A folder that holds files; a relative path is the project directory's."""
         allowed = " ".join(filter(None, ["a folder of the project that holds files", alternative]))
-        if not isinstance(value, str) or not value or Path(value).is_absolute():
-            self.fail(key, value, allowed + " (a relative path)")
+        if not isinstance(value, str) or not value:
+            self.fail(key, value, allowed)
             return None
         path = Path(value)
         if not path.is_dir() or not any(p.is_file() for p in path.rglob("*")):

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import os
 import runpy
 import sys
 from dataclasses import dataclass, field
@@ -42,6 +43,9 @@ class Registration:
     inputs: dict[str, Any]
     outputs: dict[str, Any] = field(default_factory=dict)
     id: str = ""
+    ignore_changes: list[str] = field(default_factory=list)
+    deleted_with: str = ""
+    """URN of the resource whose deletion deletes this one in Azure (no delete of its own)."""
 
     @property
     def azure_name(self) -> Optional[str]:
@@ -101,6 +105,8 @@ class _RecordingMonitor(pulumi_mocks.MockMonitor):
                 inputs=rpc.deserialize_properties(request.object),
                 outputs=dict(registered.state) if registered else {},
                 id=registered.id if registered else "",
+                ignore_changes=list(request.ignoreChanges),
+                deleted_with=request.deletedWith,
             )
         return response
 
@@ -174,6 +180,8 @@ def run_stack(stack: str, overrides: Optional[Mapping[str, Any]] = None,
     pulumi.runtime.set_all_config(config)
     pulumi.runtime.set_mocks(mocks, project=project, stack=stack, preview=False, monitor=monitor)
     sys.path.insert(0, str(program.parent))
+    cwd = os.getcwd()
+    os.chdir(program.parent)  # as the CLI runs it: paths in config are the project's
     try:
         pulumi.runtime.test(lambda: runpy.run_path(str(program), run_name="__main__"))()
         root = pulumi_settings.get_root_resource()
@@ -182,6 +190,7 @@ def run_stack(stack: str, overrides: Optional[Mapping[str, Any]] = None,
         error.registrations = monitor.registrations  # type: ignore[attr-defined]
         raise
     finally:
+        os.chdir(cwd)
         sys.path.remove(str(program.parent))
         asyncio.set_event_loop(None)
         loop.close()
