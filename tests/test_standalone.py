@@ -50,3 +50,21 @@ def test_a_malformed_workspace_id_is_refused_in_words():
     with pytest.raises(ValueError, match="is not a Microsoft.MachineLearningServices/workspaces "
                                          "resource id; expected /subscriptions/"):
         WorkspaceRef.existing("mlw-shared")
+
+
+def test_a_deployment_in_an_existing_workspace_finds_its_vault_and_storage():
+    run = run_stack("test", program=PROGRAM.parent.parent / "deployment_only" / "__main__.py")
+    deployment = one(run, "machinelearningservices:OnlineDeployment")
+    props = deployment.inputs["properties"]
+    assert props["environmentVariables"] == {
+        "AZURE_CLIENT_ID": one(run, "UserAssignedIdentity").outputs["clientId"],
+        "KEY_VAULT_URL": "https://kv-mlw-shared.vault.azure.net/",
+        "STORAGE_BLOB_URL": "https://stmlw-shared.blob.core.windows.net/"}
+    assert props["model"] == "azureml://registries/fraud-models/models/fraud/versions/12"
+    assert (props["instanceType"], deployment.inputs["sku"]["capacity"]) == ("Standard_F4s_v2", 2)
+    code = one(run, "machinelearningservices:CodeVersion").inputs
+    assert code["workspaceName"] == "mlw-shared"
+    assert code["properties"]["codeUri"].startswith(
+        "https://stmlw-shared.blob.core.windows.net/ml-assets/codes/fraud-code/")
+    assert {b.inputs["accountName"] for b in run.of_type("azure-native:storage:Blob")} == {"stmlw-shared"}
+    assert run.outputs["traffic"] == {"main": 100}
