@@ -50,19 +50,13 @@ class WorkspaceRef:
 
     def vault_uri(self) -> pulumi.Output[str]:
         """URI of the workspace's key vault, e.g. ``https://kv-x.vault.azure.net/``."""
-        if self.key_vault_uri is not None:
-            return pulumi.Output.from_input(self.key_vault_uri)
-        return pulumi.Output.from_input(self.key_vault_id).apply(
-            lambda rid: f"https://{parse_resource_id(rid, 'Microsoft.KeyVault/vaults').name}"
-                        ".vault.azure.net/")
+        return _endpoint(self.key_vault_uri, self.key_vault_id, "Microsoft.KeyVault/vaults",
+                         "vault.azure.net")
 
     def blob_url(self) -> pulumi.Output[str]:
         """Blob endpoint of the workspace's storage, e.g. ``https://stx.blob.core.windows.net/``."""
-        if self.blob_endpoint is not None:
-            return pulumi.Output.from_input(self.blob_endpoint)
-        return pulumi.Output.from_input(self.storage_account_id).apply(
-            lambda rid: f"https://{parse_resource_id(rid, 'Microsoft.Storage/storageAccounts').name}"
-                        ".blob.core.windows.net/")
+        return _endpoint(self.blob_endpoint, self.storage_account_id,
+                         "Microsoft.Storage/storageAccounts", "blob.core.windows.net")
 
     @staticmethod
     def existing(workspace_id: str,
@@ -86,6 +80,15 @@ class WorkspaceRef:
             container_registry_id=found.container_registry.apply(
                 lambda registry: registry or _no_registry(workspace_id)),
         )
+
+
+def _endpoint(given: Optional[pulumi.Input[str]], resource_id: pulumi.Input[str],
+              provider_type: str, domain: str) -> pulumi.Output[str]:
+    """``given``, or the Azure public cloud endpoint ``https://<resource name>.<domain>/``."""
+    if given is not None:
+        return pulumi.Output.from_input(given)
+    return pulumi.Output.from_input(resource_id).apply(
+        lambda rid: f"https://{parse_resource_id(rid, provider_type).name}.{domain}/")
 
 
 def _no_registry(workspace_id: str) -> str:
