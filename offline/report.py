@@ -75,17 +75,20 @@ def describe(resource: Registration | None, value: str) -> str:
     return f"{kind} {name}"
 
 
+def _grant(run: StackRun, assignment: Registration) -> dict[str, str]:
+    """One role assignment as principal, role and scope, in words."""
+    inputs = assignment.inputs
+    return {
+        "principal": describe(run.owner_of(inputs["principalId"]), inputs["principalId"]),
+        "role": ROLE_BY_GUID[inputs["roleDefinitionId"].rsplit("/", 1)[1]],
+        "scope": describe(run.owner_of(inputs["scope"]), inputs["scope"]),
+        "principalType": inputs["principalType"],
+    }
+
+
 def access_matrix(run: StackRun) -> list[dict[str, str]]:
     """Every role assignment as principal, role and scope, in words."""
-    rows = []
-    for assignment in run.of_type(ROLE_ASSIGNMENT):
-        inputs = assignment.inputs
-        rows.append({
-            "principal": describe(run.owner_of(inputs["principalId"]), inputs["principalId"]),
-            "role": ROLE_BY_GUID[inputs["roleDefinitionId"].rsplit("/", 1)[1]],
-            "scope": describe(run.owner_of(inputs["scope"]), inputs["scope"]),
-            "principalType": inputs["principalType"],
-        })
+    rows = [_grant(run, assignment) for assignment in run.of_type(ROLE_ASSIGNMENT)]
     return sorted(rows, key=lambda row: (row["principal"], row["scope"], row["role"]))
 
 
@@ -106,6 +109,9 @@ def plan(run: StackRun) -> dict[str, Any]:
             "protect": r.protect,
             "waitsFor": sorted(names[d] for d in r.dependencies
                                if run.resources[d].type == ROLE_ASSIGNMENT),
+            "waitsForGrants": sorted(
+                "{role} on {scope} ({principal})".format(**_grant(run, run.resources[d]))
+                for d in r.dependencies if run.resources[d].type == ROLE_ASSIGNMENT),
             "inputs": shown(r.inputs, run.invented),
         })
     violations: list[Violation] = check(run)
@@ -163,6 +169,11 @@ def text(p: dict[str, Any]) -> str:
     widths = [max(len(row[i]) for row in rows) for i in range(3)]
     lines += [f"  {a:<{widths[0]}}  {b:<{widths[1]}}  {c:<{widths[2]}}  {d}".rstrip()
               for a, b, c, d in rows]
+    lines += ["", "STARTS AFTER  (the role assignments each workload needs before it starts)"]
+    for _, r in _tree(p["resources"]):
+        if r["waitsForGrants"]:
+            lines += [f"  {r['name']} ({short_type(r['type'])}):"]
+            lines += [f"    {grant}" for grant in r["waitsForGrants"]]
     lines += ["", "ACCESS  (principal -> role -> scope)"]
     widths = [max((len(g[k]) for g in grants), default=0) for k in ("principal", "role")]
     lines += [f"  {g['principal']:<{widths[0]}}  {g['role']:<{widths[1]}}  {g['scope']}"

@@ -19,6 +19,8 @@ def test_preview_prints_resources_access_and_outputs(capsys, tmp_path):
     printed = capsys.readouterr().out
     for words in ("RESOURCES", "ACCESS", "OUTPUTS", "mlw-mlplat-dev", "stmlplatdev*****",
                   "[waits for 6 role assignments]",
+                  "STARTS AFTER", "  endpoint-score-blue (machinelearningservices:OnlineDeployment):\n"
+                  "    AcrPull on container registry crmlplatdev***** (id-mlplat-dev-endpoint-score)",
                   "id-mlplat-dev-endpoint-score  Key Vault Secrets User            key vault "
                   "kv-mlplat-dev-*****",
                   "scoringUri: (known after deploy)", "tenantId: (from your Azure login)"):
