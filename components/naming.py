@@ -76,6 +76,14 @@ RULES: dict[str, NameRule] = {
         # REST spec (codes/models/environments ``name`` path parameter).
         NameRule("asset", 1, 255, r"[a-zA-Z0-9][a-zA-Z0-9_-]*",
                  "letters, digits, '-' and '_', starting with a letter or digit"),
+        # Azure ML "Create a compute instance": 3-24 characters, starting with a letter, letters,
+        # digits and hyphens, unique across the region (hence the stack's suffix).
+        NameRule("compute instance", 3, 24, r"[a-zA-Z][a-zA-Z0-9-]*[a-zA-Z0-9]",
+                 "letters, digits and hyphens, starting with a letter and ending with a letter "
+                 "or digit"),
+        # Entra ID: 3-120 characters, alphanumeric first, then alphanumerics, '-' and '_'.
+        NameRule("federated credential", 3, 120, r"[a-zA-Z0-9][a-zA-Z0-9_-]*",
+                 "letters, digits, '-' and '_', starting with a letter or digit"),
         # Same quota page: deployment names follow the endpoint name rules.
         NameRule("online deployment", 3, 32, r"[a-zA-Z][a-zA-Z0-9]*(-[a-zA-Z0-9]+)*",
                  "letters, digits and single hyphens, starting with a letter"),
@@ -119,6 +127,13 @@ class StackNames:
     def log_analytics(self) -> str:
         return f"log-{self._base}"
 
+    def data_storage_account(self, suffix: str) -> str:
+        """The storage account for training data (identity-based access only)."""
+        return f"st{self.workload}{self.environment}data{suffix}"
+
+    def compute_instance(self, name: str, suffix: str) -> str:
+        return f"{name}-{suffix}"
+
     def identity(self, purpose: str) -> str:
         """A user-assigned identity, e.g. ``id-mlplat-dev-cluster-cpu`` for purpose ``cluster-cpu``."""
         return f"id-{self._base}-{purpose}"
@@ -152,6 +167,19 @@ class StackNames:
             RULES["managed identity"].problem(self.identity(endpoint_identity_purpose(endpoint))),
         ])
 
+    def instance_problems(self, instance: str) -> list[str]:
+        """Ways the names derived from compute instance ``instance`` would break Azure's rules."""
+        return _found([
+            RULES["compute instance"].problem(self.compute_instance(instance, SUFFIX_EXAMPLE)),
+            RULES["managed identity"].problem(self.identity(instance_identity_purpose(instance))),
+        ])
+
+    def identity_problems(self, purpose: str) -> list[str]:
+        return _found([RULES["managed identity"].problem(self.identity(purpose))])
+
+    def data_storage_problems(self) -> list[str]:
+        return _found([RULES["storage account"].problem(self.data_storage_account(SUFFIX_EXAMPLE))])
+
 
 def _found(problems: list[str | None]) -> list[str]:
     return [problem for problem in problems if problem]
@@ -163,3 +191,13 @@ def cluster_identity_purpose(cluster: str) -> str:
 
 def endpoint_identity_purpose(endpoint: str) -> str:
     return f"endpoint-{endpoint}"
+
+
+def instance_identity_purpose(instance: str) -> str:
+    return f"instance-{instance}"
+
+
+REGISTRY_PULL_PURPOSE = "registry-pull"
+"""The identity the workspace hands to image builds that pull from a private registry."""
+AUTOMATION_PURPOSE = "automation"
+"""The identity a CI system signs in as through federated credentials."""

@@ -22,7 +22,9 @@ import pulumi
 from pulumi.runtime import config as runtime_config
 
 from .endpoint import RESERVED_VARIABLES
-from .naming import RULES, NameRule, StackNames
+from .naming import (AUTOMATION_PURPOSE, REGISTRY_PULL_PURPOSE, RULES, NameRule, StackNames,
+                     cluster_identity_purpose, endpoint_identity_purpose,
+                     instance_identity_purpose)
 from .resource_ids import parse_resource_id
 
 
@@ -98,6 +100,44 @@ class EndpointSettings:
 
 
 @dataclass(frozen=True)
+class DataStorageSettings:
+    """The storage account that training data is read from by identity."""
+
+    existing_id: Optional[str] = None
+    """An existing account's resource id; None creates one."""
+    container: str = "data"
+
+
+@dataclass(frozen=True)
+class PrincipalSettings:
+    """An Entra ID user or group, by object id."""
+
+    object_id: str
+    type: str = "Group"
+
+
+@dataclass(frozen=True)
+class InstanceSettings:
+    """A compute instance assigned to one user, running as its own user-assigned identity."""
+
+    name: str
+    assigned_user: str
+    """Object id of the Entra ID user the instance belongs to."""
+    vm_size: str = "Standard_DS11_v2"
+    idle_minutes_before_shutdown: int = 60
+
+
+@dataclass(frozen=True)
+class FederatedCredentialSettings:
+    """Trust in one external OIDC subject (e.g. a GitHub repository's environment)."""
+
+    name: str
+    issuer: str
+    subject: str
+    audience: str = "api://AzureADTokenExchange"
+
+
+@dataclass(frozen=True)
 class StackSettings:
     """Everything the stack reads from config, validated."""
 
@@ -118,6 +158,14 @@ class StackSettings:
     compute_clusters: tuple[ClusterSettings, ...] = (ClusterSettings("cpu"),)
     online_endpoints: tuple[EndpointSettings, ...] = ()
     sample_data: bool = False
+    workspace_identities: tuple[str, ...] = ("workspace",)
+    """Purposes of the workspace's user-assigned identities (``id-<workload>-<env>-<purpose>``)."""
+    workspace_primary_identity: str = "workspace"
+    private_registry_id: Optional[str] = None
+    data_storage: Optional[DataStorageSettings] = None
+    data_users: tuple[PrincipalSettings, ...] = ()
+    compute_instances: tuple[InstanceSettings, ...] = ()
+    automation_credentials: tuple[FederatedCredentialSettings, ...] = ()
     tags: Mapping[str, str] = field(default_factory=dict)
 
     @property
@@ -142,7 +190,8 @@ KEYS = ("environment", "workload", "location", "resourceGroupName", "protectStat
         "storageSku", "storageSoftDeleteRetentionDays", "keyVaultPurgeProtection",
         "keyVaultSoftDeleteRetentionDays", "registrySku", "existingRegistryId", "workspaceIdentity",
         "workspacePublicNetworkAccess", "logRetentionDays", "computeClusters", "onlineEndpoints",
-        "sampleData", "tags")
+        "sampleData", "workspaceIdentities", "workspacePrimaryIdentity", "privateRegistryId",
+        "dataStorage", "dataUsers", "computeInstances", "automationCredentials", "tags")
 """Every project config key the program reads; Pulumi.yaml declares the same set."""
 
 _CLUSTER_KEYS = ("name", "vmSize", "vmPriority", "minNodes", "maxNodes",
@@ -151,6 +200,12 @@ _ENDPOINT_KEYS = ("name", "authMode", "publicNetworkAccess", "identity", "deploy
 _DEPLOYMENT_KEYS = ("name", "model", "code", "scoringScript", "environment", "instanceType",
                     "instanceCount", "traffic", "environmentVariables")
 _ENVIRONMENT_KEYS = ("image", "condaFile")
+_DATA_KEYS = ("create", "existingId", "container")
+_PRINCIPAL_KEYS = ("objectId", "type")
+_INSTANCE_KEYS = ("name", "vmSize", "assignedUser", "idleMinutesBeforeShutdown")
+_CREDENTIAL_KEYS = ("name", "issuer", "subject", "audience")
+_GUID = r"[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}"
+PRINCIPAL_TYPES = ("User", "Group")
 _IMAGE = r"[a-z0-9][a-z0-9.-]*(:[0-9]+)?(/[a-z0-9._-]+)+(:[\w][\w.-]{0,127}|@sha256:[0-9a-f]{64})"
 """A fully qualified image reference with a tag or digest (registry/repository:tag)."""
 
@@ -225,15 +280,16 @@ class _Reader:
         return parsed
 
     def items(self, name: str, default: tuple[Any, ...], known: tuple[str, ...],
-              build: Callable[[str, dict[str, Any]], Any]) -> tuple[Any, ...]:
+              build: Callable[[str, dict[str, Any]], Any], named: bool = True) -> tuple[Any, ...]:
         """A list of objects, each checked for unknown keys, a name, and a unique name."""
         entries = self.structured(name, None, list)
         if entries is None:
             return default
-        return self.entries(self.key(name), entries, known, build)
+        return self.entries(self.key(name), entries, known, build, named)
 
     def entries(self, key: str, entries: Any, known: tuple[str, ...],
-                build: Callable[[str, dict[str, Any]], Any]) -> tuple[Any, ...]:
+                build: Callable[[str, dict[str, Any]], Any], named: bool = True
+                ) -> tuple[Any, ...]:
         """``entries`` (found at ``key``) built one by one, with unknown keys and duplicate names
         reported."""
         if not isinstance(entries, list):
@@ -245,9 +301,10 @@ class _Reader:
             if not self.mapping(where, entry, known):
                 continue
             item = build(where, entry)
-            if item.name.lower() in seen:
-                self.fail(f"{where}.name", item.name, "a name not used by another entry")
-            seen.add(item.name.lower())
+            field_name, unique = ("name", item.name) if named else ("objectId", item.object_id)
+            if unique.lower() in seen:
+                self.fail(f"{where}.{field_name}", unique, "a value not used by another entry")
+            seen.add(unique.lower())
             built.append(item)
         return tuple(built)
 
@@ -405,17 +462,110 @@ class _Reader:
                 self.fail(f"{key}.{name}", text, "a string (quote numbers and booleans)")
         return {str(k): str(v) for k, v in value.items()}
 
+    def object_id(self, key: str, value: Any) -> str:
+        if not isinstance(value, str) or not re.fullmatch(_GUID, value):
+            self.fail(key, value, "an Entra ID object id (a GUID such as "
+                                  "00000000-0000-0000-0000-000000000000)")
+            return ""
+        return value.lower()
+
+    def principal(self, where: str, entry: dict[str, Any]) -> PrincipalSettings:
+        return PrincipalSettings(
+            object_id=self.object_id(f"{where}.objectId", entry.get("objectId")),
+            type=self.choice_in(f"{where}.type", entry.get("type"), "Group", PRINCIPAL_TYPES))
+
+    def instance(self, where: str, entry: dict[str, Any]) -> InstanceSettings:
+        d = InstanceSettings(name="", assigned_user="")
+        return InstanceSettings(
+            name=self.name(f"{where}.name", entry.get("name"), RULES["compute instance"]),
+            assigned_user=self.object_id(f"{where}.assignedUser", entry.get("assignedUser")),
+            vm_size=self.check_text(f"{where}.vmSize", entry.get("vmSize", d.vm_size), d.vm_size,
+                                    r"Standard_[A-Za-z0-9_]+",
+                                    "an Azure VM size such as Standard_DS11_v2"),
+            # "Minimum is 15 min, maximum is 3 days" (ComputeInstanceProperties, REST spec)
+            idle_minutes_before_shutdown=self.check_integer(
+                f"{where}.idleMinutesBeforeShutdown",
+                entry.get("idleMinutesBeforeShutdown", d.idle_minutes_before_shutdown),
+                d.idle_minutes_before_shutdown, 15, 3 * 24 * 60))
+
+    def credential(self, where: str, entry: dict[str, Any]) -> FederatedCredentialSettings:
+        # Entra ID limits: name 3-120 URL-friendly characters, issuer and subject up to 600
+        # characters without wildcards (workload-identity-federation-considerations).
+        d = FederatedCredentialSettings(name="", issuer="", subject="")
+        return FederatedCredentialSettings(
+            name=self.name(f"{where}.name", entry.get("name"), RULES["federated credential"]),
+            issuer=self.check_text(f"{where}.issuer", entry.get("issuer"), "",
+                                   r"https://[^\s*]{1,592}",
+                                   "the issuer's https URL, e.g. "
+                                   "https://token.actions.githubusercontent.com"),
+            subject=self.check_text(f"{where}.subject", entry.get("subject"), "", r"[^\s*]{1,600}",
+                                    "the token's subject claim without spaces or wildcards, e.g. "
+                                    "repo:<org>/<repo>:environment:prod"),
+            audience=self.check_text(f"{where}.audience", entry.get("audience", d.audience),
+                                     d.audience, r"[^\s*]{1,600}", "one audience value"))
+
+    def data_storage(self) -> Optional[DataStorageSettings]:
+        value = self.structured("dataStorage", {}, dict)
+        if not value or not self.mapping(self.key("dataStorage"), value, _DATA_KEYS):
+            return None
+        key = self.key("dataStorage")
+        create = value.get("create", False)
+        if create not in (True, False):
+            self.fail(f"{key}.create", create, "true or false")
+        existing = value.get("existingId")
+        if existing is not None:
+            existing = self.check_resource_id(f"{key}.existingId", existing,
+                                              "Microsoft.Storage/storageAccounts",
+                                              RULES["storage account"])
+        if bool(create) == (existing is not None):
+            self.fail(key, value, "either create: true or existingId: <storage account id>")
+            return None
+        # Container names: 3-63 lowercase letters, digits and single hyphens (storage docs).
+        container = self.check_text(f"{key}.container", value.get("container", "data"), "data",
+                                    r"[a-z0-9](?!.*--)[a-z0-9-]{1,61}[a-z0-9]",
+                                    "3-63 lowercase letters, digits and single hyphens")
+        return DataStorageSettings(existing_id=existing, container=container)
+
+    def identity_purposes(self) -> tuple[tuple[str, ...], str]:
+        """The workspace's user-assigned identities, and which one is primary."""
+        d = StackSettings()
+        key = self.key("workspaceIdentities")
+        purposes = self.structured("workspaceIdentities", list(d.workspace_identities), list)
+        valid = []
+        for i, purpose in enumerate(purposes):
+            if not isinstance(purpose, str) or not re.fullmatch(r"[a-z][a-z0-9-]{0,39}", purpose):
+                self.fail(f"{key}[{i}]", purpose,
+                          "an identity purpose: 1-40 lowercase letters, digits and hyphens")
+            elif purpose in valid:
+                self.fail(f"{key}[{i}]", purpose, "a purpose not listed twice")
+            else:
+                valid.append(purpose)
+        if not purposes:
+            self.fail(key, purposes, "at least one identity purpose")
+        primary = self.raw.get("workspacePrimaryIdentity") or (valid[0] if valid else "workspace")
+        if valid and primary not in valid:
+            self.fail(self.key("workspacePrimaryIdentity"), primary,
+                      "one of workspaceIdentities: " + ", ".join(valid))
+        return tuple(valid) or d.workspace_identities, primary
+
     def resource_id(self, name: str, provider_type: str, rule: NameRule) -> Optional[str]:
         """An existing resource's id: ``provider_type``'s shape, and a name Azure accepts."""
         value = self.raw.get(name)
         if value is None:
+            return None
+        return self.check_resource_id(self.key(name), value, provider_type, rule)
+
+    def check_resource_id(self, key: str, value: Any, provider_type: str,
+                          rule: NameRule) -> Optional[str]:
+        if not isinstance(value, str):
+            self.fail(key, value, f"a {rule.kind} resource id")
             return None
         try:
             problem = rule.problem(parse_resource_id(value, provider_type).name)
         except ValueError as error:
             problem = str(error)
         if problem:
-            self.fail(self.key(name), value, f"a {rule.kind} resource id ({problem})")
+            self.fail(key, value, f"a {rule.kind} resource id ({problem})")
             return None
         return value
 
@@ -441,6 +591,7 @@ def parse_settings(namespace: str, raw: Mapping[str, Optional[str]]) -> StackSet
     group = r.raw.get("resourceGroupName")
     if group is not None:
         r.name(r.key("resourceGroupName"), group, RULES["resource group"])
+    identities, primary = r.identity_purposes()
     settings = StackSettings(
         environment=r.text("environment", d.environment, r"[a-z][a-z0-9]{1,7}",
                            "2-8 lowercase letters and digits, starting with a letter"),
@@ -469,20 +620,79 @@ def parse_settings(namespace: str, raw: Mapping[str, Optional[str]]) -> StackSet
         compute_clusters=r.items("computeClusters", d.compute_clusters, _CLUSTER_KEYS, r.cluster),
         online_endpoints=r.items("onlineEndpoints", d.online_endpoints, _ENDPOINT_KEYS, r.endpoint),
         sample_data=r.boolean("sampleData", d.sample_data),
+        workspace_identities=identities,
+        workspace_primary_identity=primary,
+        private_registry_id=r.resource_id("privateRegistryId",
+                                          "Microsoft.ContainerRegistry/registries",
+                                          RULES["container registry"]),
+        data_storage=r.data_storage(),
+        data_users=r.items("dataUsers", d.data_users, _PRINCIPAL_KEYS, r.principal, named=False),
+        compute_instances=r.items("computeInstances", d.compute_instances, _INSTANCE_KEYS,
+                                  r.instance),
+        automation_credentials=r.items("automationCredentials", d.automation_credentials,
+                                       _CREDENTIAL_KEYS, r.credential),
         tags=r.tags(),
     )
+    if settings.data_users and settings.data_storage is None:
+        r.fail(r.key("dataUsers"), [u.object_id for u in settings.data_users],
+               "nothing unless dataStorage is on (create: true or existingId)")
+    if len(settings.automation_credentials) > 20:  # Entra ID: at most 20 per identity
+        r.fail(r.key("automationCredentials"), f"{len(settings.automation_credentials)} entries",
+               "at most 20 federated credentials")
+    if settings.workspace_identity is IdentityKind.SYSTEM_ASSIGNED and \
+            settings.workspace_identities != d.workspace_identities:
+        r.fail(r.key("workspaceIdentities"), list(settings.workspace_identities),
+               "the default unless workspaceIdentity is userAssigned")
     if not r.problems:  # the names derived from valid tokens must also fit Azure's rules
         names = settings.names
         r.problems += [f"{r.key('workload')}/{r.key('environment')}: {p}" for p in names.problems()]
         for key, entries, check in (("computeClusters", settings.compute_clusters,
                                      names.cluster_problems),
                                     ("onlineEndpoints", settings.online_endpoints,
-                                     names.endpoint_problems)):
+                                     names.endpoint_problems),
+                                    ("computeInstances", settings.compute_instances,
+                                     names.instance_problems)):
             r.problems += [f"{r.key(key)}[{i}].name: {p} (shorten the name)"
                            for i, entry in enumerate(entries) for p in check(entry.name)]
+        r.problems += [f"{r.key('workspaceIdentities')}[{i}]: {p} (shorten it)"
+                       for i, purpose in enumerate(settings.workspace_identities)
+                       for p in names.identity_problems(purpose)]
+        if settings.data_storage and not settings.data_storage.existing_id:
+            r.problems += [f"{r.key('dataStorage')}: {p}" for p in names.data_storage_problems()]
+        r.problems += _purpose_clashes(r, settings)
     if r.problems:
         raise ConfigError(r.problems)
     return settings
+
+
+def identity_purposes(settings: StackSettings) -> list[tuple[str, str]]:
+    """Every user-assigned identity the stack creates, as (purpose, config key it comes from)."""
+    purposes: list[tuple[str, str]] = []
+    if settings.workspace_identity is IdentityKind.USER_ASSIGNED:
+        purposes += [(p, "workspaceIdentities") for p in settings.workspace_identities]
+    purposes += [(cluster_identity_purpose(c.name), "computeClusters")
+                 for c in settings.compute_clusters if c.identity is IdentityKind.USER_ASSIGNED]
+    purposes += [(endpoint_identity_purpose(e.name), "onlineEndpoints")
+                 for e in settings.online_endpoints if e.identity is IdentityKind.USER_ASSIGNED]
+    purposes += [(instance_identity_purpose(i.name), "computeInstances")
+                 for i in settings.compute_instances]
+    if settings.private_registry_id:
+        purposes.append((REGISTRY_PULL_PURPOSE, "privateRegistryId"))
+    if settings.automation_credentials:
+        purposes.append((AUTOMATION_PURPOSE, "automationCredentials"))
+    return purposes
+
+
+def _purpose_clashes(r: _Reader, settings: StackSettings) -> list[str]:
+    """Two identities of one stack that would get the same Azure name."""
+    first: dict[str, str] = {}
+    problems = []
+    for purpose, key in identity_purposes(settings):
+        if purpose in first:
+            problems.append(f"{r.key(key)}: its identity {purpose!r} would be the same as one of "
+                            f"{r.key(first[purpose])}; rename one of them")
+        first.setdefault(purpose, key)
+    return problems
 
 
 def unknown_keys(namespace: str, configured: list[str]) -> list[str]:
