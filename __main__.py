@@ -4,12 +4,16 @@ import pulumi
 import pulumi_random as random
 from pulumi_azure_native import authorization, keyvault, resources
 
-from components import (AssetStore, AssetStoreArgs, ComputeCluster, ComputeClusterArgs,
-                        ContainerRegistry, ContainerRegistryArgs, IdentityKind, ManagedIdentity,
+from components import (AssetStore, AssetStoreArgs, AutomationIdentity, AutomationIdentityArgs,
+                        ComputeCluster, ComputeClusterArgs, ComputeInstance, ComputeInstanceArgs,
+                        ContainerRegistry, ContainerRegistryArgs, DataStorage, DataStorageArgs,
+                        DataUser, FederatedCredential, IdentityKind, ManagedIdentity,
                         ManagedIdentityArgs, OnlineDeploymentSpec, OnlineEndpoint,
-                        OnlineEndpointArgs, Workspace, WorkspaceArgs, load_settings)
-from components.naming import (SUFFIX_LENGTH, cluster_identity_purpose,
-                               endpoint_identity_purpose)
+                        OnlineEndpointArgs, PrivateRegistryAccess, PrivateRegistryAccessArgs,
+                        Workspace, WorkspaceArgs, load_settings)
+from components.naming import (AUTOMATION_PURPOSE, REGISTRY_PULL_PURPOSE, SUFFIX_LENGTH,
+                               cluster_identity_purpose, endpoint_identity_purpose,
+                               instance_identity_purpose)
 from components.resource_ids import parse_resource_id
 from components.settings import DeploymentSettings, EndpointSettings
 
@@ -32,14 +36,19 @@ else:
         "resource-group", resource_group_name=names.resource_group(),
         location=settings.location, tags=tags).name
 place = dict(resource_group_name=resource_group_name, location=settings.location)
+client = authorization.get_client_config_output()
+USER = IdentityKind.USER_ASSIGNED
+identities: dict[str, ManagedIdentity] = {}
+"""Every user-assigned identity of the stack, by purpose."""
 
 
-def identity_for(purpose: str, kind: IdentityKind):
+def identity_for(purpose: str, kind: IdentityKind = USER):
     """A user-assigned identity for one workload, or None when it runs as a system identity."""
     if kind is IdentityKind.SYSTEM_ASSIGNED:
         return None
-    return ManagedIdentity(f"{purpose}-identity", ManagedIdentityArgs(
+    identities[purpose] = ManagedIdentity(f"{purpose}-identity", ManagedIdentityArgs(
         identity_name=names.identity(purpose), tags=tags, **place))
+    return identities[purpose]
 
 
 registry = ContainerRegistry("registry", ContainerRegistryArgs(
@@ -53,7 +62,10 @@ workspace = Workspace("workspace", WorkspaceArgs(
     application_insights_name=names.application_insights(),
     log_analytics_name=names.log_analytics(),
     registry=registry,
-    identity=identity_for("workspace", settings.workspace_identity),
+    identity=identity_for(settings.workspace_primary_identity, settings.workspace_identity),
+    additional_identities=[identity_for(purpose) for purpose in settings.workspace_identities
+                           if purpose != settings.workspace_primary_identity
+                           and settings.workspace_identity is USER],
     storage_sku=settings.storage_sku,
     key_vault_purge_protection=settings.key_vault_purge_protection,
     key_vault_soft_delete_retention_days=settings.key_vault_soft_delete_retention_days,
@@ -62,12 +74,41 @@ workspace = Workspace("workspace", WorkspaceArgs(
     public_network_access=settings.workspace_public_network_access,
     protect=settings.protect_stateful_resources,
     tags=tags, **place))
+
+private_registry = None
+if settings.private_registry_id:  # base images from a private registry (seed 002)
+    private_registry = PrivateRegistryAccess("private-registry", PrivateRegistryAccessArgs(
+        workspace=workspace.ref, workspace_principal_name=workspace.identity_name,
+        workspace_principal_id=workspace.principal_id, registry_id=settings.private_registry_id,
+        identity=identity_for(REGISTRY_PULL_PURPOSE)))
+extra_pulls = {"private-registry": settings.private_registry_id} if private_registry else {}
+
+data = None
+if settings.data_storage:  # identity-based data access (seed 002)
+    data = DataStorage("data", DataStorageArgs(
+        workspace=workspace.ref, container_name=settings.data_storage.container,
+        existing_id=settings.data_storage.existing_id,
+        account_name=None if settings.data_storage.existing_id else suffix.apply(
+            names.data_storage_account),
+        sku=settings.storage_sku, protect=settings.protect_stateful_resources,
+        users=[DataUser(u.object_id, u.type) for u in settings.data_users], tags=tags))
+extra_reads = {"data": data.container_id} if data else {}
+
 clusters = {c.name: ComputeCluster(f"cluster-{c.name}", ComputeClusterArgs(
     workspace=workspace.ref, compute_name=c.name,
     identity=identity_for(cluster_identity_purpose(c.name), c.identity),
     vm_size=c.vm_size, vm_priority=c.vm_priority, min_nodes=c.min_nodes, max_nodes=c.max_nodes,
-    idle_seconds_before_scale_down=c.idle_seconds_before_scale_down, tags=tags))
+    idle_seconds_before_scale_down=c.idle_seconds_before_scale_down,
+    extra_pulls=extra_pulls, extra_reads=extra_reads, tags=tags))
     for c in settings.compute_clusters}
+instances = {i.name: ComputeInstance(f"instance-{i.name}", ComputeInstanceArgs(
+    workspace=workspace.ref,
+    compute_name=suffix.apply(lambda s, i=i: names.compute_instance(i.name, s)),
+    identity=identity_for(instance_identity_purpose(i.name)),
+    assigned_user_object_id=i.assigned_user, assigned_user_tenant_id=client.tenant_id,
+    vm_size=i.vm_size, idle_minutes_before_shutdown=i.idle_minutes_before_shutdown,
+    extra_reads=extra_reads, tags=tags))
+    for i in settings.compute_instances}
 
 deploys = any(e.deployments for e in settings.online_endpoints)
 assets = (AssetStore("assets", AssetStoreArgs(workspace=workspace.ref, tags=tags))
@@ -113,8 +154,16 @@ endpoints = {e.name: OnlineEndpoint(f"endpoint-{e.name}", OnlineEndpointArgs(
     deployments=[deployment_spec(e, d) for d in e.deployments], tags=tags))
     for e in settings.online_endpoints}
 
+automation = None
+if settings.automation_credentials:  # CI without secrets (replaces seed 001's client secret)
+    automation = AutomationIdentity("automation", AutomationIdentityArgs(
+        workspace=workspace.ref, identity=identity_for(AUTOMATION_PURPOSE),
+        credentials=[FederatedCredential(c.name, c.issuer, c.subject, c.audience)
+                     for c in settings.automation_credentials],
+        endpoint_identities={e.name: identities[endpoint_identity_purpose(e.name)]
+                             for e in settings.online_endpoints if e.identity is USER}))
 
-client = authorization.get_client_config_output()
+
 pulumi.export("resourceGroupName", resource_group_name)
 pulumi.export("location", settings.location)
 pulumi.export("tenantId", client.tenant_id)
@@ -132,6 +181,24 @@ pulumi.export("onlineEndpoints", {
           "principalId": e.principal_id, "clientId": e.client_id,
           "deployments": list(e.deployments), "traffic": e.traffic}
     for key, e in endpoints.items()})
-pulumi.export("grants", [grant.as_output() for component in (workspace, *clusters.values(),
-                                                               *endpoints.values())
-                         for grant in component.grants])
+pulumi.export("computeInstances", {
+    key: {"name": i.name, "principalId": i.principal_id, "clientId": i.client_id}
+    for key, i in instances.items()})
+# What an external service needs to trust each identity, or code needs to act as it (seed 000).
+pulumi.export("identities", {
+    purpose: {"clientId": i.client_id, "principalId": i.principal_id, "tenantId": i.tenant_id,
+              "resourceId": i.id}
+    for purpose, i in identities.items()})
+if automation is not None:  # what the CI login step takes (e.g. azure/login's inputs)
+    pulumi.export("automation", {"clientId": automation.client_id, "tenantId": client.tenant_id,
+                                 "subscriptionId": client.subscription_id})
+if private_registry is not None:
+    pulumi.export("privateRegistry", {"loginServer": private_registry.login_server,
+                                      "connectionId": private_registry.connection_id})
+if data is not None:
+    pulumi.export("dataStorage", {"containerId": data.container_id,
+                                  "datastore": data.datastore_name})
+pulumi.export("grants", [grant.as_output() for component in (
+    workspace, *clusters.values(), *instances.values(), *endpoints.values(),
+    *filter(None, (private_registry, data, automation)))
+    for grant in component.grants])

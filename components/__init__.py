@@ -8,17 +8,24 @@ data (:class:`Grant`). Import the components into any Pulumi Python program::
 """
 
 from .assets import AssetStore, AssetStoreArgs
+from .automation import AutomationIdentity, AutomationIdentityArgs, FederatedCredential
 from .compute import ComputeCluster, ComputeClusterArgs
+from .compute_instance import ComputeInstance, ComputeInstanceArgs
+from .data import DataStorage, DataStorageArgs, DataUser
 from .endpoint import OnlineDeploymentSpec, OnlineEndpoint, OnlineEndpointArgs
 from .identity import ManagedIdentity, ManagedIdentityArgs
 from .naming import StackNames
+from .private_registry import PrivateRegistryAccess, PrivateRegistryAccessArgs
 from .registry import ContainerRegistry, ContainerRegistryArgs
 from .roles import BUILT_IN_ROLES, Grant, grant_role
 from .settings import ConfigError, IdentityKind, StackSettings, load_settings
 from .workspace import Workspace, WorkspaceArgs, WorkspaceRef
 
 __all__ = [
-    "AssetStore", "AssetStoreArgs", "BUILT_IN_ROLES", "ComputeCluster", "ComputeClusterArgs", "ConfigError", "ContainerRegistry",
+    "AssetStore", "AssetStoreArgs", "AutomationIdentity", "AutomationIdentityArgs",
+    "ComputeInstance", "ComputeInstanceArgs", "DataStorage", "DataStorageArgs", "DataUser",
+    "FederatedCredential", "PrivateRegistryAccess", "PrivateRegistryAccessArgs",
+    "BUILT_IN_ROLES", "ComputeCluster", "ComputeClusterArgs", "ConfigError", "ContainerRegistry",
     "ContainerRegistryArgs", "Grant", "IdentityKind", "ManagedIdentity", "ManagedIdentityArgs",
     "OnlineDeploymentSpec", "OnlineEndpoint", "OnlineEndpointArgs", "StackNames", "StackSettings", "Workspace",
     "WorkspaceArgs", "WorkspaceRef", "grant_role", "load_settings",

@@ -6,6 +6,10 @@ Blob Data Reader on the workspace storage ("Set up authentication between Azure 
 and other services", Compute cluster and Data storage sections). Azure grants AcrPull to a
 system-assigned cluster identity itself, so the stack grants that one only the data role.
 A cluster takes a system-assigned identity or user-assigned ones, never both.
+
+``extra_pulls`` and ``extra_reads`` add AcrPull on more registries (a private base-image registry:
+seed 002, "Pull Docker base image to machine learning compute cluster for training as is") and
+Storage Blob Data Reader on more data (identity-based datastores: seed 002, "Data storage").
 """
 
 from __future__ import annotations
@@ -35,6 +39,10 @@ class ComputeClusterArgs:
     min_nodes: int = 0
     max_nodes: int = 2
     idle_seconds_before_scale_down: int = 120
+    extra_pulls: Mapping[str, pulumi.Input[str]] = field(default_factory=dict)
+    """More registries to pull from, by a short target name (e.g. ``private-registry``)."""
+    extra_reads: Mapping[str, pulumi.Input[str]] = field(default_factory=dict)
+    """More blob data to read (an account or container id), by a short target name."""
     tags: Mapping[str, str] = field(default_factory=dict)
 
 
@@ -57,15 +65,9 @@ class ComputeCluster(pulumi.ComponentResource):
         super().__init__("ml-platform:compute:ComputeCluster", name, {}, opts)
         ws = args.workspace
         user = args.identity
-        self.grants = []
-        if user is not None:
-            holder = dict(principal_name=user.name, principal_id=user.principal_id)
-            self.grants = [
-                grant_role(self, name, "registry", "AcrPull", scope=ws.container_registry_id,
-                           **holder),
-                grant_role(self, name, "storage", "Storage Blob Data Reader",
-                           scope=ws.storage_account_id, **holder),
-            ]
+        self.grants = [] if user is None else compute_grants(
+            self, name, ws, user.name, user.principal_id, system_assigned=False,
+            extra_pulls=args.extra_pulls, extra_reads=args.extra_reads)
 
         compute = ml.Compute(
             name,
@@ -96,10 +98,27 @@ class ComputeCluster(pulumi.ComponentResource):
 
         self.principal_id, self.client_id = identity_ids(user, compute)
         if user is None:  # Azure grants a system identity AcrPull itself, but not data access
-            self.grants = [grant_role(self, name, "storage", "Storage Blob Data Reader",
-                                      scope=ws.storage_account_id,
-                                      principal_name=compute.name, principal_id=self.principal_id)]
+            self.grants = compute_grants(self, name, ws, compute.name, self.principal_id,
+                                         system_assigned=True, extra_pulls=args.extra_pulls,
+                                         extra_reads=args.extra_reads)
         self.id = compute.id
         self.name = compute.name
         self.register_outputs({"id": self.id, "name": self.name,
                                "principal_id": self.principal_id, "client_id": self.client_id})
+
+
+def compute_grants(owner: pulumi.Resource, name: str, ws: WorkspaceRef,
+                   principal_name: pulumi.Input[str], principal_id: pulumi.Input[str], *,
+                   system_assigned: bool, extra_pulls: Mapping[str, pulumi.Input[str]],
+                   extra_reads: Mapping[str, pulumi.Input[str]]) -> list[Grant]:
+    """What a compute identity needs to pull images and read data: AcrPull on the workspace
+    registry (Azure grants it to a system-assigned identity itself) and on ``extra_pulls``, Storage
+    Blob Data Reader on the workspace storage and on ``extra_reads``."""
+    holder = dict(principal_name=principal_name, principal_id=principal_id)
+    pulls = dict(extra_pulls) if system_assigned else {"registry": ws.container_registry_id,
+                                                       **extra_pulls}
+    reads = {"storage": ws.storage_account_id, **extra_reads}
+    return ([grant_role(owner, name, target, "AcrPull", scope=scope, **holder)
+             for target, scope in pulls.items()]
+            + [grant_role(owner, name, target, "Storage Blob Data Reader", scope=scope, **holder)
+               for target, scope in reads.items()])

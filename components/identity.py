@@ -38,6 +38,7 @@ class ManagedIdentity(pulumi.ComponentResource):
     """Application (client) id of the identity."""
     tenant_id: pulumi.Output[str]
     """Entra ID tenant of the identity."""
+    resource_group_name: pulumi.Output[str]
 
     def __init__(self, name: str, args: ManagedIdentityArgs,
                  opts: Optional[pulumi.ResourceOptions] = None):
@@ -55,17 +56,20 @@ class ManagedIdentity(pulumi.ComponentResource):
         self.principal_id = identity.principal_id
         self.client_id = identity.client_id
         self.tenant_id = identity.tenant_id
+        self.resource_group_name = pulumi.Output.from_input(args.resource_group_name)
         self.register_outputs({"id": self.id, "name": self.name, "principal_id": self.principal_id,
                                "client_id": self.client_id, "tenant_id": self.tenant_id})
 
 
-def ml_identity(identity: Optional[ManagedIdentity]) -> ml.ManagedServiceIdentityArgs:
-    """The identity block of an Azure ML resource that runs as ``identity``, or as its own
-    system-assigned identity when ``identity`` is None."""
+def ml_identity(identity: Optional[ManagedIdentity],
+                *more: ManagedIdentity) -> ml.ManagedServiceIdentityArgs:
+    """The identity block of an Azure ML resource that runs as ``identity`` (and holds ``more``
+    user-assigned identities), or as its own system-assigned identity when ``identity`` is None."""
     if identity is None:
         return ml.ManagedServiceIdentityArgs(type=ml.ManagedServiceIdentityType.SYSTEM_ASSIGNED)
-    return ml.ManagedServiceIdentityArgs(type=ml.ManagedServiceIdentityType.USER_ASSIGNED,
-                                         user_assigned_identities=[identity.id])
+    return ml.ManagedServiceIdentityArgs(
+        type=ml.ManagedServiceIdentityType.USER_ASSIGNED,
+        user_assigned_identities=[i.id for i in (identity, *more)])
 
 
 def identity_ids(identity: Optional[ManagedIdentity], resource: pulumi.CustomResource

@@ -17,7 +17,7 @@ principal, role and scope fails with 409 RoleAssignmentExists).
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Mapping, Optional
+from typing import Mapping, Optional, Sequence
 
 import pulumi
 from pulumi_azure_native import (applicationinsights, authorization, keyvault,
@@ -109,6 +109,9 @@ class WorkspaceArgs:
     log_analytics_name: pulumi.Input[str]
     registry: ContainerRegistry
     identity: Optional[ManagedIdentity] = None
+    additional_identities: Sequence[ManagedIdentity] = ()
+    """More user-assigned identities attached to the workspace (e.g. for customer-managed key
+    encryption); ``identity`` stays the primary one and is the only one granted roles here."""
     """User-assigned identity the workspace runs as; None for a system-assigned identity."""
     storage_sku: str = "Standard_LRS"
     key_vault_purge_protection: bool = False
@@ -135,6 +138,8 @@ class Workspace(pulumi.ComponentResource):
     """Principal id of the identity the workspace runs as."""
     client_id: pulumi.Output[Optional[str]]
     """Client id of the user-assigned identity; None for a system-assigned identity."""
+    identity_name: pulumi.Output[str]
+    """Name of what the workspace runs as: its primary identity's, or the workspace's own."""
     storage_account_id: pulumi.Output[str]
     key_vault_id: pulumi.Output[str]
     key_vault_uri: pulumi.Output[str]
@@ -224,7 +229,7 @@ class Workspace(pulumi.ComponentResource):
             workspace_name=args.workspace_name,
             kind="Default",
             sku=ml.SkuArgs(name="Basic", tier=ml.SkuTier.BASIC),
-            identity=ml_identity(args.identity),
+            identity=ml_identity(args.identity, *args.additional_identities),
             primary_user_assigned_identity=args.identity.id if args.identity else None,
             storage_account=account.id,
             key_vault=vault.id,
@@ -237,6 +242,7 @@ class Workspace(pulumi.ComponentResource):
             **common)
 
         self.principal_id, self.client_id = identity_ids(args.identity, workspace)
+        self.identity_name = args.identity.name if args.identity else workspace.name
         if args.identity is not None:
             self.grants.append(grant_role(self, name, "workspace", "Contributor",
                                           scope=workspace.id, **holder))

@@ -47,6 +47,7 @@ _ML_CHILDREN: dict[str, tuple[str, str]] = {
     "azure-native:machinelearningservices:CodeVersion": ("codes", "name"),
     "azure-native:machinelearningservices:EnvironmentVersion": ("environments", "name"),
     "azure-native:machinelearningservices:OnlineDeployment": ("deployments", "deploymentName"),
+    "azure-native:machinelearningservices:WorkspaceConnection": ("connections", "connectionName"),
 }
 
 
@@ -107,6 +108,10 @@ class AzureMocks(pulumi.runtime.Mocks):
             if typ.endswith(":Blob"):
                 path += f"/blobs/{state['blobName']}"
             return f"{account}{path}", state
+        if typ == "azure-native:managedidentity:FederatedIdentityCredential":
+            state["name"] = state["federatedIdentityCredentialResourceName"]
+            return arm_id(state["resourceGroupName"], "Microsoft.ManagedIdentity/userAssignedIdentities",
+                          f"{state['resourceName']}/federatedIdentityCredentials/{state['name']}"), state
         if typ == "azure-native:keyvault:Secret":
             state["name"] = state["secretName"]
             return self._invent(arm_id(state["resourceGroupName"], "Microsoft.KeyVault/vaults",

@@ -36,6 +36,7 @@ KINDS = {
     "azure-native:machinelearningservices:Workspace": "ml workspace",
     "azure-native:machinelearningservices:Compute": "compute cluster",
     "azure-native:machinelearningservices:OnlineEndpoint": "online endpoint",
+    "azure-native:storage:BlobContainer": "blob container",
 }
 
 
