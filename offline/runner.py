@@ -72,6 +72,8 @@ class StackRun:
     def _owners(self) -> dict[str, Registration]:
         owners = {}
         for r in self.resources.values():
+            if r.type == "azure-native:authorization:RoleAssignment":  # names, does not own, ids
+                continue
             identity = r.outputs.get("identity")
             system_principal = identity.get("principalId") if isinstance(identity, dict) else None
             for key in (r.id, r.outputs.get("principalId"), system_principal):

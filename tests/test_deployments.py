@@ -63,7 +63,7 @@ def test_the_datastore_holds_no_credentials_and_points_at_the_workspace_storage(
     store = one(dev, "machinelearningservices:Datastore").inputs
     assert store["name"] == "mlassets"
     assert store["properties"]["credentials"] == {"credentialsType": "None"}
-    assert store["properties"]["accountName"] == one(dev, "storage:StorageAccount").outputs["name"]
+    assert store["properties"]["accountName"] == one(dev, "storage:StorageAccount", "workspace-storage").outputs["name"]
     assert store["properties"]["containerName"] == one(dev, "storage:BlobContainer").outputs["name"]
     assert one(dev, "storage:BlobContainer").inputs["publicAccess"] == "None"
 
@@ -71,7 +71,7 @@ def test_the_datastore_holds_no_credentials_and_points_at_the_workspace_storage(
 def test_the_code_folder_is_registered_by_its_blob_url(dev):
     code = one(dev, "machinelearningservices:CodeVersion")
     version = folder_digest(PROJECT_DIR / "samples/score/code")
-    account = one(dev, "storage:StorageAccount").outputs["name"]
+    account = one(dev, "storage:StorageAccount", "workspace-storage").outputs["name"]
     assert code.inputs["properties"]["codeUri"] == (
         f"https://{account}.blob.core.windows.net/ml-assets/codes/score-code/{version}")
     uploads = {b.inputs["blobName"] for b in dev.of_type(BLOB) if b.urn in code.dependencies}
@@ -127,7 +127,7 @@ def test_the_code_finds_its_identity_vault_and_storage_in_its_environment(dev):
         "environmentVariables"]
     identity = one(dev, "UserAssignedIdentity", "endpoint-score-identity").outputs
     vault = one(dev, "keyvault:Vault").outputs
-    account = one(dev, "storage:StorageAccount").outputs
+    account = one(dev, "storage:StorageAccount", "workspace-storage").outputs
     assert variables == {
         "AZURE_CLIENT_ID": identity["clientId"],
         "KEY_VAULT_URL": vault["properties"]["vaultUri"],

@@ -26,11 +26,13 @@ def test_registry_sku_per_environment(dev, prod):
 
 
 def test_storage_is_private_https_and_tls12(stack):
-    account = one(stack, "storage:StorageAccount").inputs
-    assert account["allowBlobPublicAccess"] is False
-    assert account["minimumTlsVersion"] == "TLS1_2"
-    assert account["enableHttpsTrafficOnly"] is True
-    assert account["kind"] == "StorageV2"
+    accounts = stack.of_type("azure-native:storage:StorageAccount")
+    assert len(accounts) == {"dev": 1, "prod": 2}[stack.stack]  # prod: workspace and training data
+    for account in (a.inputs for a in accounts):
+        assert account["allowBlobPublicAccess"] is False
+        assert account["minimumTlsVersion"] == "TLS1_2"
+        assert account["enableHttpsTrafficOnly"] is True
+        assert account["kind"] == "StorageV2"
 
 
 def test_key_vault_uses_rbac_and_purge_protection_only_in_prod(dev, prod):
@@ -51,7 +53,7 @@ def test_insights_is_backed_by_log_analytics(stack):
 
 def test_workspace_is_wired_to_its_dependents_with_identity_datastores(stack):
     ws = one(stack, "machinelearningservices:Workspace").inputs
-    assert ws["storageAccount"] == one(stack, "storage:StorageAccount").id
+    assert ws["storageAccount"] == one(stack, "storage:StorageAccount", "workspace-storage").id
     assert ws["keyVault"] == one(stack, "keyvault:Vault").id
     assert ws["applicationInsights"] == one(stack, "applicationinsights:Component").id
     assert ws["containerRegistry"] == one(stack, "containerregistry:Registry").id
@@ -97,7 +99,7 @@ def test_prod_protects_and_retains_stateful_resources_and_dev_nothing(dev, prod)
 def test_deleted_blobs_and_containers_are_recoverable(dev, prod):
     for run, days in ((dev, 7), (prod, 30)):
         blobs = one(run, "storage:BlobServiceProperties").inputs
-        assert blobs["accountName"] == one(run, "storage:StorageAccount").outputs["name"]
+        assert blobs["accountName"] == one(run, "storage:StorageAccount", "workspace-storage").outputs["name"]
         assert blobs["blobServicesName"] == "default"
         assert blobs["deleteRetentionPolicy"] == {"enabled": True, "days": days}
         assert blobs["containerDeleteRetentionPolicy"] == {"enabled": True, "days": days}
