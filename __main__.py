@@ -7,7 +7,7 @@ from pulumi_azure_native import authorization, keyvault, resources
 from components import (AssetStore, AssetStoreArgs, AutomationIdentity, AutomationIdentityArgs,
                         ComputeCluster, ComputeClusterArgs, ComputeInstance, ComputeInstanceArgs,
                         ContainerRegistry, ContainerRegistryArgs, DataStorage, DataStorageArgs,
-                        DataUser, FederatedCredential, IdentityKind, ManagedIdentity,
+                        IdentityKind, ManagedIdentity,
                         ManagedIdentityArgs, OnlineDeploymentSpec, OnlineEndpoint,
                         OnlineEndpointArgs, PrivateRegistryAccess, PrivateRegistryAccessArgs,
                         Workspace, WorkspaceArgs, load_settings)
@@ -91,7 +91,7 @@ if settings.data_storage:  # identity-based data access (seed 002)
         account_name=None if settings.data_storage.existing_id else suffix.apply(
             names.data_storage_account),
         sku=settings.storage_sku, protect=settings.protect_stateful_resources,
-        users=[DataUser(u.object_id, u.type) for u in settings.data_users], tags=tags))
+        users=settings.data_users, tags=tags))
 extra_reads = {"data": data.container_id} if data else {}
 
 clusters = {c.name: ComputeCluster(f"cluster-{c.name}", ComputeClusterArgs(
@@ -158,8 +158,7 @@ automation = None
 if settings.automation_credentials:  # CI without secrets (replaces seed 001's client secret)
     automation = AutomationIdentity("automation", AutomationIdentityArgs(
         workspace=workspace.ref, identity=identity_for(AUTOMATION_PURPOSE),
-        credentials=[FederatedCredential(c.name, c.issuer, c.subject, c.audience)
-                     for c in settings.automation_credentials],
+        credentials=settings.automation_credentials,
         endpoint_identities={e.name: identities[endpoint_identity_purpose(e.name)]
                              for e in settings.online_endpoints if e.identity is USER}))
 

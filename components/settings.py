@@ -21,6 +21,8 @@ from typing import Any, Callable, Mapping, Optional
 import pulumi
 from pulumi.runtime import config as runtime_config
 
+from .automation import FederatedCredential
+from .data import DataUser
 from .endpoint import RESERVED_VARIABLES
 from .naming import (AUTOMATION_PURPOSE, REGISTRY_PULL_PURPOSE, RULES, NameRule, StackNames,
                      cluster_identity_purpose, endpoint_identity_purpose,
@@ -109,14 +111,6 @@ class DataStorageSettings:
 
 
 @dataclass(frozen=True)
-class PrincipalSettings:
-    """An Entra ID user or group, by object id."""
-
-    object_id: str
-    type: str = "Group"
-
-
-@dataclass(frozen=True)
 class InstanceSettings:
     """A compute instance assigned to one user, running as its own user-assigned identity."""
 
@@ -125,16 +119,6 @@ class InstanceSettings:
     """Object id of the Entra ID user the instance belongs to."""
     vm_size: str = "Standard_DS11_v2"
     idle_minutes_before_shutdown: int = 60
-
-
-@dataclass(frozen=True)
-class FederatedCredentialSettings:
-    """Trust in one external OIDC subject (e.g. a GitHub repository's environment)."""
-
-    name: str
-    issuer: str
-    subject: str
-    audience: str = "api://AzureADTokenExchange"
 
 
 @dataclass(frozen=True)
@@ -163,9 +147,9 @@ class StackSettings:
     workspace_primary_identity: str = "workspace"
     private_registry_id: Optional[str] = None
     data_storage: Optional[DataStorageSettings] = None
-    data_users: tuple[PrincipalSettings, ...] = ()
+    data_users: tuple[DataUser, ...] = ()
     compute_instances: tuple[InstanceSettings, ...] = ()
-    automation_credentials: tuple[FederatedCredentialSettings, ...] = ()
+    automation_credentials: tuple[FederatedCredential, ...] = ()
     tags: Mapping[str, str] = field(default_factory=dict)
 
     @property
@@ -469,8 +453,8 @@ class _Reader:
             return ""
         return value.lower()
 
-    def principal(self, where: str, entry: dict[str, Any]) -> PrincipalSettings:
-        return PrincipalSettings(
+    def principal(self, where: str, entry: dict[str, Any]) -> DataUser:
+        return DataUser(
             object_id=self.object_id(f"{where}.objectId", entry.get("objectId")),
             type=self.choice_in(f"{where}.type", entry.get("type"), "Group", PRINCIPAL_TYPES))
 
@@ -488,11 +472,11 @@ class _Reader:
                 entry.get("idleMinutesBeforeShutdown", d.idle_minutes_before_shutdown),
                 d.idle_minutes_before_shutdown, 15, 3 * 24 * 60))
 
-    def credential(self, where: str, entry: dict[str, Any]) -> FederatedCredentialSettings:
+    def credential(self, where: str, entry: dict[str, Any]) -> FederatedCredential:
         # Entra ID limits: name 3-120 URL-friendly characters, issuer and subject up to 600
         # characters without wildcards (workload-identity-federation-considerations).
-        d = FederatedCredentialSettings(name="", issuer="", subject="")
-        return FederatedCredentialSettings(
+        d = FederatedCredential(name="", issuer="", subject="")
+        return FederatedCredential(
             name=self.name(f"{where}.name", entry.get("name"), RULES["federated credential"]),
             issuer=self.check_text(f"{where}.issuer", entry.get("issuer"), "",
                                    r"https://[^\s*]{1,592}",

@@ -5,6 +5,7 @@ from __future__ import annotations
 import pytest
 
 from components.roles import ROLE_BY_GUID
+from components.settings import ConfigError
 from offline.runner import StackRun, run_stack
 
 ROLE_ASSIGNMENT = "azure-native:authorization:RoleAssignment"
@@ -55,3 +56,13 @@ def one(run: StackRun, type_suffix: str, name: str | None = None):
              and (name is None or r.name == name)]
     assert len(found) == 1, f"{len(found)} resources of type {type_suffix} named {name}"
     return found[0]
+
+
+def assert_refused(override: dict, words: list[str]) -> None:
+    """Running dev with ``override`` fails with a ConfigError that contains every one of
+    ``words`` (key, value, what is allowed), before any resource is registered."""
+    with pytest.raises(ConfigError) as caught:
+        run_stack("dev", override)
+    for word in words:
+        assert word in str(caught.value), f"{word!r} not in:\n{caught.value}"
+    assert caught.value.registrations == {}
