@@ -256,7 +256,7 @@ class Workspace(pulumi.ComponentResource):
         self.log_analytics_id = logs.id
         self.ref = WorkspaceRef(
             id=workspace.id, name=workspace.name, resource_group_name=args.resource_group_name,
-            location=workspace.location, storage_account_id=account.id, key_vault_id=vault.id,
+            location=args.location, storage_account_id=account.id, key_vault_id=vault.id,
             container_registry_id=args.registry.id, key_vault_uri=self.key_vault_uri,
             blob_endpoint=account.primary_endpoints.apply(lambda e: e.blob))
         self.register_outputs({
