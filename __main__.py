@@ -1,5 +1,7 @@
 """Azure Machine Learning, identity first: one stack per environment (Pulumi.<stack>.yaml)."""
 
+import gc
+
 import pulumi
 import pulumi_random as random
 from pulumi_azure_native import authorization, keyvault, resources
@@ -16,6 +18,13 @@ from components.naming import (AUTOMATION_PURPOSE, REGISTRY_PULL_PURPOSE, SUFFIX
                                instance_identity_purpose)
 from components.resource_ids import parse_resource_id
 from components.settings import DeploymentSettings, EndpointSettings
+
+# The program runs once per preview or update and exits, and nearly every object it makes (the
+# futures and outputs of the resource graph) lives until the end. Python's cycle collector would
+# rescan that growing graph thousands of times: more work than the program itself, growing faster
+# than linearly. Off, evaluation costs the same per workload from 1 to 50 endpoints and about 40%
+# less at 50, for about 10% more peak memory (benchmarks/, README "Performance").
+gc.disable()
 
 SAMPLE_SECRET_NAME = "sample-secret"
 SAMPLE_BLOB_NAME = "samples/score/labels.json"

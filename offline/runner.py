@@ -9,6 +9,7 @@ and the stack outputs are resolved, so that a report or a test can read what the
 from __future__ import annotations
 
 import asyncio
+import gc
 import json
 import os
 import runpy
@@ -16,7 +17,7 @@ import sys
 from dataclasses import dataclass, field
 from functools import cached_property
 from pathlib import Path
-from typing import Any, Mapping, Optional
+from typing import Any, Callable, Mapping, Optional
 
 import pulumi
 import yaml
@@ -174,28 +175,40 @@ def run_stack(stack: str, overrides: Optional[Mapping[str, Any]] = None,
     the resources registered before the failure in their ``registrations`` attribute.
     """
     project, config = stack_config(stack, overrides, program.parent)
+    sys.path.insert(0, str(program.parent))
+    cwd = os.getcwd()
+    os.chdir(program.parent)  # as the CLI runs it: paths in config are the project's
+    try:
+        return run_program(lambda: runpy.run_path(str(program), run_name="__main__"),
+                           project, stack, config)
+    finally:
+        os.chdir(cwd)
+        sys.path.remove(str(program.parent))
+
+
+def run_program(body: Callable[[], Any], project: str, stack: str,
+                config: Mapping[str, str]) -> StackRun:
+    """Run ``body`` as a Pulumi program under the Azure mocks and record what it registers."""
+    collecting, thresholds = gc.isenabled(), gc.get_threshold()  # a program may change them
     loop = asyncio.new_event_loop()
     asyncio.set_event_loop(loop)
     mocks = AzureMocks()
     monitor = _RecordingMonitor(mocks)
     pulumi_settings.ROOT.set(None)
-    pulumi.runtime.set_all_config(config)
+    pulumi.runtime.set_all_config(dict(config))
     pulumi.runtime.set_mocks(mocks, project=project, stack=stack, preview=False, monitor=monitor)
-    sys.path.insert(0, str(program.parent))
-    cwd = os.getcwd()
-    os.chdir(program.parent)  # as the CLI runs it: paths in config are the project's
     try:
-        pulumi.runtime.test(lambda: runpy.run_path(str(program), run_name="__main__"))()
+        pulumi.runtime.test(body)()
         root = pulumi_settings.get_root_resource()
         outputs = loop.run_until_complete(_resolve(dict(root.outputs)))
     except Exception as error:
         error.registrations = monitor.registrations  # type: ignore[attr-defined]
         raise
     finally:
-        os.chdir(cwd)
-        sys.path.remove(str(program.parent))
-        asyncio.set_event_loop(None)
         loop.close()
-    return StackRun(stack=stack, project=project, config=config,
+        asyncio.set_event_loop(None)
+        gc.set_threshold(*thresholds)
+        (gc.enable if collecting else gc.disable)()
+    return StackRun(stack=stack, project=project, config=dict(config),
                     resources=monitor.registrations, outputs=outputs,
                     invented=dict(mocks.invented))
