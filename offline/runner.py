@@ -175,6 +175,12 @@ def run_stack(stack: str, overrides: Optional[Mapping[str, Any]] = None,
     the resources registered before the failure in their ``registrations`` attribute.
     """
     project, config = stack_config(stack, overrides, program.parent)
+    return run_main(project, stack, config, program)
+
+
+def run_main(project: str, stack: str, config: Mapping[str, str],
+             program: Path = PROJECT_DIR / "__main__.py") -> StackRun:
+    """Run ``program`` the way the CLI does, with the config the CLI has already merged."""
     sys.path.insert(0, str(program.parent))
     cwd = os.getcwd()
     os.chdir(program.parent)  # as the CLI runs it: paths in config are the project's
