@@ -21,10 +21,10 @@ from components.settings import DeploymentSettings, EndpointSettings
 
 # The program runs once per preview or update and exits, and nearly every object it makes (the
 # futures and outputs of the resource graph) lives until the end. With Python's default thresholds
-# the cycle collector rescans that growing graph thousands of times: more work than the program
-# itself, growing faster than linearly. Collecting the young generation every 50,000 allocations
-# instead of 700 keeps the collector (cycles are still freed) and makes evaluation cost the same
-# per workload from 1 to 50 endpoints, about half the time at 50 (benchmarks/, README "Performance").
+# the cycle collector rescans that growing graph again and again, at a cost that grows faster than
+# the graph. Collecting the young generation every 50,000 allocations instead of 700 keeps the
+# collector (cycles are still freed), keeps the cost per workload the same from 1 to 50 endpoints
+# and halves the time at 50 (benchmarks/, README "Performance").
 gc.set_threshold(50_000, 50, 100)
 
 SAMPLE_SECRET_NAME = "sample-secret"

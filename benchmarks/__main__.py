@@ -6,10 +6,11 @@ with the stack's config (and the case's overrides) under the project's Azure moc
 registers the same custom resources, with the same types, names and inputs, as bare
 pulumi-azure-native (and pulumi-random) resources under the same mocks in the same process: what
 Pulumi, the provider SDK and the mocks cost with no components, settings, naming or outputs
-passed between resources. Both get the config already merged, as the CLI hands it to a program. Times are the best of runs that alternate
-stack and floor (at least ``--repeat`` each and ``--budget`` seconds each; imports and the first
-run excluded), in CPU time of the process, which other load on the machine
-disturbs less than wall time; peak memory is what ``tracemalloc`` sees during one run.
+passed between resources. Both get the config already merged, as the CLI hands it to a program.
+Times are the best of runs that alternate stack and floor (at least ``--repeat`` each and
+``--budget`` seconds each; imports and the first run excluded), in CPU time of the process, which
+other load on the machine disturbs less than wall time; peak memory is what ``tracemalloc`` sees
+during one run.
 
 Targets (issue 7): each stack within 1.5x its floor, and a constant cost per added endpoint or
 cluster from 1 to 50.
@@ -80,7 +81,7 @@ def bare(run: StackRun) -> Callable[[], None]:
             resources.append((cls, r.name, {_keyword(cls, k): v for k, v in r.inputs.items()}))
 
     def program() -> None:
-        gc.set_threshold(50_000, 50, 100)  # the process setting the real program makes
+        gc.set_threshold(50_000, 50, 100)  # the process setting __main__.py makes
         for cls, name, kwargs in resources:
             cls(name, **kwargs)
     return program
