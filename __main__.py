@@ -4,7 +4,7 @@ import gc
 
 import pulumi
 import pulumi_random as random
-from pulumi_azure_native import authorization, keyvault, resources
+from pulumi_azure_native import authorization, resources
 
 from components import (AssetStore, AssetStoreArgs, AutomationIdentity, AutomationIdentityArgs,
                         ComputeCluster, ComputeClusterArgs, ComputeInstance, ComputeInstanceArgs,
@@ -16,7 +16,7 @@ from components import (AssetStore, AssetStoreArgs, AutomationIdentity, Automati
 from components.naming import (AUTOMATION_PURPOSE, REGISTRY_PULL_PURPOSE, SUFFIX_LENGTH,
                                cluster_identity_purpose, endpoint_identity_purpose,
                                instance_identity_purpose)
-from components.resource_ids import parse_resource_id
+from components.secrets import vault_secret
 from components.settings import DeploymentSettings, EndpointSettings
 
 # The program runs once per preview or update and exits, and nearly every object it makes (the
@@ -36,15 +36,20 @@ names = settings.names
 tags = {"workload": settings.workload, "environment": settings.environment,
         "managed-by": "pulumi", **settings.tags}
 
-# Drawn once and kept in state: the tail of the names Azure wants unique.
-suffix = random.RandomString("name-suffix", length=SUFFIX_LENGTH, upper=False, special=False).result
+# Drawn once and kept in state: the tail of the names Azure wants unique, never digits only.
+suffix = random.RandomString("name-suffix", length=SUFFIX_LENGTH, upper=False, special=False,
+                             min_lower=1).result
+protect = settings.protect_stateful_resources
 
 if settings.resource_group_name:  # an existing group: deploy into it, leave it unmanaged
     resource_group_name = pulumi.Output.from_input(settings.resource_group_name)
 else:
+    # Deleting a group deletes everything in it, retained or not (pulumi-azure-native#2522), so
+    # it is kept like the data it holds.
     resource_group_name = resources.ResourceGroup(
         "resource-group", resource_group_name=names.resource_group(),
-        location=settings.location, tags=tags).name
+        location=settings.location, tags=tags,
+        opts=pulumi.ResourceOptions(protect=protect, retain_on_delete=protect)).name
 place = dict(resource_group_name=resource_group_name, location=settings.location)
 client = authorization.get_client_config_output()
 USER = IdentityKind.USER_ASSIGNED
@@ -63,10 +68,10 @@ def identity_for(purpose: str, kind: IdentityKind = USER):
 
 registry = ContainerRegistry("registry", ContainerRegistryArgs(
     registry_name=suffix.apply(names.container_registry), sku=settings.registry_sku,
-    existing_id=settings.existing_registry_id, protect=settings.protect_stateful_resources,
+    existing_id=settings.existing_registry_id, protect=protect,
     tags=tags, **place))
 workspace = Workspace("workspace", WorkspaceArgs(
-    workspace_name=names.workspace(),
+    workspace_name=suffix.apply(names.workspace),
     storage_account_name=suffix.apply(names.storage_account),
     key_vault_name=suffix.apply(names.key_vault),
     application_insights_name=names.application_insights(),
@@ -82,7 +87,7 @@ workspace = Workspace("workspace", WorkspaceArgs(
     storage_soft_delete_retention_days=settings.storage_soft_delete_retention_days,
     log_retention_days=settings.log_retention_days,
     public_network_access=settings.workspace_public_network_access,
-    protect=settings.protect_stateful_resources,
+    protect=protect,
     tags=tags, **place))
 
 private_registry = None
@@ -100,7 +105,7 @@ if settings.data_storage:  # identity-based data access (seed 002)
         existing_id=settings.data_storage.existing_id,
         account_name=None if settings.data_storage.existing_id else suffix.apply(
             names.data_storage_account),
-        sku=settings.storage_sku, protect=settings.protect_stateful_resources,
+        sku=settings.storage_sku, protect=protect,
         users=settings.data_users, tags=tags))
 extra_reads = {"data": data.container_id} if data else {}
 
@@ -121,21 +126,17 @@ instances = {i.name: ComputeInstance(f"instance-{i.name}", ComputeInstanceArgs(
     for i in settings.compute_instances}
 
 deploys = any(e.deployments for e in settings.online_endpoints)
-assets = (AssetStore("assets", AssetStoreArgs(workspace=workspace.ref, tags=tags))
+assets = (AssetStore("assets", AssetStoreArgs(workspace=workspace.ref, protect=protect, tags=tags))
           if deploys or settings.sample_data else None)
 sample_reads: list[pulumi.Resource] = []
 if assets is not None and settings.sample_data:
     # What the sample app reads at start: a secret (random, never an output) and a data blob.
     sample_reads = [
-        keyvault.Secret(
-            "sample-secret", secret_name=SAMPLE_SECRET_NAME,
-            vault_name=workspace.key_vault_id.apply(
-                lambda rid: parse_resource_id(rid, "Microsoft.KeyVault/vaults").name),
-            resource_group_name=resource_group_name,
-            properties=keyvault.SecretPropertiesArgs(
-                value=random.RandomPassword("sample-secret-value", length=32, special=False).result,
-                content_type="text/plain"),
-            tags=tags),
+        vault_secret("sample-secret", key_vault_id=workspace.key_vault_id,
+                     secret_name=SAMPLE_SECRET_NAME,
+                     value=random.RandomPassword("sample-secret-value", length=32,
+                                                 special=False).result,
+                     tags=tags, opts=pulumi.ResourceOptions(deleted_with=workspace.key_vault)),
         assets.upload_file(SAMPLE_BLOB_NAME, "samples/score/data/labels.json"),
     ]
 

@@ -9,7 +9,9 @@ whose ``modelUri`` is an ``azureml://subscriptions/.../datastores/<name>/paths/<
 
 Asset versions are immutable in Azure ML, so each version here is named by a digest of its content:
 changed files make a new version (a new resource), unchanged files keep the registered one, and
-identical content used twice is registered once.
+identical content used twice is registered once. A registered version is never updated: new tags
+or descriptions go to the versions registered after them ("... is already registered and cannot
+be changed", Azure/azure-cli-extensions#5440).
 
 Uploads use ``azure-native:storage:Blob``, which authenticates with the account key
 (pulumi/pulumi-azure-native#2015: it fails on accounts with shared-key access disabled), so the
@@ -21,7 +23,7 @@ from __future__ import annotations
 import hashlib
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Mapping, Optional
+from typing import Mapping, Optional, Sequence
 
 import pulumi
 from pulumi_azure_native import machinelearningservices as ml, storage
@@ -60,6 +62,9 @@ class AssetStoreArgs:
     """Arguments of :class:`AssetStore`."""
 
     workspace: WorkspaceRef
+    protect: bool = False
+    """Protect the container of uploaded files and keep it in Azure if it leaves the program: the
+    versions registered from it (kept with a protected workspace) read their files there."""
     tags: Mapping[str, str] = field(default_factory=dict)
 
 
@@ -87,7 +92,8 @@ class AssetStore(pulumi.ComponentResource):
             resource_group_name=self._account_group,
             container_name=CONTAINER_NAME,
             public_access=storage.PublicAccess.NONE,
-            opts=pulumi.ResourceOptions(parent=self),
+            opts=pulumi.ResourceOptions(parent=self, protect=args.protect,
+                                        retain_on_delete=args.protect),
         )
         self._datastore = datastore = ml.Datastore(
             f"{name}-datastore",
@@ -103,7 +109,7 @@ class AssetStore(pulumi.ComponentResource):
                             "identity (no stored credentials).",
                 tags=self._tags,
             ),
-            opts=pulumi.ResourceOptions(parent=self),
+            opts=pulumi.ResourceOptions(parent=self, deleted_with=ws.resource),
         )
         self.datastore_id = datastore.id
         self.container_name = self._container.name
@@ -135,6 +141,11 @@ class AssetStore(pulumi.ComponentResource):
             opts=pulumi.ResourceOptions(parent=self),
         )
 
+    def _version_options(self, depends_on: Sequence[pulumi.Resource] = ()) -> pulumi.ResourceOptions:
+        return pulumi.ResourceOptions(parent=self, depends_on=list(depends_on),
+                                      ignore_changes=["properties.tags", "properties.description"],
+                                      deleted_with=self._ws.resource)
+
     def _once(self, key: tuple[str, str, str], make) -> pulumi.CustomResource:
         if key not in self._registered:
             self._registered[key] = make()
@@ -158,7 +169,7 @@ class AssetStore(pulumi.ComponentResource):
                 properties=ml.ModelVersionPropertiesArgs(
                     model_uri=uri, model_type="custom_model", tags=self._tags,
                     description="Uploaded by Pulumi"),
-                opts=pulumi.ResourceOptions(parent=self, depends_on=[*blobs, self._datastore]))
+                opts=self._version_options(depends_on=[*blobs, self._datastore]))
         return self._once(("model", asset, version), make)  # type: ignore[return-value]
 
     def code(self, asset: str, folder: str | Path) -> ml.CodeVersion:
@@ -176,7 +187,7 @@ class AssetStore(pulumi.ComponentResource):
                 workspace_name=self._ws.name, resource_group_name=self._ws.resource_group_name,
                 properties=ml.CodeVersionPropertiesArgs(
                     code_uri=uri, tags=self._tags, description="Uploaded by Pulumi"),
-                opts=pulumi.ResourceOptions(parent=self, depends_on=blobs))
+                opts=self._version_options(depends_on=blobs))
         return self._once(("code", asset, version), make)  # type: ignore[return-value]
 
     def environment(self, asset: str, image: str,
@@ -194,7 +205,7 @@ class AssetStore(pulumi.ComponentResource):
                 properties=ml.EnvironmentVersionPropertiesArgs(
                     image=image, conda_file=conda, os_type=ml.OperatingSystemType.LINUX,
                     tags=self._tags, description="Registered by Pulumi"),
-                opts=pulumi.ResourceOptions(parent=self))
+                opts=self._version_options())
         return self._once(("environment", asset, version), make)  # type: ignore[return-value]
 
 

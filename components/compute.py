@@ -21,6 +21,7 @@ import pulumi
 from pulumi_azure_native import machinelearningservices as ml
 
 from .identity import ManagedIdentity, identity_ids, ml_identity
+from .propagation import after_grants
 from .roles import Grant, grant_role
 from .workspace import WorkspaceRef
 
@@ -92,8 +93,8 @@ class ComputeCluster(pulumi.ComponentResource):
             ),
             tags=dict(args.tags),
             # The cluster sets up image pulls and data mounts as its identity when it starts.
-            opts=pulumi.ResourceOptions(parent=self,
-                                        depends_on=[g.assignment for g in self.grants]),
+            opts=after_grants([g.assignment for g in self.grants], parent=self,
+                              **compute_lifecycle(ws, CLUSTER_CREATE_ONLY)),
         )
 
         self.principal_id, self.client_id = identity_ids(user, compute)
@@ -105,6 +106,21 @@ class ComputeCluster(pulumi.ComponentResource):
         self.name = compute.name
         self.register_outputs({"id": self.id, "name": self.name,
                                "principal_id": self.principal_id, "client_id": self.client_id})
+
+
+CLUSTER_CREATE_ONLY = ["properties.properties.vmSize", "properties.properties.vmPriority"]
+"""What Azure keeps from a cluster's creation whatever an update says (terraform-provider-azurerm
+#15825, Azure/azure-rest-api-specs#18889: the cluster stays on its first VM size; the REST PATCH
+carries scale settings only)."""
+
+
+def compute_lifecycle(ws: WorkspaceRef, create_only: list[str]) -> dict:
+    """Resource options of a compute: a change of a ``create_only`` property replaces it (deleting
+    it first, as the name stays), and deleting the workspace deletes it (Azure hard-deletes the
+    computes of a workspace it deletes; concept-soft-delete), so a destroy makes no compute delete
+    call of its own."""
+    return dict(replace_on_changes=create_only, delete_before_replace=True,
+                deleted_with=ws.resource)
 
 
 def compute_grants(owner: pulumi.Resource, name: str, ws: WorkspaceRef,

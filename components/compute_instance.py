@@ -17,10 +17,19 @@ from typing import Mapping, Optional
 import pulumi
 from pulumi_azure_native import machinelearningservices as ml
 
-from .compute import compute_grants
+from .compute import compute_grants, compute_lifecycle
 from .identity import ManagedIdentity, ml_identity
+from .propagation import after_grants
 from .roles import Grant, grant_role
 from .workspace import WorkspaceRef
+
+
+INSTANCE_CREATE_ONLY = ["properties.properties.vmSize",
+                        "properties.properties.idleTimeBeforeShutdown",
+                        "properties.properties.sshSettings"]
+"""Set only at creation: "It isn't possible to change the virtual machine size of compute instance
+once it's created"; idle shutdown through ARM is "only configurable during new compute instance
+creation"; SSH "can't be enabled or disabled after creation" (how-to-create-compute-instance)."""
 
 
 @dataclass
@@ -85,8 +94,8 @@ class ComputeInstance(pulumi.ComponentResource):
             ),
             tags=dict(args.tags),
             # Idle shutdown, image pulls and data mounts act as the identity from the first start.
-            opts=pulumi.ResourceOptions(parent=self,
-                                        depends_on=[g.assignment for g in self.grants]),
+            opts=after_grants([g.assignment for g in self.grants], parent=self,
+                              **compute_lifecycle(ws, INSTANCE_CREATE_ONLY)),
         )
         self.id = instance.id
         self.name = instance.name

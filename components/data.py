@@ -47,7 +47,8 @@ class DataStorageArgs:
     sku: str = "Standard_LRS"
     users: Sequence[DataUser] = ()
     protect: bool = False
-    """Protect a created account from deletion by Pulumi and keep it if it leaves the program."""
+    """Protect a created account and its container from deletion by Pulumi and keep them if they
+    leave the program."""
     tags: Mapping[str, str] = field(default_factory=dict)
 
 
@@ -66,7 +67,6 @@ class DataStorage(pulumi.ComponentResource):
         if (args.account_name is None) == (args.existing_id is None):
             raise ValueError("DataStorageArgs needs exactly one of account_name and existing_id")
         ws = args.workspace
-        child = pulumi.ResourceOptions(parent=self)
         if args.existing_id is not None:
             existing = parse_resource_id(args.existing_id, "Microsoft.Storage/storageAccounts")
             account_name: pulumi.Input[str] = existing.name
@@ -94,7 +94,9 @@ class DataStorage(pulumi.ComponentResource):
             container = storage.BlobContainer(
                 f"{name}-container", account_name=account.name,
                 resource_group_name=ws.resource_group_name, container_name=args.container_name,
-                public_access=storage.PublicAccess.NONE, opts=child)
+                public_access=storage.PublicAccess.NONE,  # the data itself: kept with the account
+                opts=pulumi.ResourceOptions(parent=self, protect=args.protect,
+                                            retain_on_delete=args.protect))
             account_name, group, subscription = account.name, ws.resource_group_name, None
             self.container_id = container.id
             created = [container]
@@ -115,7 +117,8 @@ class DataStorage(pulumi.ComponentResource):
                             "credentials).",
                 tags=dict(args.tags),
             ),
-            opts=pulumi.ResourceOptions(parent=self, depends_on=created),
+            opts=pulumi.ResourceOptions(parent=self, depends_on=created,
+                                        deleted_with=ws.resource),
         )
         self.grants = []
         for user in args.users:

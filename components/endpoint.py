@@ -13,21 +13,36 @@ the key vault and the storage in its environment: ``AZURE_CLIENT_ID`` (a user-as
 client id, which ``ManagedIdentityCredential``/``DefaultAzureCredential`` pick up), ``KEY_VAULT_URL``
 and ``STORAGE_BLOB_URL``.
 
-Traffic. ARM refuses an endpoint whose ``traffic`` names a deployment that does not exist yet, and
-a deployment cannot exist before its endpoint, so one resource cannot carry both. Microsoft's ARM
-walkthrough deploys its endpoint template (Azure/azureml-examples ``arm-templates/online-endpoint.json``,
-which takes ``traffic`` as a parameter) a second time once the deployment exists; Pulumi's
-maintainers describe the same "second operation on the same resource" as the way out of such
-cycles (pulumi/pulumi-azure-native#2617, https://www.pulumi.com/blog/exploring-circular-dependencies/).
-So the endpoint is created without traffic, the deployments follow, and an ARM template deployment
-(``azure-native:resources:Deployment``) puts the endpoint again, with the same settings plus
-traffic, after every deployment exists: one ``pulumi up`` does all three. The template repeats
-every setting the endpoint resource sends, so any change to the endpoint also re-applies traffic,
-and the endpoint resource ignores ``traffic`` it reads back on refresh.
+Traffic and settings. ARM refuses an endpoint whose ``traffic`` names a deployment that does not
+exist yet, and a deployment cannot exist before its endpoint, so one resource cannot carry both.
+Microsoft's ARM walkthrough deploys its endpoint template (Azure/azureml-examples
+``arm-templates/online-endpoint.json``, which takes ``traffic`` as a parameter) a second time once
+the deployment exists; Pulumi's maintainers describe the same "second operation on the same
+resource" as the way out of such cycles (pulumi/pulumi-azure-native#2617). So the endpoint
+resource only creates the endpoint, and an ARM template deployment (``azure-native:resources:
+Deployment``, the *writer*) puts it again with every setting and the traffic once every
+deployment exists. The writer is the only thing that changes the endpoint after its creation, and
+it exists whenever the endpoint does (traffic ``{}`` without deployments):
+
+* the endpoint resource ignores changes to its settings and tags: an update would be a full PUT
+  without ``traffic`` and zero it (pulumi-azure-native updates with a full PUT and keeps no traffic
+  from Azure), and after a refresh it would re-send a stale traffic map;
+* removed deployments are deleted after every create and update (Pulumi's order), so the writer has
+  moved their traffic away first ("You can't delete a deployment that has live traffic allocated to
+  it", how-to-safely-rollout-online-endpoints);
+* the identity is fixed at creation ("The identity for an endpoint is immutable"): a change
+  replaces the endpoint, deleting it first since its name stays.
+
+Deployments. A deployment's instance type is fixed at creation ("deployment update can't change
+instance type ... deploy a new deployment, move traffic there, and delete the old one",
+Azure/AML-Kubernetes#247), so the Azure name of a deployment carries it: ``blue`` on
+``Standard_DS2_v2`` is ``blue-ds2v2``. A new instance type is a new deployment that takes the old
+one's share of traffic before the old one is deleted, in one ``pulumi up``.
 """
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from typing import Any, Mapping, Optional, Sequence
 
@@ -35,6 +50,7 @@ import pulumi
 from pulumi_azure_native import machinelearningservices as ml, resources
 
 from .identity import ManagedIdentity, identity_ids, ml_identity
+from .propagation import after_grants
 from .roles import Grant, grant_role
 from .workspace import WorkspaceRef
 
@@ -45,12 +61,23 @@ RESERVED_VARIABLES = ("AZURE_CLIENT_ID", "KEY_VAULT_URL", "STORAGE_BLOB_URL")
 """Environment variables the component sets on every deployment."""
 
 
+def instance_slug(instance_type: str) -> str:
+    """The short form of a VM size in a deployment's Azure name: ``Standard_DS2_v2`` -> ``ds2v2``."""
+    return re.sub(r"[^a-z0-9]", "", instance_type.lower().removeprefix("standard_"))
+
+
+def deployment_name(name: str, instance_type: str) -> str:
+    """Azure name of deployment ``name`` on ``instance_type`` (the type is fixed at creation)."""
+    return f"{name}-{instance_slug(instance_type)}"
+
+
 @dataclass
 class OnlineDeploymentSpec:
     """One managed online deployment of an endpoint: what it serves and on how many VMs."""
 
     name: str
-    """Deployment name: 3-32 letters, digits and single hyphens, starting with a letter."""
+    """Deployment name: letters, digits and single hyphens, starting with a letter; its Azure
+    name adds the instance type (:func:`deployment_name`), 32 characters at most in all."""
     model_id: pulumi.Input[str]
     """Model version to serve: an ARM id or an ``azureml://`` URI (e.g. from a registry)."""
     environment_id: pulumi.Input[str]
@@ -103,9 +130,9 @@ class OnlineEndpoint(pulumi.ComponentResource):
     grants: list[Grant]
     """The roles this component grants the endpoint identity."""
     deployments: dict[str, ml.OnlineDeployment]
-    """The endpoint's deployments by name."""
+    """The endpoint's deployments by Azure name."""
     traffic: dict[str, int]
-    """Percent of traffic per deployment name, as applied after the deployments exist."""
+    """Percent of traffic per deployment (Azure name), as applied after the deployments exist."""
 
     def __init__(self, name: str, args: OnlineEndpointArgs,
                  opts: Optional[pulumi.ResourceOptions] = None):
@@ -124,8 +151,10 @@ class OnlineEndpoint(pulumi.ComponentResource):
                 public_network_access=args.public_network_access,
             ),
             tags=dict(args.tags),
-            # Set by the traffic deployment below; what a refresh reads back is not a change.
-            opts=pulumi.ResourceOptions(parent=self, ignore_changes=["properties.traffic"]),
+            # Created here, written afterwards only by the writer below (see the module's doc).
+            opts=pulumi.ResourceOptions(parent=self, ignore_changes=["properties", "tags"],
+                                        replace_on_changes=["identity"],
+                                        delete_before_replace=True),
         )
 
         self.principal_id, self.client_id = identity_ids(user, endpoint)
@@ -141,11 +170,12 @@ class OnlineEndpoint(pulumi.ComponentResource):
         self.grants.append(grant_role(self, name, "key-vault", "Key Vault Secrets User",
                                       scope=ws.key_vault_id, **holder))
 
-        self.deployments = {spec.name: self._deployment(name, spec, args, endpoint)
+        self.deployments = {deployment_name(spec.name, spec.instance_type):
+                            self._deployment(name, spec, args, endpoint)
                             for spec in args.deployments}
-        self.traffic = {spec.name: spec.traffic for spec in args.deployments}
-        if self.deployments:
-            self._traffic(name, args, endpoint)
+        self.traffic = {deployment_name(spec.name, spec.instance_type): spec.traffic
+                        for spec in args.deployments}
+        self._writer(name, args, endpoint)
 
         self.id = endpoint.id
         self.name = endpoint.name
@@ -169,9 +199,10 @@ class OnlineEndpoint(pulumi.ComponentResource):
         }
         if args.identity is not None:  # which identity DefaultAzureCredential picks (seed 003)
             variables["AZURE_CLIENT_ID"] = args.identity.client_id
+        azure_name = deployment_name(spec.name, spec.instance_type)
         return ml.OnlineDeployment(
-            f"{name}-{spec.name}",
-            deployment_name=spec.name,
+            f"{name}-{azure_name}",
+            deployment_name=azure_name,
             endpoint_name=endpoint.name,
             workspace_name=ws.name,
             resource_group_name=ws.resource_group_name,
@@ -188,15 +219,13 @@ class OnlineEndpoint(pulumi.ComponentResource):
                 scale_settings=ml.DefaultScaleSettingsArgs(scale_type="Default"),
             ),
             tags=dict(args.tags),
-            opts=pulumi.ResourceOptions(
-                parent=self,
-                # The identity must hold its roles before the deployment pulls image and model.
-                depends_on=[*(g.assignment for g in self.grants), *spec.depends_on],
-                # Deleting the endpoint deletes its deployments; no separate delete to order.
-                deleted_with=endpoint),
+            # The identity must hold its roles before the deployment pulls image and model.
+            # Deleting the endpoint deletes its deployments; no separate delete to order.
+            opts=after_grants([*(g.assignment for g in self.grants), *spec.depends_on],
+                              parent=self, deleted_with=endpoint),
         )
 
-    def _traffic(self, name: str, args: OnlineEndpointArgs, endpoint: ml.OnlineEndpoint) -> None:
+    def _writer(self, name: str, args: OnlineEndpointArgs, endpoint: ml.OnlineEndpoint) -> None:
         ws = args.workspace
         parameters: dict[str, Any] = {
             "workspaceName": ws.name, "endpointName": endpoint.name, "location": ws.location,

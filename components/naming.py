@@ -3,8 +3,12 @@
 Names are ``<abbreviation>-<workload>-<environment>`` with CAF abbreviations (MicrosoftDocs
 cloud-adoption-framework ``resource-abbreviations.md``): rg, mlw, st, kv, cr, appi, log, id. Where
 Azure needs a name that is unique across all of Azure (storage, key vault, registry) or across a
-region (online endpoints: the name is part of the scoring URI's host), a short random suffix is
-appended; the stack draws it once with pulumi-random, so it never changes afterwards.
+region (online endpoints: the name is part of the scoring URI's host), or keeps a deleted
+resource's name taken (a soft-deleted workspace or key vault: "You can't reuse the name of a
+workspace that has been soft deleted until the retention period has passed", concept-soft-delete),
+a short random suffix is appended. The stack draws it once with pulumi-random and keeps it in
+state; a stack destroyed and created again draws a new one, so its names are free. The suffix
+always holds a letter: a compute instance name may not end in a hyphen and digits only.
 
 The rules below come from the ARM "Naming rules and restrictions" page
 (learn.microsoft.com/azure/azure-resource-manager/management/resource-name-rules), narrowed where
@@ -18,7 +22,7 @@ import re
 from dataclasses import dataclass
 
 SUFFIX_LENGTH = 5
-"""Length of the random suffix (lowercase letters and digits) on globally unique names."""
+"""Length of the random suffix (lowercase letters and digits, at least one letter)."""
 
 SUFFIX_EXAMPLE = "x" * SUFFIX_LENGTH
 """A stand-in suffix with the suffix's length and alphabet, for checking names before it exists."""
@@ -66,10 +70,11 @@ RULES: dict[str, NameRule] = {
                  "lowercase letters, digits and hyphens, starting and ending with a letter or digit"),
         NameRule("managed identity", 3, 128, r"[a-zA-Z0-9][a-zA-Z0-9_-]*",
                  "letters, digits, '-' and '_', starting with a letter or digit"),
-        # The studio form allows 3-24 for clusters, the name-rules page 3-32: keep to the stricter.
-        NameRule("compute", 3, 24, r"[a-zA-Z][a-zA-Z0-9-]*[a-zA-Z0-9]",
-                 "letters, digits and hyphens, starting with a letter and ending with a letter "
-                 "or digit"),
+        # REST spec computeName: ^[a-zA-Z](?![a-zA-Z0-9-]*-\d+$)[a-zA-Z0-9\-]{2,23}$ (bicep-types-az
+        # machinelearningservices 2025-12-01), and ending with a letter or digit (studio form).
+        NameRule("compute", 3, 24, r"[a-zA-Z](?![a-zA-Z0-9-]*-\d+$)[a-zA-Z0-9-]*[a-zA-Z0-9]",
+                 "letters, digits and hyphens, starting with a letter, ending with a letter or "
+                 "digit, and not ending in a hyphen followed by digits only (gpu-2)"),
         # Azure ML quota page: 3-32, begin with a letter, letters and digits, single dashes.
         NameRule("online endpoint", 3, 32, r"[a-zA-Z][a-zA-Z0-9]*(-[a-zA-Z0-9]+)*",
                  "letters, digits and single hyphens, starting with a letter"),
@@ -77,10 +82,11 @@ RULES: dict[str, NameRule] = {
         NameRule("asset", 1, 255, r"[a-zA-Z0-9][a-zA-Z0-9_-]*",
                  "letters, digits, '-' and '_', starting with a letter or digit"),
         # Azure ML "Create a compute instance": 3-24 characters, starting with a letter, letters,
-        # digits and hyphens, unique across the region (hence the stack's suffix).
-        NameRule("compute instance", 3, 24, r"[a-zA-Z][a-zA-Z0-9-]*[a-zA-Z0-9]",
-                 "letters, digits and hyphens, starting with a letter and ending with a letter "
-                 "or digit"),
+        # digits and hyphens, "If '-' character is used, then it needs to be followed by at least
+        # one letter later in the name"; unique across the region (hence the stack's suffix).
+        NameRule("compute instance", 3, 24, r"[a-zA-Z](?![a-zA-Z0-9-]*-\d+$)[a-zA-Z0-9-]*[a-zA-Z0-9]",
+                 "letters, digits and hyphens, starting with a letter, ending with a letter or "
+                 "digit, and not ending in a hyphen followed by digits only"),
         # Entra ID: 3-120 characters, alphanumeric first, then alphanumerics, '-' and '_'.
         NameRule("federated credential", 3, 120, r"[a-zA-Z0-9][a-zA-Z0-9_-]*",
                  "letters, digits, '-' and '_', starting with a letter or digit"),
@@ -109,8 +115,8 @@ class StackNames:
     def resource_group(self) -> str:
         return f"rg-{self._base}"
 
-    def workspace(self) -> str:
-        return f"mlw-{self._base}"
+    def workspace(self, suffix: str) -> str:
+        return f"mlw-{self._base}-{suffix}"
 
     def storage_account(self, suffix: str) -> str:
         return f"st{self.workload}{self.environment}{suffix}"
@@ -145,7 +151,7 @@ class StackNames:
         """Every way a stack-level name would break Azure's rules (empty when all are valid)."""
         names = [
             ("resource group", self.resource_group()),
-            ("workspace", self.workspace()),
+            ("workspace", self.workspace(SUFFIX_EXAMPLE)),
             ("storage account", self.storage_account(SUFFIX_EXAMPLE)),
             ("key vault", self.key_vault(SUFFIX_EXAMPLE)),
             ("container registry", self.container_registry(SUFFIX_EXAMPLE)),

@@ -23,6 +23,7 @@ import pulumi
 from pulumi_azure_native import containerregistry, machinelearningservices as ml
 
 from .identity import ManagedIdentity
+from .propagation import after_grants
 from .resource_ids import parse_resource_id
 from .roles import Grant, grant_role
 from .workspace import WorkspaceRef
@@ -78,8 +79,8 @@ class PrivateRegistryAccess(pulumi.ComponentResource):
                     client_id=identity.client_id, resource_id=identity.id),
             ),
             # A build may start as soon as the connection exists: the roles must be there.
-            opts=pulumi.ResourceOptions(parent=self,
-                                        depends_on=[g.assignment for g in self.grants]),
+            opts=after_grants([g.assignment for g in self.grants], parent=self,
+                              deleted_with=ws.resource),
         )
         self.connection_id = connection.id
         self.register_outputs({"login_server": self.login_server,

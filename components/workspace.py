@@ -24,6 +24,7 @@ from pulumi_azure_native import (applicationinsights, authorization, keyvault,
                                  machinelearningservices as ml, operationalinsights, storage)
 
 from .identity import ManagedIdentity, identity_ids, ml_identity
+from .propagation import after_grants
 from .registry import ContainerRegistry
 from .resource_ids import parse_resource_id
 from .roles import Grant, grant_role
@@ -47,6 +48,9 @@ class WorkspaceRef:
     """The key vault's URI; None derives the Azure public cloud URI from the vault's name."""
     blob_endpoint: Optional[pulumi.Input[str]] = None
     """The storage account's blob endpoint; None derives the Azure public cloud endpoint."""
+    resource: Optional[pulumi.Resource] = None
+    """The workspace resource when this program manages it: what lives inside the workspace
+    (computes, datastores, asset versions, connections) is deleted with it."""
 
     def vault_uri(self) -> pulumi.Output[str]:
         """URI of the workspace's key vault, e.g. ``https://kv-x.vault.azure.net/``."""
@@ -122,8 +126,9 @@ class WorkspaceArgs:
     log_retention_days: int = 30
     public_network_access: str = "Enabled"
     protect: bool = False
-    """Protect storage, key vault, Log Analytics and the workspace from deletion by Pulumi, and
-    keep them in Azure if they are removed from the program (``retain_on_delete``)."""
+    """Protect storage (with its blob service settings), key vault, Log Analytics and the
+    workspace from deletion by Pulumi, and keep them in Azure if they are removed from the program
+    (``retain_on_delete``)."""
     tags: Mapping[str, str] = field(default_factory=dict)
 
 
@@ -142,6 +147,8 @@ class Workspace(pulumi.ComponentResource):
     """Name of what the workspace runs as: its primary identity's, or the workspace's own."""
     storage_account_id: pulumi.Output[str]
     key_vault_id: pulumi.Output[str]
+    key_vault: keyvault.Vault
+    """The key vault resource (what secrets written into it are deleted with)."""
     key_vault_uri: pulumi.Output[str]
     application_insights_id: pulumi.Output[str]
     log_analytics_id: pulumi.Output[str]
@@ -168,7 +175,8 @@ class Workspace(pulumi.ComponentResource):
             minimum_tls_version=storage.MinimumTlsVersion.TLS1_2,
             enable_https_traffic_only=True,
             opts=stateful, **common)
-        # Soft delete for blobs and containers: job outputs, models and notebooks live here.
+        # Soft delete for blobs and containers: job outputs, models and notebooks live here. Kept
+        # with the account: its delete would reset the account's blob service settings.
         retention = storage.DeleteRetentionPolicyArgs(
             enabled=True, days=args.storage_soft_delete_retention_days)
         storage.BlobServiceProperties(
@@ -178,7 +186,7 @@ class Workspace(pulumi.ComponentResource):
             blob_services_name="default",
             delete_retention_policy=retention,
             container_delete_retention_policy=retention,
-            opts=child)
+            opts=stateful)
         tenant_id = authorization.get_client_config_output(
             opts=pulumi.InvokeOutputOptions(parent=self)).tenant_id
         vault = keyvault.Vault(
@@ -237,8 +245,9 @@ class Workspace(pulumi.ComponentResource):
             container_registry=args.registry.id,
             system_datastores_auth_mode=ml.SystemDatastoresAuthMode.IDENTITY,
             public_network_access=args.public_network_access,
-            opts=pulumi.ResourceOptions.merge(stateful, pulumi.ResourceOptions(
-                depends_on=[g.assignment for g in self.grants])),
+            # It sets up its datastores, containers and secrets as its identity right away.
+            opts=pulumi.ResourceOptions.merge(stateful, after_grants(
+                [g.assignment for g in self.grants], parent=self)),
             **common)
 
         self.principal_id, self.client_id = identity_ids(args.identity, workspace)
@@ -251,6 +260,7 @@ class Workspace(pulumi.ComponentResource):
         self.name = workspace.name
         self.storage_account_id = account.id
         self.key_vault_id = vault.id
+        self.key_vault = vault
         self.key_vault_uri = vault.properties.apply(lambda p: p.vault_uri)
         self.application_insights_id = insights.id
         self.log_analytics_id = logs.id
@@ -258,7 +268,7 @@ class Workspace(pulumi.ComponentResource):
             id=workspace.id, name=workspace.name, resource_group_name=args.resource_group_name,
             location=args.location, storage_account_id=account.id, key_vault_id=vault.id,
             container_registry_id=args.registry.id, key_vault_uri=self.key_vault_uri,
-            blob_endpoint=account.primary_endpoints.apply(lambda e: e.blob))
+            blob_endpoint=account.primary_endpoints.apply(lambda e: e.blob), resource=workspace)
         self.register_outputs({
             "id": self.id, "name": self.name, "principal_id": self.principal_id,
             "client_id": self.client_id,

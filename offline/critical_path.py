@@ -41,7 +41,6 @@ SECONDS: dict[str, tuple[int, str]] = {
     "azure-native:storage:BlobContainer": (3, ESTIMATE),
     "azure-native:storage:Blob": (2, ESTIMATE),
     "azure-native:keyvault:Vault": (20, ESTIMATE),
-    "azure-native:keyvault:Secret": (3, ESTIMATE),
     "azure-native:containerregistry:Registry": (30, ESTIMATE),
     "azure-native:operationalinsights:Workspace": (30, ESTIMATE),
     "azure-native:applicationinsights:Component": (10, ESTIMATE),
@@ -55,7 +54,8 @@ SECONDS: dict[str, tuple[int, str]] = {
     ML + "WorkspaceConnection": (3, ESTIMATE),
     ML + "OnlineEndpoint": (120, ESTIMATE),
     ML + "OnlineDeployment": (1200, DEPLOYMENT_DOC),
-    "azure-native:resources:Deployment": (60, ESTIMATE + " (puts the endpoint again, with traffic)"),
+    "azure-native:resources:Deployment": (60, ESTIMATE + " (a template: puts the endpoint again, "
+                                          "with traffic, or a secret)"),
     "random:index/randomString:RandomString": (0, "computed locally by pulumi-random"),
     "random:index/randomPassword:RandomPassword": (0, "computed locally by pulumi-random"),
 }
@@ -79,7 +79,7 @@ REQUIRED: dict[tuple[str, str], str] = {
     ("BlobContainer", "StorageAccount"): "a container lives in its account",
     ("Blob", "BlobContainer"): "a blob lives in its container",
     ("Blob", "StorageAccount"): "a blob lives in its account",
-    ("Secret", "Vault"): "a secret lives in its vault",
+    ("Deployment", "Vault"): "the template puts a secret into its vault",
     ("Datastore", "Workspace"): "a datastore belongs to its workspace",
     ("Datastore", "BlobContainer"): "a datastore points at an existing container",
     ("Datastore", "StorageAccount"): "a datastore points at an existing account",
@@ -105,7 +105,8 @@ REQUIRED: dict[tuple[str, str], str] = {
                                             "its image or read its model yet",
     ("OnlineDeployment", "UserAssignedIdentity"): "its client id is the deployment's AZURE_CLIENT_ID",
     ("OnlineDeployment", "Vault"): "the scoring code reads the vault when it starts",
-    ("OnlineDeployment", "Secret"): "the scoring code reads the secret when it starts",
+    ("OnlineDeployment", "Deployment"): "the scoring code reads the secret a template puts, when "
+                                        "it starts",
     ("OnlineDeployment", "StorageAccount"): "the scoring code reads blobs when it starts",
     ("OnlineDeployment", "Blob"): "the scoring code reads the blob when it starts",
     ("Deployment", "OnlineDeployment"): "ARM refuses traffic to a deployment that does not exist",

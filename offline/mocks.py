@@ -59,7 +59,9 @@ def arm_id(resource_group: str, arm_type: str, name: str) -> str:
 class AzureMocks(pulumi.runtime.Mocks):
     """Mocks for the azure-native and random resources and invokes this project uses."""
 
-    def __init__(self) -> None:
+    def __init__(self, suffix: str = RANDOM_SUFFIX) -> None:
+        self.suffix = suffix
+        """What the random name suffix comes out as."""
         self.invented: dict[str, str] = {}
         """Each invented value, and how a real preview would show it."""
         self.identities: dict[str, dict[str, str]] = {}
@@ -78,7 +80,7 @@ class AzureMocks(pulumi.runtime.Mocks):
         state = dict(args.inputs)
         typ = args.typ
         if typ == "random:index/randomString:RandomString":
-            state["result"] = RANDOM_SUFFIX[: int(state["length"])]
+            state["result"] = self.suffix[: int(state["length"])]
             return state["result"], state
         if typ == "azure-native:resources:ResourceGroup":
             state["name"] = state["resourceGroupName"]

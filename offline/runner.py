@@ -9,7 +9,9 @@ and the stack outputs are resolved, so that a report or a test can read what the
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 import gc
+import hashlib
 import json
 import os
 import runpy
@@ -17,13 +19,13 @@ import sys
 from dataclasses import dataclass, field
 from functools import cached_property
 from pathlib import Path
-from typing import Any, Callable, Mapping, Optional
+from typing import Any, Callable, Mapping, Optional, Sequence
 
 import pulumi
 import yaml
 from pulumi.runtime import mocks as pulumi_mocks, rpc, settings as pulumi_settings
 
-from .mocks import AzureMocks
+from .mocks import RANDOM_SUFFIX, AzureMocks
 
 PROJECT_DIR = Path(__file__).resolve().parent.parent
 
@@ -47,6 +49,10 @@ class Registration:
     ignore_changes: list[str] = field(default_factory=list)
     deleted_with: str = ""
     """URN of the resource whose deletion deletes this one in Azure (no delete of its own)."""
+    replace_on_changes: list[str] = field(default_factory=list)
+    delete_before_replace: bool = False
+    error_hooks: list[str] = field(default_factory=list)
+    """Names of the error hooks bound to the resource (``ResourceHookBinding.on_error``)."""
 
     @property
     def azure_name(self) -> Optional[str]:
@@ -65,6 +71,8 @@ class StackRun:
     outputs: dict[str, Any]
     invented: dict[str, str]
     """Values the mocks made up, and how a real preview shows each."""
+    suffix: str = RANDOM_SUFFIX
+    """What the stack's random name suffix came out as."""
 
     def of_type(self, type_: str) -> list[Registration]:
         return [r for r in self.resources.values() if r.type == type_]
@@ -86,6 +94,33 @@ class StackRun:
         """The resource whose id, or whose identity's principal id, is ``value``."""
         return self._owners.get(value) if isinstance(value, str) else None
 
+    def snapshot(self) -> dict[str, Any]:
+        """This run as JSON-able data: what the state of a deployed stack would hold, for the
+        day-2 plan of a later revision (``python -m offline.plan``)."""
+        return jsonable({"stack": self.stack, "project": self.project, "suffix": self.suffix,
+                         "config": self.config, "outputs": self.outputs, "invented": self.invented,
+                         "resources": [dataclasses.asdict(r) for r in self.resources.values()]})
+
+    @staticmethod
+    def from_snapshot(data: Mapping[str, Any]) -> "StackRun":
+        """The run that :meth:`snapshot` saved."""
+        resources = [Registration(**r) for r in data["resources"]]
+        return StackRun(stack=data["stack"], project=data["project"], config=data["config"],
+                        resources={r.urn: r for r in resources}, outputs=data["outputs"],
+                        invented=data["invented"], suffix=data["suffix"])
+
+
+def jsonable(value: Any) -> Any:
+    """``value`` with every asset replaced by its path and content digest, as a state shows it."""
+    if isinstance(value, dict):
+        return {k: jsonable(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [jsonable(v) for v in value]
+    if isinstance(value, pulumi.FileAsset):
+        return {"file": value.path,
+                "sha256": hashlib.sha256(Path(value.path).read_bytes()).hexdigest()}
+    return value
+
 
 class _RecordingMonitor(pulumi_mocks.MockMonitor):
     """The mock monitor, keeping every registration request and the mocks' answer."""
@@ -105,13 +140,28 @@ class _RecordingMonitor(pulumi_mocks.MockMonitor):
                 dependencies=list(request.dependencies),
                 property_dependencies={k: list(v.urns) for k, v in
                                        request.propertyDependencies.items()},
-                inputs=rpc.deserialize_properties(request.object),
+                inputs=unwrap_secrets(rpc.deserialize_properties(request.object)),
                 outputs=dict(registered.state) if registered else {},
                 id=registered.id if registered else "",
                 ignore_changes=list(request.ignoreChanges),
                 deleted_with=request.deletedWith,
+                replace_on_changes=list(request.replaceOnChanges),
+                delete_before_replace=request.deleteBeforeReplace,
+                error_hooks=list(request.hooks.on_error),
             )
         return response
+
+
+def unwrap_secrets(value: Any) -> Any:
+    """``value`` with Pulumi's secret envelopes (``{<sig>: <secret sig>, "value": v}``) opened, as
+    the engine hands inputs to a provider."""
+    if isinstance(value, dict):
+        if value.get(rpc._special_sig_key) == rpc._special_secret_sig:
+            return unwrap_secrets(value.get("value"))
+        return {k: unwrap_secrets(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [unwrap_secrets(v) for v in value]
+    return value
 
 
 def _config_text(value: Any) -> str:
@@ -168,37 +218,46 @@ async def _resolve(value: Any) -> Any:
 
 
 def run_stack(stack: str, overrides: Optional[Mapping[str, Any]] = None,
-              program: Path = PROJECT_DIR / "__main__.py") -> StackRun:
+              program: Path = PROJECT_DIR / "__main__.py", suffix: str = RANDOM_SUFFIX,
+              transforms: Sequence[pulumi.ResourceTransform] = ()) -> StackRun:
     """Run ``program`` (default: this project's) with ``stack``'s config under mocks.
 
-    Exceptions of the program (a ``ConfigError`` for bad config) propagate to the caller, with
-    the resources registered before the failure in their ``registrations`` attribute.
+    ``suffix`` is what the random name suffix comes out as (a stack created anew draws another);
+    ``transforms`` are resource transforms registered before the program runs (to spoil it on
+    purpose in tests). Exceptions of the program (a ``ConfigError`` for bad config) propagate to
+    the caller, with the resources registered before the failure in their ``registrations``
+    attribute.
     """
     project, config = stack_config(stack, overrides, program.parent)
-    return run_main(project, stack, config, program)
+    return run_main(project, stack, config, program, suffix, transforms)
 
 
 def run_main(project: str, stack: str, config: Mapping[str, str],
-             program: Path = PROJECT_DIR / "__main__.py") -> StackRun:
+             program: Path = PROJECT_DIR / "__main__.py", suffix: str = RANDOM_SUFFIX,
+             transforms: Sequence[pulumi.ResourceTransform] = ()) -> StackRun:
     """Run ``program`` the way the CLI does, with the config the CLI has already merged."""
     sys.path.insert(0, str(program.parent))
     cwd = os.getcwd()
     os.chdir(program.parent)  # as the CLI runs it: paths in config are the project's
+
+    def body() -> None:
+        for transform in transforms:
+            pulumi.runtime.register_resource_transform(transform)
+        runpy.run_path(str(program), run_name="__main__")
     try:
-        return run_program(lambda: runpy.run_path(str(program), run_name="__main__"),
-                           project, stack, config)
+        return run_program(body, project, stack, config, suffix)
     finally:
         os.chdir(cwd)
         sys.path.remove(str(program.parent))
 
 
 def run_program(body: Callable[[], Any], project: str, stack: str,
-                config: Mapping[str, str]) -> StackRun:
+                config: Mapping[str, str], suffix: str = RANDOM_SUFFIX) -> StackRun:
     """Run ``body`` as a Pulumi program under the Azure mocks and record what it registers."""
     collecting, thresholds = gc.isenabled(), gc.get_threshold()  # a program may change them
     loop = asyncio.new_event_loop()
     asyncio.set_event_loop(loop)
-    mocks = AzureMocks()
+    mocks = AzureMocks(suffix)
     monitor = _RecordingMonitor(mocks)
     pulumi_settings.ROOT.set(None)
     pulumi.runtime.set_all_config(dict(config))
@@ -217,4 +276,4 @@ def run_program(body: Callable[[], Any], project: str, stack: str,
         (gc.enable if collecting else gc.disable)()
     return StackRun(stack=stack, project=project, config=dict(config),
                     resources=monitor.registrations, outputs=outputs,
-                    invented=dict(mocks.invented))
+                    invented=dict(mocks.invented), suffix=suffix)

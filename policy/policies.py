@@ -23,6 +23,7 @@ ENDPOINT = "azure-native:machinelearningservices:OnlineEndpoint"
 WORKSPACE = "azure-native:machinelearningservices:Workspace"
 LOGS = "azure-native:operationalinsights:Workspace"
 ROLE_ASSIGNMENT = "azure-native:authorization:RoleAssignment"
+GROUP = "azure-native:resources:ResourceGroup"
 STATEFUL = (STORAGE, VAULT, REGISTRY, WORKSPACE, LOGS)
 
 # Owner, Contributor, User Access Administrator (Azure built-in roles; the same GUIDs as
@@ -128,7 +129,8 @@ POLICIES: list[ResourceValidationPolicy] = [
             (WORKSPACE,), lambda p, _: None if p.get("systemDatastoresAuthMode") == "Identity"
             else "systemDatastoresAuthMode must be Identity (no storage keys in the workspace)"),
     _policy("stateful-resources-protected",
-            "Storage, key vault, registry, Log Analytics and workspace are protected (production).",
-            STATEFUL, lambda p, args: None if args.opts.protect
+            "Storage, key vault, registry, Log Analytics, workspace and the resource group that "
+            "holds them are protected (production).",
+            (*STATEFUL, GROUP), lambda p, args: None if args.opts.protect
             else "protect the resource (ResourceOptions(protect=True))"),
 ]

@@ -19,7 +19,7 @@ def expected_grants(env: str, clusters: list[str], endpoints: list[str]) -> set[
     """Seed 002's table for the workspace identity, and the workload roles for each cluster and
     endpoint identity, all user-assigned."""
     st, kv, cr = f"stmlplat{env}{S}", f"kv-mlplat-{env}-{S}", f"crmlplat{env}{S}"
-    appi, mlw = f"appi-mlplat-{env}", f"mlw-mlplat-{env}"
+    appi, mlw = f"appi-mlplat-{env}", f"mlw-mlplat-{env}-{S}"
     ws = f"id-mlplat-{env}-workspace"
     rows = {(ws, "Contributor", mlw), (ws, "Contributor", st),
             (ws, "Storage Blob Data Contributor", st), (ws, "Contributor", kv),

@@ -15,7 +15,6 @@ from offline.runner import PROJECT_DIR, StackRun, run_stack
 from .conftest import DEPLOYMENT, ROLE_ASSIGNMENT, assert_refused, one
 
 ML = "azure-native:machinelearningservices:"
-TRAFFIC = "azure-native:resources:Deployment"
 BLOB = "azure-native:storage:Blob"
 IMAGE = "mcr.microsoft.com/azureml/openmpi4.1.0-ubuntu22.04:20250601.v1"
 SAMPLE = {"model": "samples/score/model", "code": "samples/score/code",
@@ -116,7 +115,7 @@ def test_the_deployment_waits_for_every_grant_of_the_endpoint_identity(dev):
 
 def test_the_deployment_waits_for_the_secret_and_blob_its_code_reads(dev):
     deployment = one(dev, "machinelearningservices:OnlineDeployment")
-    reads = {one(dev, "keyvault:Secret").urn,
+    reads = {one(dev, "resources:Deployment", "sample-secret").urn,
              next(b.urn for b in dev.of_type(BLOB) if b.inputs["blobName"] == "samples/score/labels.json")}
     assert reads <= set(deployment.dependencies)
 
@@ -131,7 +130,8 @@ def test_the_code_finds_its_identity_vault_and_storage_in_its_environment(dev):
         "AZURE_CLIENT_ID": identity["clientId"],
         "KEY_VAULT_URL": vault["properties"]["vaultUri"],
         "STORAGE_BLOB_URL": account["primaryEndpoints"]["blob"],
-        "SECRET_NAME": one(dev, "keyvault:Secret").inputs["secretName"],
+        "SECRET_NAME": one(dev, "resources:Deployment", "sample-secret").inputs["properties"][
+            "parameters"]["secretName"]["value"],
         "BLOB_PATH": "ml-assets/samples/score/labels.json"}
     assert any(b.inputs["blobName"] == "samples/score/labels.json" for b in dev.of_type(BLOB))
 
@@ -144,25 +144,27 @@ def test_a_system_assigned_endpoint_gets_no_client_id_and_waits_for_its_one_gran
     grant = one(run, "authorization:RoleAssignment", "endpoint-score-key-vault-key-vault-secrets-user")
     assert grant.urn in deployment.dependencies
     assert "identityId" not in params(run)
-    template = one(run, "resources:Deployment").inputs["properties"]["template"]
+    template = one(run, "resources:Deployment", "endpoint-score-traffic").inputs["properties"][
+        "template"]
     assert template["resources"][0]["identity"] == {"type": "SystemAssigned"}
 
 
 def test_the_endpoint_is_deleted_with_its_deployments_not_after_them(dev):
     endpoint_urn = one(dev, "machinelearningservices:OnlineEndpoint").urn
     assert one(dev, "machinelearningservices:OnlineDeployment").deleted_with == endpoint_urn
-    assert one(dev, "resources:Deployment").deleted_with == endpoint_urn
+    assert one(dev, "resources:Deployment", "endpoint-score-traffic").deleted_with == endpoint_urn
 
 
 # --- traffic ---
 
 def test_traffic_is_applied_after_every_deployment_exists(blue_green):
-    traffic = one(blue_green, "resources:Deployment")
+    traffic = one(blue_green, "resources:Deployment", "endpoint-score-traffic")
     deployments = {d.urn for d in blue_green.of_type(DEPLOYMENT)}
     assert len(deployments) == 2 and deployments <= set(traffic.dependencies)
-    assert params(blue_green)["traffic"] == {"blue": 90, "green": 10}
-    assert blue_green.outputs["onlineEndpoints"]["score"]["traffic"] == {"blue": 90, "green": 10}
-    assert blue_green.outputs["onlineEndpoints"]["score"]["deployments"] == ["blue", "green"]
+    split = {"blue-ds2v2": 90, "green-ds2v2": 10}  # Azure names carry the instance type
+    assert params(blue_green)["traffic"] == split
+    assert blue_green.outputs["onlineEndpoints"]["score"]["traffic"] == split
+    assert blue_green.outputs["onlineEndpoints"]["score"]["deployments"] == list(split)
 
 
 def test_the_traffic_template_puts_the_same_endpoint_with_its_identity_and_settings(dev):
@@ -174,15 +176,17 @@ def test_the_traffic_template_puts_the_same_endpoint_with_its_identity_and_setti
         endpoint.inputs["properties"]["authMode"], endpoint.inputs["properties"]["publicNetworkAccess"],
         endpoint.inputs["tags"])
     assert [p["identityId"]] == endpoint.inputs["identity"]["userAssignedIdentities"]
-    deployment = one(dev, "resources:Deployment").inputs["properties"]
+    deployment = one(dev, "resources:Deployment", "endpoint-score-traffic").inputs["properties"]
     assert deployment["mode"] == "Incremental"
     assert deployment["template"] == endpoint_template(user_assigned=True)
     resource = deployment["template"]["resources"][0]
     assert resource["type"] == "Microsoft.MachineLearningServices/workspaces/onlineEndpoints"
     assert resource["properties"]["traffic"] == "[parameters('traffic')]"
-    # What the template sets, the endpoint resource sets too, except traffic, which it ignores.
+    # What the template sets, the endpoint resource sets at creation too, except traffic; after
+    # that the endpoint resource changes nothing, so an update cannot PUT stale or no traffic.
     assert set(resource["properties"]) - {"traffic"} == set(endpoint.inputs["properties"])
-    assert endpoint.ignore_changes == ["properties.traffic"]
+    assert endpoint.ignore_changes == ["properties", "tags"]
+    assert (endpoint.replace_on_changes, endpoint.delete_before_replace) == (["identity"], True)
 
 
 def test_models_of_two_deployments_are_two_versions_of_one_model(blue_green):
@@ -190,7 +194,7 @@ def test_models_of_two_deployments_are_two_versions_of_one_model(blue_green):
     assert {m.inputs["name"] for m in models} == {"score-model"} and len(models) == 2
     by_deployment = {d.inputs["deploymentName"]: d.inputs["properties"]["model"]
                      for d in blue_green.of_type(DEPLOYMENT)}
-    assert by_deployment["blue"] != by_deployment["green"]
+    assert by_deployment["blue-ds2v2"] != by_deployment["green-ds2v2"]
     assert set(by_deployment.values()) == {m.id for m in models}
     # identical code and environment are registered once and shared
     assert len(blue_green.of_type(ML + "CodeVersion")) == 1
@@ -198,7 +202,8 @@ def test_models_of_two_deployments_are_two_versions_of_one_model(blue_green):
 
 
 def test_an_endpoint_without_deployments_still_works(prod):
-    assert prod.of_type(DEPLOYMENT) == [] and prod.of_type(TRAFFIC) == []
+    assert prod.of_type(DEPLOYMENT) == []
+    assert params(prod)["traffic"] == {}  # the one writer of settings and traffic is still there
     assert prod.of_type(ML + "ModelVersion") == []
     assert len(prod.of_type(ML + "OnlineEndpoint")) == 1
     score = prod.outputs["onlineEndpoints"]["score"]
@@ -218,7 +223,7 @@ def test_a_registered_model_and_environment_are_used_as_given():
 
 def test_all_zero_traffic_is_allowed():
     run = run_stack("dev", endpoint({"name": "blue", **SAMPLE}, {"name": "green", **SAMPLE}))
-    assert params(run)["traffic"] == {"blue": 0, "green": 0}
+    assert params(run)["traffic"] == {"blue-ds2v2": 0, "green-ds2v2": 0}
 
 
 BAD = [

@@ -45,7 +45,7 @@ def test_a_role_change_lists_the_grants_gained_and_lost(base):
     assert d.grants_removed == {
         (who, "AcrPull", f"container registry crmlplatdev{S}"),
         (who, "Storage Blob Data Reader", f"storage account stmlplatdev{S}"),
-        (who, "AzureML Metrics Writer (preview)", "ml workspace mlw-mlplat-dev"),
+        (who, "AzureML Metrics Writer (preview)", f"ml workspace mlw-mlplat-dev-{S}"),
         (who, "Key Vault Secrets User", f"key vault kv-mlplat-dev-{S}")}
     assert d.grants_added == {(f"score-dev-{S} (online endpoint, system-assigned)",
                                "Key Vault Secrets User", f"key vault kv-mlplat-dev-{S}")}
@@ -75,7 +75,7 @@ def test_a_removed_endpoint_is_deleted_with_its_grants(base):
     deleted = {r.name for r in d.resources if r.action == "delete"}
     assert d.count("add") == 0 and deleted == {
         "endpoint-score", "endpoint-score-identity",  # the components and their resources
-        "endpoint-score-blue", "endpoint-score-traffic",
+        "endpoint-score-blue-ds2v2", "endpoint-score-traffic",
         *(f"endpoint-score-{grant}" for grant in (
             "registry-acrpull", "storage-storage-blob-data-reader", "key-vault-key-vault-secrets-user",
             "workspace-azureml-metrics-writer-preview")),

@@ -43,7 +43,15 @@ def test_changing_settings_other_than_names_renames_nothing(dev):
                                               "instanceCount": 3,
                                               "environmentVariables": {"LOG_LEVEL": "DEBUG"}}]}],
     })
-    assert azure_names(changed) == azure_names(dev)
+    # ... except the deployment's, which carries its instance type: a new instance type is a new
+    # deployment that takes over the old one's traffic (Azure cannot change it in place)
+    deployment = "ml-platform:endpoint:OnlineEndpoint$azure-native:machinelearningservices:" \
+                 "OnlineDeployment::endpoint-score-blue-"
+    renamed = {urn.replace(deployment + "f4sv2", deployment + "ds2v2"):
+               name and name.replace("-f4sv2", "-ds2v2") for urn, name in azure_names(changed).items()}
+    assert renamed == azure_names(dev)
+    assert {name for name in azure_names(changed).values() if name and "f4sv2" in name} == {
+        "blue-f4sv2"}
 
 
 # --- property-based: every invalid value is refused naming its key; valid ones deploy cleanly ---

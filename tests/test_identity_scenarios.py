@@ -56,7 +56,7 @@ def test_the_connection_names_the_registry_and_the_pull_identity(full):
         "authType": "ManagedIdentity", "category": "ContainerRegistry",
         "target": "https://crbaseimages.azurecr.io",
         "credentials": {"clientId": pull["clientId"], "resourceId": identity(full, "registry-pull").id}}
-    assert connection.inputs["workspaceName"] == "mlw-mlplat-dev"
+    assert connection.inputs["workspaceName"] == "mlw-mlplat-dev-k3x9q"
     needed = {r.urn for r in full.of_type(ROLE_ASSIGNMENT) if r.name.startswith("private-registry-")}
     assert len(needed) == 2 and needed <= set(connection.dependencies)
     assert full.outputs["privateRegistry"]["loginServer"] == "crbaseimages.azurecr.io"
@@ -97,7 +97,7 @@ def test_compute_reads_the_data_container_and_waits_for_it(full):
 def test_users_and_groups_read_the_data_and_work_in_the_workspace_as_themselves(full):
     for object_id, kind in ((ALICE, "User"), (TEAM, "Group")):
         assert held_by(full, object_id) == {("Storage Blob Data Reader", "training"),
-                                            ("AzureML Data Scientist", "mlw-mlplat-dev")}
+                                            ("AzureML Data Scientist", "mlw-mlplat-dev-k3x9q")}
         assert {a.inputs["principalType"] for a in full.of_type(ROLE_ASSIGNMENT)
                 if a.inputs["principalId"] == object_id} == {kind}
 
@@ -139,7 +139,7 @@ def test_the_instance_belongs_to_one_user_runs_as_its_identity_and_shuts_down_wh
 def test_the_instance_identity_holds_what_idle_shutdown_images_and_data_need(full):
     assert held_by(full, "id-mlplat-dev-instance-alice") == {
         ("AcrPull", "crmlplatdevk3x9q"), ("Storage Blob Data Reader", "stmlplatdevk3x9q"),
-        ("Storage Blob Data Reader", "training"), ("Contributor", "mlw-mlplat-dev")}
+        ("Storage Blob Data Reader", "training"), ("Contributor", "mlw-mlplat-dev-k3x9q")}
     instance = one(full, "machinelearningservices:Compute", "instance-alice")
     own = {r.urn for r in full.of_type(ROLE_ASSIGNMENT) if r.name.startswith("instance-alice-")}
     assert len(own) == 4 and own <= set(instance.dependencies)
@@ -174,7 +174,7 @@ def test_the_automation_identity_trusts_exactly_the_configured_ci_subjects_one_a
 
 def test_the_automation_identity_holds_only_what_shipping_models_needs(full):
     assert held_by(full, "id-mlplat-dev-automation") == {
-        ("AzureML Data Scientist", "mlw-mlplat-dev"),
+        ("AzureML Data Scientist", "mlw-mlplat-dev-k3x9q"),
         ("Storage Blob Data Contributor", "stmlplatdevk3x9q"),
         ("Managed Identity Operator", "id-mlplat-dev-endpoint-score")}
 

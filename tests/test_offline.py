@@ -17,9 +17,9 @@ def test_preview_prints_resources_access_and_outputs(capsys, tmp_path):
     out_file = tmp_path / "dev.json"
     assert main(["dev", "--json", str(out_file)]) == 0
     printed = capsys.readouterr().out
-    for words in ("RESOURCES", "ACCESS", "OUTPUTS", "mlw-mlplat-dev", "stmlplatdev*****",
+    for words in ("RESOURCES", "ACCESS", "OUTPUTS", "mlw-mlplat-dev-*****", "stmlplatdev*****",
                   "[waits for 6 role assignments]",
-                  "STARTS AFTER", "  endpoint-score-blue (machinelearningservices:OnlineDeployment):\n"
+                  "STARTS AFTER", "  endpoint-score-blue-ds2v2 (machinelearningservices:OnlineDeployment):\n"
                   "    AcrPull on container registry crmlplatdev***** (id-mlplat-dev-endpoint-score)",
                   "id-mlplat-dev-endpoint-score  Key Vault Secrets User            key vault "
                   "kv-mlplat-dev-*****",
@@ -37,7 +37,7 @@ def test_preview_of_a_bad_stack_fails_in_words(capsys):
 def test_access_matrix_names_system_assigned_principals(dev):
     rows = access_matrix(dev)
     assert {"principal": "id-mlplat-dev-workspace", "role": "Contributor",
-            "scope": "ml workspace mlw-mlplat-dev", "principalType": "ServicePrincipal"} in rows
+            "scope": "ml workspace mlw-mlplat-dev-*****", "principalType": "ServicePrincipal"} in rows
 
 
 def test_plan_hides_what_azure_computes(dev):

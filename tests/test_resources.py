@@ -10,8 +10,9 @@ from offline.runner import run_stack
 
 from .conftest import DEPLOYMENT, ROLE_ASSIGNMENT, one
 
-STATEFUL = ("storage:StorageAccount", "keyvault:Vault", "containerregistry:Registry",
-            "operationalinsights:Workspace", "machinelearningservices:Workspace")
+STATEFUL = ("storage:StorageAccount", "storage:BlobContainer", "keyvault:Vault",
+            "containerregistry:Registry", "operationalinsights:Workspace",
+            "machinelearningservices:Workspace")
 
 
 def test_registry_has_no_admin_user_and_no_anonymous_pull(stack):
@@ -90,10 +91,14 @@ def test_endpoint_uses_token_auth_by_default_and_key_only_when_configured(stack)
 
 def test_prod_protects_and_retains_stateful_resources_and_dev_nothing(dev, prod):
     assert not [r.name for r in dev.resources.values() if r.protect or r.retain_on_delete]
-    protected = {r.type.removeprefix("azure-native:") for r in prod.resources.values() if r.protect}
-    retained = {r.type.removeprefix("azure-native:") for r in prod.resources.values()
-                if r.retain_on_delete}
-    assert protected == retained == set(STATEFUL)
+    protected = {r.name for r in prod.resources.values() if r.protect}
+    retained = {r.name for r in prod.resources.values() if r.retain_on_delete}
+    kept = {r.name for r in prod.resources.values()
+            if r.type.removeprefix("azure-native:") in STATEFUL}
+    # with the data: the training container, the workspace storage's blob service settings, and the
+    # resource group, whose delete would delete them all (pulumi-azure-native#2522)
+    assert protected == retained == kept | {"workspace-blob-service", "resource-group"}
+    assert {"data-container", "data-storage", "workspace-storage"} <= kept
 
 
 def test_deleted_blobs_and_containers_are_recoverable(dev, prod):
@@ -128,7 +133,7 @@ def test_every_azure_name_is_within_azure_rules(stack):
                ROLE_ASSIGNMENT, "azure-native:storage:BlobServiceProperties",
                # fixed names, chosen in the code: ml-assets, mlassets, sample-secret, blob paths
                "azure-native:storage:BlobContainer", "azure-native:storage:Blob",
-               "azure-native:machinelearningservices:Datastore", "azure-native:keyvault:Secret",
+               "azure-native:machinelearningservices:Datastore",
                "azure-native:resources:Deployment")  # named by Pulumi (name + random suffix)
     assert checked == len([r for r in stack.resources.values() if r.custom and r.type not in unnamed])
 
@@ -153,7 +158,7 @@ def test_tags_mark_every_taggable_resource(dev):
             assert tags == {"workload": "mlplat", "environment": "dev",
                             "managed-by": "pulumi", "cost-center": "ml-dev"}, r.name
             checked.add(r.type.rsplit(":", 1)[1])
-    assert checked >= {"OnlineDeployment", "Deployment", "Secret", *in_properties}
+    assert checked >= {"OnlineDeployment", "Deployment", *in_properties}
 
 
 def test_outputs_point_at_the_right_resources(stack):

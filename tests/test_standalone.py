@@ -19,10 +19,11 @@ def run():
     return run_stack("test", program=PROGRAM)
 
 
-def test_only_the_identity_the_endpoint_and_its_grants_are_created(run):
+def test_only_the_identity_the_endpoint_its_writer_and_its_grants_are_created(run):
     assert sorted(r.type for r in run.resources.values() if r.custom) == sorted(
         ["azure-native:managedidentity:UserAssignedIdentity",
-         "azure-native:machinelearningservices:OnlineEndpoint"]
+         "azure-native:machinelearningservices:OnlineEndpoint",
+         "azure-native:resources:Deployment"]  # writes its settings and (empty) traffic
         + ["azure-native:authorization:RoleAssignment"] * 4)
 
 
@@ -67,4 +68,4 @@ def test_a_deployment_in_an_existing_workspace_finds_its_vault_and_storage():
     assert code["properties"]["codeUri"].startswith(
         "https://stmlw-shared.blob.core.windows.net/ml-assets/codes/fraud-code/")
     assert {b.inputs["accountName"] for b in run.of_type("azure-native:storage:Blob")} == {"stmlw-shared"}
-    assert run.outputs["traffic"] == {"main": 100}
+    assert run.outputs["traffic"] == {"main-f4sv2": 100}

@@ -1,0 +1,495 @@
+"""What Azure and Pulumi do with each step of a day-2 plan: the rules, each with its source.
+
+:func:`check` replays a plan's steps against a model of the deployed resources (what exists in
+Azure, and the traffic of each online endpoint) and asks every rule about every step. A rule says
+that Azure or Pulumi refuses the step, that Azure ignores it (the state would lie), that data is
+lost, or that the step is at risk. :data:`RULES` lists them; :data:`PROVIDER_REPLACES` and
+:data:`IMMUTABLE` are the facts about properties the rules read.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from typing import Any, Callable, Optional
+
+from components.propagation import ROLE_PROPAGATION_HOOK
+from components.roles import BUILT_IN_ROLES
+
+from .mocks import DEPLOYER_OBJECT_ID
+from .plan import (AT_RISK, CREATE, DATA_LOSS, DELETE, DELETE_REPLACED, DELETED_WITH, LIES, NOTE,
+                   REFUSED, REPLACE, STATEFUL, UPDATE, PROTECTED, Finding, Plan, Step, matches)
+from .runner import Registration, StackRun
+
+ML = "azure-native:machinelearningservices:"
+GROUP = "azure-native:resources:ResourceGroup"
+TEMPLATE = "azure-native:resources:Deployment"
+ENDPOINT, DEPLOYMENT, COMPUTE = f"{ML}OnlineEndpoint", f"{ML}OnlineDeployment", f"{ML}Compute"
+SECRET, VAULT = "azure-native:keyvault:Secret", "azure-native:keyvault:Vault"
+ASSIGNMENT = "azure-native:authorization:RoleAssignment"
+ENDPOINT_ARM_TYPE = "Microsoft.MachineLearningServices/workspaces/onlineEndpoints"
+
+# --- facts about properties -----------------------------------------------------------------
+
+AZURE_NATIVE_DIFF = ("pulumi/pulumi-azure-native provider/pkg/provider/diff.go: \"All the parameters "
+                     "that are part of the resource path cause a replacement\", plus the forceNew "
+                     "flags of the provider metadata (provider/pkg/gen/properties.go, replacement.go)")
+
+PROVIDER_REPLACES: dict[str, tuple[str, ...]] = {
+    # Path parameters, and the body properties the provider metadata marks forceNew
+    # (x-ms-mutability create without update, or gen/replacement.go's forceNewMap).
+    GROUP: ("resourceGroupName", "location"),
+    "azure-native:storage:StorageAccount": ("resourceGroupName", "accountName", "location",
+                                            "isHnsEnabled"),
+    "azure-native:storage:BlobServiceProperties": ("resourceGroupName", "accountName",
+                                                   "blobServicesName"),
+    "azure-native:storage:BlobContainer": ("resourceGroupName", "accountName", "containerName"),
+    "azure-native:storage:Blob": ("resourceGroupName", "accountName", "containerName", "blobName",
+                                  "contentMd5", "source", "type"),
+    VAULT: ("resourceGroupName", "vaultName"),
+    SECRET: ("resourceGroupName", "vaultName", "secretName"),
+    "azure-native:containerregistry:Registry": ("resourceGroupName", "registryName", "location"),
+    "azure-native:operationalinsights:Workspace": ("resourceGroupName", "workspaceName",
+                                                   "location"),
+    "azure-native:applicationinsights:Component": ("resourceGroupName", "resourceName",
+                                                   "location", "applicationType"),
+    "azure-native:managedidentity:UserAssignedIdentity": ("resourceGroupName", "resourceName",
+                                                          "location"),
+    "azure-native:managedidentity:FederatedIdentityCredential": (
+        "resourceGroupName", "resourceName", "federatedIdentityCredentialResourceName"),
+    ASSIGNMENT: ("scope", "roleAssignmentName", "principalId"),
+    f"{ML}Workspace": ("resourceGroupName", "workspaceName"),
+    COMPUTE: ("resourceGroupName", "workspaceName", "computeName"),
+    ENDPOINT: ("resourceGroupName", "workspaceName", "endpointName", "location"),
+    DEPLOYMENT: ("resourceGroupName", "workspaceName", "endpointName", "deploymentName",
+                 "location"),
+    f"{ML}Datastore": ("resourceGroupName", "workspaceName", "name"),
+    f"{ML}ModelVersion": ("resourceGroupName", "workspaceName", "name", "version"),
+    f"{ML}CodeVersion": ("resourceGroupName", "workspaceName", "name", "version"),
+    f"{ML}EnvironmentVersion": ("resourceGroupName", "workspaceName", "name", "version"),
+    f"{ML}WorkspaceConnection": ("resourceGroupName", "workspaceName", "connectionName"),
+    TEMPLATE: ("resourceGroupName", "deploymentName"),
+    # pulumi/pulumi-random: every argument of a random value forces a new one.
+    "random:index/randomString:RandomString": ("*",),
+    "random:index/randomPassword:RandomPassword": ("*",),
+}
+"""Input paths whose change makes the provider replace a resource of each type."""
+
+
+def provider_replaces(r: Registration, path: str) -> bool:
+    """Whether a change of input ``path`` makes the provider replace ``r`` (delete first)."""
+    if r.type not in PROVIDER_REPLACES:
+        raise KeyError(f"no replacement facts for {r.type}: add it to offline.rules.PROVIDER_REPLACES")
+    return any(matches(path, key) for key in PROVIDER_REPLACES[r.type])
+
+
+def _zone_redundant(sku: Any) -> bool:
+    return isinstance(sku, str) and "ZRS" in sku
+
+
+@dataclass(frozen=True)
+class Immutable:
+    """A property Azure does not change in place on an update."""
+
+    type: str
+    path: str
+    verdict: str
+    why: str
+    source: str
+    applies: Callable[[Registration, Registration], bool] = lambda old, new: True
+
+
+def _compute_type(kind: str) -> Callable[[Registration, Registration], bool]:
+    return lambda old, new: (new.inputs.get("properties") or {}).get("computeType") == kind
+
+
+IMMUTABLE: tuple[Immutable, ...] = (
+    Immutable(COMPUTE, "properties.properties.vmSize", LIES,
+              "Azure keeps a cluster's VM size on update and reports success",
+              "hashicorp/terraform-provider-azurerm#15825; Azure/azure-rest-api-specs#18889 ("
+              "\"the cluster is created with the previous vmSize\")", _compute_type("AmlCompute")),
+    Immutable(COMPUTE, "properties.properties.vmPriority", LIES,
+              "Azure keeps a cluster's VM priority on update (only scale settings update)",
+              "Azure/azure-rest-api-specs machineLearningServices Compute_Update: the PATCH body "
+              "carries scaleSettings only", _compute_type("AmlCompute")),
+    Immutable(COMPUTE, "properties.properties.vmSize", LIES,
+              "\"It isn't possible to change the virtual machine size of compute instance once "
+              "it's created\"", "MicrosoftDocs/azure-ai-docs how-to-create-compute-instance.md",
+              _compute_type("ComputeInstance")),
+    Immutable(COMPUTE, "properties.properties.idleTimeBeforeShutdown", LIES,
+              "idle shutdown in ARM templates is \"only configurable during new compute instance "
+              "creation\"", "MicrosoftDocs/azure-ai-docs how-to-create-compute-instance.md; "
+              "Azure/bicep#17617", _compute_type("ComputeInstance")),
+    Immutable(COMPUTE, "properties.properties.sshSettings", LIES,
+              "SSH \"can't be enabled or disabled after creation\"",
+              "MicrosoftDocs/azure-ai-docs how-to-create-compute-instance.md",
+              _compute_type("ComputeInstance")),
+    Immutable(DEPLOYMENT, "properties.instanceType", REFUSED,
+              "\"deployment update can't change instance type\": deploy a new deployment, move "
+              "traffic, delete the old one", "Azure/AML-Kubernetes#247 (Microsoft)"),
+    Immutable(DEPLOYMENT, "properties.endpointComputeType", REFUSED,
+              "a deployment's compute type is its kind, fixed at creation",
+              "Azure/azure-rest-api-specs OnlineDeployment (discriminator endpointComputeType)"),
+    Immutable(ENDPOINT, "identity", REFUSED,
+              "\"The identity for an endpoint is immutable\"",
+              "MicrosoftDocs/azure-ai-docs how-to-access-resources-from-endpoints-managed-identities"
+              ".md"),
+    Immutable(VAULT, "properties.softDeleteRetentionInDays", REFUSED,
+              "\"The retention policy interval can only be configured during key vault creation "
+              "and can't be changed afterwards\"",
+              "MicrosoftDocs/azure-docs key-vault/general/soft-delete-overview.md"),
+    Immutable(VAULT, "properties.enablePurgeProtection", LIES,
+              "purge protection \"cannot be disabled or overridden by anyone including Microsoft\"",
+              "MicrosoftDocs/azure-docs key-vault/general/soft-delete-overview.md",
+              lambda old, new: (old.inputs.get("properties") or {}).get("enablePurgeProtection")
+              is True),
+    Immutable(f"{ML}Workspace", "storageAccount", REFUSED,
+              "\"This cannot be changed once the workspace has been created\"",
+              "Azure/azure-rest-api-specs machinelearningservices workspaceRP.json storageAccount"),
+    Immutable(f"{ML}Workspace", "keyVault", REFUSED,
+              "\"This cannot be changed once the workspace has been created\"",
+              "Azure/azure-rest-api-specs machinelearningservices workspaceRP.json keyVault"),
+    Immutable("azure-native:storage:StorageAccount", "sku.name", REFUSED,
+              "moving between zone-redundant and other redundancy is a conversion, not an update "
+              "(StorageAccountTypeConversionNotAllowed)",
+              "MicrosoftDocs/azure-docs storage/common/redundancy-migration.md",
+              lambda old, new: _zone_redundant((old.inputs.get("sku") or {}).get("name"))
+              != _zone_redundant((new.inputs.get("sku") or {}).get("name"))),
+    *(Immutable(f"{ML}{kind}Version", "properties", REFUSED,
+                "a registered asset version cannot be changed (register a new version)",
+                "Azure/azure-cli-extensions#5440: \"... is already registered and cannot be "
+                "changed\"") for kind in ("Model", "Code", "Environment")),
+)
+"""Properties that an update cannot change in Azure, with what Azure does instead."""
+
+
+# --- the model of what exists in Azure --------------------------------------------------------
+
+@dataclass
+class Azure:
+    """What exists in Azure while the steps of a plan run, as far as the rules need to know."""
+
+    resources: dict[str, Registration]
+    """What exists, by URN (the state's version until a step changes it)."""
+    traffic: dict[tuple[str, str], dict[str, int]] = field(default_factory=dict)
+    """Traffic per (workspace, endpoint) name, as Azure routes it."""
+    deleted: list[Registration] = field(default_factory=list)
+    """What the steps so far deleted in Azure (directly, or with a resource group)."""
+
+    def in_group(self, group: str) -> list[Registration]:
+        return [r for r in self.resources.values()
+                if str(r.inputs.get("resourceGroupName", "")).lower() == group.lower()]
+
+
+def _endpoint_key(r: Registration) -> tuple[str, str]:
+    return str(r.inputs.get("workspaceName")), str(r.inputs.get("endpointName"))
+
+
+def _resolve(value: Any, parameters: dict[str, Any]) -> Any:
+    """An ARM template expression of the forms this project writes, resolved."""
+    if not isinstance(value, str):
+        return value
+    single = re.fullmatch(r"\[parameters\('(\w+)'\)\]", value)
+    if single:
+        return (parameters.get(single.group(1)) or {}).get("value")
+    formatted = re.fullmatch(r"\[format\('([^']*)', (.*)\)\]", value)
+    if formatted:
+        args = [_resolve(f"[{a.strip()}]", parameters) for a in formatted.group(2).split(", ")]
+        return formatted.group(1).format(*args)
+    return value
+
+
+def traffic_written(r: Registration) -> dict[tuple[str, str], dict[str, int]]:
+    """The endpoint traffic that creating or updating ``r`` sets in Azure: an endpoint's own
+    ``properties.traffic`` (a full PUT without it zeroes the traffic), or the endpoints an ARM
+    template deployment puts."""
+    if r.type == ENDPOINT:
+        return {_endpoint_key(r): dict((r.inputs.get("properties") or {}).get("traffic") or {})}
+    written = {}
+    if r.type == TEMPLATE:
+        props = r.inputs.get("properties") or {}
+        parameters = props.get("parameters") or {}
+        for res in (props.get("template") or {}).get("resources", []):
+            if res.get("type") == ENDPOINT_ARM_TYPE:
+                workspace, endpoint = str(_resolve(res["name"], parameters)).split("/")
+                traffic = _resolve((res.get("properties") or {}).get("traffic"), parameters)
+                written[(workspace, endpoint)] = dict(traffic or {})
+    return written
+
+
+# --- the rules --------------------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class Rule:
+    """One thing Azure or Pulumi does with a kind of step, and where that is documented."""
+
+    name: str
+    verdict: str
+    summary: str
+    source: str
+    check: Callable[[Step, Azure, "Context"], Optional[str]]
+    """The finding's message for a step, or None when the rule has nothing to say."""
+
+
+@dataclass
+class Context:
+    plan: Plan
+    fresh_grants: set[str]
+    """URNs of role assignments this plan creates or replaces."""
+    reserved: set[tuple[str, str]]
+    """(type, Azure name) of names a previous plan left soft-deleted."""
+    deleting: set[str]
+    """URNs of the resources this plan deletes in Azure (not retained, not refused)."""
+
+
+def _protected(step: Step, azure: Azure, ctx: Context) -> Optional[str]:
+    if step.op == PROTECTED:
+        return "Pulumi refuses to delete a protected resource; the operation fails at preview"
+    if step.op == REPLACE and step.old is not None and step.old.protect and step.resource.protect:
+        return "Pulumi refuses to replace a protected resource"
+    return None
+
+
+def _name_taken(step: Step, azure: Azure, ctx: Context) -> Optional[str]:
+    if step.op == REPLACE and not step.delete_first and step.old and \
+            step.old.id.lower() == step.resource.id.lower():
+        return (f"the replacement is created before the original is deleted, under the same "
+                f"Azure name: \"cannot create already existing resource\" (set "
+                f"delete_before_replace, or let the name change)")
+    return None
+
+
+def _stateful_replaced(step: Step, azure: Azure, ctx: Context) -> Optional[str]:
+    if step.resource.type in STATEFUL and (
+            step.op == REPLACE or (step.op == DELETE_REPLACED and not ctx.plan.destroy)):
+        because = ", ".join(step.replace_because) or "a dependency is replaced"
+        return f"replacing it deletes what it holds (replaced because of {because})"
+    return None
+
+
+def _kept_parents(step: Step, azure: Azure, ctx: Context) -> list[str]:
+    """The data resources that ``step`` deletes data from while they stay (retained or kept)."""
+    if step.op != DELETE or step.resource.type not in STATEFUL:
+        return []
+    return [azure.resources[d].name for d in step.resource.dependencies
+            if d in azure.resources and azure.resources[d].type in STATEFUL
+            and d not in ctx.deleting]
+
+
+def _data_kept_deleted(step: Step, azure: Azure, ctx: Context) -> Optional[str]:
+    kept = _kept_parents(step, azure, ctx)
+    return (f"deletes the data it holds while the stack keeps {', '.join(kept)}, which it "
+            "belongs to") if kept else None
+
+
+def _data_deleted(step: Step, azure: Azure, ctx: Context) -> Optional[str]:
+    if step.op == DELETE and step.resource.type in STATEFUL and not ctx.plan.destroy \
+            and not _kept_parents(step, azure, ctx):
+        return "deletes the data it holds"
+    return None
+
+
+def _group_cascade(step: Step, azure: Azure, ctx: Context) -> Optional[str]:
+    if step.resource.type != GROUP or step.op != DELETE:
+        return None
+    name = str(step.resource.inputs.get("resourceGroupName"))
+    left = [r for r in azure.in_group(name) if r.urn != step.resource.urn]
+    lost = [r for r in left if r.type in STATEFUL]
+    if lost:
+        return ("deleting the resource group deletes what Pulumi keeps in Azure with it: "
+                + ", ".join(sorted(r.name for r in lost)))
+    return None
+
+
+def _traffic_on_delete(step: Step, azure: Azure, ctx: Context) -> Optional[str]:
+    if step.resource.type != DEPLOYMENT or step.op not in (DELETE, DELETE_REPLACED):
+        return None
+    share = azure.traffic.get(_endpoint_key(step.resource), {}).get(
+        str(step.resource.inputs.get("deploymentName")), 0)
+    if share:
+        return (f"the deployment still has {share}% of the endpoint's traffic when it is "
+                "deleted: \"You can't delete a deployment that has live traffic allocated to it\"")
+    return None
+
+
+def _endpoint_put(step: Step, azure: Azure, ctx: Context) -> Optional[str]:
+    if step.resource.type != ENDPOINT or step.op != UPDATE:
+        return None
+    sent = (step.resource.inputs.get("properties") or {}).get("traffic")
+    if not sent:
+        return ("the update PUTs the endpoint without traffic: Azure routes nothing until the "
+                "next write of its traffic")
+    return ("the update PUTs the traffic this resource last sent (or read back on a refresh), "
+            "not the traffic Azure routes now")
+
+
+def _data_plane_delete(step: Step, azure: Azure, ctx: Context) -> Optional[str]:
+    if step.resource.type != SECRET or step.op not in (DELETE, DELETE_REPLACED):
+        return None
+    vault = str(step.resource.inputs.get("vaultName"))
+    able = {BUILT_IN_ROLES["Key Vault Secrets Officer"], BUILT_IN_ROLES["Key Vault Administrator"]}
+    for a in azure.resources.values():
+        scope = str(a.inputs.get("scope", ""))
+        if (a.type == ASSIGNMENT and a.inputs.get("principalId") == DEPLOYER_OBJECT_ID
+                and str(a.inputs.get("roleDefinitionId", "")).rsplit("/", 1)[-1] in able
+                and re.search(rf"/vaults/{re.escape(vault)}($|/secrets/)", scope, re.I)):
+            return None
+    return ("azure-native deletes a secret through the Key Vault data plane, as the identity that "
+            "runs pulumi up, which holds no secrets role on this RBAC vault: 403 ForbiddenByRbac")
+
+
+def _immutable(step: Step, azure: Azure, ctx: Context) -> Optional[str]:
+    if step.op != UPDATE or step.old is None:
+        return None
+    found = [f"{path}: {fact.why}" for fact in IMMUTABLE if fact.type == step.resource.type
+             for path in step.changed if matches(path, fact.path)
+             and fact.applies(step.old, step.resource)]
+    return "; ".join(dict.fromkeys(found)) or None
+
+
+def _immutable_verdicts(step: Step) -> set[str]:
+    return {fact.verdict for fact in IMMUTABLE if step.op == UPDATE and step.old is not None
+            and fact.type == step.resource.type and fact.applies(step.old, step.resource)
+            and any(matches(path, fact.path) for path in step.changed)}
+
+
+def _soft_deleted_name(step: Step, azure: Azure, ctx: Context) -> Optional[str]:
+    if step.op in (CREATE, REPLACE) and (step.resource.type, step.resource.azure_name) in ctx.reserved:
+        return (f"{step.resource.azure_name} was deleted into soft delete, which keeps the name "
+                "taken until it is purged or its retention ends")
+    return None
+
+
+def _propagation(step: Step, azure: Azure, ctx: Context) -> Optional[str]:
+    if step.op not in (CREATE, REPLACE):
+        return None
+    fresh = [d for d in step.resource.dependencies if d in ctx.fresh_grants]
+    if fresh and ROLE_PROPAGATION_HOOK not in step.resource.error_hooks:
+        return (f"starts right after {len(fresh)} new role assignments, which take up to 10 "
+                "minutes to take effect, and has no retry on the errors that delay causes")
+    return None
+
+
+def _template_leaves(step: Step, azure: Azure, ctx: Context) -> Optional[str]:
+    if step.resource.type != TEMPLATE or step.op not in (DELETE, DELETE_REPLACED):
+        return None
+    props = step.resource.inputs.get("properties") or {}
+    parameters = props.get("parameters") or {}
+    put = [f"{res.get('type')} {_resolve(res.get('name'), parameters)}"
+           for res in (props.get("template") or {}).get("resources", [])]
+    return "only the deployment record goes; Azure keeps " + ", ".join(put) if put else None
+
+
+def _compute_delete(step: Step, azure: Azure, ctx: Context) -> Optional[str]:
+    if step.resource.type == COMPUTE and step.op in (DELETE, DELETE_REPLACED):
+        return ("azure-native deletes computes without the underlyingResourceAction query "
+                "parameter that the REST spec marks required; not confirmed against Azure")
+    return None
+
+
+RULES: tuple[Rule, ...] = (
+    Rule("protected", REFUSED, "a protected resource cannot be deleted or replaced",
+         "pulumi/pulumi pkg/resource/deploy/step.go (deleteProtectedError) and step_generator.go "
+         "(\"unable to replace resource ... marked for protection\")", _protected),
+    Rule("name-taken", REFUSED,
+         "a replacement created before the original's delete cannot take the same Azure name",
+         "pulumi/pulumi-azure-native provider.go Create (CanCreate: \"cannot create already "
+         "existing resource\"); pulumi/pulumi step_generator.go (replaceOnChanges keeps the "
+         "provider's create-before-delete)", _name_taken),
+    Rule("stateful-replaced", DATA_LOSS, "replacing a storage account, key vault, registry, "
+         "log workspace or ML workspace loses what it holds",
+         "ARM: a replacement is a delete and a new resource", _stateful_replaced),
+    Rule("data-kept-deleted", DATA_LOSS,
+         "a container (or other data) is deleted while the account it belongs to is kept",
+         "pulumi/pulumi step.go: only the resource's own retainOnDelete keeps it; a delete of a "
+         "blob container deletes its blobs (Azure Storage Delete Container)", _data_kept_deleted),
+    Rule("data-deleted", AT_RISK, "an update deletes a resource that holds data",
+         "ARM: deleting a storage account, container, key vault, registry or workspace deletes "
+         "what it holds (soft delete aside)", _data_deleted),
+    Rule("group-cascade", DATA_LOSS,
+         "deleting a resource group deletes every resource in it, kept by Pulumi or not",
+         "Azure REST spec ResourceGroups_Delete (\"all of its resources are also deleted\"); "
+         "pulumi/pulumi-azure-native#2522", _group_cascade),
+    Rule("deployment-traffic", REFUSED, "a deployment with live traffic cannot be deleted",
+         "MicrosoftDocs/azure-ai-docs how-to-safely-rollout-online-endpoints.md (\"You can't "
+         "delete a deployment that has live traffic allocated to it\")", _traffic_on_delete),
+    Rule("endpoint-put", LIES, "an update of the endpoint resource rewrites its traffic",
+         "pulumi/pulumi-azure-native provider.go (update is a full PUT; traffic is not kept from "
+         "Azure) and Read (a refresh copies traffic into the inputs); "
+         "microsoft/genaiops-promptflow-template#182", _endpoint_put),
+    Rule("data-plane-delete", REFUSED,
+         "a Key Vault secret is deleted through the data plane, which needs a secrets role",
+         "pulumi/pulumi-azure-native provider/pkg/resources/customresources/custom_keyvault.go "
+         "(DELETE via azsecrets DeleteSecret); Owner and Contributor carry no data actions",
+         _data_plane_delete),
+    Rule("immutable", REFUSED, "Azure cannot change the property in place (see IMMUTABLE for "
+         "which it refuses and which it ignores)", "IMMUTABLE, each entry with its source",
+         _immutable),
+    Rule("soft-deleted-name", REFUSED,
+         "a soft-deleted workspace or key vault keeps its name taken",
+         "MicrosoftDocs/azure-ai-docs concept-soft-delete.md; azure-docs key-vault/general/"
+         "soft-delete-overview.md; azure-native deletes without forceToPurge", _soft_deleted_name),
+    Rule("propagation", AT_RISK, "a workload started seconds after its grants may fail once",
+         "MicrosoftDocs/azure-docs role-based-access-control/troubleshooting.md (\"up to 10 "
+         "minutes\"); azure-native retries only 408/429/5xx", _propagation),
+    Rule("template-leaves", NOTE, "deleting an ARM template deployment keeps what it put",
+         "Azure REST spec Deployments_Delete (\"Deleting a template deployment does not affect "
+         "the state of the resource group\")", _template_leaves),
+    Rule("compute-delete", AT_RISK, "deleting a compute alone is not proven on Azure",
+         "Azure/azure-rest-api-specs Compute_Delete (underlyingResourceAction required); "
+         "azure-native provider.go Delete passes no query parameters", _compute_delete),
+)
+RULE = {rule.name: rule for rule in RULES}
+
+
+# --- replaying a plan -------------------------------------------------------------------------
+
+def _apply(step: Step, azure: Azure) -> None:
+    """What ``step`` does in Azure."""
+    r = step.resource
+    if step.op in (CREATE, UPDATE, REPLACE):
+        azure.resources[r.urn] = r
+        for key, traffic in traffic_written(r).items():
+            azure.traffic[key] = traffic
+    elif step.op in (DELETE, DELETE_REPLACED) or (step.op == DELETED_WITH
+                                                  and step.deleted_with in azure.deleted):
+        gone = [r] + (azure.in_group(str(r.inputs.get("resourceGroupName")))
+                      if r.type == GROUP else [])
+        for g in gone:
+            if azure.resources.pop(g.urn, None) is not None:
+                azure.deleted.append(g)
+            if g.type == ENDPOINT:
+                azure.traffic.pop(_endpoint_key(g), None)
+    # PROTECTED and RETAIN leave Azure as it is.
+
+
+SOFT_DELETED = (f"{ML}Workspace", VAULT)
+"""Types whose delete keeps the name taken (azure-native sends no purge)."""
+
+
+def check(plan: Plan, base: Optional[StackRun], head: Optional[StackRun],
+          reserved: set[tuple[str, str]]) -> None:
+    """Run every rule on every step of ``plan``, in order, recording the findings on the steps and
+    the names the plan leaves soft-deleted in ``plan.reserved``."""
+    azure = Azure(dict(base.resources) if base else {})
+    for r in azure.resources.values():
+        azure.traffic.update(traffic_written(r) if r.type == TEMPLATE else {})
+    fresh = {s.resource.urn for s in plan.steps
+             if s.resource.type == ASSIGNMENT and s.op in (CREATE, REPLACE)}
+    deleting = {s.resource.urn for s in plan.steps if s.op in (DELETE, DELETE_REPLACED, REPLACE)}
+    ctx = Context(plan, fresh, reserved, deleting)
+    for step in plan.steps:
+        if step.op == REPLACE and step.delete_first and step.old is not None:
+            _apply(Step(DELETE_REPLACED, step.old), azure)
+        for rule in RULES:
+            message = rule.check(step, azure, ctx)
+            if message:
+                verdicts = _immutable_verdicts(step) if rule.name == "immutable" else {rule.verdict}
+                step.findings.append(Finding(rule.name, max(verdicts, key=_SEVERITY.index),
+                                             message, rule.source))
+        _apply(step, azure)
+    plan.reserved = {(r.type, r.azure_name) for r in azure.deleted
+                     if r.type in SOFT_DELETED and r.azure_name}
+
+
+_SEVERITY = [NOTE, AT_RISK, LIES, DATA_LOSS, REFUSED]
