@@ -23,7 +23,7 @@ from pulumi.runtime import config as runtime_config
 
 from .automation import FederatedCredential
 from .data import DataUser
-from .endpoint import RESERVED_VARIABLES
+from .endpoint import RESERVED_VARIABLES, deployment_name
 from .naming import (AUTOMATION_PURPOSE, REGISTRY_PULL_PURPOSE, RULES, NameRule, StackNames,
                      cluster_identity_purpose, endpoint_identity_purpose,
                      instance_identity_purpose)
@@ -383,7 +383,7 @@ class _Reader:
         model = entry.get("model")
         if not (isinstance(model, str) and model.startswith("azureml://")):
             model = self.folder(f"{where}.model", model, "or a registered model's azureml:// URI")
-        return DeploymentSettings(
+        deployment = DeploymentSettings(
             name=self.name(f"{where}.name", entry.get("name"), RULES["online deployment"]),
             model=str(model or ""),
             code=code or Path(),
@@ -401,6 +401,13 @@ class _Reader:
             environment_variables=self.variables(f"{where}.environmentVariables",
                                                  entry.get("environmentVariables", {})),
         )
+        rule = RULES["online deployment"]
+        if not rule.problem(str(entry.get("name"))):  # its Azure name adds the instance type
+            problem = rule.problem(deployment_name(deployment.name, deployment.instance_type))
+            if problem:
+                self.fail(f"{where}.name", deployment.name,
+                          f"a shorter name: its Azure name carries the instance type ({problem})")
+        return deployment
 
     def folder(self, key: str, value: Any, alternative: str = "") -> Optional[Path]:
         """A folder that holds files; a relative path is the project directory's."""

@@ -26,14 +26,15 @@ def main(argv: list[str] | None = None) -> int:
                         help="print only the access picture (Mermaid), e.g. for the README")
     args = parser.parse_args(argv)
     try:
-        preview = plan(run_stack(args.stack))
+        run = run_stack(args.stack)
+        preview = plan(run)
     except (ConfigError, FileNotFoundError) as error:
         print(f"error: {error}", file=sys.stderr)
         return 2
     print(mermaid(grants_of(preview)) if args.mermaid else text(preview))
-    if args.json:
+    if args.json:  # with the run's snapshot: the base of a later day-2 plan (offline.plan)
         with open(args.json, "w") as file:
-            json.dump(preview, file, indent=2)
+            json.dump({**preview, "snapshot": run.snapshot()}, file, indent=2)
             file.write("\n")
     if args.markdown:
         with open(args.markdown, "w") as file:

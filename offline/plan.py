@@ -18,11 +18,20 @@ Pulumi documents and implements it (pulumi/pulumi ``pkg/resource/deploy/step_gen
 
 from __future__ import annotations
 
+import argparse
+import json
 import re
+import sys
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any, Iterable, Optional
 
-from .runner import Registration, StackRun, jsonable
+import yaml
+
+from components.settings import ConfigError
+
+from .mocks import RANDOM_SUFFIX
+from .runner import Registration, StackRun, jsonable, run_stack
 
 CREATE, UPDATE, REPLACE, DELETE = "create", "update", "replace", "delete"
 PROTECTED, RETAIN, DELETED_WITH = "protected", "retain", "deleted-with"
@@ -91,6 +100,13 @@ class Plan:
     """(type, Azure name) of what this plan deletes into a soft-deleted state that keeps its name
     taken (workspaces, key vaults)."""
     notes: list[str] = field(default_factory=list)
+    words: dict[str, str] = field(default_factory=dict)
+    """What a resource is, in words, where its Azure name says little (role assignments)."""
+
+    def shown(self, r: Registration) -> str:
+        """``r`` as a step shows it: Pulumi name and what it is in Azure."""
+        what = self.words.get(r.urn) or r.azure_name
+        return f"{r.name} ({what})" if what else r.name
 
     @property
     def findings(self) -> list[tuple[Step, Finding]]:
@@ -205,8 +221,9 @@ def plan_steps(base: Optional[StackRun], head: Optional[StackRun], *,
     deleting: set[str] = set()
     """URNs of state resources this operation deletes (what ``deletedWith`` looks at)."""
     replaced: set[str] = set()
-    recreate: set[str] = set()
-    """Dependents already deleted by a delete-first replace, created again when registered."""
+    recreate: dict[str, str] = {}
+    """Dependents already deleted by a delete-first replace (the replaced resource's name), created
+    again when registered."""
 
     def delete(op: str, r: Registration) -> Step:
         target = old.get(r.deleted_with) if r.deleted_with else None
@@ -227,7 +244,7 @@ def plan_steps(base: Optional[StackRun], head: Optional[StackRun], *,
             continue
         changed = changed_paths(was.inputs, r.inputs, r.ignore_changes)
         if r.urn in recreate:
-            steps.append(Step(REPLACE, r, was, changed, ["(deleted first with a dependency)"],
+            steps.append(Step(REPLACE, r, was, changed, [f"{recreate[r.urn]}, deleted first"],
                               delete_first=True))
             replaced.add(r.urn)
             continue
@@ -244,10 +261,10 @@ def plan_steps(base: Optional[StackRun], head: Optional[StackRun], *,
             deleting.add(r.urn)
             for dependent in _dependents(r.urn, old):
                 deleting.add(dependent.urn)
-                recreate.add(dependent.urn)
+                recreate[dependent.urn] = r.name
                 steps.append(delete(DELETE_REPLACED, dependent))
         steps.append(Step(REPLACE, r, was, changed, because, delete_first=first))
-    removed = {urn for urn, r in old.items() if r.custom and urn not in new}
+    removed = {urn for urn, r in old.items() if r.custom and urn not in new} - set(recreate)
     later = {urn for urn in replaced if urn not in recreate} - deleting
     deleting |= removed | later
     for r in reversed(_order(old)):
@@ -262,9 +279,195 @@ def day2_plan(base: Optional[StackRun], head: Optional[StackRun], *, unprotect: 
               reserved: Iterable[tuple[str, str]] = ()) -> Plan:
     """The checked plan from ``base`` to ``head`` (None for either: nothing deployed, or
     ``pulumi destroy``). ``reserved`` are names a previous plan left soft-deleted."""
-    from .rules import check
+    from .report import grant_words
+    from .rules import ASSIGNMENT, check
     stack = (head or base).stack if (head or base) else "?"
     steps = plan_steps(base, head, unprotect=unprotect)
-    plan = Plan(stack=stack, destroy=head is None, steps=steps)
+    words = {urn: "{role} on {scope} for {principal}".format(**grant_words(run, r))
+             for run in filter(None, (base, head)) for urn, r in run.resources.items()
+             if r.type == ASSIGNMENT}
+    plan = Plan(stack=stack, destroy=head is None, steps=steps, words=words)
     check(plan, base, head, set(reserved))
     return plan
+
+
+# --- sides, rendering and the command -------------------------------------------------------
+
+NOTHING = "none"
+"""The side of a plan where nothing is deployed yet."""
+
+DESCRIBE = {
+    CREATE: "create", UPDATE: "update", DELETE: "delete",
+    PROTECTED: "delete refused: protected", RETAIN: "drop from state (kept in Azure: retainOnDelete)",
+    DELETED_WITH: "no call: deleted with {with}", DELETE_REPLACED: "delete the replaced original",
+}
+
+
+def label(step: Step) -> str:
+    """What the step does, in words."""
+    if step.op == REPLACE:
+        order = "delete first, then create" if step.delete_first else \
+            "create first, delete the original at the end"
+        return f"replace ({order}) because of {', '.join(step.replace_because)}"
+    if step.op == UPDATE:
+        return "update " + ", ".join(step.changed)
+    text = DESCRIBE[step.op]
+    return text.format(**{"with": step.deleted_with.name}) if step.deleted_with else text
+
+
+def symbol(step: Step) -> str:
+    return "-+" if step.op == REPLACE and step.delete_first else SYMBOL[step.op]
+
+
+def counts(plan: Plan) -> str:
+    ops = [s.op for s in plan.steps]
+    parts = [f"{ops.count(op)} {word}" for op, word in (
+        (CREATE, "to create"), (UPDATE, "to update"), (REPLACE, "to replace"),
+        (DELETE, "to delete"), (PROTECTED, "refused as protected"), (RETAIN, "to keep in Azure"),
+        (DELETED_WITH, "deleted with another")) if ops.count(op)]
+    verdicts = [f.verdict for _, f in plan.findings]
+    found = [f"{verdicts.count(v)} {v}" for v in (REFUSED, LIES, DATA_LOSS, AT_RISK, NOTE)
+             if verdicts.count(v)]
+    return (", ".join(parts) or "no changes") + "; " + (", ".join(found) or "no findings")
+
+
+def text(plan: Plan, title: str) -> str:
+    """The plan for a terminal: every step in the engine's order, with what the rules found."""
+    lines = [f"Day-2 plan of stack '{plan.stack}': {title}", counts(plan), *plan.notes, ""]
+    for s in plan.steps:
+        lines.append(f"{symbol(s):>2} {plan.shown(s.resource)}: {label(s)}")
+        for f in s.findings:
+            lines.append(f"     {f.verdict.upper()} [{f.rule}] {f.message}")
+            lines.append(f"       source: {f.source}")
+    verdict = ("FAILS: a step is refused, lies or loses data" if plan.failing
+               else "clean: no step is refused, lies or loses data")
+    return "\n".join([*lines, "", verdict])
+
+
+def _cell(value: str) -> str:
+    return value.replace("|", "\\|")
+
+
+def markdown(plan: Plan, title: str) -> str:
+    """The plan as a pull-request comment section."""
+    verdict = "**fails**" if plan.failing else "clean"
+    lines = [f"#### Day-2 plan of `{plan.stack}`: {title} ({verdict})", "", counts(plan), ""]
+    if plan.notes:
+        lines += [*(f"> {note}" for note in plan.notes), ""]
+    if plan.steps:
+        lines += ["| | resource | step | findings |", "|---|---|---|---|"]
+        for s in plan.steps:
+            found = "<br>".join(f"**{f.verdict}** ({f.rule}): {_cell(f.message)}"
+                                for f in s.findings)
+            lines.append(f"| `{symbol(s)}` | {_cell(plan.shown(s.resource))} | "
+                         f"{_cell(label(s))} | {found} |")
+    return "\n".join(lines) + "\n"
+
+
+def as_json(plan: Plan) -> dict[str, Any]:
+    return {"stack": plan.stack, "destroy": plan.destroy, "failing": plan.failing,
+            "notes": plan.notes,
+            "steps": [{"op": s.op, "type": s.resource.type, "name": s.resource.name,
+                       "azureName": s.resource.azure_name, "changed": s.changed,
+                       "replaceBecause": s.replace_because, "deleteFirst": s.delete_first,
+                       "deletedWith": s.deleted_with.name if s.deleted_with else None,
+                       "findings": [vars(f) for f in s.findings]} for s in plan.steps],
+            "reserved": sorted(list(r) for r in plan.reserved)}
+
+
+def load_side(side: str, overrides: Optional[dict[str, Any]] = None, *, base: bool = False,
+              suffix: Optional[str] = None) -> tuple[Optional[StackRun], Optional[str]]:
+    """The run a side names, and a note on how it was read.
+
+    ``none``: nothing deployed. ``FILE.json``: a snapshot (``--save``) or an offline preview's JSON
+    (``python -m offline STACK --json``); a base file that is missing, or a preview made before
+    previews held snapshots, counts as nothing deployed. ``STACK`` or ``STACK+FILE.yaml``: the
+    program run with the stack's config, the file's keys and ``overrides`` on top.
+    """
+    if side == NOTHING:
+        return None, None
+    if side.endswith(".json"):
+        path = Path(side)
+        if base and not path.exists():
+            return None, f"{side} does not exist: planned as a stack with nothing deployed"
+        data = json.loads(path.read_text())
+        if "snapshot" in data:
+            data = data["snapshot"]
+        if "suffix" not in data:
+            if base:
+                return None, (f"{side} holds no snapshot (made before the day-2 plan existed): "
+                              "planned as a stack with nothing deployed")
+            raise ValueError(f"{side} holds no snapshot of a run")
+        return StackRun.from_snapshot(data), None
+    stack, _, extra = side.partition("+")
+    values: dict[str, Any] = dict(yaml.safe_load(Path(extra).read_text()) or {}) if extra else {}
+    values.update(overrides or {})
+    run = run_stack(stack, values, suffix=suffix or RANDOM_SUFFIX)
+    return run, None
+
+
+def _setting(text_: str) -> tuple[str, Any]:
+    key, sep, value = text_.partition("=")
+    if not sep or not key:
+        raise argparse.ArgumentTypeError(f"{text_!r} is not KEY=VALUE")
+    return key, yaml.safe_load(value)
+
+
+RECREATED_SUFFIX = "r7m2q"
+"""The name suffix a stack created again draws under the mocks (a real one draws anew too)."""
+
+
+def main(argv: Optional[list[str]] = None) -> int:
+    parser = argparse.ArgumentParser(
+        prog="python -m offline.plan",
+        description="Print the steps `pulumi up` (or `pulumi destroy`) would take from BASE to "
+                    "HEAD, in the engine's order, each checked against what Azure and Pulumi do. "
+                    "A side is a stack (dev), a stack with overrides (dev+changes.yaml), a saved "
+                    "snapshot or offline preview JSON, or 'none'. Exit codes: 0 clean, 1 a step "
+                    "is refused, lies or loses data, 2 usage or config errors.")
+    parser.add_argument("base", help="what is deployed: STACK[+FILE.yaml], FILE.json or none")
+    parser.add_argument("head", nargs="?", help="what the program will be (not with --destroy)")
+    parser.add_argument("--set", dest="settings", metavar="KEY=VALUE", action="append",
+                        type=_setting, default=[], help="a config value (YAML) for HEAD")
+    parser.add_argument("--destroy", action="store_true", help="plan `pulumi destroy` of BASE")
+    parser.add_argument("--unprotect", action="store_true",
+                        help="as after `pulumi state unprotect --all` on BASE")
+    parser.add_argument("--recreate", action="store_true",
+                        help="with --destroy: then plan creating the stack again")
+    parser.add_argument("--json", metavar="FILE", help="also write the plan as JSON")
+    parser.add_argument("--markdown", metavar="FILE", help="also write the plan as Markdown")
+    parser.add_argument("--save", metavar="FILE", help="write HEAD's snapshot, a later BASE")
+    args = parser.parse_args(argv)
+    if args.destroy == bool(args.head) or (args.recreate and not args.destroy):
+        parser.error("give HEAD, or --destroy (and optionally --recreate) without it")
+    try:
+        base, note = load_side(args.base, base=True)
+        if args.destroy:
+            plans = [(day2_plan(base, None, unprotect=args.unprotect), "pulumi destroy")]
+            if args.recreate:
+                again, _ = load_side(args.base, suffix=RECREATED_SUFFIX)
+                plans.append((day2_plan(None, again, reserved=plans[0][0].reserved),
+                              "pulumi up again after the destroy"))
+            head = None
+        else:
+            head, _ = load_side(args.head, dict(args.settings))
+            plans = [(day2_plan(base, head, unprotect=args.unprotect),
+                      f"pulumi up from {args.base} to {args.head}")]
+    except (ConfigError, FileNotFoundError, ValueError, yaml.YAMLError) as error:
+        print(f"error: {error}", file=sys.stderr)
+        return 2
+    for plan, _ in plans:
+        if note:
+            plan.notes.append(note)
+    print("\n\n".join(text(plan, title) for plan, title in plans))
+    if args.markdown:
+        Path(args.markdown).write_text("\n".join(markdown(p, t) for p, t in plans))
+    if args.json:
+        Path(args.json).write_text(json.dumps([as_json(p) for p, _ in plans], indent=2) + "\n")
+    if args.save and head is not None:
+        Path(args.save).write_text(json.dumps(head.snapshot(), indent=1) + "\n")
+    return 1 if any(p.failing for p, _ in plans) else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -76,7 +76,7 @@ def describe(resource: Registration | None, value: str) -> str:
     return f"{kind} {name}"
 
 
-def _grant(run: StackRun, assignment: Registration) -> dict[str, str]:
+def grant_words(run: StackRun, assignment: Registration) -> dict[str, str]:
     """One role assignment as principal, role and scope, in words."""
     inputs = assignment.inputs
     return {
@@ -89,7 +89,7 @@ def _grant(run: StackRun, assignment: Registration) -> dict[str, str]:
 
 def access_matrix(run: StackRun) -> list[dict[str, str]]:
     """Every role assignment as principal, role and scope, in words."""
-    rows = [_grant(run, assignment) for assignment in run.of_type(ROLE_ASSIGNMENT)]
+    rows = [grant_words(run, assignment) for assignment in run.of_type(ROLE_ASSIGNMENT)]
     return sorted(rows, key=lambda row: (row["principal"], row["scope"], row["role"]))
 
 
@@ -111,7 +111,7 @@ def plan(run: StackRun) -> dict[str, Any]:
             "waitsFor": sorted(names[d] for d in r.dependencies
                                if run.resources[d].type == ROLE_ASSIGNMENT),
             "waitsForGrants": sorted(
-                "{role} on {scope} ({principal})".format(**_grant(run, run.resources[d]))
+                "{role} on {scope} ({principal})".format(**grant_words(run, run.resources[d]))
                 for d in r.dependencies if run.resources[d].type == ROLE_ASSIGNMENT),
             "inputs": shown(r.inputs, run.invented),
         })
