@@ -19,7 +19,7 @@ import sys
 from dataclasses import dataclass, field
 from functools import cached_property
 from pathlib import Path
-from typing import Any, Callable, Mapping, Optional, Sequence
+from typing import Any, Callable, Mapping, Optional
 
 import pulumi
 import yaml
@@ -218,34 +218,27 @@ async def _resolve(value: Any) -> Any:
 
 
 def run_stack(stack: str, overrides: Optional[Mapping[str, Any]] = None,
-              program: Path = PROJECT_DIR / "__main__.py", suffix: str = RANDOM_SUFFIX,
-              transforms: Sequence[pulumi.ResourceTransform] = ()) -> StackRun:
+              program: Path = PROJECT_DIR / "__main__.py", suffix: str = RANDOM_SUFFIX) -> StackRun:
     """Run ``program`` (default: this project's) with ``stack``'s config under mocks.
 
-    ``suffix`` is what the random name suffix comes out as (a stack created anew draws another);
-    ``transforms`` are resource transforms registered before the program runs (to spoil it on
-    purpose in tests). Exceptions of the program (a ``ConfigError`` for bad config) propagate to
-    the caller, with the resources registered before the failure in their ``registrations``
-    attribute.
+    ``suffix`` is what the random name suffix comes out as (a stack created anew draws another).
+    Exceptions of the program (a ``ConfigError`` for bad config) propagate to the caller, with
+    the resources registered before the failure in their ``registrations`` attribute.
     """
     project, config = stack_config(stack, overrides, program.parent)
-    return run_main(project, stack, config, program, suffix, transforms)
+    return run_main(project, stack, config, program, suffix)
 
 
 def run_main(project: str, stack: str, config: Mapping[str, str],
-             program: Path = PROJECT_DIR / "__main__.py", suffix: str = RANDOM_SUFFIX,
-             transforms: Sequence[pulumi.ResourceTransform] = ()) -> StackRun:
+             program: Path = PROJECT_DIR / "__main__.py", suffix: str = RANDOM_SUFFIX) -> StackRun:
     """Run ``program`` the way the CLI does, with the config the CLI has already merged."""
+    program = program.resolve()
     sys.path.insert(0, str(program.parent))
     cwd = os.getcwd()
     os.chdir(program.parent)  # as the CLI runs it: paths in config are the project's
-
-    def body() -> None:
-        for transform in transforms:
-            pulumi.runtime.register_resource_transform(transform)
-        runpy.run_path(str(program), run_name="__main__")
     try:
-        return run_program(body, project, stack, config, suffix)
+        return run_program(lambda: runpy.run_path(str(program), run_name="__main__"),
+                           project, stack, config, suffix)
     finally:
         os.chdir(cwd)
         sys.path.remove(str(program.parent))

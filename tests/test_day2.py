@@ -1,0 +1,179 @@
+"""Day 2: each change a platform team makes, as a pair of real program runs and the plan between
+them, planned clean; and the end state it leaves."""
+
+from __future__ import annotations
+
+import pytest
+
+from offline.plan import (CREATE, DELETE, DELETE_REPLACED, DELETED_WITH, FAILING, NOTE, PROTECTED,
+                          REFUSED, REPLACE, RETAIN, UPDATE, Plan, day2_plan)
+from offline.runner import StackRun, run_stack
+
+from .test_deployments import SAMPLE
+
+SCORE = "endpoint-score"
+WRITER = "endpoint-score-traffic"
+BLUE = {"name": "blue", **SAMPLE, "instanceType": "Standard_DS2_v2",
+        "environmentVariables": {"SECRET_NAME": "sample-secret",
+                                 "BLOB_PATH": "ml-assets/samples/score/labels.json"}}
+
+
+def endpoint(*deployments: dict, **settings) -> dict:
+    return {"onlineEndpoints": [{"name": "score", "authMode": "AADToken", **settings,
+                                 "deployments": list(deployments)}]}
+
+
+def clean(plan: Plan) -> Plan:
+    """``plan``, after checking that no step is refused, lies or loses data."""
+    failing = [(s.resource.name, f.rule, f.message) for s, f in plan.findings
+               if f.verdict in FAILING]
+    assert failing == [], failing
+    return plan
+
+
+def ops(plan: Plan) -> list[tuple[str, str]]:
+    """(op, Pulumi name) of every step except role assignments, in the engine's order."""
+    return [(s.op, s.resource.name) for s in plan.steps
+            if s.resource.type != "azure-native:authorization:RoleAssignment"]
+
+
+def traffic(run: StackRun) -> dict[str, int]:
+    return run.outputs["onlineEndpoints"]["score"]["traffic"]
+
+
+def test_nothing_changed_plans_nothing(dev, dev_again):
+    assert day2_plan(dev, dev_again).steps == []
+
+
+def test_turning_the_deployment_off_moves_its_traffic_away_before_deleting_it(dev):
+    off = run_stack("dev", endpoint())
+    plan = clean(day2_plan(dev, off))
+    steps = ops(plan)
+    assert steps.index((UPDATE, WRITER)) < steps.index((DELETE, f"{SCORE}-blue-ds2v2"))
+    assert "properties.parameters.traffic.value.blue-ds2v2" in plan.step(WRITER).changed
+    assert traffic(off) == {} and (UPDATE, SCORE) not in steps
+
+
+def test_blue_green_adds_green_at_zero_shifts_and_retires_blue(dev):
+    green = {**BLUE, "name": "green"}
+    added = run_stack("dev", endpoint({**BLUE, "traffic": 100}, {**green, "traffic": 0}))
+    shifted = run_stack("dev", endpoint({**BLUE, "traffic": 0}, {**green, "traffic": 100}))
+    retired = run_stack("dev", endpoint({**green, "traffic": 100}))
+    add, shift, retire = (clean(day2_plan(a, b)) for a, b in
+                          ((dev, added), (added, shifted), (shifted, retired)))
+    assert ops(add) == [(CREATE, f"{SCORE}-green-ds2v2"), (UPDATE, WRITER)]
+    assert ops(shift) == [(UPDATE, WRITER)]
+    assert ops(retire) == [(UPDATE, WRITER), (DELETE, f"{SCORE}-blue-ds2v2")]
+    assert [traffic(r) for r in (added, shifted, retired)] == [
+        {"blue-ds2v2": 100, "green-ds2v2": 0}, {"blue-ds2v2": 0, "green-ds2v2": 100},
+        {"green-ds2v2": 100}]
+
+
+def test_a_tag_change_updates_in_place_and_leaves_endpoint_and_asset_versions_alone(dev):
+    plan = clean(day2_plan(dev, run_stack("dev", {"tags": {"cost-center": "ml-dev-2"}})))
+    assert {s.op for s in plan.steps} == {UPDATE}
+    updated = {s.resource.type.rsplit(":", 1)[1] for s in plan.steps}
+    assert not updated & {"OnlineEndpoint", "ModelVersion", "CodeVersion", "EnvironmentVersion"}
+    assert plan.step(WRITER).changed == ["properties.parameters.tags.value.cost-center",
+                                         "tags.cost-center"]
+
+
+def test_a_new_cluster_vm_size_replaces_the_cluster_deleting_it_first(dev):
+    plan = clean(day2_plan(dev, run_stack("dev", {"computeClusters": [
+        {"name": "cpu", "vmSize": "Standard_D4s_v3", "vmPriority": "LowPriority"}]})))
+    step = plan.step("cluster-cpu")
+    assert (step.op, step.delete_first, step.replace_because) == (
+        REPLACE, True, ["properties.properties.vmSize"])
+    assert ops(plan) == [(REPLACE, "cluster-cpu")]  # its identity and grants stay
+
+
+def test_a_new_instance_type_rolls_to_a_new_deployment_without_an_outage(dev):
+    rolled = run_stack("dev", endpoint({**BLUE, "traffic": 100, "instanceType": "Standard_DS3_v2"}))
+    plan = clean(day2_plan(dev, rolled))
+    assert ops(plan) == [(CREATE, f"{SCORE}-blue-ds3v2"), (UPDATE, WRITER),
+                         (DELETE, f"{SCORE}-blue-ds2v2")]
+    assert traffic(rolled) == {"blue-ds3v2": 100}
+
+
+def test_a_system_assigned_identity_replaces_the_endpoint_and_its_deployments(dev):
+    switched = run_stack("dev", endpoint({**BLUE, "traffic": 100}, identity="systemAssigned"))
+    plan = clean(day2_plan(dev, switched))
+    steps = ops(plan)
+    assert steps[:3] == [(DELETED_WITH, WRITER), (DELETED_WITH, f"{SCORE}-blue-ds2v2"),
+                         (REPLACE, SCORE)]
+    assert plan.step(SCORE, REPLACE).delete_first  # the name stays: Azure has one endpoint
+    assert {(REPLACE, WRITER), (REPLACE, f"{SCORE}-blue-ds2v2"), (DELETE, f"{SCORE}-identity")} \
+        <= set(steps)
+    assert traffic(switched) == {"blue-ds2v2": 100}
+
+
+def test_turning_sample_data_off_deletes_no_secret_through_the_data_plane(dev):
+    plan = clean(day2_plan(dev, run_stack("dev", {"sampleData": False})))
+    secret = plan.step("sample-secret")
+    assert (secret.op, secret.resource.type) == (DELETE, "azure-native:resources:Deployment")
+    assert [(f.verdict, f.rule) for f in secret.findings] == [(NOTE, "template-leaves")]
+    assert "Microsoft.KeyVault/vaults/secrets kv-mlplat-dev-k3x9q/sample-secret" in \
+        secret.findings[0].message
+
+
+def test_removing_the_cluster_deletes_it_with_its_identity_and_grants(dev):
+    plan = clean(day2_plan(dev, run_stack("dev", {"computeClusters": []})))
+    assert {s.resource.name for s in plan.steps} == {
+        "cluster-cpu", "cluster-cpu-identity", "cluster-cpu-registry-acrpull",
+        "cluster-cpu-storage-storage-blob-data-reader"}
+    assert {s.op for s in plan.steps} == {DELETE}
+    # the one thing not proven without Azure: the compute delete's query parameter
+    assert [f.rule for _, f in plan.findings] == ["compute-delete"]
+
+
+def test_a_new_auth_mode_is_written_by_the_writer_alone(dev):
+    plan = clean(day2_plan(dev, run_stack("dev", endpoint({**BLUE, "traffic": 100},
+                                                          authMode="AMLToken"))))
+    assert ops(plan) == [(UPDATE, WRITER)]
+    assert plan.step(WRITER).changed == ["properties.parameters.authMode.value"]
+
+
+@pytest.fixture(scope="module")
+def dev_destroyed(dev) -> Plan:
+    return day2_plan(dev, None)
+
+
+def test_destroying_dev_deletes_everything_and_calls_no_data_plane(dev, dev_destroyed):
+    plan = clean(dev_destroyed)
+    assert {s.resource.urn for s in plan.steps} == {u for u, r in dev.resources.items() if r.custom}
+    assert {s.op for s in plan.steps} == {DELETE, DELETED_WITH}
+    skipped = {s.resource.name: s.deleted_with.name for s in plan.steps if s.op == DELETED_WITH}
+    assert skipped["sample-secret"] == "workspace-key-vault"
+    assert skipped["cluster-cpu"] == "workspace"  # no compute delete call of its own
+    assert skipped[f"{SCORE}-blue-ds2v2"] == SCORE
+    names = [s.resource.name for s in plan.steps]
+    assert names.index(SCORE) < names.index("workspace") < names.index("resource-group")
+
+
+def test_destroying_dev_and_creating_it_again_draws_names_azure_has_free(dev_destroyed):
+    assert dev_destroyed.reserved == {
+        ("azure-native:machinelearningservices:Workspace", "mlw-mlplat-dev-k3x9q"),
+        ("azure-native:keyvault:Vault", "kv-mlplat-dev-k3x9q")}
+    again = run_stack("dev", suffix="r7m2q")  # a new stack draws a new suffix
+    plan = clean(day2_plan(None, again, reserved=dev_destroyed.reserved))
+    assert {s.op for s in plan.steps} == {CREATE}
+    # the rule that would have fired on a name without the suffix (reserved for 14 days)
+    same = day2_plan(None, run_stack("dev"), reserved=dev_destroyed.reserved)
+    assert {(s.resource.name, f.rule, f.verdict) for s, f in same.findings} == {
+        ("workspace", "soft-deleted-name", REFUSED),
+        ("workspace-key-vault", "soft-deleted-name", REFUSED)}
+
+
+def test_destroying_prod_is_refused_for_the_data_and_after_unprotect_keeps_it(prod):
+    refused = day2_plan(prod, None)
+    kept = {r.name for r in prod.resources.values() if r.protect}
+    assert {s.resource.name for s in refused.of(PROTECTED)} == kept
+    assert {s.resource.name for s, f in refused.findings if f.verdict == REFUSED} == kept
+    assert {"workspace", "workspace-storage", "workspace-key-vault", "registry", "workspace-logs",
+            "data-storage", "data-container", "resource-group"} <= kept
+
+    unprotected = clean(day2_plan(prod, None, unprotect=True))
+    assert {s.resource.name for s in unprotected.of(RETAIN)} == kept
+    assert not [s for s in unprotected.steps
+                if s.op in (DELETE, DELETE_REPLACED) and s.resource.name in kept]
+    assert unprotected.reserved == set()  # nothing soft-deleted: the data stays as it is

@@ -1,0 +1,201 @@
+"""Each rule of the day-2 plan fires on a program spoiled the way it guards against (or on the state
+an earlier revision of the program left), and stays silent on the real one."""
+
+from __future__ import annotations
+
+import dataclasses
+from pathlib import Path
+from typing import Callable
+
+import pulumi
+import pytest
+from pulumi_azure_native import machinelearningservices as ml
+
+import components.assets
+import components.compute
+import components.endpoint
+import components.naming
+from offline.plan import AT_RISK, DATA_LOSS, LIES, NOTE, REFUSED, Plan, day2_plan
+from offline.rules import IMMUTABLE, PROVIDER_REPLACES, RULES
+from offline.runner import StackRun, run_stack
+
+from .test_day2 import endpoint
+
+VAULT_SECRET = Path(__file__).parent / "programs" / "vault_secret" / "__main__.py"
+BIGGER_CLUSTER = {"computeClusters": [{"name": "cpu", "vmSize": "Standard_D4s_v3",
+                                       "vmPriority": "LowPriority"}]}
+
+
+def fired(plan: Plan, rule: str) -> set[tuple[str, str]]:
+    """(resource, verdict) of every finding of ``rule``."""
+    return {(s.resource.name, f.verdict) for s, f in plan.findings if f.rule == rule}
+
+
+def kept_as_before(run: StackRun, *names: str) -> StackRun:
+    """``run`` as the state of a stack an earlier revision deployed: ``names`` not retained."""
+    return dataclasses.replace(run, resources={
+        urn: dataclasses.replace(r, protect=False, retain_on_delete=False) if r.name in names else r
+        for urn, r in run.resources.items()})
+
+
+def no_delete_first(monkeypatch) -> None:
+    """Computes replaced on their create-only settings, but created before the delete."""
+    real = components.compute.compute_lifecycle
+    monkeypatch.setattr(components.compute, "compute_lifecycle", lambda ws, create_only: {
+        k: v for k, v in real(ws, create_only).items() if k != "delete_before_replace"})
+
+
+def updated_in_place(monkeypatch) -> None:
+    """Computes updated whatever changes, as before the create-only settings were known."""
+    monkeypatch.setattr(components.compute, "compute_lifecycle",
+                        lambda ws, create_only: {"deleted_with": ws.resource})
+
+
+def case_protected(dev, prod, monkeypatch) -> Plan:
+    return day2_plan(prod, None)
+
+
+def case_name_taken(dev, prod, monkeypatch) -> Plan:
+    no_delete_first(monkeypatch)
+    return day2_plan(dev, run_stack("dev", BIGGER_CLUSTER))
+
+
+def case_stateful_replaced(dev, prod, monkeypatch) -> Plan:
+    # a longer suffix is a new random value: every globally unique name changes
+    monkeypatch.setattr(components.naming, "SUFFIX_LENGTH", 6)
+    return day2_plan(dev, run_stack("dev", suffix="k3x9qz"))
+
+
+def case_group_cascade(dev, prod, monkeypatch) -> Plan:
+    return day2_plan(kept_as_before(prod, "resource-group"), None, unprotect=True)
+
+
+def case_data_kept_deleted(dev, prod, monkeypatch) -> Plan:
+    return day2_plan(kept_as_before(prod, "data-container"), None, unprotect=True)
+
+
+def case_data_deleted(dev, prod, monkeypatch) -> Plan:
+    with_data = run_stack("dev", {"dataStorage": {"create": True, "container": "training"}})
+    return day2_plan(with_data, dev)
+
+
+def case_deployment_traffic(dev, prod, monkeypatch) -> Plan:
+    real = components.endpoint.OnlineEndpoint._writer
+    monkeypatch.setattr(components.endpoint.OnlineEndpoint, "_writer",  # the old `if deployments`
+                        lambda self, name, args, ep: real(self, name, args, ep)
+                        if args.deployments else None)
+    return day2_plan(dev, run_stack("dev", endpoint()))
+
+
+def case_endpoint_put(dev, prod, monkeypatch) -> Plan:
+    real = ml.OnlineEndpoint
+
+    def traffic_ignored_only(name, *args, opts=None, **kwargs):
+        opts.ignore_changes, opts.replace_on_changes = ["properties.traffic"], None
+        return real(name, *args, opts=opts, **kwargs)
+    monkeypatch.setattr(components.endpoint.ml, "OnlineEndpoint", traffic_ignored_only)
+    return day2_plan(run_stack("dev"), run_stack("dev", {"tags": {"cost-center": "x"}}))
+
+
+def case_data_plane_delete(dev, prod, monkeypatch) -> Plan:
+    return day2_plan(run_stack("test", program=VAULT_SECRET),
+                     run_stack("test", {"secret": False}, program=VAULT_SECRET))
+
+
+def case_immutable(dev, prod, monkeypatch) -> Plan:
+    updated_in_place(monkeypatch)
+    return day2_plan(dev, run_stack("dev", BIGGER_CLUSTER))
+
+
+def case_soft_deleted_name(dev, prod, monkeypatch) -> Plan:
+    return day2_plan(None, run_stack("dev"), reserved=day2_plan(dev, None).reserved)
+
+
+def case_propagation(dev, prod, monkeypatch) -> Plan:
+    monkeypatch.setattr(components.endpoint, "after_grants",
+                        lambda assignments, **options: pulumi.ResourceOptions(
+                            depends_on=list(assignments), **options))
+    return day2_plan(None, run_stack("dev"))
+
+
+def case_template_leaves(dev, prod, monkeypatch) -> Plan:
+    return day2_plan(dev, run_stack("dev", {"sampleData": False}))
+
+
+def case_compute_delete(dev, prod, monkeypatch) -> Plan:
+    return day2_plan(dev, run_stack("dev", {"computeClusters": []}))
+
+
+CASES: dict[str, tuple[Callable[..., Plan], set[tuple[str, str]]]] = {
+    "protected": (case_protected, {(name, REFUSED) for name in (
+        "workspace", "workspace-storage", "workspace-blob-service", "workspace-key-vault",
+        "workspace-logs", "registry", "data-storage", "data-container", "resource-group")}),
+    "name-taken": (case_name_taken, {("cluster-cpu", REFUSED)}),
+    "stateful-replaced": (case_stateful_replaced, {
+        (name, DATA_LOSS) for name in ("workspace", "workspace-storage", "workspace-key-vault",
+                                       "registry", "assets-container")}),
+    "group-cascade": (case_group_cascade, {("resource-group", DATA_LOSS)}),
+    "data-kept-deleted": (case_data_kept_deleted, {("data-container", DATA_LOSS)}),
+    "data-deleted": (case_data_deleted, {("data-storage", AT_RISK), ("data-container", AT_RISK)}),
+    "deployment-traffic": (case_deployment_traffic, {("endpoint-score-blue-ds2v2", REFUSED)}),
+    "endpoint-put": (case_endpoint_put, {("endpoint-score", LIES)}),
+    "data-plane-delete": (case_data_plane_delete, {("secret", REFUSED)}),
+    "immutable": (case_immutable, {("cluster-cpu", LIES)}),
+    "soft-deleted-name": (case_soft_deleted_name, {("workspace", REFUSED),
+                                                   ("workspace-key-vault", REFUSED)}),
+    "propagation": (case_propagation, {("endpoint-score-blue-ds2v2", AT_RISK)}),
+    "template-leaves": (case_template_leaves, {("sample-secret", NOTE)}),
+    "compute-delete": (case_compute_delete, {("cluster-cpu", AT_RISK)}),
+}
+
+
+def test_every_rule_has_a_case_and_a_source():
+    assert set(CASES) == {rule.name for rule in RULES}
+    assert all(rule.source for rule in RULES) and all(fact.source for fact in IMMUTABLE)
+
+
+@pytest.mark.parametrize("rule", sorted(CASES))
+def test_the_rule_fires_on_the_spoiled_program(rule, dev, prod, monkeypatch):
+    case, expected = CASES[rule]
+    assert fired(case(dev, prod, monkeypatch), rule) == expected
+
+
+@pytest.mark.parametrize("rule", ["name-taken", "deployment-traffic", "endpoint-put",
+                                  "immutable", "propagation"])
+def test_the_real_program_makes_the_same_change_cleanly(rule, dev, prod, monkeypatch):
+    case, _ = CASES[rule]
+    spoiled = case(dev, prod, monkeypatch)
+    monkeypatch.undo()
+    assert spoiled.failing or rule == "propagation"
+    head = {"name-taken": BIGGER_CLUSTER, "immutable": BIGGER_CLUSTER,
+            "deployment-traffic": endpoint(), "endpoint-put": {"tags": {"cost-center": "x"}},
+            "propagation": {}}[rule]
+    plan = day2_plan(None if rule == "propagation" else dev, run_stack("dev", head))
+    assert fired(plan, rule) == set() and not plan.failing
+
+
+def test_the_deployer_holding_secrets_officer_may_delete_a_secret():
+    with_role = {"deployerOfficer": True}
+    plan = day2_plan(run_stack("test", with_role, program=VAULT_SECRET),
+                     run_stack("test", {**with_role, "secret": False}, program=VAULT_SECRET))
+    assert [s.resource.name for s in plan.steps] == ["secret"] and not plan.findings
+
+
+def test_a_key_vault_retention_change_is_refused_and_asset_versions_refuse_any_change(
+        dev, monkeypatch):
+    retention = day2_plan(dev, run_stack("dev", {"keyVaultSoftDeleteRetentionDays": 30}))
+    assert fired(retention, "immutable") == {("workspace-key-vault", REFUSED)}
+    monkeypatch.setattr(components.assets.AssetStore, "_version_options",
+                        lambda self, depends_on=(): pulumi.ResourceOptions(
+                            parent=self, depends_on=list(depends_on)))
+    retagged = day2_plan(run_stack("dev"), run_stack("dev", {"tags": {"cost-center": "x"}}))
+    assert {name for name, verdict in fired(retagged, "immutable") if verdict == REFUSED} == {
+        "assets-model-score-model-f6e1c1a2ac72", "assets-code-score-code-c611da6482cc",
+        "assets-environment-score-env-5d22af8d7a69"}
+
+
+def test_every_type_the_stacks_register_has_its_replacement_facts(dev, prod):
+    from .test_identity_scenarios import FULL
+    everything = run_stack("prod", FULL)
+    for run in (dev, prod, everything):
+        assert {r.type for r in run.resources.values() if r.custom} <= set(PROVIDER_REPLACES)
