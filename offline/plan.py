@@ -410,7 +410,10 @@ def _setting(text_: str) -> tuple[str, Any]:
     key, sep, value = text_.partition("=")
     if not sep or not key:
         raise argparse.ArgumentTypeError(f"{text_!r} is not KEY=VALUE")
-    return key, yaml.safe_load(value)
+    try:
+        return key, yaml.safe_load(value)
+    except yaml.YAMLError as error:
+        raise argparse.ArgumentTypeError(f"{key}: the value is not YAML ({error.problem})")
 
 
 RECREATED_SUFFIX = "r7m2q"

@@ -10,10 +10,13 @@ from typing import Any
 
 from hypothesis import HealthCheck, given, settings, strategies as st
 
+from components.naming import RULES, SUFFIX_LENGTH, StackNames
 from components.settings import (AUTH_MODES, IDENTITY_KINDS, NETWORK_ACCESS, REGISTRY_SKUS,
                                  STORAGE_SKUS, VM_PRIORITIES, ConfigError, parse_settings)
 from offline.policy_check import check
 from offline.runner import StackRun, run_stack
+
+from .conftest import one
 
 NS = "ml-platform"
 
@@ -183,3 +186,37 @@ def test_the_secret_detector_finds_secrets():
                    "https://st.blob.core.windows.net/c/b?sv=2022&sig=abc", "Q" * 44 + "==",
                    "Bearer eyJ0eXAiOiJKV1QiLCJhbGciOiJSUzI1NiJ9.eyJhdWQiOiJ4In0.c2ln"):
         assert SECRET_LOOKING.search(leaked)
+
+
+# --- names fit Azure's rules whatever suffix pulumi-random draws ---
+
+SUFFIXES = st.text(string.ascii_lowercase + string.digits, min_size=SUFFIX_LENGTH,
+                   max_size=SUFFIX_LENGTH).filter(lambda s: any(c.isalpha() for c in s))
+"""What the stack's RandomString can draw: lowercase letters and digits, at least one letter."""
+
+
+def test_the_suffix_is_drawn_with_a_letter_in_it(dev):
+    suffix = one(dev, "random:index/randomString:RandomString", "name-suffix").inputs
+    assert (suffix["length"], suffix["upper"], suffix["special"], suffix["minLower"]) == (
+        SUFFIX_LENGTH, False, False, 1)
+
+
+@settings(max_examples=200, derandomize=True)
+@given(SUFFIXES)
+def test_every_suffixed_name_is_valid_whatever_is_drawn(suffix):
+    names = StackNames("mlplat", "prod")
+    for kind, name in (("workspace", names.workspace(suffix)),
+                       ("storage account", names.storage_account(suffix)),
+                       ("storage account", names.data_storage_account(suffix)),
+                       ("key vault", names.key_vault(suffix)),
+                       ("container registry", names.container_registry(suffix)),
+                       ("online endpoint", names.online_endpoint("score", suffix)),
+                       ("compute instance", names.compute_instance("alice-gpu", suffix))):
+        assert RULES[kind].problem(name) is None, name
+
+
+def test_a_suffix_of_digits_only_would_make_instance_names_invalid():
+    # the REST pattern refuses a compute name that ends in a hyphen and digits: why minLower is 1
+    assert RULES["compute instance"].problem(StackNames("mlplat", "dev").compute_instance(
+        "alice", "12345"))
+    assert RULES["compute"].problem("gpu-2") and RULES["compute"].problem("gpu-2x") is None

@@ -1,0 +1,108 @@
+"""The day-2 plan command and the engine's order it reproduces."""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+
+import pytest
+
+from offline.__main__ import main as preview_main
+from offline.plan import (DELETE, DELETED_WITH, RETAIN, Plan, changed_paths, main, matches,
+                          plan_steps)
+from offline.runner import StackRun
+
+CLUSTER = "computeClusters=[{name: cpu, vmSize: Standard_D4s_v3, vmPriority: LowPriority}]"
+
+
+def test_a_change_prints_its_steps_and_exits_clean(capsys):
+    assert main(["dev", "dev", "--set", CLUSTER]) == 0
+    out = capsys.readouterr().out
+    assert "Day-2 plan of stack 'dev': pulumi up from dev to dev\n1 to replace; no findings" in out
+    assert ("-+ cluster-cpu (cpu): replace (delete first, then create) because of "
+            "properties.properties.vmSize") in out
+    assert out.rstrip().endswith("clean: no step is refused, lies or loses data")
+
+
+def test_a_refused_step_exits_1_and_says_why(capsys):
+    assert main(["prod", "--destroy"]) == 1
+    out = capsys.readouterr().out
+    assert "! workspace (mlw-mlplat-prod-k3x9q): delete refused: protected" in out
+    assert "REFUSED [protected] Pulumi refuses to delete a protected resource" in out
+    assert "source: pulumi/pulumi pkg/resource/deploy/step.go" in out
+    assert out.rstrip().endswith("FAILS: a step is refused, lies or loses data")
+
+
+def test_destroy_then_create_again_prints_both_plans(capsys, tmp_path):
+    assert main(["dev", "--destroy", "--recreate", "--json", str(tmp_path / "p.json"),
+                 "--markdown", str(tmp_path / "p.md")]) == 0
+    out = capsys.readouterr().out
+    assert "'dev': pulumi destroy" in out and "'dev': pulumi up again after the destroy" in out
+    assert "+ workspace (mlw-mlplat-dev-r7m2q): create" in out  # a new suffix, a free name
+    plans = json.loads((tmp_path / "p.json").read_text())
+    assert [p["destroy"] for p in plans] == [True, False] and not any(p["failing"] for p in plans)
+    assert ["azure-native:keyvault:Vault", "kv-mlplat-dev-k3x9q"] in plans[0]["reserved"]
+    md = (tmp_path / "p.md").read_text()
+    assert "#### Day-2 plan of `dev`: pulumi destroy (clean)" in md
+    assert "| `.` | endpoint-score-blue-ds2v2 (blue-ds2v2) | no call: deleted with endpoint-score |" in md
+
+
+def test_a_saved_snapshot_or_a_preview_is_a_base(capsys, tmp_path):
+    saved, preview = tmp_path / "dev.snapshot.json", tmp_path / "dev.preview.json"
+    assert main(["none", "dev", "--save", str(saved)]) == 0
+    assert preview_main(["dev", "--json", str(preview)]) == 0
+    capsys.readouterr()
+    for base in (saved, preview):
+        assert main([str(base), "dev"]) == 0
+        assert "no changes; no findings" in capsys.readouterr().out
+
+
+def test_a_base_without_snapshot_is_a_stack_with_nothing_deployed(capsys, tmp_path):
+    old = tmp_path / "old.json"
+    old.write_text(json.dumps({"stack": "dev", "resources": []}))  # an older revision's preview
+    for base in (old, tmp_path / "missing.json"):
+        assert main([str(base), "dev"]) == 0
+        out = capsys.readouterr().out
+        assert "planned as a stack with nothing deployed" in out and "to create" in out
+
+
+@pytest.mark.parametrize("argv", [["staging", "dev"], ["dev", "dev", "--set", "registrySku=Free"],
+                                  ["dev", "dev+missing.yaml"]])
+def test_usage_and_config_errors_exit_2_in_words(argv, capsys):
+    assert main(argv) == 2
+    assert capsys.readouterr().err.startswith("error: ")
+
+
+@pytest.mark.parametrize("argv", [["dev"], ["dev", "dev", "--destroy"], ["dev", "dev", "--recreate"],
+                                  ["dev", "dev", "--set", "tags=[x"]])
+def test_a_side_too_many_or_too_few_is_a_usage_error(argv):
+    with pytest.raises(SystemExit) as exit_:
+        main(argv)
+    assert exit_.value.code == 2
+
+
+def test_paths_match_as_ignore_changes_and_replace_on_changes_do():
+    assert matches("properties.properties.vmSize", "properties")
+    assert matches("identity.userAssignedIdentities[0]", "identity")
+    assert matches("properties.traffic.blue", "properties.*.blue")
+    assert not matches("propertiesX", "properties") and not matches("tags", "tags.cost")
+    old, new = {"tags": {"a": "1"}, "properties": {"x": 1}}, {"tags": {"a": "2"}, "properties": {}}
+    assert changed_paths(old, new) == ["properties", "properties.x", "tags.a"]
+    assert changed_paths(old, new, ["properties"]) == ["tags.a"]
+
+
+def test_deleted_with_skips_a_delete_only_when_its_target_goes_too(dev: StackRun):
+    endpoint = next(r for r in dev.resources.values() if r.name == "endpoint-score")
+    deployment = next(r for r in dev.resources.values() if r.name == "endpoint-score-blue-ds2v2")
+    without_deployment = dataclasses.replace(dev, resources={
+        u: r for u, r in dev.resources.items() if u != deployment.urn})
+    assert [(s.op, s.resource.name) for s in plan_steps(dev, without_deployment)] == [
+        (DELETE, deployment.name)]
+    whole = {s.resource.name: s.op for s in plan_steps(dev, None)}
+    assert (whole[deployment.name], whole[endpoint.name]) == (DELETED_WITH, DELETE)
+
+
+def test_retained_resources_only_leave_the_state(prod: StackRun):
+    steps = Plan("prod", True, plan_steps(prod, None, unprotect=True)).steps
+    assert {s.resource.name for s in steps if s.op == RETAIN} == {
+        r.name for r in prod.resources.values() if r.retain_on_delete}
