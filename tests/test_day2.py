@@ -177,3 +177,14 @@ def test_destroying_prod_is_refused_for_the_data_and_after_unprotect_keeps_it(pr
     assert not [s for s in unprotected.steps
                 if s.op in (DELETE, DELETE_REPLACED) and s.resource.name in kept]
     assert unprotected.reserved == set()  # nothing soft-deleted: the data stays as it is
+
+
+def test_a_new_compute_instance_size_replaces_the_instance_deleting_it_first():
+    alice = {"name": "alice", "assignedUser": "11111111-aaaa-4bbb-8ccc-000000000001"}
+    base = run_stack("dev", {"computeInstances": [alice]})
+    plan = clean(day2_plan(base, run_stack("dev", {"computeInstances": [
+        {**alice, "vmSize": "Standard_DS12_v2", "idleMinutesBeforeShutdown": 30}]})))
+    step = plan.step("instance-alice")
+    assert (step.op, step.delete_first, step.replace_because) == (REPLACE, True, [
+        "properties.properties.idleTimeBeforeShutdown", "properties.properties.vmSize"])
+    assert ops(plan) == [(REPLACE, "instance-alice")]
