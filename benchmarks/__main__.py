@@ -30,7 +30,6 @@ import tracemalloc
 from dataclasses import dataclass
 from typing import Any, Callable, Optional
 
-import pulumi
 
 from offline.runner import StackRun, run_main, run_program, run_stack
 

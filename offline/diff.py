@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from .diagram import Grant, grants_of, mermaid
+from .plan import flatten
 
 ABSENT = "(absent)"
 
@@ -53,17 +54,6 @@ class PlanDiff:
         return (f"{self.count('add')} to add, {self.count('change')} to change, "
                 f"{self.count('delete')} to delete; grants +{len(self.grants_added)} "
                 f"-{len(self.grants_removed)}; {len(self.outputs)} outputs changed")
-
-
-def flatten(value: Any, prefix: str = "") -> dict[str, Any]:
-    """Leaves of nested dicts and lists by dotted path (``a.b[0].c``)."""
-    if isinstance(value, dict) and value:
-        return {path: leaf for k, v in value.items()
-                for path, leaf in flatten(v, f"{prefix}.{k}" if prefix else k).items()}
-    if isinstance(value, list) and value:
-        return {path: leaf for i, v in enumerate(value)
-                for path, leaf in flatten(v, f"{prefix}[{i}]").items()}
-    return {prefix: value}
 
 
 def changed(old: dict[str, Any], new: dict[str, Any]) -> list[tuple[str, Any, Any]]:

@@ -253,9 +253,9 @@ def _protected(step: Step, azure: Azure, ctx: Context) -> Optional[str]:
 def _name_taken(step: Step, azure: Azure, ctx: Context) -> Optional[str]:
     if step.op == REPLACE and not step.delete_first and step.old and \
             step.old.id.lower() == step.resource.id.lower():
-        return (f"the replacement is created before the original is deleted, under the same "
-                f"Azure name: \"cannot create already existing resource\" (set "
-                f"delete_before_replace, or let the name change)")
+        return ("the replacement is created before the original is deleted, under the same "
+                "Azure name: \"cannot create already existing resource\" (set "
+                "delete_before_replace, or let the name change)")
     return None
 
 
