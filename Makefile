@@ -1,29 +1,40 @@
 # Two commands do all the set-up on a fresh machine (Python 3.11, pip, make):
 #   make preview          offline preview of the dev stack (STACK=prod for prod)
-#   make test             the test suite
+#   make test             lint, type check and the test suite
 #   make bench            benchmark: evaluation time and memory beside the floor (not in CI)
-# Both create .venv from the pinned requirements on first run.
+# The first run installs uv (from PyPI, with pip, unless it is on PATH) and creates .venv from
+# uv.lock, the same environment the Pulumi CLI creates (Pulumi.yaml: toolchain uv).
 
-PYTHON ?= python3
-VENV   := .venv
-PY     := $(VENV)/bin/python
-STACK  ?= dev
+PYTHON     ?= python3
+UV_VERSION := 0.13.9
+UV         ?= $(or $(shell command -v uv 2>/dev/null),.tools/bin/uv)
+VENV       := .venv
+PY         := $(VENV)/bin/python
+STACK      ?= dev
+export UV_PYTHON_DOWNLOADS := never
 
-.PHONY: preview test bench clean
+.PHONY: preview test lint bench clean
 
-$(VENV)/.installed: requirements.txt requirements-dev.txt
-	$(PYTHON) -m venv $(VENV)
-	$(PY) -m pip install --quiet --disable-pip-version-check -r requirements-dev.txt
+.tools/bin/uv:
+	@echo "installing uv $(UV_VERSION) into .tools (pip)"
+	$(PYTHON) -m pip install --quiet --disable-pip-version-check --target .tools uv==$(UV_VERSION)
+
+$(VENV)/.synced: pyproject.toml uv.lock | $(UV)
+	$(UV) sync --locked --python $(PYTHON)
 	touch $@
 
-preview: $(VENV)/.installed
+preview: $(VENV)/.synced
 	$(PY) -m offline $(STACK) $(ARGS)
 
-test: $(VENV)/.installed
+lint: $(VENV)/.synced
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/mypy
+
+test: $(VENV)/.synced
 	$(PY) -m pytest $(ARGS)
 
-bench: $(VENV)/.installed
+bench: $(VENV)/.synced
 	$(PY) -m benchmarks $(ARGS)
 
 clean:
-	rm -rf $(VENV) .pytest_cache
+	rm -rf $(VENV) .tools .pytest_cache .mypy_cache .ruff_cache

@@ -11,7 +11,7 @@ from pathlib import Path
 import yaml
 
 WORKFLOWS = Path(__file__).resolve().parent.parent / ".github" / "workflows"
-BIN = Path(sys.executable).parent  # actionlint and shellcheck come from requirements-dev.txt
+BIN = Path(sys.executable).parent  # actionlint and shellcheck: dev dependencies (pyproject.toml)
 
 
 def actionlint(*files: Path) -> subprocess.CompletedProcess:
