@@ -31,7 +31,8 @@ from dataclasses import dataclass
 from typing import Any, Callable, Optional
 
 
-from offline.runner import StackRun, run_main, run_program, run_stack
+from components.testing.runner import StackRun, program_of, run_main, run_program
+from offline.project import add_arguments, from_arguments
 
 TARGET_RATIO = 1.5
 
@@ -130,16 +131,18 @@ def main(argv: Optional[list[str]] = None) -> int:
     parser.add_argument("--repeat", type=int, default=5, help="runs of each, at least")
     parser.add_argument("--budget", type=float, default=6.0,
                         help="CPU seconds each of stack and floor runs for, at least")
+    add_arguments(parser)
     args = parser.parse_args(argv)
+    project = from_arguments(args)
     sys.unraisablehook = _quiet_mock_loops
-    run_stack("dev")  # imports and first-run caches, outside every figure
+    project.run("dev")  # imports and first-run caches, outside every figure
 
     rows = []
     for label, stack, overrides in CASES:
-        recorded = run_stack(stack, overrides)
+        recorded = project.run(stack, overrides)
         program = bare(recorded)
         stack_figure, floor_figure = measure(
-            lambda: run_main(recorded.project, stack, recorded.config),
+            lambda: run_main(recorded.project, stack, recorded.config, program_of(project.dir)),
             lambda: run_program(program, recorded.project, stack, recorded.config),
             args.repeat, args.budget)
         custom = sum(r.custom for r in recorded.resources.values())

@@ -28,7 +28,7 @@ from typing import Mapping, Optional, Sequence
 import pulumi
 from pulumi_azure_native import machinelearningservices as ml, storage
 
-from .resource_ids import parse_resource_id
+from .azure.resource_ids import parse_resource_id
 from .workspace import WorkspaceRef
 
 CONTAINER_NAME = "ml-assets"

@@ -31,7 +31,7 @@ import pulumi
 from pulumi_azure_native import managedidentity
 
 from .identity import ManagedIdentity
-from .roles import Grant, grant_role
+from .access import Grant, grant
 from .workspace import WorkspaceRef
 
 
@@ -82,13 +82,12 @@ class AutomationIdentity(pulumi.ComponentResource):
                 audiences=[credential.audience],
                 opts=pulumi.ResourceOptions(parent=self, depends_on=previous),
             )]
-        holder = dict(principal_name=identity.name, principal_id=identity.principal_id)
+        me = identity.principal
         self.grants = [
-            grant_role(self, name, "workspace", "AzureML Data Scientist", scope=ws.id, **holder),
-            grant_role(self, name, "storage", "Storage Blob Data Contributor",
-                       scope=ws.storage_account_id, **holder),
-            *(grant_role(self, name, f"endpoint-{endpoint}-identity", "Managed Identity Operator",
-                         scope=endpoint_identity.id, **holder)
+            grant(self, f"{name}-workspace", me, "AzureML Data Scientist", ws.id),
+            grant(self, f"{name}-storage", me, "Storage Blob Data Contributor", ws.storage_account_id),
+            *(grant(self, f"{name}-endpoint-{endpoint}-identity", me, "Managed Identity Operator",
+                    endpoint_identity.id)
               for endpoint, endpoint_identity in args.endpoint_identities.items()),
         ]
         self.client_id = identity.client_id

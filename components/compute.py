@@ -15,14 +15,13 @@ Storage Blob Data Reader on more data (identity-based datastores: seed 002, "Dat
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Mapping, Optional
+from typing import Any, Mapping, Optional
 
 import pulumi
 from pulumi_azure_native import machinelearningservices as ml
 
-from .identity import ManagedIdentity, identity_ids, ml_identity
-from .propagation import after_grants
-from .roles import Grant, grant_role
+from .access import Grant, Principal, after, grant
+from .identity import ManagedIdentity, ml_identity, runs_as
 from .workspace import WorkspaceRef
 
 
@@ -53,6 +52,8 @@ class ComputeCluster(pulumi.ComponentResource):
     id: pulumi.Output[str]
     name: pulumi.Output[str]
     """Name of the cluster in the workspace."""
+    principal: Principal
+    """What the cluster runs as: its user-assigned identity or its own system identity."""
     principal_id: pulumi.Output[str]
     """Principal id of the identity the cluster runs as."""
     client_id: pulumi.Output[Optional[str]]
@@ -67,7 +68,7 @@ class ComputeCluster(pulumi.ComponentResource):
         ws = args.workspace
         user = args.identity
         self.grants = [] if user is None else compute_grants(
-            self, name, ws, user.name, user.principal_id, system_assigned=False,
+            self, name, ws, user.principal, system_assigned=False,
             extra_pulls=args.extra_pulls, extra_reads=args.extra_reads)
 
         compute = ml.Compute(
@@ -93,15 +94,14 @@ class ComputeCluster(pulumi.ComponentResource):
             ),
             tags=dict(args.tags),
             # The cluster sets up image pulls and data mounts as its identity when it starts.
-            opts=after_grants([g.assignment for g in self.grants], parent=self,
-                              **compute_lifecycle(ws, CLUSTER_CREATE_ONLY)),
+            opts=after(self.grants, parent=self, **compute_lifecycle(ws, CLUSTER_CREATE_ONLY)),
         )
 
-        self.principal_id, self.client_id = identity_ids(user, compute)
+        self.principal, self.client_id = runs_as(user, compute, compute.name)
+        self.principal_id = pulumi.Output.from_input(self.principal.id)
         if user is None:  # Azure grants a system identity AcrPull itself, but not data access
-            self.grants = compute_grants(self, name, ws, compute.name, self.principal_id,
-                                         system_assigned=True, extra_pulls=args.extra_pulls,
-                                         extra_reads=args.extra_reads)
+            self.grants = compute_grants(self, name, ws, self.principal, system_assigned=True,
+                                         extra_pulls=args.extra_pulls, extra_reads=args.extra_reads)
         self.id = compute.id
         self.name = compute.name
         self.register_outputs({"id": self.id, "name": self.name,
@@ -114,7 +114,7 @@ CLUSTER_CREATE_ONLY = ["properties.properties.vmSize", "properties.properties.vm
 carries scale settings only)."""
 
 
-def compute_lifecycle(ws: WorkspaceRef, create_only: list[str]) -> dict:
+def compute_lifecycle(ws: WorkspaceRef, create_only: list[str]) -> dict[str, Any]:
     """Resource options of a compute: a change of a ``create_only`` property replaces it (deleting
     it first, as the name stays), and deleting the workspace deletes it (Azure hard-deletes the
     computes of a workspace it deletes; concept-soft-delete), so a destroy makes no compute delete
@@ -123,18 +123,16 @@ def compute_lifecycle(ws: WorkspaceRef, create_only: list[str]) -> dict:
                 deleted_with=ws.resource)
 
 
-def compute_grants(owner: pulumi.Resource, name: str, ws: WorkspaceRef,
-                   principal_name: pulumi.Input[str], principal_id: pulumi.Input[str], *,
+def compute_grants(owner: pulumi.Resource, name: str, ws: WorkspaceRef, principal: Principal, *,
                    system_assigned: bool, extra_pulls: Mapping[str, pulumi.Input[str]],
                    extra_reads: Mapping[str, pulumi.Input[str]]) -> list[Grant]:
     """What a compute identity needs to pull images and read data: AcrPull on the workspace
     registry (Azure grants it to a system-assigned identity itself) and on ``extra_pulls``, Storage
     Blob Data Reader on the workspace storage and on ``extra_reads``."""
-    holder = dict(principal_name=principal_name, principal_id=principal_id)
     pulls = dict(extra_pulls) if system_assigned else {"registry": ws.container_registry_id,
                                                        **extra_pulls}
     reads = {"storage": ws.storage_account_id, **extra_reads}
-    return ([grant_role(owner, name, target, "AcrPull", scope=scope, **holder)
+    return ([grant(owner, f"{name}-{target}", principal, "AcrPull", scope)
              for target, scope in pulls.items()]
-            + [grant_role(owner, name, target, "Storage Blob Data Reader", scope=scope, **holder)
+            + [grant(owner, f"{name}-{target}", principal, "Storage Blob Data Reader", scope)
                for target, scope in reads.items()])

@@ -17,10 +17,9 @@ from typing import Mapping, Optional
 import pulumi
 from pulumi_azure_native import machinelearningservices as ml
 
+from .access import Grant, after, grant
 from .compute import compute_grants, compute_lifecycle
 from .identity import ManagedIdentity, ml_identity
-from .propagation import after_grants
-from .roles import Grant, grant_role
 from .workspace import WorkspaceRef
 
 
@@ -66,11 +65,9 @@ class ComputeInstance(pulumi.ComponentResource):
                  opts: Optional[pulumi.ResourceOptions] = None):
         super().__init__("ml-platform:compute:ComputeInstance", name, {}, opts)
         ws, user = args.workspace, args.identity
-        self.grants = compute_grants(self, name, ws, user.name, user.principal_id,
-                                     system_assigned=False, extra_pulls={},
-                                     extra_reads=args.extra_reads)
-        self.grants.append(grant_role(self, name, "workspace", "Contributor", scope=ws.id,
-                                      principal_name=user.name, principal_id=user.principal_id))
+        self.grants = compute_grants(self, name, ws, user.principal, system_assigned=False,
+                                     extra_pulls={}, extra_reads=args.extra_reads)
+        self.grants.append(grant(self, f"{name}-workspace", user.principal, "Contributor", ws.id))
         instance = ml.Compute(
             name,
             compute_name=args.compute_name,
@@ -94,8 +91,7 @@ class ComputeInstance(pulumi.ComponentResource):
             ),
             tags=dict(args.tags),
             # Idle shutdown, image pulls and data mounts act as the identity from the first start.
-            opts=after_grants([g.assignment for g in self.grants], parent=self,
-                              **compute_lifecycle(ws, INSTANCE_CREATE_ONLY)),
+            opts=after(self.grants, parent=self, **compute_lifecycle(ws, INSTANCE_CREATE_ONLY)),
         )
         self.id = instance.id
         self.name = instance.name

@@ -21,8 +21,8 @@ from typing import Mapping, Optional, Sequence
 import pulumi
 from pulumi_azure_native import authorization, machinelearningservices as ml, storage
 
-from .resource_ids import parse_resource_id
-from .roles import Grant, grant_role
+from .access import Grant, Principal, grant
+from .azure.resource_ids import parse_resource_id
 from .workspace import WorkspaceRef
 
 
@@ -122,13 +122,11 @@ class DataStorage(pulumi.ComponentResource):
         )
         self.grants = []
         for user in args.users:
-            holder = dict(principal_name=user.object_id, principal_id=user.object_id,
-                          principal_type=authorization.PrincipalType(user.type))
+            who = Principal(user.object_id, user.object_id, authorization.PrincipalType(user.type))
             target = f"{user.type.lower()}-{user.object_id}"
             self.grants += [
-                grant_role(self, f"{name}-{target}", "data", "Storage Blob Data Reader",
-                           scope=self.container_id, **holder),
-                grant_role(self, f"{name}-{target}", "workspace", "AzureML Data Scientist",
-                           scope=ws.id, **holder),
+                grant(self, f"{name}-{target}-data", who, "Storage Blob Data Reader",
+                      self.container_id),
+                grant(self, f"{name}-{target}-workspace", who, "AzureML Data Scientist", ws.id),
             ]
         self.register_outputs({"container_id": self.container_id})

@@ -49,9 +49,8 @@ from typing import Any, Mapping, Optional, Sequence
 import pulumi
 from pulumi_azure_native import machinelearningservices as ml, resources
 
-from .identity import ManagedIdentity, identity_ids, ml_identity
-from .propagation import after_grants
-from .roles import Grant, grant_role
+from .access import Grant, Principal, after, grant
+from .identity import ManagedIdentity, ml_identity, runs_as
 from .workspace import WorkspaceRef
 
 
@@ -122,6 +121,8 @@ class OnlineEndpoint(pulumi.ComponentResource):
     """URI that scores requests, known once the endpoint exists."""
     swagger_uri: pulumi.Output[str]
     """URI of the endpoint's OpenAPI document."""
+    principal: Principal
+    """What the endpoint serves as: its user-assigned identity or its own system identity."""
     principal_id: pulumi.Output[str]
     """Principal id of the identity the endpoint serves as."""
     client_id: pulumi.Output[Optional[str]]
@@ -157,18 +158,16 @@ class OnlineEndpoint(pulumi.ComponentResource):
                                         delete_before_replace=True),
         )
 
-        self.principal_id, self.client_id = identity_ids(user, endpoint)
-        holder = dict(principal_name=user.name if user else endpoint.name,
-                      principal_id=self.principal_id)
+        self.principal, self.client_id = runs_as(user, endpoint, endpoint.name)
+        self.principal_id = pulumi.Output.from_input(self.principal.id)
+        me = self.principal
         self.grants = [] if user is None else [  # Azure grants these to a system identity itself
-            grant_role(self, name, "registry", "AcrPull", scope=ws.container_registry_id, **holder),
-            grant_role(self, name, "storage", "Storage Blob Data Reader",
-                       scope=ws.storage_account_id, **holder),
-            grant_role(self, name, "workspace", "AzureML Metrics Writer (preview)",
-                       scope=ws.id, **holder),
+            grant(self, f"{name}-registry", me, "AcrPull", ws.container_registry_id),
+            grant(self, f"{name}-storage", me, "Storage Blob Data Reader", ws.storage_account_id),
+            grant(self, f"{name}-workspace", me, "AzureML Metrics Writer (preview)", ws.id),
         ]
-        self.grants.append(grant_role(self, name, "key-vault", "Key Vault Secrets User",
-                                      scope=ws.key_vault_id, **holder))
+        self.grants.append(grant(self, f"{name}-key-vault", me, "Key Vault Secrets User",
+                                 ws.key_vault_id))
 
         self.deployments = {deployment_name(spec.name, spec.instance_type):
                             self._deployment(name, spec, args, endpoint)
@@ -221,8 +220,7 @@ class OnlineEndpoint(pulumi.ComponentResource):
             tags=dict(args.tags),
             # The identity must hold its roles before the deployment pulls image and model.
             # Deleting the endpoint deletes its deployments; no separate delete to order.
-            opts=after_grants([*(g.assignment for g in self.grants), *spec.depends_on],
-                              parent=self, deleted_with=endpoint),
+            opts=after(self.grants, also=spec.depends_on, parent=self, deleted_with=endpoint),
         )
 
     def _writer(self, name: str, args: OnlineEndpointArgs, endpoint: ml.OnlineEndpoint) -> None:

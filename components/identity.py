@@ -8,6 +8,8 @@ from typing import Mapping, Optional
 import pulumi
 from pulumi_azure_native import machinelearningservices as ml, managedidentity
 
+from .access import Principal
+
 
 @dataclass
 class ManagedIdentityArgs:
@@ -39,6 +41,8 @@ class ManagedIdentity(pulumi.ComponentResource):
     tenant_id: pulumi.Output[str]
     """Entra ID tenant of the identity."""
     resource_group_name: pulumi.Output[str]
+    principal: Principal
+    """The identity as role assignments name it."""
 
     def __init__(self, name: str, args: ManagedIdentityArgs,
                  opts: Optional[pulumi.ResourceOptions] = None):
@@ -57,6 +61,7 @@ class ManagedIdentity(pulumi.ComponentResource):
         self.client_id = identity.client_id
         self.tenant_id = identity.tenant_id
         self.resource_group_name = pulumi.Output.from_input(args.resource_group_name)
+        self.principal = Principal(self.name, self.principal_id)
         self.register_outputs({"id": self.id, "name": self.name, "principal_id": self.principal_id,
                                "client_id": self.client_id, "tenant_id": self.tenant_id})
 
@@ -72,11 +77,12 @@ def ml_identity(identity: Optional[ManagedIdentity],
         user_assigned_identities=[i.id for i in (identity, *more)])
 
 
-def identity_ids(identity: Optional[ManagedIdentity], resource: pulumi.CustomResource
-                 ) -> tuple[pulumi.Output[str], pulumi.Output[Optional[str]]]:
-    """Principal id and client id of what ``resource`` runs as: ``identity``, or the resource's own
-    system-assigned identity (which has no client id to hand out) when ``identity`` is None."""
+def runs_as(identity: Optional[ManagedIdentity], resource: pulumi.CustomResource,
+            name: pulumi.Input[str]) -> tuple[Principal, pulumi.Output[Optional[str]]]:
+    """The principal ``resource`` (Azure name ``name``) acts as, and its client id: ``identity``,
+    or the resource's own system-assigned identity (which has no client id to hand out) when
+    ``identity`` is None."""
     if identity is not None:
-        return identity.principal_id, identity.client_id
-    return (resource.identity.apply(lambda i: i.principal_id),  # type: ignore[attr-defined]
-            pulumi.Output.from_input(None))
+        return identity.principal, identity.client_id
+    system = resource.identity.apply(lambda i: i.principal_id)  # type: ignore[attr-defined]
+    return Principal(name, system), pulumi.Output.from_input(None)

@@ -22,10 +22,9 @@ from typing import Optional
 import pulumi
 from pulumi_azure_native import containerregistry, machinelearningservices as ml
 
+from .access import Grant, Principal, after, grant
+from .azure.resource_ids import parse_resource_id
 from .identity import ManagedIdentity
-from .propagation import after_grants
-from .resource_ids import parse_resource_id
-from .roles import Grant, grant_role
 from .workspace import WorkspaceRef
 
 
@@ -34,9 +33,8 @@ class PrivateRegistryAccessArgs:
     """Arguments of :class:`PrivateRegistryAccess`."""
 
     workspace: WorkspaceRef
-    workspace_principal_name: pulumi.Input[str]
-    workspace_principal_id: pulumi.Input[str]
-    """Principal id of the workspace identity (its primary user-assigned or its system one)."""
+    workspace_principal: Principal
+    """What the workspace acts as (its primary user-assigned identity or its system one)."""
     registry_id: str
     """Resource id of the private registry (it may live in another group or subscription)."""
     identity: ManagedIdentity
@@ -60,11 +58,9 @@ class PrivateRegistryAccess(pulumi.ComponentResource):
             resource_group_name=registry.resource_group_name, registry_name=registry.name,
             opts=pulumi.InvokeOutputOptions(parent=self)).login_server
         self.grants = [
-            grant_role(self, name, "registry", "AcrPull", scope=args.registry_id,
-                       principal_name=identity.name, principal_id=identity.principal_id),
-            grant_role(self, name, "identity", "Managed Identity Operator", scope=identity.id,
-                       principal_name=args.workspace_principal_name,
-                       principal_id=args.workspace_principal_id),
+            grant(self, f"{name}-registry", identity.principal, "AcrPull", args.registry_id),
+            grant(self, f"{name}-identity", args.workspace_principal, "Managed Identity Operator",
+                  identity.id),
         ]
         connection = ml.WorkspaceConnection(
             name,
@@ -79,8 +75,7 @@ class PrivateRegistryAccess(pulumi.ComponentResource):
                     client_id=identity.client_id, resource_id=identity.id),
             ),
             # A build may start as soon as the connection exists: the roles must be there.
-            opts=after_grants([g.assignment for g in self.grants], parent=self,
-                              deleted_with=ws.resource),
+            opts=after(self.grants, parent=self, deleted_with=ws.resource),
         )
         self.connection_id = connection.id
         self.register_outputs({"login_server": self.login_server,

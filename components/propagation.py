@@ -19,7 +19,8 @@ from __future__ import annotations
 
 import time
 import weakref
-from typing import Iterable, Optional, Sequence
+from collections.abc import Sequence
+from typing import Optional
 
 import pulumi
 
@@ -89,12 +90,3 @@ def propagation_hook() -> pulumi.ErrorHook:
     if root not in _hooks:
         _hooks[root] = pulumi.ErrorHook(ROLE_PROPAGATION_HOOK, _retry)
     return _hooks[root]
-
-
-def after_grants(assignments: Iterable[pulumi.Resource], *,
-                 parent: pulumi.Resource, **options) -> pulumi.ResourceOptions:
-    """Options of a workload that acts as a principal from its first start: it waits for the
-    ``assignments`` and retries while they take effect (``options`` are other resource options)."""
-    return pulumi.ResourceOptions(
-        parent=parent, depends_on=list(assignments),
-        hooks=pulumi.ResourceHookBinding(on_error=[propagation_hook()]), **options)

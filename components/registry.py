@@ -9,7 +9,7 @@ from typing import Mapping, Optional
 import pulumi
 from pulumi_azure_native import containerregistry
 
-from .resource_ids import parse_resource_id
+from .azure.resource_ids import parse_resource_id
 
 
 @dataclass

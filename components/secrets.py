@@ -24,7 +24,7 @@ from typing import Mapping, Optional
 import pulumi
 from pulumi_azure_native import resources
 
-from .resource_ids import parse_resource_id
+from .azure.resource_ids import parse_resource_id
 
 KEY_VAULT_API_VERSION = "2024-11-01"
 """The Microsoft.KeyVault API version pulumi-azure-native 3.29 uses."""

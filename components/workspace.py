@@ -23,11 +23,10 @@ import pulumi
 from pulumi_azure_native import (applicationinsights, authorization, keyvault,
                                  machinelearningservices as ml, operationalinsights, storage)
 
-from .identity import ManagedIdentity, identity_ids, ml_identity
-from .propagation import after_grants
+from .access import Grant, Principal, after, grant
+from .azure.resource_ids import parse_resource_id
+from .identity import ManagedIdentity, ml_identity, runs_as
 from .registry import ContainerRegistry
-from .resource_ids import parse_resource_id
-from .roles import Grant, grant_role
 
 
 @dataclass(frozen=True)
@@ -102,7 +101,7 @@ def _no_registry(workspace_id: str) -> str:
 
 @dataclass
 class WorkspaceArgs:
-    """Arguments of :class:`Workspace`. Names are Azure names (see :mod:`components.naming`)."""
+    """Arguments of :class:`Workspace`. Names are Azure names (checked by :mod:`components.azure.names`)."""
 
     resource_group_name: pulumi.Input[str]
     location: pulumi.Input[str]
@@ -143,8 +142,8 @@ class Workspace(pulumi.ComponentResource):
     """Principal id of the identity the workspace runs as."""
     client_id: pulumi.Output[Optional[str]]
     """Client id of the user-assigned identity; None for a system-assigned identity."""
-    identity_name: pulumi.Output[str]
-    """Name of what the workspace runs as: its primary identity's, or the workspace's own."""
+    principal: Principal
+    """What the workspace acts as: its primary identity, or its own system-assigned identity."""
     storage_account_id: pulumi.Output[str]
     key_vault_id: pulumi.Output[str]
     key_vault: keyvault.Vault
@@ -220,16 +219,14 @@ class Workspace(pulumi.ComponentResource):
 
         self.grants = []
         if args.identity is not None:
-            holder = dict(principal_name=args.identity.name, principal_id=args.identity.principal_id)
+            me = args.identity.principal
             self.grants = [
-                grant_role(self, name, "storage", "Contributor", scope=account.id, **holder),
-                grant_role(self, name, "storage", "Storage Blob Data Contributor",
-                           scope=account.id, **holder),
-                grant_role(self, name, "key-vault", "Contributor", scope=vault.id, **holder),
-                grant_role(self, name, "key-vault", "Key Vault Administrator",
-                           scope=vault.id, **holder),
-                grant_role(self, name, "registry", "Contributor", scope=args.registry.id, **holder),
-                grant_role(self, name, "insights", "Contributor", scope=insights.id, **holder),
+                grant(self, f"{name}-storage", me, "Contributor", account.id),
+                grant(self, f"{name}-storage", me, "Storage Blob Data Contributor", account.id),
+                grant(self, f"{name}-key-vault", me, "Contributor", vault.id),
+                grant(self, f"{name}-key-vault", me, "Key Vault Administrator", vault.id),
+                grant(self, f"{name}-registry", me, "Contributor", args.registry.id),
+                grant(self, f"{name}-insights", me, "Contributor", insights.id),
             ]
 
         workspace = ml.Workspace(
@@ -246,15 +243,14 @@ class Workspace(pulumi.ComponentResource):
             system_datastores_auth_mode=ml.SystemDatastoresAuthMode.IDENTITY,
             public_network_access=args.public_network_access,
             # It sets up its datastores, containers and secrets as its identity right away.
-            opts=pulumi.ResourceOptions.merge(stateful, after_grants(
-                [g.assignment for g in self.grants], parent=self)),
+            opts=pulumi.ResourceOptions.merge(stateful, after(self.grants, parent=self)),
             **common)
 
-        self.principal_id, self.client_id = identity_ids(args.identity, workspace)
-        self.identity_name = args.identity.name if args.identity else workspace.name
+        self.principal, self.client_id = runs_as(args.identity, workspace, workspace.name)
+        self.principal_id = pulumi.Output.from_input(self.principal.id)
         if args.identity is not None:
-            self.grants.append(grant_role(self, name, "workspace", "Contributor",
-                                          scope=workspace.id, **holder))
+            self.grants.append(grant(self, f"{name}-workspace", self.principal, "Contributor",
+                                     workspace.id))
 
         self.id = workspace.id
         self.name = workspace.name

@@ -6,11 +6,11 @@ import argparse
 import json
 import sys
 
-from components.settings import ConfigError
+from stack.settings import ConfigError
 
 from .diagram import grants_of, mermaid
 from .report import markdown, plan, text
-from .runner import run_stack
+from .project import add_arguments, from_arguments
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -24,10 +24,12 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--markdown", metavar="FILE", help="also write the preview as Markdown")
     parser.add_argument("--mermaid", action="store_true",
                         help="print only the access picture (Mermaid), e.g. for the README")
+    add_arguments(parser)
     args = parser.parse_args(argv)
+    project = from_arguments(args)
     try:
-        run = run_stack(args.stack)
-        preview = plan(run)
+        run = project.run(args.stack)
+        preview = plan(run, project.policy_pack)
     except (ConfigError, FileNotFoundError) as error:
         print(f"error: {error}", file=sys.stderr)
         return 2

@@ -19,7 +19,9 @@ from dataclasses import dataclass
 from functools import lru_cache
 from typing import Optional
 
-from .runner import Registration, StackRun, run_stack
+from components.testing.runner import Registration, StackRun
+
+from .project import add_arguments, from_arguments
 
 ML = "azure-native:machinelearningservices:"
 DEPLOYMENT_DOC = ("Microsoft Learn, prompt flow 'Deploy a flow to online endpoint' (azure-docs PR "
@@ -201,8 +203,9 @@ def report(run: StackRun) -> str:
 def main(argv: Optional[list[str]] = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m offline.critical_path", description=__doc__)
     parser.add_argument("stack", nargs="?", default="dev")
+    add_arguments(parser)
     args = parser.parse_args(argv)
-    run = run_stack(args.stack)
+    run = from_arguments(args).run(args.stack)
     print(report(run))
     return 1 if any(not e.reason for e in edges(run)) else 0
 

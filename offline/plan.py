@@ -28,10 +28,12 @@ from typing import Any, Iterable, Optional
 
 import yaml
 
-from components.settings import ConfigError
+from stack.settings import ConfigError
 
-from .mocks import RANDOM_SUFFIX
-from .runner import Registration, StackRun, jsonable, run_stack
+from components.testing.mocks import RANDOM_SUFFIX
+from components.testing.runner import Registration, StackRun, jsonable
+
+from .project import Project, add_arguments, from_arguments
 
 CREATE, UPDATE, REPLACE, DELETE = "create", "update", "replace", "delete"
 PROTECTED, RETAIN, DELETED_WITH = "protected", "retain", "deleted-with"
@@ -375,8 +377,9 @@ def as_json(plan: Plan) -> dict[str, Any]:
             "reserved": sorted(list(r) for r in plan.reserved)}
 
 
-def load_side(side: str, overrides: Optional[dict[str, Any]] = None, *, base: bool = False,
-              suffix: Optional[str] = None) -> tuple[Optional[StackRun], Optional[str]]:
+def load_side(project: Project, side: str, overrides: Optional[dict[str, Any]] = None, *,
+              base: bool = False, suffix: str = RANDOM_SUFFIX
+              ) -> tuple[Optional[StackRun], Optional[str]]:
     """The run a side names, and a note on how it was read.
 
     ``none``: nothing deployed. ``FILE.json``: a snapshot (``--save``) or an offline preview's JSON
@@ -402,8 +405,7 @@ def load_side(side: str, overrides: Optional[dict[str, Any]] = None, *, base: bo
     stack, _, extra = side.partition("+")
     values: dict[str, Any] = dict(yaml.safe_load(Path(extra).read_text()) or {}) if extra else {}
     values.update(overrides or {})
-    run = run_stack(stack, values, suffix=suffix or RANDOM_SUFFIX)
-    return run, None
+    return project.run(stack, values, suffix), None
 
 
 def _setting(text_: str) -> tuple[str, Any]:
@@ -440,20 +442,22 @@ def main(argv: Optional[list[str]] = None) -> int:
     parser.add_argument("--json", metavar="FILE", help="also write the plan as JSON")
     parser.add_argument("--markdown", metavar="FILE", help="also write the plan as Markdown")
     parser.add_argument("--save", metavar="FILE", help="write HEAD's snapshot, a later BASE")
+    add_arguments(parser)
     args = parser.parse_args(argv)
+    project = from_arguments(args)
     if args.destroy == bool(args.head) or (args.recreate and not args.destroy):
         parser.error("give HEAD, or --destroy (and optionally --recreate) without it")
     try:
-        base, note = load_side(args.base, base=True)
+        base, note = load_side(project, args.base, base=True)
         if args.destroy:
             plans = [(day2_plan(base, None, unprotect=args.unprotect), "pulumi destroy")]
             if args.recreate:
-                again, _ = load_side(args.base, suffix=RECREATED_SUFFIX)
+                again, _ = load_side(project, args.base, suffix=RECREATED_SUFFIX)
                 plans.append((day2_plan(None, again, reserved=plans[0][0].reserved),
                               "pulumi up again after the destroy"))
             head = None
         else:
-            head, _ = load_side(args.head, dict(args.settings))
+            head, _ = load_side(project, args.head, dict(args.settings))
             plans = [(day2_plan(base, head, unprotect=args.unprotect),
                       f"pulumi up from {args.base} to {args.head}")]
     except (ConfigError, FileNotFoundError, ValueError, yaml.YAMLError) as error:

@@ -16,9 +16,7 @@ from typing import Any, Optional
 from pulumi_policy import (PolicyCustomTimeouts, PolicyResourceOptions, ResourceValidationArgs,
                            ResourceValidationPolicy)
 
-from .runner import PROJECT_DIR, Registration, StackRun
-
-PACK_DIR = PROJECT_DIR / "policy"
+from components.testing.runner import Registration, StackRun
 
 
 @dataclass(frozen=True)
@@ -29,7 +27,7 @@ class Violation:
     message: str
 
 
-def load_pack(pack_dir: Path = PACK_DIR) -> ModuleType:
+def load_pack(pack_dir: Path) -> ModuleType:
     """The pack's ``policies.py`` as a module (never its ``__main__``, which starts a server)."""
     spec = importlib.util.spec_from_file_location("ml_platform_policies", pack_dir / "policies.py")
     module = importlib.util.module_from_spec(spec)
@@ -37,12 +35,12 @@ def load_pack(pack_dir: Path = PACK_DIR) -> ModuleType:
     return module
 
 
-def load_policies(pack_dir: Path = PACK_DIR) -> list[ResourceValidationPolicy]:
+def load_policies(pack_dir: Path) -> list[ResourceValidationPolicy]:
     """The pack's policies."""
     return load_pack(pack_dir).POLICIES
 
 
-def pack_config(stack: str, pack_dir: Path = PACK_DIR) -> dict[str, Any]:
+def pack_config(stack: str, pack_dir: Path) -> dict[str, Any]:
     """The stack's pack config (``policy/config.<stack>.json``), empty when there is none."""
     path = pack_dir / f"config.{stack}.json"
     return json.loads(path.read_text()) if path.exists() else {}
@@ -56,12 +54,13 @@ def _args(r: Registration, config: dict[str, Any]) -> ResourceValidationArgs:
                                   opts=opts, provider=None, config=config)
 
 
-def check(run: StackRun, config: Optional[dict[str, Any]] = None,
+def check(run: StackRun, pack_dir: Path, config: Optional[dict[str, Any]] = None,
           policies: Optional[list[ResourceValidationPolicy]] = None) -> list[Violation]:
-    """Every violation of the pack by ``run``; ``config`` defaults to the stack's pack config."""
-    config = pack_config(run.stack) if config is None else config
+    """Every violation by ``run`` of the pack in ``pack_dir``; ``config`` defaults to the stack's
+    pack config."""
+    config = pack_config(run.stack, pack_dir) if config is None else config
     violations = []
-    for policy in policies or load_policies():
+    for policy in policies or load_policies(pack_dir):
         setting = config.get(policy.name, {})
         if setting == "disabled" or (isinstance(setting, dict)
                                      and setting.get("enforcementLevel") == "disabled"):

@@ -14,12 +14,12 @@ from typing import Any
 
 import pulumi
 
-from components.roles import ROLE_BY_GUID
+from components.azure.roles import ROLE_BY_GUID
 
 from .diagram import grants_of, mermaid
-from .mocks import RANDOM_SUFFIX, SUBSCRIPTION_ID, AFTER_DEPLOY
+from components.testing.mocks import RANDOM_SUFFIX, SUBSCRIPTION_ID, AFTER_DEPLOY
 from .policy_check import Violation, check, load_policies
-from .runner import Registration, StackRun
+from components.testing.runner import Registration, StackRun
 
 SUFFIX_MASK = "*" * len(RANDOM_SUFFIX)
 ROLE_ASSIGNMENT = "azure-native:authorization:RoleAssignment"
@@ -93,8 +93,9 @@ def access_matrix(run: StackRun) -> list[dict[str, str]]:
     return sorted(rows, key=lambda row: (row["principal"], row["scope"], row["role"]))
 
 
-def plan(run: StackRun) -> dict[str, Any]:
-    """The machine-readable offline preview of ``run``."""
+def plan(run: StackRun, pack_dir: Path) -> dict[str, Any]:
+    """The machine-readable offline preview of ``run``, with the verdict of the policy pack in
+    ``pack_dir``."""
     names = {urn: r.name for urn, r in run.resources.items()}
     resources = []
     for r in run.resources.values():
@@ -115,10 +116,10 @@ def plan(run: StackRun) -> dict[str, Any]:
                 for d in r.dependencies if run.resources[d].type == ROLE_ASSIGNMENT),
             "inputs": shown(r.inputs, run.invented),
         })
-    violations: list[Violation] = check(run)
+    violations: list[Violation] = check(run, pack_dir)
     return {"project": run.project, "stack": run.stack, "resources": resources,
             "grants": access_matrix(run), "outputs": shown(run.outputs, run.invented),
-            "policies": [p.name for p in load_policies()],
+            "policies": [p.name for p in load_policies(pack_dir)],
             "policyViolations": [vars(v) for v in violations]}
 
 
@@ -182,7 +183,7 @@ def text(p: dict[str, Any]) -> str:
     outputs = {**p["outputs"], "grants": f"{len(grants)} grants, as under ACCESS"}
     lines += ["", "OUTPUTS", *_value_lines(outputs, 1)]
     violations = p["policyViolations"]
-    lines += ["", f"POLICY  (policy/ with policy/config.{p['stack']}.json): "
+    lines += ["", f"POLICY  (policy pack with its config.{p['stack']}.json): "
                   f"{len(p['policies'])} mandatory policies, {len(violations)} violations"]
     lines += [f"  {v['policy']}: {v['resource']}: {v['message']}" for v in violations]
     return "\n".join(lines)

@@ -14,12 +14,12 @@ from dataclasses import dataclass, field
 from typing import Any, Callable, Optional
 
 from components.propagation import ROLE_PROPAGATION_HOOK
-from components.roles import BUILT_IN_ROLES
+from components.azure.roles import BUILT_IN_ROLES
 
-from .mocks import DEPLOYER_OBJECT_ID
+from components.testing.mocks import DEPLOYER_OBJECT_ID
 from .plan import (AT_RISK, CREATE, DATA_LOSS, DELETE, DELETE_REPLACED, DELETED_WITH, LIES, NOTE,
                    REFUSED, REPLACE, STATEFUL, UPDATE, PROTECTED, Finding, Plan, Step, matches)
-from .runner import Registration, StackRun
+from components.testing.runner import Registration, StackRun
 
 ML = "azure-native:machinelearningservices:"
 GROUP = "azure-native:resources:ResourceGroup"

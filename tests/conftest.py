@@ -2,12 +2,18 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 
-from components.roles import ROLE_BY_GUID
-from components.settings import ConfigError
-from offline.runner import StackRun, run_stack
+from components.azure.roles import ROLE_BY_GUID
+from stack.settings import ConfigError
+from components.testing.runner import StackRun, run_stack
 
+PROJECT_DIR = Path(__file__).resolve().parent.parent
+"""This repository: the project whose stacks the tests run (pytest runs in it)."""
+PACK = PROJECT_DIR / "policy"
+"""Its policy pack."""
 ROLE_ASSIGNMENT = "azure-native:authorization:RoleAssignment"
 DEPLOYMENT = "azure-native:machinelearningservices:OnlineDeployment"
 
@@ -52,10 +58,7 @@ def grants(run: StackRun) -> set[tuple[str, str, str]]:
 
 def one(run: StackRun, type_suffix: str, name: str | None = None):
     """The one registered resource whose type ends with ``type_suffix`` (and Pulumi name ``name``)."""
-    found = [r for r in run.resources.values() if r.type.endswith(type_suffix)
-             and (name is None or r.name == name)]
-    assert len(found) == 1, f"{len(found)} resources of type {type_suffix} named {name}"
-    return found[0]
+    return run.one(type_suffix, name)
 
 
 def assert_refused(override: dict, words: list[str]) -> None:

@@ -6,9 +6,9 @@ import re
 
 import pytest
 
-from components.roles import BUILT_IN_ROLES, assignment_name
-from offline.mocks import RANDOM_SUFFIX, SUBSCRIPTION_ID
-from offline.runner import run_stack
+from components.azure.roles import BUILT_IN_ROLES, assignment_name
+from components.testing.mocks import RANDOM_SUFFIX, SUBSCRIPTION_ID
+from components.testing.runner import run_stack
 
 from .conftest import ROLE_ASSIGNMENT, grants, one
 

@@ -6,11 +6,11 @@ from __future__ import annotations
 import pytest
 import yaml
 
-from components.settings import (KEYS, ConfigError, StackSettings, load_settings, parse_settings,
+from stack.settings import (KEYS, ConfigError, StackSettings, load_settings, parse_settings,
                                  unknown_keys)
-from offline.runner import PROJECT_DIR, run_stack, stack_config
+from components.testing.runner import run_stack, stack_config
 
-from .conftest import assert_refused
+from .conftest import PROJECT_DIR, assert_refused
 
 BAD = [
     # (override, words the message must contain: key, value, what is allowed)

@@ -6,7 +6,7 @@ from __future__ import annotations
 import pytest
 
 from offline.critical_path import edges, longest_path, report, seconds, why_required
-from offline.runner import StackRun, run_stack
+from components.testing.runner import StackRun, run_stack
 
 from .conftest import one
 from .test_identity_scenarios import FULL

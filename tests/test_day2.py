@@ -7,7 +7,7 @@ import pytest
 
 from offline.plan import (CREATE, DELETE, DELETE_REPLACED, DELETED_WITH, FAILING, NOTE, PROTECTED,
                           REFUSED, REPLACE, RETAIN, UPDATE, Plan, day2_plan)
-from offline.runner import StackRun, run_stack
+from components.testing.runner import StackRun, run_stack
 
 from .test_deployments import SAMPLE
 

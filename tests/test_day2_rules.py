@@ -14,14 +14,14 @@ from pulumi_azure_native import machinelearningservices as ml
 import components.assets
 import components.compute
 import components.endpoint
-import components.naming
+import stack.program
 from offline.plan import AT_RISK, DATA_LOSS, LIES, NOTE, REFUSED, Plan, day2_plan
 from offline.rules import IMMUTABLE, PROVIDER_REPLACES, RULES
-from offline.runner import StackRun, run_stack
+from components.testing.runner import StackRun, run_stack
 
 from .test_day2 import endpoint
 
-VAULT_SECRET = Path(__file__).parent / "programs" / "vault_secret" / "__main__.py"
+VAULT_SECRET = Path(__file__).parent / "programs" / "vault_secret"
 BIGGER_CLUSTER = {"computeClusters": [{"name": "cpu", "vmSize": "Standard_D4s_v3",
                                        "vmPriority": "LowPriority"}]}
 
@@ -62,7 +62,7 @@ def case_name_taken(dev, prod, monkeypatch) -> Plan:
 
 def case_stateful_replaced(dev, prod, monkeypatch) -> Plan:
     # a longer suffix is a new random value: every globally unique name changes
-    monkeypatch.setattr(components.naming, "SUFFIX_LENGTH", 6)
+    monkeypatch.setattr(stack.program, "SUFFIX_LENGTH", 6)
     return day2_plan(dev, run_stack("dev", suffix="k3x9qz"))
 
 
@@ -98,8 +98,8 @@ def case_endpoint_put(dev, prod, monkeypatch) -> Plan:
 
 
 def case_data_plane_delete(dev, prod, monkeypatch) -> Plan:
-    return day2_plan(run_stack("test", program=VAULT_SECRET),
-                     run_stack("test", {"secret": False}, program=VAULT_SECRET))
+    return day2_plan(run_stack("test", project=VAULT_SECRET),
+                     run_stack("test", {"secret": False}, project=VAULT_SECRET))
 
 
 def case_immutable(dev, prod, monkeypatch) -> Plan:
@@ -112,9 +112,9 @@ def case_soft_deleted_name(dev, prod, monkeypatch) -> Plan:
 
 
 def case_propagation(dev, prod, monkeypatch) -> Plan:
-    monkeypatch.setattr(components.endpoint, "after_grants",
-                        lambda assignments, **options: pulumi.ResourceOptions(
-                            depends_on=list(assignments), **options))
+    monkeypatch.setattr(components.endpoint, "after",
+                        lambda grants, also=(), **options: pulumi.ResourceOptions(
+                            depends_on=[*(g.assignment for g in grants), *also], **options))
     return day2_plan(None, run_stack("dev"))
 
 
@@ -176,8 +176,8 @@ def test_the_real_program_makes_the_same_change_cleanly(rule, dev, prod, monkeyp
 
 def test_the_deployer_holding_secrets_officer_may_delete_a_secret():
     with_role = {"deployerOfficer": True}
-    plan = day2_plan(run_stack("test", with_role, program=VAULT_SECRET),
-                     run_stack("test", {**with_role, "secret": False}, program=VAULT_SECRET))
+    plan = day2_plan(run_stack("test", with_role, project=VAULT_SECRET),
+                     run_stack("test", {**with_role, "secret": False}, project=VAULT_SECRET))
     assert [s.resource.name for s in plan.steps] == ["secret"] and not plan.findings
 
 

@@ -9,10 +9,10 @@ import pytest
 
 from components.assets import folder_digest
 from components.endpoint import endpoint_template
-from offline.mocks import SUBSCRIPTION_ID
-from offline.runner import PROJECT_DIR, StackRun, run_stack
+from components.testing.mocks import SUBSCRIPTION_ID
+from components.testing.runner import StackRun, run_stack
 
-from .conftest import DEPLOYMENT, ROLE_ASSIGNMENT, assert_refused, one
+from .conftest import DEPLOYMENT, PROJECT_DIR, ROLE_ASSIGNMENT, assert_refused, one
 
 ML = "azure-native:machinelearningservices:"
 BLOB = "azure-native:storage:Blob"
@@ -266,5 +266,5 @@ def test_bad_deployments_are_refused_in_words_before_any_resource(override, word
 
 def test_model_paths_are_the_projects_not_the_callers(tmp_path, monkeypatch):
     monkeypatch.chdir(tmp_path)  # the CLI runs the program in the project directory; so does the runner
-    assert len(run_stack("dev").of_type(DEPLOYMENT)) == 1
+    assert len(run_stack("dev", project=PROJECT_DIR).of_type(DEPLOYMENT)) == 1
     assert Path.cwd() == tmp_path

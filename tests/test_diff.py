@@ -9,25 +9,31 @@ import pytest
 from offline.diff import diff_plans, main, markdown, text
 from offline.diagram import ADDED_STYLE, REMOVED_STYLE
 from offline.report import plan
-from offline.runner import run_stack
+from components.testing.runner import run_stack
+
+from .conftest import PACK
 
 S = "*****"
 
 
+def preview(run):
+    return plan(run, PACK)
+
+
 @pytest.fixture(scope="module")
 def base(dev):
-    return plan(dev)
+    return preview(dev)
 
 
 def test_no_change_is_reported_as_none(base, dev_again):
-    d = diff_plans(base, plan(dev_again))
+    d = diff_plans(base, preview(dev_again))
     assert d.empty
     assert text(d) == "Offline diff of stack 'dev': no changes."
     assert "No changes" in markdown(d, base)
 
 
 def test_a_compute_size_change_names_exactly_that_property(base):
-    head = plan(run_stack("dev", {"computeClusters": [
+    head = preview(run_stack("dev", {"computeClusters": [
         {"name": "cpu", "vmSize": "Standard_D4s_v3", "vmPriority": "LowPriority", "maxNodes": 2}]}))
     d = diff_plans(base, head)
     assert [(r.action, r.name, r.properties) for r in d.resources] == [
@@ -38,7 +44,7 @@ def test_a_compute_size_change_names_exactly_that_property(base):
 
 
 def test_a_role_change_lists_the_grants_gained_and_lost(base):
-    head = plan(run_stack("dev", {"onlineEndpoints": [{"name": "score", "authMode": "AADToken",
+    head = preview(run_stack("dev", {"onlineEndpoints": [{"name": "score", "authMode": "AADToken",
                                                        "identity": "systemAssigned"}]}))
     d = diff_plans(base, head)
     who = "id-mlplat-dev-endpoint-score"
@@ -58,7 +64,7 @@ def test_a_role_change_lists_the_grants_gained_and_lost(base):
 
 
 def test_an_added_cluster_adds_resources_grants_and_outputs(base):
-    head = plan(run_stack("dev", {"computeClusters": [
+    head = preview(run_stack("dev", {"computeClusters": [
         {"name": "cpu", "vmPriority": "LowPriority"}, {"name": "gpu", "vmSize": "Standard_NC4as_T4_v3"}]}))
     d = diff_plans(base, head)
     assert {r.name for r in d.resources if r.action == "add"} == {
@@ -71,7 +77,7 @@ def test_an_added_cluster_adds_resources_grants_and_outputs(base):
 
 
 def test_a_removed_endpoint_is_deleted_with_its_grants(base):
-    d = diff_plans(base, plan(run_stack("dev", {"onlineEndpoints": []})))
+    d = diff_plans(base, preview(run_stack("dev", {"onlineEndpoints": []})))
     deleted = {r.name for r in d.resources if r.action == "delete"}
     assert d.count("add") == 0 and deleted == {
         "endpoint-score", "endpoint-score-identity",  # the components and their resources

@@ -11,11 +11,13 @@ import pytest
 
 from offline.report import plan
 
+from .conftest import PACK
+
 GOLDEN = Path(__file__).parent / "golden"
 
 
 @pytest.mark.parametrize("name", ["dev", "prod"])
 def test_access_outputs_and_policy_verdicts_are_as_recorded(name, dev, prod):
-    preview = plan({"dev": dev, "prod": prod}[name])
+    preview = plan({"dev": dev, "prod": prod}[name], PACK)
     recorded = json.loads((GOLDEN / f"{name}.json").read_text())
     assert {key: preview[key] for key in recorded} == recorded

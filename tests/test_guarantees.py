@@ -10,13 +10,14 @@ from typing import Any
 
 from hypothesis import HealthCheck, given, settings, strategies as st
 
-from components.naming import RULES, SUFFIX_LENGTH, StackNames
-from components.settings import (AUTH_MODES, IDENTITY_KINDS, NETWORK_ACCESS, REGISTRY_SKUS,
+from components.azure.names import RULES
+from stack.names import SUFFIX_LENGTH, StackNames
+from stack.settings import (AUTH_MODES, IDENTITY_KINDS, NETWORK_ACCESS, REGISTRY_SKUS,
                                  STORAGE_SKUS, VM_PRIORITIES, ConfigError, parse_settings)
 from offline.policy_check import check
-from offline.runner import StackRun, run_stack
+from components.testing.runner import StackRun, run_stack
 
-from .conftest import one
+from .conftest import PACK, one
 
 NS = "ml-platform"
 
@@ -150,7 +151,7 @@ def test_every_valid_configuration_deploys_a_stack_that_passes_the_policy_pack(c
         pack_config["stateful-resources-protected"] = "disabled"
     if not config["keyVaultPurgeProtection"]:
         pack_config["key-vault-purge-protection"] = "disabled"
-    assert check(run, pack_config) == []
+    assert check(run, PACK, pack_config) == []
     assert len(run.of_type("azure-native:machinelearningservices:Compute")) == len(
         config["computeClusters"])
 

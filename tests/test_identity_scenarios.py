@@ -6,8 +6,8 @@ from __future__ import annotations
 
 import pytest
 
-from offline.mocks import SUBSCRIPTION_ID, TENANT_ID
-from offline.runner import StackRun, run_stack
+from components.testing.mocks import SUBSCRIPTION_ID, TENANT_ID
+from components.testing.runner import StackRun, run_stack
 
 from .conftest import ROLE_ASSIGNMENT, assert_refused, grants, one
 

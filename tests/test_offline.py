@@ -6,9 +6,11 @@ import json
 
 import pytest
 
-from components.roles import assignment_name, role_definition_id
+from components.azure.roles import assignment_name, role_definition_id
 from offline.__main__ import main
 from offline.report import access_matrix, plan, shown
+
+from .conftest import PACK
 
 RG = "/subscriptions/00000000-0000-4000-8000-000000000001/resourceGroups/rg-mlplat-dev"
 
@@ -41,7 +43,7 @@ def test_access_matrix_names_system_assigned_principals(dev):
 
 
 def test_plan_hides_what_azure_computes(dev):
-    p = plan(dev)
+    p = plan(dev, PACK)
     assert p["outputs"]["workspaceId"] == "(known after deploy)"
     assert {r["azureName"] for r in p["resources"] if r["type"].endswith("StorageAccount")} == {
         "stmlplatdev*****"}

@@ -8,20 +8,22 @@ from typing import Any, Callable
 
 import pytest
 
-from components.roles import BUILT_IN_ROLES, PRIVILEGED_ROLES
+from components.azure.roles import BUILT_IN_ROLES, PRIVILEGED_ROLES
 from offline.policy_check import check, load_pack, load_policies
-from offline.runner import StackRun, run_stack
+from components.testing.runner import StackRun, run_stack
 
-POLICIES = load_policies()
+from .conftest import PACK
+
+POLICIES = load_policies(PACK)
 RG = "/subscriptions/00000000-0000-4000-8000-000000000001/resourceGroups/rg-mlplat-dev"
 
 
 def test_the_real_stacks_pass_every_policy(stack):
-    assert check(stack) == []
+    assert check(stack, PACK) == []
 
 
 def test_dev_fails_the_production_rules_without_its_pack_config(dev):
-    assert {v.policy for v in check(dev, config={})} == {"key-vault-purge-protection",
+    assert {v.policy for v in check(dev, PACK, config={})} == {"key-vault-purge-protection",
                                                         "stateful-resources-protected"}
 
 
@@ -86,17 +88,17 @@ def test_each_policy_catches_an_insecure_variant(prod, policy):
                                            urn: replace(storage, protect=False)})
     else:
         variant = spoiled(prod, *INSECURE[policy])
-    assert {v.policy for v in check(variant)} == {policy}
+    assert {v.policy for v in check(variant, PACK)} == {policy}
 
 
 def test_key_auth_is_caught_unless_the_pack_config_allows_it():
     keyed = run_stack("prod", {"onlineEndpoints": [{"name": "score", "authMode": "Key"}]})
-    assert [v.policy for v in check(keyed)] == ["endpoint-token-auth"]
-    assert check(keyed, {"endpoint-token-auth": {"allowKeyAuth": True}}) == []
+    assert [v.policy for v in check(keyed, PACK)] == ["endpoint-token-auth"]
+    assert check(keyed, PACK, {"endpoint-token-auth": {"allowKeyAuth": True}}) == []
 
 
 def test_pack_knows_the_same_privileged_roles_as_the_components():
-    assert load_pack().PRIVILEGED_ROLE_GUIDS == {BUILT_IN_ROLES[r]: r for r in PRIVILEGED_ROLES}
+    assert load_pack(PACK).PRIVILEGED_ROLE_GUIDS == {BUILT_IN_ROLES[r]: r for r in PRIVILEGED_ROLES}
 
 
 def test_every_policy_is_mandatory():

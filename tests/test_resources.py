@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import pytest
 
-from components.naming import RULES
-from offline.mocks import TENANT_ID
-from offline.runner import run_stack
+from components.azure.names import RULES
+from components.testing.mocks import TENANT_ID
+from components.testing.runner import run_stack
 
 from .conftest import DEPLOYMENT, ROLE_ASSIGNMENT, one
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from components import WorkspaceRef
-from offline.runner import run_stack
+from components.testing.runner import run_stack
 
 from .conftest import grants, one
 from pathlib import Path
@@ -16,7 +16,7 @@ SHARED = "/subscriptions/00000000-0000-4000-8000-000000000001/resourceGroups/rg-
 
 @pytest.fixture(scope="module")
 def run():
-    return run_stack("test", program=PROGRAM)
+    return run_stack("test", project=PROGRAM.parent)
 
 
 def test_only_the_identity_the_endpoint_its_writer_and_its_grants_are_created(run):
@@ -54,7 +54,7 @@ def test_a_malformed_workspace_id_is_refused_in_words():
 
 
 def test_a_deployment_in_an_existing_workspace_finds_its_vault_and_storage():
-    run = run_stack("test", program=PROGRAM.parent.parent / "deployment_only" / "__main__.py")
+    run = run_stack("test", project=PROGRAM.parent.parent / "deployment_only")
     deployment = one(run, "machinelearningservices:OnlineDeployment")
     props = deployment.inputs["properties"]
     assert props["environmentVariables"] == {

@@ -4,7 +4,7 @@ data plane), optionally granting the deploying identity Key Vault Secrets Office
 import pulumi
 from pulumi_azure_native import authorization, keyvault
 
-from components.roles import grant_role
+from components import Principal, grant
 
 config = pulumi.Config()
 client = authorization.get_client_config_output()
@@ -14,9 +14,9 @@ vault = keyvault.Vault("vault", vault_name="kv-secret-test", resource_group_name
                            sku=keyvault.SkuArgs(family="A", name="standard")))
 after = []
 if config.get_bool("deployerOfficer"):
-    after = [grant_role(vault, "deployer", "vault", "Key Vault Secrets Officer",
-                        principal_name="deployer", principal_id=client.object_id,
-                        scope=vault.id, principal_type="User").assignment]
+    deployer = Principal("deployer", client.object_id, authorization.PrincipalType.USER)
+    after = [grant(vault, "deployer-vault", deployer, "Key Vault Secrets Officer",
+                   vault.id).assignment]
 if config.get_bool("secret"):
     keyvault.Secret("secret", secret_name="app-secret", vault_name=vault.name,
                     resource_group_name="rg-test",

@@ -1,4 +1,4 @@
-"""Run the real ``__main__.py`` with a stack's real config files under Pulumi's mocks.
+"""Run a project's real program with a stack's real config files under Pulumi's mocks.
 
 The stack config is assembled the way the Pulumi CLI does it: ``Pulumi.yaml`` defaults, then the
 values of ``Pulumi.<stack>.yaml``, each structured value handed to the program as JSON. Every
@@ -27,7 +27,6 @@ from pulumi.runtime import mocks as pulumi_mocks, rpc, settings as pulumi_settin
 
 from .mocks import RANDOM_SUFFIX, AzureMocks
 
-PROJECT_DIR = Path(__file__).resolve().parent.parent
 
 
 @dataclass
@@ -75,7 +74,16 @@ class StackRun:
     """What the stack's random name suffix came out as."""
 
     def of_type(self, type_: str) -> list[Registration]:
+        """Every resource of Pulumi type ``type_``."""
         return [r for r in self.resources.values() if r.type == type_]
+
+    def one(self, type_: str, name: Optional[str] = None) -> Registration:
+        """The one resource whose type is or ends with ``type_`` (and whose Pulumi name is
+        ``name``); AssertionError when there are none or several."""
+        found = [r for r in self.resources.values() if r.type.endswith(type_)
+                 and (name is None or r.name == name)]
+        assert len(found) == 1, f"{len(found)} resources of type {type_} named {name}"
+        return found[0]
 
     @cached_property
     def _owners(self) -> dict[str, Registration]:
@@ -173,14 +181,26 @@ def _config_text(value: Any) -> str:
     return str(value)
 
 
+def project_file(project_dir: Path) -> dict[str, Any]:
+    """The project's ``Pulumi.yaml``."""
+    return yaml.safe_load((project_dir / "Pulumi.yaml").read_text())
+
+
+def program_of(project_dir: Path) -> Path:
+    """The program the Pulumi CLI runs for the project: ``main`` of ``Pulumi.yaml`` (a file or a
+    folder with ``__main__.py``), or the project folder's ``__main__.py``."""
+    main = project_dir / str(project_file(project_dir).get("main") or ".")
+    return main / "__main__.py" if main.is_dir() else main
+
+
 def stack_config(stack: str, overrides: Optional[Mapping[str, Any]] = None,
-                 project_dir: Path = PROJECT_DIR) -> tuple[str, dict[str, str]]:
+                 project_dir: Path = Path(".")) -> tuple[str, dict[str, str]]:
     """The project name and the config the CLI would give ``stack``'s program.
 
     ``overrides`` replace stack values; a key without a namespace is the project's; None removes
     a key (so the Pulumi.yaml default applies, as when the stack file leaves it out).
     """
-    project = yaml.safe_load((project_dir / "Pulumi.yaml").read_text())
+    project = project_file(project_dir)
     name = project["name"]
     stack_file = project_dir / f"Pulumi.{stack}.yaml"
     if not stack_file.exists():
@@ -218,19 +238,22 @@ async def _resolve(value: Any) -> Any:
 
 
 def run_stack(stack: str, overrides: Optional[Mapping[str, Any]] = None,
-              program: Path = PROJECT_DIR / "__main__.py", suffix: str = RANDOM_SUFFIX) -> StackRun:
-    """Run ``program`` (default: this project's) with ``stack``'s config under mocks.
+              project: Path | str = ".", suffix: str = RANDOM_SUFFIX) -> StackRun:
+    """Run the program of the Pulumi project in folder ``project`` (default: the current one) with
+    the config of its stack ``stack`` (``Pulumi.<stack>.yaml``) under mocks.
 
-    ``suffix`` is what the random name suffix comes out as (a stack created anew draws another).
-    Exceptions of the program (a ``ConfigError`` for bad config) propagate to the caller, with
-    the resources registered before the failure in their ``registrations`` attribute.
+    ``overrides`` replace config values (see :func:`stack_config`); ``suffix`` is what a random
+    name suffix (a ``random.RandomString``) comes out as. Exceptions of the program (bad config,
+    a bug) propagate to the caller, with the resources registered before the failure in their
+    ``registrations`` attribute.
     """
-    project, config = stack_config(stack, overrides, program.parent)
-    return run_main(project, stack, config, program, suffix)
+    project_dir = Path(project)
+    name, config = stack_config(stack, overrides, project_dir)
+    return run_main(name, stack, config, program_of(project_dir), suffix)
 
 
-def run_main(project: str, stack: str, config: Mapping[str, str],
-             program: Path = PROJECT_DIR / "__main__.py", suffix: str = RANDOM_SUFFIX) -> StackRun:
+def run_main(project: str, stack: str, config: Mapping[str, str], program: Path,
+             suffix: str = RANDOM_SUFFIX) -> StackRun:
     """Run ``program`` the way the CLI does, with the config the CLI has already merged."""
     program = program.resolve()
     sys.path.insert(0, str(program.parent))

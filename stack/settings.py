@@ -21,13 +21,14 @@ from typing import Any, Callable, Mapping, Optional
 import pulumi
 from pulumi.runtime import config as runtime_config
 
-from .automation import FederatedCredential
-from .data import DataUser
-from .endpoint import RESERVED_VARIABLES, deployment_name
-from .naming import (AUTOMATION_PURPOSE, REGISTRY_PULL_PURPOSE, RULES, NameRule, StackNames,
-                     cluster_identity_purpose, endpoint_identity_purpose,
-                     instance_identity_purpose)
-from .resource_ids import parse_resource_id
+from components.automation import FederatedCredential
+from components.azure.names import RULES, NameRule
+from components.azure.resource_ids import parse_resource_id
+from components.data import DataUser
+from components.endpoint import RESERVED_VARIABLES, deployment_name
+
+from .names import (AUTOMATION_PURPOSE, REGISTRY_PULL_PURPOSE, StackNames,
+                    cluster_identity_purpose, endpoint_identity_purpose, instance_identity_purpose)
 
 
 class ConfigError(pulumi.RunError):

@@ -1,0 +1,48 @@
+"""What the stack exports: every principal id, client id and URI another system needs."""
+
+from __future__ import annotations
+
+import pulumi
+
+from .program import Platform
+
+
+def export(p: Platform) -> None:
+    """Export the outputs of platform ``p`` (README, "Outputs reference")."""
+    client, workspace = p.client, p.workspace
+    pulumi.export("resourceGroupName", p.resource_group_name)
+    pulumi.export("location", p.settings.location)
+    pulumi.export("tenantId", client.tenant_id)
+    pulumi.export("subscriptionId", client.subscription_id)
+    pulumi.export("workspaceName", workspace.name)
+    pulumi.export("workspaceId", workspace.id)
+    pulumi.export("workspaceIdentity", {"principalId": workspace.principal_id,
+                                        "clientId": workspace.client_id})
+    pulumi.export("registryLoginServer", p.registry.login_server)
+    pulumi.export("computeClusters", {
+        key: {"name": c.name, "principalId": c.principal_id, "clientId": c.client_id}
+        for key, c in p.clusters.items()})
+    pulumi.export("onlineEndpoints", {
+        key: {"name": e.name, "scoringUri": e.scoring_uri, "swaggerUri": e.swagger_uri,
+              "principalId": e.principal_id, "clientId": e.client_id,
+              "deployments": list(e.deployments), "traffic": e.traffic}
+        for key, e in p.endpoints.items()})
+    pulumi.export("computeInstances", {
+        key: {"name": i.name, "principalId": i.principal_id, "clientId": i.client_id}
+        for key, i in p.instances.items()})
+    # What an external service needs to trust each identity, or code needs to act as it (seed 000).
+    pulumi.export("identities", {
+        purpose: {"clientId": i.client_id, "principalId": i.principal_id, "tenantId": i.tenant_id,
+                  "resourceId": i.id}
+        for purpose, i in p.identities.items()})
+    if p.automation is not None:  # what the CI login step takes (e.g. azure/login's inputs)
+        pulumi.export("automation", {"clientId": p.automation.client_id,
+                                     "tenantId": client.tenant_id,
+                                     "subscriptionId": client.subscription_id})
+    if p.private_registry is not None:
+        pulumi.export("privateRegistry", {"loginServer": p.private_registry.login_server,
+                                          "connectionId": p.private_registry.connection_id})
+    if p.data is not None:
+        pulumi.export("dataStorage", {"containerId": p.data.container_id,
+                                      "datastore": p.data.datastore_name})
+    pulumi.export("grants", [g.as_output() for g in p.grants])
