@@ -1,0 +1,36 @@
+"""Identity-first Azure Machine Learning components for Pulumi (azure-native v3).
+
+Each workload (workspace, compute cluster, compute instance, online endpoint) runs as a managed
+identity and grants that identity exactly the built-in roles Microsoft documents for it; every
+grant is exposed as data (:class:`Grant`: a :class:`Principal`, a role, a scope and the
+assignment). Import the components into any Pulumi Python program::
+
+    from components import OnlineEndpoint, OnlineEndpointArgs, WorkspaceRef
+
+and test that program under mocks that answer like Azure with :mod:`components.testing`. Azure
+facts the components rely on (built-in roles, name rules, resource ids) are in
+:mod:`components.azure`.
+"""
+
+from .access import Grant, Principal, after, grant
+from .assets import AssetStore, AssetStoreArgs
+from .automation import AutomationIdentity, AutomationIdentityArgs, FederatedCredential
+from .compute import ComputeCluster, ComputeClusterArgs
+from .compute_instance import ComputeInstance, ComputeInstanceArgs
+from .data import DataStorage, DataStorageArgs, DataUser
+from .endpoint import OnlineDeploymentSpec, OnlineEndpoint, OnlineEndpointArgs
+from .identity import ManagedIdentity, ManagedIdentityArgs
+from .private_registry import PrivateRegistryAccess, PrivateRegistryAccessArgs
+from .registry import ContainerRegistry, ContainerRegistryArgs
+from .secrets import vault_secret
+from .workspace import Workspace, WorkspaceArgs, WorkspaceRef
+
+__all__ = [
+    "AssetStore", "AssetStoreArgs", "AutomationIdentity", "AutomationIdentityArgs",
+    "ComputeCluster", "ComputeClusterArgs", "ComputeInstance", "ComputeInstanceArgs",
+    "ContainerRegistry", "ContainerRegistryArgs", "DataStorage", "DataStorageArgs", "DataUser",
+    "FederatedCredential", "Grant", "ManagedIdentity", "ManagedIdentityArgs",
+    "OnlineDeploymentSpec", "OnlineEndpoint", "OnlineEndpointArgs", "Principal",
+    "PrivateRegistryAccess", "PrivateRegistryAccessArgs", "Workspace", "WorkspaceArgs",
+    "WorkspaceRef", "after", "grant", "vault_secret",
+]

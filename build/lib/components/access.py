@@ -1,0 +1,101 @@
+"""Who acts, which role it holds on what, and what waits for it: the one vocabulary of grants.
+
+A :class:`Principal` is what acts in Azure: a user-assigned identity, a resource's own
+system-assigned identity, a user or a group. :func:`grant` gives it a built-in role on a scope and
+returns the :class:`Grant`: the role assignment plus who holds which role on what, as data for the
+access matrix, stack outputs and tests. Every role assignment of this package is made by
+:func:`grant`, which
+
+* looks the role up by its exact built-in name (:data:`~components.azure.roles.BUILT_IN_ROLES`),
+* writes the subscription-scoped role definition id that ARM returns, so refreshes show no diff,
+* sets ``principal_type`` so that a just-created identity does not fail with PrincipalNotFound
+  while Entra ID replicates it (RBAC docs, "New service principal"),
+* names the assignment with a GUID derived from scope, principal and role, so a re-run, an import
+  or a re-creation under another Pulumi name maps to the same Azure assignment instead of failing
+  with 409 RoleAssignmentExists,
+* refuses Owner, Contributor and User Access Administrator at resource-group or subscription scope.
+
+A workload that acts as a principal from its first start is created :func:`after` its grants.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+import pulumi
+from pulumi_azure_native import authorization
+
+from .azure.roles import BUILT_IN_ROLES, assignment_name, role_definition_id
+from .propagation import propagation_hook
+
+SERVICE_PRINCIPAL = authorization.PrincipalType.SERVICE_PRINCIPAL
+
+
+@dataclass(frozen=True)
+class Principal:
+    """What acts in Azure, as role assignments name it."""
+
+    name: pulumi.Input[str]
+    """What listings call it: an identity's or a workload's Azure name, or an object id."""
+    id: pulumi.Input[str]
+    """Object (principal) id in Entra ID."""
+    type: authorization.PrincipalType = SERVICE_PRINCIPAL
+    """ServicePrincipal for a managed identity; User or Group for people."""
+
+
+@dataclass(frozen=True)
+class Grant:
+    """One built-in role held by one principal on one scope."""
+
+    principal: Principal
+    role: str
+    """Built-in role name, a key of :data:`~components.azure.roles.BUILT_IN_ROLES`."""
+    scope: pulumi.Input[str]
+    """Resource id the role is held on."""
+    assignment: authorization.RoleAssignment
+    """The role assignment resource."""
+
+    def as_output(self) -> pulumi.Output[dict[str, str]]:
+        """The grant as a plain mapping for stack outputs and listings."""
+        return pulumi.Output.all(self.principal.name, self.principal.id, self.scope).apply(
+            lambda values: {"principal": values[0], "principalId": values[1],
+                            "role": self.role, "scope": values[2]})
+
+
+def grant(owner: pulumi.Resource, name: str, principal: Principal, role: str,
+          scope: pulumi.Input[str]) -> Grant:
+    """Grant built-in ``role`` to ``principal`` on ``scope`` and return the grant.
+
+    The assignment is a child of ``owner`` (the component whose workload needs the role), named
+    ``<name>-<role>`` in Pulumi, e.g. ``cluster-cpu-registry-acrpull`` for ``name``
+    ``cluster-cpu-registry``; its Azure name is derived from scope, principal and role.
+    """
+    if role not in BUILT_IN_ROLES:
+        raise ValueError(f"unknown built-in role {role!r}; known roles: {', '.join(BUILT_IN_ROLES)}")
+    slug = re.sub(r"[^a-z0-9]+", "-", role.lower()).strip("-")
+    scope_output = pulumi.Output.from_input(scope)
+    assignment = authorization.RoleAssignment(
+        f"{name}-{slug}",
+        role_assignment_name=pulumi.Output.all(scope_output, principal.id).apply(
+            lambda values: assignment_name(values[0], values[1], role)),
+        principal_id=principal.id,
+        principal_type=principal.type,
+        role_definition_id=scope_output.apply(lambda s: role_definition_id(s, role)),
+        scope=scope_output,
+        opts=pulumi.ResourceOptions(parent=owner),
+    )
+    return Grant(principal, role, scope, assignment)
+
+
+def after(grants: Iterable[Grant], *, parent: pulumi.Resource,
+          also: Sequence[pulumi.Resource] = (), **options: Any) -> pulumi.ResourceOptions:
+    """Options of a workload that acts as its grants' principal from its first start: it is
+    created after their role assignments (and ``also``, e.g. what its code reads) and retries while
+    the assignments take effect (:mod:`components.propagation`); ``options`` are other resource
+    options."""
+    return pulumi.ResourceOptions(
+        parent=parent, depends_on=[*(g.assignment for g in grants), *also],
+        hooks=pulumi.ResourceHookBinding(on_error=[propagation_hook()]), **options)

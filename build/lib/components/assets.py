@@ -1,0 +1,216 @@
+"""Models, scoring code and environments registered in a workspace from local files.
+
+Files go to a blob container of the workspace storage (``ml-assets``), registered as a datastore
+that holds no credentials, so whoever reads them does so as their own identity (an endpoint's
+identity holds Storage Blob Data Reader on that account). The layout follows Microsoft's
+ARM-template walkthrough (Azure/azureml-examples ``deploy-arm-templates-az-cli.sh``): upload the
+folder, then register a code version whose ``codeUri`` is the folder's blob URL and a model version
+whose ``modelUri`` is an ``azureml://subscriptions/.../datastores/<name>/paths/<folder>`` path.
+
+Asset versions are immutable in Azure ML, so each version here is named by a digest of its content:
+changed files make a new version (a new resource), unchanged files keep the registered one, and
+identical content used twice is registered once. A registered version is never updated: new tags
+or descriptions go to the versions registered after them ("... is already registered and cannot
+be changed", Azure/azure-cli-extensions#5440).
+
+Uploads use ``azure-native:storage:Blob``, which authenticates with the account key
+(pulumi/pulumi-azure-native#2015: it fails on accounts with shared-key access disabled), so the
+workspace storage keeps shared-key access on.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Mapping, Optional, Sequence
+
+import pulumi
+from pulumi_azure_native import machinelearningservices as ml, storage
+
+from .azure.resource_ids import parse_resource_id
+from .workspace import WorkspaceRef
+
+CONTAINER_NAME = "ml-assets"
+DATASTORE_NAME = "mlassets"
+
+
+def folder_files(folder: Path) -> list[Path]:
+    """The files under ``folder`` in a stable order, skipping caches and hidden files."""
+    return sorted(p for p in folder.rglob("*")
+                  if p.is_file() and not any(part.startswith((".", "__pycache__"))
+                                             for part in p.relative_to(folder).parts))
+
+
+def digest(*parts: bytes) -> str:
+    """A short content digest: the version name of an asset made from ``parts``."""
+    h = hashlib.sha256()
+    for part in parts:
+        h.update(hashlib.sha256(part).digest())
+    return h.hexdigest()[:12]
+
+
+def folder_digest(folder: Path) -> str:
+    """Digest of a folder's relative file names and contents."""
+    files = folder_files(folder)
+    return digest(*(p.relative_to(folder).as_posix().encode() + b"\0" + p.read_bytes()
+                    for p in files))
+
+
+@dataclass
+class AssetStoreArgs:
+    """Arguments of :class:`AssetStore`."""
+
+    workspace: WorkspaceRef
+    protect: bool = False
+    """Protect the container of uploaded files and keep it in Azure if it leaves the program: the
+    versions registered from it (kept with a protected workspace) read their files there."""
+    tags: Mapping[str, str] = field(default_factory=dict)
+
+
+class AssetStore(pulumi.ComponentResource):
+    """A workspace's place for uploaded assets, and the asset versions registered from it."""
+
+    datastore_id: pulumi.Output[str]
+    container_name: pulumi.Output[str]
+    account_name: pulumi.Output[str]
+    """Azure name of the storage account that holds the assets (the workspace storage)."""
+
+    def __init__(self, name: str, args: AssetStoreArgs,
+                 opts: Optional[pulumi.ResourceOptions] = None):
+        super().__init__("ml-platform:assets:AssetStore", name, {}, opts)
+        self._name = name
+        self._ws = ws = args.workspace
+        self._tags = dict(args.tags)
+        account = pulumi.Output.from_input(ws.storage_account_id).apply(
+            lambda rid: parse_resource_id(rid, "Microsoft.Storage/storageAccounts"))
+        self.account_name = account.apply(lambda a: a.name)
+        self._account_group = account.apply(lambda a: a.resource_group_name)
+        self._container = storage.BlobContainer(
+            f"{name}-container",
+            account_name=self.account_name,
+            resource_group_name=self._account_group,
+            container_name=CONTAINER_NAME,
+            public_access=storage.PublicAccess.NONE,
+            opts=pulumi.ResourceOptions(parent=self, protect=args.protect,
+                                        retain_on_delete=args.protect),
+        )
+        self._datastore = datastore = ml.Datastore(
+            f"{name}-datastore",
+            name=DATASTORE_NAME,
+            workspace_name=ws.name,
+            resource_group_name=ws.resource_group_name,
+            properties=ml.AzureBlobDatastoreArgs(
+                datastore_type="AzureBlob",
+                account_name=self.account_name,
+                container_name=self._container.name,
+                credentials=ml.NoneDatastoreCredentialsArgs(credentials_type="None"),
+                description="Models and scoring code uploaded by Pulumi; read as the caller's "
+                            "identity (no stored credentials).",
+                tags=self._tags,
+            ),
+            opts=pulumi.ResourceOptions(parent=self, deleted_with=ws.resource),
+        )
+        self.datastore_id = datastore.id
+        self.container_name = self._container.name
+        self._registered: dict[tuple[str, str, str], pulumi.CustomResource] = {}
+        self.register_outputs({"datastore_id": self.datastore_id,
+                               "container_name": self.container_name})
+
+    def _upload(self, kind: str, asset: str, version: str, folder: Path) -> list[storage.Blob]:
+        prefix = f"{kind}s/{asset}/{version}"
+        return [storage.Blob(
+            f"{self._name}-{kind}-{asset}-{version}-{path.relative_to(folder).as_posix()}",
+            account_name=self.account_name,
+            resource_group_name=self._account_group,
+            container_name=self._container.name,
+            blob_name=f"{prefix}/{path.relative_to(folder).as_posix()}",
+            source=pulumi.FileAsset(str(path)),
+            opts=pulumi.ResourceOptions(parent=self),
+        ) for path in folder_files(folder)]
+
+    def upload_file(self, blob_name: str, path: str | Path) -> storage.Blob:
+        """Upload one file as ``<container>/<blob_name>`` (data that scoring code reads)."""
+        return storage.Blob(
+            f"{self._name}-file-{blob_name}",
+            account_name=self.account_name,
+            resource_group_name=self._account_group,
+            container_name=self._container.name,
+            blob_name=blob_name,
+            source=pulumi.FileAsset(str(path)),
+            opts=pulumi.ResourceOptions(parent=self),
+        )
+
+    def _version_options(self, depends_on: Sequence[pulumi.Resource] = ()) -> pulumi.ResourceOptions:
+        return pulumi.ResourceOptions(parent=self, depends_on=list(depends_on),
+                                      ignore_changes=["properties.tags", "properties.description"],
+                                      deleted_with=self._ws.resource)
+
+    def _once(self, key: tuple[str, str, str], make) -> pulumi.CustomResource:
+        if key not in self._registered:
+            self._registered[key] = make()
+        return self._registered[key]
+
+    def model(self, asset: str, folder: str | Path) -> ml.ModelVersion:
+        """Upload ``folder`` and register it as a version of model ``asset``."""
+        folder = Path(folder)
+        version = folder_digest(folder)
+
+        def make() -> ml.ModelVersion:
+            blobs = self._upload("model", asset, version, folder)
+            ws = self._ws
+            uri = pulumi.Output.from_input(ws.id).apply(
+                lambda ws_id: f"azureml:/{_workspace_path(ws_id)}/datastores/{DATASTORE_NAME}/paths/"
+                          f"models/{asset}/{version}")
+            return ml.ModelVersion(
+                f"{self._name}-model-{asset}-{version}",
+                name=asset, version=version,
+                workspace_name=ws.name, resource_group_name=ws.resource_group_name,
+                properties=ml.ModelVersionPropertiesArgs(
+                    model_uri=uri, model_type="custom_model", tags=self._tags,
+                    description="Uploaded by Pulumi"),
+                opts=self._version_options(depends_on=[*blobs, self._datastore]))
+        return self._once(("model", asset, version), make)  # type: ignore[return-value]
+
+    def code(self, asset: str, folder: str | Path) -> ml.CodeVersion:
+        """Upload ``folder`` and register it as a version of code ``asset``."""
+        folder = Path(folder)
+        version = folder_digest(folder)
+
+        def make() -> ml.CodeVersion:
+            blobs = self._upload("code", asset, version, folder)
+            uri = pulumi.Output.all(self._ws.blob_url(), self._container.name).apply(
+                lambda a: f"{a[0].rstrip('/')}/{a[1]}/codes/{asset}/{version}")
+            return ml.CodeVersion(
+                f"{self._name}-code-{asset}-{version}",
+                name=asset, version=version,
+                workspace_name=self._ws.name, resource_group_name=self._ws.resource_group_name,
+                properties=ml.CodeVersionPropertiesArgs(
+                    code_uri=uri, tags=self._tags, description="Uploaded by Pulumi"),
+                opts=self._version_options(depends_on=blobs))
+        return self._once(("code", asset, version), make)  # type: ignore[return-value]
+
+    def environment(self, asset: str, image: str,
+                    conda_file: Optional[str | Path] = None) -> ml.EnvironmentVersion:
+        """Register a version of environment ``asset``: ``image`` (a base image, or a complete
+        image in a registry the endpoint identity can pull from) plus an optional conda file."""
+        conda = Path(conda_file).read_text() if conda_file else None
+        version = digest(image.encode(), (conda or "").encode())
+
+        def make() -> ml.EnvironmentVersion:
+            return ml.EnvironmentVersion(
+                f"{self._name}-environment-{asset}-{version}",
+                name=asset, version=version,
+                workspace_name=self._ws.name, resource_group_name=self._ws.resource_group_name,
+                properties=ml.EnvironmentVersionPropertiesArgs(
+                    image=image, conda_file=conda, os_type=ml.OperatingSystemType.LINUX,
+                    tags=self._tags, description="Registered by Pulumi"),
+                opts=self._version_options())
+        return self._once(("environment", asset, version), make)  # type: ignore[return-value]
+
+
+def _workspace_path(workspace_id: str) -> str:
+    """``/subscriptions/<s>/resourceGroups/<g>/workspaces/<w>``: the scope of an azureml:// URI."""
+    ws = parse_resource_id(workspace_id, "Microsoft.MachineLearningServices/workspaces")
+    return f"/subscriptions/{ws.subscription_id}/resourceGroups/{ws.resource_group_name}" \
+           f"/workspaces/{ws.name}"

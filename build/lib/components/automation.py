@@ -1,0 +1,95 @@
+"""An identity for deployment pipelines that sign in with their own OIDC tokens, not a secret.
+
+Replaces seed 001's service principal with a client secret and Contributor on the resource group.
+A CI system (GitHub Actions, Azure DevOps, GitLab, ...) presents its OIDC token; Entra ID trusts it
+through a federated identity credential on this user-assigned identity (issuer, subject and
+audience must match the token exactly; no wildcards). The pipeline then holds only what shipping
+models to the workspace needs, each on the narrowest scope Azure allows:
+
+- AzureML Data Scientist on the workspace: register models, code and environments, create and
+  update online endpoints and deployments, submit jobs; not create compute or change the
+  workspace (built-in role description);
+- Storage Blob Data Contributor on the workspace storage: upload the files of those assets;
+- Managed Identity Operator on each endpoint's user-assigned identity: creating or updating an
+  endpoint that runs as a user-assigned identity needs ``.../userAssignedIdentities/assign/action``
+  on it (Azure ML "Manage access", common scenarios, footnote 4).
+
+It does not get what this stack's own ``pulumi up`` needs (creating resources and role
+assignments); that stays with the platform team's deployment identity.
+
+Entra ID refuses concurrent writes of federated credentials on one identity (HTTP 409; "Important
+considerations and restrictions for federated identity credentials"), so each credential waits
+for the previous one.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Mapping, Optional, Sequence
+
+import pulumi
+from pulumi_azure_native import managedidentity
+
+from .identity import ManagedIdentity
+from .access import Grant, grant
+from .workspace import WorkspaceRef
+
+
+@dataclass(frozen=True)
+class FederatedCredential:
+    """Trust in the tokens of one external subject."""
+
+    name: str
+    issuer: str
+    """The OIDC issuer, e.g. ``https://token.actions.githubusercontent.com``."""
+    subject: str
+    """The token's ``sub`` claim, e.g. ``repo:<org>/<repo>:environment:prod``."""
+    audience: str = "api://AzureADTokenExchange"
+
+
+@dataclass
+class AutomationIdentityArgs:
+    """Arguments of :class:`AutomationIdentity`."""
+
+    workspace: WorkspaceRef
+    identity: ManagedIdentity
+    credentials: Sequence[FederatedCredential]
+    endpoint_identities: Mapping[str, ManagedIdentity] = field(default_factory=dict)
+    """Identities of the endpoints the pipeline creates or updates, by endpoint name."""
+
+
+class AutomationIdentity(pulumi.ComponentResource):
+    """Federated credentials and least-privilege grants for a deployment pipeline."""
+
+    client_id: pulumi.Output[str]
+    """What the CI login step takes as its client id (with the tenant and subscription ids)."""
+    principal_id: pulumi.Output[str]
+    grants: list[Grant]
+
+    def __init__(self, name: str, args: AutomationIdentityArgs,
+                 opts: Optional[pulumi.ResourceOptions] = None):
+        super().__init__("ml-platform:automation:AutomationIdentity", name, {}, opts)
+        ws, identity = args.workspace, args.identity
+        previous: list[pulumi.Resource] = []
+        for credential in args.credentials:
+            previous = [managedidentity.FederatedIdentityCredential(
+                f"{name}-{credential.name}",
+                federated_identity_credential_resource_name=credential.name,
+                resource_name_=identity.name,
+                resource_group_name=identity.resource_group_name,
+                issuer=credential.issuer,
+                subject=credential.subject,
+                audiences=[credential.audience],
+                opts=pulumi.ResourceOptions(parent=self, depends_on=previous),
+            )]
+        me = identity.principal
+        self.grants = [
+            grant(self, f"{name}-workspace", me, "AzureML Data Scientist", ws.id),
+            grant(self, f"{name}-storage", me, "Storage Blob Data Contributor", ws.storage_account_id),
+            *(grant(self, f"{name}-endpoint-{endpoint}-identity", me, "Managed Identity Operator",
+                    endpoint_identity.id)
+              for endpoint, endpoint_identity in args.endpoint_identities.items()),
+        ]
+        self.client_id = identity.client_id
+        self.principal_id = identity.principal_id
+        self.register_outputs({"client_id": self.client_id, "principal_id": self.principal_id})

@@ -1,0 +1,29 @@
+"""Parsing Azure resource ids given in configuration or by callers (bring your own resources)."""
+
+from __future__ import annotations
+
+import re
+from typing import NamedTuple
+
+
+class ResourceId(NamedTuple):
+    """The parts of an Azure resource id that a component needs."""
+
+    subscription_id: str
+    resource_group_name: str
+    name: str
+
+
+def parse_resource_id(resource_id: str, provider_type: str) -> ResourceId:
+    """Split ``/subscriptions/<s>/resourceGroups/<g>/providers/<provider_type>/<name>``.
+
+    ``provider_type`` is e.g. ``Microsoft.ContainerRegistry/registries``; case is ignored, as in ARM.
+    Raises ValueError naming the expected shape when ``resource_id`` does not match.
+    """
+    pattern = (r"/subscriptions/([^/]+)/resourceGroups/([^/]+)/providers/"
+               + re.escape(provider_type) + r"/([^/]+)")
+    match = re.fullmatch(pattern, resource_id, re.IGNORECASE)
+    if not match:
+        raise ValueError(f"{resource_id!r} is not a {provider_type} resource id; expected "
+                         f"/subscriptions/<id>/resourceGroups/<group>/providers/{provider_type}/<name>")
+    return ResourceId(*match.groups())

@@ -1,0 +1,138 @@
+"""AmlCompute cluster that runs jobs as a managed identity.
+
+The cluster scales to zero when idle, has SSH (remote login) closed and local (key) auth off.
+Its identity pulls images and reads data as itself: AcrPull on the workspace registry and Storage
+Blob Data Reader on the workspace storage ("Set up authentication between Azure Machine Learning
+and other services", Compute cluster and Data storage sections). Azure grants AcrPull to a
+system-assigned cluster identity itself, so the stack grants that one only the data role.
+A cluster takes a system-assigned identity or user-assigned ones, never both.
+
+``extra_pulls`` and ``extra_reads`` add AcrPull on more registries (a private base-image registry:
+seed 002, "Pull Docker base image to machine learning compute cluster for training as is") and
+Storage Blob Data Reader on more data (identity-based datastores: seed 002, "Data storage").
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any, Mapping, Optional
+
+import pulumi
+from pulumi_azure_native import machinelearningservices as ml
+
+from .access import Grant, Principal, after, grant
+from .identity import ManagedIdentity, ml_identity, runs_as
+from .workspace import WorkspaceRef
+
+
+@dataclass
+class ComputeClusterArgs:
+    """Arguments of :class:`ComputeCluster`."""
+
+    workspace: WorkspaceRef
+    compute_name: str
+    """Name of the cluster in the workspace (what jobs name as ``compute: azureml:<name>``)."""
+    identity: Optional[ManagedIdentity] = None
+    """User-assigned identity jobs run as; None for a system-assigned identity."""
+    vm_size: str = "Standard_DS3_v2"
+    vm_priority: str = "Dedicated"
+    min_nodes: int = 0
+    max_nodes: int = 2
+    idle_seconds_before_scale_down: int = 120
+    extra_pulls: Mapping[str, pulumi.Input[str]] = field(default_factory=dict)
+    """More registries to pull from, by a short target name (e.g. ``private-registry``)."""
+    extra_reads: Mapping[str, pulumi.Input[str]] = field(default_factory=dict)
+    """More blob data to read (an account or container id), by a short target name."""
+    tags: Mapping[str, str] = field(default_factory=dict)
+
+
+class ComputeCluster(pulumi.ComponentResource):
+    """An AmlCompute cluster and the roles its identity needs."""
+
+    id: pulumi.Output[str]
+    name: pulumi.Output[str]
+    """Name of the cluster in the workspace."""
+    principal: Principal
+    """What the cluster runs as: its user-assigned identity or its own system identity."""
+    principal_id: pulumi.Output[str]
+    """Principal id of the identity the cluster runs as."""
+    client_id: pulumi.Output[Optional[str]]
+    """Client id of the user-assigned identity (a job's ``DEFAULT_IDENTITY_CLIENT_ID``); None when
+    the cluster runs as its system-assigned identity."""
+    grants: list[Grant]
+    """The roles this component grants the cluster identity."""
+
+    def __init__(self, name: str, args: ComputeClusterArgs,
+                 opts: Optional[pulumi.ResourceOptions] = None):
+        super().__init__("ml-platform:compute:ComputeCluster", name, {}, opts)
+        ws = args.workspace
+        user = args.identity
+        self.grants = [] if user is None else compute_grants(
+            self, name, ws, user.principal, system_assigned=False,
+            extra_pulls=args.extra_pulls, extra_reads=args.extra_reads)
+
+        compute = ml.Compute(
+            name,
+            compute_name=args.compute_name,
+            workspace_name=ws.name,
+            resource_group_name=ws.resource_group_name,
+            location=ws.location,
+            identity=ml_identity(args.identity),
+            properties=ml.AmlComputeArgs(
+                compute_type="AmlCompute",
+                disable_local_auth=True,
+                properties=ml.AmlComputePropertiesArgs(
+                    vm_size=args.vm_size,
+                    vm_priority=args.vm_priority,
+                    scale_settings=ml.ScaleSettingsArgs(
+                        min_node_count=args.min_nodes,
+                        max_node_count=args.max_nodes,
+                        node_idle_time_before_scale_down=f"PT{args.idle_seconds_before_scale_down}S",
+                    ),
+                    remote_login_port_public_access=ml.RemoteLoginPortPublicAccess.DISABLED,
+                ),
+            ),
+            tags=dict(args.tags),
+            # The cluster sets up image pulls and data mounts as its identity when it starts.
+            opts=after(self.grants, parent=self, **compute_lifecycle(ws, CLUSTER_CREATE_ONLY)),
+        )
+
+        self.principal, self.client_id = runs_as(user, compute, compute.name)
+        self.principal_id = pulumi.Output.from_input(self.principal.id)
+        if user is None:  # Azure grants a system identity AcrPull itself, but not data access
+            self.grants = compute_grants(self, name, ws, self.principal, system_assigned=True,
+                                         extra_pulls=args.extra_pulls, extra_reads=args.extra_reads)
+        self.id = compute.id
+        self.name = compute.name
+        self.register_outputs({"id": self.id, "name": self.name,
+                               "principal_id": self.principal_id, "client_id": self.client_id})
+
+
+CLUSTER_CREATE_ONLY = ["properties.properties.vmSize", "properties.properties.vmPriority"]
+"""What Azure keeps from a cluster's creation whatever an update says (terraform-provider-azurerm
+#15825, Azure/azure-rest-api-specs#18889: the cluster stays on its first VM size; the REST PATCH
+carries scale settings only)."""
+
+
+def compute_lifecycle(ws: WorkspaceRef, create_only: list[str]) -> dict[str, Any]:
+    """Resource options of a compute: a change of a ``create_only`` property replaces it (deleting
+    it first, as the name stays), and deleting the workspace deletes it (Azure hard-deletes the
+    computes of a workspace it deletes; concept-soft-delete), so a destroy makes no compute delete
+    call of its own."""
+    return dict(replace_on_changes=create_only, delete_before_replace=True,
+                deleted_with=ws.resource)
+
+
+def compute_grants(owner: pulumi.Resource, name: str, ws: WorkspaceRef, principal: Principal, *,
+                   system_assigned: bool, extra_pulls: Mapping[str, pulumi.Input[str]],
+                   extra_reads: Mapping[str, pulumi.Input[str]]) -> list[Grant]:
+    """What a compute identity needs to pull images and read data: AcrPull on the workspace
+    registry (Azure grants it to a system-assigned identity itself) and on ``extra_pulls``, Storage
+    Blob Data Reader on the workspace storage and on ``extra_reads``."""
+    pulls = dict(extra_pulls) if system_assigned else {"registry": ws.container_registry_id,
+                                                       **extra_pulls}
+    reads = {"storage": ws.storage_account_id, **extra_reads}
+    return ([grant(owner, f"{name}-{target}", principal, "AcrPull", scope)
+             for target, scope in pulls.items()]
+            + [grant(owner, f"{name}-{target}", principal, "Storage Blob Data Reader", scope)
+               for target, scope in reads.items()])

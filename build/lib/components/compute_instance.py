@@ -1,0 +1,101 @@
+"""Compute instance: one user's workstation in the workspace, running as a user-assigned identity.
+
+The instance belongs to one Entra ID user (``personal`` authorization), has SSH and local auth off
+and shuts down after a period of inactivity. Its identity (seed 000 step 2; seed 002, "Data
+storage") pulls images and reads data like a cluster's, and also holds Contributor on the
+workspace: "If the compute instance is also configured for idle shutdown, the compute instance
+won't shut down due to inactivity unless the managed identity has contributor access to the Azure
+Machine Learning workspace" (seed 002). Contributor is on the workspace resource only, never on
+the group.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Mapping, Optional
+
+import pulumi
+from pulumi_azure_native import machinelearningservices as ml
+
+from .access import Grant, after, grant
+from .compute import compute_grants, compute_lifecycle
+from .identity import ManagedIdentity, ml_identity
+from .workspace import WorkspaceRef
+
+
+INSTANCE_CREATE_ONLY = ["properties.properties.vmSize",
+                        "properties.properties.idleTimeBeforeShutdown",
+                        "properties.properties.sshSettings"]
+"""Set only at creation: "It isn't possible to change the virtual machine size of compute instance
+once it's created"; idle shutdown through ARM is "only configurable during new compute instance
+creation"; SSH "can't be enabled or disabled after creation" (how-to-create-compute-instance)."""
+
+
+@dataclass
+class ComputeInstanceArgs:
+    """Arguments of :class:`ComputeInstance`."""
+
+    workspace: WorkspaceRef
+    compute_name: pulumi.Input[str]
+    """Azure name: 3-24 letters, digits and hyphens, unique in the region."""
+    identity: ManagedIdentity
+    """User-assigned identity the instance runs as."""
+    assigned_user_object_id: str
+    """Entra ID object id of the user the instance belongs to."""
+    assigned_user_tenant_id: pulumi.Input[str]
+    vm_size: str = "Standard_DS11_v2"
+    idle_minutes_before_shutdown: int = 60
+    """15 minutes to 3 days."""
+    extra_reads: Mapping[str, pulumi.Input[str]] = field(default_factory=dict)
+    """More blob data to read (an account or container id), by a short target name."""
+    tags: Mapping[str, str] = field(default_factory=dict)
+
+
+class ComputeInstance(pulumi.ComponentResource):
+    """A personal compute instance and the roles its identity needs."""
+
+    id: pulumi.Output[str]
+    name: pulumi.Output[str]
+    principal_id: pulumi.Output[str]
+    client_id: pulumi.Output[str]
+    """What code on the instance passes as ``AZURE_CLIENT_ID`` to act as the instance identity."""
+    grants: list[Grant]
+
+    def __init__(self, name: str, args: ComputeInstanceArgs,
+                 opts: Optional[pulumi.ResourceOptions] = None):
+        super().__init__("ml-platform:compute:ComputeInstance", name, {}, opts)
+        ws, user = args.workspace, args.identity
+        self.grants = compute_grants(self, name, ws, user.principal, system_assigned=False,
+                                     extra_pulls={}, extra_reads=args.extra_reads)
+        self.grants.append(grant(self, f"{name}-workspace", user.principal, "Contributor", ws.id))
+        instance = ml.Compute(
+            name,
+            compute_name=args.compute_name,
+            workspace_name=ws.name,
+            resource_group_name=ws.resource_group_name,
+            location=ws.location,
+            identity=ml_identity(user),
+            properties=ml.ComputeInstanceArgs(
+                compute_type="ComputeInstance",
+                disable_local_auth=True,
+                properties=ml.ComputeInstancePropertiesArgs(
+                    vm_size=args.vm_size,
+                    compute_instance_authorization_type="personal",
+                    personal_compute_instance_settings=ml.PersonalComputeInstanceSettingsArgs(
+                        assigned_user=ml.AssignedUserArgs(
+                            object_id=args.assigned_user_object_id,
+                            tenant_id=args.assigned_user_tenant_id)),
+                    ssh_settings=ml.ComputeInstanceSshSettingsArgs(ssh_public_access="Disabled"),
+                    idle_time_before_shutdown=f"PT{args.idle_minutes_before_shutdown}M",
+                ),
+            ),
+            tags=dict(args.tags),
+            # Idle shutdown, image pulls and data mounts act as the identity from the first start.
+            opts=after(self.grants, parent=self, **compute_lifecycle(ws, INSTANCE_CREATE_ONLY)),
+        )
+        self.id = instance.id
+        self.name = instance.name
+        self.principal_id = user.principal_id
+        self.client_id = user.client_id
+        self.register_outputs({"id": self.id, "name": self.name,
+                               "principal_id": self.principal_id, "client_id": self.client_id})

@@ -1,0 +1,276 @@
+"""Managed online endpoint that serves as a managed identity.
+
+"If the endpoint identity is a user-assigned identity, there's no automatic role assignment"
+(Azure ML, "Authentication and authorization for online endpoints"): the stack grants it AcrPull
+on the registry (images), Storage Blob Data Reader on the workspace storage (models), AzureML
+Metrics Writer (preview) on the workspace (metrics) and Key Vault Secrets User on the key vault
+(secrets the scoring code reads; seed 003). Azure grants a system-assigned endpoint identity the
+first three itself, so the stack grants that one only the key vault role.
+
+Each deployment (:class:`OnlineDeploymentSpec`) waits for those grants: Azure fails a deployment
+whose identity cannot pull its image or read its model yet. The scoring code finds the identity,
+the key vault and the storage in its environment: ``AZURE_CLIENT_ID`` (a user-assigned identity's
+client id, which ``ManagedIdentityCredential``/``DefaultAzureCredential`` pick up), ``KEY_VAULT_URL``
+and ``STORAGE_BLOB_URL``.
+
+Traffic and settings. ARM refuses an endpoint whose ``traffic`` names a deployment that does not
+exist yet, and a deployment cannot exist before its endpoint, so one resource cannot carry both.
+Microsoft's ARM walkthrough deploys its endpoint template (Azure/azureml-examples
+``arm-templates/online-endpoint.json``, which takes ``traffic`` as a parameter) a second time once
+the deployment exists; Pulumi's maintainers describe the same "second operation on the same
+resource" as the way out of such cycles (pulumi/pulumi-azure-native#2617). So the endpoint
+resource only creates the endpoint, and an ARM template deployment (``azure-native:resources:
+Deployment``, the *writer*) puts it again with every setting and the traffic once every
+deployment exists. The writer is the only thing that changes the endpoint after its creation, and
+it exists whenever the endpoint does (traffic ``{}`` without deployments):
+
+* the endpoint resource ignores changes to its settings and tags: an update would be a full PUT
+  without ``traffic`` and zero it (pulumi-azure-native updates with a full PUT and keeps no traffic
+  from Azure), and after a refresh it would re-send a stale traffic map;
+* removed deployments are deleted after every create and update (Pulumi's order), so the writer has
+  moved their traffic away first ("You can't delete a deployment that has live traffic allocated to
+  it", how-to-safely-rollout-online-endpoints);
+* the identity is fixed at creation ("The identity for an endpoint is immutable"): a change
+  replaces the endpoint, deleting it first since its name stays.
+
+Deployments. A deployment's instance type is fixed at creation ("deployment update can't change
+instance type ... deploy a new deployment, move traffic there, and delete the old one",
+Azure/AML-Kubernetes#247), so the Azure name of a deployment carries it: ``blue`` on
+``Standard_DS2_v2`` is ``blue-ds2v2``. A new instance type is a new deployment that takes the old
+one's share of traffic before the old one is deleted, in one ``pulumi up``.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from typing import Any, Mapping, Optional, Sequence
+
+import pulumi
+from pulumi_azure_native import machinelearningservices as ml, resources
+
+from .access import Grant, Principal, after, grant
+from .identity import ManagedIdentity, ml_identity, runs_as
+from .workspace import WorkspaceRef
+
+
+ENDPOINT_API_VERSION = "2025-12-01"
+"""The Microsoft.MachineLearningServices API version pulumi-azure-native 3.29 uses for endpoints."""
+RESERVED_VARIABLES = ("AZURE_CLIENT_ID", "KEY_VAULT_URL", "STORAGE_BLOB_URL")
+"""Environment variables the component sets on every deployment."""
+
+
+def instance_slug(instance_type: str) -> str:
+    """The short form of a VM size in a deployment's Azure name: ``Standard_DS2_v2`` -> ``ds2v2``."""
+    return re.sub(r"[^a-z0-9]", "", instance_type.lower().removeprefix("standard_"))
+
+
+def deployment_name(name: str, instance_type: str) -> str:
+    """Azure name of deployment ``name`` on ``instance_type`` (the type is fixed at creation)."""
+    return f"{name}-{instance_slug(instance_type)}"
+
+
+@dataclass
+class OnlineDeploymentSpec:
+    """One managed online deployment of an endpoint: what it serves and on how many VMs."""
+
+    name: str
+    """Deployment name: letters, digits and single hyphens, starting with a letter; its Azure
+    name adds the instance type (:func:`deployment_name`), 32 characters at most in all."""
+    model_id: pulumi.Input[str]
+    """Model version to serve: an ARM id or an ``azureml://`` URI (e.g. from a registry)."""
+    environment_id: pulumi.Input[str]
+    """Environment version the scoring code runs in."""
+    code_id: pulumi.Input[str]
+    """Code version that holds the scoring script."""
+    scoring_script: str = "score.py"
+    """Path of the script with ``init()`` and ``run()``, relative to the code folder."""
+    instance_type: str = "Standard_DS2_v2"
+    instance_count: int = 1
+    traffic: int = 0
+    """Percent of the endpoint's traffic this deployment gets (the endpoint's shares sum to 100 or
+    are all 0)."""
+    environment_variables: Mapping[str, pulumi.Input[str]] = field(default_factory=dict)
+    depends_on: Sequence[pulumi.Resource] = ()
+    """What the scoring code reads when it starts (secrets, blobs): created before the deployment."""
+
+
+@dataclass
+class OnlineEndpointArgs:
+    """Arguments of :class:`OnlineEndpoint`."""
+
+    workspace: WorkspaceRef
+    endpoint_name: pulumi.Input[str]
+    """Azure name: 3-32 letters, digits and single hyphens, unique in the region."""
+    identity: Optional[ManagedIdentity] = None
+    """User-assigned identity the endpoint serves as; None for a system-assigned identity."""
+    auth_mode: str = "AADToken"
+    """How callers authenticate: AADToken (Entra ID), AMLToken, or Key (only when asked for)."""
+    public_network_access: str = "Enabled"
+    deployments: Sequence[OnlineDeploymentSpec] = ()
+    """Deployments to run on the endpoint, with their traffic shares."""
+    tags: Mapping[str, str] = field(default_factory=dict)
+
+
+class OnlineEndpoint(pulumi.ComponentResource):
+    """A managed online endpoint and the roles its identity needs."""
+
+    id: pulumi.Output[str]
+    name: pulumi.Output[str]
+    scoring_uri: pulumi.Output[str]
+    """URI that scores requests, known once the endpoint exists."""
+    swagger_uri: pulumi.Output[str]
+    """URI of the endpoint's OpenAPI document."""
+    principal: Principal
+    """What the endpoint serves as: its user-assigned identity or its own system identity."""
+    principal_id: pulumi.Output[str]
+    """Principal id of the identity the endpoint serves as."""
+    client_id: pulumi.Output[Optional[str]]
+    """Client id of the user-assigned identity (the deployment's ``AZURE_CLIENT_ID``); None for a
+    system-assigned identity."""
+    grants: list[Grant]
+    """The roles this component grants the endpoint identity."""
+    deployments: dict[str, ml.OnlineDeployment]
+    """The endpoint's deployments by Azure name."""
+    traffic: dict[str, int]
+    """Percent of traffic per deployment (Azure name), as applied after the deployments exist."""
+
+    def __init__(self, name: str, args: OnlineEndpointArgs,
+                 opts: Optional[pulumi.ResourceOptions] = None):
+        super().__init__("ml-platform:endpoint:OnlineEndpoint", name, {}, opts)
+        ws = args.workspace
+        user = args.identity
+        endpoint = ml.OnlineEndpoint(
+            name,
+            endpoint_name=args.endpoint_name,
+            workspace_name=ws.name,
+            resource_group_name=ws.resource_group_name,
+            location=ws.location,
+            identity=ml_identity(args.identity),
+            properties=ml.OnlineEndpointPropertiesArgs(
+                auth_mode=args.auth_mode,
+                public_network_access=args.public_network_access,
+            ),
+            tags=dict(args.tags),
+            # Created here, written afterwards only by the writer below (see the module's doc).
+            opts=pulumi.ResourceOptions(parent=self, ignore_changes=["properties", "tags"],
+                                        replace_on_changes=["identity"],
+                                        delete_before_replace=True),
+        )
+
+        self.principal, self.client_id = runs_as(user, endpoint, endpoint.name)
+        self.principal_id = pulumi.Output.from_input(self.principal.id)
+        me = self.principal
+        self.grants = [] if user is None else [  # Azure grants these to a system identity itself
+            grant(self, f"{name}-registry", me, "AcrPull", ws.container_registry_id),
+            grant(self, f"{name}-storage", me, "Storage Blob Data Reader", ws.storage_account_id),
+            grant(self, f"{name}-workspace", me, "AzureML Metrics Writer (preview)", ws.id),
+        ]
+        self.grants.append(grant(self, f"{name}-key-vault", me, "Key Vault Secrets User",
+                                 ws.key_vault_id))
+
+        self.deployments = {deployment_name(spec.name, spec.instance_type):
+                            self._deployment(name, spec, args, endpoint)
+                            for spec in args.deployments}
+        self.traffic = {deployment_name(spec.name, spec.instance_type): spec.traffic
+                        for spec in args.deployments}
+        self._writer(name, args, endpoint)
+
+        self.id = endpoint.id
+        self.name = endpoint.name
+        self.scoring_uri = endpoint.properties.apply(lambda p: p.scoring_uri)
+        self.swagger_uri = endpoint.properties.apply(lambda p: p.swagger_uri)
+        self.register_outputs({"id": self.id, "name": self.name, "scoring_uri": self.scoring_uri,
+                               "swagger_uri": self.swagger_uri, "principal_id": self.principal_id,
+                               "client_id": self.client_id, "traffic": self.traffic})
+
+    def _deployment(self, name: str, spec: OnlineDeploymentSpec, args: OnlineEndpointArgs,
+                    endpoint: ml.OnlineEndpoint) -> ml.OnlineDeployment:
+        ws = args.workspace
+        reserved = sorted(set(spec.environment_variables) & set(RESERVED_VARIABLES))
+        if reserved:
+            raise ValueError(f"deployment {spec.name}: {', '.join(reserved)} are set by the "
+                             "endpoint component")
+        variables: dict[str, pulumi.Input[str]] = {
+            **spec.environment_variables,
+            "KEY_VAULT_URL": ws.vault_uri(),
+            "STORAGE_BLOB_URL": ws.blob_url(),
+        }
+        if args.identity is not None:  # which identity DefaultAzureCredential picks (seed 003)
+            variables["AZURE_CLIENT_ID"] = args.identity.client_id
+        azure_name = deployment_name(spec.name, spec.instance_type)
+        return ml.OnlineDeployment(
+            f"{name}-{azure_name}",
+            deployment_name=azure_name,
+            endpoint_name=endpoint.name,
+            workspace_name=ws.name,
+            resource_group_name=ws.resource_group_name,
+            location=ws.location,
+            sku=ml.SkuArgs(name="Default", capacity=spec.instance_count),
+            properties=ml.ManagedOnlineDeploymentArgs(
+                endpoint_compute_type="Managed",
+                model=spec.model_id,
+                environment_id=spec.environment_id,
+                code_configuration=ml.CodeConfigurationArgs(code_id=spec.code_id,
+                                                            scoring_script=spec.scoring_script),
+                instance_type=spec.instance_type,
+                environment_variables=variables,
+                scale_settings=ml.DefaultScaleSettingsArgs(scale_type="Default"),
+            ),
+            tags=dict(args.tags),
+            # The identity must hold its roles before the deployment pulls image and model.
+            # Deleting the endpoint deletes its deployments; no separate delete to order.
+            opts=after(self.grants, also=spec.depends_on, parent=self, deleted_with=endpoint),
+        )
+
+    def _writer(self, name: str, args: OnlineEndpointArgs, endpoint: ml.OnlineEndpoint) -> None:
+        ws = args.workspace
+        parameters: dict[str, Any] = {
+            "workspaceName": ws.name, "endpointName": endpoint.name, "location": ws.location,
+            "authMode": args.auth_mode, "publicNetworkAccess": args.public_network_access,
+            "tags": dict(args.tags), "traffic": self.traffic,
+        }
+        if args.identity is not None:
+            parameters["identityId"] = args.identity.id
+        resources.Deployment(
+            f"{name}-traffic",
+            resource_group_name=ws.resource_group_name,
+            properties=resources.DeploymentPropertiesArgs(
+                mode=resources.DeploymentMode.INCREMENTAL,
+                template=endpoint_template(user_assigned=args.identity is not None),
+                parameters={key: resources.DeploymentParameterArgs(value=value)
+                            for key, value in parameters.items()},
+            ),
+            tags=dict(args.tags),
+            opts=pulumi.ResourceOptions(parent=self, depends_on=list(self.deployments.values()),
+                                        deleted_with=endpoint),
+        )
+
+
+def endpoint_template(user_assigned: bool) -> dict[str, Any]:
+    """ARM template that puts an online endpoint with its traffic (parameters: workspaceName,
+    endpointName, location, authMode, publicNetworkAccess, tags, traffic, and identityId for a
+    user-assigned identity)."""
+    strings = ["workspaceName", "endpointName", "location", "authMode", "publicNetworkAccess"]
+    identity: dict[str, Any] = {"type": "SystemAssigned"}
+    if user_assigned:
+        strings.append("identityId")
+        identity = {"type": "UserAssigned",
+                    "userAssignedIdentities": {"[parameters('identityId')]": {}}}
+    return {
+        "$schema": "https://schema.management.azure.com/schemas/2019-04-01/deploymentTemplate.json#",
+        "contentVersion": "1.0.0.0",
+        "parameters": {**{key: {"type": "string"} for key in strings},
+                       "tags": {"type": "object"}, "traffic": {"type": "object"}},
+        "resources": [{
+            "type": "Microsoft.MachineLearningServices/workspaces/onlineEndpoints",
+            "apiVersion": ENDPOINT_API_VERSION,
+            "name": "[format('{0}/{1}', parameters('workspaceName'), parameters('endpointName'))]",
+            "location": "[parameters('location')]",
+            "tags": "[parameters('tags')]",
+            "identity": identity,
+            "properties": {"authMode": "[parameters('authMode')]",
+                           "publicNetworkAccess": "[parameters('publicNetworkAccess')]",
+                           "traffic": "[parameters('traffic')]"},
+        }],
+    }

@@ -1,0 +1,88 @@
+"""User-assigned managed identity: what a workload runs as, and what role grants are made to."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Mapping, Optional
+
+import pulumi
+from pulumi_azure_native import machinelearningservices as ml, managedidentity
+
+from .access import Principal
+
+
+@dataclass
+class ManagedIdentityArgs:
+    """Arguments of :class:`ManagedIdentity`."""
+
+    resource_group_name: pulumi.Input[str]
+    location: pulumi.Input[str]
+    identity_name: pulumi.Input[str]
+    """Azure name of the identity (3-128 letters, digits, '-' and '_')."""
+    tags: Mapping[str, str] = field(default_factory=dict)
+
+
+class ManagedIdentity(pulumi.ComponentResource):
+    """A user-assigned managed identity.
+
+    Its ``principal_id`` is what role assignments name; its ``client_id`` is what code running as
+    it passes to ``ManagedIdentityCredential`` / ``AZURE_CLIENT_ID``; its ``id`` is what a workspace,
+    compute cluster or endpoint lists among its user-assigned identities.
+    """
+
+    id: pulumi.Output[str]
+    """Resource id of the identity."""
+    name: pulumi.Output[str]
+    """Azure name of the identity."""
+    principal_id: pulumi.Output[str]
+    """Object id of the identity's service principal in Entra ID."""
+    client_id: pulumi.Output[str]
+    """Application (client) id of the identity."""
+    tenant_id: pulumi.Output[str]
+    """Entra ID tenant of the identity."""
+    resource_group_name: pulumi.Output[str]
+    principal: Principal
+    """The identity as role assignments name it."""
+
+    def __init__(self, name: str, args: ManagedIdentityArgs,
+                 opts: Optional[pulumi.ResourceOptions] = None):
+        super().__init__("ml-platform:identity:ManagedIdentity", name, {}, opts)
+        identity = managedidentity.UserAssignedIdentity(
+            name,
+            resource_name_=args.identity_name,
+            resource_group_name=args.resource_group_name,
+            location=args.location,
+            tags=dict(args.tags),
+            opts=pulumi.ResourceOptions(parent=self),
+        )
+        self.id = identity.id
+        self.name = identity.name
+        self.principal_id = identity.principal_id
+        self.client_id = identity.client_id
+        self.tenant_id = identity.tenant_id
+        self.resource_group_name = pulumi.Output.from_input(args.resource_group_name)
+        self.principal = Principal(self.name, self.principal_id)
+        self.register_outputs({"id": self.id, "name": self.name, "principal_id": self.principal_id,
+                               "client_id": self.client_id, "tenant_id": self.tenant_id})
+
+
+def ml_identity(identity: Optional[ManagedIdentity],
+                *more: ManagedIdentity) -> ml.ManagedServiceIdentityArgs:
+    """The identity block of an Azure ML resource that runs as ``identity`` (and holds ``more``
+    user-assigned identities), or as its own system-assigned identity when ``identity`` is None."""
+    if identity is None:
+        return ml.ManagedServiceIdentityArgs(type=ml.ManagedServiceIdentityType.SYSTEM_ASSIGNED)
+    return ml.ManagedServiceIdentityArgs(
+        type=ml.ManagedServiceIdentityType.USER_ASSIGNED,
+        user_assigned_identities=[i.id for i in (identity, *more)])
+
+
+def runs_as(identity: Optional[ManagedIdentity], resource: pulumi.CustomResource,
+            name: pulumi.Input[str]) -> tuple[Principal, pulumi.Output[Optional[str]]]:
+    """The principal ``resource`` (Azure name ``name``) acts as, and its client id: ``identity``,
+    or the resource's own system-assigned identity (which has no client id to hand out) when
+    ``identity`` is None."""
+    if identity is not None:
+        return identity.principal, identity.client_id
+    system = resource.identity.apply(lambda i: i.principal_id)  # type: ignore[attr-defined]
+    return Principal(name, system), pulumi.Output.from_input(None)

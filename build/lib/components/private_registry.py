@@ -1,0 +1,82 @@
+"""A private container registry whose images the workspace builds on and compute pulls, by identity.
+
+Seed 002, "Use a private Azure Container Registry" > "Build Azure Machine Learning managed
+environment into base image from private ACR": image builds run as ACR Tasks on the workspace
+registry, so the workspace needs an identity it may hand to them:
+
+1. a user-assigned identity with AcrPull on the private registry;
+2. the workspace identity gets Managed Identity Operator on that identity ("allows the workspace
+   to assign the user-assigned managed identity to ACR Task");
+3. a workspace connection of category container registry whose credentials are that identity
+   (client id and resource id), target ``https://<login server>`` (Azure ML "Create connections").
+
+Environments may then name ``<login server>/<repository>:<tag>`` as their base image. Compute that
+pulls base images as they are gets AcrPull itself (the compute components' ``extra_pulls``).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Optional
+
+import pulumi
+from pulumi_azure_native import containerregistry, machinelearningservices as ml
+
+from .access import Grant, Principal, after, grant
+from .azure.resource_ids import parse_resource_id
+from .identity import ManagedIdentity
+from .workspace import WorkspaceRef
+
+
+@dataclass
+class PrivateRegistryAccessArgs:
+    """Arguments of :class:`PrivateRegistryAccess`."""
+
+    workspace: WorkspaceRef
+    workspace_principal: Principal
+    """What the workspace acts as (its primary user-assigned identity or its system one)."""
+    registry_id: str
+    """Resource id of the private registry (it may live in another group or subscription)."""
+    identity: ManagedIdentity
+    """The identity image builds pull as."""
+    connection_name: str = "private-registry"
+
+
+class PrivateRegistryAccess(pulumi.ComponentResource):
+    """The grants and the workspace connection that let image builds pull from a private registry."""
+
+    login_server: pulumi.Output[str]
+    connection_id: pulumi.Output[str]
+    grants: list[Grant]
+
+    def __init__(self, name: str, args: PrivateRegistryAccessArgs,
+                 opts: Optional[pulumi.ResourceOptions] = None):
+        super().__init__("ml-platform:registry:PrivateRegistryAccess", name, {}, opts)
+        ws, identity = args.workspace, args.identity
+        registry = parse_resource_id(args.registry_id, "Microsoft.ContainerRegistry/registries")
+        self.login_server = containerregistry.get_registry_output(
+            resource_group_name=registry.resource_group_name, registry_name=registry.name,
+            opts=pulumi.InvokeOutputOptions(parent=self)).login_server
+        self.grants = [
+            grant(self, f"{name}-registry", identity.principal, "AcrPull", args.registry_id),
+            grant(self, f"{name}-identity", args.workspace_principal, "Managed Identity Operator",
+                  identity.id),
+        ]
+        connection = ml.WorkspaceConnection(
+            name,
+            connection_name=args.connection_name,
+            workspace_name=ws.name,
+            resource_group_name=ws.resource_group_name,
+            properties=ml.ManagedIdentityAuthTypeWorkspaceConnectionPropertiesArgs(
+                auth_type="ManagedIdentity",
+                category=ml.ConnectionCategory.CONTAINER_REGISTRY,
+                target=self.login_server.apply(lambda server: f"https://{server}"),
+                credentials=ml.WorkspaceConnectionManagedIdentityArgs(
+                    client_id=identity.client_id, resource_id=identity.id),
+            ),
+            # A build may start as soon as the connection exists: the roles must be there.
+            opts=after(self.grants, parent=self, deleted_with=ws.resource),
+        )
+        self.connection_id = connection.id
+        self.register_outputs({"login_server": self.login_server,
+                               "connection_id": self.connection_id})

@@ -1,0 +1,76 @@
+"""Container registry for the workspace's images: created without admin user or anonymous pull,
+or an existing registry given by resource id (bring your own)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Mapping, Optional
+
+import pulumi
+from pulumi_azure_native import containerregistry
+
+from .azure.resource_ids import parse_resource_id
+
+
+@dataclass
+class ContainerRegistryArgs:
+    """Arguments of :class:`ContainerRegistry`."""
+
+    resource_group_name: pulumi.Input[str]
+    location: pulumi.Input[str]
+    registry_name: Optional[pulumi.Input[str]] = None
+    """Azure name (5-50 letters and digits, globally unique); required unless ``existing_id``."""
+    sku: str = "Basic"
+    """Basic, Standard or Premium."""
+    existing_id: Optional[str] = None
+    """Resource id of a registry to use instead of creating one; nothing is created then."""
+    protect: bool = False
+    """Protect the created registry from deletion by Pulumi, and keep it in Azure if it is
+    removed from the program."""
+    tags: Mapping[str, str] = field(default_factory=dict)
+
+
+class ContainerRegistry(pulumi.ComponentResource):
+    """A container registry that identities pull from with AcrPull: no admin user, no anonymous pull.
+
+    Azure ML enables the admin user on a registry it creates itself (seed 002), so the stack brings
+    its own with the admin user off; Azure ML then builds and pulls images with managed identities.
+    """
+
+    id: pulumi.Output[str]
+    """Resource id of the registry."""
+    name: pulumi.Output[str]
+    """Azure name of the registry."""
+    login_server: pulumi.Output[str]
+    """Login server, e.g. ``crmlplatdevab12c.azurecr.io``."""
+
+    def __init__(self, name: str, args: ContainerRegistryArgs,
+                 opts: Optional[pulumi.ResourceOptions] = None):
+        super().__init__("ml-platform:registry:ContainerRegistry", name, {}, opts)
+        if args.existing_id:
+            parts = parse_resource_id(args.existing_id, "Microsoft.ContainerRegistry/registries")
+            existing = containerregistry.get_registry_output(
+                registry_name=parts.name, resource_group_name=parts.resource_group_name,
+                opts=pulumi.InvokeOutputOptions(parent=self))
+            self.id = pulumi.Output.from_input(args.existing_id)
+            self.name = pulumi.Output.from_input(parts.name)
+            self.login_server = existing.login_server
+        else:
+            if args.registry_name is None:
+                raise ValueError("ContainerRegistryArgs needs registry_name or existing_id")
+            registry = containerregistry.Registry(
+                name,
+                registry_name=args.registry_name,
+                resource_group_name=args.resource_group_name,
+                location=args.location,
+                sku=containerregistry.SkuArgs(name=args.sku),
+                admin_user_enabled=False,
+                anonymous_pull_enabled=False,
+                tags=dict(args.tags),
+                opts=pulumi.ResourceOptions(parent=self, protect=args.protect,
+                                            retain_on_delete=args.protect),
+            )
+            self.id = registry.id
+            self.name = registry.name
+            self.login_server = registry.login_server
+        self.register_outputs({"id": self.id, "name": self.name, "login_server": self.login_server})

@@ -1,0 +1,275 @@
+"""Azure Machine Learning workspace with everything Azure requires it to have.
+
+A workspace cannot be created without a storage account, a key vault and Application Insights
+(backed here by a Log Analytics workspace); the registry is optional for Azure but needed for
+images, so the caller passes a :class:`~components.registry.ContainerRegistry`.
+
+With a user-assigned identity the workspace identity receives every role of Microsoft's table
+("Set up authentication between Azure Machine Learning and other services", User-assigned managed
+identity > Workspace): Contributor on the workspace, Contributor + Storage Blob Data Contributor on
+the storage account, Contributor + Key Vault Administrator on the key vault (RBAC model),
+Contributor on the registry and on Application Insights. The workspace waits for the grants on its
+dependents, so it can reach them as soon as it exists. A system-assigned workspace identity gets
+its roles from Azure itself, and the stack grants it nothing (a second assignment of the same
+principal, role and scope fails with 409 RoleAssignmentExists).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Mapping, Optional, Sequence
+
+import pulumi
+from pulumi_azure_native import (applicationinsights, authorization, keyvault,
+                                 machinelearningservices as ml, operationalinsights, storage)
+
+from .access import Grant, Principal, after, grant
+from .azure.resource_ids import parse_resource_id
+from .identity import ManagedIdentity, ml_identity, runs_as
+from .registry import ContainerRegistry
+
+
+@dataclass(frozen=True)
+class WorkspaceRef:
+    """What a compute cluster or an online endpoint needs to know about the workspace it joins."""
+
+    id: pulumi.Input[str]
+    name: pulumi.Input[str]
+    resource_group_name: pulumi.Input[str]
+    location: pulumi.Input[str]
+    storage_account_id: pulumi.Input[str]
+    """The workspace's default storage, where models and data are read from."""
+    key_vault_id: pulumi.Input[str]
+    """The workspace's key vault, where scoring code reads secrets from."""
+    container_registry_id: pulumi.Input[str]
+    """The workspace's registry, where images are pulled from."""
+    key_vault_uri: Optional[pulumi.Input[str]] = None
+    """The key vault's URI; None derives the Azure public cloud URI from the vault's name."""
+    blob_endpoint: Optional[pulumi.Input[str]] = None
+    """The storage account's blob endpoint; None derives the Azure public cloud endpoint."""
+    resource: Optional[pulumi.Resource] = None
+    """The workspace resource when this program manages it: what lives inside the workspace
+    (computes, datastores, asset versions, connections) is deleted with it."""
+
+    def vault_uri(self) -> pulumi.Output[str]:
+        """URI of the workspace's key vault, e.g. ``https://kv-x.vault.azure.net/``."""
+        return _endpoint(self.key_vault_uri, self.key_vault_id, "Microsoft.KeyVault/vaults",
+                         "vault.azure.net")
+
+    def blob_url(self) -> pulumi.Output[str]:
+        """Blob endpoint of the workspace's storage, e.g. ``https://stx.blob.core.windows.net/``."""
+        return _endpoint(self.blob_endpoint, self.storage_account_id,
+                         "Microsoft.Storage/storageAccounts", "blob.core.windows.net")
+
+    @staticmethod
+    def existing(workspace_id: str,
+                 opts: Optional[pulumi.InvokeOutputOptions] = None) -> "WorkspaceRef":
+        """A workspace this program does not manage, looked up by resource id.
+
+        The lookup goes through the azure-native provider, so the workspace must be in the
+        provider's subscription (pass ``opts=InvokeOutputOptions(provider=...)`` for another one),
+        and it must have a container registry attached.
+        """
+        parts = parse_resource_id(workspace_id, "Microsoft.MachineLearningServices/workspaces")
+        found = ml.get_workspace_output(resource_group_name=parts.resource_group_name,
+                                        workspace_name=parts.name, opts=opts)
+        return WorkspaceRef(
+            id=workspace_id,
+            name=parts.name,
+            resource_group_name=parts.resource_group_name,
+            location=found.location,
+            storage_account_id=found.storage_account,
+            key_vault_id=found.key_vault,
+            container_registry_id=found.container_registry.apply(
+                lambda registry: registry or _no_registry(workspace_id)),
+        )
+
+
+def _endpoint(given: Optional[pulumi.Input[str]], resource_id: pulumi.Input[str],
+              provider_type: str, domain: str) -> pulumi.Output[str]:
+    """``given``, or the Azure public cloud endpoint ``https://<resource name>.<domain>/``."""
+    if given is not None:
+        return pulumi.Output.from_input(given)
+    return pulumi.Output.from_input(resource_id).apply(
+        lambda rid: f"https://{parse_resource_id(rid, provider_type).name}.{domain}/")
+
+
+def _no_registry(workspace_id: str) -> str:
+    raise ValueError(f"workspace {workspace_id} has no container registry attached; attach one "
+                     "(az ml workspace update --container-registry <id>) before adding workloads")
+
+
+@dataclass
+class WorkspaceArgs:
+    """Arguments of :class:`Workspace`. Names are Azure names (checked by :mod:`components.azure.names`)."""
+
+    resource_group_name: pulumi.Input[str]
+    location: pulumi.Input[str]
+    workspace_name: pulumi.Input[str]
+    storage_account_name: pulumi.Input[str]
+    key_vault_name: pulumi.Input[str]
+    application_insights_name: pulumi.Input[str]
+    log_analytics_name: pulumi.Input[str]
+    registry: ContainerRegistry
+    identity: Optional[ManagedIdentity] = None
+    additional_identities: Sequence[ManagedIdentity] = ()
+    """More user-assigned identities attached to the workspace (e.g. for customer-managed key
+    encryption); ``identity`` stays the primary one and is the only one granted roles here."""
+    """User-assigned identity the workspace runs as; None for a system-assigned identity."""
+    storage_sku: str = "Standard_LRS"
+    key_vault_purge_protection: bool = False
+    """Irreversible once on. Off leaves the property unset: ARM rejects an explicit false."""
+    key_vault_soft_delete_retention_days: int = 7
+    storage_soft_delete_retention_days: int = 7
+    """Days deleted blobs and containers stay recoverable (1-365)."""
+    log_retention_days: int = 30
+    public_network_access: str = "Enabled"
+    protect: bool = False
+    """Protect storage (with its blob service settings), key vault, Log Analytics and the
+    workspace from deletion by Pulumi, and keep them in Azure if they are removed from the program
+    (``retain_on_delete``)."""
+    tags: Mapping[str, str] = field(default_factory=dict)
+
+
+class Workspace(pulumi.ComponentResource):
+    """An Azure ML workspace, its storage, key vault and insights, and its identity's grants."""
+
+    id: pulumi.Output[str]
+    """Resource id of the workspace."""
+    name: pulumi.Output[str]
+    """Azure name of the workspace."""
+    principal_id: pulumi.Output[str]
+    """Principal id of the identity the workspace runs as."""
+    client_id: pulumi.Output[Optional[str]]
+    """Client id of the user-assigned identity; None for a system-assigned identity."""
+    principal: Principal
+    """What the workspace acts as: its primary identity, or its own system-assigned identity."""
+    storage_account_id: pulumi.Output[str]
+    key_vault_id: pulumi.Output[str]
+    key_vault: keyvault.Vault
+    """The key vault resource (what secrets written into it are deleted with)."""
+    key_vault_uri: pulumi.Output[str]
+    application_insights_id: pulumi.Output[str]
+    log_analytics_id: pulumi.Output[str]
+    ref: WorkspaceRef
+    """This workspace, for the compute clusters and endpoints that join it."""
+    grants: list[Grant]
+    """The roles this component grants the workspace identity."""
+
+    def __init__(self, name: str, args: WorkspaceArgs,
+                 opts: Optional[pulumi.ResourceOptions] = None):
+        super().__init__("ml-platform:workspace:Workspace", name, {}, opts)
+        child = pulumi.ResourceOptions(parent=self)
+        stateful = pulumi.ResourceOptions(parent=self, protect=args.protect,
+                                          retain_on_delete=args.protect)
+        common = dict(resource_group_name=args.resource_group_name, location=args.location,
+                      tags=dict(args.tags))
+
+        account = storage.StorageAccount(
+            f"{name}-storage",
+            account_name=args.storage_account_name,
+            kind=storage.Kind.STORAGE_V2,
+            sku=storage.SkuArgs(name=args.storage_sku),
+            allow_blob_public_access=False,
+            minimum_tls_version=storage.MinimumTlsVersion.TLS1_2,
+            enable_https_traffic_only=True,
+            opts=stateful, **common)
+        # Soft delete for blobs and containers: job outputs, models and notebooks live here. Kept
+        # with the account: its delete would reset the account's blob service settings.
+        retention = storage.DeleteRetentionPolicyArgs(
+            enabled=True, days=args.storage_soft_delete_retention_days)
+        storage.BlobServiceProperties(
+            f"{name}-blob-service",
+            account_name=account.name,
+            resource_group_name=args.resource_group_name,
+            blob_services_name="default",
+            delete_retention_policy=retention,
+            container_delete_retention_policy=retention,
+            opts=stateful)
+        tenant_id = authorization.get_client_config_output(
+            opts=pulumi.InvokeOutputOptions(parent=self)).tenant_id
+        vault = keyvault.Vault(
+            f"{name}-key-vault",
+            vault_name=args.key_vault_name,
+            properties=keyvault.VaultPropertiesArgs(
+                tenant_id=tenant_id,
+                sku=keyvault.SkuArgs(family=keyvault.SkuFamily.A, name=keyvault.SkuName.STANDARD),
+                enable_rbac_authorization=True,
+                enable_soft_delete=True,
+                soft_delete_retention_in_days=args.key_vault_soft_delete_retention_days,
+                # Azure/azure-rest-api-specs#18106: "enablePurgeProtection cannot be set to false".
+                enable_purge_protection=True if args.key_vault_purge_protection else None,
+            ),
+            opts=stateful, **common)
+        logs = operationalinsights.Workspace(
+            f"{name}-logs",
+            workspace_name=args.log_analytics_name,
+            sku=operationalinsights.WorkspaceSkuArgs(
+                name=operationalinsights.WorkspaceSkuNameEnum.PER_GB2018),
+            retention_in_days=args.log_retention_days,
+            opts=stateful, **common)
+        insights = applicationinsights.Component(
+            f"{name}-insights",
+            resource_name_=args.application_insights_name,
+            kind="web",
+            application_type=applicationinsights.ApplicationType.WEB,
+            workspace_resource_id=logs.id,
+            ingestion_mode=applicationinsights.IngestionMode.LOG_ANALYTICS,
+            opts=child, **common)
+
+        self.grants = []
+        if args.identity is not None:
+            me = args.identity.principal
+            self.grants = [
+                grant(self, f"{name}-storage", me, "Contributor", account.id),
+                grant(self, f"{name}-storage", me, "Storage Blob Data Contributor", account.id),
+                grant(self, f"{name}-key-vault", me, "Contributor", vault.id),
+                grant(self, f"{name}-key-vault", me, "Key Vault Administrator", vault.id),
+                grant(self, f"{name}-registry", me, "Contributor", args.registry.id),
+                grant(self, f"{name}-insights", me, "Contributor", insights.id),
+            ]
+
+        workspace = ml.Workspace(
+            name,
+            workspace_name=args.workspace_name,
+            kind="Default",
+            sku=ml.SkuArgs(name="Basic", tier=ml.SkuTier.BASIC),
+            identity=ml_identity(args.identity, *args.additional_identities),
+            primary_user_assigned_identity=args.identity.id if args.identity else None,
+            storage_account=account.id,
+            key_vault=vault.id,
+            application_insights=insights.id,
+            container_registry=args.registry.id,
+            system_datastores_auth_mode=ml.SystemDatastoresAuthMode.IDENTITY,
+            public_network_access=args.public_network_access,
+            # It sets up its datastores, containers and secrets as its identity right away.
+            opts=pulumi.ResourceOptions.merge(stateful, after(self.grants, parent=self)),
+            **common)
+
+        self.principal, self.client_id = runs_as(args.identity, workspace, workspace.name)
+        self.principal_id = pulumi.Output.from_input(self.principal.id)
+        if args.identity is not None:
+            self.grants.append(grant(self, f"{name}-workspace", self.principal, "Contributor",
+                                     workspace.id))
+
+        self.id = workspace.id
+        self.name = workspace.name
+        self.storage_account_id = account.id
+        self.key_vault_id = vault.id
+        self.key_vault = vault
+        self.key_vault_uri = vault.properties.apply(lambda p: p.vault_uri)
+        self.application_insights_id = insights.id
+        self.log_analytics_id = logs.id
+        self.ref = WorkspaceRef(
+            id=workspace.id, name=workspace.name, resource_group_name=args.resource_group_name,
+            location=args.location, storage_account_id=account.id, key_vault_id=vault.id,
+            container_registry_id=args.registry.id, key_vault_uri=self.key_vault_uri,
+            blob_endpoint=account.primary_endpoints.apply(lambda e: e.blob), resource=workspace)
+        self.register_outputs({
+            "id": self.id, "name": self.name, "principal_id": self.principal_id,
+            "client_id": self.client_id,
+            "storage_account_id": self.storage_account_id, "key_vault_id": self.key_vault_id,
+            "key_vault_uri": self.key_vault_uri,
+            "application_insights_id": self.application_insights_id,
+            "log_analytics_id": self.log_analytics_id,
+        })
