@@ -19,7 +19,7 @@ from .compute import ComputeCluster, ComputeClusterArgs
 from .compute_instance import ComputeInstance, ComputeInstanceArgs
 from .data import DataStorage, DataStorageArgs, DataUser
 from .endpoint import OnlineDeploymentSpec, OnlineEndpoint, OnlineEndpointArgs
-from .identity import ManagedIdentity, ManagedIdentityArgs
+from .identity import ExistingIdentity, ManagedIdentity, ManagedIdentityArgs, UserIdentity
 from .private_registry import PrivateRegistryAccess, PrivateRegistryAccessArgs
 from .registry import ContainerRegistry, ContainerRegistryArgs
 from .secrets import vault_secret
@@ -29,8 +29,8 @@ __all__ = [
     "AssetStore", "AssetStoreArgs", "AutomationIdentity", "AutomationIdentityArgs",
     "ComputeCluster", "ComputeClusterArgs", "ComputeInstance", "ComputeInstanceArgs",
     "ContainerRegistry", "ContainerRegistryArgs", "DataStorage", "DataStorageArgs", "DataUser",
-    "FederatedCredential", "Grant", "ManagedIdentity", "ManagedIdentityArgs",
+    "ExistingIdentity", "FederatedCredential", "Grant", "ManagedIdentity", "ManagedIdentityArgs",
     "OnlineDeploymentSpec", "OnlineEndpoint", "OnlineEndpointArgs", "Principal",
-    "PrivateRegistryAccess", "PrivateRegistryAccessArgs", "Workspace", "WorkspaceArgs",
-    "WorkspaceRef", "after", "grant", "vault_secret",
+    "PrivateRegistryAccess", "PrivateRegistryAccessArgs", "UserIdentity", "Workspace",
+    "WorkspaceArgs", "WorkspaceRef", "after", "grant", "vault_secret",
 ]

@@ -30,7 +30,7 @@ from typing import Mapping, Optional, Sequence
 import pulumi
 from pulumi_azure_native import managedidentity
 
-from .identity import ManagedIdentity
+from .identity import UserIdentity
 from .access import Grant, grant
 from .workspace import WorkspaceRef
 
@@ -52,9 +52,9 @@ class AutomationIdentityArgs:
     """Arguments of :class:`AutomationIdentity`."""
 
     workspace: WorkspaceRef
-    identity: ManagedIdentity
+    identity: UserIdentity
     credentials: Sequence[FederatedCredential]
-    endpoint_identities: Mapping[str, ManagedIdentity] = field(default_factory=dict)
+    endpoint_identities: Mapping[str, UserIdentity] = field(default_factory=dict)
     """Identities of the endpoints the pipeline creates or updates, by endpoint name."""
 
 

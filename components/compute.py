@@ -21,7 +21,7 @@ import pulumi
 from pulumi_azure_native import machinelearningservices as ml
 
 from .access import Grant, Principal, after, grant
-from .identity import ManagedIdentity, ml_identity, runs_as
+from .identity import UserIdentity, ml_identity, runs_as
 from .workspace import WorkspaceRef
 
 
@@ -32,7 +32,7 @@ class ComputeClusterArgs:
     workspace: WorkspaceRef
     compute_name: str
     """Name of the cluster in the workspace (what jobs name as ``compute: azureml:<name>``)."""
-    identity: Optional[ManagedIdentity] = None
+    identity: Optional[UserIdentity] = None
     """User-assigned identity jobs run as; None for a system-assigned identity."""
     vm_size: str = "Standard_DS3_v2"
     vm_priority: str = "Dedicated"

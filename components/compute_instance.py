@@ -19,7 +19,7 @@ from pulumi_azure_native import machinelearningservices as ml
 
 from .access import Grant, after, grant
 from .compute import compute_grants, compute_lifecycle
-from .identity import ManagedIdentity, ml_identity
+from .identity import UserIdentity, ml_identity
 from .workspace import WorkspaceRef
 
 
@@ -38,7 +38,7 @@ class ComputeInstanceArgs:
     workspace: WorkspaceRef
     compute_name: pulumi.Input[str]
     """Azure name: 3-24 letters, digits and hyphens, unique in the region."""
-    identity: ManagedIdentity
+    identity: UserIdentity
     """User-assigned identity the instance runs as."""
     assigned_user_object_id: str
     """Entra ID object id of the user the instance belongs to."""

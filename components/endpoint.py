@@ -50,7 +50,7 @@ import pulumi
 from pulumi_azure_native import machinelearningservices as ml, resources
 
 from .access import Grant, Principal, after, grant
-from .identity import ManagedIdentity, ml_identity, runs_as
+from .identity import UserIdentity, ml_identity, runs_as
 from .workspace import WorkspaceRef
 
 
@@ -102,7 +102,7 @@ class OnlineEndpointArgs:
     workspace: WorkspaceRef
     endpoint_name: pulumi.Input[str]
     """Azure name: 3-32 letters, digits and single hyphens, unique in the region."""
-    identity: Optional[ManagedIdentity] = None
+    identity: Optional[UserIdentity] = None
     """User-assigned identity the endpoint serves as; None for a system-assigned identity."""
     auth_mode: str = "AADToken"
     """How callers authenticate: AADToken (Entra ID), AMLToken, or Key (only when asked for)."""

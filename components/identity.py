@@ -1,14 +1,39 @@
-"""User-assigned managed identity: what a workload runs as, and what role grants are made to."""
+"""User-assigned managed identity: what a workload runs as, and what role grants are made to.
+
+A workload takes any :class:`UserIdentity`: a :class:`ManagedIdentity` this program creates, or an
+:class:`ExistingIdentity` looked up by its resource id (bring your own, or one from another
+language's program).
+"""
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Mapping, Optional
+from typing import Mapping, Optional, Protocol
 
 import pulumi
 from pulumi_azure_native import machinelearningservices as ml, managedidentity
 
 from .access import Principal
+from .azure.resource_ids import parse_resource_id
+
+
+class UserIdentity(Protocol):
+    """What a workload needs of the user-assigned identity it runs as."""
+
+    @property
+    def id(self) -> pulumi.Output[str]: ...
+    @property
+    def name(self) -> pulumi.Output[str]: ...
+    @property
+    def principal_id(self) -> pulumi.Output[str]: ...
+    @property
+    def client_id(self) -> pulumi.Output[str]: ...
+    @property
+    def tenant_id(self) -> pulumi.Output[str]: ...
+    @property
+    def resource_group_name(self) -> pulumi.Output[str]: ...
+    @property
+    def principal(self) -> Principal: ...
 
 
 @dataclass
@@ -66,8 +91,40 @@ class ManagedIdentity(pulumi.ComponentResource):
                                "client_id": self.client_id, "tenant_id": self.tenant_id})
 
 
-def ml_identity(identity: Optional[ManagedIdentity],
-                *more: ManagedIdentity) -> ml.ManagedServiceIdentityArgs:
+@dataclass(frozen=True)
+class ExistingIdentity:
+    """A user-assigned identity this program does not manage, looked up by resource id."""
+
+    id: pulumi.Output[str]
+    name: pulumi.Output[str]
+    principal_id: pulumi.Output[str]
+    client_id: pulumi.Output[str]
+    tenant_id: pulumi.Output[str]
+    resource_group_name: pulumi.Output[str]
+    principal: Principal
+
+    @staticmethod
+    def lookup(identity_id: pulumi.Input[str],
+               opts: Optional[pulumi.InvokeOutputOptions] = None) -> "ExistingIdentity":
+        """The identity ``/subscriptions/.../userAssignedIdentities/<name>``, read from Azure
+        (through the provider, so in the provider's subscription)."""
+        parts = pulumi.Output.from_input(identity_id).apply(lambda rid: parse_resource_id(
+            rid, "Microsoft.ManagedIdentity/userAssignedIdentities"))
+        found = managedidentity.get_user_assigned_identity_output(
+            resource_group_name=parts.apply(lambda p: p.resource_group_name),
+            resource_name=parts.apply(lambda p: p.name), opts=opts)
+        name = parts.apply(lambda p: p.name)
+        principal_id = found.apply(lambda f: f.principal_id)
+        return ExistingIdentity(
+            id=pulumi.Output.from_input(identity_id), name=name, principal_id=principal_id,
+            client_id=found.apply(lambda f: f.client_id),
+            tenant_id=found.apply(lambda f: f.tenant_id),
+            resource_group_name=parts.apply(lambda p: p.resource_group_name),
+            principal=Principal(name, principal_id))
+
+
+def ml_identity(identity: Optional[UserIdentity],
+                *more: UserIdentity) -> ml.ManagedServiceIdentityArgs:
     """The identity block of an Azure ML resource that runs as ``identity`` (and holds ``more``
     user-assigned identities), or as its own system-assigned identity when ``identity`` is None."""
     if identity is None:
@@ -77,7 +134,7 @@ def ml_identity(identity: Optional[ManagedIdentity],
         user_assigned_identities=[i.id for i in (identity, *more)])
 
 
-def runs_as(identity: Optional[ManagedIdentity], resource: pulumi.CustomResource,
+def runs_as(identity: Optional[UserIdentity], resource: pulumi.CustomResource,
             name: pulumi.Input[str]) -> tuple[Principal, pulumi.Output[Optional[str]]]:
     """The principal ``resource`` (Azure name ``name``) acts as, and its client id: ``identity``,
     or the resource's own system-assigned identity (which has no client id to hand out) when

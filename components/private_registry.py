@@ -24,7 +24,7 @@ from pulumi_azure_native import containerregistry, machinelearningservices as ml
 
 from .access import Grant, Principal, after, grant
 from .azure.resource_ids import parse_resource_id
-from .identity import ManagedIdentity
+from .identity import UserIdentity
 from .workspace import WorkspaceRef
 
 
@@ -37,7 +37,7 @@ class PrivateRegistryAccessArgs:
     """What the workspace acts as (its primary user-assigned identity or its system one)."""
     registry_id: str
     """Resource id of the private registry (it may live in another group or subscription)."""
-    identity: ManagedIdentity
+    identity: UserIdentity
     """The identity image builds pull as."""
     connection_name: str = "private-registry"
 

@@ -25,7 +25,7 @@ from pulumi_azure_native import (applicationinsights, authorization, keyvault,
 
 from .access import Grant, Principal, after, grant
 from .azure.resource_ids import parse_resource_id
-from .identity import ManagedIdentity, ml_identity, runs_as
+from .identity import UserIdentity, ml_identity, runs_as
 from .registry import ContainerRegistry
 
 
@@ -62,26 +62,32 @@ class WorkspaceRef:
                          "Microsoft.Storage/storageAccounts", "blob.core.windows.net")
 
     @staticmethod
-    def existing(workspace_id: str,
+    def existing(workspace_id: pulumi.Input[str],
                  opts: Optional[pulumi.InvokeOutputOptions] = None) -> "WorkspaceRef":
-        """A workspace this program does not manage, looked up by resource id.
+        """A workspace this program does not manage, looked up by resource id (a malformed id
+        given as a string is refused at once).
 
         The lookup goes through the azure-native provider, so the workspace must be in the
         provider's subscription (pass ``opts=InvokeOutputOptions(provider=...)`` for another one),
         and it must have a container registry attached.
         """
-        parts = parse_resource_id(workspace_id, "Microsoft.MachineLearningServices/workspaces")
-        found = ml.get_workspace_output(resource_group_name=parts.resource_group_name,
-                                        workspace_name=parts.name, opts=opts)
+        kind = "Microsoft.MachineLearningServices/workspaces"
+        if isinstance(workspace_id, str):
+            parse_resource_id(workspace_id, kind)
+        parts = pulumi.Output.from_input(workspace_id).apply(
+            lambda rid: parse_resource_id(rid, kind))
+        name = parts.apply(lambda p: p.name)
+        group = parts.apply(lambda p: p.resource_group_name)
+        found = ml.get_workspace_output(resource_group_name=group, workspace_name=name, opts=opts)
         return WorkspaceRef(
             id=workspace_id,
-            name=parts.name,
-            resource_group_name=parts.resource_group_name,
+            name=name,
+            resource_group_name=group,
             location=found.location,
             storage_account_id=found.storage_account,
             key_vault_id=found.key_vault,
-            container_registry_id=found.container_registry.apply(
-                lambda registry: registry or _no_registry(workspace_id)),
+            container_registry_id=pulumi.Output.all(found.container_registry, workspace_id).apply(
+                lambda v: v[0] or _no_registry(v[1])),
         )
 
 
@@ -111,8 +117,8 @@ class WorkspaceArgs:
     application_insights_name: pulumi.Input[str]
     log_analytics_name: pulumi.Input[str]
     registry: ContainerRegistry
-    identity: Optional[ManagedIdentity] = None
-    additional_identities: Sequence[ManagedIdentity] = ()
+    identity: Optional[UserIdentity] = None
+    additional_identities: Sequence[UserIdentity] = ()
     """More user-assigned identities attached to the workspace (e.g. for customer-managed key
     encryption); ``identity`` stays the primary one and is the only one granted roles here."""
     """User-assigned identity the workspace runs as; None for a system-assigned identity."""

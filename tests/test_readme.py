@@ -1,9 +1,11 @@
-"""The README's access picture is the one the dev stack's grants draw."""
+"""The README shows what the code does: the dev stack's access picture, the consumer example."""
 
 from __future__ import annotations
 
 import re
 from pathlib import Path
+
+import pytest
 
 from offline.diagram import grants_of, mermaid
 from offline.report import plan
@@ -19,3 +21,11 @@ def test_readme_access_diagram_is_current(dev):
     assert block, "README lost its access-diagram block"
     assert block.group(1) == mermaid(grants_of(plan(dev, PACK))), (
         "README access diagram is stale: paste the output of `python -m offline dev --mermaid`")
+
+
+@pytest.mark.parametrize("marker,path", [("consumer-program", "samples/consumer/__main__.py"),
+                                         ("consumer-test", "samples/consumer/test_consumer.py")])
+def test_the_readme_shows_the_consumer_files_the_suite_runs(marker, path):
+    readme = README.read_text()
+    block = re.search(rf"<!-- {marker} -->\n```python\n(.*?)```", readme, re.S)
+    assert block and block.group(1) == (README.parent / path).read_text(), path

@@ -10,13 +10,13 @@ from components.testing.runner import run_stack
 from .conftest import grants, one
 from pathlib import Path
 
-PROGRAM = Path(__file__).parent / "programs" / "endpoint_only" / "__main__.py"
+CONSUMER = Path(__file__).parent.parent / "samples" / "consumer"  # the README's consumer project
 SHARED = "/subscriptions/00000000-0000-4000-8000-000000000001/resourceGroups/rg-ml-shared/providers"
 
 
 @pytest.fixture(scope="module")
 def run():
-    return run_stack("test", project=PROGRAM.parent)
+    return run_stack("dev", project=CONSUMER)
 
 
 def test_only_the_identity_the_endpoint_its_writer_and_its_grants_are_created(run):
@@ -54,7 +54,7 @@ def test_a_malformed_workspace_id_is_refused_in_words():
 
 
 def test_a_deployment_in_an_existing_workspace_finds_its_vault_and_storage():
-    run = run_stack("test", project=PROGRAM.parent.parent / "deployment_only")
+    run = run_stack("test", project=Path(__file__).parent / "programs" / "deployment_only")
     deployment = one(run, "machinelearningservices:OnlineDeployment")
     props = deployment.inputs["properties"]
     assert props["environmentVariables"] == {

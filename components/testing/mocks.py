@@ -177,6 +177,12 @@ class AzureMocks(pulumi.runtime.Mocks):
                 self._invent(value, FROM_LOGIN)
             return {"tenantId": TENANT_ID, "subscriptionId": SUBSCRIPTION_ID,
                     "clientId": DEPLOYER_OBJECT_ID, "objectId": DEPLOYER_OBJECT_ID}
+        if args.token == "azure-native:managedidentity:getUserAssignedIdentity":
+            rid = arm_id(a["resourceGroupName"], "Microsoft.ManagedIdentity/userAssignedIdentities",
+                         a["resourceName"])
+            known = self.identities.get(rid) or {"principalId": self._guid(rid, "principal"),
+                                                 "clientId": self._guid(rid, "client")}
+            return {"id": rid, "name": a["resourceName"], "tenantId": TENANT_ID, **known}
         if args.token == "azure-native:containerregistry:getRegistry":
             name = a["registryName"]
             return {"id": arm_id(a["resourceGroupName"], "Microsoft.ContainerRegistry/registries", name),

@@ -1,4 +1,4 @@
-"""Uses one component on its own: an endpoint, with its own identity, in an existing workspace."""
+"""A scoring endpoint, with its own identity, in a workspace another stack manages."""
 
 import pulumi
 

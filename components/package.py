@@ -1,0 +1,249 @@
+"""The components as a Pulumi component package, for TypeScript, Go, C#, Java and YAML programs.
+
+``provider/`` hosts these classes (``component_provider_host``); ``pulumi package add`` generates
+an SDK for the consumer's language from the schema the Python SDK's analyzer builds out of the
+annotations below. Each takes its arguments as a TypedDict (what ``construct`` hands over: a
+mapping of Python names) and refers to other resources by **resource id**, never by a Python
+object: a workspace by its id (:meth:`WorkspaceRef.existing`), an identity by its id
+(:meth:`ExistingIdentity.lookup`). The library classes do the work; these only translate.
+
+Token: ``mlplatform:index:<Class>``.
+"""
+
+
+from typing import NotRequired, Optional, TypedDict
+
+import pulumi
+
+from . import compute, endpoint, identity, registry, workspace
+from .identity import ExistingIdentity, UserIdentity
+from .workspace import WorkspaceRef
+
+PACKAGE = "mlplatform"
+
+
+def _identity(identity_id: Optional[pulumi.Input[str]]) -> Optional[UserIdentity]:
+    return None if identity_id is None else ExistingIdentity.lookup(identity_id)
+
+
+class IdentityArgs(TypedDict):
+    resource_group_name: pulumi.Input[str]
+    """Resource group of the identity."""
+    location: pulumi.Input[str]
+    """Azure region, e.g. westeurope."""
+    identity_name: pulumi.Input[str]
+    """Azure name: 3-128 letters, digits, '-' and '_'."""
+    tags: NotRequired[pulumi.Input[dict[str, str]]]
+
+
+class Identity(pulumi.ComponentResource):
+    """A user-assigned managed identity: what a workload runs as and what roles are granted to."""
+
+    id: pulumi.Output[str]
+    """Resource id, what the other components take as identityId."""
+    name: pulumi.Output[str]
+    principal_id: pulumi.Output[str]
+    """Object id of its service principal: what role assignments name."""
+    client_id: pulumi.Output[str]
+    """What code running as it passes as AZURE_CLIENT_ID."""
+    tenant_id: pulumi.Output[str]
+
+    def __init__(self, name: str, args: IdentityArgs,
+                 opts: Optional[pulumi.ResourceOptions] = None):
+        super().__init__(f"{PACKAGE}:index:Identity", name, {}, opts)
+        made = identity.ManagedIdentity(name, identity.ManagedIdentityArgs(
+            resource_group_name=args["resource_group_name"], location=args["location"],
+            identity_name=args["identity_name"], tags=args.get("tags") or {}),
+            pulumi.ResourceOptions(parent=self))
+        self.id, self.name = made.id, made.name
+        self.principal_id, self.client_id, self.tenant_id = (
+            made.principal_id, made.client_id, made.tenant_id)
+        self.register_outputs({"id": self.id, "name": self.name,
+                               "principal_id": self.principal_id, "client_id": self.client_id,
+                               "tenant_id": self.tenant_id})
+
+
+class MlWorkspaceArgs(TypedDict):
+    resource_group_name: pulumi.Input[str]
+    location: pulumi.Input[str]
+    workspace_name: pulumi.Input[str]
+    storage_account_name: pulumi.Input[str]
+    """3-24 lowercase letters and digits, unique in Azure."""
+    key_vault_name: pulumi.Input[str]
+    """3-24 letters, digits and hyphens, unique in Azure."""
+    application_insights_name: pulumi.Input[str]
+    log_analytics_name: pulumi.Input[str]
+    registry_name: NotRequired[pulumi.Input[str]]
+    """A registry to create (5-50 letters and digits, unique in Azure); or existingRegistryId."""
+    existing_registry_id: NotRequired[str]
+    """Resource id of a registry to use instead of creating one."""
+    registry_sku: NotRequired[str]
+    """Basic, Standard or Premium (default Basic)."""
+    identity_id: NotRequired[pulumi.Input[str]]
+    """Resource id of the user-assigned identity the workspace runs as (it gets Microsoft's
+    documented roles); absent: the workspace's system-assigned identity."""
+    protect: NotRequired[bool]
+    """Protect and retain the stateful resources (production)."""
+    tags: NotRequired[pulumi.Input[dict[str, str]]]
+
+
+class MlWorkspace(pulumi.ComponentResource):
+    """An Azure ML workspace with its storage, key vault, insights and registry, and the roles its
+    identity needs on them."""
+
+    id: pulumi.Output[str]
+    name: pulumi.Output[str]
+    principal_id: pulumi.Output[str]
+    storage_account_id: pulumi.Output[str]
+    key_vault_id: pulumi.Output[str]
+    registry_id: pulumi.Output[str]
+    registry_login_server: pulumi.Output[str]
+
+    def __init__(self, name: str, args: MlWorkspaceArgs,
+                 opts: Optional[pulumi.ResourceOptions] = None):
+        super().__init__(f"{PACKAGE}:index:MlWorkspace", name, {}, opts)
+        child = pulumi.ResourceOptions(parent=self)
+        place = {"resource_group_name": args["resource_group_name"],
+                 "location": args["location"]}
+        tags = args.get("tags") or {}
+        protect = args.get("protect", False)
+        acr = registry.ContainerRegistry(f"{name}-registry", registry.ContainerRegistryArgs(
+            registry_name=args.get("registry_name"), sku=args.get("registry_sku", "Basic"),
+            existing_id=args.get("existing_registry_id"), protect=protect, tags=tags, **place),
+            child)
+        made = workspace.Workspace(name, workspace.WorkspaceArgs(
+            workspace_name=args["workspace_name"],
+            storage_account_name=args["storage_account_name"],
+            key_vault_name=args["key_vault_name"],
+            application_insights_name=args["application_insights_name"],
+            log_analytics_name=args["log_analytics_name"], registry=acr,
+            identity=_identity(args.get("identity_id")), protect=protect, tags=tags, **place),
+            child)
+        self.id, self.name, self.principal_id = made.id, made.name, made.principal_id
+        self.storage_account_id, self.key_vault_id = made.storage_account_id, made.key_vault_id
+        self.registry_id, self.registry_login_server = acr.id, acr.login_server
+        self.register_outputs({"id": self.id, "name": self.name,
+                               "principal_id": self.principal_id,
+                               "storage_account_id": self.storage_account_id,
+                               "key_vault_id": self.key_vault_id, "registry_id": self.registry_id,
+                               "registry_login_server": self.registry_login_server})
+
+
+class ComputeClusterArgs(TypedDict):
+    workspace_id: pulumi.Input[str]
+    """Resource id of the workspace the cluster joins."""
+    compute_name: str
+    """Name in the workspace: 3-24 letters, digits and hyphens, not ending in -<digits>."""
+    identity_id: NotRequired[pulumi.Input[str]]
+    """Resource id of the user-assigned identity jobs run as; absent: system-assigned."""
+    vm_size: NotRequired[str]
+    vm_priority: NotRequired[str]
+    """Dedicated or LowPriority."""
+    min_nodes: NotRequired[int]
+    max_nodes: NotRequired[int]
+    idle_seconds_before_scale_down: NotRequired[int]
+    tags: NotRequired[pulumi.Input[dict[str, str]]]
+
+
+class ComputeCluster(pulumi.ComponentResource):
+    """An AmlCompute cluster that scales to zero and runs jobs as a managed identity, with the
+    roles that identity needs to pull images and read data."""
+
+    id: pulumi.Output[str]
+    name: pulumi.Output[str]
+    principal_id: pulumi.Output[str]
+
+    def __init__(self, name: str, args: ComputeClusterArgs,
+                 opts: Optional[pulumi.ResourceOptions] = None):
+        super().__init__(f"{PACKAGE}:index:ComputeCluster", name, {}, opts)
+        d = compute.ComputeClusterArgs(workspace=WorkspaceRef.existing(args["workspace_id"]),
+                                       compute_name=args["compute_name"])
+        made = compute.ComputeCluster(name, compute.ComputeClusterArgs(
+            workspace=d.workspace, compute_name=d.compute_name,
+            identity=_identity(args.get("identity_id")),
+            vm_size=args.get("vm_size", d.vm_size), vm_priority=args.get("vm_priority",
+                                                                         d.vm_priority),
+            min_nodes=args.get("min_nodes", d.min_nodes), max_nodes=args.get("max_nodes",
+                                                                             d.max_nodes),
+            idle_seconds_before_scale_down=args.get("idle_seconds_before_scale_down",
+                                                    d.idle_seconds_before_scale_down),
+            tags=args.get("tags") or {}), pulumi.ResourceOptions(parent=self))
+        self.id, self.name, self.principal_id = made.id, made.name, made.principal_id
+        self.register_outputs({"id": self.id, "name": self.name,
+                               "principal_id": self.principal_id})
+
+
+class OnlineDeployment(TypedDict):
+    name: str
+    """Letters, digits and single hyphens; the Azure name adds the instance type."""
+    model_id: pulumi.Input[str]
+    """A registered model version: ARM id or azureml:// URI."""
+    environment_id: pulumi.Input[str]
+    code_id: pulumi.Input[str]
+    scoring_script: NotRequired[str]
+    instance_type: NotRequired[str]
+    instance_count: NotRequired[int]
+    traffic: NotRequired[int]
+    """Percent of the endpoint's traffic (the shares sum to 100 or are all 0)."""
+    environment_variables: NotRequired[dict[str, pulumi.Input[str]]]
+
+
+class OnlineEndpointArgs(TypedDict):
+    workspace_id: pulumi.Input[str]
+    """Resource id of the workspace the endpoint belongs to."""
+    endpoint_name: pulumi.Input[str]
+    """3-32 letters, digits and single hyphens, unique in the region."""
+    identity_id: NotRequired[pulumi.Input[str]]
+    """Resource id of the user-assigned identity the endpoint serves as; absent: system-assigned."""
+    auth_mode: NotRequired[str]
+    """AADToken (default), AMLToken or Key."""
+    public_network_access: NotRequired[str]
+    deployments: NotRequired[list[OnlineDeployment]]
+    tags: NotRequired[pulumi.Input[dict[str, str]]]
+
+
+class OnlineEndpoint(pulumi.ComponentResource):
+    """A managed online endpoint serving as a managed identity that holds the roles its deployments
+    need, with its deployments and their traffic."""
+
+    id: pulumi.Output[str]
+    name: pulumi.Output[str]
+    scoring_uri: pulumi.Output[str]
+    swagger_uri: pulumi.Output[str]
+    principal_id: pulumi.Output[str]
+
+    def __init__(self, name: str, args: OnlineEndpointArgs,
+                 opts: Optional[pulumi.ResourceOptions] = None):
+        super().__init__(f"{PACKAGE}:index:OnlineEndpoint", name, {}, opts)
+        defaults = endpoint.OnlineEndpointArgs(workspace=WorkspaceRef.existing(args["workspace_id"]),
+                                               endpoint_name=args["endpoint_name"])
+        made = endpoint.OnlineEndpoint(name, endpoint.OnlineEndpointArgs(
+            workspace=defaults.workspace, endpoint_name=defaults.endpoint_name,
+            identity=_identity(args.get("identity_id")),
+            auth_mode=args.get("auth_mode", defaults.auth_mode),
+            public_network_access=args.get("public_network_access",
+                                           defaults.public_network_access),
+            deployments=[_deployment(d) for d in args.get("deployments") or []],
+            tags=args.get("tags") or {}), pulumi.ResourceOptions(parent=self))
+        self.id, self.name, self.principal_id = made.id, made.name, made.principal_id
+        self.scoring_uri, self.swagger_uri = made.scoring_uri, made.swagger_uri
+        self.register_outputs({"id": self.id, "name": self.name, "scoring_uri": self.scoring_uri,
+                               "swagger_uri": self.swagger_uri, "principal_id": self.principal_id})
+
+
+def _deployment(args: OnlineDeployment) -> endpoint.OnlineDeploymentSpec:
+    d = endpoint.OnlineDeploymentSpec(name=args["name"], model_id=args["model_id"],
+                                      environment_id=args["environment_id"],
+                                      code_id=args["code_id"])
+    return endpoint.OnlineDeploymentSpec(
+        name=d.name, model_id=d.model_id, environment_id=d.environment_id, code_id=d.code_id,
+        scoring_script=args.get("scoring_script", d.scoring_script),
+        instance_type=args.get("instance_type", d.instance_type),
+        instance_count=args.get("instance_count", d.instance_count),
+        traffic=args.get("traffic", d.traffic),
+        environment_variables=args.get("environment_variables") or {})
+
+
+COMPONENTS: list[type[pulumi.ComponentResource]] = [Identity, MlWorkspace, ComputeCluster,
+                                                    OnlineEndpoint]
+"""What the package offers other languages."""
