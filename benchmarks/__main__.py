@@ -27,9 +27,10 @@ import re
 import sys
 import time
 import tracemalloc
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any, Callable, Optional
-
+from functools import partial
+from typing import Any
 
 from components.testing.runner import StackRun, program_of, run_main, run_program
 from offline.project import add_arguments, from_arguments
@@ -48,7 +49,7 @@ def clusters(n: int) -> dict[str, Any]:
             "onlineEndpoints": [], "sampleData": False}
 
 
-CASES: list[tuple[str, str, Optional[dict[str, Any]]]] = [
+CASES: list[tuple[str, str, dict[str, Any] | None]] = [
     ("dev", "dev", None), ("prod", "prod", None),
     *((f"{n} endpoints", "dev", endpoints(n)) for n in (1, 10, 50)),
     *((f"{n} clusters", "dev", clusters(n)) for n in (1, 10, 50)),
@@ -118,7 +119,7 @@ def measure(stack: Callable[[], Any], floor: Callable[[], Any], repeat: int,
     return Figure(best[stack], peaks[stack]), Figure(best[floor], peaks[floor])
 
 
-def _quiet_mock_loops(unraisable: "sys.UnraisableHookArgs") -> None:
+def _quiet_mock_loops(unraisable: sys.UnraisableHookArgs) -> None:
     """Pulumi's MockMonitor gives each executor thread an event loop it never closes
     (``pulumi.runtime.mocks`` calls ``_ensure_event_loop`` in the worker); when such a loop is
     collected its ``__del__`` fails on a closed pipe. Drop only that, print everything else."""
@@ -126,7 +127,7 @@ def _quiet_mock_loops(unraisable: "sys.UnraisableHookArgs") -> None:
         sys.__unraisablehook__(unraisable)
 
 
-def main(argv: Optional[list[str]] = None) -> int:
+def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m benchmarks", description=__doc__)
     parser.add_argument("--repeat", type=int, default=5, help="runs of each, at least")
     parser.add_argument("--budget", type=float, default=6.0,
@@ -138,12 +139,12 @@ def main(argv: Optional[list[str]] = None) -> int:
     project.run("dev")  # imports and first-run caches, outside every figure
 
     rows = []
+    main_program = program_of(project.dir)
     for label, stack, overrides in CASES:
         recorded = project.run(stack, overrides)
-        program = bare(recorded)
         stack_figure, floor_figure = measure(
-            lambda: run_main(recorded.project, stack, recorded.config, program_of(project.dir)),
-            lambda: run_program(program, recorded.project, stack, recorded.config),
+            partial(run_main, recorded.project, stack, recorded.config, main_program),
+            partial(run_program, bare(recorded), recorded.project, stack, recorded.config),
             args.repeat, args.budget)
         custom = sum(r.custom for r in recorded.resources.values())
         rows.append((label, custom, stack_figure, floor_figure))

@@ -21,15 +21,19 @@ workspace storage keeps shared-key access on.
 from __future__ import annotations
 
 import hashlib
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Mapping, Optional, Sequence
+from typing import TypeVar
 
 import pulumi
-from pulumi_azure_native import machinelearningservices as ml, storage
+from pulumi_azure_native import machinelearningservices as ml
+from pulumi_azure_native import storage
 
 from .azure.resource_ids import parse_resource_id
 from .workspace import WorkspaceRef
+
+_Version = TypeVar("_Version", ml.ModelVersion, ml.CodeVersion, ml.EnvironmentVersion)
 
 CONTAINER_NAME = "ml-assets"
 DATASTORE_NAME = "mlassets"
@@ -77,7 +81,7 @@ class AssetStore(pulumi.ComponentResource):
     """Azure name of the storage account that holds the assets (the workspace storage)."""
 
     def __init__(self, name: str, args: AssetStoreArgs,
-                 opts: Optional[pulumi.ResourceOptions] = None):
+                 opts: pulumi.ResourceOptions | None = None):
         super().__init__("ml-platform:assets:AssetStore", name, {}, opts)
         self._name = name
         self._ws = ws = args.workspace
@@ -146,10 +150,10 @@ class AssetStore(pulumi.ComponentResource):
                                       ignore_changes=["properties.tags", "properties.description"],
                                       deleted_with=self._ws.resource)
 
-    def _once(self, key: tuple[str, str, str], make) -> pulumi.CustomResource:
+    def _once(self, key: tuple[str, str, str], make: Callable[[], _Version]) -> _Version:
         if key not in self._registered:
             self._registered[key] = make()
-        return self._registered[key]
+        return self._registered[key]  # type: ignore[return-value]  # keyed by kind
 
     def model(self, asset: str, folder: str | Path) -> ml.ModelVersion:
         """Upload ``folder`` and register it as a version of model ``asset``."""
@@ -170,7 +174,7 @@ class AssetStore(pulumi.ComponentResource):
                     model_uri=uri, model_type="custom_model", tags=self._tags,
                     description="Uploaded by Pulumi"),
                 opts=self._version_options(depends_on=[*blobs, self._datastore]))
-        return self._once(("model", asset, version), make)  # type: ignore[return-value]
+        return self._once(("model", asset, version), make)
 
     def code(self, asset: str, folder: str | Path) -> ml.CodeVersion:
         """Upload ``folder`` and register it as a version of code ``asset``."""
@@ -188,10 +192,10 @@ class AssetStore(pulumi.ComponentResource):
                 properties=ml.CodeVersionPropertiesArgs(
                     code_uri=uri, tags=self._tags, description="Uploaded by Pulumi"),
                 opts=self._version_options(depends_on=blobs))
-        return self._once(("code", asset, version), make)  # type: ignore[return-value]
+        return self._once(("code", asset, version), make)
 
     def environment(self, asset: str, image: str,
-                    conda_file: Optional[str | Path] = None) -> ml.EnvironmentVersion:
+                    conda_file: str | Path | None = None) -> ml.EnvironmentVersion:
         """Register a version of environment ``asset``: ``image`` (a base image, or a complete
         image in a registry the endpoint identity can pull from) plus an optional conda file."""
         conda = Path(conda_file).read_text() if conda_file else None
@@ -206,7 +210,7 @@ class AssetStore(pulumi.ComponentResource):
                     image=image, conda_file=conda, os_type=ml.OperatingSystemType.LINUX,
                     tags=self._tags, description="Registered by Pulumi"),
                 opts=self._version_options())
-        return self._once(("environment", asset, version), make)  # type: ignore[return-value]
+        return self._once(("environment", asset, version), make)
 
 
 def _workspace_path(workspace_id: str) -> str:

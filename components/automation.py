@@ -24,14 +24,14 @@ for the previous one.
 
 from __future__ import annotations
 
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Mapping, Optional, Sequence
 
 import pulumi
 from pulumi_azure_native import managedidentity
 
-from .identity import UserIdentity
 from .access import Grant, grant
+from .identity import UserIdentity
 from .workspace import WorkspaceRef
 
 
@@ -67,7 +67,7 @@ class AutomationIdentity(pulumi.ComponentResource):
     grants: list[Grant]
 
     def __init__(self, name: str, args: AutomationIdentityArgs,
-                 opts: Optional[pulumi.ResourceOptions] = None):
+                 opts: pulumi.ResourceOptions | None = None):
         super().__init__("ml-platform:automation:AutomationIdentity", name, {}, opts)
         ws, identity = args.workspace, args.identity
         previous: list[pulumi.Resource] = []

@@ -14,8 +14,9 @@ Storage Blob Data Reader on more data (identity-based datastores: seed 002, "Dat
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, field
-from typing import Any, Mapping, Optional
+from typing import Any
 
 import pulumi
 from pulumi_azure_native import machinelearningservices as ml
@@ -32,7 +33,7 @@ class ComputeClusterArgs:
     workspace: WorkspaceRef
     compute_name: str
     """Name of the cluster in the workspace (what jobs name as ``compute: azureml:<name>``)."""
-    identity: Optional[UserIdentity] = None
+    identity: UserIdentity | None = None
     """User-assigned identity jobs run as; None for a system-assigned identity."""
     vm_size: str = "Standard_DS3_v2"
     vm_priority: str = "Dedicated"
@@ -56,14 +57,14 @@ class ComputeCluster(pulumi.ComponentResource):
     """What the cluster runs as: its user-assigned identity or its own system identity."""
     principal_id: pulumi.Output[str]
     """Principal id of the identity the cluster runs as."""
-    client_id: pulumi.Output[Optional[str]]
+    client_id: pulumi.Output[str | None]
     """Client id of the user-assigned identity (a job's ``DEFAULT_IDENTITY_CLIENT_ID``); None when
     the cluster runs as its system-assigned identity."""
     grants: list[Grant]
     """The roles this component grants the cluster identity."""
 
     def __init__(self, name: str, args: ComputeClusterArgs,
-                 opts: Optional[pulumi.ResourceOptions] = None):
+                 opts: pulumi.ResourceOptions | None = None):
         super().__init__("ml-platform:compute:ComputeCluster", name, {}, opts)
         ws = args.workspace
         user = args.identity

@@ -11,8 +11,8 @@ the group.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, field
-from typing import Mapping, Optional
 
 import pulumi
 from pulumi_azure_native import machinelearningservices as ml
@@ -21,7 +21,6 @@ from .access import Grant, after, grant
 from .compute import compute_grants, compute_lifecycle
 from .identity import UserIdentity, ml_identity
 from .workspace import WorkspaceRef
-
 
 INSTANCE_CREATE_ONLY = ["properties.properties.vmSize",
                         "properties.properties.idleTimeBeforeShutdown",
@@ -62,7 +61,7 @@ class ComputeInstance(pulumi.ComponentResource):
     grants: list[Grant]
 
     def __init__(self, name: str, args: ComputeInstanceArgs,
-                 opts: Optional[pulumi.ResourceOptions] = None):
+                 opts: pulumi.ResourceOptions | None = None):
         super().__init__("ml-platform:compute:ComputeInstance", name, {}, opts)
         ws, user = args.workspace, args.identity
         self.grants = compute_grants(self, name, ws, user.principal, system_assigned=False,

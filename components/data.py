@@ -15,11 +15,12 @@ container must exist already.
 
 from __future__ import annotations
 
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Mapping, Optional, Sequence
 
 import pulumi
-from pulumi_azure_native import authorization, machinelearningservices as ml, storage
+from pulumi_azure_native import authorization, storage
+from pulumi_azure_native import machinelearningservices as ml
 
 from .access import Grant, Principal, grant
 from .azure.resource_ids import parse_resource_id
@@ -42,8 +43,8 @@ class DataStorageArgs:
 
     workspace: WorkspaceRef
     container_name: str = "data"
-    account_name: Optional[pulumi.Input[str]] = None
-    existing_id: Optional[str] = None
+    account_name: pulumi.Input[str] | None = None
+    existing_id: str | None = None
     sku: str = "Standard_LRS"
     users: Sequence[DataUser] = ()
     protect: bool = False
@@ -62,7 +63,7 @@ class DataStorage(pulumi.ComponentResource):
     """The roles granted to the users given in the arguments."""
 
     def __init__(self, name: str, args: DataStorageArgs,
-                 opts: Optional[pulumi.ResourceOptions] = None):
+                 opts: pulumi.ResourceOptions | None = None):
         super().__init__("ml-platform:data:DataStorage", name, {}, opts)
         if (args.account_name is None) == (args.existing_id is None):
             raise ValueError("DataStorageArgs needs exactly one of account_name and existing_id")
@@ -71,7 +72,7 @@ class DataStorage(pulumi.ComponentResource):
             existing = parse_resource_id(args.existing_id, "Microsoft.Storage/storageAccounts")
             account_name: pulumi.Input[str] = existing.name
             group: pulumi.Input[str] = existing.resource_group_name
-            subscription: Optional[str] = existing.subscription_id
+            subscription: str | None = existing.subscription_id
             self.container_id = pulumi.Output.from_input(
                 f"{args.existing_id}/blobServices/default/containers/{args.container_name}")
             created = []

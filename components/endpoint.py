@@ -43,16 +43,17 @@ one's share of traffic before the old one is deleted, in one ``pulumi up``.
 from __future__ import annotations
 
 import re
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Any, Mapping, Optional, Sequence
+from typing import Any
 
 import pulumi
-from pulumi_azure_native import machinelearningservices as ml, resources
+from pulumi_azure_native import machinelearningservices as ml
+from pulumi_azure_native import resources
 
 from .access import Grant, Principal, after, grant
 from .identity import UserIdentity, ml_identity, runs_as
 from .workspace import WorkspaceRef
-
 
 ENDPOINT_API_VERSION = "2025-12-01"
 """The Microsoft.MachineLearningServices API version pulumi-azure-native 3.29 uses for endpoints."""
@@ -102,7 +103,7 @@ class OnlineEndpointArgs:
     workspace: WorkspaceRef
     endpoint_name: pulumi.Input[str]
     """Azure name: 3-32 letters, digits and single hyphens, unique in the region."""
-    identity: Optional[UserIdentity] = None
+    identity: UserIdentity | None = None
     """User-assigned identity the endpoint serves as; None for a system-assigned identity."""
     auth_mode: str = "AADToken"
     """How callers authenticate: AADToken (Entra ID), AMLToken, or Key (only when asked for)."""
@@ -125,7 +126,7 @@ class OnlineEndpoint(pulumi.ComponentResource):
     """What the endpoint serves as: its user-assigned identity or its own system identity."""
     principal_id: pulumi.Output[str]
     """Principal id of the identity the endpoint serves as."""
-    client_id: pulumi.Output[Optional[str]]
+    client_id: pulumi.Output[str | None]
     """Client id of the user-assigned identity (the deployment's ``AZURE_CLIENT_ID``); None for a
     system-assigned identity."""
     grants: list[Grant]
@@ -136,7 +137,7 @@ class OnlineEndpoint(pulumi.ComponentResource):
     """Percent of traffic per deployment (Azure name), as applied after the deployments exist."""
 
     def __init__(self, name: str, args: OnlineEndpointArgs,
-                 opts: Optional[pulumi.ResourceOptions] = None):
+                 opts: pulumi.ResourceOptions | None = None):
         super().__init__("ml-platform:endpoint:OnlineEndpoint", name, {}, opts)
         ws = args.workspace
         user = args.identity

@@ -7,11 +7,13 @@ language's program).
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, field
-from typing import Mapping, Optional, Protocol
+from typing import Protocol
 
 import pulumi
-from pulumi_azure_native import machinelearningservices as ml, managedidentity
+from pulumi_azure_native import machinelearningservices as ml
+from pulumi_azure_native import managedidentity
 
 from .access import Principal
 from .azure.resource_ids import parse_resource_id
@@ -70,7 +72,7 @@ class ManagedIdentity(pulumi.ComponentResource):
     """The identity as role assignments name it."""
 
     def __init__(self, name: str, args: ManagedIdentityArgs,
-                 opts: Optional[pulumi.ResourceOptions] = None):
+                 opts: pulumi.ResourceOptions | None = None):
         super().__init__("ml-platform:identity:ManagedIdentity", name, {}, opts)
         identity = managedidentity.UserAssignedIdentity(
             name,
@@ -105,7 +107,7 @@ class ExistingIdentity:
 
     @staticmethod
     def lookup(identity_id: pulumi.Input[str],
-               opts: Optional[pulumi.InvokeOutputOptions] = None) -> "ExistingIdentity":
+               opts: pulumi.InvokeOutputOptions | None = None) -> ExistingIdentity:
         """The identity ``/subscriptions/.../userAssignedIdentities/<name>``, read from Azure
         (through the provider, so in the provider's subscription)."""
         parts = pulumi.Output.from_input(identity_id).apply(lambda rid: parse_resource_id(
@@ -123,7 +125,7 @@ class ExistingIdentity:
             principal=Principal(name, principal_id))
 
 
-def ml_identity(identity: Optional[UserIdentity],
+def ml_identity(identity: UserIdentity | None,
                 *more: UserIdentity) -> ml.ManagedServiceIdentityArgs:
     """The identity block of an Azure ML resource that runs as ``identity`` (and holds ``more``
     user-assigned identities), or as its own system-assigned identity when ``identity`` is None."""
@@ -134,8 +136,8 @@ def ml_identity(identity: Optional[UserIdentity],
         user_assigned_identities=[i.id for i in (identity, *more)])
 
 
-def runs_as(identity: Optional[UserIdentity], resource: pulumi.CustomResource,
-            name: pulumi.Input[str]) -> tuple[Principal, pulumi.Output[Optional[str]]]:
+def runs_as(identity: UserIdentity | None, resource: pulumi.CustomResource,
+            name: pulumi.Input[str]) -> tuple[Principal, pulumi.Output[str | None]]:
     """The principal ``resource`` (Azure name ``name``) acts as, and its client id: ``identity``,
     or the resource's own system-assigned identity (which has no client id to hand out) when
     ``identity`` is None."""

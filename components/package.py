@@ -11,7 +11,7 @@ Token: ``mlplatform:index:<Class>``.
 """
 
 
-from typing import NotRequired, Optional, TypedDict
+from typing import NotRequired, TypedDict
 
 import pulumi
 
@@ -22,7 +22,7 @@ from .workspace import WorkspaceRef
 PACKAGE = "mlplatform"
 
 
-def _identity(identity_id: Optional[pulumi.Input[str]]) -> Optional[UserIdentity]:
+def _identity(identity_id: pulumi.Input[str] | None) -> UserIdentity | None:
     return None if identity_id is None else ExistingIdentity.lookup(identity_id)
 
 
@@ -33,7 +33,7 @@ class IdentityArgs(TypedDict):
     """Azure region, e.g. westeurope."""
     identity_name: pulumi.Input[str]
     """Azure name: 3-128 letters, digits, '-' and '_'."""
-    tags: NotRequired[pulumi.Input[dict[str, str]]]
+    tags: NotRequired[dict[str, str]]
 
 
 class Identity(pulumi.ComponentResource):
@@ -49,7 +49,7 @@ class Identity(pulumi.ComponentResource):
     tenant_id: pulumi.Output[str]
 
     def __init__(self, name: str, args: IdentityArgs,
-                 opts: Optional[pulumi.ResourceOptions] = None):
+                 opts: pulumi.ResourceOptions | None = None):
         super().__init__(f"{PACKAGE}:index:Identity", name, {}, opts)
         made = identity.ManagedIdentity(name, identity.ManagedIdentityArgs(
             resource_group_name=args["resource_group_name"], location=args["location"],
@@ -84,7 +84,7 @@ class MlWorkspaceArgs(TypedDict):
     documented roles); absent: the workspace's system-assigned identity."""
     protect: NotRequired[bool]
     """Protect and retain the stateful resources (production)."""
-    tags: NotRequired[pulumi.Input[dict[str, str]]]
+    tags: NotRequired[dict[str, str]]
 
 
 class MlWorkspace(pulumi.ComponentResource):
@@ -100,16 +100,16 @@ class MlWorkspace(pulumi.ComponentResource):
     registry_login_server: pulumi.Output[str]
 
     def __init__(self, name: str, args: MlWorkspaceArgs,
-                 opts: Optional[pulumi.ResourceOptions] = None):
+                 opts: pulumi.ResourceOptions | None = None):
         super().__init__(f"{PACKAGE}:index:MlWorkspace", name, {}, opts)
         child = pulumi.ResourceOptions(parent=self)
-        place = {"resource_group_name": args["resource_group_name"],
-                 "location": args["location"]}
+        group, location = args["resource_group_name"], args["location"]
         tags = args.get("tags") or {}
         protect = args.get("protect", False)
         acr = registry.ContainerRegistry(f"{name}-registry", registry.ContainerRegistryArgs(
             registry_name=args.get("registry_name"), sku=args.get("registry_sku", "Basic"),
-            existing_id=args.get("existing_registry_id"), protect=protect, tags=tags, **place),
+            existing_id=args.get("existing_registry_id"), protect=protect, tags=tags,
+            resource_group_name=group, location=location),
             child)
         made = workspace.Workspace(name, workspace.WorkspaceArgs(
             workspace_name=args["workspace_name"],
@@ -117,7 +117,8 @@ class MlWorkspace(pulumi.ComponentResource):
             key_vault_name=args["key_vault_name"],
             application_insights_name=args["application_insights_name"],
             log_analytics_name=args["log_analytics_name"], registry=acr,
-            identity=_identity(args.get("identity_id")), protect=protect, tags=tags, **place),
+            identity=_identity(args.get("identity_id")), protect=protect, tags=tags,
+            resource_group_name=group, location=location),
             child)
         self.id, self.name, self.principal_id = made.id, made.name, made.principal_id
         self.storage_account_id, self.key_vault_id = made.storage_account_id, made.key_vault_id
@@ -142,7 +143,7 @@ class ComputeClusterArgs(TypedDict):
     min_nodes: NotRequired[int]
     max_nodes: NotRequired[int]
     idle_seconds_before_scale_down: NotRequired[int]
-    tags: NotRequired[pulumi.Input[dict[str, str]]]
+    tags: NotRequired[dict[str, str]]
 
 
 class ComputeCluster(pulumi.ComponentResource):
@@ -154,7 +155,7 @@ class ComputeCluster(pulumi.ComponentResource):
     principal_id: pulumi.Output[str]
 
     def __init__(self, name: str, args: ComputeClusterArgs,
-                 opts: Optional[pulumi.ResourceOptions] = None):
+                 opts: pulumi.ResourceOptions | None = None):
         super().__init__(f"{PACKAGE}:index:ComputeCluster", name, {}, opts)
         d = compute.ComputeClusterArgs(workspace=WorkspaceRef.existing(args["workspace_id"]),
                                        compute_name=args["compute_name"])
@@ -199,7 +200,7 @@ class OnlineEndpointArgs(TypedDict):
     """AADToken (default), AMLToken or Key."""
     public_network_access: NotRequired[str]
     deployments: NotRequired[list[OnlineDeployment]]
-    tags: NotRequired[pulumi.Input[dict[str, str]]]
+    tags: NotRequired[dict[str, str]]
 
 
 class OnlineEndpoint(pulumi.ComponentResource):
@@ -213,7 +214,7 @@ class OnlineEndpoint(pulumi.ComponentResource):
     principal_id: pulumi.Output[str]
 
     def __init__(self, name: str, args: OnlineEndpointArgs,
-                 opts: Optional[pulumi.ResourceOptions] = None):
+                 opts: pulumi.ResourceOptions | None = None):
         super().__init__(f"{PACKAGE}:index:OnlineEndpoint", name, {}, opts)
         defaults = endpoint.OnlineEndpointArgs(workspace=WorkspaceRef.existing(args["workspace_id"]),
                                                endpoint_name=args["endpoint_name"])

@@ -17,10 +17,10 @@ pulls base images as they are gets AcrPull itself (the compute components' ``ext
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Optional
 
 import pulumi
-from pulumi_azure_native import containerregistry, machinelearningservices as ml
+from pulumi_azure_native import containerregistry
+from pulumi_azure_native import machinelearningservices as ml
 
 from .access import Grant, Principal, after, grant
 from .azure.resource_ids import parse_resource_id
@@ -50,7 +50,7 @@ class PrivateRegistryAccess(pulumi.ComponentResource):
     grants: list[Grant]
 
     def __init__(self, name: str, args: PrivateRegistryAccessArgs,
-                 opts: Optional[pulumi.ResourceOptions] = None):
+                 opts: pulumi.ResourceOptions | None = None):
         super().__init__("ml-platform:registry:PrivateRegistryAccess", name, {}, opts)
         ws, identity = args.workspace, args.identity
         registry = parse_resource_id(args.registry_id, "Microsoft.ContainerRegistry/registries")

@@ -20,7 +20,6 @@ from __future__ import annotations
 import time
 import weakref
 from collections.abc import Sequence
-from typing import Optional
 
 import pulumi
 
@@ -55,7 +54,7 @@ PROPAGATION_ERRORS: tuple[tuple[str, str], ...] = (
 """Texts of the errors a grant that has not taken effect yet causes, each with its source."""
 
 
-def retry_delay(errors: Sequence[str]) -> Optional[float]:
+def retry_delay(errors: Sequence[str]) -> float | None:
     """Seconds to wait before trying again, given the errors so far (newest first), or None when
     the newest is not a propagation error or :data:`MAX_ATTEMPTS` failures have been seen.
 
@@ -79,7 +78,7 @@ def _retry(args: pulumi.ErrorHookArgs) -> bool:
     return True
 
 
-_hooks: "weakref.WeakKeyDictionary[pulumi.Resource, pulumi.ErrorHook]" = weakref.WeakKeyDictionary()
+_hooks: weakref.WeakKeyDictionary[pulumi.Resource, pulumi.ErrorHook] = weakref.WeakKeyDictionary()
 
 
 def propagation_hook() -> pulumi.ErrorHook:

@@ -3,8 +3,8 @@ or an existing registry given by resource id (bring your own)."""
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, field
-from typing import Mapping, Optional
 
 import pulumi
 from pulumi_azure_native import containerregistry
@@ -18,11 +18,11 @@ class ContainerRegistryArgs:
 
     resource_group_name: pulumi.Input[str]
     location: pulumi.Input[str]
-    registry_name: Optional[pulumi.Input[str]] = None
+    registry_name: pulumi.Input[str] | None = None
     """Azure name (5-50 letters and digits, globally unique); required unless ``existing_id``."""
     sku: str = "Basic"
     """Basic, Standard or Premium."""
-    existing_id: Optional[str] = None
+    existing_id: str | None = None
     """Resource id of a registry to use instead of creating one; nothing is created then."""
     protect: bool = False
     """Protect the created registry from deletion by Pulumi, and keep it in Azure if it is
@@ -45,7 +45,7 @@ class ContainerRegistry(pulumi.ComponentResource):
     """Login server, e.g. ``crmlplatdevab12c.azurecr.io``."""
 
     def __init__(self, name: str, args: ContainerRegistryArgs,
-                 opts: Optional[pulumi.ResourceOptions] = None):
+                 opts: pulumi.ResourceOptions | None = None):
         super().__init__("ml-platform:registry:ContainerRegistry", name, {}, opts)
         if args.existing_id:
             parts = parse_resource_id(args.existing_id, "Microsoft.ContainerRegistry/registries")

@@ -19,7 +19,7 @@ The value is a ``secureString`` parameter: ARM keeps no copy of it in the deploy
 
 from __future__ import annotations
 
-from typing import Mapping, Optional
+from collections.abc import Mapping
 
 import pulumi
 from pulumi_azure_native import resources
@@ -49,8 +49,8 @@ TEMPLATE = {
 
 def vault_secret(name: str, *, key_vault_id: pulumi.Input[str], secret_name: str,
                  value: pulumi.Input[str], content_type: str = "text/plain",
-                 tags: Optional[Mapping[str, str]] = None,
-                 opts: Optional[pulumi.ResourceOptions] = None) -> resources.Deployment:
+                 tags: Mapping[str, str] | None = None,
+                 opts: pulumi.ResourceOptions | None = None) -> resources.Deployment:
     """Put secret ``secret_name`` with ``value`` into the vault ``key_vault_id`` through ARM."""
     vault = pulumi.Output.from_input(key_vault_id).apply(
         lambda rid: parse_resource_id(rid, "Microsoft.KeyVault/vaults"))

@@ -16,12 +16,18 @@ principal, role and scope fails with 409 RoleAssignmentExists).
 
 from __future__ import annotations
 
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Mapping, Optional, Sequence
 
 import pulumi
-from pulumi_azure_native import (applicationinsights, authorization, keyvault,
-                                 machinelearningservices as ml, operationalinsights, storage)
+from pulumi_azure_native import (
+    applicationinsights,
+    authorization,
+    keyvault,
+    operationalinsights,
+    storage,
+)
+from pulumi_azure_native import machinelearningservices as ml
 
 from .access import Grant, Principal, after, grant
 from .azure.resource_ids import parse_resource_id
@@ -43,11 +49,11 @@ class WorkspaceRef:
     """The workspace's key vault, where scoring code reads secrets from."""
     container_registry_id: pulumi.Input[str]
     """The workspace's registry, where images are pulled from."""
-    key_vault_uri: Optional[pulumi.Input[str]] = None
+    key_vault_uri: pulumi.Input[str] | None = None
     """The key vault's URI; None derives the Azure public cloud URI from the vault's name."""
-    blob_endpoint: Optional[pulumi.Input[str]] = None
+    blob_endpoint: pulumi.Input[str] | None = None
     """The storage account's blob endpoint; None derives the Azure public cloud endpoint."""
-    resource: Optional[pulumi.Resource] = None
+    resource: pulumi.Resource | None = None
     """The workspace resource when this program manages it: what lives inside the workspace
     (computes, datastores, asset versions, connections) is deleted with it."""
 
@@ -63,7 +69,7 @@ class WorkspaceRef:
 
     @staticmethod
     def existing(workspace_id: pulumi.Input[str],
-                 opts: Optional[pulumi.InvokeOutputOptions] = None) -> "WorkspaceRef":
+                 opts: pulumi.InvokeOutputOptions | None = None) -> WorkspaceRef:
         """A workspace this program does not manage, looked up by resource id (a malformed id
         given as a string is refused at once).
 
@@ -91,7 +97,7 @@ class WorkspaceRef:
         )
 
 
-def _endpoint(given: Optional[pulumi.Input[str]], resource_id: pulumi.Input[str],
+def _endpoint(given: pulumi.Input[str] | None, resource_id: pulumi.Input[str],
               provider_type: str, domain: str) -> pulumi.Output[str]:
     """``given``, or the Azure public cloud endpoint ``https://<resource name>.<domain>/``."""
     if given is not None:
@@ -117,7 +123,7 @@ class WorkspaceArgs:
     application_insights_name: pulumi.Input[str]
     log_analytics_name: pulumi.Input[str]
     registry: ContainerRegistry
-    identity: Optional[UserIdentity] = None
+    identity: UserIdentity | None = None
     additional_identities: Sequence[UserIdentity] = ()
     """More user-assigned identities attached to the workspace (e.g. for customer-managed key
     encryption); ``identity`` stays the primary one and is the only one granted roles here."""
@@ -146,7 +152,7 @@ class Workspace(pulumi.ComponentResource):
     """Azure name of the workspace."""
     principal_id: pulumi.Output[str]
     """Principal id of the identity the workspace runs as."""
-    client_id: pulumi.Output[Optional[str]]
+    client_id: pulumi.Output[str | None]
     """Client id of the user-assigned identity; None for a system-assigned identity."""
     principal: Principal
     """What the workspace acts as: its primary identity, or its own system-assigned identity."""
@@ -163,13 +169,12 @@ class Workspace(pulumi.ComponentResource):
     """The roles this component grants the workspace identity."""
 
     def __init__(self, name: str, args: WorkspaceArgs,
-                 opts: Optional[pulumi.ResourceOptions] = None):
+                 opts: pulumi.ResourceOptions | None = None):
         super().__init__("ml-platform:workspace:Workspace", name, {}, opts)
         child = pulumi.ResourceOptions(parent=self)
         stateful = pulumi.ResourceOptions(parent=self, protect=args.protect,
                                           retain_on_delete=args.protect)
-        common = dict(resource_group_name=args.resource_group_name, location=args.location,
-                      tags=dict(args.tags))
+        group, location, tags = args.resource_group_name, args.location, dict(args.tags)
 
         account = storage.StorageAccount(
             f"{name}-storage",
@@ -179,7 +184,7 @@ class Workspace(pulumi.ComponentResource):
             allow_blob_public_access=False,
             minimum_tls_version=storage.MinimumTlsVersion.TLS1_2,
             enable_https_traffic_only=True,
-            opts=stateful, **common)
+            opts=stateful, resource_group_name=group, location=location, tags=tags)
         # Soft delete for blobs and containers: job outputs, models and notebooks live here. Kept
         # with the account: its delete would reset the account's blob service settings.
         retention = storage.DeleteRetentionPolicyArgs(
@@ -206,14 +211,14 @@ class Workspace(pulumi.ComponentResource):
                 # Azure/azure-rest-api-specs#18106: "enablePurgeProtection cannot be set to false".
                 enable_purge_protection=True if args.key_vault_purge_protection else None,
             ),
-            opts=stateful, **common)
+            opts=stateful, resource_group_name=group, location=location, tags=tags)
         logs = operationalinsights.Workspace(
             f"{name}-logs",
             workspace_name=args.log_analytics_name,
             sku=operationalinsights.WorkspaceSkuArgs(
                 name=operationalinsights.WorkspaceSkuNameEnum.PER_GB2018),
             retention_in_days=args.log_retention_days,
-            opts=stateful, **common)
+            opts=stateful, resource_group_name=group, location=location, tags=tags)
         insights = applicationinsights.Component(
             f"{name}-insights",
             resource_name_=args.application_insights_name,
@@ -221,7 +226,7 @@ class Workspace(pulumi.ComponentResource):
             application_type=applicationinsights.ApplicationType.WEB,
             workspace_resource_id=logs.id,
             ingestion_mode=applicationinsights.IngestionMode.LOG_ANALYTICS,
-            opts=child, **common)
+            opts=child, resource_group_name=group, location=location, tags=tags)
 
         self.grants = []
         if args.identity is not None:
@@ -250,7 +255,7 @@ class Workspace(pulumi.ComponentResource):
             public_network_access=args.public_network_access,
             # It sets up its datastores, containers and secrets as its identity right away.
             opts=pulumi.ResourceOptions.merge(stateful, after(self.grants, parent=self)),
-            **common)
+            resource_group_name=group, location=location, tags=tags)
 
         self.principal, self.client_id = runs_as(args.identity, workspace, workspace.name)
         self.principal_id = pulumi.Output.from_input(self.principal.id)

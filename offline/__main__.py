@@ -9,8 +9,8 @@ import sys
 from stack.settings import ConfigError
 
 from .diagram import grants_of, mermaid
-from .report import markdown, plan, text
 from .project import add_arguments, from_arguments
+from .report import markdown, plan, text
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -16,8 +16,7 @@ from __future__ import annotations
 import argparse
 import sys
 from dataclasses import dataclass
-from functools import lru_cache
-from typing import Optional
+from functools import cache
 
 from components.testing.runner import Registration, StackRun
 
@@ -136,7 +135,7 @@ def seconds(r: Registration) -> int:
     return SECONDS[r.type][0]
 
 
-def why_required(dependent: Registration, dependency: Registration) -> Optional[str]:
+def why_required(dependent: Registration, dependency: Registration) -> str | None:
     """Why Azure needs ``dependency`` before ``dependent``, or None when it does not."""
     if dependency.type.startswith("random:"):
         return "a name or value in the resource's inputs"
@@ -149,7 +148,7 @@ def why_required(dependent: Registration, dependency: Registration) -> Optional[
 class Edge:
     dependent: Registration
     dependency: Registration
-    reason: Optional[str]
+    reason: str | None
 
 
 def edges(run: StackRun) -> list[Edge]:
@@ -172,7 +171,7 @@ def longest_path(run: StackRun, only_required: bool = False) -> tuple[int, list[
         if e.reason or not only_required:
             after.setdefault(e.dependent.urn, []).append(e.dependency)
 
-    @lru_cache(maxsize=None)
+    @cache
     def chain(urn: str) -> tuple[int, tuple[str, ...]]:
         best: tuple[int, tuple[str, ...]] = (0, ())
         for d in after.get(urn, []):
@@ -200,7 +199,7 @@ def report(run: StackRun) -> str:
     return "\n".join(lines)
 
 
-def main(argv: Optional[list[str]] = None) -> int:
+def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m offline.critical_path", description=__doc__)
     parser.add_argument("stack", nargs="?", default="dev")
     add_arguments(parser)

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import re
-from typing import Iterable
+from collections.abc import Iterable
 
 Grant = tuple[str, str, str]
 """(principal, role, scope) in words, as in a plan's ``grants``."""

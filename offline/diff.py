@@ -71,6 +71,7 @@ def diff_plans(old: dict[str, Any], new: dict[str, Any]) -> PlanDiff:
         was, now = before.get(urn), after.get(urn)
         if was is None or now is None:
             r = now or was
+            assert r is not None
             resources.append(ResourceChange("add" if was is None else "delete", r["type"],
                                             r["name"], r["azureName"]))
             continue
@@ -119,7 +120,7 @@ def markdown(d: PlanDiff, new: dict[str, Any]) -> str:
     """The diff as a pull-request comment, with the access picture of the new plan."""
     lines = [f"### Offline preview diff: `{d.stack}`", ""]
     if d.empty:
-        return "\n".join(lines + ["No changes to resources, access or outputs."])
+        return "\n".join([*lines, "No changes to resources, access or outputs."])
     lines += [f"**{d.summary()}**", ""]
     if d.resources:
         lines += ["| | resource | Pulumi name | changes |", "|---|---|---|---|"]

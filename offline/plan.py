@@ -22,16 +22,16 @@ import argparse
 import json
 import re
 import sys
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Iterable, Optional
+from typing import Any
 
 import yaml
 
-from stack.settings import ConfigError
-
 from components.testing.mocks import RANDOM_SUFFIX
 from components.testing.runner import Registration, StackRun, jsonable
+from stack.settings import ConfigError
 
 from .project import Project, add_arguments, from_arguments
 
@@ -75,7 +75,7 @@ class Step:
     resource: Registration
     """The resource as the program registers it (create, update, replace), or as the state holds
     it (every kind of delete)."""
-    old: Optional[Registration] = None
+    old: Registration | None = None
     """The resource as the state holds it, for an update or a replace."""
     changed: list[str] = field(default_factory=list)
     """Input paths whose values change."""
@@ -83,7 +83,7 @@ class Step:
     """The changed paths that force the replacement."""
     delete_first: bool = False
     """For a replace: the original is deleted before its replacement is created."""
-    deleted_with: Optional[Registration] = None
+    deleted_with: Registration | None = None
     findings: list[Finding] = field(default_factory=list)
 
     @property
@@ -121,7 +121,7 @@ class Plan:
     def of(self, op: str) -> list[Step]:
         return [s for s in self.steps if s.op == op]
 
-    def step(self, name: str, op: Optional[str] = None) -> Step:
+    def step(self, name: str, op: str | None = None) -> Step:
         """The one step on the resource with Pulumi name ``name`` (and ``op``)."""
         found = [s for s in self.steps if s.resource.name == name and (op is None or s.op == op)]
         if len(found) != 1:
@@ -213,7 +213,7 @@ def _dependents(root: str, old: dict[str, Registration]) -> list[Registration]:
     return list(reversed(found))
 
 
-def plan_steps(base: Optional[StackRun], head: Optional[StackRun], *,
+def plan_steps(base: StackRun | None, head: StackRun | None, *,
                unprotect: bool = False) -> list[Step]:
     """The engine's steps from state ``base`` (None: nothing deployed) to program ``head`` (None:
     ``pulumi destroy``); ``unprotect`` as after ``pulumi state unprotect --all``."""
@@ -277,13 +277,14 @@ def plan_steps(base: Optional[StackRun], head: Optional[StackRun], *,
     return steps
 
 
-def day2_plan(base: Optional[StackRun], head: Optional[StackRun], *, unprotect: bool = False,
+def day2_plan(base: StackRun | None, head: StackRun | None, *, unprotect: bool = False,
               reserved: Iterable[tuple[str, str]] = ()) -> Plan:
     """The checked plan from ``base`` to ``head`` (None for either: nothing deployed, or
     ``pulumi destroy``). ``reserved`` are names a previous plan left soft-deleted."""
     from .report import grant_words
     from .rules import ASSIGNMENT, check
-    stack = (head or base).stack if (head or base) else "?"
+    either = head or base
+    stack = either.stack if either else "?"
     steps = plan_steps(base, head, unprotect=unprotect)
     words = {urn: "{role} on {scope} for {principal}".format(**grant_words(run, r))
              for run in filter(None, (base, head)) for urn, r in run.resources.items()
@@ -377,9 +378,9 @@ def as_json(plan: Plan) -> dict[str, Any]:
             "reserved": sorted(list(r) for r in plan.reserved)}
 
 
-def load_side(project: Project, side: str, overrides: Optional[dict[str, Any]] = None, *,
+def load_side(project: Project, side: str, overrides: dict[str, Any] | None = None, *,
               base: bool = False, suffix: str = RANDOM_SUFFIX
-              ) -> tuple[Optional[StackRun], Optional[str]]:
+              ) -> tuple[StackRun | None, str | None]:
     """The run a side names, and a note on how it was read.
 
     ``none``: nothing deployed. ``FILE.json``: a snapshot (``--save``) or an offline preview's JSON
@@ -415,14 +416,14 @@ def _setting(text_: str) -> tuple[str, Any]:
     try:
         return key, yaml.safe_load(value)
     except yaml.YAMLError as error:
-        raise argparse.ArgumentTypeError(f"{key}: the value is not YAML ({error.problem})")
+        raise argparse.ArgumentTypeError(f"{key}: the value is not YAML ({error})") from error
 
 
 RECREATED_SUFFIX = "r7m2q"
 """The name suffix a stack created again draws under the mocks (a real one draws anew too)."""
 
 
-def main(argv: Optional[list[str]] = None) -> int:
+def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(
         prog="python -m offline.plan",
         description="Print the steps `pulumi up` (or `pulumi destroy`) would take from BASE to "

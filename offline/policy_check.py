@@ -11,10 +11,14 @@ import json
 from dataclasses import dataclass
 from pathlib import Path
 from types import ModuleType
-from typing import Any, Optional
+from typing import Any
 
-from pulumi_policy import (PolicyCustomTimeouts, PolicyResourceOptions, ResourceValidationArgs,
-                           ResourceValidationPolicy)
+from pulumi_policy import (
+    PolicyCustomTimeouts,
+    PolicyResourceOptions,
+    ResourceValidationArgs,
+    ResourceValidationPolicy,
+)
 
 from components.testing.runner import Registration, StackRun
 
@@ -30,6 +34,8 @@ class Violation:
 def load_pack(pack_dir: Path) -> ModuleType:
     """The pack's ``policies.py`` as a module (never its ``__main__``, which starts a server)."""
     spec = importlib.util.spec_from_file_location("ml_platform_policies", pack_dir / "policies.py")
+    if spec is None or spec.loader is None:
+        raise FileNotFoundError(f"no policy pack in {pack_dir} (policies.py)")
     module = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(module)
     return module
@@ -54,8 +60,8 @@ def _args(r: Registration, config: dict[str, Any]) -> ResourceValidationArgs:
                                   opts=opts, provider=None, config=config)
 
 
-def check(run: StackRun, pack_dir: Path, config: Optional[dict[str, Any]] = None,
-          policies: Optional[list[ResourceValidationPolicy]] = None) -> list[Violation]:
+def check(run: StackRun, pack_dir: Path, config: dict[str, Any] | None = None,
+          policies: list[ResourceValidationPolicy] | None = None) -> list[Violation]:
     """Every violation by ``run`` of the pack in ``pack_dir``; ``config`` defaults to the stack's
     pack config."""
     config = pack_config(run.stack, pack_dir) if config is None else config
@@ -70,7 +76,8 @@ def check(run: StackRun, pack_dir: Path, config: Optional[dict[str, Any]] = None
         policy_config = {**defaults, **(setting if isinstance(setting, dict) else {})}
         for r in run.resources.values():
             if r.custom:
-                policy.validate(_args(r, policy_config),
-                                lambda message, urn=None, r=r, p=policy:
-                                violations.append(Violation(p.name, r.name, message)))
+                def report(message: str, urn: str | None = None, r: Registration = r,
+                           p: ResourceValidationPolicy = policy) -> None:
+                    violations.append(Violation(p.name, r.name, message))
+                policy.validate(_args(r, policy_config), report)
     return violations

@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 import argparse
+from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Mapping, Optional
+from typing import Any
 
 from components.testing.mocks import RANDOM_SUFFIX
 from components.testing.runner import StackRun, run_stack
@@ -16,14 +17,14 @@ class Project:
     """A Pulumi project folder (``Pulumi.yaml``, stack files, program) and its policy pack."""
 
     dir: Path = Path(".")
-    pack: Optional[Path] = None
+    pack: Path | None = None
     """The CrossGuard pack folder; None: the project's ``policy/``."""
 
     @property
     def policy_pack(self) -> Path:
         return self.pack or self.dir / "policy"
 
-    def run(self, stack: str, overrides: Optional[Mapping[str, Any]] = None,
+    def run(self, stack: str, overrides: Mapping[str, Any] | None = None,
             suffix: str = RANDOM_SUFFIX) -> StackRun:
         """The project's program run with ``stack``'s config under the mocks."""
         return run_stack(stack, overrides, self.dir, suffix)

@@ -15,11 +15,11 @@ from typing import Any
 import pulumi
 
 from components.azure.roles import ROLE_BY_GUID
+from components.testing.mocks import AFTER_DEPLOY, RANDOM_SUFFIX, SUBSCRIPTION_ID
+from components.testing.runner import Registration, StackRun
 
 from .diagram import grants_of, mermaid
-from components.testing.mocks import RANDOM_SUFFIX, SUBSCRIPTION_ID, AFTER_DEPLOY
 from .policy_check import Violation, check, load_policies
-from components.testing.runner import Registration, StackRun
 
 SUFFIX_MASK = "*" * len(RANDOM_SUFFIX)
 ROLE_ASSIGNMENT = "azure-native:authorization:RoleAssignment"
@@ -67,7 +67,7 @@ def describe(resource: Registration | None, value: str) -> str:
     """A principal or scope in words: its kind and Azure name, or the raw id when not in the stack."""
     if resource is None:
         return value
-    name = resource.azure_name.replace(RANDOM_SUFFIX, SUFFIX_MASK)
+    name = (resource.azure_name or resource.name).replace(RANDOM_SUFFIX, SUFFIX_MASK)
     if resource.type == USER_IDENTITY:
         return name
     kind = KINDS.get(resource.type, resource.type)

@@ -10,16 +10,34 @@ lost, or that the step is at risk. :data:`RULES` lists them; :data:`PROVIDER_REP
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any, Callable, Optional
+from typing import Any
 
-from components.propagation import ROLE_PROPAGATION_HOOK
 from components.azure.roles import BUILT_IN_ROLES
-
+from components.propagation import ROLE_PROPAGATION_HOOK
 from components.testing.mocks import DEPLOYER_OBJECT_ID
-from .plan import (AT_RISK, CREATE, DATA_LOSS, DELETE, DELETE_REPLACED, DELETED_WITH, LIES, NOTE,
-                   REFUSED, REPLACE, STATEFUL, UPDATE, PROTECTED, Finding, Plan, Step, matches)
 from components.testing.runner import Registration, StackRun
+
+from .plan import (
+    AT_RISK,
+    CREATE,
+    DATA_LOSS,
+    DELETE,
+    DELETE_REPLACED,
+    DELETED_WITH,
+    LIES,
+    NOTE,
+    PROTECTED,
+    REFUSED,
+    REPLACE,
+    STATEFUL,
+    UPDATE,
+    Finding,
+    Plan,
+    Step,
+    matches,
+)
 
 ML = "azure-native:machinelearningservices:"
 GROUP = "azure-native:resources:ResourceGroup"
@@ -227,7 +245,7 @@ class Rule:
     verdict: str
     summary: str
     source: str
-    check: Callable[[Step, Azure, "Context"], Optional[str]]
+    check: Callable[[Step, Azure, Context], str | None]
     """The finding's message for a step, or None when the rule has nothing to say."""
 
 
@@ -242,7 +260,7 @@ class Context:
     """URNs of the resources this plan deletes in Azure (not retained, not refused)."""
 
 
-def _protected(step: Step, azure: Azure, ctx: Context) -> Optional[str]:
+def _protected(step: Step, azure: Azure, ctx: Context) -> str | None:
     if step.op == PROTECTED:
         return "Pulumi refuses to delete a protected resource; the operation fails at preview"
     if step.op == REPLACE and step.old is not None and step.old.protect and step.resource.protect:
@@ -250,7 +268,7 @@ def _protected(step: Step, azure: Azure, ctx: Context) -> Optional[str]:
     return None
 
 
-def _name_taken(step: Step, azure: Azure, ctx: Context) -> Optional[str]:
+def _name_taken(step: Step, azure: Azure, ctx: Context) -> str | None:
     if step.op == REPLACE and not step.delete_first and step.old and \
             step.old.id.lower() == step.resource.id.lower():
         return ("the replacement is created before the original is deleted, under the same "
@@ -259,7 +277,7 @@ def _name_taken(step: Step, azure: Azure, ctx: Context) -> Optional[str]:
     return None
 
 
-def _stateful_replaced(step: Step, azure: Azure, ctx: Context) -> Optional[str]:
+def _stateful_replaced(step: Step, azure: Azure, ctx: Context) -> str | None:
     if step.resource.type in STATEFUL and (
             step.op == REPLACE or (step.op == DELETE_REPLACED and not ctx.plan.destroy)):
         because = ", ".join(step.replace_because) or "a dependency is replaced"
@@ -276,20 +294,20 @@ def _kept_parents(step: Step, azure: Azure, ctx: Context) -> list[str]:
             and d not in ctx.deleting]
 
 
-def _data_kept_deleted(step: Step, azure: Azure, ctx: Context) -> Optional[str]:
+def _data_kept_deleted(step: Step, azure: Azure, ctx: Context) -> str | None:
     kept = _kept_parents(step, azure, ctx)
     return (f"deletes the data it holds while the stack keeps {', '.join(kept)}, which it "
             "belongs to") if kept else None
 
 
-def _data_deleted(step: Step, azure: Azure, ctx: Context) -> Optional[str]:
+def _data_deleted(step: Step, azure: Azure, ctx: Context) -> str | None:
     if step.op == DELETE and step.resource.type in STATEFUL and not ctx.plan.destroy \
             and not _kept_parents(step, azure, ctx):
         return "deletes the data it holds"
     return None
 
 
-def _group_cascade(step: Step, azure: Azure, ctx: Context) -> Optional[str]:
+def _group_cascade(step: Step, azure: Azure, ctx: Context) -> str | None:
     if step.resource.type != GROUP or step.op != DELETE:
         return None
     name = str(step.resource.inputs.get("resourceGroupName"))
@@ -301,7 +319,7 @@ def _group_cascade(step: Step, azure: Azure, ctx: Context) -> Optional[str]:
     return None
 
 
-def _traffic_on_delete(step: Step, azure: Azure, ctx: Context) -> Optional[str]:
+def _traffic_on_delete(step: Step, azure: Azure, ctx: Context) -> str | None:
     if step.resource.type != DEPLOYMENT or step.op not in (DELETE, DELETE_REPLACED):
         return None
     share = azure.traffic.get(_endpoint_key(step.resource), {}).get(
@@ -312,7 +330,7 @@ def _traffic_on_delete(step: Step, azure: Azure, ctx: Context) -> Optional[str]:
     return None
 
 
-def _endpoint_put(step: Step, azure: Azure, ctx: Context) -> Optional[str]:
+def _endpoint_put(step: Step, azure: Azure, ctx: Context) -> str | None:
     if step.resource.type != ENDPOINT or step.op != UPDATE:
         return None
     sent = (step.resource.inputs.get("properties") or {}).get("traffic")
@@ -323,7 +341,7 @@ def _endpoint_put(step: Step, azure: Azure, ctx: Context) -> Optional[str]:
             "not the traffic Azure routes now")
 
 
-def _data_plane_delete(step: Step, azure: Azure, ctx: Context) -> Optional[str]:
+def _data_plane_delete(step: Step, azure: Azure, ctx: Context) -> str | None:
     if step.resource.type != SECRET or step.op not in (DELETE, DELETE_REPLACED):
         return None
     vault = str(step.resource.inputs.get("vaultName"))
@@ -338,7 +356,7 @@ def _data_plane_delete(step: Step, azure: Azure, ctx: Context) -> Optional[str]:
             "runs pulumi up, which holds no secrets role on this RBAC vault: 403 ForbiddenByRbac")
 
 
-def _immutable(step: Step, azure: Azure, ctx: Context) -> Optional[str]:
+def _immutable(step: Step, azure: Azure, ctx: Context) -> str | None:
     if step.op != UPDATE or step.old is None:
         return None
     found = [f"{path}: {fact.why}" for fact in IMMUTABLE if fact.type == step.resource.type
@@ -353,14 +371,14 @@ def _immutable_verdicts(step: Step) -> set[str]:
             and any(matches(path, fact.path) for path in step.changed)}
 
 
-def _soft_deleted_name(step: Step, azure: Azure, ctx: Context) -> Optional[str]:
+def _soft_deleted_name(step: Step, azure: Azure, ctx: Context) -> str | None:
     if step.op in (CREATE, REPLACE) and (step.resource.type, step.resource.azure_name) in ctx.reserved:
         return (f"{step.resource.azure_name} was deleted into soft delete, which keeps the name "
                 "taken until it is purged or its retention ends")
     return None
 
 
-def _propagation(step: Step, azure: Azure, ctx: Context) -> Optional[str]:
+def _propagation(step: Step, azure: Azure, ctx: Context) -> str | None:
     if step.op not in (CREATE, REPLACE):
         return None
     fresh = [d for d in step.resource.dependencies if d in ctx.fresh_grants]
@@ -370,7 +388,7 @@ def _propagation(step: Step, azure: Azure, ctx: Context) -> Optional[str]:
     return None
 
 
-def _template_leaves(step: Step, azure: Azure, ctx: Context) -> Optional[str]:
+def _template_leaves(step: Step, azure: Azure, ctx: Context) -> str | None:
     if step.resource.type != TEMPLATE or step.op not in (DELETE, DELETE_REPLACED):
         return None
     props = step.resource.inputs.get("properties") or {}
@@ -380,7 +398,7 @@ def _template_leaves(step: Step, azure: Azure, ctx: Context) -> Optional[str]:
     return "only the deployment record goes; Azure keeps " + ", ".join(put) if put else None
 
 
-def _compute_delete(step: Step, azure: Azure, ctx: Context) -> Optional[str]:
+def _compute_delete(step: Step, azure: Azure, ctx: Context) -> str | None:
     if step.resource.type == COMPUTE and step.op in (DELETE, DELETE_REPLACED):
         return ("azure-native deletes computes without the underlyingResourceAction query "
                 "parameter that the REST spec marks required; not confirmed against Azure")
@@ -467,7 +485,7 @@ SOFT_DELETED = (f"{ML}Workspace", VAULT)
 """Types whose delete keeps the name taken (azure-native sends no purge)."""
 
 
-def check(plan: Plan, base: Optional[StackRun], head: Optional[StackRun],
+def check(plan: Plan, base: StackRun | None, head: StackRun | None,
           reserved: set[tuple[str, str]]) -> None:
     """Run every rule on every step of ``plan``, in order, recording the findings on the steps and
     the names the plan leaves soft-deleted in ``plan.reserved``."""

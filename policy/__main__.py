@@ -6,7 +6,7 @@ import sys
 from pulumi_policy import EnforcementLevel, PolicyPack
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from policies import POLICIES  # noqa: E402  (the pack runs as a script, not a package)
+from policies import POLICIES
 
 PolicyPack(name="ml-platform-guardrails", policies=POLICIES,
            enforcement_level=EnforcementLevel.MANDATORY)

@@ -10,10 +10,16 @@ Kept free of imports from the project so the pack works from any stack.
 from __future__ import annotations
 
 import re
-from typing import Any, Callable, Optional
+from collections.abc import Callable
+from typing import Any
 
-from pulumi_policy import (EnforcementLevel, PolicyConfigSchema, ReportViolation,
-                           ResourceValidationArgs, ResourceValidationPolicy)
+from pulumi_policy import (
+    EnforcementLevel,
+    PolicyConfigSchema,
+    ReportViolation,
+    ResourceValidationArgs,
+    ResourceValidationPolicy,
+)
 
 REGISTRY = "azure-native:containerregistry:Registry"
 VAULT = "azure-native:keyvault:Vault"
@@ -35,11 +41,11 @@ PRIVILEGED_ROLE_GUIDS = {
 }
 _BROAD_SCOPE = re.compile(r"/subscriptions/[^/]+(/resourceGroups/[^/]+)?/?", re.IGNORECASE)
 
-Check = Callable[[dict[str, Any], ResourceValidationArgs], Optional[str]]
+Check = Callable[[dict[str, Any], ResourceValidationArgs], str | None]
 
 
 def _policy(name: str, description: str, types: tuple[str, ...], check: Check,
-            config_schema: Optional[PolicyConfigSchema] = None) -> ResourceValidationPolicy:
+            config_schema: PolicyConfigSchema | None = None) -> ResourceValidationPolicy:
     """A mandatory policy that runs ``check`` on resources of ``types`` and reports its answer."""
     def validate(args: ResourceValidationArgs, report: ReportViolation) -> None:
         if args.resource_type in types:
@@ -57,7 +63,7 @@ def _get(props: dict[str, Any], *path: str) -> Any:
     return props
 
 
-def _privileged_broad(props: dict[str, Any], _: ResourceValidationArgs) -> Optional[str]:
+def _privileged_broad(props: dict[str, Any], _: ResourceValidationArgs) -> str | None:
     role = PRIVILEGED_ROLE_GUIDS.get(str(props.get("roleDefinitionId", "")).rsplit("/", 1)[-1])
     scope = props.get("scope")
     if (role and isinstance(scope, str) and _BROAD_SCOPE.fullmatch(scope)
@@ -67,7 +73,7 @@ def _privileged_broad(props: dict[str, Any], _: ResourceValidationArgs) -> Optio
     return None
 
 
-def _compute_ssh(props: dict[str, Any], _: ResourceValidationArgs) -> Optional[str]:
+def _compute_ssh(props: dict[str, Any], _: ResourceValidationArgs) -> str | None:
     inner = _get(props, "properties", "properties") or {}
     kind = _get(props, "properties", "computeType")
     if kind == "AmlCompute" and inner.get("remoteLoginPortPublicAccess") != "Disabled":

@@ -7,24 +7,54 @@ each running as its own user-assigned identity unless the settings say system-as
 
 from __future__ import annotations
 
-from typing import Optional
+from functools import partial
+from typing import Protocol
 
 import pulumi
 import pulumi_random as random
 from pulumi_azure_native import authorization, resources
 
-from components import (AssetStore, AssetStoreArgs, AutomationIdentity, AutomationIdentityArgs,
-                        ComputeCluster, ComputeClusterArgs, ComputeInstance, ComputeInstanceArgs,
-                        ContainerRegistry, ContainerRegistryArgs, DataStorage, DataStorageArgs,
-                        Grant, ManagedIdentity, ManagedIdentityArgs, OnlineDeploymentSpec,
-                        OnlineEndpoint, OnlineEndpointArgs, PrivateRegistryAccess,
-                        PrivateRegistryAccessArgs, Workspace, WorkspaceArgs, vault_secret)
+from components import (
+    AssetStore,
+    AssetStoreArgs,
+    AutomationIdentity,
+    AutomationIdentityArgs,
+    ComputeCluster,
+    ComputeClusterArgs,
+    ComputeInstance,
+    ComputeInstanceArgs,
+    ContainerRegistry,
+    ContainerRegistryArgs,
+    DataStorage,
+    DataStorageArgs,
+    Grant,
+    ManagedIdentity,
+    ManagedIdentityArgs,
+    OnlineDeploymentSpec,
+    OnlineEndpoint,
+    OnlineEndpointArgs,
+    PrivateRegistryAccess,
+    PrivateRegistryAccessArgs,
+    Workspace,
+    WorkspaceArgs,
+    vault_secret,
+)
 
-from .names import (AUTOMATION_PURPOSE, REGISTRY_PULL_PURPOSE, SUFFIX_LENGTH,
-                    cluster_identity_purpose, endpoint_identity_purpose, instance_identity_purpose)
+from .names import (
+    AUTOMATION_PURPOSE,
+    REGISTRY_PULL_PURPOSE,
+    SUFFIX_LENGTH,
+    cluster_identity_purpose,
+    endpoint_identity_purpose,
+    instance_identity_purpose,
+)
 from .settings import DeploymentSettings, EndpointSettings, IdentityKind, StackSettings
 
 USER = IdentityKind.USER_ASSIGNED
+
+
+class HasGrants(Protocol):
+    grants: list[Grant]
 
 SAMPLE_SECRET_NAME = "sample-secret"
 SAMPLE_BLOB_NAME = "samples/score/labels.json"
@@ -57,7 +87,8 @@ class Platform:
                 "resource-group", resource_group_name=names.resource_group(),
                 location=s.location, tags=self.tags,
                 opts=pulumi.ResourceOptions(protect=protect, retain_on_delete=protect)).name
-        self.place = dict(resource_group_name=self.resource_group_name, location=s.location)
+        self.place: dict[str, pulumi.Input[str]] = dict(
+            resource_group_name=self.resource_group_name, location=s.location)
         self.client = authorization.get_client_config_output()
 
         self.registry = ContainerRegistry("registry", ContainerRegistryArgs(
@@ -82,7 +113,7 @@ class Platform:
             public_network_access=s.workspace_public_network_access,
             protect=protect, tags=self.tags, **self.place))
 
-        self.private_registry: Optional[PrivateRegistryAccess] = None
+        self.private_registry: PrivateRegistryAccess | None = None
         if s.private_registry_id:  # base images from a private registry (seed 002)
             self.private_registry = PrivateRegistryAccess("private-registry",
                                                           PrivateRegistryAccessArgs(
@@ -91,7 +122,7 @@ class Platform:
                 identity=self.user_identity(REGISTRY_PULL_PURPOSE)))
         pulls = {"private-registry": s.private_registry_id} if s.private_registry_id else {}
 
-        self.data: Optional[DataStorage] = None
+        self.data: DataStorage | None = None
         if s.data_storage:  # identity-based data access (seed 002)
             self.data = DataStorage("data", DataStorageArgs(
                 workspace=workspace.ref, container_name=s.data_storage.container,
@@ -110,7 +141,7 @@ class Platform:
             for c in s.compute_clusters}
         self.instances = {i.name: ComputeInstance(f"instance-{i.name}", ComputeInstanceArgs(
             workspace=workspace.ref,
-            compute_name=suffix.apply(lambda x, i=i: names.compute_instance(i.name, x)),
+            compute_name=suffix.apply(partial(names.compute_instance, i.name)),
             identity=self.user_identity(instance_identity_purpose(i.name)),
             assigned_user_object_id=i.assigned_user, assigned_user_tenant_id=self.client.tenant_id,
             vm_size=i.vm_size, idle_minutes_before_shutdown=i.idle_minutes_before_shutdown,
@@ -135,13 +166,13 @@ class Platform:
             ]
         self.endpoints = {e.name: OnlineEndpoint(f"endpoint-{e.name}", OnlineEndpointArgs(
             workspace=workspace.ref,
-            endpoint_name=suffix.apply(lambda x, e=e: names.online_endpoint(e.name, x)),
+            endpoint_name=suffix.apply(partial(names.online_endpoint, e.name)),
             identity=self.identity_for(endpoint_identity_purpose(e.name), e.identity),
             auth_mode=e.auth_mode, public_network_access=e.public_network_access,
             deployments=[self.deployment_spec(e, d) for d in e.deployments], tags=self.tags))
             for e in s.online_endpoints}
 
-        self.automation: Optional[AutomationIdentity] = None
+        self.automation: AutomationIdentity | None = None
         if s.automation_credentials:  # CI without secrets (replaces seed 001's client secret)
             self.automation = AutomationIdentity("automation", AutomationIdentityArgs(
                 workspace=workspace.ref, identity=self.user_identity(AUTOMATION_PURPOSE),
@@ -155,7 +186,7 @@ class Platform:
             identity_name=self.names.identity(purpose), tags=self.tags, **self.place))
         return self.identities[purpose]
 
-    def identity_for(self, purpose: str, kind: IdentityKind) -> Optional[ManagedIdentity]:
+    def identity_for(self, purpose: str, kind: IdentityKind) -> ManagedIdentity | None:
         """The identity a workload runs as: a new user-assigned one, or None for its own
         system-assigned identity."""
         return self.user_identity(purpose) if kind is USER else None
@@ -180,7 +211,7 @@ class Platform:
     @property
     def grants(self) -> list[Grant]:
         """Every role the stack grants, component by component."""
-        parts = (self.workspace, *self.clusters.values(), *self.instances.values(),
-                 *self.endpoints.values(),
-                 *filter(None, (self.private_registry, self.data, self.automation)))
+        parts: list[HasGrants] = [self.workspace, *self.clusters.values(),
+                                  *self.instances.values(), *self.endpoints.values()]
+        parts += [p for p in (self.private_registry, self.data, self.automation) if p is not None]
         return [g for part in parts for g in part.grants]

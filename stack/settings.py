@@ -13,10 +13,11 @@ from __future__ import annotations
 import difflib
 import json
 import re
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
-from enum import Enum
+from enum import StrEnum
 from pathlib import Path
-from typing import Any, Callable, Mapping, Optional
+from typing import Any
 
 import pulumi
 from pulumi.runtime import config as runtime_config
@@ -27,8 +28,14 @@ from components.azure.resource_ids import parse_resource_id
 from components.data import DataUser
 from components.endpoint import RESERVED_VARIABLES, deployment_name
 
-from .names import (AUTOMATION_PURPOSE, REGISTRY_PULL_PURPOSE, StackNames,
-                    cluster_identity_purpose, endpoint_identity_purpose, instance_identity_purpose)
+from .names import (
+    AUTOMATION_PURPOSE,
+    REGISTRY_PULL_PURPOSE,
+    StackNames,
+    cluster_identity_purpose,
+    endpoint_identity_purpose,
+    instance_identity_purpose,
+)
 
 
 class ConfigError(pulumi.RunError):
@@ -39,7 +46,7 @@ class ConfigError(pulumi.RunError):
         super().__init__("invalid stack configuration:\n  - " + "\n  - ".join(problems))
 
 
-class IdentityKind(str, Enum):
+class IdentityKind(StrEnum):
     """Which kind of managed identity a workload runs as."""
 
     USER_ASSIGNED = "userAssigned"
@@ -63,10 +70,10 @@ class ClusterSettings:
 class EnvironmentSettings:
     """Where a deployment's environment comes from: a registered one, or an image (+ conda file)."""
 
-    image: Optional[str] = None
+    image: str | None = None
     """A base image (with ``conda_file``) or a complete image, e.g. in the stack's registry."""
-    conda_file: Optional[Path] = None
-    environment_id: Optional[str] = None
+    conda_file: Path | None = None
+    environment_id: str | None = None
     """An environment already registered (``azureml://...``); then nothing is registered."""
 
 
@@ -86,7 +93,7 @@ class DeploymentSettings:
     environment_variables: Mapping[str, str] = field(default_factory=dict)
 
     @property
-    def model_folder(self) -> Optional[Path]:
+    def model_folder(self) -> Path | None:
         """The local model folder, or None for a registered model."""
         return None if self.model.startswith("azureml:") else Path(self.model)
 
@@ -106,7 +113,7 @@ class EndpointSettings:
 class DataStorageSettings:
     """The storage account that training data is read from by identity."""
 
-    existing_id: Optional[str] = None
+    existing_id: str | None = None
     """An existing account's resource id; None creates one."""
     container: str = "data"
 
@@ -129,14 +136,14 @@ class StackSettings:
     environment: str = "dev"
     workload: str = "mlplat"
     location: str = "westeurope"
-    resource_group_name: Optional[str] = None
+    resource_group_name: str | None = None
     protect_stateful_resources: bool = False
     storage_sku: str = "Standard_LRS"
     key_vault_purge_protection: bool = False
     key_vault_soft_delete_retention_days: int = 7
     storage_soft_delete_retention_days: int = 7
     registry_sku: str = "Basic"
-    existing_registry_id: Optional[str] = None
+    existing_registry_id: str | None = None
     workspace_identity: IdentityKind = IdentityKind.USER_ASSIGNED
     workspace_public_network_access: str = "Enabled"
     log_retention_days: int = 30
@@ -146,8 +153,8 @@ class StackSettings:
     workspace_identities: tuple[str, ...] = ("workspace",)
     """Purposes of the workspace's user-assigned identities (``id-<workload>-<env>-<purpose>``)."""
     workspace_primary_identity: str = "workspace"
-    private_registry_id: Optional[str] = None
-    data_storage: Optional[DataStorageSettings] = None
+    private_registry_id: str | None = None
+    data_storage: DataStorageSettings | None = None
     data_users: tuple[DataUser, ...] = ()
     compute_instances: tuple[InstanceSettings, ...] = ()
     automation_credentials: tuple[FederatedCredential, ...] = ()
@@ -198,7 +205,7 @@ _IMAGE = r"[a-z0-9][a-z0-9.-]*(:[0-9]+)?(/[a-z0-9._-]+)+(:[\w][\w.-]{0,127}|@sha
 class _Reader:
     """Reads raw config strings into typed values, collecting every problem."""
 
-    def __init__(self, namespace: str, raw: Mapping[str, Optional[str]]):
+    def __init__(self, namespace: str, raw: Mapping[str, str | None]):
         self.namespace = namespace
         self.raw = raw
         self.problems: list[str] = []
@@ -240,7 +247,7 @@ class _Reader:
         return self.check_integer(self.key(name), value, default, low, high)
 
     def check_integer(self, key: str, value: Any, default: int, low: int, high: int) -> int:
-        number: Optional[int] = None
+        number: int | None = None
         if isinstance(value, int) and not isinstance(value, bool):
             number = value
         elif isinstance(value, str) and re.fullmatch(r"-?\d+", value):
@@ -410,7 +417,7 @@ class _Reader:
                           f"a shorter name: its Azure name carries the instance type ({problem})")
         return deployment
 
-    def folder(self, key: str, value: Any, alternative: str = "") -> Optional[Path]:
+    def folder(self, key: str, value: Any, alternative: str = "") -> Path | None:
         """A folder that holds files; a relative path is the project directory's."""
         allowed = " ".join(filter(None, ["a folder of the project that holds files", alternative]))
         if not isinstance(value, str) or not value:
@@ -496,7 +503,7 @@ class _Reader:
             audience=self.check_text(f"{where}.audience", entry.get("audience", d.audience),
                                      d.audience, r"[^\s*]{1,600}", "one audience value"))
 
-    def data_storage(self) -> Optional[DataStorageSettings]:
+    def data_storage(self) -> DataStorageSettings | None:
         value = self.structured("dataStorage", {}, dict)
         if not value or not self.mapping(self.key("dataStorage"), value, _DATA_KEYS):
             return None
@@ -540,7 +547,7 @@ class _Reader:
                       "one of workspaceIdentities: " + ", ".join(valid))
         return tuple(valid) or d.workspace_identities, primary
 
-    def resource_id(self, name: str, provider_type: str, rule: NameRule) -> Optional[str]:
+    def resource_id(self, name: str, provider_type: str, rule: NameRule) -> str | None:
         """An existing resource's id: ``provider_type``'s shape, and a name Azure accepts."""
         value = self.raw.get(name)
         if value is None:
@@ -548,7 +555,7 @@ class _Reader:
         return self.check_resource_id(self.key(name), value, provider_type, rule)
 
     def check_resource_id(self, key: str, value: Any, provider_type: str,
-                          rule: NameRule) -> Optional[str]:
+                          rule: NameRule) -> str | None:
         if not isinstance(value, str):
             self.fail(key, value, f"a {rule.kind} resource id")
             return None
@@ -572,7 +579,7 @@ class _Reader:
         return {str(k): str(v) for k, v in tags.items()}
 
 
-def parse_settings(namespace: str, raw: Mapping[str, Optional[str]]) -> StackSettings:
+def parse_settings(namespace: str, raw: Mapping[str, str | None]) -> StackSettings:
     """Validate raw config values (strings, as Pulumi hands them over; None when unset).
 
     ``namespace`` is the project name that prefixes each key in messages.
@@ -638,14 +645,16 @@ def parse_settings(namespace: str, raw: Mapping[str, Optional[str]]) -> StackSet
     if not r.problems:  # the names derived from valid tokens must also fit Azure's rules
         names = settings.names
         r.problems += [f"{r.key('workload')}/{r.key('environment')}: {p}" for p in names.problems()]
-        for key, entries, check in (("computeClusters", settings.compute_clusters,
-                                     names.cluster_problems),
-                                    ("onlineEndpoints", settings.online_endpoints,
-                                     names.endpoint_problems),
-                                    ("computeInstances", settings.compute_instances,
-                                     names.instance_problems)):
+        named: list[tuple[str, list[str], Callable[[str], list[str]]]] = [
+            ("computeClusters", [c.name for c in settings.compute_clusters],
+             names.cluster_problems),
+            ("onlineEndpoints", [e.name for e in settings.online_endpoints],
+             names.endpoint_problems),
+            ("computeInstances", [i.name for i in settings.compute_instances],
+             names.instance_problems)]
+        for key, entries, check in named:
             r.problems += [f"{r.key(key)}[{i}].name: {p} (shorten the name)"
-                           for i, entry in enumerate(entries) for p in check(entry.name)]
+                           for i, entry in enumerate(entries) for p in check(entry)]
         r.problems += [f"{r.key('workspaceIdentities')}[{i}]: {p} (shorten it)"
                        for i, purpose in enumerate(settings.workspace_identities)
                        for p in names.identity_problems(purpose)]
@@ -699,7 +708,7 @@ def unknown_keys(namespace: str, configured: list[str]) -> list[str]:
     return problems
 
 
-def load_settings(config: Optional[pulumi.Config] = None) -> StackSettings:
+def load_settings(config: pulumi.Config | None = None) -> StackSettings:
     """Read and validate the current stack's settings from Pulumi config."""
     config = config or pulumi.Config()
     namespace = config.name

@@ -7,8 +7,8 @@ from pathlib import Path
 import pytest
 
 from components.azure.roles import ROLE_BY_GUID
-from stack.settings import ConfigError
 from components.testing.runner import StackRun, run_stack
+from stack.settings import ConfigError
 
 PROJECT_DIR = Path(__file__).resolve().parent.parent
 """This repository: the project whose stacks the tests run (pytest runs in it)."""

@@ -6,8 +6,8 @@ from __future__ import annotations
 from collections import Counter
 
 from benchmarks.__main__ import CASES, bare
-from offline.report import shown
 from components.testing.runner import run_program
+from offline.report import shown
 
 
 def test_the_floor_registers_the_same_resources_with_the_same_inputs_and_nothing_else(dev):

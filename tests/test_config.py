@@ -6,9 +6,15 @@ from __future__ import annotations
 import pytest
 import yaml
 
-from stack.settings import (KEYS, ConfigError, StackSettings, load_settings, parse_settings,
-                                 unknown_keys)
 from components.testing.runner import run_stack, stack_config
+from stack.settings import (
+    KEYS,
+    ConfigError,
+    StackSettings,
+    load_settings,
+    parse_settings,
+    unknown_keys,
+)
 
 from .conftest import PROJECT_DIR, assert_refused
 

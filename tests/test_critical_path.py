@@ -5,8 +5,8 @@ from __future__ import annotations
 
 import pytest
 
-from offline.critical_path import edges, longest_path, report, seconds, why_required
 from components.testing.runner import StackRun, run_stack
+from offline.critical_path import edges, longest_path, report, seconds, why_required
 
 from .conftest import one
 from .test_identity_scenarios import FULL

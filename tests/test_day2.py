@@ -5,9 +5,22 @@ from __future__ import annotations
 
 import pytest
 
-from offline.plan import (CREATE, DELETE, DELETE_REPLACED, DELETED_WITH, FAILING, NOTE, PROTECTED,
-                          REFUSED, REPLACE, RETAIN, UPDATE, Plan, day2_plan)
 from components.testing.runner import StackRun, run_stack
+from offline.plan import (
+    CREATE,
+    DELETE,
+    DELETE_REPLACED,
+    DELETED_WITH,
+    FAILING,
+    NOTE,
+    PROTECTED,
+    REFUSED,
+    REPLACE,
+    RETAIN,
+    UPDATE,
+    Plan,
+    day2_plan,
+)
 
 from .test_deployments import SAMPLE
 

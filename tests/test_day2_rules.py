@@ -4,8 +4,8 @@ an earlier revision of the program left), and stays silent on the real one."""
 from __future__ import annotations
 
 import dataclasses
+from collections.abc import Callable
 from pathlib import Path
-from typing import Callable
 
 import pulumi
 import pytest
@@ -15,9 +15,9 @@ import components.assets
 import components.compute
 import components.endpoint
 import stack.program
+from components.testing.runner import StackRun, run_stack
 from offline.plan import AT_RISK, DATA_LOSS, LIES, NOTE, REFUSED, Plan, day2_plan
 from offline.rules import IMMUTABLE, PROVIDER_REPLACES, RULES
-from components.testing.runner import StackRun, run_stack
 
 from .test_day2 import endpoint
 

@@ -6,10 +6,10 @@ import json
 
 import pytest
 
-from offline.diff import diff_plans, main, markdown, text
-from offline.diagram import ADDED_STYLE, REMOVED_STYLE
-from offline.report import plan
 from components.testing.runner import run_stack
+from offline.diagram import ADDED_STYLE, REMOVED_STYLE
+from offline.diff import diff_plans, main, markdown, text
+from offline.report import plan
 
 from .conftest import PACK
 

@@ -8,14 +8,23 @@ import re
 import string
 from typing import Any
 
-from hypothesis import HealthCheck, given, settings, strategies as st
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from components.azure.names import RULES
-from stack.names import SUFFIX_LENGTH, StackNames
-from stack.settings import (AUTH_MODES, IDENTITY_KINDS, NETWORK_ACCESS, REGISTRY_SKUS,
-                                 STORAGE_SKUS, VM_PRIORITIES, ConfigError, parse_settings)
-from offline.policy_check import check
 from components.testing.runner import StackRun, run_stack
+from offline.policy_check import check
+from stack.names import SUFFIX_LENGTH, StackNames
+from stack.settings import (
+    AUTH_MODES,
+    IDENTITY_KINDS,
+    NETWORK_ACCESS,
+    REGISTRY_SKUS,
+    STORAGE_SKUS,
+    VM_PRIORITIES,
+    ConfigError,
+    parse_settings,
+)
 
 from .conftest import PACK, one
 
@@ -92,12 +101,12 @@ INVALID: dict[str, st.SearchStrategy[str]] = {
     "existingRegistryId": _not(r"/subscriptions/.*"),
     "computeClusters": st.one_of(
         _JSON_JUNK.filter(lambda v: not isinstance(v, list) or any(not isinstance(e, dict) for e in v)
-                          or v and any("name" not in e for e in v)).map(json.dumps),
+                          or (v and any("name" not in e for e in v))).map(json.dumps),
         st.sampled_from(['[{"name": "cpu", "maxNodes": 0}]', '[{"name": "cpu", "vmPriority": "Spot"}]',
                          '[{"name": "c"}]', '[{"name": "cpu", "identity": "both"}]'])),
     "onlineEndpoints": st.one_of(
         _JSON_JUNK.filter(lambda v: not isinstance(v, list) or any(not isinstance(e, dict) for e in v)
-                          or v and any("name" not in e for e in v)).map(json.dumps),
+                          or (v and any("name" not in e for e in v))).map(json.dumps),
         st.sampled_from(['[{"name": "score", "authMode": "None"}]', '[{"name": "score--x"}]'])),
     "tags": st.sampled_from(['{"a/b": "x"}', '{"owner": 5}', '["owner"]', '"owner"']),
 }

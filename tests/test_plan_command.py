@@ -7,10 +7,18 @@ import json
 
 import pytest
 
-from offline.__main__ import main as preview_main
-from offline.plan import (DELETE, DELETED_WITH, RETAIN, Plan, changed_paths, main, matches,
-                          plan_steps)
 from components.testing.runner import StackRun
+from offline.__main__ import main as preview_main
+from offline.plan import (
+    DELETE,
+    DELETED_WITH,
+    RETAIN,
+    Plan,
+    changed_paths,
+    main,
+    matches,
+    plan_steps,
+)
 
 CLUSTER = "computeClusters=[{name: cpu, vmSize: Standard_D4s_v3, vmPriority: LowPriority}]"
 

@@ -3,14 +3,15 @@
 from __future__ import annotations
 
 import copy
+from collections.abc import Callable
 from dataclasses import replace
-from typing import Any, Callable
+from typing import Any
 
 import pytest
 
 from components.azure.roles import BUILT_IN_ROLES, PRIVILEGED_ROLES
-from offline.policy_check import check, load_pack, load_policies
 from components.testing.runner import StackRun, run_stack
+from offline.policy_check import check, load_pack, load_policies
 
 from .conftest import PACK
 
@@ -98,7 +99,7 @@ def test_key_auth_is_caught_unless_the_pack_config_allows_it():
 
 
 def test_pack_knows_the_same_privileged_roles_as_the_components():
-    assert load_pack(PACK).PRIVILEGED_ROLE_GUIDS == {BUILT_IN_ROLES[r]: r for r in PRIVILEGED_ROLES}
+    assert {BUILT_IN_ROLES[r]: r for r in PRIVILEGED_ROLES} == load_pack(PACK).PRIVILEGED_ROLE_GUIDS
 
 
 def test_every_policy_is_mandatory():

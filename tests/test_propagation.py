@@ -9,8 +9,8 @@ from pulumi.runtime import settings as pulumi_settings
 
 import components.propagation as propagation
 from components.propagation import MAX_ATTEMPTS, ROLE_PROPAGATION_HOOK, retry_delay
-from offline.plan import day2_plan
 from components.testing.runner import StackRun, run_program, run_stack
+from offline.plan import day2_plan
 
 from .test_identity_scenarios import FULL
 

@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 
 from components import WorkspaceRef
 from components.testing.runner import run_stack
 
 from .conftest import grants, one
-from pathlib import Path
 
 CONSUMER = Path(__file__).parent.parent / "samples" / "consumer"  # the README's consumer project
 SHARED = "/subscriptions/00000000-0000-4000-8000-000000000001/resourceGroups/rg-ml-shared/providers"
@@ -48,8 +49,8 @@ def test_endpoint_identity_is_granted_on_the_workspace_dependents(run):
 
 
 def test_a_malformed_workspace_id_is_refused_in_words():
-    with pytest.raises(ValueError, match="is not a Microsoft.MachineLearningServices/workspaces "
-                                         "resource id; expected /subscriptions/"):
+    with pytest.raises(ValueError, match=r"is not a Microsoft\.MachineLearningServices/workspaces "
+                                         r"resource id; expected /subscriptions/"):
         WorkspaceRef.existing("mlw-shared")
 
 

@@ -11,6 +11,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
+
 @dataclass(frozen=True)
 class NameRule:
     """What Azure accepts as the name of one kind of resource."""

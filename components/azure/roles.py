@@ -4,9 +4,6 @@ from __future__ import annotations
 
 import re
 import uuid
-from dataclasses import dataclass
-import pulumi
-from pulumi_azure_native import authorization
 
 # Azure built-in role GUIDs. Source: "Azure built-in roles",
 # learn.microsoft.com/azure/role-based-access-control/built-in-roles (General, Containers,

@@ -170,7 +170,9 @@ class AzureMocks(pulumi.runtime.Mocks):
                 uid: self.identities.get(uid, {}) for uid in identity["userAssignedIdentities"]}
         return answer
 
-    def call(self, args: pulumi.runtime.MockCallArgs) -> dict[str, Any]:
+    # A plain dict, not the (dict, failures) tuple the base class declares: MockMonitor.Invoke
+    # takes both, and fails on (dict, None).
+    def call(self, args: pulumi.runtime.MockCallArgs) -> dict[str, Any]:  # type: ignore[override]
         a = args.args
         if args.token == "azure-native:authorization:getClientConfig":
             for value in (TENANT_ID, SUBSCRIPTION_ID, DEPLOYER_OBJECT_ID):

@@ -16,17 +16,19 @@ import json
 import os
 import runpy
 import sys
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from functools import cached_property
 from pathlib import Path
-from typing import Any, Callable, Mapping, Optional
+from typing import Any
 
 import pulumi
 import yaml
-from pulumi.runtime import mocks as pulumi_mocks, rpc, settings as pulumi_settings
+from pulumi.runtime import mocks as pulumi_mocks
+from pulumi.runtime import rpc
+from pulumi.runtime import settings as pulumi_settings
 
 from .mocks import RANDOM_SUFFIX, AzureMocks
-
 
 
 @dataclass
@@ -54,7 +56,7 @@ class Registration:
     """Names of the error hooks bound to the resource (``ResourceHookBinding.on_error``)."""
 
     @property
-    def azure_name(self) -> Optional[str]:
+    def azure_name(self) -> str | None:
         """The name Azure knows the resource by (None for components and random values)."""
         return self.outputs.get("name") if self.custom and self.type.startswith("azure-native:") else None
 
@@ -77,7 +79,7 @@ class StackRun:
         """Every resource of Pulumi type ``type_``."""
         return [r for r in self.resources.values() if r.type == type_]
 
-    def one(self, type_: str, name: Optional[str] = None) -> Registration:
+    def one(self, type_: str, name: str | None = None) -> Registration:
         """The one resource whose type is or ends with ``type_`` (and whose Pulumi name is
         ``name``); AssertionError when there are none or several."""
         found = [r for r in self.resources.values() if r.type.endswith(type_)
@@ -87,7 +89,7 @@ class StackRun:
 
     @cached_property
     def _owners(self) -> dict[str, Registration]:
-        owners = {}
+        owners: dict[str, Registration] = {}
         for r in self.resources.values():
             if r.type == "azure-native:authorization:RoleAssignment":  # names, does not own, ids
                 continue
@@ -98,19 +100,20 @@ class StackRun:
                     owners.setdefault(key, r)
         return owners
 
-    def owner_of(self, value: Any) -> Optional[Registration]:
+    def owner_of(self, value: Any) -> Registration | None:
         """The resource whose id, or whose identity's principal id, is ``value``."""
         return self._owners.get(value) if isinstance(value, str) else None
 
     def snapshot(self) -> dict[str, Any]:
         """This run as JSON-able data: what the state of a deployed stack would hold, for the
         day-2 plan of a later revision (``python -m offline.plan``)."""
-        return jsonable({"stack": self.stack, "project": self.project, "suffix": self.suffix,
+        data: dict[str, Any] = jsonable({"stack": self.stack, "project": self.project, "suffix": self.suffix,
                          "config": self.config, "outputs": self.outputs, "invented": self.invented,
                          "resources": [dataclasses.asdict(r) for r in self.resources.values()]})
+        return data
 
     @staticmethod
-    def from_snapshot(data: Mapping[str, Any]) -> "StackRun":
+    def from_snapshot(data: Mapping[str, Any]) -> StackRun:
         """The run that :meth:`snapshot` saved."""
         resources = [Registration(**r) for r in data["resources"]]
         return StackRun(stack=data["stack"], project=data["project"], config=data["config"],
@@ -137,8 +140,8 @@ class _RecordingMonitor(pulumi_mocks.MockMonitor):
         super().__init__(mocks)
         self.registrations: dict[str, Registration] = {}
 
-    def RegisterResource(self, request):
-        response = super().RegisterResource(request)
+    def RegisterResource(self, request: Any) -> Any:
+        response = super().RegisterResource(request)  # type: ignore[no-untyped-call]
         if request.type != "pulumi:pulumi:Stack":
             registered = self.resources.get(response.urn)
             self.registrations[response.urn] = Registration(
@@ -183,7 +186,8 @@ def _config_text(value: Any) -> str:
 
 def project_file(project_dir: Path) -> dict[str, Any]:
     """The project's ``Pulumi.yaml``."""
-    return yaml.safe_load((project_dir / "Pulumi.yaml").read_text())
+    project: dict[str, Any] = yaml.safe_load((project_dir / "Pulumi.yaml").read_text())
+    return project
 
 
 def program_of(project_dir: Path) -> Path:
@@ -193,7 +197,7 @@ def program_of(project_dir: Path) -> Path:
     return main / "__main__.py" if main.is_dir() else main
 
 
-def stack_config(stack: str, overrides: Optional[Mapping[str, Any]] = None,
+def stack_config(stack: str, overrides: Mapping[str, Any] | None = None,
                  project_dir: Path = Path(".")) -> tuple[str, dict[str, str]]:
     """The project name and the config the CLI would give ``stack``'s program.
 
@@ -237,7 +241,7 @@ async def _resolve(value: Any) -> Any:
     return value
 
 
-def run_stack(stack: str, overrides: Optional[Mapping[str, Any]] = None,
+def run_stack(stack: str, overrides: Mapping[str, Any] | None = None,
               project: Path | str = ".", suffix: str = RANDOM_SUFFIX) -> StackRun:
     """Run the program of the Pulumi project in folder ``project`` (default: the current one) with
     the config of its stack ``stack`` (``Pulumi.<stack>.yaml``) under mocks.
@@ -279,8 +283,9 @@ def run_program(body: Callable[[], Any], project: str, stack: str,
     pulumi.runtime.set_all_config(dict(config))
     pulumi.runtime.set_mocks(mocks, project=project, stack=stack, preview=False, monitor=monitor)
     try:
-        pulumi.runtime.test(body)()
+        pulumi.runtime.test(body)()  # type: ignore[no-untyped-call]
         root = pulumi_settings.get_root_resource()
+        assert isinstance(root, pulumi.runtime.stack.Stack)
         outputs = loop.run_until_complete(_resolve(dict(root.outputs)))
     except Exception as error:
         error.registrations = monitor.registrations  # type: ignore[attr-defined]

@@ -2,8 +2,13 @@
 
 import pulumi
 
-from components import (ManagedIdentity, ManagedIdentityArgs, OnlineEndpoint, OnlineEndpointArgs,
-                        WorkspaceRef)
+from components import (
+    ManagedIdentity,
+    ManagedIdentityArgs,
+    OnlineEndpoint,
+    OnlineEndpointArgs,
+    WorkspaceRef,
+)
 
 workspace = WorkspaceRef.existing(pulumi.Config().require("workspaceId"))
 identity = ManagedIdentity("scorer", ManagedIdentityArgs(

@@ -71,7 +71,7 @@ def run(raw_data: str) -> dict[str, Any]:
         width = len(model["weights"])
         if not isinstance(rows, list) or any(len(row) != width for row in rows):
             raise ValueError(f"each row needs {width} numbers")
-        scores = [sum(w * float(x) for w, x in zip(model["weights"], row)) + model["bias"]
+        scores = [sum(w * float(x) for w, x in zip(model["weights"], row, strict=True)) + model["bias"]
                   for row in rows]
     except (ValueError, KeyError, TypeError) as error:
         return {"error": f"expected {{\"data\": [[numbers], ...]}}: {error}"}

@@ -5,8 +5,16 @@ from pathlib import Path
 
 import pulumi
 
-from components import (AssetStore, AssetStoreArgs, ManagedIdentity, ManagedIdentityArgs,
-                        OnlineDeploymentSpec, OnlineEndpoint, OnlineEndpointArgs, WorkspaceRef)
+from components import (
+    AssetStore,
+    AssetStoreArgs,
+    ManagedIdentity,
+    ManagedIdentityArgs,
+    OnlineDeploymentSpec,
+    OnlineEndpoint,
+    OnlineEndpointArgs,
+    WorkspaceRef,
+)
 
 SAMPLE = Path(__file__).resolve().parents[3] / "samples" / "score"
 
