@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
+from typing import Any
 
 import pytest
 
 from components.azure.roles import ROLE_BY_GUID
+from components.testing.mocks import RANDOM_SUFFIX, SUBSCRIPTION_ID
 from components.testing.runner import StackRun, run_stack
 from stack.settings import ConfigError
 
@@ -18,9 +21,52 @@ ROLE_ASSIGNMENT = "azure-native:authorization:RoleAssignment"
 DEPLOYMENT = "azure-native:machinelearningservices:OnlineDeployment"
 
 
+# The sample scoring app as a deployment's config, and an endpoint with deployments.
+IMAGE = "mcr.microsoft.com/azureml/openmpi4.1.0-ubuntu22.04:20250601.v1"
+SAMPLE = {"model": "samples/score/model", "code": "samples/score/code",
+          "environment": {"image": IMAGE, "condaFile": "samples/score/environment/conda.yaml"}}
+
+
+def endpoint(*deployments: dict, **settings) -> dict:
+    """Config overrides for the endpoint ``score`` with ``deployments``."""
+    return {"onlineEndpoints": [{"name": "score", **settings, "deployments": list(deployments)}]}
+
+
+# Every identity scenario turned on at once (README "Identity scenarios").
+SHARED = f"/subscriptions/{SUBSCRIPTION_ID}/resourceGroups/rg-shared/providers"
+PRIVATE = f"{SHARED}/Microsoft.ContainerRegistry/registries/crbaseimages"
+ALICE = "11111111-aaaa-4bbb-8ccc-000000000001"
+TEAM = "22222222-aaaa-4bbb-8ccc-000000000002"
+GITHUB = "https://token.actions.githubusercontent.com"
+FULL = {
+    "workspaceIdentities": ["workspace", "workspace-cmk"],
+    "privateRegistryId": PRIVATE,
+    "dataStorage": {"create": True, "container": "training"},
+    "dataUsers": [{"objectId": ALICE, "type": "User"}, {"objectId": TEAM, "type": "Group"}],
+    "computeInstances": [{"name": "alice", "assignedUser": ALICE, "idleMinutesBeforeShutdown": 30}],
+    "automationCredentials": [
+        {"name": "github-main", "issuer": GITHUB, "subject": "repo:contoso/ml:ref:refs/heads/main"},
+        {"name": "github-prod", "issuer": GITHUB, "subject": "repo:contoso/ml:environment:prod"}],
+}
+
+
+_RUNS: dict[str, StackRun] = {}
+
+
+def shared_run(stack: str, overrides: dict[str, Any] | None = None,
+               suffix: str = RANDOM_SUFFIX) -> StackRun:
+    """The run of this project's ``stack`` with ``overrides``, made once per test session and
+    shared by every test that asks for the same one (tests read runs, never change them; a test
+    that patches the program calls ``run_stack`` itself)."""
+    key = json.dumps([stack, overrides, suffix], sort_keys=True)
+    if key not in _RUNS:
+        _RUNS[key] = run_stack(stack, overrides, PROJECT_DIR, suffix)
+    return _RUNS[key]
+
+
 @pytest.fixture(scope="session")
 def dev() -> StackRun:
-    return run_stack("dev")
+    return shared_run("dev")
 
 
 @pytest.fixture(scope="session")
@@ -31,7 +77,13 @@ def dev_again() -> StackRun:
 
 @pytest.fixture(scope="session")
 def prod() -> StackRun:
-    return run_stack("prod")
+    return shared_run("prod")
+
+
+@pytest.fixture(scope="session")
+def everything() -> StackRun:
+    """prod with every identity scenario on."""
+    return shared_run("prod", FULL)
 
 
 @pytest.fixture(params=["dev", "prod"])

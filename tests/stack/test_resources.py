@@ -6,9 +6,8 @@ import pytest
 
 from components.azure.names import RULES
 from components.testing.mocks import TENANT_ID
-from components.testing.runner import run_stack
 
-from .conftest import DEPLOYMENT, ROLE_ASSIGNMENT, one
+from ..conftest import DEPLOYMENT, ROLE_ASSIGNMENT, one, shared_run
 
 STATEFUL = ("storage:StorageAccount", "storage:BlobContainer", "keyvault:Vault",
             "containerregistry:Registry", "operationalinsights:Workspace",
@@ -83,7 +82,7 @@ def test_cluster_settings_come_from_config(prod):
 def test_endpoint_uses_token_auth_by_default_and_key_only_when_configured(stack):
     assert one(stack, "machinelearningservices:OnlineEndpoint").inputs["properties"] == {
         "authMode": "AADToken", "publicNetworkAccess": "Enabled"}
-    keyed = run_stack("dev", {"onlineEndpoints": [{"name": "score", "authMode": "Key",
+    keyed = shared_run("dev", {"onlineEndpoints": [{"name": "score", "authMode": "Key",
                                                    "publicNetworkAccess": "Disabled"}]})
     assert one(keyed, "machinelearningservices:OnlineEndpoint").inputs["properties"] == {
         "authMode": "Key", "publicNetworkAccess": "Disabled"}
@@ -139,7 +138,7 @@ def test_every_azure_name_is_within_azure_rules(stack):
 
 
 def test_existing_resource_group_is_used_not_created():
-    run = run_stack("dev", {"resourceGroupName": "rg-platform-shared"})
+    run = shared_run("dev", {"resourceGroupName": "rg-platform-shared"})
     assert run.of_type("azure-native:resources:ResourceGroup") == []
     groups = {r.inputs["resourceGroupName"] for r in run.resources.values()
               if "resourceGroupName" in r.inputs}

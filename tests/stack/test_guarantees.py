@@ -12,7 +12,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from components.azure.names import RULES
-from components.testing.runner import StackRun, run_stack
+from components.testing.runner import StackRun
 from offline.policy_check import check
 from stack.names import SUFFIX_LENGTH, StackNames
 from stack.settings import (
@@ -26,7 +26,7 @@ from stack.settings import (
     parse_settings,
 )
 
-from .conftest import PACK, one
+from ..conftest import PACK, one, shared_run
 
 NS = "ml-platform"
 
@@ -43,7 +43,7 @@ BLUE = {"name": "blue", "model": "samples/score/model", "code": "samples/score/c
 
 
 def test_changing_settings_other_than_names_renames_nothing(dev):
-    changed = run_stack("dev", {
+    changed = shared_run("dev", {
         "registrySku": "Premium", "storageSku": "Standard_GRS", "keyVaultPurgeProtection": True,
         "keyVaultSoftDeleteRetentionDays": 30, "storageSoftDeleteRetentionDays": 14,
         "protectStatefulResources": True, "logRetentionDays": 60,
@@ -152,7 +152,7 @@ VALID = st.fixed_dictionaries({
 @settings(max_examples=15, derandomize=True, deadline=None)
 @given(VALID)
 def test_every_valid_configuration_deploys_a_stack_that_passes_the_policy_pack(config):
-    run = run_stack("dev", config)
+    run = shared_run("dev", config)
     pack_config: dict[str, Any] = {  # what the user states in policy/config.<stack>.json
         "endpoint-token-auth": {"allowKeyAuth": any(e.get("authMode") == "Key"
                                                     for e in config["onlineEndpoints"])}}

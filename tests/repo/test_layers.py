@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from .conftest import PROJECT_DIR
+from ..conftest import PROJECT_DIR
 
 LAYERS = {"components": set(), "stack": {"components"}, "offline": {"components", "stack"},
           "benchmarks": {"components", "stack", "offline"}}

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import dataclasses
 from collections.abc import Callable
-from pathlib import Path
 
 import pulumi
 import pytest
@@ -19,9 +18,9 @@ from components.testing.runner import StackRun, run_stack
 from offline.plan import AT_RISK, DATA_LOSS, LIES, NOTE, REFUSED, Plan, day2_plan
 from offline.rules import IMMUTABLE, PROVIDER_REPLACES, RULES
 
-from .test_day2 import endpoint
+from ..conftest import PROJECT_DIR, endpoint
 
-VAULT_SECRET = Path(__file__).parent / "programs" / "vault_secret"
+VAULT_SECRET = PROJECT_DIR / "tests" / "programs" / "vault_secret"
 BIGGER_CLUSTER = {"computeClusters": [{"name": "cpu", "vmSize": "Standard_D4s_v3",
                                        "vmPriority": "LowPriority"}]}
 
@@ -195,8 +194,6 @@ def test_a_key_vault_retention_change_is_refused_and_asset_versions_refuse_any_c
     assert {name for name, verdict in fired(retagged, "immutable") if verdict == REFUSED} == versions
 
 
-def test_every_type_the_stacks_register_has_its_replacement_facts(dev, prod):
-    from .test_identity_scenarios import FULL
-    everything = run_stack("prod", FULL)
+def test_every_type_the_stacks_register_has_its_replacement_facts(dev, prod, everything):
     for run in (dev, prod, everything):
         assert {r.type for r in run.resources.values() if r.custom} <= set(PROVIDER_REPLACES)

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pytest
 
-from components.testing.runner import StackRun, run_stack
+from components.testing.runner import StackRun
 from offline.plan import (
     CREATE,
     DELETE,
@@ -22,18 +22,13 @@ from offline.plan import (
     day2_plan,
 )
 
-from .test_deployments import SAMPLE
+from ..conftest import SAMPLE, endpoint, shared_run
 
 SCORE = "endpoint-score"
 WRITER = "endpoint-score-traffic"
 BLUE = {"name": "blue", **SAMPLE, "instanceType": "Standard_DS2_v2",
         "environmentVariables": {"SECRET_NAME": "sample-secret",
                                  "BLOB_PATH": "ml-assets/samples/score/labels.json"}}
-
-
-def endpoint(*deployments: dict, **settings) -> dict:
-    return {"onlineEndpoints": [{"name": "score", "authMode": "AADToken", **settings,
-                                 "deployments": list(deployments)}]}
 
 
 def clean(plan: Plan) -> Plan:
@@ -59,7 +54,7 @@ def test_nothing_changed_plans_nothing(dev, dev_again):
 
 
 def test_turning_the_deployment_off_moves_its_traffic_away_before_deleting_it(dev):
-    off = run_stack("dev", endpoint())
+    off = shared_run("dev", endpoint())
     plan = clean(day2_plan(dev, off))
     steps = ops(plan)
     assert steps.index((UPDATE, WRITER)) < steps.index((DELETE, f"{SCORE}-blue-ds2v2"))
@@ -69,9 +64,9 @@ def test_turning_the_deployment_off_moves_its_traffic_away_before_deleting_it(de
 
 def test_blue_green_adds_green_at_zero_shifts_and_retires_blue(dev):
     green = {**BLUE, "name": "green"}
-    added = run_stack("dev", endpoint({**BLUE, "traffic": 100}, {**green, "traffic": 0}))
-    shifted = run_stack("dev", endpoint({**BLUE, "traffic": 0}, {**green, "traffic": 100}))
-    retired = run_stack("dev", endpoint({**green, "traffic": 100}))
+    added = shared_run("dev", endpoint({**BLUE, "traffic": 100}, {**green, "traffic": 0}))
+    shifted = shared_run("dev", endpoint({**BLUE, "traffic": 0}, {**green, "traffic": 100}))
+    retired = shared_run("dev", endpoint({**green, "traffic": 100}))
     add, shift, retire = (clean(day2_plan(a, b)) for a, b in
                           ((dev, added), (added, shifted), (shifted, retired)))
     assert ops(add) == [(CREATE, f"{SCORE}-green-ds2v2"), (UPDATE, WRITER)]
@@ -83,7 +78,7 @@ def test_blue_green_adds_green_at_zero_shifts_and_retires_blue(dev):
 
 
 def test_a_tag_change_updates_in_place_and_leaves_endpoint_and_asset_versions_alone(dev):
-    plan = clean(day2_plan(dev, run_stack("dev", {"tags": {"cost-center": "ml-dev-2"}})))
+    plan = clean(day2_plan(dev, shared_run("dev", {"tags": {"cost-center": "ml-dev-2"}})))
     assert {s.op for s in plan.steps} == {UPDATE}
     updated = {s.resource.type.rsplit(":", 1)[1] for s in plan.steps}
     assert not updated & {"OnlineEndpoint", "ModelVersion", "CodeVersion", "EnvironmentVersion"}
@@ -92,7 +87,7 @@ def test_a_tag_change_updates_in_place_and_leaves_endpoint_and_asset_versions_al
 
 
 def test_a_new_cluster_vm_size_replaces_the_cluster_deleting_it_first(dev):
-    plan = clean(day2_plan(dev, run_stack("dev", {"computeClusters": [
+    plan = clean(day2_plan(dev, shared_run("dev", {"computeClusters": [
         {"name": "cpu", "vmSize": "Standard_D4s_v3", "vmPriority": "LowPriority"}]})))
     step = plan.step("cluster-cpu")
     assert (step.op, step.delete_first, step.replace_because) == (
@@ -101,7 +96,7 @@ def test_a_new_cluster_vm_size_replaces_the_cluster_deleting_it_first(dev):
 
 
 def test_a_new_instance_type_rolls_to_a_new_deployment_without_an_outage(dev):
-    rolled = run_stack("dev", endpoint({**BLUE, "traffic": 100, "instanceType": "Standard_DS3_v2"}))
+    rolled = shared_run("dev", endpoint({**BLUE, "traffic": 100, "instanceType": "Standard_DS3_v2"}))
     plan = clean(day2_plan(dev, rolled))
     assert ops(plan) == [(CREATE, f"{SCORE}-blue-ds3v2"), (UPDATE, WRITER),
                          (DELETE, f"{SCORE}-blue-ds2v2")]
@@ -109,7 +104,7 @@ def test_a_new_instance_type_rolls_to_a_new_deployment_without_an_outage(dev):
 
 
 def test_a_system_assigned_identity_replaces_the_endpoint_and_its_deployments(dev):
-    switched = run_stack("dev", endpoint({**BLUE, "traffic": 100}, identity="systemAssigned"))
+    switched = shared_run("dev", endpoint({**BLUE, "traffic": 100}, identity="systemAssigned"))
     plan = clean(day2_plan(dev, switched))
     steps = ops(plan)
     assert steps[:3] == [(DELETED_WITH, WRITER), (DELETED_WITH, f"{SCORE}-blue-ds2v2"),
@@ -121,7 +116,7 @@ def test_a_system_assigned_identity_replaces_the_endpoint_and_its_deployments(de
 
 
 def test_turning_sample_data_off_deletes_no_secret_through_the_data_plane(dev):
-    plan = clean(day2_plan(dev, run_stack("dev", {"sampleData": False})))
+    plan = clean(day2_plan(dev, shared_run("dev", {"sampleData": False})))
     secret = plan.step("sample-secret")
     assert (secret.op, secret.resource.type) == (DELETE, "azure-native:resources:Deployment")
     assert [(f.verdict, f.rule) for f in secret.findings] == [(NOTE, "template-leaves")]
@@ -130,7 +125,7 @@ def test_turning_sample_data_off_deletes_no_secret_through_the_data_plane(dev):
 
 
 def test_removing_the_cluster_deletes_it_with_its_identity_and_grants(dev):
-    plan = clean(day2_plan(dev, run_stack("dev", {"computeClusters": []})))
+    plan = clean(day2_plan(dev, shared_run("dev", {"computeClusters": []})))
     assert {s.resource.name for s in plan.steps} == {
         "cluster-cpu", "cluster-cpu-identity", "cluster-cpu-registry-acrpull",
         "cluster-cpu-storage-storage-blob-data-reader"}
@@ -140,7 +135,7 @@ def test_removing_the_cluster_deletes_it_with_its_identity_and_grants(dev):
 
 
 def test_a_new_auth_mode_is_written_by_the_writer_alone(dev):
-    plan = clean(day2_plan(dev, run_stack("dev", endpoint({**BLUE, "traffic": 100},
+    plan = clean(day2_plan(dev, shared_run("dev", endpoint({**BLUE, "traffic": 100},
                                                           authMode="AMLToken"))))
     assert ops(plan) == [(UPDATE, WRITER)]
     assert plan.step(WRITER).changed == ["properties.parameters.authMode.value"]
@@ -167,11 +162,11 @@ def test_destroying_dev_and_creating_it_again_draws_names_azure_has_free(dev_des
     assert dev_destroyed.reserved == {
         ("azure-native:machinelearningservices:Workspace", "mlw-mlplat-dev-k3x9q"),
         ("azure-native:keyvault:Vault", "kv-mlplat-dev-k3x9q")}
-    again = run_stack("dev", suffix="r7m2q")  # a new stack draws a new suffix
+    again = shared_run("dev", suffix="r7m2q")  # a new stack draws a new suffix
     plan = clean(day2_plan(None, again, reserved=dev_destroyed.reserved))
     assert {s.op for s in plan.steps} == {CREATE}
     # the rule that would have fired on a name without the suffix (reserved for 14 days)
-    same = day2_plan(None, run_stack("dev"), reserved=dev_destroyed.reserved)
+    same = day2_plan(None, shared_run("dev"), reserved=dev_destroyed.reserved)
     assert {(s.resource.name, f.rule, f.verdict) for s, f in same.findings} == {
         ("workspace", "soft-deleted-name", REFUSED),
         ("workspace-key-vault", "soft-deleted-name", REFUSED)}
@@ -194,8 +189,8 @@ def test_destroying_prod_is_refused_for_the_data_and_after_unprotect_keeps_it(pr
 
 def test_a_new_compute_instance_size_replaces_the_instance_deleting_it_first():
     alice = {"name": "alice", "assignedUser": "11111111-aaaa-4bbb-8ccc-000000000001"}
-    base = run_stack("dev", {"computeInstances": [alice]})
-    plan = clean(day2_plan(base, run_stack("dev", {"computeInstances": [
+    base = shared_run("dev", {"computeInstances": [alice]})
+    plan = clean(day2_plan(base, shared_run("dev", {"computeInstances": [
         {**alice, "vmSize": "Standard_DS12_v2", "idleMinutesBeforeShutdown": 30}]})))
     step = plan.step("instance-alice")
     assert (step.op, step.delete_first, step.replace_because) == (REPLACE, True, [

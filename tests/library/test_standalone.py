@@ -2,16 +2,14 @@
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import pytest
 
 from components import WorkspaceRef
 from components.testing.runner import run_stack
 
-from .conftest import grants, one
+from ..conftest import PROJECT_DIR, grants, one
 
-CONSUMER = Path(__file__).parent.parent / "samples" / "consumer"  # the README's consumer project
+CONSUMER = PROJECT_DIR / "samples" / "consumer"  # the README's consumer project
 SHARED = "/subscriptions/00000000-0000-4000-8000-000000000001/resourceGroups/rg-ml-shared/providers"
 
 
@@ -55,7 +53,7 @@ def test_a_malformed_workspace_id_is_refused_in_words():
 
 
 def test_a_deployment_in_an_existing_workspace_finds_its_vault_and_storage():
-    run = run_stack("test", project=Path(__file__).parent / "programs" / "deployment_only")
+    run = run_stack("test", project=PROJECT_DIR / "tests" / "programs" / "deployment_only")
     deployment = one(run, "machinelearningservices:OnlineDeployment")
     props = deployment.inputs["properties"]
     assert props["environmentVariables"] == {

@@ -5,16 +5,10 @@ from __future__ import annotations
 
 import pytest
 
-from components.testing.runner import StackRun, run_stack
+from components.testing.runner import StackRun
 from offline.critical_path import edges, longest_path, report, seconds, why_required
 
-from .conftest import one
-from .test_identity_scenarios import FULL
-
-
-@pytest.fixture(scope="module")
-def everything() -> StackRun:
-    return run_stack("prod", FULL)
+from ..conftest import one
 
 
 @pytest.fixture(params=["dev", "prod", "everything"])

@@ -10,7 +10,9 @@ from pathlib import Path
 
 import yaml
 
-WORKFLOWS = Path(__file__).resolve().parent.parent / ".github" / "workflows"
+from ..conftest import PROJECT_DIR
+
+WORKFLOWS = PROJECT_DIR / ".github" / "workflows"
 BIN = Path(sys.executable).parent  # actionlint and shellcheck: dev dependencies (pyproject.toml)
 
 

@@ -15,7 +15,7 @@ from components.testing import StackRun, run_program
 from components.testing.mocks import SUBSCRIPTION_ID
 from offline.schema import schema
 
-from .conftest import PROJECT_DIR, grants
+from ..conftest import PROJECT_DIR, grants
 
 GOLDEN = PROJECT_DIR / "tests" / "golden" / "schema.json"
 WORKSPACE_ID = (f"/subscriptions/{SUBSCRIPTION_ID}/resourceGroups/rg-ml-shared/providers/"

@@ -3,16 +3,15 @@
 from __future__ import annotations
 
 import re
-from pathlib import Path
 
 import pytest
 
 from offline.diagram import grants_of, mermaid
 from offline.report import plan
 
-from .conftest import PACK
+from ..conftest import PACK, PROJECT_DIR
 
-README = Path(__file__).resolve().parent.parent / "README.md"
+README = PROJECT_DIR / "README.md"
 
 
 def test_readme_access_diagram_is_current(dev):

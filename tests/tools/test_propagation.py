@@ -9,10 +9,8 @@ from pulumi.runtime import settings as pulumi_settings
 
 import components.propagation as propagation
 from components.propagation import MAX_ATTEMPTS, ROLE_PROPAGATION_HOOK, retry_delay
-from components.testing.runner import StackRun, run_program, run_stack
+from components.testing.runner import run_program
 from offline.plan import day2_plan
-
-from .test_identity_scenarios import FULL
 
 ROLE_ASSIGNMENT = "azure-native:authorization:RoleAssignment"
 
@@ -91,11 +89,6 @@ def test_one_hook_is_registered_per_program():
     pulumi_settings.ROOT.set(None)  # outside a program
     with pytest.raises(RuntimeError, match="while a Pulumi program runs"):
         propagation.propagation_hook()
-
-
-@pytest.fixture(scope="module")
-def everything() -> StackRun:
-    return run_stack("prod", FULL)
 
 
 def test_every_workload_that_waits_for_grants_retries_while_they_take_effect(dev, prod, everything):

@@ -5,15 +5,14 @@ must not change what the stacks grant, export or pass."""
 from __future__ import annotations
 
 import json
-from pathlib import Path
 
 import pytest
 
 from offline.report import plan
 
-from .conftest import PACK
+from ..conftest import PACK, PROJECT_DIR
 
-GOLDEN = Path(__file__).parent / "golden"
+GOLDEN = PROJECT_DIR / "tests" / "golden"
 
 
 @pytest.mark.parametrize("name", ["dev", "prod"])

@@ -7,30 +7,26 @@ from __future__ import annotations
 import pytest
 
 from components.testing.mocks import SUBSCRIPTION_ID, TENANT_ID
-from components.testing.runner import StackRun, run_stack
+from components.testing.runner import StackRun
 
-from .conftest import ROLE_ASSIGNMENT, assert_refused, grants, one
-
-SHARED = f"/subscriptions/{SUBSCRIPTION_ID}/resourceGroups/rg-shared/providers"
-PRIVATE = f"{SHARED}/Microsoft.ContainerRegistry/registries/crbaseimages"
-ALICE = "11111111-aaaa-4bbb-8ccc-000000000001"
-TEAM = "22222222-aaaa-4bbb-8ccc-000000000002"
-GITHUB = "https://token.actions.githubusercontent.com"
-FULL = {
-    "workspaceIdentities": ["workspace", "workspace-cmk"],
-    "privateRegistryId": PRIVATE,
-    "dataStorage": {"create": True, "container": "training"},
-    "dataUsers": [{"objectId": ALICE, "type": "User"}, {"objectId": TEAM, "type": "Group"}],
-    "computeInstances": [{"name": "alice", "assignedUser": ALICE, "idleMinutesBeforeShutdown": 30}],
-    "automationCredentials": [
-        {"name": "github-main", "issuer": GITHUB, "subject": "repo:contoso/ml:ref:refs/heads/main"},
-        {"name": "github-prod", "issuer": GITHUB, "subject": "repo:contoso/ml:environment:prod"}],
-}
+from ..conftest import (
+    ALICE,
+    FULL,
+    GITHUB,
+    PRIVATE,
+    ROLE_ASSIGNMENT,
+    SHARED,
+    TEAM,
+    assert_refused,
+    grants,
+    one,
+    shared_run,
+)
 
 
 @pytest.fixture(scope="module")
 def full() -> StackRun:
-    return run_stack("dev", FULL)
+    return shared_run("dev", FULL)
 
 
 def identity(run: StackRun, purpose: str):
@@ -104,7 +100,7 @@ def test_users_and_groups_read_the_data_and_work_in_the_workspace_as_themselves(
 
 def test_an_existing_data_account_is_used_in_place():
     existing = f"{SHARED}/Microsoft.Storage/storageAccounts/stlake01"
-    run = run_stack("dev", {"dataStorage": {"existingId": existing, "container": "curated"},
+    run = shared_run("dev", {"dataStorage": {"existingId": existing, "container": "curated"},
                             "dataUsers": [{"objectId": TEAM}]})
     assert [a.name for a in run.of_type("azure-native:storage:StorageAccount")] == ["workspace-storage"]
     store = one(run, "machinelearningservices:Datastore", "data-datastore").inputs["properties"]
@@ -197,7 +193,7 @@ def test_the_workspace_holds_every_identity_and_the_primary_holds_the_roles(full
 
 
 def test_the_primary_can_be_any_listed_identity():
-    run = run_stack("dev", {"workspaceIdentities": ["workspace", "workspace-cmk"],
+    run = shared_run("dev", {"workspaceIdentities": ["workspace", "workspace-cmk"],
                             "workspacePrimaryIdentity": "workspace-cmk"})
     ws = one(run, "machinelearningservices:Workspace").inputs
     assert ws["primaryUserAssignedIdentity"] == identity(run, "workspace-cmk").id

@@ -10,7 +10,7 @@ from components.azure.roles import assignment_name, role_definition_id
 from offline.__main__ import main
 from offline.report import access_matrix, plan, shown
 
-from .conftest import PACK
+from ..conftest import PACK
 
 RG = "/subscriptions/00000000-0000-4000-8000-000000000001/resourceGroups/rg-mlplat-dev"
 

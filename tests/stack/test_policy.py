@@ -10,10 +10,10 @@ from typing import Any
 import pytest
 
 from components.azure.roles import BUILT_IN_ROLES, PRIVILEGED_ROLES
-from components.testing.runner import StackRun, run_stack
+from components.testing.runner import StackRun
 from offline.policy_check import check, load_pack, load_policies
 
-from .conftest import PACK
+from ..conftest import PACK, shared_run
 
 POLICIES = load_policies(PACK)
 RG = "/subscriptions/00000000-0000-4000-8000-000000000001/resourceGroups/rg-mlplat-dev"
@@ -93,7 +93,7 @@ def test_each_policy_catches_an_insecure_variant(prod, policy):
 
 
 def test_key_auth_is_caught_unless_the_pack_config_allows_it():
-    keyed = run_stack("prod", {"onlineEndpoints": [{"name": "score", "authMode": "Key"}]})
+    keyed = shared_run("prod", {"onlineEndpoints": [{"name": "score", "authMode": "Key"}]})
     assert [v.policy for v in check(keyed, PACK)] == ["endpoint-token-auth"]
     assert check(keyed, PACK, {"endpoint-token-auth": {"allowKeyAuth": True}}) == []
 

@@ -8,9 +8,8 @@ import pytest
 
 from components.azure.roles import BUILT_IN_ROLES, assignment_name
 from components.testing.mocks import RANDOM_SUFFIX, SUBSCRIPTION_ID
-from components.testing.runner import run_stack
 
-from .conftest import ROLE_ASSIGNMENT, grants, one
+from ..conftest import ROLE_ASSIGNMENT, grants, one, shared_run
 
 S = RANDOM_SUFFIX
 
@@ -112,7 +111,7 @@ def test_endpoint_runs_as_its_identity(stack):
 
 
 def test_system_assigned_identities_get_only_what_azure_does_not_grant():
-    run = run_stack("dev", {
+    run = shared_run("dev", {
         "workspaceIdentity": "systemAssigned",
         "computeClusters": [{"name": "cpu", "identity": "systemAssigned"}],
         "onlineEndpoints": [{"name": "score", "identity": "systemAssigned"}],
@@ -133,7 +132,7 @@ def test_system_assigned_identities_get_only_what_azure_does_not_grant():
 def test_an_existing_registry_is_used_and_granted_on_not_created():
     existing = ("/subscriptions/11111111-1111-1111-1111-111111111111/resourceGroups/rg-shared/"
                 "providers/Microsoft.ContainerRegistry/registries/crshared01")
-    run = run_stack("dev", {"existingRegistryId": existing})
+    run = shared_run("dev", {"existingRegistryId": existing})
     assert run.of_type("azure-native:containerregistry:Registry") == []
     assert one(run, "machinelearningservices:Workspace").inputs["containerRegistry"] == existing
     on_registry = {(who, role) for who, role, scope in grants(run) if scope == existing}

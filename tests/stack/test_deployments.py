@@ -12,19 +12,20 @@ from components.endpoint import endpoint_template
 from components.testing.mocks import SUBSCRIPTION_ID
 from components.testing.runner import StackRun, run_stack
 
-from .conftest import DEPLOYMENT, PROJECT_DIR, ROLE_ASSIGNMENT, assert_refused, one
+from ..conftest import (
+    DEPLOYMENT,
+    IMAGE,
+    PROJECT_DIR,
+    ROLE_ASSIGNMENT,
+    SAMPLE,
+    assert_refused,
+    endpoint,
+    one,
+    shared_run,
+)
 
 ML = "azure-native:machinelearningservices:"
 BLOB = "azure-native:storage:Blob"
-IMAGE = "mcr.microsoft.com/azureml/openmpi4.1.0-ubuntu22.04:20250601.v1"
-SAMPLE = {"model": "samples/score/model", "code": "samples/score/code",
-          "environment": {"image": IMAGE, "condaFile": "samples/score/environment/conda.yaml"}}
-
-
-def endpoint(*deployments: dict, **settings) -> dict:
-    return {"onlineEndpoints": [{"name": "score", **settings, "deployments": list(deployments)}]}
-
-
 def params(run: StackRun, name: str = "endpoint-score-traffic") -> dict:
     inputs = one(run, "resources:Deployment", name).inputs["properties"]
     return {key: value["value"] for key, value in inputs["parameters"].items()}
@@ -37,7 +38,7 @@ def blue_green(tmp_path_factory) -> StackRun:
     shutil.copytree(PROJECT_DIR / SAMPLE["model"], green_model)
     (green_model / "model.json").write_text(
         (green_model / "model.json").read_text().replace("0.8", "0.9"))
-    return run_stack("dev", endpoint({"name": "blue", **SAMPLE, "traffic": 90},
+    return shared_run("dev", endpoint({"name": "blue", **SAMPLE, "traffic": 90},
                                      {"name": "green", **SAMPLE, "model": str(green_model),
                                       "traffic": 10}))
 
@@ -137,7 +138,7 @@ def test_the_code_finds_its_identity_vault_and_storage_in_its_environment(dev):
 
 
 def test_a_system_assigned_endpoint_gets_no_client_id_and_waits_for_its_one_grant():
-    run = run_stack("dev", endpoint({"name": "blue", **SAMPLE, "traffic": 100},
+    run = shared_run("dev", endpoint({"name": "blue", **SAMPLE, "traffic": 100},
                                     identity="systemAssigned"))
     deployment = one(run, "machinelearningservices:OnlineDeployment")
     assert "AZURE_CLIENT_ID" not in deployment.inputs["properties"]["environmentVariables"]
@@ -214,7 +215,7 @@ def test_an_endpoint_without_deployments_still_works(prod):
 def test_a_registered_model_and_environment_are_used_as_given():
     model = "azureml://registries/azureml/models/sample-model/versions/3"
     env = "azureml://registries/azureml/environments/sklearn-1.5/versions/1"
-    run = run_stack("dev", endpoint({"name": "blue", **SAMPLE, "model": model, "environment": env,
+    run = shared_run("dev", endpoint({"name": "blue", **SAMPLE, "model": model, "environment": env,
                                      "traffic": 100}))
     props = one(run, "machinelearningservices:OnlineDeployment").inputs["properties"]
     assert (props["model"], props["environmentId"]) == (model, env)
@@ -222,7 +223,7 @@ def test_a_registered_model_and_environment_are_used_as_given():
 
 
 def test_all_zero_traffic_is_allowed():
-    run = run_stack("dev", endpoint({"name": "blue", **SAMPLE}, {"name": "green", **SAMPLE}))
+    run = shared_run("dev", endpoint({"name": "blue", **SAMPLE}, {"name": "green", **SAMPLE}))
     assert params(run)["traffic"] == {"blue-ds2v2": 0, "green-ds2v2": 0}
 
 

@@ -6,12 +6,11 @@ import json
 
 import pytest
 
-from components.testing.runner import run_stack
 from offline.diagram import ADDED_STYLE, REMOVED_STYLE
 from offline.diff import diff_plans, main, markdown, text
 from offline.report import plan
 
-from .conftest import PACK
+from ..conftest import PACK, shared_run
 
 S = "*****"
 
@@ -33,7 +32,7 @@ def test_no_change_is_reported_as_none(base, dev_again):
 
 
 def test_a_compute_size_change_names_exactly_that_property(base):
-    head = preview(run_stack("dev", {"computeClusters": [
+    head = preview(shared_run("dev", {"computeClusters": [
         {"name": "cpu", "vmSize": "Standard_D4s_v3", "vmPriority": "LowPriority", "maxNodes": 2}]}))
     d = diff_plans(base, head)
     assert [(r.action, r.name, r.properties) for r in d.resources] == [
@@ -44,7 +43,7 @@ def test_a_compute_size_change_names_exactly_that_property(base):
 
 
 def test_a_role_change_lists_the_grants_gained_and_lost(base):
-    head = preview(run_stack("dev", {"onlineEndpoints": [{"name": "score", "authMode": "AADToken",
+    head = preview(shared_run("dev", {"onlineEndpoints": [{"name": "score", "authMode": "AADToken",
                                                        "identity": "systemAssigned"}]}))
     d = diff_plans(base, head)
     who = "id-mlplat-dev-endpoint-score"
@@ -64,7 +63,7 @@ def test_a_role_change_lists_the_grants_gained_and_lost(base):
 
 
 def test_an_added_cluster_adds_resources_grants_and_outputs(base):
-    head = preview(run_stack("dev", {"computeClusters": [
+    head = preview(shared_run("dev", {"computeClusters": [
         {"name": "cpu", "vmPriority": "LowPriority"}, {"name": "gpu", "vmSize": "Standard_NC4as_T4_v3"}]}))
     d = diff_plans(base, head)
     assert {r.name for r in d.resources if r.action == "add"} == {
@@ -77,7 +76,7 @@ def test_an_added_cluster_adds_resources_grants_and_outputs(base):
 
 
 def test_a_removed_endpoint_is_deleted_with_its_grants(base):
-    d = diff_plans(base, preview(run_stack("dev", {"onlineEndpoints": []})))
+    d = diff_plans(base, preview(shared_run("dev", {"onlineEndpoints": []})))
     deleted = {r.name for r in d.resources if r.action == "delete"}
     assert d.count("add") == 0 and deleted == {
         "endpoint-score", "endpoint-score-identity",  # the components and their resources

@@ -6,7 +6,7 @@ from __future__ import annotations
 import pytest
 import yaml
 
-from components.testing.runner import run_stack, stack_config
+from components.testing.runner import stack_config
 from stack.settings import (
     KEYS,
     ConfigError,
@@ -16,7 +16,7 @@ from stack.settings import (
     unknown_keys,
 )
 
-from .conftest import PROJECT_DIR, assert_refused
+from ..conftest import PROJECT_DIR, assert_refused, shared_run
 
 BAD = [
     # (override, words the message must contain: key, value, what is allowed)
@@ -73,7 +73,7 @@ def test_resource_ids_are_case_insensitive_like_arm():
 
 def test_every_problem_is_reported_at_once():
     with pytest.raises(ConfigError) as caught:
-        run_stack("dev", {"registrySku": "Free", "logRetentionDays": 5, "regstrySku": "x"})
+        shared_run("dev", {"registrySku": "Free", "logRetentionDays": 5, "regstrySku": "x"})
     assert len(caught.value.problems) == 3
 
 
