@@ -74,7 +74,8 @@ def grant(owner: pulumi.Resource, name: str, principal: Principal, role: str,
     ``cluster-cpu-registry``; its Azure name is derived from scope, principal and role.
     """
     if role not in BUILT_IN_ROLES:
-        raise ValueError(f"unknown built-in role {role!r}; known roles: {', '.join(BUILT_IN_ROLES)}")
+        raise ValueError(f"unknown built-in role {role!r}; "
+                         f"known roles: {', '.join(BUILT_IN_ROLES)}")
     slug = re.sub(r"[^a-z0-9]+", "-", role.lower()).strip("-")
     scope_output = pulumi.Output.from_input(scope)
     assignment = authorization.RoleAssignment(

@@ -145,7 +145,8 @@ class AssetStore(pulumi.ComponentResource):
             opts=pulumi.ResourceOptions(parent=self),
         )
 
-    def _version_options(self, depends_on: Sequence[pulumi.Resource] = ()) -> pulumi.ResourceOptions:
+    def _version_options(self,
+                         depends_on: Sequence[pulumi.Resource] = ()) -> pulumi.ResourceOptions:
         return pulumi.ResourceOptions(parent=self, depends_on=list(depends_on),
                                       ignore_changes=["properties.tags", "properties.description"],
                                       deleted_with=self._ws.resource)
@@ -164,8 +165,8 @@ class AssetStore(pulumi.ComponentResource):
             blobs = self._upload("model", asset, version, folder)
             ws = self._ws
             uri = pulumi.Output.from_input(ws.id).apply(
-                lambda ws_id: f"azureml:/{_workspace_path(ws_id)}/datastores/{DATASTORE_NAME}/paths/"
-                          f"models/{asset}/{version}")
+                lambda ws_id: f"azureml:/{_workspace_path(ws_id)}/datastores/"
+                          f"{DATASTORE_NAME}/paths/models/{asset}/{version}")
             return ml.ModelVersion(
                 f"{self._name}-model-{asset}-{version}",
                 name=asset, version=version,

@@ -85,7 +85,8 @@ class AutomationIdentity(pulumi.ComponentResource):
         me = identity.principal
         self.grants = [
             grant(self, f"{name}-workspace", me, "AzureML Data Scientist", ws.id),
-            grant(self, f"{name}-storage", me, "Storage Blob Data Contributor", ws.storage_account_id),
+            grant(self, f"{name}-storage", me, "Storage Blob Data Contributor",
+                  ws.storage_account_id),
             *(grant(self, f"{name}-endpoint-{endpoint}-identity", me, "Managed Identity Operator",
                     endpoint_identity.id)
               for endpoint, endpoint_identity in args.endpoint_identities.items()),

@@ -10,8 +10,8 @@ first three itself, so the stack grants that one only the key vault role.
 Each deployment (:class:`OnlineDeploymentSpec`) waits for those grants: Azure fails a deployment
 whose identity cannot pull its image or read its model yet. The scoring code finds the identity,
 the key vault and the storage in its environment: ``AZURE_CLIENT_ID`` (a user-assigned identity's
-client id, which ``ManagedIdentityCredential``/``DefaultAzureCredential`` pick up), ``KEY_VAULT_URL``
-and ``STORAGE_BLOB_URL``.
+client id, which ``ManagedIdentityCredential``/``DefaultAzureCredential`` pick up),
+``KEY_VAULT_URL`` and ``STORAGE_BLOB_URL``.
 
 Traffic and settings. ARM refuses an endpoint whose ``traffic`` names a deployment that does not
 exist yet, and a deployment cannot exist before its endpoint, so one resource cannot carry both.
@@ -62,7 +62,8 @@ RESERVED_VARIABLES = ("AZURE_CLIENT_ID", "KEY_VAULT_URL", "STORAGE_BLOB_URL")
 
 
 def instance_slug(instance_type: str) -> str:
-    """The short form of a VM size in a deployment's Azure name: ``Standard_DS2_v2`` -> ``ds2v2``."""
+    """The short form of a VM size in a deployment's Azure name: ``Standard_DS2_v2`` ->
+    ``ds2v2``."""
     return re.sub(r"[^a-z0-9]", "", instance_type.lower().removeprefix("standard_"))
 
 
@@ -93,7 +94,8 @@ class OnlineDeploymentSpec:
     are all 0)."""
     environment_variables: Mapping[str, pulumi.Input[str]] = field(default_factory=dict)
     depends_on: Sequence[pulumi.Resource] = ()
-    """What the scoring code reads when it starts (secrets, blobs): created before the deployment."""
+    """What the scoring code reads when it starts (secrets, blobs): created before the
+    deployment."""
 
 
 @dataclass

@@ -53,8 +53,8 @@ class ManagedIdentity(pulumi.ComponentResource):
     """A user-assigned managed identity.
 
     Its ``principal_id`` is what role assignments name; its ``client_id`` is what code running as
-    it passes to ``ManagedIdentityCredential`` / ``AZURE_CLIENT_ID``; its ``id`` is what a workspace,
-    compute cluster or endpoint lists among its user-assigned identities.
+    it passes to ``ManagedIdentityCredential`` / ``AZURE_CLIENT_ID``; its ``id`` is what a
+    workspace, compute cluster or endpoint lists among its user-assigned identities.
     """
 
     id: pulumi.Output[str]

@@ -216,8 +216,9 @@ class OnlineEndpoint(pulumi.ComponentResource):
     def __init__(self, name: str, args: OnlineEndpointArgs,
                  opts: pulumi.ResourceOptions | None = None):
         super().__init__(f"{PACKAGE}:index:OnlineEndpoint", name, {}, opts)
-        defaults = endpoint.OnlineEndpointArgs(workspace=WorkspaceRef.existing(args["workspace_id"]),
-                                               endpoint_name=args["endpoint_name"])
+        defaults = endpoint.OnlineEndpointArgs(
+            workspace=WorkspaceRef.existing(args["workspace_id"]),
+            endpoint_name=args["endpoint_name"])
         made = endpoint.OnlineEndpoint(name, endpoint.OnlineEndpointArgs(
             workspace=defaults.workspace, endpoint_name=defaults.endpoint_name,
             identity=_identity(args.get("identity_id")),

@@ -43,7 +43,8 @@ class PrivateRegistryAccessArgs:
 
 
 class PrivateRegistryAccess(pulumi.ComponentResource):
-    """The grants and the workspace connection that let image builds pull from a private registry."""
+    """The grants and the workspace connection that let image builds pull from a private
+    registry."""
 
     login_server: pulumi.Output[str]
     connection_id: pulumi.Output[str]

@@ -37,7 +37,8 @@ PROPAGATION_ERRORS: tuple[tuple[str, str], ...] = (
     ("does not exist in the directory", "RBAC troubleshooting (PrincipalNotFound text); azure-cli "
                                         "retries role assignments on it"),
     ("AuthorizationFailed", "ARM's denial: \"... does not have authorization to perform action "
-                            "... If access was recently granted, please refresh your credentials\""),
+                            "... If access was recently granted, please refresh your "
+                            "credentials\""),
     ("does not have authorization to perform action", "ARM AuthorizationFailed text"),
     ("LinkedAuthorizationFailed", "ARM: the caller may not use a linked resource (an identity "
                                   "or scope) yet"),

@@ -31,7 +31,8 @@ class ContainerRegistryArgs:
 
 
 class ContainerRegistry(pulumi.ComponentResource):
-    """A container registry that identities pull from with AcrPull: no admin user, no anonymous pull.
+    """A container registry that identities pull from with AcrPull: no admin user, no anonymous
+    pull.
 
     Azure ML enables the admin user on a registry it creates itself (seed 002), so the stack brings
     its own with the admin user off; Azure ML then builds and pulls images with managed identities.

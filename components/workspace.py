@@ -113,7 +113,8 @@ def _no_registry(workspace_id: str) -> str:
 
 @dataclass
 class WorkspaceArgs:
-    """Arguments of :class:`Workspace`. Names are Azure names (checked by :mod:`components.azure.names`)."""
+    """Arguments of :class:`Workspace`. Names are Azure names (checked by
+    :mod:`components.azure.names`)."""
 
     resource_group_name: pulumi.Input[str]
     location: pulumi.Input[str]

@@ -1,1 +1,2 @@
-"""Offline preview: run the stack program under Pulumi mocks, with no Azure account or Pulumi CLI."""
+"""Offline preview: run the stack program under Pulumi mocks, with no Azure account or Pulumi
+CLI."""

@@ -17,8 +17,8 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(
         prog="python -m offline",
         description="Run the real stack program with Pulumi.<STACK>.yaml under Pulumi mocks and "
-                    "print the resources, the access matrix, the outputs and the policy pack's verdict. Needs no Azure "
-                    "account and no Pulumi CLI.")
+                    "print the resources, the access matrix, the outputs and the policy pack's "
+                    "verdict. Needs no Azure account and no Pulumi CLI.")
     parser.add_argument("stack", help="stack name, e.g. dev or prod")
     parser.add_argument("--json", metavar="FILE", help="also write the preview as JSON to FILE")
     parser.add_argument("--markdown", metavar="FILE", help="also write the preview as Markdown")

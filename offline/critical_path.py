@@ -24,8 +24,8 @@ from .project import add_arguments, from_arguments
 
 ML = "azure-native:machinelearningservices:"
 DEPLOYMENT_DOC = ("Microsoft Learn, prompt flow 'Deploy a flow to online endpoint' (azure-docs PR "
-                  "#115376): 'This deployment might take up to 20 minutes, depending on whether the "
-                  "underlying environment or image is being built for the first time'")
+                  "#115376): 'This deployment might take up to 20 minutes, depending on whether "
+                  "the underlying environment or image is being built for the first time'")
 ESTIMATE = ("estimate: typical time of the ARM create operation; Microsoft publishes no figure for "
             "it")
 
@@ -34,9 +34,9 @@ SECONDS: dict[str, tuple[int, str]] = {
     "azure-native:resources:ResourceGroup": (2, ESTIMATE),
     "azure-native:managedidentity:UserAssignedIdentity": (5, ESTIMATE),
     "azure-native:managedidentity:FederatedIdentityCredential": (5, ESTIMATE),
-    "azure-native:authorization:RoleAssignment": (10, ESTIMATE + " (propagation, up to 10 minutes "
-                                                  "per Azure RBAC troubleshooting, is not waited for "
-                                                  "by ARM or Pulumi)"),
+    "azure-native:authorization:RoleAssignment": (10, ESTIMATE + " (propagation, up to 10 "
+                                                  "minutes per Azure RBAC troubleshooting, is not "
+                                                  "waited for by ARM or Pulumi)"),
     "azure-native:storage:StorageAccount": (25, ESTIMATE),
     "azure-native:storage:BlobServiceProperties": (3, ESTIMATE),
     "azure-native:storage:BlobContainer": (3, ESTIMATE),
@@ -51,7 +51,8 @@ SECONDS: dict[str, tuple[int, str]] = {
     ML + "Datastore": (3, ESTIMATE),
     ML + "ModelVersion": (3, ESTIMATE),
     ML + "CodeVersion": (3, ESTIMATE),
-    ML + "EnvironmentVersion": (3, ESTIMATE + " (the image is built when a deployment first uses it)"),
+    ML + "EnvironmentVersion": (3, ESTIMATE + " (the image is built when a deployment first "
+                                              "uses it)"),
     ML + "WorkspaceConnection": (3, ESTIMATE),
     ML + "OnlineEndpoint": (120, ESTIMATE),
     ML + "OnlineDeployment": (1200, DEPLOYMENT_DOC),
@@ -104,7 +105,8 @@ REQUIRED: dict[tuple[str, str], str] = {
     ("OnlineDeployment", "EnvironmentVersion"): "a deployment runs in a registered environment",
     ("OnlineDeployment", "RoleAssignment"): "Azure fails a deployment whose identity cannot pull "
                                             "its image or read its model yet",
-    ("OnlineDeployment", "UserAssignedIdentity"): "its client id is the deployment's AZURE_CLIENT_ID",
+    ("OnlineDeployment", "UserAssignedIdentity"):
+        "its client id is the deployment's AZURE_CLIENT_ID",
     ("OnlineDeployment", "Vault"): "the scoring code reads the vault when it starts",
     ("OnlineDeployment", "Deployment"): "the scoring code reads the secret a template puts, when "
                                         "it starts",
@@ -118,7 +120,8 @@ REQUIRED: dict[tuple[str, str], str] = {
     ("FederatedIdentityCredential", "FederatedIdentityCredential"):
         "Entra ID refuses concurrent credential writes on one identity",
     ("WorkspaceConnection", "Workspace"): "a connection belongs to its workspace",
-    ("WorkspaceConnection", "UserAssignedIdentity"): "the connection's credentials are the identity",
+    ("WorkspaceConnection", "UserAssignedIdentity"):
+        "the connection's credentials are the identity",
     ("WorkspaceConnection", "RoleAssignment"): "image builds may use the connection at once; its "
                                                "identity must pull and the workspace may assign it",
 }
@@ -190,9 +193,10 @@ def report(run: StackRun) -> str:
     lines = [f"Critical path of stack '{run.stack}' (typical seconds to create; sources in "
              "offline/critical_path.py):"]
     lines += [f"  {seconds(r):>5}  {r.name}  ({_short(r.type)})" for r in path]
+    same_chain = [r.urn for r in path] == [r.urn for r in floor_path]
     lines += [f"  {total:>5}  total, about {total / 60:.0f} minutes",
               f"Floor (only the edges Azure requires): {floor} s over {len(floor_path)} resources; "
-              f"the program's chain is {'the same' if [r.urn for r in path] == [r.urn for r in floor_path] else 'different'}."]
+              f"the program's chain is {'the same' if same_chain else 'different'}."]
     extra = [e for e in edges(run) if not e.reason]
     lines.append("Edges Azure does not require: " + (", ".join(
         f"{e.dependent.name} -> {e.dependency.name}" for e in extra) or "none"))

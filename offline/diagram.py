@@ -1,4 +1,5 @@
-"""The access picture: a Mermaid flowchart of identities -> roles -> resources, from a plan's grants."""
+"""The access picture: a Mermaid flowchart of identities -> roles -> resources, from a plan's
+grants."""
 
 from __future__ import annotations
 

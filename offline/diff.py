@@ -59,7 +59,8 @@ class PlanDiff:
 def changed(old: dict[str, Any], new: dict[str, Any]) -> list[tuple[str, Any, Any]]:
     """(path, old, new) for every leaf that differs between two flattened mappings."""
     return [(path, old.get(path, ABSENT), new.get(path, ABSENT))
-            for path in sorted(set(old) | set(new)) if old.get(path, ABSENT) != new.get(path, ABSENT)]
+            for path in sorted(set(old) | set(new))
+            if old.get(path, ABSENT) != new.get(path, ABSENT)]
 
 
 def diff_plans(old: dict[str, Any], new: dict[str, Any]) -> PlanDiff:
@@ -125,9 +126,11 @@ def markdown(d: PlanDiff, new: dict[str, Any]) -> str:
     if d.resources:
         lines += ["| | resource | Pulumi name | changes |", "|---|---|---|---|"]
         for r in d.resources:
-            details = "<br>".join(f"{_cell(p)}: {_cell(a)} → {_cell(b)}" for p, a, b in r.properties)
+            details = "<br>".join(f"{_cell(p)}: {_cell(a)} → {_cell(b)}"
+                                  for p, a, b in r.properties)
             lines.append(f"| {SYMBOL[r.action]} | {_cell(r.type)} | {_cell(r.name)}"
-                         f"{' (' + _cell(r.azure_name) + ')' if r.azure_name else ''} | {details} |")
+                         f"{' (' + _cell(r.azure_name) + ')' if r.azure_name else ''}"
+                         f" | {details} |")
         lines.append("")
     if d.grants_added or d.grants_removed:
         lines += ["#### Access changes", "", "| | principal | role | scope |", "|---|---|---|---|"]
@@ -143,7 +146,8 @@ def markdown(d: PlanDiff, new: dict[str, Any]) -> str:
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m offline.diff", description=__doc__.split("\n\n")[0])
+    parser = argparse.ArgumentParser(prog="python -m offline.diff",
+                                     description=__doc__.split("\n\n")[0])
     parser.add_argument("base", help="plan JSON of the base revision (missing: an empty plan)")
     parser.add_argument("head", help="plan JSON of the new revision")
     parser.add_argument("--markdown", metavar="FILE", help="also write the diff as Markdown")

@@ -1,5 +1,6 @@
-"""The day-2 plan: the steps ``pulumi up`` or ``pulumi destroy`` would take from one state of a stack
-to another, in the engine's order, each checked against what Azure does (:mod:`offline.rules`).
+"""The day-2 plan: the steps ``pulumi up`` or ``pulumi destroy`` would take from one state of a
+stack to another, in the engine's order, each checked against what Azure does
+(:mod:`offline.rules`).
 
 A side of the plan is a run of the real program under mocks (a stack, with config overrides) or a
 saved snapshot of one (what the state of the deployed stack holds). The engine's order, as
@@ -149,7 +150,8 @@ def matches(path: str, pattern: str) -> bool:
     return re.match(rf"{regex}($|[.\[])", path) is not None
 
 
-def changed_paths(old: dict[str, Any], new: dict[str, Any], ignore: Iterable[str] = ()) -> list[str]:
+def changed_paths(old: dict[str, Any], new: dict[str, Any],
+                  ignore: Iterable[str] = ()) -> list[str]:
     """Input paths whose value differs, leaving out ``ignore``d ones (their old value is kept)."""
     before, after = flatten(jsonable(old)), flatten(jsonable(new))
     ignore = list(ignore)
@@ -301,7 +303,8 @@ NOTHING = "none"
 
 DESCRIBE = {
     CREATE: "create", UPDATE: "update", DELETE: "delete",
-    PROTECTED: "delete refused: protected", RETAIN: "drop from state (kept in Azure: retainOnDelete)",
+    PROTECTED: "delete refused: protected",
+    RETAIN: "drop from state (kept in Azure: retainOnDelete)",
     DELETED_WITH: "no call: deleted with {with}", DELETE_REPLACED: "delete the replaced original",
 }
 

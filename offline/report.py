@@ -1,5 +1,5 @@
-"""The offline preview of a stack run: resource tree, access matrix and outputs, as a plan (JSON-able)
-and as text.
+"""The offline preview of a stack run: resource tree, access matrix and outputs, as a plan
+(JSON-able) and as text.
 
 Values Azure computes are shown as ``(known after deploy)``, values read from the deployer's Azure
 login as ``(from your Azure login)``, and the random name suffix as ``*****``, as a reviewer would
@@ -60,11 +60,13 @@ def shown(value: Any, invented: dict[str, str]) -> Any:
 
 def short_type(type_: str) -> str:
     parts = type_.split(":")
-    return f"{parts[0]}:{parts[-1]}" if parts[0] == "random" else type_.removeprefix("azure-native:")
+    return (f"{parts[0]}:{parts[-1]}" if parts[0] == "random"
+            else type_.removeprefix("azure-native:"))
 
 
 def describe(resource: Registration | None, value: str) -> str:
-    """A principal or scope in words: its kind and Azure name, or the raw id when not in the stack."""
+    """A principal or scope in words: its kind and Azure name, or the raw id when not in the
+    stack."""
     if resource is None:
         return value
     name = (resource.azure_name or resource.name).replace(RANDOM_SUFFIX, SUFFIX_MASK)

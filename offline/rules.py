@@ -49,9 +49,10 @@ ENDPOINT_ARM_TYPE = "Microsoft.MachineLearningServices/workspaces/onlineEndpoint
 
 # --- facts about properties -----------------------------------------------------------------
 
-AZURE_NATIVE_DIFF = ("pulumi/pulumi-azure-native provider/pkg/provider/diff.go: \"All the parameters "
-                     "that are part of the resource path cause a replacement\", plus the forceNew "
-                     "flags of the provider metadata (provider/pkg/gen/properties.go, replacement.go)")
+AZURE_NATIVE_DIFF = ("pulumi/pulumi-azure-native provider/pkg/provider/diff.go: \"All the "
+                     "parameters that are part of the resource path cause a replacement\", plus "
+                     "the forceNew flags of the provider metadata (provider/pkg/gen/properties.go, "
+                     "replacement.go)")
 
 PROVIDER_REPLACES: dict[str, tuple[str, ...]] = {
     # Path parameters, and the body properties the provider metadata marks forceNew
@@ -97,7 +98,8 @@ PROVIDER_REPLACES: dict[str, tuple[str, ...]] = {
 def provider_replaces(r: Registration, path: str) -> bool:
     """Whether a change of input ``path`` makes the provider replace ``r`` (delete first)."""
     if r.type not in PROVIDER_REPLACES:
-        raise KeyError(f"no replacement facts for {r.type}: add it to offline.rules.PROVIDER_REPLACES")
+        raise KeyError(f"no replacement facts for {r.type}: "
+                       "add it to offline.rules.PROVIDER_REPLACES")
     return any(matches(path, key) for key in PROVIDER_REPLACES[r.type])
 
 
@@ -150,8 +152,8 @@ IMMUTABLE: tuple[Immutable, ...] = (
               "Azure/azure-rest-api-specs OnlineDeployment (discriminator endpointComputeType)"),
     Immutable(ENDPOINT, "identity", REFUSED,
               "\"The identity for an endpoint is immutable\"",
-              "MicrosoftDocs/azure-ai-docs how-to-access-resources-from-endpoints-managed-identities"
-              ".md"),
+              "MicrosoftDocs/azure-ai-docs "
+              "how-to-access-resources-from-endpoints-managed-identities.md"),
     Immutable(VAULT, "properties.softDeleteRetentionInDays", REFUSED,
               "\"The retention policy interval can only be configured during key vault creation "
               "and can't be changed afterwards\"",
@@ -372,7 +374,8 @@ def _immutable_verdicts(step: Step) -> set[str]:
 
 
 def _soft_deleted_name(step: Step, azure: Azure, ctx: Context) -> str | None:
-    if step.op in (CREATE, REPLACE) and (step.resource.type, step.resource.azure_name) in ctx.reserved:
+    if (step.op in (CREATE, REPLACE)
+            and (step.resource.type, step.resource.azure_name) in ctx.reserved):
         return (f"{step.resource.azure_name} was deleted into soft delete, which keeps the name "
                 "taken until it is purged or its retention ends")
     return None

@@ -77,7 +77,8 @@ def _compute_ssh(props: dict[str, Any], _: ResourceValidationArgs) -> str | None
     inner = _get(props, "properties", "properties") or {}
     kind = _get(props, "properties", "computeType")
     if kind == "AmlCompute" and inner.get("remoteLoginPortPublicAccess") != "Disabled":
-        return "remoteLoginPortPublicAccess must be Disabled (NotSpecified opens SSH without a VNet)"
+        return ("remoteLoginPortPublicAccess must be Disabled (NotSpecified opens SSH without a "
+                "VNet)")
     if kind == "ComputeInstance" and _get(inner, "sshSettings", "sshPublicAccess") == "Enabled":
         return "sshSettings.sshPublicAccess must not be Enabled"
     return None
@@ -121,17 +122,21 @@ POLICIES: list[ResourceValidationPolicy] = [
             "Online endpoints authenticate callers with Entra ID or AML tokens, not keys.",
             (ENDPOINT,), lambda p, args: "properties.authMode is Key; use AADToken or AMLToken "
             "(or allow keys in the pack config: allowKeyAuth)"
-            if _get(p, "properties", "authMode") == "Key" and not args.get_config().get("allowKeyAuth")
+            if _get(p, "properties", "authMode") == "Key"
+            and not args.get_config().get("allowKeyAuth")
             else None,
-            PolicyConfigSchema(properties={"allowKeyAuth": {"type": "boolean", "default": False}})),
+            PolicyConfigSchema(properties={"allowKeyAuth": {"type": "boolean",
+                                                            "default": False}})),
     _policy("role-assignment-principal-type",
-            "Role assignments name their principal type (avoids PrincipalNotFound for new identities).",
+            "Role assignments name their principal type (avoids PrincipalNotFound for new "
+            "identities).",
             (ROLE_ASSIGNMENT,), lambda p, _: None if p.get("principalType")
             else "principalType must be set (ServicePrincipal for a managed identity)"),
     _policy("role-assignment-not-privileged-on-group",
             "No service principal gets Owner, Contributor or User Access Administrator on a "
             "resource group or subscription.", (ROLE_ASSIGNMENT,), _privileged_broad),
-    _policy("workspace-identity-datastores", "Workspaces reach their system datastores by identity.",
+    _policy("workspace-identity-datastores",
+            "Workspaces reach their system datastores by identity.",
             (WORKSPACE,), lambda p, _: None if p.get("systemDatastoresAuthMode") == "Identity"
             else "systemDatastoresAuthMode must be Identity (no storage keys in the workspace)"),
     _policy("stateful-resources-protected",

@@ -70,7 +70,8 @@ class StackNames:
         return f"{name}-{suffix}"
 
     def identity(self, purpose: str) -> str:
-        """A user-assigned identity, e.g. ``id-mlplat-dev-cluster-cpu`` for purpose ``cluster-cpu``."""
+        """A user-assigned identity, e.g. ``id-mlplat-dev-cluster-cpu`` for purpose
+        ``cluster-cpu``."""
         return f"id-{self._base}-{purpose}"
 
     def online_endpoint(self, name: str, suffix: str) -> str:

@@ -176,7 +176,8 @@ AUTH_MODES = ("AADToken", "AMLToken", "Key")
 NETWORK_ACCESS = ("Enabled", "Disabled")
 VM_PRIORITIES = ("Dedicated", "LowPriority")
 IDENTITY_KINDS = tuple(kind.value for kind in IdentityKind)
-_TAG_NAME_FORBIDDEN = set('<>%&\\?/')  # ARM tag rules: learn.microsoft.com tag-resources#limitations
+# ARM tag rules: learn.microsoft.com tag-resources#limitations
+_TAG_NAME_FORBIDDEN = set('<>%&\\?/')
 
 KEYS = ("environment", "workload", "location", "resourceGroupName", "protectStatefulResources",
         "storageSku", "storageSoftDeleteRetentionDays", "keyVaultPurgeProtection",
@@ -602,7 +603,8 @@ def parse_settings(namespace: str, raw: Mapping[str, str | None]) -> StackSettin
         protect_stateful_resources=r.boolean("protectStatefulResources",
                                              d.protect_stateful_resources),
         storage_sku=r.choice("storageSku", d.storage_sku, STORAGE_SKUS),
-        key_vault_purge_protection=r.boolean("keyVaultPurgeProtection", d.key_vault_purge_protection),
+        key_vault_purge_protection=r.boolean("keyVaultPurgeProtection",
+                                             d.key_vault_purge_protection),
         key_vault_soft_delete_retention_days=r.integer(
             "keyVaultSoftDeleteRetentionDays", d.key_vault_soft_delete_retention_days, 7, 90),
         storage_soft_delete_retention_days=r.integer(

@@ -109,7 +109,8 @@ def grants(run: StackRun) -> set[tuple[str, str, str]]:
 
 
 def one(run: StackRun, type_suffix: str, name: str | None = None):
-    """The one registered resource whose type ends with ``type_suffix`` (and Pulumi name ``name``)."""
+    """The one registered resource whose type ends with ``type_suffix`` (and Pulumi name
+    ``name``)."""
     return run.one(type_suffix, name)
 
 

@@ -51,7 +51,8 @@ RULES: dict[str, NameRule] = {
         NameRule("application insights", 1, 255, r"[a-z0-9.\-_()]*[a-z0-9\-_()]",
                  "lowercase letters, digits, '.', '-', '_', '(' and ')', not ending in '.'"),
         NameRule("log analytics workspace", 4, 63, r"[a-z0-9][a-z0-9-]*[a-z0-9]",
-                 "lowercase letters, digits and hyphens, starting and ending with a letter or digit"),
+                 "lowercase letters, digits and hyphens, starting and ending with a letter or "
+                 "digit"),
         NameRule("managed identity", 3, 128, r"[a-zA-Z0-9][a-zA-Z0-9_-]*",
                  "letters, digits, '-' and '_', starting with a letter or digit"),
         # REST spec computeName: ^[a-zA-Z](?![a-zA-Z0-9-]*-\d+$)[a-zA-Z0-9\-]{2,23}$ (bicep-types-az
@@ -68,7 +69,8 @@ RULES: dict[str, NameRule] = {
         # Azure ML "Create a compute instance": 3-24 characters, starting with a letter, letters,
         # digits and hyphens, "If '-' character is used, then it needs to be followed by at least
         # one letter later in the name"; unique across the region (hence the stack's suffix).
-        NameRule("compute instance", 3, 24, r"[a-zA-Z](?![a-zA-Z0-9-]*-\d+$)[a-zA-Z0-9-]*[a-zA-Z0-9]",
+        NameRule("compute instance", 3, 24,
+                 r"[a-zA-Z](?![a-zA-Z0-9-]*-\d+$)[a-zA-Z0-9-]*[a-zA-Z0-9]",
                  "letters, digits and hyphens, starting with a letter, ending with a letter or "
                  "digit, and not ending in a hyphen followed by digits only"),
         # Entra ID: 3-120 characters, alphanumeric first, then alphanumerics, '-' and '_'.

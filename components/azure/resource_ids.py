@@ -17,8 +17,8 @@ class ResourceId(NamedTuple):
 def parse_resource_id(resource_id: str, provider_type: str) -> ResourceId:
     """Split ``/subscriptions/<s>/resourceGroups/<g>/providers/<provider_type>/<name>``.
 
-    ``provider_type`` is e.g. ``Microsoft.ContainerRegistry/registries``; case is ignored, as in ARM.
-    Raises ValueError naming the expected shape when ``resource_id`` does not match.
+    ``provider_type`` is e.g. ``Microsoft.ContainerRegistry/registries``; case is ignored, as in
+    ARM. Raises ValueError naming the expected shape when ``resource_id`` does not match.
     """
     pattern = (r"/subscriptions/([^/]+)/resourceGroups/([^/]+)/providers/"
                + re.escape(provider_type) + r"/([^/]+)")

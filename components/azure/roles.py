@@ -49,7 +49,8 @@ def role_definition_id(scope: str, role: str) -> str:
 
 
 def assignment_name(scope: str, principal_id: str, role: str) -> str:
-    """The deterministic GUID name of the assignment of ``role`` to ``principal_id`` on ``scope``."""
+    """The deterministic GUID name of the assignment of ``role`` to ``principal_id`` on
+    ``scope``."""
     if role in PRIVILEGED_ROLES and _BROAD_SCOPE.fullmatch(scope):
         raise ValueError(f"refusing to grant {role} on {scope}: a workload identity never gets "
                          "Owner, Contributor or User Access Administrator on a resource group or "

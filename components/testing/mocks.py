@@ -16,20 +16,23 @@ SUBSCRIPTION_ID = "00000000-0000-4000-8000-000000000001"
 TENANT_ID = "00000000-0000-4000-8000-000000000002"
 DEPLOYER_OBJECT_ID = "00000000-0000-4000-8000-000000000003"
 RANDOM_SUFFIX = "k3x9q"
-"""What the mocks draw for the random name suffix (lowercase letters and digits, like the real one)."""
+"""What the mocks draw for the random name suffix (lowercase letters and digits, like the real
+one)."""
 
 AFTER_DEPLOY = "known after deploy"
 FROM_LOGIN = "from your Azure login"
 
 # Pulumi type -> (ARM resource type, input that holds the Azure name, parent path input or None).
 ARM_TYPES: dict[str, tuple[str, str, str | None]] = {
-    "azure-native:storage:StorageAccount": ("Microsoft.Storage/storageAccounts", "accountName", None),
+    "azure-native:storage:StorageAccount":
+        ("Microsoft.Storage/storageAccounts", "accountName", None),
     "azure-native:keyvault:Vault": ("Microsoft.KeyVault/vaults", "vaultName", None),
     "azure-native:containerregistry:Registry":
         ("Microsoft.ContainerRegistry/registries", "registryName", None),
     "azure-native:operationalinsights:Workspace":
         ("Microsoft.OperationalInsights/workspaces", "workspaceName", None),
-    "azure-native:applicationinsights:Component": ("Microsoft.Insights/components", "resourceName", None),
+    "azure-native:applicationinsights:Component":
+        ("Microsoft.Insights/components", "resourceName", None),
     "azure-native:managedidentity:UserAssignedIdentity":
         ("Microsoft.ManagedIdentity/userAssignedIdentities", "resourceName", None),
     "azure-native:machinelearningservices:Workspace":
@@ -84,7 +87,8 @@ class AzureMocks(pulumi.runtime.Mocks):
             return state["result"], state
         if typ == "azure-native:resources:ResourceGroup":
             state["name"] = state["resourceGroupName"]
-            return self._invent(f"/subscriptions/{SUBSCRIPTION_ID}/resourceGroups/{state['name']}"), state
+            return self._invent(f"/subscriptions/{SUBSCRIPTION_ID}/resourceGroups/"
+                                f"{state['name']}"), state
         if typ == "azure-native:storage:BlobServiceProperties":
             state["name"] = state["blobServicesName"]
             return arm_id(state["resourceGroupName"], "Microsoft.Storage/storageAccounts",
@@ -94,7 +98,8 @@ class AzureMocks(pulumi.runtime.Mocks):
             collection, name_key = ml_children
             state["name"] = state.get(name_key) or args.name
             workspace = arm_id(state["resourceGroupName"],
-                               "Microsoft.MachineLearningServices/workspaces", state["workspaceName"])
+                               "Microsoft.MachineLearningServices/workspaces",
+                               state["workspaceName"])
             if typ.endswith(":OnlineDeployment"):
                 path = f"onlineEndpoints/{state['endpointName']}/deployments/{state['name']}"
             elif "version" in state:
@@ -105,15 +110,18 @@ class AzureMocks(pulumi.runtime.Mocks):
         if typ in ("azure-native:storage:BlobContainer", "azure-native:storage:Blob"):
             account = arm_id(state["resourceGroupName"], "Microsoft.Storage/storageAccounts",
                              state["accountName"])
-            state["name"] = state.get("containerName") if typ.endswith("Container") else state["blobName"]
+            state["name"] = (state.get("containerName") if typ.endswith("Container")
+                             else state["blobName"])
             path = f"/blobServices/default/containers/{state['containerName']}"
             if typ.endswith(":Blob"):
                 path += f"/blobs/{state['blobName']}"
             return f"{account}{path}", state
         if typ == "azure-native:managedidentity:FederatedIdentityCredential":
             state["name"] = state["federatedIdentityCredentialResourceName"]
-            return arm_id(state["resourceGroupName"], "Microsoft.ManagedIdentity/userAssignedIdentities",
-                          f"{state['resourceName']}/federatedIdentityCredentials/{state['name']}"), state
+            return arm_id(state["resourceGroupName"],
+                          "Microsoft.ManagedIdentity/userAssignedIdentities",
+                          f"{state['resourceName']}/federatedIdentityCredentials/"
+                          f"{state['name']}"), state
         if typ == "azure-native:keyvault:Secret":
             state["name"] = state["secretName"]
             return self._invent(arm_id(state["resourceGroupName"], "Microsoft.KeyVault/vaults",
@@ -135,15 +143,17 @@ class AzureMocks(pulumi.runtime.Mocks):
         name = state.get(name_key) or args.name
         state["name"] = name
         if child:
-            rid = f"{arm_id(state['resourceGroupName'], arm_type, state['workspaceName'])}/{child}/{name}"
+            rid = (f"{arm_id(state['resourceGroupName'], arm_type, state['workspaceName'])}"
+                   f"/{child}/{name}")
         else:
             rid = arm_id(state["resourceGroupName"], arm_type, name)
         self._invent(rid)
 
         if typ == "azure-native:managedidentity:UserAssignedIdentity":
-            state.update(principalId=self._guid(rid, "principal"), clientId=self._guid(rid, "client"),
-                         tenantId=TENANT_ID)
-            self.identities[rid] = {"principalId": state["principalId"], "clientId": state["clientId"]}
+            state.update(principalId=self._guid(rid, "principal"),
+                         clientId=self._guid(rid, "client"), tenantId=TENANT_ID)
+            self.identities[rid] = {"principalId": state["principalId"],
+                                    "clientId": state["clientId"]}
         elif typ == "azure-native:containerregistry:Registry":
             state["loginServer"] = self._invent(f"{name}.azurecr.io")
         elif typ == "azure-native:storage:StorageAccount":
@@ -187,13 +197,15 @@ class AzureMocks(pulumi.runtime.Mocks):
             return {"id": rid, "name": a["resourceName"], "tenantId": TENANT_ID, **known}
         if args.token == "azure-native:containerregistry:getRegistry":
             name = a["registryName"]
-            return {"id": arm_id(a["resourceGroupName"], "Microsoft.ContainerRegistry/registries", name),
+            return {"id": arm_id(a["resourceGroupName"], "Microsoft.ContainerRegistry/registries",
+                                 name),
                     "name": name, "loginServer": f"{name.lower()}.azurecr.io"}
         if args.token == "azure-native:machinelearningservices:getWorkspace":
             group, name = a["resourceGroupName"], a["workspaceName"]
             return {"id": arm_id(group, "Microsoft.MachineLearningServices/workspaces", name),
                     "name": name, "location": "westeurope",
-                    "storageAccount": arm_id(group, "Microsoft.Storage/storageAccounts", f"st{name}"),
+                    "storageAccount": arm_id(group, "Microsoft.Storage/storageAccounts",
+                                             f"st{name}"),
                     "keyVault": arm_id(group, "Microsoft.KeyVault/vaults", f"kv-{name}"),
                     "containerRegistry": arm_id(group, "Microsoft.ContainerRegistry/registries",
                                                 f"cr{name}")}

@@ -58,7 +58,8 @@ class Registration:
     @property
     def azure_name(self) -> str | None:
         """The name Azure knows the resource by (None for components and random values)."""
-        return self.outputs.get("name") if self.custom and self.type.startswith("azure-native:") else None
+        return (self.outputs.get("name") if self.custom and self.type.startswith("azure-native:")
+                else None)
 
 
 @dataclass
@@ -107,9 +108,10 @@ class StackRun:
     def snapshot(self) -> dict[str, Any]:
         """This run as JSON-able data: what the state of a deployed stack would hold, for the
         day-2 plan of a later revision (``python -m offline.plan``)."""
-        data: dict[str, Any] = jsonable({"stack": self.stack, "project": self.project, "suffix": self.suffix,
-                         "config": self.config, "outputs": self.outputs, "invented": self.invented,
-                         "resources": [dataclasses.asdict(r) for r in self.resources.values()]})
+        data: dict[str, Any] = jsonable({
+            "stack": self.stack, "project": self.project, "suffix": self.suffix,
+            "config": self.config, "outputs": self.outputs, "invented": self.invented,
+            "resources": [dataclasses.asdict(r) for r in self.resources.values()]})
         return data
 
     @staticmethod
@@ -209,7 +211,8 @@ def stack_config(stack: str, overrides: Mapping[str, Any] | None = None,
     stack_file = project_dir / f"Pulumi.{stack}.yaml"
     if not stack_file.exists():
         raise FileNotFoundError(f"no stack file {stack_file.name}; stacks: "
-                                + ", ".join(p.name[7:-5] for p in project_dir.glob("Pulumi.*.yaml")))
+                                + ", ".join(p.name[7:-5]
+                                            for p in project_dir.glob("Pulumi.*.yaml")))
     values = dict((yaml.safe_load(stack_file.read_text()) or {}).get("config") or {})
     for key, value in (overrides or {}).items():
         full = key if ":" in key else f"{name}:{key}"

@@ -69,7 +69,8 @@ def test_an_identity_is_a_principal_role_assignments_can_name():
     def program():
         me = identity()
         assert isinstance(me.principal, Principal)
-        grant(me, "me-vault", me.principal, "Key Vault Secrets User", f"{GROUP}/Microsoft.KeyVault/vaults/kv")
+        grant(me, "me-vault", me.principal, "Key Vault Secrets User",
+              f"{GROUP}/Microsoft.KeyVault/vaults/kv")
     r = run(program)
     assignment = r.one("RoleAssignment").inputs
     assert assignment["principalId"] == r.one("UserAssignedIdentity").outputs["principalId"]
@@ -195,8 +196,10 @@ def test_a_private_registry_connection_waits_for_the_pull_and_the_assign_grants(
 def test_federated_credentials_are_written_one_at_a_time():
     r = run(lambda: AutomationIdentity("ci", AutomationIdentityArgs(
         workspace=existing(), identity=identity("id-ci"), credentials=[
-            FederatedCredential("a", "https://token.actions.githubusercontent.com", "repo:o/r:ref:x"),
-            FederatedCredential("b", "https://token.actions.githubusercontent.com", "repo:o/r:ref:y")])))
+            FederatedCredential("a", "https://token.actions.githubusercontent.com",
+                                "repo:o/r:ref:x"),
+            FederatedCredential("b", "https://token.actions.githubusercontent.com",
+                                "repo:o/r:ref:y")])))
     first, second = r.of_type("azure-native:managedidentity:FederatedIdentityCredential")
     assert first.urn in second.dependencies
 

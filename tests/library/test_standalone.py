@@ -34,10 +34,12 @@ def test_endpoint_joins_the_existing_workspace(run):
 
 def test_endpoint_identity_is_granted_on_the_workspace_dependents(run):
     assert grants(run) == {
-        ("id-scoring-team", "AcrPull", f"{SHARED}/Microsoft.ContainerRegistry/registries/crmlw-shared"),
+        ("id-scoring-team", "AcrPull",
+         f"{SHARED}/Microsoft.ContainerRegistry/registries/crmlw-shared"),
         ("id-scoring-team", "Storage Blob Data Reader",
          f"{SHARED}/Microsoft.Storage/storageAccounts/stmlw-shared"),
-        ("id-scoring-team", "Key Vault Secrets User", f"{SHARED}/Microsoft.KeyVault/vaults/kv-mlw-shared"),
+        ("id-scoring-team", "Key Vault Secrets User",
+         f"{SHARED}/Microsoft.KeyVault/vaults/kv-mlw-shared"),
         ("id-scoring-team", "AzureML Metrics Writer (preview)",
          f"{SHARED}/Microsoft.MachineLearningServices/workspaces/mlw-shared"),
     }
@@ -66,5 +68,6 @@ def test_a_deployment_in_an_existing_workspace_finds_its_vault_and_storage():
     assert code["workspaceName"] == "mlw-shared"
     assert code["properties"]["codeUri"].startswith(
         "https://stmlw-shared.blob.core.windows.net/ml-assets/codes/fraud-code/")
-    assert {b.inputs["accountName"] for b in run.of_type("azure-native:storage:Blob")} == {"stmlw-shared"}
+    assert ({b.inputs["accountName"] for b in run.of_type("azure-native:storage:Blob")}
+            == {"stmlw-shared"})
     assert run.outputs["traffic"] == {"main-f4sv2": 100}

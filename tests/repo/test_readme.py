@@ -15,7 +15,8 @@ README = PROJECT_DIR / "README.md"
 
 
 def test_readme_access_diagram_is_current(dev):
-    block = re.search(r"<!-- access-diagram:.*?-->\n```mermaid\n(.*?)\n```\n<!-- /access-diagram -->",
+    block = re.search(r"<!-- access-diagram:.*?-->\n```mermaid\n(.*?)\n```\n"
+                      r"<!-- /access-diagram -->",
                       README.read_text(), re.S)
     assert block, "README lost its access-diagram block"
     assert block.group(1) == mermaid(grants_of(plan(dev, PACK))), (

@@ -53,7 +53,10 @@ def test_real_previews_and_deploys_need_credentials_and_prod_needs_its_environme
     for name in ("preview", "deploy-dev"):
         assert "needs.credentials.outputs.ready == 'true'" in jobs[name]["if"]
         assert jobs[name]["permissions"]["id-token"] == "write"
-    assert jobs["deploy-prod"]["needs"] == "deploy-dev" and jobs["deploy-prod"]["environment"] == "prod"
-    preview = next(s for s in jobs["preview"]["steps"] if s.get("uses", "").startswith("pulumi/actions"))
+    assert (jobs["deploy-prod"]["needs"] == "deploy-dev"
+            and jobs["deploy-prod"]["environment"] == "prod")
+    preview = next(s for s in jobs["preview"]["steps"]
+                   if s.get("uses", "").startswith("pulumi/actions"))
     assert preview["with"]["command"] == "preview" and preview["with"]["comment-on-pr"] is True
-    assert re.search(r"policy/config\.\$\{\{ matrix\.stack \}\}\.json", preview["with"]["policyPackConfigs"])
+    assert re.search(r"policy/config\.\$\{\{ matrix\.stack \}\}\.json",
+                     preview["with"]["policyPackConfigs"])

@@ -14,7 +14,8 @@ from ..conftest import ROLE_ASSIGNMENT, grants, one, shared_run
 S = RANDOM_SUFFIX
 
 
-def expected_grants(env: str, clusters: list[str], endpoints: list[str]) -> set[tuple[str, str, str]]:
+def expected_grants(env: str, clusters: list[str],
+                    endpoints: list[str]) -> set[tuple[str, str, str]]:
     """Seed 002's table for the workspace identity, and the workload roles for each cluster and
     endpoint identity, all user-assigned."""
     st, kv, cr = f"stmlplat{env}{S}", f"kv-mlplat-{env}-{S}", f"crmlplat{env}{S}"
@@ -29,7 +30,8 @@ def expected_grants(env: str, clusters: list[str], endpoints: list[str]) -> set[
     for e in endpoints:
         who = f"id-mlplat-{env}-endpoint-{e}"
         rows |= {(who, "AcrPull", cr), (who, "Storage Blob Data Reader", st),
-                 (who, "AzureML Metrics Writer (preview)", mlw), (who, "Key Vault Secrets User", kv)}
+                 (who, "AzureML Metrics Writer (preview)", mlw),
+                 (who, "Key Vault Secrets User", kv)}
     return rows
 
 
@@ -94,7 +96,8 @@ def test_workspace_waits_for_the_grants_on_its_dependents(stack):
 def test_cluster_runs_as_its_identity_and_waits_for_its_grants(stack, cluster):
     uami = one(stack, "UserAssignedIdentity", f"cluster-{cluster}-identity")
     compute = one(stack, "machinelearningservices:Compute", f"cluster-{cluster}")
-    assert compute.inputs["identity"] == {"type": "UserAssigned", "userAssignedIdentities": [uami.id]}
+    assert compute.inputs["identity"] == {"type": "UserAssigned",
+                                          "userAssignedIdentities": [uami.id]}
     mine = [a for a in stack.of_type(ROLE_ASSIGNMENT) if a.parent == compute.parent]
     assert {a.inputs["principalId"] for a in mine} == {uami.outputs["principalId"]}
     assert {a.urn for a in mine} <= set(compute.dependencies)

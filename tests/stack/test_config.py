@@ -23,7 +23,8 @@ BAD = [
     ({"registrySku": "Free"}, ["ml-platform:registrySku", "'Free'", "Basic, Standard, Premium"]),
     ({"keyVaultSoftDeleteRetentionDays": 3},
      ["ml-platform:keyVaultSoftDeleteRetentionDays", "'3'", "from 7 to 90"]),
-    ({"environment": "Prod!"}, ["ml-platform:environment", "'Prod!'", "lowercase letters and digits"]),
+    ({"environment": "Prod!"},
+     ["ml-platform:environment", "'Prod!'", "lowercase letters and digits"]),
     ({"workspaceIdentity": "both"},
      ["ml-platform:workspaceIdentity", "'both'", "userAssigned, systemAssigned"]),
     ({"protectStatefulResources": "yes"},
@@ -46,14 +47,15 @@ BAD = [
      ["ml-platform:onlineEndpoints[0].name", "online endpoint name "
       "'a-very-long-endpoint-name-dev-xxxxx'", "35 characters", "3-32"]),
     ({"workload": "mlplatform", "environment": "staging1"},
-     ["ml-platform:workload/ml-platform:environment", "key vault name 'kv-mlplatform-staging1-xxxxx'",
-      "Azure allows 3-24"]),
+     ["ml-platform:workload/ml-platform:environment",
+      "key vault name 'kv-mlplatform-staging1-xxxxx'", "Azure allows 3-24"]),
     ({"existingRegistryId": "crshared01"},
      ["ml-platform:existingRegistryId", "'crshared01'", "Microsoft.ContainerRegistry/registries"]),
     ({"resourceGroupName": "rg-" + "x" * 88},
      ["ml-platform:resourceGroupName", "1-90 characters"]),
     ({"tags": {"owner/team": "ml"}}, ["ml-platform:tags.owner/team", "without < > % & \\ ? /"]),
-    ({"logRetentionDays": "thirty"}, ["ml-platform:logRetentionDays", "'thirty'", "from 30 to 730"]),
+    ({"logRetentionDays": "thirty"},
+     ["ml-platform:logRetentionDays", "'thirty'", "from 30 to 730"]),
     ({"registrySKU": "Premium"}, ["ml-platform:registrySKU is not a setting",
                                   "did you mean ml-platform:registrySku?"]),
 ]
@@ -68,7 +70,8 @@ def test_bad_config_is_refused_in_words_before_any_resource(override, words):
 def test_resource_ids_are_case_insensitive_like_arm():
     existing = ("/subscriptions/11111111-1111-1111-1111-111111111111/resourcegroups/rg-shared/"
                 "providers/microsoft.containerregistry/registries/crshared01")
-    assert parse_settings("ml-platform", {"existingRegistryId": existing}).existing_registry_id == existing
+    assert (parse_settings("ml-platform", {"existingRegistryId": existing}).existing_registry_id
+            == existing)
 
 
 def test_every_problem_is_reported_at_once():
@@ -88,7 +91,8 @@ def test_project_file_declares_exactly_the_keys_the_program_reads():
     for key, declaration in declared.items():
         assert declaration["description"] and "default" in declaration, key
         if not isinstance(declaration["default"], (list, dict)):
-            expected = {bool: "boolean", int: "integer", str: "string"}[type(declaration["default"])]
+            expected = {bool: "boolean", int: "integer", str: "string"}[
+                type(declaration["default"])]
             assert declaration["type"] == expected, key
 
 

@@ -96,7 +96,8 @@ def test_a_new_cluster_vm_size_replaces_the_cluster_deleting_it_first(dev):
 
 
 def test_a_new_instance_type_rolls_to_a_new_deployment_without_an_outage(dev):
-    rolled = shared_run("dev", endpoint({**BLUE, "traffic": 100, "instanceType": "Standard_DS3_v2"}))
+    rolled = shared_run("dev", endpoint({**BLUE, "traffic": 100,
+                                         "instanceType": "Standard_DS3_v2"}))
     plan = clean(day2_plan(dev, rolled))
     assert ops(plan) == [(CREATE, f"{SCORE}-blue-ds3v2"), (UPDATE, WRITER),
                          (DELETE, f"{SCORE}-blue-ds2v2")]

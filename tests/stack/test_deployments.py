@@ -62,7 +62,8 @@ def test_the_datastore_holds_no_credentials_and_points_at_the_workspace_storage(
     store = one(dev, "machinelearningservices:Datastore").inputs
     assert store["name"] == "mlassets"
     assert store["properties"]["credentials"] == {"credentialsType": "None"}
-    assert store["properties"]["accountName"] == one(dev, "storage:StorageAccount", "workspace-storage").outputs["name"]
+    assert (store["properties"]["accountName"]
+            == one(dev, "storage:StorageAccount", "workspace-storage").outputs["name"])
     assert store["properties"]["containerName"] == one(dev, "storage:BlobContainer").outputs["name"]
     assert one(dev, "storage:BlobContainer").inputs["publicAccess"] == "None"
 
@@ -98,7 +99,8 @@ def test_a_version_changes_exactly_when_the_content_does(tmp_path):
 def test_the_deployment_serves_the_registered_versions_on_the_endpoint(dev):
     deployment = one(dev, "machinelearningservices:OnlineDeployment").inputs
     props = deployment["properties"]
-    assert deployment["endpointName"] == one(dev, "machinelearningservices:OnlineEndpoint").outputs["name"]
+    assert (deployment["endpointName"]
+            == one(dev, "machinelearningservices:OnlineEndpoint").outputs["name"])
     assert props["endpointComputeType"] == "Managed"
     assert props["model"] == one(dev, "machinelearningservices:ModelVersion").id
     assert props["environmentId"] == one(dev, "machinelearningservices:EnvironmentVersion").id
@@ -117,7 +119,8 @@ def test_the_deployment_waits_for_every_grant_of_the_endpoint_identity(dev):
 def test_the_deployment_waits_for_the_secret_and_blob_its_code_reads(dev):
     deployment = one(dev, "machinelearningservices:OnlineDeployment")
     reads = {one(dev, "resources:Deployment", "sample-secret").urn,
-             next(b.urn for b in dev.of_type(BLOB) if b.inputs["blobName"] == "samples/score/labels.json")}
+             next(b.urn for b in dev.of_type(BLOB)
+                  if b.inputs["blobName"] == "samples/score/labels.json")}
     assert reads <= set(deployment.dependencies)
 
 
@@ -142,7 +145,8 @@ def test_a_system_assigned_endpoint_gets_no_client_id_and_waits_for_its_one_gran
                                     identity="systemAssigned"))
     deployment = one(run, "machinelearningservices:OnlineDeployment")
     assert "AZURE_CLIENT_ID" not in deployment.inputs["properties"]["environmentVariables"]
-    grant = one(run, "authorization:RoleAssignment", "endpoint-score-key-vault-key-vault-secrets-user")
+    grant = one(run, "authorization:RoleAssignment",
+                "endpoint-score-key-vault-key-vault-secrets-user")
     assert grant.urn in deployment.dependencies
     assert "identityId" not in params(run)
     template = one(run, "resources:Deployment", "endpoint-score-traffic").inputs["properties"][
@@ -174,7 +178,8 @@ def test_the_traffic_template_puts_the_same_endpoint_with_its_identity_and_setti
     assert (p["workspaceName"], p["endpointName"], p["location"]) == (
         endpoint.inputs["workspaceName"], endpoint.outputs["name"], endpoint.inputs["location"])
     assert (p["authMode"], p["publicNetworkAccess"], p["tags"]) == (
-        endpoint.inputs["properties"]["authMode"], endpoint.inputs["properties"]["publicNetworkAccess"],
+        endpoint.inputs["properties"]["authMode"],
+        endpoint.inputs["properties"]["publicNetworkAccess"],
         endpoint.inputs["tags"])
     assert [p["identityId"]] == endpoint.inputs["identity"]["userAssignedIdentities"]
     deployment = one(dev, "resources:Deployment", "endpoint-score-traffic").inputs["properties"]
@@ -228,10 +233,12 @@ def test_all_zero_traffic_is_allowed():
 
 
 BAD = [
-    (endpoint({"name": "blue", **SAMPLE, "traffic": 60}, {"name": "green", **SAMPLE, "traffic": 30}),
+    (endpoint({"name": "blue", **SAMPLE, "traffic": 60},
+              {"name": "green", **SAMPLE, "traffic": 30}),
      ["ml-platform:onlineEndpoints[0].deployments", "'blue=60, green=30'", "sum to 100",
       "these sum to 90"]),
-    (endpoint({"name": "blue", **SAMPLE, "traffic": 100}, {"name": "green", **SAMPLE, "traffic": 10}),
+    (endpoint({"name": "blue", **SAMPLE, "traffic": 100},
+              {"name": "green", **SAMPLE, "traffic": 10}),
      ["'blue=100, green=10'", "these sum to 110"]),
     (endpoint({"name": "blue", **SAMPLE, "traffic": -10}),
      ["ml-platform:onlineEndpoints[0].deployments[0].traffic", "-10", "from 0 to 100"]),
@@ -248,7 +255,8 @@ BAD = [
       "azureml:// URI"]),
     (endpoint({"name": "blue", **SAMPLE, "scoringScript": "main.py", "traffic": 100}),
      ["deployments[0].scoringScript", "'main.py'", "exists in samples/score/code"]),
-    (endpoint({"name": "blue", **SAMPLE, "environment": {"image": "python:latest"}, "traffic": 100}),
+    (endpoint({"name": "blue", **SAMPLE, "environment": {"image": "python:latest"},
+               "traffic": 100}),
      ["deployments[0].environment.image", "'python:latest'", "registry and tag"]),
     (endpoint({"name": "blue", **SAMPLE, "traffic": 100,
                "environmentVariables": {"AZURE_CLIENT_ID": "x"}}),
@@ -266,6 +274,7 @@ def test_bad_deployments_are_refused_in_words_before_any_resource(override, word
 
 
 def test_model_paths_are_the_projects_not_the_callers(tmp_path, monkeypatch):
-    monkeypatch.chdir(tmp_path)  # the CLI runs the program in the project directory; so does the runner
+    # the CLI runs the program in the project directory; so does the runner
+    monkeypatch.chdir(tmp_path)
     assert len(run_stack("dev", project=PROJECT_DIR).of_type(DEPLOYMENT)) == 1
     assert Path.cwd() == tmp_path

@@ -61,7 +61,8 @@ def test_changing_settings_other_than_names_renames_nothing(dev):
     deployment = "ml-platform:endpoint:OnlineEndpoint$azure-native:machinelearningservices:" \
                  "OnlineDeployment::endpoint-score-blue-"
     renamed = {urn.replace(deployment + "f4sv2", deployment + "ds2v2"):
-               name and name.replace("-f4sv2", "-ds2v2") for urn, name in azure_names(changed).items()}
+               name and name.replace("-f4sv2", "-ds2v2")
+               for urn, name in azure_names(changed).items()}
     assert renamed == azure_names(dev)
     assert {name for name in azure_names(changed).values() if name and "f4sv2" in name} == {
         "blue-f4sv2"}
@@ -89,8 +90,10 @@ INVALID: dict[str, st.SearchStrategy[str]] = {
     "environment": _not(r"[a-z][a-z0-9]{1,7}"),
     "workload": _not(r"[a-z][a-z0-9]{1,9}"),
     "location": _not(r"[a-z][a-z0-9]{2,}"),
-    "protectStatefulResources": st.text(min_size=1).filter(lambda v: v.lower() not in ("true", "false")),
-    "keyVaultPurgeProtection": st.text(min_size=1).filter(lambda v: v.lower() not in ("true", "false")),
+    "protectStatefulResources":
+        st.text(min_size=1).filter(lambda v: v.lower() not in ("true", "false")),
+    "keyVaultPurgeProtection":
+        st.text(min_size=1).filter(lambda v: v.lower() not in ("true", "false")),
     "storageSku": _not_in(STORAGE_SKUS),
     "registrySku": _not_in(REGISTRY_SKUS),
     "workspaceIdentity": _not_in(IDENTITY_KINDS),
@@ -100,12 +103,15 @@ INVALID: dict[str, st.SearchStrategy[str]] = {
     "logRetentionDays": _bad_int(30, 730),
     "existingRegistryId": _not(r"/subscriptions/.*"),
     "computeClusters": st.one_of(
-        _JSON_JUNK.filter(lambda v: not isinstance(v, list) or any(not isinstance(e, dict) for e in v)
+        _JSON_JUNK.filter(lambda v: not isinstance(v, list)
+                          or any(not isinstance(e, dict) for e in v)
                           or (v and any("name" not in e for e in v))).map(json.dumps),
-        st.sampled_from(['[{"name": "cpu", "maxNodes": 0}]', '[{"name": "cpu", "vmPriority": "Spot"}]',
+        st.sampled_from(['[{"name": "cpu", "maxNodes": 0}]',
+                         '[{"name": "cpu", "vmPriority": "Spot"}]',
                          '[{"name": "c"}]', '[{"name": "cpu", "identity": "both"}]'])),
     "onlineEndpoints": st.one_of(
-        _JSON_JUNK.filter(lambda v: not isinstance(v, list) or any(not isinstance(e, dict) for e in v)
+        _JSON_JUNK.filter(lambda v: not isinstance(v, list)
+                          or any(not isinstance(e, dict) for e in v)
                           or (v and any("name" not in e for e in v))).map(json.dumps),
         st.sampled_from(['[{"name": "score", "authMode": "None"}]', '[{"name": "score--x"}]'])),
     "tags": st.sampled_from(['{"a/b": "x"}', '{"owner": 5}', '["owner"]', '"owner"']),

@@ -51,9 +51,11 @@ def test_the_connection_names_the_registry_and_the_pull_identity(full):
     assert connection.inputs["properties"] == {
         "authType": "ManagedIdentity", "category": "ContainerRegistry",
         "target": "https://crbaseimages.azurecr.io",
-        "credentials": {"clientId": pull["clientId"], "resourceId": identity(full, "registry-pull").id}}
+        "credentials": {"clientId": pull["clientId"],
+                        "resourceId": identity(full, "registry-pull").id}}
     assert connection.inputs["workspaceName"] == "mlw-mlplat-dev-k3x9q"
-    needed = {r.urn for r in full.of_type(ROLE_ASSIGNMENT) if r.name.startswith("private-registry-")}
+    needed = {r.urn for r in full.of_type(ROLE_ASSIGNMENT)
+              if r.name.startswith("private-registry-")}
     assert len(needed) == 2 and needed <= set(connection.dependencies)
     assert full.outputs["privateRegistry"]["loginServer"] == "crbaseimages.azurecr.io"
 
@@ -85,7 +87,8 @@ def test_compute_reads_the_data_container_and_waits_for_it(full):
     for holder, workload in (("id-mlplat-dev-cluster-cpu", "cluster-cpu"),
                              ("id-mlplat-dev-instance-alice", "instance-alice")):
         assert ("Storage Blob Data Reader", container) in held_by(full, holder)
-        grant = one(full, "authorization:RoleAssignment", f"{workload}-data-storage-blob-data-reader")
+        grant = one(full, "authorization:RoleAssignment",
+                    f"{workload}-data-storage-blob-data-reader")
         assert grant.inputs["scope"] == one(full, "storage:BlobContainer", "data-container").id
         assert grant.urn in one(full, "machinelearningservices:Compute", workload).dependencies
 
@@ -102,7 +105,8 @@ def test_an_existing_data_account_is_used_in_place():
     existing = f"{SHARED}/Microsoft.Storage/storageAccounts/stlake01"
     run = shared_run("dev", {"dataStorage": {"existingId": existing, "container": "curated"},
                             "dataUsers": [{"objectId": TEAM}]})
-    assert [a.name for a in run.of_type("azure-native:storage:StorageAccount")] == ["workspace-storage"]
+    assert ([a.name for a in run.of_type("azure-native:storage:StorageAccount")]
+            == ["workspace-storage"])
     store = one(run, "machinelearningservices:Datastore", "data-datastore").inputs["properties"]
     assert (store["accountName"], store["resourceGroup"], store["subscriptionId"]) == (
         "stlake01", "rg-shared", SUBSCRIPTION_ID)
@@ -129,7 +133,8 @@ def test_the_instance_belongs_to_one_user_runs_as_its_identity_and_shuts_down_wh
     assert inner["sshSettings"] == {"sshPublicAccess": "Disabled"}
     assert inner["idleTimeBeforeShutdown"] == "PT30M"
     assert instance.inputs["computeName"] == "alice-k3x9q"
-    assert instance.inputs["identity"]["userAssignedIdentities"] == [identity(full, "instance-alice").id]
+    assert (instance.inputs["identity"]["userAssignedIdentities"]
+            == [identity(full, "instance-alice").id])
 
 
 def test_the_instance_identity_holds_what_idle_shutdown_images_and_data_need(full):
@@ -197,7 +202,8 @@ def test_the_primary_can_be_any_listed_identity():
                             "workspacePrimaryIdentity": "workspace-cmk"})
     ws = one(run, "machinelearningservices:Workspace").inputs
     assert ws["primaryUserAssignedIdentity"] == identity(run, "workspace-cmk").id
-    assert ("Key Vault Administrator", "kv-mlplat-dev-k3x9q") in held_by(run, "id-mlplat-dev-workspace-cmk")
+    assert (("Key Vault Administrator", "kv-mlplat-dev-k3x9q")
+            in held_by(run, "id-mlplat-dev-workspace-cmk"))
     assert held_by(run, "id-mlplat-dev-workspace") == set()
 
 
@@ -205,7 +211,8 @@ def test_the_primary_can_be_any_listed_identity():
 
 BAD = [
     ({"workspaceIdentities": ["workspace", "cmk"], "workspacePrimaryIdentity": "kms"},
-     ["ml-platform:workspacePrimaryIdentity", "'kms'", "one of workspaceIdentities: workspace, cmk"]),
+     ["ml-platform:workspacePrimaryIdentity", "'kms'",
+      "one of workspaceIdentities: workspace, cmk"]),
     ({"workspaceIdentities": ["workspace", "workspace"]},
      ["ml-platform:workspaceIdentities[1]", "'workspace'", "not listed twice"]),
     ({"workspaceIdentities": ["workspace", "cluster-cpu"]},
@@ -214,25 +221,30 @@ BAD = [
      ["ml-platform:workspaceIdentities", "unless workspaceIdentity is userAssigned"]),
     ({"dataStorage": {"create": True}, "dataUsers": [{"objectId": "alice@contoso.com"}]},
      ["ml-platform:dataUsers[0].objectId", "'alice@contoso.com'", "an Entra ID object id"]),
-    ({"dataStorage": {"create": True}, "dataUsers": [{"objectId": ALICE, "type": "ServicePrincipal"}]},
+    ({"dataStorage": {"create": True},
+      "dataUsers": [{"objectId": ALICE, "type": "ServicePrincipal"}]},
      ["ml-platform:dataUsers[0].type", "'ServicePrincipal'", "User, Group"]),
     ({"dataUsers": [{"objectId": ALICE}]},
      ["ml-platform:dataUsers", "nothing unless dataStorage is on"]),
     ({"dataStorage": {"existingId": "stlake01"}},
      ["ml-platform:dataStorage.existingId", "'stlake01'", "Microsoft.Storage/storageAccounts"]),
-    ({"dataStorage": {"create": True, "existingId": f"{SHARED}/Microsoft.Storage/storageAccounts/st01"}},
+    ({"dataStorage": {"create": True,
+                      "existingId": f"{SHARED}/Microsoft.Storage/storageAccounts/st01"}},
      ["ml-platform:dataStorage", "either create: true or existingId"]),
     ({"dataStorage": {"create": True, "container": "Training_Data"}},
      ["ml-platform:dataStorage.container", "'Training_Data'", "lowercase letters"]),
-    ({"privateRegistryId": "/subscriptions/x/resourceGroups/rg/providers/Microsoft.Storage/storageAccounts/a"},
+    ({"privateRegistryId": "/subscriptions/x/resourceGroups/rg/providers/"
+                           "Microsoft.Storage/storageAccounts/a"},
      ["ml-platform:privateRegistryId", "Microsoft.ContainerRegistry/registries"]),
     ({"computeInstances": [{"name": "alice", "assignedUser": "alice"}]},
      ["ml-platform:computeInstances[0].assignedUser", "'alice'", "an Entra ID object id"]),
     ({"computeInstances": [{"name": "a-very-long-instance-name", "assignedUser": ALICE}]},
      ["ml-platform:computeInstances[0].name", "3-24"]),
-    ({"computeInstances": [{"name": "alice", "assignedUser": ALICE, "idleMinutesBeforeShutdown": 5}]},
+    ({"computeInstances": [{"name": "alice", "assignedUser": ALICE,
+                            "idleMinutesBeforeShutdown": 5}]},
      ["ml-platform:computeInstances[0].idleMinutesBeforeShutdown", "from 15 to 4320"]),
-    ({"automationCredentials": [{"name": "github", "issuer": "http://token.example", "subject": "x"}]},
+    ({"automationCredentials": [{"name": "github", "issuer": "http://token.example",
+                                 "subject": "x"}]},
      ["ml-platform:automationCredentials[0].issuer", "'http://token.example'", "https URL"]),
     ({"automationCredentials": [{"name": "github", "issuer": GITHUB, "subject": "repo:contoso/*"}]},
      ["ml-platform:automationCredentials[0].subject", "without spaces or wildcards"]),

@@ -49,12 +49,14 @@ def _drop(path: str) -> Callable[[dict[str, Any]], None]:
 # policy -> (type suffix of the resource to spoil, how)
 INSECURE: dict[str, tuple[str, Callable[[dict[str, Any]], None]]] = {
     "registry-no-admin-user": ("containerregistry:Registry", _set("adminUserEnabled", True)),
-    "registry-no-anonymous-pull": ("containerregistry:Registry", _set("anonymousPullEnabled", True)),
+    "registry-no-anonymous-pull": ("containerregistry:Registry",
+                                   _set("anonymousPullEnabled", True)),
     "key-vault-rbac": ("keyvault:Vault", _set("properties.enableRbacAuthorization", False)),
     "key-vault-soft-delete-retention": ("keyvault:Vault",
                                         _drop("properties.softDeleteRetentionInDays")),
     "key-vault-purge-protection": ("keyvault:Vault", _drop("properties.enablePurgeProtection")),
-    "storage-no-public-blob-access": ("storage:StorageAccount", _set("allowBlobPublicAccess", True)),
+    "storage-no-public-blob-access": ("storage:StorageAccount",
+                                      _set("allowBlobPublicAccess", True)),
     "storage-min-tls-1-2": ("storage:StorageAccount", _set("minimumTlsVersion", "TLS1_0")),
     "storage-https-only": ("storage:StorageAccount", _set("enableHttpsTrafficOnly", False)),
     "compute-no-local-auth": ("machinelearningservices:Compute",

@@ -42,7 +42,8 @@ def test_key_vault_uses_rbac_and_purge_protection_only_in_prod(dev, prod):
     # ARM rejects an explicit false: off means the property is absent.
     assert "enablePurgeProtection" not in dev_vault
     assert prod_vault["enablePurgeProtection"] is True
-    assert (dev_vault["softDeleteRetentionInDays"], prod_vault["softDeleteRetentionInDays"]) == (7, 90)
+    assert (dev_vault["softDeleteRetentionInDays"],
+            prod_vault["softDeleteRetentionInDays"]) == (7, 90)
 
 
 def test_insights_is_backed_by_log_analytics(stack):
@@ -103,14 +104,16 @@ def test_prod_protects_and_retains_stateful_resources_and_dev_nothing(dev, prod)
 def test_deleted_blobs_and_containers_are_recoverable(dev, prod):
     for run, days in ((dev, 7), (prod, 30)):
         blobs = one(run, "storage:BlobServiceProperties").inputs
-        assert blobs["accountName"] == one(run, "storage:StorageAccount", "workspace-storage").outputs["name"]
+        assert (blobs["accountName"]
+                == one(run, "storage:StorageAccount", "workspace-storage").outputs["name"])
         assert blobs["blobServicesName"] == "default"
         assert blobs["deleteRetentionPolicy"] == {"enabled": True, "days": days}
         assert blobs["containerDeleteRetentionPolicy"] == {"enabled": True, "days": days}
 
 
 def test_every_azure_name_is_within_azure_rules(stack):
-    kinds = {"resources:ResourceGroup": "resource group", "storage:StorageAccount": "storage account",
+    kinds = {"resources:ResourceGroup": "resource group",
+             "storage:StorageAccount": "storage account",
              "keyvault:Vault": "key vault", "containerregistry:Registry": "container registry",
              "applicationinsights:Component": "application insights",
              "operationalinsights:Workspace": "log analytics workspace",
@@ -128,13 +131,15 @@ def test_every_azure_name_is_within_azure_rules(stack):
         if kind:
             assert RULES[kind].problem(r.azure_name) is None
             checked += 1
-    unnamed = ("random:index/randomString:RandomString", "random:index/randomPassword:RandomPassword",
+    unnamed = ("random:index/randomString:RandomString",
+               "random:index/randomPassword:RandomPassword",
                ROLE_ASSIGNMENT, "azure-native:storage:BlobServiceProperties",
                # fixed names, chosen in the code: ml-assets, mlassets, sample-secret, blob paths
                "azure-native:storage:BlobContainer", "azure-native:storage:Blob",
                "azure-native:machinelearningservices:Datastore",
                "azure-native:resources:Deployment")  # named by Pulumi (name + random suffix)
-    assert checked == len([r for r in stack.resources.values() if r.custom and r.type not in unnamed])
+    assert checked == len([r for r in stack.resources.values()
+                           if r.custom and r.type not in unnamed])
 
 
 def test_existing_resource_group_is_used_not_created():
@@ -153,7 +158,8 @@ def test_tags_mark_every_taggable_resource(dev):
     checked = set()
     for r in dev.resources.values():
         if r.custom and r.type.startswith("azure-native:") and r.type not in untaggable:
-            tags = r.inputs["properties"]["tags"] if r.type.endswith(in_properties) else r.inputs["tags"]
+            tags = (r.inputs["properties"]["tags"] if r.type.endswith(in_properties)
+                    else r.inputs["tags"])
             assert tags == {"workload": "mlplat", "environment": "dev",
                             "managed-by": "pulumi", "cost-center": "ml-dev"}, r.name
             checked.add(r.type.rsplit(":", 1)[1])
@@ -168,7 +174,8 @@ def test_outputs_point_at_the_right_resources(stack):
     assert out["workspaceIdentity"] == {"principalId": ws_identity.outputs["principalId"],
                                         "clientId": ws_identity.outputs["clientId"]}
     assert out["tenantId"] == TENANT_ID
-    assert out["registryLoginServer"] == one(stack, "containerregistry:Registry").outputs["loginServer"]
+    assert (out["registryLoginServer"]
+            == one(stack, "containerregistry:Registry").outputs["loginServer"])
     for name, cluster in out["computeClusters"].items():
         identity = one(stack, "UserAssignedIdentity", f"cluster-{name}-identity").outputs
         assert cluster == {"name": name, "principalId": identity["principalId"],

@@ -191,7 +191,8 @@ def test_a_key_vault_retention_change_is_refused_and_asset_versions_refuse_any_c
     retagged = day2_plan(base, run_stack("dev", {"tags": {"cost-center": "x"}}))
     versions = {r.name for r in base.resources.values() if r.type.endswith("Version")}
     assert len(versions) == 3  # the sample's model, code and environment
-    assert {name for name, verdict in fired(retagged, "immutable") if verdict == REFUSED} == versions
+    assert {name for name, verdict in fired(retagged, "immutable")
+            if verdict == REFUSED} == versions
 
 
 def test_every_type_the_stacks_register_has_its_replacement_facts(dev, prod, everything):

@@ -39,7 +39,8 @@ def test_a_compute_size_change_names_exactly_that_property(base):
         ("change", "cluster-cpu",
          [("properties.properties.vmSize", "Standard_DS3_v2", "Standard_D4s_v3")])]
     assert not (d.grants_added or d.grants_removed or d.outputs)
-    assert "`properties.properties.vmSize`: `Standard_DS3_v2` → `Standard_D4s_v3`" in markdown(d, head)
+    assert ("`properties.properties.vmSize`: `Standard_DS3_v2` → `Standard_D4s_v3`"
+            in markdown(d, head))
 
 
 def test_a_role_change_lists_the_grants_gained_and_lost(base):
@@ -64,13 +65,15 @@ def test_a_role_change_lists_the_grants_gained_and_lost(base):
 
 def test_an_added_cluster_adds_resources_grants_and_outputs(base):
     head = preview(shared_run("dev", {"computeClusters": [
-        {"name": "cpu", "vmPriority": "LowPriority"}, {"name": "gpu", "vmSize": "Standard_NC4as_T4_v3"}]}))
+        {"name": "cpu", "vmPriority": "LowPriority"},
+        {"name": "gpu", "vmSize": "Standard_NC4as_T4_v3"}]}))
     d = diff_plans(base, head)
     assert {r.name for r in d.resources if r.action == "add"} == {
         "cluster-gpu", "cluster-gpu-identity", "cluster-gpu-registry-acrpull",
         "cluster-gpu-storage-storage-blob-data-reader"}
     assert {(p, r) for p, r, _ in d.grants_added} == {
-        ("id-mlplat-dev-cluster-gpu", "AcrPull"), ("id-mlplat-dev-cluster-gpu", "Storage Blob Data Reader")}
+        ("id-mlplat-dev-cluster-gpu", "AcrPull"),
+        ("id-mlplat-dev-cluster-gpu", "Storage Blob Data Reader")}
     assert {path for path, _, _ in d.outputs} >= {"computeClusters.gpu.name"}
     assert d.count("delete") == 0
 
@@ -82,8 +85,8 @@ def test_a_removed_endpoint_is_deleted_with_its_grants(base):
         "endpoint-score", "endpoint-score-identity",  # the components and their resources
         "endpoint-score-blue-ds2v2", "endpoint-score-traffic",
         *(f"endpoint-score-{grant}" for grant in (
-            "registry-acrpull", "storage-storage-blob-data-reader", "key-vault-key-vault-secrets-user",
-            "workspace-azureml-metrics-writer-preview")),
+            "registry-acrpull", "storage-storage-blob-data-reader",
+            "key-vault-key-vault-secrets-user", "workspace-azureml-metrics-writer-preview")),
         # the assets only its deployment used: uploads and versions (content digests in the names)
         *(r.name for r in d.resources if r.name.startswith(("assets-model-", "assets-code-",
                                                             "assets-environment-")))}

@@ -21,8 +21,10 @@ def test_preview_prints_resources_access_and_outputs(capsys, tmp_path):
     printed = capsys.readouterr().out
     for words in ("RESOURCES", "ACCESS", "OUTPUTS", "mlw-mlplat-dev-*****", "stmlplatdev*****",
                   "[waits for 6 role assignments]",
-                  "STARTS AFTER", "  endpoint-score-blue-ds2v2 (machinelearningservices:OnlineDeployment):\n"
-                  "    AcrPull on container registry crmlplatdev***** (id-mlplat-dev-endpoint-score)",
+                  "STARTS AFTER",
+                  "  endpoint-score-blue-ds2v2 (machinelearningservices:OnlineDeployment):\n"
+                  "    AcrPull on container registry crmlplatdev***** "
+                  "(id-mlplat-dev-endpoint-score)",
                   "id-mlplat-dev-endpoint-score  Key Vault Secrets User            key vault "
                   "kv-mlplat-dev-*****",
                   "scoringUri: (known after deploy)", "tenantId: (from your Azure login)"):
@@ -39,7 +41,8 @@ def test_preview_of_a_bad_stack_fails_in_words(capsys):
 def test_access_matrix_names_system_assigned_principals(dev):
     rows = access_matrix(dev)
     assert {"principal": "id-mlplat-dev-workspace", "role": "Contributor",
-            "scope": "ml workspace mlw-mlplat-dev-*****", "principalType": "ServicePrincipal"} in rows
+            "scope": "ml workspace mlw-mlplat-dev-*****",
+            "principalType": "ServicePrincipal"} in rows
 
 
 def test_plan_hides_what_azure_computes(dev):
@@ -55,7 +58,8 @@ def test_role_helper_refuses_privileged_roles_on_groups_and_subscriptions():
         for scope in (RG, "/subscriptions/00000000-0000-4000-8000-000000000001"):
             with pytest.raises(ValueError, match=f"refusing to grant {role}"):
                 assignment_name(scope, "p", role)
-    assert assignment_name(RG + "/providers/Microsoft.Storage/storageAccounts/st1", "p", "Contributor")
+    assert assignment_name(RG + "/providers/Microsoft.Storage/storageAccounts/st1", "p",
+                           "Contributor")
 
 
 def test_assignment_names_differ_by_role_principal_and_scope():

@@ -52,7 +52,8 @@ def test_destroy_then_create_again_prints_both_plans(capsys, tmp_path):
     assert ["azure-native:keyvault:Vault", "kv-mlplat-dev-k3x9q"] in plans[0]["reserved"]
     md = (tmp_path / "p.md").read_text()
     assert "#### Day-2 plan of `dev`: pulumi destroy (clean)" in md
-    assert "| `.` | endpoint-score-blue-ds2v2 (blue-ds2v2) | no call: deleted with endpoint-score |" in md
+    assert ("| `.` | endpoint-score-blue-ds2v2 (blue-ds2v2) | no call: deleted with "
+            "endpoint-score |" in md)
 
 
 def test_a_saved_snapshot_or_a_preview_is_a_base(capsys, tmp_path):
@@ -81,7 +82,8 @@ def test_usage_and_config_errors_exit_2_in_words(argv, capsys):
     assert capsys.readouterr().err.startswith("error: ")
 
 
-@pytest.mark.parametrize("argv", [["dev"], ["dev", "dev", "--destroy"], ["dev", "dev", "--recreate"],
+@pytest.mark.parametrize("argv", [["dev"], ["dev", "dev", "--destroy"],
+                                  ["dev", "dev", "--recreate"],
                                   ["dev", "dev", "--set", "tags=[x"]])
 def test_a_side_too_many_or_too_few_is_a_usage_error(argv):
     with pytest.raises(SystemExit) as exit_:

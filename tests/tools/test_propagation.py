@@ -51,7 +51,8 @@ OTHER = [
 def test_propagation_errors_are_retried_with_growing_waits(error):
     assert [retry_delay([error] * n) for n in range(1, MAX_ATTEMPTS)] == [30, 60, 120, 120, 120,
                                                                          120, 120]
-    assert sum(retry_delay([error] * n) for n in range(1, MAX_ATTEMPTS)) >= 600  # "up to 10 minutes"
+    # "up to 10 minutes"
+    assert sum(retry_delay([error] * n) for n in range(1, MAX_ATTEMPTS)) >= 600
 
 
 @pytest.mark.parametrize("error", OTHER)

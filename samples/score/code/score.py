@@ -1,4 +1,5 @@
-"""Sample scoring script: a tiny linear model that reads a secret and a blob as its managed identity.
+"""Sample scoring script: a tiny linear model that reads a secret and a blob as its managed
+identity.
 
 Azure ML's scoring contract: the inference server imports this file, calls ``init()`` once when the
 deployment starts and ``run(raw_data)`` for each request. No credentials are in the code or its
@@ -71,7 +72,8 @@ def run(raw_data: str) -> dict[str, Any]:
         width = len(model["weights"])
         if not isinstance(rows, list) or any(len(row) != width for row in rows):
             raise ValueError(f"each row needs {width} numbers")
-        scores = [sum(w * float(x) for w, x in zip(model["weights"], row, strict=True)) + model["bias"]
+        scores = [sum(w * float(x) for w, x in zip(model["weights"], row, strict=True))
+                  + model["bias"]
                   for row in rows]
     except (ValueError, KeyError, TypeError) as error:
         return {"error": f"expected {{\"data\": [[numbers], ...]}}: {error}"}

@@ -1,5 +1,6 @@
-"""A program that writes a key vault secret the plain azure-native way (deleted through the Key Vault
-data plane), optionally granting the deploying identity Key Vault Secrets Officer on the vault."""
+"""A program that writes a key vault secret the plain azure-native way (deleted through the Key
+Vault data plane), optionally granting the deploying identity Key Vault Secrets Officer on the
+vault."""
 
 import pulumi
 from pulumi_azure_native import authorization, keyvault
