@@ -59,9 +59,12 @@ CASES: list[tuple[str, str, dict[str, Any] | None]] = [
 def sdk_class(type_: str) -> type:
     """The SDK class of a resource type, e.g. ``azure-native:storage:Blob`` -> ``storage.Blob``."""
     package, module, name = type_.split(":")
+    found: type
     if package == "random":
-        return getattr(importlib.import_module("pulumi_random"), name.split("/")[-1])
-    return getattr(importlib.import_module(f"pulumi_azure_native.{module}"), name)
+        found = getattr(importlib.import_module("pulumi_random"), name.split("/")[-1])
+    else:
+        found = getattr(importlib.import_module(f"pulumi_azure_native.{module}"), name)
+    return found
 
 
 def _keyword(cls: type, key: str) -> str:

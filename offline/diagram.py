@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable
+from typing import Any
 
 Grant = tuple[str, str, str]
 """(principal, role, scope) in words, as in a plan's ``grants``."""
@@ -50,6 +51,6 @@ def mermaid(grants: Iterable[Grant], added: Iterable[Grant] = (),
     return "\n".join(lines + styles)
 
 
-def grants_of(plan: dict) -> set[Grant]:
+def grants_of(plan: dict[str, Any]) -> set[Grant]:
     """The grants of a plan as (principal, role, scope) triples."""
     return {(g["principal"], g["role"], g["scope"]) for g in plan["grants"]}

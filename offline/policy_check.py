@@ -43,7 +43,8 @@ def load_pack(pack_dir: Path) -> ModuleType:
 
 def load_policies(pack_dir: Path) -> list[ResourceValidationPolicy]:
     """The pack's policies."""
-    return load_pack(pack_dir).POLICIES
+    policies: list[ResourceValidationPolicy] = load_pack(pack_dir).POLICIES
+    return policies
 
 
 def pack_config(stack: str, pack_dir: Path) -> dict[str, Any]:

@@ -17,7 +17,8 @@ from components.package import COMPONENTS, PACKAGE
 def schema() -> dict[str, Any]:
     """The package schema, as the provider host serves it."""
     provider = ComponentProvider(COMPONENTS, PACKAGE, None, version("ml-platform-components"))
-    return json.loads(str(provider.schema))
+    loaded: dict[str, Any] = json.loads(str(provider.schema))
+    return loaded
 
 
 if __name__ == "__main__":

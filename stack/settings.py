@@ -329,7 +329,7 @@ class _Reader:
         if value not in choices:
             self.fail(key, value, "one of " + ", ".join(choices))
             return default
-        return value
+        return str(value)
 
     def cluster(self, where: str, entry: dict[str, Any]) -> ClusterSettings:
         d = ClusterSettings(name="")
