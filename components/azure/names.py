@@ -34,6 +34,10 @@ class NameRule:
         return None
 
 
+_COMPUTE = r"[a-zA-Z](?![a-zA-Z0-9-]*-\d+$)[a-zA-Z0-9-]*[a-zA-Z0-9]"
+_COMPUTE_ALLOWED = ("letters, digits and hyphens, starting with a letter, ending with a letter or "
+                    "digit, and not ending in a hyphen followed by digits only (gpu-2)")
+
 RULES: dict[str, NameRule] = {
     rule.kind: rule
     for rule in (
@@ -57,9 +61,7 @@ RULES: dict[str, NameRule] = {
                  "letters, digits, '-' and '_', starting with a letter or digit"),
         # REST spec computeName: ^[a-zA-Z](?![a-zA-Z0-9-]*-\d+$)[a-zA-Z0-9\-]{2,23}$ (bicep-types-az
         # machinelearningservices 2025-12-01), and ending with a letter or digit (studio form).
-        NameRule("compute", 3, 24, r"[a-zA-Z](?![a-zA-Z0-9-]*-\d+$)[a-zA-Z0-9-]*[a-zA-Z0-9]",
-                 "letters, digits and hyphens, starting with a letter, ending with a letter or "
-                 "digit, and not ending in a hyphen followed by digits only (gpu-2)"),
+        NameRule("compute", 3, 24, _COMPUTE, _COMPUTE_ALLOWED),
         # Azure ML quota page: 3-32, begin with a letter, letters and digits, single dashes.
         NameRule("online endpoint", 3, 32, r"[a-zA-Z][a-zA-Z0-9]*(-[a-zA-Z0-9]+)*",
                  "letters, digits and single hyphens, starting with a letter"),
@@ -69,10 +71,7 @@ RULES: dict[str, NameRule] = {
         # Azure ML "Create a compute instance": 3-24 characters, starting with a letter, letters,
         # digits and hyphens, "If '-' character is used, then it needs to be followed by at least
         # one letter later in the name"; unique across the region (hence the stack's suffix).
-        NameRule("compute instance", 3, 24,
-                 r"[a-zA-Z](?![a-zA-Z0-9-]*-\d+$)[a-zA-Z0-9-]*[a-zA-Z0-9]",
-                 "letters, digits and hyphens, starting with a letter, ending with a letter or "
-                 "digit, and not ending in a hyphen followed by digits only"),
+        NameRule("compute instance", 3, 24, _COMPUTE, _COMPUTE_ALLOWED),
         # Entra ID: 3-120 characters, alphanumeric first, then alphanumerics, '-' and '_'.
         NameRule("federated credential", 3, 120, r"[a-zA-Z0-9][a-zA-Z0-9_-]*",
                  "letters, digits, '-' and '_', starting with a letter or digit"),

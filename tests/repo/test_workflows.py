@@ -60,3 +60,10 @@ def test_real_previews_and_deploys_need_credentials_and_prod_needs_its_environme
     assert preview["with"]["command"] == "preview" and preview["with"]["comment-on-pr"] is True
     assert re.search(r"policy/config\.\$\{\{ matrix\.stack \}\}\.json",
                      preview["with"]["policyPackConfigs"])
+
+
+def test_the_workflows_install_the_uv_the_makefile_does():
+    pinned = re.search(r"^UV_VERSION := (\S+)$", (PROJECT_DIR / "Makefile").read_text(), re.M)
+    assert pinned
+    installs = re.findall(r"pip install uv==(\S+)", (WORKFLOWS / "pulumi.yml").read_text())
+    assert installs and set(installs) == {pinned.group(1)}
