@@ -6,9 +6,8 @@ import argparse
 import json
 import sys
 
-from stack.settings import ConfigError
-
 from .diagram import grants_of, mermaid
+from .exits import CONFIG, CONFIG_ERRORS, EPILOG, OK, POLICY, USAGE
 from .project import add_arguments, from_arguments
 from .report import markdown, plan, text
 
@@ -17,8 +16,10 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(
         prog="python -m offline",
         description="Run the real stack program with Pulumi.<STACK>.yaml under Pulumi mocks and "
-                    "print the resources, the access matrix, the outputs and the policy pack's "
-                    "verdict. Needs no Azure account and no Pulumi CLI.")
+                    "print the resources with the settings that cost money or open access, the "
+                    "access matrix, the outputs and the policy pack's verdict. Needs no Azure "
+                    "account and no Pulumi CLI.",
+        epilog=EPILOG, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("stack", help="stack name, e.g. dev or prod")
     parser.add_argument("--json", metavar="FILE", help="also write the preview as JSON to FILE")
     parser.add_argument("--markdown", metavar="FILE", help="also write the preview as Markdown")
@@ -30,9 +31,12 @@ def main(argv: list[str] | None = None) -> int:
     try:
         run = project.run(args.stack)
         preview = plan(run, project.policy_pack)
-    except (ConfigError, FileNotFoundError) as error:
+    except CONFIG_ERRORS as error:
         print(f"error: {error}", file=sys.stderr)
-        return 2
+        return CONFIG
+    except FileNotFoundError as error:
+        print(f"error: {error}", file=sys.stderr)
+        return USAGE
     print(mermaid(grants_of(preview)) if args.mermaid else text(preview))
     if args.json:  # with the run's snapshot: the base of a later day-2 plan (offline.plan)
         with open(args.json, "w") as file:
@@ -41,7 +45,7 @@ def main(argv: list[str] | None = None) -> int:
     if args.markdown:
         with open(args.markdown, "w") as file:
             file.write(markdown(preview))
-    return 1 if preview["policyViolations"] else 0  # as pulumi preview --policy-pack does
+    return POLICY if preview["policyViolations"] else OK  # as pulumi preview --policy-pack does
 
 
 if __name__ == "__main__":

@@ -20,6 +20,7 @@ from functools import cache
 
 from components.testing.runner import Registration, StackRun
 
+from .exits import CONFIG, CONFIG_ERRORS, EPILOG, FINDING, OK, USAGE
 from .project import add_arguments, from_arguments
 
 ML = "azure-native:machinelearningservices:"
@@ -204,13 +205,22 @@ def report(run: StackRun) -> str:
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m offline.critical_path", description=__doc__)
+    parser = argparse.ArgumentParser(prog="python -m offline.critical_path", description=__doc__,
+                                     epilog=EPILOG,
+                                     formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("stack", nargs="?", default="dev")
     add_arguments(parser)
     args = parser.parse_args(argv)
-    run = from_arguments(args).run(args.stack)
+    try:
+        run = from_arguments(args).run(args.stack)
+    except CONFIG_ERRORS as error:
+        print(f"error: {error}", file=sys.stderr)
+        return CONFIG
+    except FileNotFoundError as error:
+        print(f"error: {error}", file=sys.stderr)
+        return USAGE
     print(report(run))
-    return 1 if any(not e.reason for e in edges(run)) else 0
+    return FINDING if any(not e.reason for e in edges(run)) else OK
 
 
 if __name__ == "__main__":

@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from .diagram import Grant, grants_of, mermaid
+from .exits import EPILOG, OK
 from .plan import flatten
 
 ABSENT = "(absent)"
@@ -147,7 +148,8 @@ def markdown(d: PlanDiff, new: dict[str, Any]) -> str:
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m offline.diff",
-                                     description=__doc__.split("\n\n")[0])
+                                     description=__doc__.split("\n\n")[0], epilog=EPILOG,
+                                     formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("base", help="plan JSON of the base revision (missing: an empty plan)")
     parser.add_argument("head", help="plan JSON of the new revision")
     parser.add_argument("--markdown", metavar="FILE", help="also write the diff as Markdown")
@@ -164,7 +166,7 @@ def main(argv: list[str] | None = None) -> int:
     if args.markdown:
         with open(args.markdown, "w") as file:
             file.write(markdown(d, new) + "\n")
-    return 0
+    return OK
 
 
 if __name__ == "__main__":

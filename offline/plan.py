@@ -32,8 +32,9 @@ import yaml
 
 from components.testing.mocks import RANDOM_SUFFIX
 from components.testing.runner import Registration, StackRun, jsonable
-from stack.settings import ConfigError
 
+from . import exits
+from .exits import CONFIG, CONFIG_ERRORS, EPILOG, OK, USAGE
 from .project import Project, add_arguments, from_arguments
 
 CREATE, UPDATE, REPLACE, DELETE = "create", "update", "replace", "delete"
@@ -429,11 +430,11 @@ RECREATED_SUFFIX = "r7m2q"
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(
         prog="python -m offline.plan",
-        description="Print the steps `pulumi up` (or `pulumi destroy`) would take from BASE to "
-                    "HEAD, in the engine's order, each checked against what Azure and Pulumi do. "
-                    "A side is a stack (dev), a stack with overrides (dev+changes.yaml), a saved "
-                    "snapshot or offline preview JSON, or 'none'. Exit codes: 0 clean, 1 a step "
-                    "is refused, lies or loses data, 2 usage or config errors.")
+        description="Print the steps pulumi up (or pulumi destroy) would take from BASE to HEAD, "
+                    "in the engine's order, each checked against what Azure and Pulumi do. A "
+                    "side is a stack (dev), a stack with overrides (dev+changes.yaml), a saved "
+                    "snapshot or offline preview JSON, or none.",
+        epilog=EPILOG, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("base", help="what is deployed: STACK[+FILE.yaml], FILE.json or none")
     parser.add_argument("head", nargs="?", help="what the program will be (not with --destroy)")
     parser.add_argument("--set", dest="settings", metavar="KEY=VALUE", action="append",
@@ -464,9 +465,12 @@ def main(argv: list[str] | None = None) -> int:
             head, _ = load_side(project, args.head, dict(args.settings))
             plans = [(day2_plan(base, head, unprotect=args.unprotect),
                       f"pulumi up from {args.base} to {args.head}")]
-    except (ConfigError, FileNotFoundError, ValueError, yaml.YAMLError) as error:
+    except CONFIG_ERRORS as error:
         print(f"error: {error}", file=sys.stderr)
-        return 2
+        return CONFIG
+    except (FileNotFoundError, ValueError, yaml.YAMLError) as error:
+        print(f"error: {error}", file=sys.stderr)
+        return USAGE
     for plan, _ in plans:
         if note:
             plan.notes.append(note)
@@ -477,7 +481,7 @@ def main(argv: list[str] | None = None) -> int:
         Path(args.json).write_text(json.dumps([as_json(p) for p, _ in plans], indent=2) + "\n")
     if args.save and head is not None:
         Path(args.save).write_text(json.dumps(head.snapshot(), indent=1) + "\n")
-    return 1 if any(p.failing for p, _ in plans) else 0
+    return exits.REFUSED if any(p.failing for p, _ in plans) else OK
 
 
 if __name__ == "__main__":

@@ -1,13 +1,17 @@
-"""Run the policy pack (``policy/``) offline over the resources a stack run registered.
+"""Run the policy pack (``policy/``) offline over the resources a stack run registered, with the
+pack config the stack's own settings call for.
 
-This is what ``pulumi preview --policy-pack policy --policy-pack-config policy/config.<stack>.json``
-does with the engine; here each policy's validation runs on the recorded inputs and options.
+This is what ``pulumi preview --policy-pack policy --policy-pack-config <config>`` does with the
+engine; here each policy's validation runs on the recorded inputs and options.
+``python -m offline.policy_check STACK`` prints that pack config, for a real preview.
 """
 
 from __future__ import annotations
 
+import argparse
 import importlib.util
 import json
+import sys
 from dataclasses import dataclass
 from pathlib import Path
 from types import ModuleType
@@ -20,7 +24,11 @@ from pulumi_policy import (
     ResourceValidationPolicy,
 )
 
-from components.testing.runner import Registration, StackRun
+from components.testing.runner import Registration, StackRun, stack_config
+from stack.settings import StackSettings, parse_settings
+
+from .exits import CONFIG, CONFIG_ERRORS, EPILOG, OK, USAGE
+from .project import add_arguments, from_arguments
 
 
 @dataclass(frozen=True)
@@ -47,10 +55,28 @@ def load_policies(pack_dir: Path) -> list[ResourceValidationPolicy]:
     return policies
 
 
-def pack_config(stack: str, pack_dir: Path) -> dict[str, Any]:
-    """The stack's pack config (``policy/config.<stack>.json``), empty when there is none."""
-    path = pack_dir / f"config.{stack}.json"
-    return json.loads(path.read_text()) if path.exists() else {}
+def stack_settings(run: StackRun) -> StackSettings:
+    """The settings the run's config makes (the run already passed their validation)."""
+    return settings_of(run.project, run.config, run.stack)
+
+
+def settings_of(project: str, config: dict[str, Any], stack: str) -> StackSettings:
+    """The settings a stack's full config (``<project>:<key>`` keys) makes."""
+    prefix = f"{project}:"
+    raw = {k.removeprefix(prefix): v for k, v in config.items() if k.startswith(prefix)}
+    return parse_settings(project, raw, stack)
+
+
+def pack_config(settings: StackSettings) -> dict[str, Any]:
+    """The pack config a stack's own settings call for: the production-only rules (protected
+    stateful resources, key vault purge protection) apply where the stack protects its data, so
+    no stack needs a config file of its own."""
+    config: dict[str, Any] = {}
+    if not settings.protect_stateful_resources:
+        config["stateful-resources-protected"] = "disabled"
+    if not settings.key_vault_purge_protection:
+        config["key-vault-purge-protection"] = "disabled"
+    return config
 
 
 def _args(r: Registration, config: dict[str, Any]) -> ResourceValidationArgs:
@@ -65,7 +91,7 @@ def check(run: StackRun, pack_dir: Path, config: dict[str, Any] | None = None,
           policies: list[ResourceValidationPolicy] | None = None) -> list[Violation]:
     """Every violation by ``run`` of the pack in ``pack_dir``; ``config`` defaults to the stack's
     pack config."""
-    config = pack_config(run.stack, pack_dir) if config is None else config
+    config = pack_config(stack_settings(run)) if config is None else config
     violations = []
     for policy in policies or load_policies(pack_dir):
         setting = config.get(policy.name, {})
@@ -82,3 +108,29 @@ def check(run: StackRun, pack_dir: Path, config: dict[str, Any] | None = None,
                     violations.append(Violation(p.name, r.name, message))
                 policy.validate(_args(r, policy_config), report)
     return violations
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(
+        prog="python -m offline.policy_check",
+        description="Print the policy pack config a stack's settings call for (JSON), for pulumi "
+                    "preview --policy-pack-config.", epilog=EPILOG,
+        formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("stack", help="stack name, e.g. dev")
+    add_arguments(parser)
+    args = parser.parse_args(argv)
+    project = from_arguments(args)
+    try:
+        settings = settings_of(*stack_config(args.stack, None, project.dir), args.stack)
+    except FileNotFoundError as error:
+        print(f"error: {error}", file=sys.stderr)
+        return USAGE
+    except CONFIG_ERRORS as error:
+        print(f"error: {error}", file=sys.stderr)
+        return CONFIG
+    print(json.dumps(pack_config(settings), indent=2))
+    return OK
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -48,9 +48,16 @@ from .names import (
     endpoint_identity_purpose,
     instance_identity_purpose,
 )
-from .settings import DeploymentSettings, EndpointSettings, IdentityKind, StackSettings
+from .settings import (
+    DeploymentSettings,
+    EndpointSettings,
+    IdentityKind,
+    StackSettings,
+    credentials,
+    data_users,
+)
 
-USER = IdentityKind.USER_ASSIGNED
+USER = IdentityKind.USER_ASSIGNED.value
 
 
 class HasGrants(Protocol):
@@ -70,7 +77,7 @@ class Platform:
     def __init__(self, settings: StackSettings):
         self.settings = s = settings
         self.names = names = s.names
-        self.tags = {"workload": s.workload, "environment": s.environment,
+        self.tags = {"workload": s.workload, "environment": s.names.environment,
                      "managed-by": "pulumi", **s.tags}
         self.identities = {}
         # Drawn once and kept in state: the tail of the names Azure wants unique, never digits only.
@@ -101,10 +108,10 @@ class Platform:
             application_insights_name=names.application_insights(),
             log_analytics_name=names.log_analytics(),
             registry=self.registry,
-            identity=self.identity_for(s.workspace_primary_identity, s.workspace_identity),
+            identity=self.identity_for(s.primary_identity, s.workspace_identity),
             additional_identities=[self.user_identity(purpose) for purpose in s.workspace_identities
-                                   if purpose != s.workspace_primary_identity
-                                   and s.workspace_identity is USER],
+                                   if purpose != s.primary_identity
+                                   and s.workspace_identity == USER],
             storage_sku=s.storage_sku,
             key_vault_purge_protection=s.key_vault_purge_protection,
             key_vault_soft_delete_retention_days=s.key_vault_soft_delete_retention_days,
@@ -129,7 +136,7 @@ class Platform:
                 existing_id=s.data_storage.existing_id,
                 account_name=None if s.data_storage.existing_id else suffix.apply(
                     names.data_storage_account),
-                sku=s.storage_sku, protect=protect, users=s.data_users, tags=self.tags))
+                sku=s.storage_sku, protect=protect, users=data_users(s), tags=self.tags))
         reads = {"data": self.data.container_id} if self.data else {}
 
         self.clusters = {c.name: ComputeCluster(f"cluster-{c.name}", ComputeClusterArgs(
@@ -176,9 +183,9 @@ class Platform:
         if s.automation_credentials:  # CI without secrets (replaces seed 001's client secret)
             self.automation = AutomationIdentity("automation", AutomationIdentityArgs(
                 workspace=workspace.ref, identity=self.user_identity(AUTOMATION_PURPOSE),
-                credentials=s.automation_credentials,
+                credentials=credentials(s),
                 endpoint_identities={e.name: self.identities[endpoint_identity_purpose(e.name)]
-                                     for e in s.online_endpoints if e.identity is USER}))
+                                     for e in s.online_endpoints if e.identity == USER}))
 
     def user_identity(self, purpose: str) -> ManagedIdentity:
         """A user-assigned identity for one workload (``id-<workload>-<env>-<purpose>``)."""
@@ -186,10 +193,10 @@ class Platform:
             identity_name=self.names.identity(purpose), tags=self.tags, **self.place))
         return self.identities[purpose]
 
-    def identity_for(self, purpose: str, kind: IdentityKind) -> ManagedIdentity | None:
+    def identity_for(self, purpose: str, kind: str) -> ManagedIdentity | None:
         """The identity a workload runs as: a new user-assigned one, or None for its own
         system-assigned identity."""
-        return self.user_identity(purpose) if kind is USER else None
+        return self.user_identity(purpose) if kind == USER else None
 
     def deployment_spec(self, endpoint: EndpointSettings,
                         d: DeploymentSettings) -> OnlineDeploymentSpec:

@@ -1,32 +1,51 @@
-"""The stack's settings: read from Pulumi config, validated in one place, returned as typed values.
+"""The stack's settings: one declarative schema of every config key, read and validated at once.
 
-Every problem is collected and raised as one :class:`ConfigError` that names each config key, the
-value found and what is allowed, before the program registers a single resource. ``ConfigError`` is
-a :class:`pulumi.RunError`, so the Pulumi CLI prints the message without a Python traceback.
+Each key is declared once, below, as a field of a pydantic model: its type, default, description
+and constraint. From these models come the ``config:`` block of ``Pulumi.yaml``, the JSON Schema
+editors use for ``Pulumi.<stack>.yaml`` and the README's configuration reference
+(``python -m stack.schema``; tests keep all three current).
 
-Defaults live in ``Pulumi.yaml`` (the CLI applies them); the defaults below are the same values, for
-programs that read settings without the CLI's help, and a test keeps the two in step.
+Every problem is collected and raised as one :class:`ConfigError` that names each config key (with
+its list path), the value found and what is allowed, before the program registers a single
+resource; keys the stack does not read are refused with a suggestion. ``ConfigError`` is a
+:class:`pulumi.RunError`, so the Pulumi CLI prints the message without a Python traceback.
 """
 
 from __future__ import annotations
 
 import difflib
+import functools
 import json
 import re
+import typing
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass, field
 from enum import StrEnum
 from pathlib import Path
-from typing import Any
+from typing import Annotated, Any, Literal
 
 import pulumi
 from pulumi.runtime import config as runtime_config
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    Field,
+    StrictBool,
+    StrictInt,
+    ValidationError,
+)
+from pydantic.alias_generators import to_camel
+from pydantic.fields import FieldInfo
 
 from components.automation import FederatedCredential
-from components.azure.names import RULES, NameRule
+from components.azure.names import RULES
+from components.azure.regions import PUBLIC_REGIONS
 from components.azure.resource_ids import parse_resource_id
+from components.azure.vm_sizes import ml_compute_size_problem, online_endpoint_size_problem
 from components.data import DataUser
 from components.endpoint import RESERVED_VARIABLES, deployment_name
+from components.testing.runner import StackFileError, read_yaml
 
 from .names import (
     AUTOMATION_PURPOSE,
@@ -53,120 +72,8 @@ class IdentityKind(StrEnum):
     SYSTEM_ASSIGNED = "systemAssigned"
 
 
-@dataclass(frozen=True)
-class ClusterSettings:
-    """One AmlCompute cluster."""
-
-    name: str
-    vm_size: str = "Standard_DS3_v2"
-    vm_priority: str = "Dedicated"
-    min_nodes: int = 0
-    max_nodes: int = 2
-    idle_seconds_before_scale_down: int = 120
-    identity: IdentityKind = IdentityKind.USER_ASSIGNED
-
-
-@dataclass(frozen=True)
-class EnvironmentSettings:
-    """Where a deployment's environment comes from: a registered one, or an image (+ conda file)."""
-
-    image: str | None = None
-    """A base image (with ``conda_file``) or a complete image, e.g. in the stack's registry."""
-    conda_file: Path | None = None
-    environment_id: str | None = None
-    """An environment already registered (``azureml://...``); then nothing is registered."""
-
-
-@dataclass(frozen=True)
-class DeploymentSettings:
-    """One managed online deployment of an endpoint."""
-
-    name: str
-    model: str
-    """A local folder to upload and register, or a registered model's ``azureml://`` URI."""
-    code: Path
-    environment: EnvironmentSettings
-    scoring_script: str = "score.py"
-    instance_type: str = "Standard_DS2_v2"
-    instance_count: int = 1
-    traffic: int = 0
-    environment_variables: Mapping[str, str] = field(default_factory=dict)
-
-    @property
-    def model_folder(self) -> Path | None:
-        """The local model folder, or None for a registered model."""
-        return None if self.model.startswith("azureml:") else Path(self.model)
-
-
-@dataclass(frozen=True)
-class EndpointSettings:
-    """One managed online endpoint."""
-
-    name: str
-    auth_mode: str = "AADToken"
-    public_network_access: str = "Enabled"
-    identity: IdentityKind = IdentityKind.USER_ASSIGNED
-    deployments: tuple[DeploymentSettings, ...] = ()
-
-
-@dataclass(frozen=True)
-class DataStorageSettings:
-    """The storage account that training data is read from by identity."""
-
-    existing_id: str | None = None
-    """An existing account's resource id; None creates one."""
-    container: str = "data"
-
-
-@dataclass(frozen=True)
-class InstanceSettings:
-    """A compute instance assigned to one user, running as its own user-assigned identity."""
-
-    name: str
-    assigned_user: str
-    """Object id of the Entra ID user the instance belongs to."""
-    vm_size: str = "Standard_DS11_v2"
-    idle_minutes_before_shutdown: int = 60
-
-
-@dataclass(frozen=True)
-class StackSettings:
-    """Everything the stack reads from config, validated."""
-
-    environment: str = "dev"
-    workload: str = "mlplat"
-    location: str = "westeurope"
-    resource_group_name: str | None = None
-    protect_stateful_resources: bool = False
-    storage_sku: str = "Standard_LRS"
-    key_vault_purge_protection: bool = False
-    key_vault_soft_delete_retention_days: int = 7
-    storage_soft_delete_retention_days: int = 7
-    registry_sku: str = "Basic"
-    existing_registry_id: str | None = None
-    workspace_identity: IdentityKind = IdentityKind.USER_ASSIGNED
-    workspace_public_network_access: str = "Enabled"
-    log_retention_days: int = 30
-    compute_clusters: tuple[ClusterSettings, ...] = (ClusterSettings("cpu"),)
-    online_endpoints: tuple[EndpointSettings, ...] = ()
-    sample_data: bool = False
-    workspace_identities: tuple[str, ...] = ("workspace",)
-    """Purposes of the workspace's user-assigned identities (``id-<workload>-<env>-<purpose>``)."""
-    workspace_primary_identity: str = "workspace"
-    private_registry_id: str | None = None
-    data_storage: DataStorageSettings | None = None
-    data_users: tuple[DataUser, ...] = ()
-    compute_instances: tuple[InstanceSettings, ...] = ()
-    automation_credentials: tuple[FederatedCredential, ...] = ()
-    tags: Mapping[str, str] = field(default_factory=dict)
-
-    @property
-    def names(self) -> StackNames:
-        """The Azure name of each resource of this stack."""
-        return StackNames(self.workload, self.environment)
-
-
-# Allowed values, each with its source.
+IdentityChoice = Literal["userAssigned", "systemAssigned"]
+IDENTITY_KINDS = tuple(kind.value for kind in IdentityKind)
 STORAGE_SKUS = ("Standard_LRS", "Standard_ZRS", "Standard_GRS", "Standard_RAGRS",
                 "Standard_GZRS", "Standard_RAGZRS")
 """Workspace default storage must be StorageV2, not Premium (Azure ML concept-workspace docs)."""
@@ -175,551 +82,682 @@ AUTH_MODES = ("AADToken", "AMLToken", "Key")
 """``EndpointAuthMode`` of the Microsoft.MachineLearningServices API."""
 NETWORK_ACCESS = ("Enabled", "Disabled")
 VM_PRIORITIES = ("Dedicated", "LowPriority")
-IDENTITY_KINDS = tuple(kind.value for kind in IdentityKind)
-# ARM tag rules: learn.microsoft.com tag-resources#limitations
-_TAG_NAME_FORBIDDEN = set('<>%&\\?/')
-
-KEYS = ("environment", "workload", "location", "resourceGroupName", "protectStatefulResources",
-        "storageSku", "storageSoftDeleteRetentionDays", "keyVaultPurgeProtection",
-        "keyVaultSoftDeleteRetentionDays", "registrySku", "existingRegistryId", "workspaceIdentity",
-        "workspacePublicNetworkAccess", "logRetentionDays", "computeClusters", "onlineEndpoints",
-        "sampleData", "workspaceIdentities", "workspacePrimaryIdentity", "privateRegistryId",
-        "dataStorage", "dataUsers", "computeInstances", "automationCredentials", "tags")
-"""Every project config key the program reads; Pulumi.yaml declares the same set."""
-
-_CLUSTER_KEYS = ("name", "vmSize", "vmPriority", "minNodes", "maxNodes",
-                 "idleSecondsBeforeScaleDown", "identity")
-_ENDPOINT_KEYS = ("name", "authMode", "publicNetworkAccess", "identity", "deployments")
-_DEPLOYMENT_KEYS = ("name", "model", "code", "scoringScript", "environment", "instanceType",
-                    "instanceCount", "traffic", "environmentVariables")
-_ENVIRONMENT_KEYS = ("image", "condaFile")
-_DATA_KEYS = ("create", "existingId", "container")
-_PRINCIPAL_KEYS = ("objectId", "type")
-_INSTANCE_KEYS = ("name", "vmSize", "assignedUser", "idleMinutesBeforeShutdown")
-_CREDENTIAL_KEYS = ("name", "issuer", "subject", "audience")
-_GUID = r"[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}"
 PRINCIPAL_TYPES = ("User", "Group")
+MAX_TAGS = 50
+"""Tags a resource can have (ARM "Use tags to organize your Azure resources", Limitations)."""
+STACK_TAGS = ("workload", "environment", "managed-by")
+"""Tags the stack puts on every resource itself."""
+_TAG_NAME_FORBIDDEN = set('<>%&\\?/')  # the same page: tag names may not contain these
+_GUID = r"[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}"
 _IMAGE = r"[a-z0-9][a-z0-9.-]*(:[0-9]+)?(/[a-z0-9._-]+)+(:[\w][\w.-]{0,127}|@sha256:[0-9a-f]{64})"
 """A fully qualified image reference with a tag or digest (registry/repository:tag)."""
 
 
-class _Reader:
-    """Reads raw config strings into typed values, collecting every problem."""
+# --- checks beyond type, range and pattern (their ValueError text says what is allowed) --------
 
-    def __init__(self, namespace: str, raw: Mapping[str, str | None]):
-        self.namespace = namespace
-        self.raw = raw
-        self.problems: list[str] = []
+def azure_name(kind: str) -> AfterValidator:
+    """A name Azure accepts for a resource of ``kind`` (:data:`components.azure.names.RULES`)."""
+    rule = RULES[kind]
 
-    def key(self, name: str) -> str:
-        return f"{self.namespace}:{name}"
+    text = f"{rule.min_length}-{rule.max_length} characters: {rule.allowed}"
 
-    def fail(self, key: str, value: Any, allowed: str) -> None:
-        self.problems.append(f"{key} = {value!r} is not allowed: {allowed}")
-
-    def text(self, name: str, default: str, pattern: str, allowed: str) -> str:
-        value = self.raw.get(name)
-        if value is None:
-            return default
-        return self.check_text(self.key(name), value, default, pattern, allowed)
-
-    def check_text(self, key: str, value: Any, default: str, pattern: str, allowed: str) -> str:
-        if not isinstance(value, str) or not re.fullmatch(pattern, value):
-            self.fail(key, value, allowed)
-            return default
+    def check(value: str) -> str:
+        if rule.problem(value):
+            raise ValueError(text)
         return value
+    check.allowed = text  # type: ignore[attr-defined]  # what a missing name is told
+    return AfterValidator(check)
 
-    def choice(self, name: str, default: str, choices: tuple[str, ...]) -> str:
-        return self.choice_in(self.key(name), self.raw.get(name), default, choices)
 
-    def boolean(self, name: str, default: bool) -> bool:
-        value = self.raw.get(name)
-        if value is None:
-            return default
-        if value.lower() not in ("true", "false"):
-            self.fail(self.key(name), value, "true or false")
-            return default
-        return value.lower() == "true"
-
-    def integer(self, name: str, default: int, low: int, high: int) -> int:
-        value = self.raw.get(name)
-        if value is None:
-            return default
-        return self.check_integer(self.key(name), value, default, low, high)
-
-    def check_integer(self, key: str, value: Any, default: int, low: int, high: int) -> int:
-        number: int | None = None
-        if isinstance(value, int) and not isinstance(value, bool):
-            number = value
-        elif isinstance(value, str) and re.fullmatch(r"-?\d+", value):
-            number = int(value)
-        if number is None or not low <= number <= high:
-            self.fail(key, value, f"a whole number from {low} to {high}")
-            return default
-        return number
-
-    def structured(self, name: str, default: Any, kind: type) -> Any:
-        """A JSON value (what Pulumi hands over for a YAML list or object) of type ``kind``."""
-        value = self.raw.get(name)
-        if value is None:
-            return default
+def resource_id(provider_type: str, kind: str) -> AfterValidator:
+    """The id of an existing resource of ``provider_type`` whose name Azure accepts."""
+    def check(value: str) -> str:
         try:
-            parsed = json.loads(value)
-        except ValueError:
-            parsed = value
-        if not isinstance(parsed, kind):
-            self.fail(self.key(name), value, f"a YAML {'list' if kind is list else 'mapping'}")
-            return default
-        return parsed
-
-    def items(self, name: str, default: tuple[Any, ...], known: tuple[str, ...],
-              build: Callable[[str, dict[str, Any]], Any], named: bool = True) -> tuple[Any, ...]:
-        """A list of objects, each checked for unknown keys, a name, and a unique name."""
-        entries = self.structured(name, None, list)
-        if entries is None:
-            return default
-        return self.entries(self.key(name), entries, known, build, named)
-
-    def entries(self, key: str, entries: Any, known: tuple[str, ...],
-                build: Callable[[str, dict[str, Any]], Any], named: bool = True
-                ) -> tuple[Any, ...]:
-        """``entries`` (found at ``key``) built one by one, with unknown keys and duplicate names
-        reported."""
-        if not isinstance(entries, list):
-            self.fail(key, entries, "a YAML list")
-            return ()
-        built, seen = [], set()
-        for index, entry in enumerate(entries):
-            where = f"{key}[{index}]"
-            if not self.mapping(where, entry, known):
-                continue
-            item = build(where, entry)
-            field_name, unique = ("name", item.name) if named else ("objectId", item.object_id)
-            if unique.lower() in seen:
-                self.fail(f"{where}.{field_name}", unique, "a value not used by another entry")
-            seen.add(unique.lower())
-            built.append(item)
-        return tuple(built)
-
-    def mapping(self, key: str, value: Any, known: tuple[str, ...]) -> bool:
-        """Whether ``value`` is a mapping; reports it if not, and each key not in ``known``."""
-        if not isinstance(value, dict):
-            self.fail(key, value, "a mapping with keys " + ", ".join(known))
-            return False
-        for unknown in sorted(set(value) - set(known)):
-            self.fail(f"{key}.{unknown}", value[unknown],
-                      "nothing: unknown key; known keys are " + ", ".join(known))
-        return True
-
-    def name(self, key: str, value: Any, rule: NameRule) -> str:
-        """A workload's name, checked against the Azure rule for its kind."""
-        if value is None:
-            self.fail(key, value, "a name is required")
-        elif not isinstance(value, str):
-            self.fail(key, value, f"a string: {rule.allowed}")
-        elif rule.problem(value):
-            self.fail(key, value, f"{rule.min_length}-{rule.max_length} characters: {rule.allowed}")
-        else:
-            return value
-        return f"invalid{len(self.problems)}"  # a stand-in, unique so no duplicate is reported
-
-    def choice_in(self, key: str, value: Any, default: str, choices: tuple[str, ...]) -> str:
-        if value is None:
-            return default
-        if value not in choices:
-            self.fail(key, value, "one of " + ", ".join(choices))
-            return default
-        return str(value)
-
-    def cluster(self, where: str, entry: dict[str, Any]) -> ClusterSettings:
-        d = ClusterSettings(name="")
-        min_nodes = self.check_integer(f"{where}.minNodes", entry.get("minNodes", d.min_nodes),
-                                       d.min_nodes, 0, 1000)
-        max_nodes = self.check_integer(f"{where}.maxNodes", entry.get("maxNodes", d.max_nodes),
-                                       d.max_nodes, 1, 1000)
-        if max_nodes < min_nodes:
-            self.fail(f"{where}.maxNodes", max_nodes, f"at least minNodes ({min_nodes})")
-        return ClusterSettings(
-            name=self.name(f"{where}.name", entry.get("name"), RULES["compute"]),
-            vm_size=self.check_text(f"{where}.vmSize", entry.get("vmSize", d.vm_size), d.vm_size,
-                                    r"Standard_[A-Za-z0-9_]+",
-                                    "an Azure VM size such as Standard_DS3_v2"),
-            vm_priority=self.choice_in(f"{where}.vmPriority", entry.get("vmPriority"),
-                                       d.vm_priority, VM_PRIORITIES),
-            min_nodes=min_nodes,
-            max_nodes=max_nodes,
-            idle_seconds_before_scale_down=self.check_integer(
-                f"{where}.idleSecondsBeforeScaleDown",
-                entry.get("idleSecondsBeforeScaleDown", d.idle_seconds_before_scale_down),
-                d.idle_seconds_before_scale_down, 0, 7 * 24 * 3600),
-            identity=IdentityKind(self.choice_in(f"{where}.identity", entry.get("identity"),
-                                                 d.identity.value, IDENTITY_KINDS)),
-        )
-
-    def endpoint(self, where: str, entry: dict[str, Any]) -> EndpointSettings:
-        d = EndpointSettings(name="")
-        # The Azure name adds the environment and suffix; StackNames.problems checks its length.
-        return EndpointSettings(
-            name=self.name(f"{where}.name", entry.get("name"), RULES["online endpoint"]),
-            auth_mode=self.choice_in(f"{where}.authMode", entry.get("authMode"), d.auth_mode,
-                                     AUTH_MODES),
-            public_network_access=self.choice_in(f"{where}.publicNetworkAccess",
-                                                 entry.get("publicNetworkAccess"),
-                                                 d.public_network_access, NETWORK_ACCESS),
-            identity=IdentityKind(self.choice_in(f"{where}.identity", entry.get("identity"),
-                                                 d.identity.value, IDENTITY_KINDS)),
-            deployments=self.deployments(f"{where}.deployments", entry.get("deployments", [])),
-        )
-
-    def deployments(self, key: str, entries: Any) -> tuple[DeploymentSettings, ...]:
-        """An endpoint's deployments, whose traffic shares must sum to 100 or all be 0."""
-        deployments = self.entries(key, entries, _DEPLOYMENT_KEYS, self.deployment)
-        shares = [d.traffic for d in deployments]
-        if sum(shares) not in (0, 100):
-            split = ", ".join(f"{d.name}={d.traffic}" for d in deployments)
-            self.fail(key, split, f"traffic shares that sum to 100 (or are all 0); these sum to "
-                                  f"{sum(shares)}")
-        return deployments
-
-    def deployment(self, where: str, entry: dict[str, Any]) -> DeploymentSettings:
-        d = DeploymentSettings(name="", model="", code=Path(), environment=EnvironmentSettings())
-        code = self.folder(f"{where}.code", entry.get("code"))
-        script = self.check_text(f"{where}.scoringScript",
-                                 entry.get("scoringScript", d.scoring_script), d.scoring_script,
-                                 r"[\w.-]+(/[\w.-]+)*\.py", "a .py path inside the code folder")
-        if code and not (code / script).is_file():
-            self.fail(f"{where}.scoringScript", script, f"a file that exists in {code.as_posix()}")
-        model = entry.get("model")
-        if not (isinstance(model, str) and model.startswith("azureml://")):
-            model = self.folder(f"{where}.model", model, "or a registered model's azureml:// URI")
-        deployment = DeploymentSettings(
-            name=self.name(f"{where}.name", entry.get("name"), RULES["online deployment"]),
-            model=str(model or ""),
-            code=code or Path(),
-            scoring_script=script,
-            environment=self.environment(f"{where}.environment", entry.get("environment")),
-            instance_type=self.check_text(f"{where}.instanceType",
-                                          entry.get("instanceType", d.instance_type),
-                                          d.instance_type, r"Standard_[A-Za-z0-9_]+",
-                                          "an Azure VM size such as Standard_DS2_v2"),
-            instance_count=self.check_integer(f"{where}.instanceCount",
-                                              entry.get("instanceCount", d.instance_count),
-                                              d.instance_count, 1, 100),
-            traffic=self.check_integer(f"{where}.traffic", entry.get("traffic", d.traffic),
-                                       d.traffic, 0, 100),
-            environment_variables=self.variables(f"{where}.environmentVariables",
-                                                 entry.get("environmentVariables", {})),
-        )
-        rule = RULES["online deployment"]
-        if not rule.problem(str(entry.get("name"))):  # its Azure name adds the instance type
-            problem = rule.problem(deployment_name(deployment.name, deployment.instance_type))
-            if problem:
-                self.fail(f"{where}.name", deployment.name,
-                          f"a shorter name: its Azure name carries the instance type ({problem})")
-        return deployment
-
-    def folder(self, key: str, value: Any, alternative: str = "") -> Path | None:
-        """A folder that holds files; a relative path is the project directory's."""
-        allowed = " ".join(filter(None, ["a folder of the project that holds files", alternative]))
-        if not isinstance(value, str) or not value:
-            self.fail(key, value, allowed)
-            return None
-        path = Path(value)
-        if not path.is_dir() or not any(p.is_file() for p in path.rglob("*")):
-            self.fail(key, value, allowed + f"; {path.resolve()} is not such a folder")
-            return None
-        return path
-
-    def environment(self, key: str, value: Any) -> EnvironmentSettings:
-        if isinstance(value, str) and value.startswith("azureml:"):
-            return EnvironmentSettings(environment_id=value)
-        if value is None or not self.mapping(key, value, _ENVIRONMENT_KEYS):
-            if value is None:
-                self.fail(key, value, "a mapping with image (and optionally condaFile), or a "
-                                      "registered environment's azureml:// id")
-            return EnvironmentSettings()
-        image = self.check_text(f"{key}.image", value.get("image"), "", _IMAGE,
-                                "an image reference with registry and tag or digest, e.g. "
-                                "mcr.microsoft.com/azureml/openmpi4.1.0-ubuntu22.04:20250601.v1")
-        conda = value.get("condaFile")
-        if conda is not None and not (isinstance(conda, str) and Path(conda).is_file()):
-            self.fail(f"{key}.condaFile", conda, "a conda YAML file of the project, relative to "
-                                                 "the project directory")
-            conda = None
-        return EnvironmentSettings(image=image or None, conda_file=Path(conda) if conda else None)
-
-    def variables(self, key: str, value: Any) -> dict[str, str]:
-        if not isinstance(value, dict):
-            self.fail(key, value, "a mapping of variable names to string values")
-            return {}
-        for name, text in value.items():
-            if name in RESERVED_VARIABLES:
-                self.fail(f"{key}.{name}", text, "nothing: the stack sets " + ", ".join(
-                    RESERVED_VARIABLES) + " itself")
-            elif not re.fullmatch(r"[A-Za-z_][A-Za-z0-9_]*", name):
-                self.fail(f"{key}.{name}", name, "a variable name of letters, digits and '_'")
-            if not isinstance(text, str):
-                self.fail(f"{key}.{name}", text, "a string (quote numbers and booleans)")
-        return {str(k): str(v) for k, v in value.items()}
-
-    def object_id(self, key: str, value: Any) -> str:
-        if not isinstance(value, str) or not re.fullmatch(_GUID, value):
-            self.fail(key, value, "an Entra ID object id (a GUID such as "
-                                  "00000000-0000-0000-0000-000000000000)")
-            return ""
-        return value.lower()
-
-    def principal(self, where: str, entry: dict[str, Any]) -> DataUser:
-        return DataUser(
-            object_id=self.object_id(f"{where}.objectId", entry.get("objectId")),
-            type=self.choice_in(f"{where}.type", entry.get("type"), "Group", PRINCIPAL_TYPES))
-
-    def instance(self, where: str, entry: dict[str, Any]) -> InstanceSettings:
-        d = InstanceSettings(name="", assigned_user="")
-        return InstanceSettings(
-            name=self.name(f"{where}.name", entry.get("name"), RULES["compute instance"]),
-            assigned_user=self.object_id(f"{where}.assignedUser", entry.get("assignedUser")),
-            vm_size=self.check_text(f"{where}.vmSize", entry.get("vmSize", d.vm_size), d.vm_size,
-                                    r"Standard_[A-Za-z0-9_]+",
-                                    "an Azure VM size such as Standard_DS11_v2"),
-            # "Minimum is 15 min, maximum is 3 days" (ComputeInstanceProperties, REST spec)
-            idle_minutes_before_shutdown=self.check_integer(
-                f"{where}.idleMinutesBeforeShutdown",
-                entry.get("idleMinutesBeforeShutdown", d.idle_minutes_before_shutdown),
-                d.idle_minutes_before_shutdown, 15, 3 * 24 * 60))
-
-    def credential(self, where: str, entry: dict[str, Any]) -> FederatedCredential:
-        # Entra ID limits: name 3-120 URL-friendly characters, issuer and subject up to 600
-        # characters without wildcards (workload-identity-federation-considerations).
-        d = FederatedCredential(name="", issuer="", subject="")
-        return FederatedCredential(
-            name=self.name(f"{where}.name", entry.get("name"), RULES["federated credential"]),
-            issuer=self.check_text(f"{where}.issuer", entry.get("issuer"), "",
-                                   r"https://[^\s*]{1,592}",
-                                   "the issuer's https URL, e.g. "
-                                   "https://token.actions.githubusercontent.com"),
-            subject=self.check_text(f"{where}.subject", entry.get("subject"), "", r"[^\s*]{1,600}",
-                                    "the token's subject claim without spaces or wildcards, e.g. "
-                                    "repo:<org>/<repo>:environment:prod"),
-            audience=self.check_text(f"{where}.audience", entry.get("audience", d.audience),
-                                     d.audience, r"[^\s*]{1,600}", "one audience value"))
-
-    def data_storage(self) -> DataStorageSettings | None:
-        value = self.structured("dataStorage", {}, dict)
-        if not value or not self.mapping(self.key("dataStorage"), value, _DATA_KEYS):
-            return None
-        key = self.key("dataStorage")
-        create = value.get("create", False)
-        if create not in (True, False):
-            self.fail(f"{key}.create", create, "true or false")
-        existing = value.get("existingId")
-        if existing is not None:
-            existing = self.check_resource_id(f"{key}.existingId", existing,
-                                              "Microsoft.Storage/storageAccounts",
-                                              RULES["storage account"])
-        if bool(create) == (existing is not None):
-            self.fail(key, value, "either create: true or existingId: <storage account id>")
-            return None
-        # Container names: 3-63 lowercase letters, digits and single hyphens (storage docs).
-        container = self.check_text(f"{key}.container", value.get("container", "data"), "data",
-                                    r"[a-z0-9](?!.*--)[a-z0-9-]{1,61}[a-z0-9]",
-                                    "3-63 lowercase letters, digits and single hyphens")
-        return DataStorageSettings(existing_id=existing, container=container)
-
-    def identity_purposes(self) -> tuple[tuple[str, ...], str]:
-        """The workspace's user-assigned identities, and which one is primary."""
-        d = StackSettings()
-        key = self.key("workspaceIdentities")
-        purposes = self.structured("workspaceIdentities", list(d.workspace_identities), list)
-        valid = []
-        for i, purpose in enumerate(purposes):
-            if not isinstance(purpose, str) or not re.fullmatch(r"[a-z][a-z0-9-]{0,39}", purpose):
-                self.fail(f"{key}[{i}]", purpose,
-                          "an identity purpose: 1-40 lowercase letters, digits and hyphens")
-            elif purpose in valid:
-                self.fail(f"{key}[{i}]", purpose, "a purpose not listed twice")
-            else:
-                valid.append(purpose)
-        if not purposes:
-            self.fail(key, purposes, "at least one identity purpose")
-        primary = self.raw.get("workspacePrimaryIdentity") or (valid[0] if valid else "workspace")
-        if valid and primary not in valid:
-            self.fail(self.key("workspacePrimaryIdentity"), primary,
-                      "one of workspaceIdentities: " + ", ".join(valid))
-        return tuple(valid) or d.workspace_identities, primary
-
-    def resource_id(self, name: str, provider_type: str, rule: NameRule) -> str | None:
-        """An existing resource's id: ``provider_type``'s shape, and a name Azure accepts."""
-        value = self.raw.get(name)
-        if value is None:
-            return None
-        return self.check_resource_id(self.key(name), value, provider_type, rule)
-
-    def check_resource_id(self, key: str, value: Any, provider_type: str,
-                          rule: NameRule) -> str | None:
-        if not isinstance(value, str):
-            self.fail(key, value, f"a {rule.kind} resource id")
-            return None
-        try:
-            problem = rule.problem(parse_resource_id(value, provider_type).name)
+            problem = RULES[kind].problem(parse_resource_id(value, provider_type).name)
         except ValueError as error:
             problem = str(error)
         if problem:
-            self.fail(key, value, f"a {rule.kind} resource id ({problem})")
-            return None
+            raise ValueError(f"a {kind} resource id ({problem})")
         return value
-
-    def tags(self) -> dict[str, str]:
-        tags = self.structured("tags", {}, dict)
-        for name, value in tags.items():
-            if len(name) > 512 or set(name) & _TAG_NAME_FORBIDDEN or not name:
-                self.fail(f"{self.key('tags')}.{name}", name,
-                          "a tag name of 1-512 characters without < > % & \\ ? /")
-            if not isinstance(value, str) or len(value) > 256:
-                self.fail(f"{self.key('tags')}.{name}", value, "a string of at most 256 characters")
-        return {str(k): str(v) for k, v in tags.items()}
+    return AfterValidator(check)
 
 
-def parse_settings(namespace: str, raw: Mapping[str, str | None]) -> StackSettings:
-    """Validate raw config values (strings, as Pulumi hands them over; None when unset).
+def project_folder(alternative: str = "") -> AfterValidator:
+    """A folder of the project that holds files (or, with ``alternative``, an azureml:// URI)."""
+    allowed = " ".join(filter(None, ["a folder of the project that holds files", alternative]))
 
-    ``namespace`` is the project name that prefixes each key in messages.
-    Raises :class:`ConfigError` listing every problem.
-    """
-    r = _Reader(namespace, {k: v for k, v in raw.items() if v not in (None, "")})
-    d = StackSettings()
-    group = r.raw.get("resourceGroupName")
-    if group is not None:
-        r.name(r.key("resourceGroupName"), group, RULES["resource group"])
-    identities, primary = r.identity_purposes()
-    settings = StackSettings(
-        environment=r.text("environment", d.environment, r"[a-z][a-z0-9]{1,7}",
-                           "2-8 lowercase letters and digits, starting with a letter"),
-        workload=r.text("workload", d.workload, r"[a-z][a-z0-9]{1,9}",
-                        "2-10 lowercase letters and digits, starting with a letter"),
-        location=r.text("location", d.location, r"[a-z][a-z0-9]{2,}",
-                        "an Azure region name such as westeurope (az account list-locations)"),
-        resource_group_name=group,
-        protect_stateful_resources=r.boolean("protectStatefulResources",
-                                             d.protect_stateful_resources),
-        storage_sku=r.choice("storageSku", d.storage_sku, STORAGE_SKUS),
-        key_vault_purge_protection=r.boolean("keyVaultPurgeProtection",
-                                             d.key_vault_purge_protection),
-        key_vault_soft_delete_retention_days=r.integer(
-            "keyVaultSoftDeleteRetentionDays", d.key_vault_soft_delete_retention_days, 7, 90),
-        storage_soft_delete_retention_days=r.integer(
-            "storageSoftDeleteRetentionDays", d.storage_soft_delete_retention_days, 1, 365),
-        registry_sku=r.choice("registrySku", d.registry_sku, REGISTRY_SKUS),
-        existing_registry_id=r.resource_id("existingRegistryId",
-                                           "Microsoft.ContainerRegistry/registries",
-                                           RULES["container registry"]),
-        workspace_identity=IdentityKind(r.choice("workspaceIdentity", d.workspace_identity.value,
-                                                 IDENTITY_KINDS)),
-        workspace_public_network_access=r.choice("workspacePublicNetworkAccess",
-                                                 d.workspace_public_network_access, NETWORK_ACCESS),
-        log_retention_days=r.integer("logRetentionDays", d.log_retention_days, 30, 730),
-        compute_clusters=r.items("computeClusters", d.compute_clusters, _CLUSTER_KEYS, r.cluster),
-        online_endpoints=r.items("onlineEndpoints", d.online_endpoints, _ENDPOINT_KEYS, r.endpoint),
-        sample_data=r.boolean("sampleData", d.sample_data),
-        workspace_identities=identities,
-        workspace_primary_identity=primary,
-        private_registry_id=r.resource_id("privateRegistryId",
-                                          "Microsoft.ContainerRegistry/registries",
-                                          RULES["container registry"]),
-        data_storage=r.data_storage(),
-        data_users=r.items("dataUsers", d.data_users, _PRINCIPAL_KEYS, r.principal, named=False),
-        compute_instances=r.items("computeInstances", d.compute_instances, _INSTANCE_KEYS,
-                                  r.instance),
-        automation_credentials=r.items("automationCredentials", d.automation_credentials,
-                                       _CREDENTIAL_KEYS, r.credential),
-        tags=r.tags(),
-    )
-    if settings.data_users and settings.data_storage is None:
-        r.fail(r.key("dataUsers"), [u.object_id for u in settings.data_users],
-               "nothing unless dataStorage is on (create: true or existingId)")
-    if len(settings.automation_credentials) > 20:  # Entra ID: at most 20 per identity
-        r.fail(r.key("automationCredentials"), f"{len(settings.automation_credentials)} entries",
-               "at most 20 federated credentials")
-    if settings.workspace_identity is IdentityKind.SYSTEM_ASSIGNED and \
-            settings.workspace_identities != d.workspace_identities:
-        r.fail(r.key("workspaceIdentities"), list(settings.workspace_identities),
-               "the default unless workspaceIdentity is userAssigned")
-    if not r.problems:  # the names derived from valid tokens must also fit Azure's rules
-        names = settings.names
-        r.problems += [f"{r.key('workload')}/{r.key('environment')}: {p}" for p in names.problems()]
-        named: list[tuple[str, list[str], Callable[[str], list[str]]]] = [
-            ("computeClusters", [c.name for c in settings.compute_clusters],
-             names.cluster_problems),
-            ("onlineEndpoints", [e.name for e in settings.online_endpoints],
-             names.endpoint_problems),
-            ("computeInstances", [i.name for i in settings.compute_instances],
-             names.instance_problems)]
-        for key, entries, check in named:
-            r.problems += [f"{r.key(key)}[{i}].name: {p} (shorten the name)"
-                           for i, entry in enumerate(entries) for p in check(entry)]
-        r.problems += [f"{r.key('workspaceIdentities')}[{i}]: {p} (shorten it)"
-                       for i, purpose in enumerate(settings.workspace_identities)
-                       for p in names.identity_problems(purpose)]
-        if settings.data_storage and not settings.data_storage.existing_id:
-            r.problems += [f"{r.key('dataStorage')}: {p}" for p in names.data_storage_problems()]
-        r.problems += _purpose_clashes(r, settings)
-    if r.problems:
-        raise ConfigError(r.problems)
-    return settings
+    def check(value: str) -> str:
+        if alternative and value.startswith("azureml://"):
+            return value
+        path = Path(value)
+        if not value or not path.is_dir() or not any(p.is_file() for p in path.rglob("*")):
+            raise ValueError(f"{allowed}; {path.resolve()} is not such a folder")
+        return value
+    return AfterValidator(check)
 
 
-def identity_purposes(settings: StackSettings) -> list[tuple[str, str]]:
+def _lower(value: str) -> str:
+    return value.lower()
+
+
+# --- the schema -------------------------------------------------------------------------------
+
+VM_SIZE = r"^Standard_[A-Za-z0-9_]+$"
+
+
+class _Model(BaseModel):
+    """Settings read from config: camelCase keys, nothing unknown, never changed afterwards."""
+
+    model_config = ConfigDict(extra="forbid", alias_generator=to_camel, populate_by_name=True,
+                              frozen=True, regex_engine="python-re")
+
+
+class ClusterSettings(_Model):
+    """One AmlCompute cluster."""
+
+    name: Annotated[str, azure_name("compute")] = Field(
+        description="Name in the workspace (what jobs name as compute).")
+    vm_size: str = Field("Standard_DS3_v2", pattern=VM_SIZE, description=(
+        "VM size of the nodes, one Azure ML compute offers (a change replaces the cluster)."))
+    vm_priority: Literal["Dedicated", "LowPriority"] = Field(
+        "Dedicated", description="LowPriority is cheaper and may be preempted.")
+    min_nodes: StrictInt = Field(0, ge=0, le=1000, description="Nodes kept when idle.")
+    max_nodes: StrictInt = Field(2, ge=1, le=1000, description="Nodes at most.")
+    idle_seconds_before_scale_down: StrictInt = Field(
+        120, ge=0, le=7 * 24 * 3600, description="Seconds a node idles before it is released.")
+    identity: IdentityChoice = Field("userAssigned", description=(
+        "userAssigned (its own identity, granted what it needs) or systemAssigned."))
+
+
+class EnvironmentSettings(_Model):
+    """Where a deployment's environment comes from: an image (+ conda file), or a registered one."""
+
+    image: str | None = Field(None, pattern=f"^{_IMAGE}$", description=(
+        "A base image (with condaFile) or a complete image, with registry and tag or digest."),
+        json_schema_extra={"allowed": "an image reference with registry and tag or digest, e.g. "
+                                      "mcr.microsoft.com/azureml/openmpi4.1.0-ubuntu22.04:"
+                                      "20250601.v1"})
+    conda_file: str | None = Field(None, description="A conda YAML file of the project.")
+    environment_id: str | None = Field(None, exclude=True, description=(
+        "A registered environment (azureml://...); then nothing is registered."))
+
+
+def _environment(value: Any) -> Any:
+    """An ``azureml://`` id stands for a registered environment."""
+    if isinstance(value, str) and value.startswith("azureml:"):
+        return {"environment_id": value}
+    return value
+
+
+def _environment_field(schema: dict[str, Any]) -> None:
+    """In the JSON Schema: a mapping {image, condaFile}, or a registered environment's id."""
+    mapping = {k: v for k, v in schema.items() if k != "description"}
+    description = schema.get("description")
+    schema.clear()
+    schema.update({"description": description,
+                   "anyOf": [mapping, {"type": "string", "pattern": "^azureml://"}]})
+
+
+class DeploymentSettings(_Model):
+    """One managed online deployment of an endpoint."""
+
+    name: Annotated[str, azure_name("online deployment")] = Field(description=(
+        "Letters, digits and single hyphens; its Azure name adds the instance type."))
+    model: Annotated[str, project_folder("or a registered model's azureml:// URI")] = Field(
+        description="A folder of the project to upload and register, or an azureml:// model URI.")
+    code: Annotated[str, project_folder()] = Field(description="The folder of the scoring code.")
+    scoring_script: str = Field("score.py", pattern=r"^[\w.-]+(/[\w.-]+)*\.py$", description=(
+        "The script with init() and run(), inside the code folder."))
+    environment: Annotated[EnvironmentSettings, BeforeValidator(_environment)] = Field(
+        description="{image, condaFile} or a registered environment's azureml:// id.",
+        json_schema_extra=_environment_field)
+    instance_type: str = Field("Standard_DS2_v2", pattern=VM_SIZE, description=(
+        "A VM size managed online endpoints offer (a change rolls to a new deployment)."))
+    instance_count: StrictInt = Field(1, ge=1, le=100, description="VMs serving the deployment.")
+    traffic: StrictInt = Field(0, ge=0, le=100, description=(
+        "Percent of the endpoint's traffic (an endpoint's shares sum to 100 or are all 0)."))
+    environment_variables: dict[str, str] = Field({}, description=(
+        "Variables for the scoring code (AZURE_CLIENT_ID, KEY_VAULT_URL and STORAGE_BLOB_URL are "
+        "the stack's)."))
+
+    @property
+    def model_folder(self) -> Path | None:
+        """The local model folder, or None for a registered model."""
+        return None if self.model.startswith("azureml:") else Path(self.model)
+
+
+class EndpointSettings(_Model):
+    """One managed online endpoint."""
+
+    name: Annotated[str, azure_name("online endpoint")] = Field(description=(
+        "Letters, digits and single hyphens; the Azure name is <name>-<environment>-<suffix>."))
+    auth_mode: Literal["AADToken", "AMLToken", "Key"] = Field("AADToken", description=(
+        "How callers authenticate: AADToken (Entra ID), AMLToken, or Key (only when asked for)."))
+    public_network_access: Literal["Enabled", "Disabled"] = Field(
+        "Enabled", description="Public network access to the scoring URI (Disabled is refused "
+                               "until the stack makes private endpoints: nothing could reach it).")
+    identity: IdentityChoice = Field("userAssigned", description=(
+        "userAssigned (its own identity) or systemAssigned (a change replaces the endpoint)."))
+    deployments: tuple[DeploymentSettings, ...] = Field((), description=(
+        "Deployments with their traffic shares; [] serves nothing (and costs nothing)."))
+
+
+class DataStorageSettings(_Model):
+    """The storage account training data is read from by identity."""
+
+    create: StrictBool = Field(False, description="Create a keyless account (or give existingId).")
+    existing_id: Annotated[str, resource_id("Microsoft.Storage/storageAccounts",
+                                            "storage account")] | None = Field(
+        None, description="Resource id of an existing account (its container must exist).")
+    container: str = Field("data", pattern=r"^[a-z0-9](?!.*--)[a-z0-9-]{1,61}[a-z0-9]$",
+                           description="Container of the data: 3-63 lowercase letters, digits and "
+                                       "single hyphens.")
+
+
+class DataUserSettings(_Model):
+    """An Entra ID user or group that works with the data as itself."""
+
+    object_id: Annotated[str, AfterValidator(_lower)] = Field(
+        pattern=f"^{_GUID}$", description="Entra ID object id (a GUID).",
+        json_schema_extra={"allowed": "an Entra ID object id (a GUID such as "
+                                      "00000000-0000-0000-0000-000000000000)"})
+    type: Literal["User", "Group"] = Field("Group", description="User or Group.")
+
+
+class InstanceSettings(_Model):
+    """A compute instance of one user, running as its own user-assigned identity."""
+
+    name: Annotated[str, azure_name("compute instance")] = Field(description=(
+        "Name; the Azure name adds the stack's suffix (instance names are unique per region)."))
+    assigned_user: Annotated[str, AfterValidator(_lower)] = Field(
+        pattern=f"^{_GUID}$", description="Entra ID object id of the user it belongs to.",
+        json_schema_extra={"allowed": "an Entra ID object id (a GUID such as "
+                                      "00000000-0000-0000-0000-000000000000)"})
+    vm_size: str = Field("Standard_DS11_v2", pattern=VM_SIZE, description=(
+        "VM size (fixed at creation: a change replaces the instance)."))
+    # "Minimum is 15 min, maximum is 3 days" (ComputeInstanceProperties, REST spec)
+    idle_minutes_before_shutdown: StrictInt = Field(60, ge=15, le=3 * 24 * 60, description=(
+        "Idle minutes before it shuts down (fixed at creation)."))
+
+
+class CredentialSettings(_Model):
+    """Trust in the OIDC tokens of one CI subject (Entra ID federated credential limits)."""
+
+    name: Annotated[str, azure_name("federated credential")] = Field(description="Name.")
+    issuer: str = Field(pattern=r"^https://[^\s*]{1,592}$", description=(
+        "The issuer's https URL, e.g. https://token.actions.githubusercontent.com."))
+    subject: str = Field(pattern=r"^[^\s*]{1,600}$", description=(
+        "The token's subject claim without spaces or wildcards, e.g. "
+        "repo:<org>/<repo>:environment:prod."))
+    audience: str = Field("api://AzureADTokenExchange", pattern=r"^[^\s*]{1,600}$",
+                          description="One audience value.")
+
+
+def _default_clusters() -> tuple[ClusterSettings, ...]:
+    return (ClusterSettings(name="cpu"),)
+
+
+class StackSettings(_Model):
+    """Everything the stack reads from config (namespace: the project's name)."""
+
+    environment: str | None = Field(None, pattern=r"^[a-z][a-z0-9]{1,7}$", description=(
+        "Environment token in every resource name: 2-8 lowercase letters and digits, starting "
+        "with a letter. Unset: the stack's name."))
+    workload: str = Field("mlplat", pattern=r"^[a-z][a-z0-9]{1,9}$", description=(
+        "Workload token in every resource name: 2-10 lowercase letters and digits, starting with "
+        "a letter."))
+    location: str = Field("westeurope", description=(
+        "Azure region of every resource: a public region (az account list-locations), e.g. "
+        "westeurope."))
+    allow_unlisted_location: StrictBool = Field(False, description=(
+        "Take a location this package does not list yet (a region newer than its list)."))
+    resource_group_name: Annotated[str, azure_name("resource group")] | None = Field(
+        None, description="An existing resource group to deploy into, left unmanaged; unset: the "
+                          "stack creates rg-<workload>-<environment>.")
+    protect_stateful_resources: StrictBool = Field(False, description=(
+        "Protect storage, key vault, registry, Log Analytics, the workspace and the stack's "
+        "resource group from deletion by Pulumi, and keep them in Azure if they leave the program "
+        "(production)."))
+    storage_sku: Literal["Standard_LRS", "Standard_ZRS", "Standard_GRS", "Standard_RAGRS",
+                         "Standard_GZRS", "Standard_RAGZRS"] = Field(
+        "Standard_LRS", description="Workspace storage redundancy.")
+    storage_soft_delete_retention_days: StrictInt = Field(7, ge=1, le=365, description=(
+        "Days deleted blobs and containers stay recoverable."))
+    key_vault_purge_protection: StrictBool = Field(False, description=(
+        "Key vault purge protection (it cannot be turned off once on)."))
+    key_vault_soft_delete_retention_days: StrictInt = Field(7, ge=7, le=90, description=(
+        "Days a deleted key vault stays recoverable (fixed at the vault's creation)."))
+    registry_sku: Literal["Basic", "Standard", "Premium"] = Field(
+        "Basic", description="Container registry SKU.")
+    existing_registry_id: Annotated[str, resource_id("Microsoft.ContainerRegistry/registries",
+                                                     "container registry")] | None = Field(
+        None, description="Resource id of an existing registry to use instead of creating one.")
+    workspace_identity: IdentityChoice = Field("userAssigned", description=(
+        "What the workspace runs as: userAssigned, or systemAssigned (Azure then grants it roles "
+        "on the resource group itself)."))
+    workspace_public_network_access: Literal["Enabled", "Disabled"] = Field(
+        "Enabled", description="Public network access to the workspace (Disabled is refused until "
+                               "the stack makes private endpoints: nothing could reach it).")
+    log_retention_days: StrictInt = Field(30, ge=30, le=730, description=(
+        "Days Log Analytics keeps logs."))
+    compute_clusters: tuple[ClusterSettings, ...] = Field(
+        default_factory=_default_clusters, description="AmlCompute clusters.")
+    online_endpoints: tuple[EndpointSettings, ...] = Field((), description=(
+        "Managed online endpoints with their deployments."))
+    sample_data: StrictBool = Field(False, description=(
+        "Create the secret and blob the sample scoring app reads (samples/score)."))
+    workspace_identities: tuple[Annotated[str, Field(pattern=r"^[a-z][a-z0-9-]{0,39}$")],
+                                ...] = Field(
+        ("workspace",), min_length=1, description=(
+            "Purposes of the workspace's user-assigned identities "
+            "(id-<workload>-<env>-<purpose>)."),
+        json_schema_extra={"allowed": "identity purposes: 1-40 lowercase letters, digits and "
+                                      "hyphens, at least one"})
+    workspace_primary_identity: str | None = Field(None, description=(
+        "Which of workspaceIdentities is the primary one; unset: the first."))
+    private_registry_id: Annotated[str, resource_id("Microsoft.ContainerRegistry/registries",
+                                                    "container registry")] | None = Field(
+        None, description="Resource id of a registry with base images that builds pull from.")
+    data_storage: DataStorageSettings | None = Field(None, description=(
+        "Identity-based data: {create: true} or {existingId: <id>}, and container."))
+    data_users: tuple[DataUserSettings, ...] = Field((), description=(
+        "Users and groups who read the data as themselves (needs dataStorage)."))
+    compute_instances: tuple[InstanceSettings, ...] = Field((), description=(
+        "Personal compute instances."))
+    automation_credentials: tuple[CredentialSettings, ...] = Field((), max_length=20, description=(
+        "Federated credentials of the CI identity (at most 20, Entra ID's limit)."))
+    allow_unlisted_vm_sizes: StrictBool = Field(False, description=(
+        "Take VM sizes this package does not list for Azure ML (sizes newer than its list)."))
+    tags: dict[str, str] = Field({}, description=(
+        "Tags on every resource, beside workload, environment and managed-by."))
+
+    @property
+    def names(self) -> StackNames:
+        """The Azure name of each resource of this stack."""
+        return StackNames(self.workload, self.environment or "")
+
+    @property
+    def primary_identity(self) -> str:
+        return self.workspace_primary_identity or self.workspace_identities[0]
+
+
+KEYS = tuple(field.alias or name for name, field in StackSettings.model_fields.items())
+"""Every config key of the project namespace the stack reads."""
+STRUCTURED = ("computeClusters", "onlineEndpoints", "workspaceIdentities", "dataStorage",
+              "dataUsers", "computeInstances", "automationCredentials", "tags")
+"""Keys whose value is a YAML list or mapping (Pulumi hands them to the program as JSON)."""
+READ_NAMESPACES = ("azure-native", "pulumi", "random")
+"""Config namespaces besides the project's that something in the stack reads (the providers)."""
+STACK_FILE_KEYS = ("config", "environment", "secretsprovider", "encryptedkey", "encryptionsalt")
+"""Top-level keys of a ``Pulumi.<stack>.yaml`` (Pulumi's stack settings)."""
+
+
+# --- problems in words ------------------------------------------------------------------------
+
+def _key(namespace: str, loc: tuple[Any, ...]) -> str:
+    path = namespace + ":" + str(loc[0]) if loc else namespace
+    for part in loc[1:]:
+        path += f"[{part}]" if isinstance(part, int) else f".{part}"
+    return path
+
+
+def _field_at(loc: tuple[Any, ...]) -> tuple[FieldInfo | None, type[BaseModel] | None]:
+    """The declaration of the value at ``loc``, and the model it belongs to."""
+    model: type[BaseModel] | None = StackSettings
+    found: FieldInfo | None = None
+    owner: type[BaseModel] | None = None
+    for part in loc:
+        if isinstance(part, int) or model is None:
+            continue
+        by_alias = {f.alias or n: f for n, f in model.model_fields.items()}
+        found, owner = by_alias.get(str(part)), model
+        model = next((t for t in _types_in(found.annotation) if isinstance(t, type)
+                      and issubclass(t, BaseModel)), None) if found else None
+    return found, owner
+
+
+def _types_in(annotation: Any) -> list[Any]:
+    args = typing.get_args(annotation)
+    return [annotation, *(t for a in args for t in _types_in(a))]
+
+
+def allowed(field: FieldInfo | None) -> str:
+    """What a field allows, in words, from its declaration."""
+    if field is None:
+        return "see Pulumi.yaml"
+    extra = field.json_schema_extra
+    if isinstance(extra, dict) and "allowed" in extra:
+        return str(extra["allowed"])
+    checked = [m.func.allowed for m in field.metadata
+               if isinstance(m, AfterValidator) and hasattr(m.func, "allowed")]
+    if checked:
+        return str(checked[0])
+    literals = [v for t in _types_in(field.annotation) if typing.get_origin(t) is Literal
+                for v in typing.get_args(t)]
+    if literals:
+        return "one of " + ", ".join(map(str, literals))
+    bounds = {type(m).__name__: m for m in field.metadata}
+    if "Ge" in bounds and "Le" in bounds:
+        return f"a whole number from {bounds['Ge'].ge} to {bounds['Le'].le}"
+    kinds = _types_in(field.annotation)
+    if bool in kinds:
+        return "true or false"
+    if any(typing.get_origin(t) is tuple for t in kinds):
+        return "a YAML list"
+    if any(typing.get_origin(t) is dict or (isinstance(t, type) and issubclass(t, BaseModel))
+           for t in kinds):
+        return "a YAML mapping"
+    return str(field.description)
+
+
+def _problem(namespace: str, error: Any) -> str:
+    loc = tuple(error["loc"])
+    key = _key(namespace, loc)
+    field, owner = _field_at(loc)
+    if error["type"] == "extra_forbidden":
+        known = [f.alias or n for n, f in owner.model_fields.items()] if owner else list(KEYS)
+        close = difflib.get_close_matches(str(loc[-1]), known, n=1)
+        hint = f"did you mean {close[0]}?" if close else "known keys are " + ", ".join(known)
+        return f"{key} is not a setting of this stack; {hint}"
+    if error["type"] == "missing":
+        return f"{key} is missing: {allowed(field)}"
+    if error["type"] == "value_error":
+        what = str(error["ctx"]["error"])
+    elif error["type"] == "too_long" and field is not None and field.metadata:
+        what = f"at most {error['ctx']['max_length']} entries"
+    else:
+        what = allowed(field)
+    return f"{key} = {error['input']!r} is not allowed: {what}"
+
+
+# --- what a single value cannot say: rules across keys ----------------------------------------
+
+Problems = list[str]
+
+
+def _unique(key: str, names: list[str], field: str | None = "name") -> Problems:
+    seen: set[str] = set()
+    problems = []
+    for i, name in enumerate(names):
+        if name.lower() in seen:
+            where = f"{key}[{i}]" + (f".{field}" if field else "")
+            problems.append(f"{where} = {name!r} is not allowed: a value not used by another "
+                            "entry")
+        seen.add(name.lower())
+    return problems
+
+
+def _cross_checks(ns: str, s: StackSettings) -> Problems:
+    """Every rule that spans keys, or needs the values already typed."""
+    def k(*parts: str | int) -> str:
+        return _key(ns, parts)
+
+    p: Problems = []
+    if s.location not in PUBLIC_REGIONS and not s.allow_unlisted_location:
+        close = difflib.get_close_matches(s.location, PUBLIC_REGIONS, n=1)
+        p.append(f"{k('location')} = {s.location!r} is not allowed: an Azure public region"
+                 + (f"; did you mean {close[0]}?" if close else "")
+                 + f" (a newer region: set {k('allowUnlistedLocation')}: true)")
+    sizes = not s.allow_unlisted_vm_sizes
+    for i, c in enumerate(s.compute_clusters):
+        if c.max_nodes < c.min_nodes:
+            p.append(f"{k('computeClusters', i, 'maxNodes')} = {c.max_nodes!r} is not allowed: "
+                     f"at least minNodes ({c.min_nodes})")
+        p += _size(k("computeClusters", i, "vmSize"), c.vm_size, ml_compute_size_problem, sizes,
+                   k("allowUnlistedVmSizes"))
+    p += _unique(k("computeClusters"), [c.name for c in s.compute_clusters])
+    p += _unique(k("onlineEndpoints"), [e.name for e in s.online_endpoints])
+    for i, e in enumerate(s.online_endpoints):
+        p += _deployments(k, i, e, sizes)
+        if e.public_network_access == "Disabled":
+            p.append(f"{k('onlineEndpoints', i, 'publicNetworkAccess')} = 'Disabled' is not "
+                     "allowed yet: a private endpoint would be reachable only through a private "
+                     "endpoint of the workspace, which this stack does not create")
+    if s.workspace_public_network_access == "Disabled":
+        p.append(f"{k('workspacePublicNetworkAccess')} = 'Disabled' is not allowed yet: a "
+                 "workspace closed to public access needs a private endpoint to be reached, "
+                 "which this stack does not create")
+    for i, inst in enumerate(s.compute_instances):
+        p += _size(k("computeInstances", i, "vmSize"), inst.vm_size, ml_compute_size_problem,
+                   sizes, k("allowUnlistedVmSizes"))
+    p += _unique(k("computeInstances"), [i.name for i in s.compute_instances])
+    p += _unique(k("automationCredentials"), [c.name for c in s.automation_credentials])
+    p += _unique(k("dataUsers"), [u.object_id for u in s.data_users], "objectId")
+    p += _unique(k("workspaceIdentities"), list(s.workspace_identities), None)
+    if s.workspace_primary_identity and s.workspace_primary_identity not in \
+            s.workspace_identities:
+        p.append(f"{k('workspacePrimaryIdentity')} = {s.workspace_primary_identity!r} is not "
+                 "allowed: one of workspaceIdentities: " + ", ".join(s.workspace_identities))
+    if s.workspace_identity == IdentityKind.SYSTEM_ASSIGNED.value and \
+            s.workspace_identities != ("workspace",):
+        p.append(f"{k('workspaceIdentities')} = {list(s.workspace_identities)!r} is not "
+                 "allowed: the default unless workspaceIdentity is userAssigned")
+    if s.data_storage and s.data_storage.create == (s.data_storage.existing_id is not None):
+        p.append(f"{k('dataStorage')} = {s.data_storage.model_dump(by_alias=True)!r} is not "
+                 "allowed: either create: true or existingId: <storage account id>")
+    if s.data_users and s.data_storage is None:
+        p.append(f"{k('dataUsers')} = {[u.object_id for u in s.data_users]!r} is not allowed: "
+                 "nothing unless dataStorage is on (create: true or existingId)")
+    p += _tags(k, s.tags)
+    if not p:  # the names derived from valid tokens must also fit Azure's rules
+        p += _derived_names(k, s)
+    return p
+
+
+def _size(key: str, size: str, problem: Callable[[str], str | None], check: bool,
+          override: str) -> Problems:
+    found = problem(size) if check else None
+    return [f"{key} = {size!r} is not allowed: {found} (a newer size: set {override}: true)"] \
+        if found else []
+
+
+def _deployments(k: Callable[..., str], i: int, e: EndpointSettings, sizes: bool) -> Problems:
+    p = _unique(k("onlineEndpoints", i, "deployments"), [d.name for d in e.deployments])
+    shares = [d.traffic for d in e.deployments]
+    if sum(shares) not in (0, 100):
+        split = ", ".join(f"{d.name}={d.traffic}" for d in e.deployments)
+        p.append(f"{k('onlineEndpoints', i, 'deployments')} = {split!r} is not allowed: traffic "
+                 f"shares that sum to 100 (or are all 0); these sum to {sum(shares)}")
+    rule = RULES["online deployment"]
+    for j, d in enumerate(e.deployments):
+        where = functools.partial(k, "onlineEndpoints", i, "deployments", j)
+        if not (Path(d.code) / d.scoring_script).is_file():
+            p.append(f"{where('scoringScript')} = {d.scoring_script!r} is not allowed: a file that "
+                     f"exists in {Path(d.code).as_posix()}")
+        problem = rule.problem(deployment_name(d.name, d.instance_type))
+        if problem:
+            p.append(f"{where('name')} = {d.name!r} is not allowed: a shorter name: its Azure name "
+                     f"carries the instance type ({problem})")
+        p += _size(where("instanceType"), d.instance_type, online_endpoint_size_problem, sizes,
+                   k("allowUnlistedVmSizes"))
+        env = d.environment
+        if env.environment_id is None and env.image is None:
+            p.append(f"{where('environment', 'image')} is missing: an image reference with "
+                     "registry and tag or digest, or a registered environment's azureml:// id")
+        if env.conda_file is not None and not Path(env.conda_file).is_file():
+            p.append(f"{where('environment', 'condaFile')} = {env.conda_file!r} is not allowed: a "
+                     "conda YAML file of the project, relative to the project directory")
+        for name, value in d.environment_variables.items():
+            if name in RESERVED_VARIABLES:
+                p.append(f"{where('environmentVariables', name)} = {value!r} is not allowed: "
+                         "nothing: the stack sets " + ", ".join(RESERVED_VARIABLES) + " itself")
+            elif not re.fullmatch(r"[A-Za-z_][A-Za-z0-9_]*", name):
+                p.append(f"{where('environmentVariables', name)} = {name!r} is not allowed: a "
+                         "variable name of letters, digits and '_'")
+    return p
+
+
+def _tags(k: Callable[..., str], tags: Mapping[str, str]) -> Problems:
+    p = []
+    for name, value in tags.items():
+        if not name or len(name) > 512 or set(name) & _TAG_NAME_FORBIDDEN:
+            p.append(f"{k('tags', name)} = {name!r} is not allowed: a tag name of 1-512 "
+                     "characters without < > % & \\ ? /")
+        elif len(name) > 128:  # storage accounts take tag names of at most 128 characters
+            p.append(f"{k('tags', name)} = {name!r} is not allowed: at most 128 characters (the "
+                     "limit storage accounts set)")
+        if len(value) > 256:
+            p.append(f"{k('tags', name)} = {value!r} is not allowed: a string of at most 256 "
+                     "characters")
+        if name in STACK_TAGS:
+            p.append(f"{k('tags', name)} = {value!r} is not allowed: a tag the stack sets itself "
+                     f"({', '.join(STACK_TAGS)})")
+    if len(tags) > MAX_TAGS - len(STACK_TAGS):
+        p.append(f"{k('tags')} = {len(tags)} tags is not allowed: at most "
+                 f"{MAX_TAGS - len(STACK_TAGS)} (ARM allows {MAX_TAGS} per resource and the stack "
+                 f"sets {len(STACK_TAGS)})")
+    return p
+
+
+def _derived_names(k: Callable[..., str], s: StackSettings) -> Problems:
+    names = s.names
+    p = [f"{k('workload')}/{k('environment')}: {x}" for x in names.problems()]
+    named: list[tuple[str, list[str], Callable[[str], list[str]]]] = [
+        ("computeClusters", [c.name for c in s.compute_clusters], names.cluster_problems),
+        ("onlineEndpoints", [e.name for e in s.online_endpoints], names.endpoint_problems),
+        ("computeInstances", [i.name for i in s.compute_instances], names.instance_problems)]
+    for key, entries, check in named:
+        p += [f"{k(key)}[{i}].name: {x} (shorten the name)"
+              for i, entry in enumerate(entries) for x in check(entry)]
+    p += [f"{k('workspaceIdentities')}[{i}]: {x} (shorten it)"
+          for i, purpose in enumerate(s.workspace_identities)
+          for x in names.identity_problems(purpose)]
+    if s.data_storage and not s.data_storage.existing_id:
+        p += [f"{k('dataStorage')}: {x}" for x in names.data_storage_problems()]
+    first: dict[str, str] = {}
+    for purpose, key in identity_purposes(s):
+        if purpose in first:
+            p.append(f"{k(key)}: its identity {purpose!r} would be the same as one of "
+                     f"{k(first[purpose])}; rename one of them")
+        first.setdefault(purpose, key)
+    return p
+
+
+def identity_purposes(s: StackSettings) -> list[tuple[str, str]]:
     """Every user-assigned identity the stack creates, as (purpose, config key it comes from)."""
+    user = IdentityKind.USER_ASSIGNED.value
     purposes: list[tuple[str, str]] = []
-    if settings.workspace_identity is IdentityKind.USER_ASSIGNED:
-        purposes += [(p, "workspaceIdentities") for p in settings.workspace_identities]
+    if s.workspace_identity == user:
+        purposes += [(p, "workspaceIdentities") for p in s.workspace_identities]
     purposes += [(cluster_identity_purpose(c.name), "computeClusters")
-                 for c in settings.compute_clusters if c.identity is IdentityKind.USER_ASSIGNED]
+                 for c in s.compute_clusters if c.identity == user]
     purposes += [(endpoint_identity_purpose(e.name), "onlineEndpoints")
-                 for e in settings.online_endpoints if e.identity is IdentityKind.USER_ASSIGNED]
+                 for e in s.online_endpoints if e.identity == user]
     purposes += [(instance_identity_purpose(i.name), "computeInstances")
-                 for i in settings.compute_instances]
-    if settings.private_registry_id:
+                 for i in s.compute_instances]
+    if s.private_registry_id:
         purposes.append((REGISTRY_PULL_PURPOSE, "privateRegistryId"))
-    if settings.automation_credentials:
+    if s.automation_credentials:
         purposes.append((AUTOMATION_PURPOSE, "automationCredentials"))
     return purposes
 
 
-def _purpose_clashes(r: _Reader, settings: StackSettings) -> list[str]:
-    """Two identities of one stack that would get the same Azure name."""
-    first: dict[str, str] = {}
-    problems = []
-    for purpose, key in identity_purposes(settings):
-        if purpose in first:
-            problems.append(f"{r.key(key)}: its identity {purpose!r} would be the same as one of "
-                            f"{r.key(first[purpose])}; rename one of them")
-        first.setdefault(purpose, key)
-    return problems
+# --- reading config ---------------------------------------------------------------------------
+
+def _declared(key: str) -> FieldInfo:
+    """The declaration of top-level config key ``key``."""
+    return next(f for n, f in StackSettings.model_fields.items() if (f.alias or n) == key)
 
 
-def unknown_keys(namespace: str, configured: list[str]) -> list[str]:
-    """Problems for keys of ``namespace`` that the program does not read (likely typos)."""
+def _typed(key: str, text: str) -> Any:
+    """A config value as the schema expects it: Pulumi hands over every value as a string, and
+    structured ones (YAML lists and mappings) as JSON."""
+    kinds = _types_in(_declared(key).annotation)
+    if key in STRUCTURED or bool in kinds or int in kinds:
+        try:
+            return json.loads(text)
+        except ValueError:
+            return text
+    return text
+
+
+def parse_settings(namespace: str, raw: Mapping[str, str | None], stack: str = "dev"
+                   ) -> StackSettings:
+    """Validate raw config values of ``namespace`` (strings, as Pulumi hands them over; None or
+    empty when unset) for stack ``stack``, whose name is the environment unless one is set.
+
+    Raises :class:`ConfigError` listing every problem.
+    """
+    values: dict[str, Any] = {}
+    for key, text in raw.items():
+        if text in (None, ""):
+            continue
+        value = _typed(key, str(text)) if key in KEYS else text
+        if value == {} and key in KEYS and _declared(key).default is None:
+            continue  # an empty mapping turns an optional block off
+        values[key] = value
+    values.setdefault("environment", stack)
+    try:
+        settings = StackSettings.model_validate(values)
+    except ValidationError as error:
+        problems = [_problem(namespace, e) for e in error.errors()]
+        if "environment" not in raw or not raw.get("environment"):
+            problems = [x.replace(f"{namespace}:environment = ",
+                                  f"{namespace}:environment (unset: the stack's name) = ")
+                        for x in problems]
+        raise ConfigError(problems) from None
+    problems = _cross_checks(namespace, settings)
+    if problems:
+        raise ConfigError(problems)
+    return settings
+
+
+def unread_keys(namespace: str, configured: list[str]) -> Problems:
+    """Keys in a namespace nothing in the stack reads (likely a typo of the project's name)."""
     problems = []
     for full_key in sorted(configured):
         prefix, _, key = full_key.partition(":")
-        if prefix == namespace and key not in KEYS:
-            close = difflib.get_close_matches(key, KEYS, n=1)
-            hint = f"did you mean {namespace}:{close[0]}?" if close else "see Pulumi.yaml"
-            problems.append(f"{full_key} is not a setting of this stack; {hint}")
+        if prefix != namespace and prefix not in READ_NAMESPACES:
+            close = difflib.get_close_matches(prefix, [namespace, *READ_NAMESPACES], n=1)
+            hint = f"did you mean {close[0]}:{key}?" if close else \
+                f"the stack reads {namespace}:<key> and its providers' namespaces"
+            problems.append(f"{full_key} is in a namespace nothing in this stack reads; {hint}")
+    return problems
+
+
+def stack_file_problems(path: Path) -> Problems:
+    """Top-level keys of a stack file Pulumi does not read (config there is silently ignored), and
+    YAML the file cannot be read as, with its line."""
+    try:
+        data = read_yaml(path)
+    except StackFileError as error:
+        return [str(error)]
+    if not isinstance(data, dict):
+        return [f"{path.name}: a stack file is a YAML mapping with a config: block"] if data else []
+    problems = []
+    for key in sorted(set(data) - set(STACK_FILE_KEYS)):
+        close = difflib.get_close_matches(key, STACK_FILE_KEYS, n=1)
+        hint = f"did you mean {close[0]}:?" if close else \
+            "settings go under config:, as <project>:<key>: <value>"
+        problems.append(f"{path.name}: top-level key {key!r} is not read by Pulumi; {hint}")
     return problems
 
 
 def load_settings(config: pulumi.Config | None = None) -> StackSettings:
-    """Read and validate the current stack's settings from Pulumi config."""
+    """Read and validate the running stack's settings: its config and its stack file."""
     config = config or pulumi.Config()
-    namespace = config.name
+    namespace, stack = config.name, pulumi.get_stack()
     configured = [*runtime_config.CONFIG.get(), *runtime_config.get_config_env()]
-    problems = unknown_keys(namespace, configured)
+    raw = {key.partition(":")[2]: config.get(key.partition(":")[2]) for key in configured
+           if key.partition(":")[0] == namespace}
+    problems = stack_file_problems(Path(f"Pulumi.{stack}.yaml")) \
+        if Path(f"Pulumi.{stack}.yaml").exists() else []
+    problems += unread_keys(namespace, configured)
     try:
-        settings = parse_settings(namespace, {key: config.get(key) for key in KEYS})
+        settings = parse_settings(namespace, raw, stack)
     except ConfigError as error:
         problems = error.problems + problems
     if problems:
         raise ConfigError(problems)
     return settings
+
+
+def data_users(s: StackSettings) -> list[DataUser]:
+    """The data users as the library takes them."""
+    return [DataUser(u.object_id, u.type) for u in s.data_users]
+
+
+def credentials(s: StackSettings) -> list[FederatedCredential]:
+    """The automation credentials as the library takes them."""
+    return [FederatedCredential(c.name, c.issuer, c.subject, c.audience)
+            for c in s.automation_credentials]

@@ -16,7 +16,15 @@ resource registration (:class:`StackRun`, :class:`Registration`)::
 """
 
 from .mocks import AFTER_DEPLOY, FROM_LOGIN, AzureMocks
-from .runner import Registration, StackRun, run_main, run_program, run_stack, stack_config
+from .runner import (
+                     Registration,
+                     StackFileError,
+                     StackRun,
+                     run_main,
+                     run_program,
+                     run_stack,
+                     stack_config,
+)
 
-__all__ = ["AFTER_DEPLOY", "FROM_LOGIN", "AzureMocks", "Registration", "StackRun", "run_main",
-           "run_program", "run_stack", "stack_config"]
+__all__ = ["AFTER_DEPLOY", "FROM_LOGIN", "AzureMocks", "Registration", "StackFileError",
+           "StackRun", "run_main", "run_program", "run_stack", "stack_config"]

@@ -186,9 +186,24 @@ def _config_text(value: Any) -> str:
     return str(value)
 
 
+class StackFileError(ValueError):
+    """A project or stack file that is not YAML, with the file and line."""
+
+
+def read_yaml(path: Path) -> Any:
+    """``path`` as YAML, or :class:`StackFileError` saying where it is not."""
+    try:
+        return yaml.safe_load(path.read_text())
+    except yaml.YAMLError as error:
+        mark = getattr(error, "problem_mark", None)
+        where = f" line {mark.line + 1}, column {mark.column + 1}" if mark else ""
+        problem = getattr(error, "problem", None) or error
+        raise StackFileError(f"{path.name}{where}: not YAML ({problem})") from None
+
+
 def project_file(project_dir: Path) -> dict[str, Any]:
     """The project's ``Pulumi.yaml``."""
-    project: dict[str, Any] = yaml.safe_load((project_dir / "Pulumi.yaml").read_text())
+    project: dict[str, Any] = read_yaml(project_dir / "Pulumi.yaml")
     return project
 
 
@@ -213,7 +228,7 @@ def stack_config(stack: str, overrides: Mapping[str, Any] | None = None,
         raise FileNotFoundError(f"no stack file {stack_file.name}; stacks: "
                                 + ", ".join(p.name[7:-5]
                                             for p in project_dir.glob("Pulumi.*.yaml")))
-    values = dict((yaml.safe_load(stack_file.read_text()) or {}).get("config") or {})
+    values = dict((read_yaml(stack_file) or {}).get("config") or {})
     for key, value in (overrides or {}).items():
         full = key if ":" in key else f"{name}:{key}"
         if value is None:

@@ -58,8 +58,18 @@ def test_real_previews_and_deploys_need_credentials_and_prod_needs_its_environme
     preview = next(s for s in jobs["preview"]["steps"]
                    if s.get("uses", "").startswith("pulumi/actions"))
     assert preview["with"]["command"] == "preview" and preview["with"]["comment-on-pr"] is True
-    assert re.search(r"policy/config\.\$\{\{ matrix\.stack \}\}\.json",
-                     preview["with"]["policyPackConfigs"])
+    # the pack config comes from the stack's own settings, for every stack file there is
+    assert preview["with"]["policyPackConfigs"] == "${{ runner.temp }}/pack-config.json"
+    steps = jobs["preview"]["steps"]
+    made = next(s for s in steps if "offline.policy_check" in s.get("run", ""))
+    assert steps.index(made) < steps.index(preview) and "$STACK" in made["run"]
+    assert jobs["preview"]["strategy"]["matrix"]["stack"] == (
+        "${{ fromJSON(needs.credentials.outputs.stacks) }}")
+
+
+def test_the_offline_diff_covers_every_stack_file():
+    script = _load("offline-diff.yml")["jobs"]["diff"]["steps"][2]["run"]
+    assert "for file in Pulumi.*.yaml" in script and "dev prod" not in script
 
 
 def test_the_workflows_install_the_uv_the_makefile_does():

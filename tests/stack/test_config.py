@@ -3,17 +3,25 @@ declares every key the program reads, with the same defaults."""
 
 from __future__ import annotations
 
+import json
+
+import jsonschema
 import pytest
 import yaml
 
 from components.testing.runner import stack_config
+from offline.__main__ import main as preview_main
+from offline.exits import CONFIG
+from stack.schema import SCHEMA_LINE
+from stack.schema import main as schema_main
 from stack.settings import (
     KEYS,
     ConfigError,
     StackSettings,
     load_settings,
     parse_settings,
-    unknown_keys,
+    stack_file_problems,
+    unread_keys,
 )
 
 from ..conftest import PROJECT_DIR, assert_refused, shared_run
@@ -22,7 +30,7 @@ BAD = [
     # (override, words the message must contain: key, value, what is allowed)
     ({"registrySku": "Free"}, ["ml-platform:registrySku", "'Free'", "Basic, Standard, Premium"]),
     ({"keyVaultSoftDeleteRetentionDays": 3},
-     ["ml-platform:keyVaultSoftDeleteRetentionDays", "'3'", "from 7 to 90"]),
+     ["ml-platform:keyVaultSoftDeleteRetentionDays = 3 is", "from 7 to 90"]),
     ({"environment": "Prod!"},
      ["ml-platform:environment", "'Prod!'", "lowercase letters and digits"]),
     ({"workspaceIdentity": "both"},
@@ -37,9 +45,9 @@ BAD = [
     ({"computeClusters": [{"name": "1cpu"}]},
      ["ml-platform:computeClusters[0].name", "'1cpu'", "starting with a letter"]),
     ({"computeClusters": [{"name": "cpu", "vmsize": "Standard_D2_v3"}]},
-     ["ml-platform:computeClusters[0].vmsize", "unknown key", "vmSize"]),
+     ["ml-platform:computeClusters[0].vmsize", "is not a setting", "did you mean vmSize?"]),
     ({"computeClusters": [{"vmSize": "Standard_D2_v3"}]},
-     ["ml-platform:computeClusters[0].name", "a name is required"]),
+     ["ml-platform:computeClusters[0].name is missing", "3-24 characters"]),
     ({"onlineEndpoints": [{"name": "score", "authMode": "Anonymous"}]},
      ["ml-platform:onlineEndpoints[0].authMode", "'Anonymous'", "AADToken, AMLToken, Key"]),
     ({"onlineEndpoints": "score"}, ["ml-platform:onlineEndpoints", "'score'", "a YAML list"]),
@@ -57,7 +65,33 @@ BAD = [
     ({"logRetentionDays": "thirty"},
      ["ml-platform:logRetentionDays", "'thirty'", "from 30 to 730"]),
     ({"registrySKU": "Premium"}, ["ml-platform:registrySKU is not a setting",
-                                  "did you mean ml-platform:registrySku?"]),
+                                  "did you mean registrySku?"]),
+    ({"location": "westeurop"}, ["ml-platform:location = 'westeurop'", "an Azure public region",
+                                 "did you mean westeurope?", "ml-platform:allowUnlistedLocation"]),
+    ({"computeClusters": [{"name": "cpu", "vmSize": "Standard_Q9_v9"}]},
+     ["ml-platform:computeClusters[0].vmSize = 'Standard_Q9_v9'", "a series Azure ML compute "
+      "supports", "DSv2", "ml-platform:allowUnlistedVmSizes: true"]),
+    ({"computeClusters": [{"name": "cpu", "vmSize": "Standard_NC6"}]},
+     ["ml-platform:computeClusters[0].vmSize = 'Standard_NC6'", "the NC series is retired"]),
+    ({"onlineEndpoints": [{"name": "score", "deployments": [
+        {"name": "blue", "model": "samples/score/model", "code": "samples/score/code",
+         "scoringScript": "score.py", "environment": {"image": "mcr.microsoft.com/a/b:1"},
+         "instanceType": "Standard_D2_v3", "traffic": 100}]}]},
+     ["ml-platform:onlineEndpoints[0].deployments[0].instanceType = 'Standard_D2_v3'",
+      "a size managed online endpoints offer", "Standard_DS2_v2"]),
+    ({"workspacePublicNetworkAccess": "Disabled"},
+     ["ml-platform:workspacePublicNetworkAccess = 'Disabled' is not allowed yet",
+      "needs a private endpoint"]),
+    ({"onlineEndpoints": [{"name": "score", "publicNetworkAccess": "Disabled"}]},
+     ["ml-platform:onlineEndpoints[0].publicNetworkAccess = 'Disabled' is not allowed yet"]),
+    ({"tags": {f"t{i}": "v" for i in range(48)}},
+     ["ml-platform:tags = 48 tags is not allowed", "at most 47", "ARM allows 50"]),
+    ({"tags": {"t" * 129: "v"}}, ["ml-platform:tags.ttt", "at most 128 characters"]),
+    ({"tags": {"owner": "v" * 257}}, ["ml-platform:tags.owner", "at most 256 characters"]),
+    ({"tags": {"environment": "test"}},
+     ["ml-platform:tags.environment = 'test'", "a tag the stack sets itself"]),
+    ({"onlineEndpoints": [{"authMode": "Key"}]},
+     ["ml-platform:onlineEndpoints[0].name is missing", "3-32 characters"]),
 ]
 
 
@@ -65,6 +99,14 @@ BAD = [
                                                      enumerate(BAD)])
 def test_bad_config_is_refused_in_words_before_any_resource(override, words):
     assert_refused(override, words)
+
+
+def test_the_overrides_take_what_the_lists_do_not_know_yet():
+    run = shared_run("dev", {"location": "newregion1", "allowUnlistedLocation": True,
+                             "allowUnlistedVmSizes": True,
+                             "computeClusters": [{"name": "cpu", "vmSize": "Standard_Q9_v9"}]})
+    assert run.one("azure-native:machinelearningservices:Compute").inputs["location"] == \
+        "newregion1"
 
 
 def test_resource_ids_are_case_insensitive_like_arm():
@@ -85,31 +127,86 @@ def test_config_error_is_a_clean_pulumi_error():
     assert issubclass(ConfigError, pulumi.RunError)  # the CLI prints it without a traceback
 
 
-def test_project_file_declares_exactly_the_keys_the_program_reads():
+def test_generated_files_are_current():
+    # Pulumi.yaml's config block, the stack file JSON Schema and the README reference
+    assert schema_main(["--project", str(PROJECT_DIR)]) == 0, "run python -m stack.schema --write"
+
+
+def test_project_file_declares_every_key_with_the_schemas_default():
     declared = yaml.safe_load((PROJECT_DIR / "Pulumi.yaml").read_text())["config"]
-    assert set(declared) == set(KEYS)
-    for key, declaration in declared.items():
-        assert declaration["description"] and "default" in declaration, key
-        if not isinstance(declaration["default"], (list, dict)):
-            expected = {bool: "boolean", int: "integer", str: "string"}[
-                type(declaration["default"])]
-            assert declaration["type"] == expected, key
-
-
-def test_project_defaults_are_the_settings_defaults():
+    assert list(declared) == list(KEYS)
+    assert declared["registrySku"] == {"type": "string", "description": "Container registry SKU.",
+                                       "default": "Basic"}
+    assert "default" not in declared["environment"]  # unset: the stack's name
     _, config = stack_config("dev", {key: None for key in KEYS})  # a stack file that sets nothing
     raw = {key.split(":", 1)[1]: value for key, value in config.items()}
-    assert parse_settings("ml-platform", raw) == StackSettings()
+    assert parse_settings("ml-platform", raw, "dev") == StackSettings(environment="dev")
 
 
-def test_unknown_keys_of_other_namespaces_are_left_alone():
-    assert unknown_keys("ml-platform", ["azure-native:location", "ml-platform:location"]) == []
+@pytest.mark.parametrize("stack_file", sorted(PROJECT_DIR.glob("Pulumi.*.yaml")),
+                         ids=lambda p: p.name)
+def test_every_stack_file_names_its_schema_and_follows_it(stack_file):
+    text = stack_file.read_text()
+    assert text.splitlines()[0] == SCHEMA_LINE
+    schema = json.loads((PROJECT_DIR / "stack" / "stack-file.schema.json").read_text())
+    jsonschema.validate(yaml.safe_load(text), schema)
 
 
-def test_load_settings_reads_the_live_config():
+def test_the_schema_refuses_what_the_program_refuses():
+    schema = json.loads((PROJECT_DIR / "stack" / "stack-file.schema.json").read_text())
+    for bad in ({"config": {"ml-platform:registrySku": "Free"}},
+                {"config": {"ml-plaform:location": "westeurope"}},
+                {"configs": {}},
+                {"config": {"ml-platform:computeClusters": [{"name": "cpu", "vmsize": "x"}]}}):
+        with pytest.raises(jsonschema.ValidationError):
+            jsonschema.validate(bad, schema)
+
+
+def test_the_environment_is_the_stacks_name_unless_set():
+    assert parse_settings("ml-platform", {}, "staging").environment == "staging"
+    assert parse_settings("ml-platform", {"environment": "stg"}, "staging").environment == "stg"
+    with pytest.raises(ConfigError, match=r"ml-platform:environment \(unset: the stack's name\) "
+                                          r"= 'staging-eu' is not allowed"):
+        parse_settings("ml-platform", {}, "staging-eu")
+
+
+def test_keys_no_part_of_the_stack_reads_are_refused_with_a_suggestion():
+    assert unread_keys("ml-platform", ["azure-native:location", "ml-platform:location",
+                                       "pulumi:tags"]) == []
+    assert unread_keys("ml-platform", ["ml-plaform:location"]) == [
+        "ml-plaform:location is in a namespace nothing in this stack reads; did you mean "
+        "ml-platform:location?"]
+
+
+def test_stack_file_mistakes_are_named_with_their_line(tmp_path):
+    top = tmp_path / "Pulumi.top.yaml"
+    top.write_text("location: westeurope\nconfigs:\n  ml-platform:location: westeurope\n")
+    assert stack_file_problems(top) == [
+        "Pulumi.top.yaml: top-level key 'configs' is not read by Pulumi; did you mean config:?",
+        "Pulumi.top.yaml: top-level key 'location' is not read by Pulumi; settings go under "
+        "config:, as <project>:<key>: <value>"]
+    broken = tmp_path / "Pulumi.broken.yaml"
+    broken.write_text("config:\n  ml-platform:location: westeurope\n   bad: [\n")
+    [problem] = stack_file_problems(broken)
+    assert problem.startswith("Pulumi.broken.yaml line 3, column ") and "not YAML" in problem
+
+
+def test_a_broken_stack_file_stops_the_tools_in_words(tmp_path, capsys):
+    (tmp_path / "Pulumi.yaml").write_text((PROJECT_DIR / "Pulumi.yaml").read_text())
+    (tmp_path / "Pulumi.dev.yaml").write_text("config:\n  ml-platform:location: [\n")
+    assert preview_main(["dev", "--project", str(tmp_path)]) == CONFIG
+    err = capsys.readouterr().err
+    assert "Pulumi.dev.yaml line 3, column 1: not YAML" in err and "Traceback" not in err
+
+
+def test_load_settings_reads_the_live_config_and_refuses_other_namespaces():
     import pulumi
     pulumi.runtime.set_all_config({"ml-platform:registrySku": "Standard"})
     try:
         assert load_settings(pulumi.Config("ml-platform")).registry_sku == "Standard"
+        pulumi.runtime.set_all_config({"ml-platform:registrySku": "Standard",
+                                       "mlplatform:location": "westeurope"})
+        with pytest.raises(ConfigError, match="did you mean ml-platform:location"):
+            load_settings(pulumi.Config("ml-platform"))
     finally:
         pulumi.runtime.set_all_config({})

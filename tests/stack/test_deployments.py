@@ -264,7 +264,7 @@ BAD = [
     (endpoint({"name": "blue", **SAMPLE, "traffic": 100, "instanceCount": 0}),
      ["deployments[0].instanceCount", "from 1 to 100"]),
     (endpoint({"name": "blue", **SAMPLE, "traffic": 100, "replicas": 2}),
-     ["deployments[0].replicas", "unknown key", "instanceCount"]),
+     ["deployments[0].replicas", "is not a setting", "instanceCount"]),
 ]
 
 

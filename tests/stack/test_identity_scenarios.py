@@ -214,7 +214,7 @@ BAD = [
      ["ml-platform:workspacePrimaryIdentity", "'kms'",
       "one of workspaceIdentities: workspace, cmk"]),
     ({"workspaceIdentities": ["workspace", "workspace"]},
-     ["ml-platform:workspaceIdentities[1]", "'workspace'", "not listed twice"]),
+     ["ml-platform:workspaceIdentities[1]", "'workspace'", "not used by another entry"]),
     ({"workspaceIdentities": ["workspace", "cluster-cpu"]},
      ["ml-platform:computeClusters", "'cluster-cpu'", "rename one of them"]),
     ({"workspaceIdentity": "systemAssigned", "workspaceIdentities": ["workspace", "cmk"]},

@@ -83,10 +83,9 @@ def test_cluster_settings_come_from_config(prod):
 def test_endpoint_uses_token_auth_by_default_and_key_only_when_configured(stack):
     assert one(stack, "machinelearningservices:OnlineEndpoint").inputs["properties"] == {
         "authMode": "AADToken", "publicNetworkAccess": "Enabled"}
-    keyed = shared_run("dev", {"onlineEndpoints": [{"name": "score", "authMode": "Key",
-                                                   "publicNetworkAccess": "Disabled"}]})
+    keyed = shared_run("dev", {"onlineEndpoints": [{"name": "score", "authMode": "Key"}]})
     assert one(keyed, "machinelearningservices:OnlineEndpoint").inputs["properties"] == {
-        "authMode": "Key", "publicNetworkAccess": "Disabled"}
+        "authMode": "Key", "publicNetworkAccess": "Enabled"}
 
 
 def test_prod_protects_and_retains_stateful_resources_and_dev_nothing(dev, prod):

@@ -8,6 +8,7 @@ import pytest
 
 from components.azure.roles import assignment_name, role_definition_id
 from offline.__main__ import main
+from offline.exits import USAGE
 from offline.report import access_matrix, plan, shown
 
 from ..conftest import PACK
@@ -34,7 +35,7 @@ def test_preview_prints_resources_access_and_outputs(capsys, tmp_path):
 
 
 def test_preview_of_a_bad_stack_fails_in_words(capsys):
-    assert main(["staging"]) == 2
+    assert main(["staging"]) == USAGE
     assert "no stack file Pulumi.staging.yaml; stacks: " in capsys.readouterr().err
 
 

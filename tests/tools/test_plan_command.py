@@ -9,6 +9,7 @@ import pytest
 
 from components.testing.runner import StackRun
 from offline.__main__ import main as preview_main
+from offline.exits import CONFIG, REFUSED, USAGE
 from offline.plan import (
     DELETE,
     DELETED_WITH,
@@ -32,8 +33,8 @@ def test_a_change_prints_its_steps_and_exits_clean(capsys):
     assert out.rstrip().endswith("clean: no step is refused, lies or loses data")
 
 
-def test_a_refused_step_exits_1_and_says_why(capsys):
-    assert main(["prod", "--destroy"]) == 1
+def test_a_refused_step_exits_5_and_says_why(capsys):
+    assert main(["prod", "--destroy"]) == REFUSED == 5
     out = capsys.readouterr().out
     assert "! workspace (mlw-mlplat-prod-k3x9q): delete refused: protected" in out
     assert "REFUSED [protected] Pulumi refuses to delete a protected resource" in out
@@ -75,10 +76,11 @@ def test_a_base_without_snapshot_is_a_stack_with_nothing_deployed(capsys, tmp_pa
         assert "planned as a stack with nothing deployed" in out and "to create" in out
 
 
-@pytest.mark.parametrize("argv", [["staging", "dev"], ["dev", "dev", "--set", "registrySku=Free"],
-                                  ["dev", "dev+missing.yaml"]])
-def test_usage_and_config_errors_exit_2_in_words(argv, capsys):
-    assert main(argv) == 2
+@pytest.mark.parametrize("argv,code", [(["staging", "dev"], USAGE),
+                                       (["dev", "dev+missing.yaml"], USAGE),
+                                       (["dev", "dev", "--set", "registrySku=Free"], CONFIG)])
+def test_usage_and_config_errors_exit_apart_in_words(argv, code, capsys):
+    assert main(argv) == code
     assert capsys.readouterr().err.startswith("error: ")
 
 

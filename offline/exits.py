@@ -1,0 +1,28 @@
+"""The exit codes every command of the tools returns, and the text their --help ends with."""
+
+from components.testing.runner import StackFileError
+from stack.settings import ConfigError
+
+CONFIG_ERRORS = (ConfigError, StackFileError)
+"""What a tool exits with CONFIG for: settings the stack refuses, or a file that is not YAML."""
+
+OK = 0
+"""Done, nothing refused."""
+FINDING = 1
+"""A check of the tool found what it looks for (critical path: a dependency Azure does not need)."""
+USAGE = 2
+"""The command line is wrong (argparse's code): an unknown option, a stack without a file."""
+CONFIG = 3
+"""The stack's configuration is refused (every problem is printed: key, value, what is allowed)."""
+POLICY = 4
+"""A policy of the pack is violated (the offline preview, as pulumi preview --policy-pack)."""
+REFUSED = 5
+"""A day-2 step would be refused by Azure or Pulumi, leave the state lying, or lose data."""
+
+EPILOG = f"""exit codes:
+  {OK}  done
+  {FINDING}  the critical path has a dependency Azure does not require
+  {USAGE}  usage: a wrong option or a stack without a stack file
+  {CONFIG}  the stack's configuration is refused (each key, value and what is allowed is printed)
+  {POLICY}  a policy of the pack is violated
+  {REFUSED}  a day-2 step would be refused, leave the state lying, or lose data"""
