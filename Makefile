@@ -1,7 +1,5 @@
-# Two commands do all the set-up on a fresh machine (Python 3.11, pip, make):
-#   make preview          offline preview of the dev stack (STACK=prod for prod)
-#   make test             ruff, mypy (strict) and the test suite on every core
-#   make bench            benchmark: evaluation time and memory beside the floor (not in CI)
+# Two commands do all the set-up on a fresh machine (Python 3.11, pip, make): make preview and
+# make test. make help lists every target.
 # The first run installs uv (from PyPI, with pip, unless it is on PATH) and creates .venv from
 # uv.lock, the same environment the Pulumi CLI creates (Pulumi.yaml: toolchain uv).
 
@@ -16,7 +14,10 @@ export UV_PYTHON_DOWNLOADS := never
 # starts one per core, and each imports pulumi-azure-native).
 export PYTHONDONTWRITEBYTECODE :=
 
-.PHONY: preview test lint bench clean
+.PHONY: help preview lint test bench stack clean
+
+help:  ## list the targets
+	@grep -E '^[a-z]+:.*## ' $(MAKEFILE_LIST) | sed -E 's/^([a-z]+):.*## /  make \1\t/' | expand -t 24
 
 .tools/bin/uv:
 	@echo "installing uv $(UV_VERSION) into .tools (pip)"
@@ -26,18 +27,22 @@ $(VENV)/.synced: pyproject.toml uv.lock | $(UV)
 	$(UV) sync --locked --python $(PYTHON)
 	touch $@
 
-preview: $(VENV)/.synced
+preview: $(VENV)/.synced  ## offline preview of a stack (STACK=dev; ARGS=--markdown FILE ...)
 	$(PY) -m offline $(STACK) $(ARGS)
 
-lint: $(VENV)/.synced
+lint: $(VENV)/.synced  ## ruff and mypy (strict)
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/mypy
 
-test: lint
+test: lint  ## lint, then the test suite on every core (ARGS=-k ... to pick tests)
 	$(PY) -m pytest -n auto $(ARGS)
 
-bench: $(VENV)/.synced
+bench: $(VENV)/.synced  ## benchmark: evaluation time and memory beside the floor (not in CI)
 	$(PY) -m benchmarks $(ARGS)
 
-clean:
+stack: $(VENV)/.synced  ## write Pulumi.NAME.yaml, a new stack (NAME=staging; ARGS=--production)
+	$(if $(NAME),,$(error NAME is missing: make stack NAME=staging [ARGS=--production]))
+	$(PY) -m offline.new_stack $(NAME) $(ARGS)
+
+clean:  ## remove the environment and the caches
 	rm -rf $(VENV) .tools .pytest_cache .mypy_cache .ruff_cache

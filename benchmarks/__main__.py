@@ -18,7 +18,6 @@ cluster from 1 to 50.
 
 from __future__ import annotations
 
-import argparse
 import asyncio
 import gc
 import importlib
@@ -33,6 +32,7 @@ from functools import partial
 from typing import Any
 
 from components.testing.runner import StackRun, program_of, run_main, run_program
+from offline.exits import tool_parser
 from offline.project import add_arguments, from_arguments
 
 TARGET_RATIO = 1.5
@@ -131,7 +131,7 @@ def _quiet_mock_loops(unraisable: sys.UnraisableHookArgs) -> None:
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m benchmarks", description=__doc__)
+    parser = tool_parser("python -m benchmarks", __doc__)
     parser.add_argument("--repeat", type=int, default=5, help="runs of each, at least")
     parser.add_argument("--budget", type=float, default=6.0,
                         help="CPU seconds each of stack and floor runs for, at least")
@@ -141,22 +141,21 @@ def main(argv: list[str] | None = None) -> int:
     sys.unraisablehook = _quiet_mock_loops
     project.run("dev")  # imports and first-run caches, outside every figure
 
+    print(f"{len(CASES)} cases; a line prints as each case finishes (up to a minute each).")
+    print(f"{'case':<14} {'resources':>9} {'stack ms':>9} {'floor ms':>9} {'ratio':>6} "
+          f"{'stack MiB':>10} {'floor MiB':>10}", flush=True)
     rows = []
     main_program = program_of(project.dir)
     for label, stack, overrides in CASES:
         recorded = project.run(stack, overrides)
-        stack_figure, floor_figure = measure(
+        s, f = measure(
             partial(run_main, recorded.project, stack, recorded.config, main_program),
             partial(run_program, bare(recorded), recorded.project, stack, recorded.config),
             args.repeat, args.budget)
         custom = sum(r.custom for r in recorded.resources.values())
-        rows.append((label, custom, stack_figure, floor_figure))
-
-    print(f"{'case':<14} {'resources':>9} {'stack ms':>9} {'floor ms':>9} {'ratio':>6} "
-          f"{'stack MiB':>10} {'floor MiB':>10}")
-    for label, custom, s, f in rows:
+        rows.append((label, custom, s, f))
         print(f"{label:<14} {custom:>9} {s.seconds * 1e3:>9.1f} {f.seconds * 1e3:>9.1f} "
-              f"{s.seconds / f.seconds:>6.2f} {s.peak_mib:>10.1f} {f.peak_mib:>10.1f}")
+              f"{s.seconds / f.seconds:>6.2f} {s.peak_mib:>10.1f} {f.peak_mib:>10.1f}", flush=True)
 
     print("\nCost of each added workload, ms (constant means linear growth):")
     print(f"  {'':<10} {'stack 1->10':>12} {'stack 10->50':>13} {'floor 1->10':>12} "

@@ -12,7 +12,7 @@ facts the components rely on (built-in roles, name rules, resource ids) are in
 :mod:`components.azure`.
 """
 
-from .access import Grant, Principal, after, grant
+from .access import AzureGrant, Grant, Principal, after, grant
 from .assets import AssetStore, AssetStoreArgs
 from .automation import AutomationIdentity, AutomationIdentityArgs, FederatedCredential
 from .compute import ComputeCluster, ComputeClusterArgs
@@ -26,7 +26,7 @@ from .secrets import vault_secret
 from .workspace import Workspace, WorkspaceArgs, WorkspaceRef
 
 __all__ = [
-    "AssetStore", "AssetStoreArgs", "AutomationIdentity", "AutomationIdentityArgs",
+    "AssetStore", "AssetStoreArgs", "AutomationIdentity", "AutomationIdentityArgs", "AzureGrant",
     "ComputeCluster", "ComputeClusterArgs", "ComputeInstance", "ComputeInstanceArgs",
     "ContainerRegistry", "ContainerRegistryArgs", "DataStorage", "DataStorageArgs", "DataUser",
     "ExistingIdentity", "FederatedCredential", "Grant", "ManagedIdentity", "ManagedIdentityArgs",

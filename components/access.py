@@ -16,6 +16,11 @@ access matrix, stack outputs and tests. Every role assignment of this package is
 * refuses Owner, Contributor and User Access Administrator at resource-group or subscription scope.
 
 A workload that acts as a principal from its first start is created :func:`after` its grants.
+
+Some roles Azure assigns by itself, to a resource's system-assigned identity when it creates the
+resource. The package declares no assignment for those (a second assignment of the same principal,
+role and scope fails with 409 RoleAssignmentExists) but records each as an :class:`AzureGrant`, so
+that what a workload can do is shown, not hidden.
 """
 
 from __future__ import annotations
@@ -63,6 +68,27 @@ class Grant:
         return pulumi.Output.all(self.principal.name, self.principal.id, self.scope).apply(
             lambda values: {"principal": values[0], "principalId": values[1],
                             "role": self.role, "scope": values[2]})
+
+
+@dataclass(frozen=True)
+class AzureGrant:
+    """A built-in role Azure itself assigns a system-assigned identity: no resource of the stack
+    makes it, and none can take it away while the identity exists."""
+
+    principal: Principal
+    role: str
+    """Built-in role name, a key of :data:`~components.azure.roles.BUILT_IN_ROLES`."""
+    scope: pulumi.Input[str]
+    """Resource id the role is held on."""
+    source: str
+    """The Microsoft document that says Azure makes the assignment."""
+
+    def as_output(self) -> pulumi.Output[dict[str, str]]:
+        """The grant as a plain mapping for stack outputs and listings."""
+        return pulumi.Output.all(self.principal.name, self.principal.id, self.scope).apply(
+            lambda values: {"principal": values[0], "principalId": values[1],
+                            "role": self.role, "scope": values[2], "grantedBy": "Azure",
+                            "source": self.source})
 
 
 def grant(owner: pulumi.Resource, name: str, principal: Principal, role: str,

@@ -21,7 +21,7 @@ from typing import Any
 import pulumi
 from pulumi_azure_native import machinelearningservices as ml
 
-from .access import Grant, Principal, after, grant
+from .access import AzureGrant, Grant, Principal, after, grant
 from .identity import UserIdentity, ml_identity, runs_as
 from .workspace import WorkspaceRef
 
@@ -62,6 +62,9 @@ class ComputeCluster(pulumi.ComponentResource):
     the cluster runs as its system-assigned identity."""
     grants: list[Grant]
     """The roles this component grants the cluster identity."""
+    azure_grants: list[AzureGrant]
+    """The roles Azure itself grants a system-assigned cluster identity (AcrPull on the workspace
+    registry); none for a user-assigned one."""
 
     def __init__(self, name: str, args: ComputeClusterArgs,
                  opts: pulumi.ResourceOptions | None = None):
@@ -100,14 +103,21 @@ class ComputeCluster(pulumi.ComponentResource):
 
         self.principal, self.client_id = runs_as(user, compute, compute.name)
         self.principal_id = pulumi.Output.from_input(self.principal.id)
+        self.azure_grants = []
         if user is None:  # Azure grants a system identity AcrPull itself, but not data access
             self.grants = compute_grants(self, name, ws, self.principal, system_assigned=True,
                                          extra_pulls=args.extra_pulls, extra_reads=args.extra_reads)
+            self.azure_grants = [AzureGrant(self.principal, "AcrPull", ws.container_registry_id,
+                                            CLUSTER_IDENTITY_SOURCE)]
         self.id = compute.id
         self.name = compute.name
         self.register_outputs({"id": self.id, "name": self.name,
                                "principal_id": self.principal_id, "client_id": self.client_id})
 
+
+CLUSTER_IDENTITY_SOURCE = ("how-to-identity-based-service-authentication, Compute cluster: \"The "
+                           "managed identity is automatically granted ACRPull role on workspace "
+                           "ACR\"")
 
 CLUSTER_CREATE_ONLY = ["properties.properties.vmSize", "properties.properties.vmPriority"]
 """What Azure keeps from a cluster's creation whatever an update says (terraform-provider-azurerm

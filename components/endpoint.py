@@ -51,12 +51,15 @@ import pulumi
 from pulumi_azure_native import machinelearningservices as ml
 from pulumi_azure_native import resources
 
-from .access import Grant, Principal, after, grant
+from .access import AzureGrant, Grant, Principal, after, grant
 from .identity import UserIdentity, ml_identity, runs_as
 from .workspace import WorkspaceRef
 
 ENDPOINT_API_VERSION = "2025-12-01"
 """The Microsoft.MachineLearningServices API version pulumi-azure-native 3.29 uses for endpoints."""
+ENDPOINT_IDENTITY_SOURCE = ("concept-endpoints-online-auth: a system-assigned endpoint identity is "
+                            "granted AcrPull, Storage Blob Data Reader and AzureML Metrics Writer "
+                            "(preview) on the workspace's resources")
 RESERVED_VARIABLES = ("AZURE_CLIENT_ID", "KEY_VAULT_URL", "STORAGE_BLOB_URL")
 """Environment variables the component sets on every deployment."""
 
@@ -133,6 +136,9 @@ class OnlineEndpoint(pulumi.ComponentResource):
     system-assigned identity."""
     grants: list[Grant]
     """The roles this component grants the endpoint identity."""
+    azure_grants: list[AzureGrant]
+    """The roles Azure itself grants a system-assigned endpoint identity; none for a
+    user-assigned one."""
     deployments: dict[str, ml.OnlineDeployment]
     """The endpoint's deployments by Azure name."""
     traffic: dict[str, int]
@@ -164,11 +170,14 @@ class OnlineEndpoint(pulumi.ComponentResource):
         self.principal, self.client_id = runs_as(user, endpoint, endpoint.name)
         self.principal_id = pulumi.Output.from_input(self.principal.id)
         me = self.principal
-        self.grants = [] if user is None else [  # Azure grants these to a system identity itself
-            grant(self, f"{name}-registry", me, "AcrPull", ws.container_registry_id),
-            grant(self, f"{name}-storage", me, "Storage Blob Data Reader", ws.storage_account_id),
-            grant(self, f"{name}-workspace", me, "AzureML Metrics Writer (preview)", ws.id),
-        ]
+        basics = [("registry", "AcrPull", ws.container_registry_id),
+                  ("storage", "Storage Blob Data Reader", ws.storage_account_id),
+                  ("workspace", "AzureML Metrics Writer (preview)", ws.id)]
+        # Azure grants these to a system identity itself, and to a user-assigned one not at all.
+        self.grants = [] if user is None else [grant(self, f"{name}-{target}", me, role, scope)
+                                               for target, role, scope in basics]
+        self.azure_grants = [] if user is not None else [
+            AzureGrant(me, role, scope, ENDPOINT_IDENTITY_SOURCE) for _, role, scope in basics]
         self.grants.append(grant(self, f"{name}-key-vault", me, "Key Vault Secrets User",
                                  ws.key_vault_id))
 

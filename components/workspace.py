@@ -10,8 +10,11 @@ identity > Workspace): Contributor on the workspace, Contributor + Storage Blob 
 the storage account, Contributor + Key Vault Administrator on the key vault (RBAC model),
 Contributor on the registry and on Application Insights. The workspace waits for the grants on its
 dependents, so it can reach them as soon as it exists. A system-assigned workspace identity gets
-its roles from Azure itself, and the stack grants it nothing (a second assignment of the same
-principal, role and scope fails with 409 RoleAssignmentExists).
+its roles from Azure itself: Azure AI Administrator on the whole resource group
+(how-to-assign-roles: "Workspaces created after [11/19/2024] have the system-assigned managed
+identity assigned to the Azure AI Administrator role"), which the component lists in
+``azure_grants``; it grants that identity nothing (a second assignment of the same principal, role
+and scope fails with 409 RoleAssignmentExists).
 """
 
 from __future__ import annotations
@@ -29,10 +32,14 @@ from pulumi_azure_native import (
 )
 from pulumi_azure_native import machinelearningservices as ml
 
-from .access import Grant, Principal, after, grant
-from .azure.resource_ids import parse_resource_id
+from .access import AzureGrant, Grant, Principal, after, grant
+from .azure.resource_ids import parse_resource_id, resource_group_id
 from .identity import UserIdentity, ml_identity, runs_as
 from .registry import ContainerRegistry
+
+WORKSPACE_IDENTITY_SOURCE = ("how-to-assign-roles: \"Workspaces created after [11/19/2024] have "
+                             "the system-assigned managed identity assigned to the Azure AI "
+                             "Administrator role\" on the resource group")
 
 
 @dataclass(frozen=True)
@@ -168,6 +175,9 @@ class Workspace(pulumi.ComponentResource):
     """This workspace, for the compute clusters and endpoints that join it."""
     grants: list[Grant]
     """The roles this component grants the workspace identity."""
+    azure_grants: list[AzureGrant]
+    """The roles Azure itself grants a system-assigned workspace identity; none for a
+    user-assigned one."""
 
     def __init__(self, name: str, args: WorkspaceArgs,
                  opts: pulumi.ResourceOptions | None = None):
@@ -260,9 +270,14 @@ class Workspace(pulumi.ComponentResource):
 
         self.principal, self.client_id = runs_as(args.identity, workspace, workspace.name)
         self.principal_id = pulumi.Output.from_input(self.principal.id)
+        self.azure_grants = []
         if args.identity is not None:
             self.grants.append(grant(self, f"{name}-workspace", self.principal, "Contributor",
                                      workspace.id))
+        else:
+            self.azure_grants = [AzureGrant(self.principal, "Azure AI Administrator",
+                                            workspace.id.apply(resource_group_id),
+                                            WORKSPACE_IDENTITY_SOURCE)]
 
         self.id = workspace.id
         self.name = workspace.name

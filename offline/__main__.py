@@ -2,24 +2,22 @@
 
 from __future__ import annotations
 
-import argparse
 import json
 import sys
 
 from .diagram import grants_of, mermaid
-from .exits import CONFIG, CONFIG_ERRORS, EPILOG, OK, POLICY, USAGE
+from .exits import CONFIG, CONFIG_ERRORS, OK, POLICY, USAGE, tool_parser
 from .project import add_arguments, from_arguments
 from .report import markdown, plan, text
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(
-        prog="python -m offline",
-        description="Run the real stack program with Pulumi.<STACK>.yaml under Pulumi mocks and "
+    parser = tool_parser(
+        "python -m offline",
+        "Run the real stack program with Pulumi.<STACK>.yaml under Pulumi mocks and "
                     "print the resources with the settings that cost money or open access, the "
                     "access matrix, the outputs and the policy pack's verdict. Needs no Azure "
-                    "account and no Pulumi CLI.",
-        epilog=EPILOG, formatter_class=argparse.RawDescriptionHelpFormatter)
+                    "account and no Pulumi CLI.")
     parser.add_argument("stack", help="stack name, e.g. dev or prod")
     parser.add_argument("--json", metavar="FILE", help="also write the preview as JSON to FILE")
     parser.add_argument("--markdown", metavar="FILE", help="also write the preview as Markdown")

@@ -13,14 +13,13 @@ Run ``python -m offline.critical_path dev`` to print the chain.
 
 from __future__ import annotations
 
-import argparse
 import sys
 from dataclasses import dataclass
 from functools import cache
 
 from components.testing.runner import Registration, StackRun
 
-from .exits import CONFIG, CONFIG_ERRORS, EPILOG, FINDING, OK, USAGE
+from .exits import CONFIG, CONFIG_ERRORS, FINDING, OK, USAGE, tool_parser
 from .project import add_arguments, from_arguments
 
 ML = "azure-native:machinelearningservices:"
@@ -205,9 +204,7 @@ def report(run: StackRun) -> str:
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m offline.critical_path", description=__doc__,
-                                     epilog=EPILOG,
-                                     formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = tool_parser("python -m offline.critical_path", __doc__)
     parser.add_argument("stack", nargs="?", default="dev")
     add_arguments(parser)
     args = parser.parse_args(argv)

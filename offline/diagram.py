@@ -7,8 +7,12 @@ import re
 from collections.abc import Iterable
 from typing import Any
 
-Grant = tuple[str, str, str]
-"""(principal, role, scope) in words, as in a plan's ``grants``."""
+STACK, AZURE = "stack", "Azure"
+"""Who makes a grant: a role assignment of the stack, or Azure itself for a system-assigned
+identity (a plan grant's ``grantedBy``)."""
+
+Grant = tuple[str, str, str, str]
+"""(principal, role, scope, granted by) in words, as in a plan's ``grants``."""
 
 ADDED_STYLE = "stroke:#2da44e,stroke-width:3px"
 REMOVED_STYLE = "stroke:#cf222e,stroke-width:3px,stroke-dasharray:5 5"
@@ -27,10 +31,10 @@ def mermaid(grants: Iterable[Grant], added: Iterable[Grant] = (),
     """
     added, removed = set(added), set(removed)
     edges: dict[tuple[str, str], list[tuple[str, str]]] = {}
-    for principal, role, scope in sorted(set(grants) | removed):
-        status = "added" if (principal, role, scope) in added else (
-            "removed" if (principal, role, scope) in removed else "kept")
-        edges.setdefault((principal, scope), []).append((role, status))
+    for principal, role, scope, by in sorted(set(grants) | removed):
+        g = (principal, role, scope, by)
+        status = "added" if g in added else "removed" if g in removed else "kept"
+        edges.setdefault((principal, scope), []).append((role + label_of(by), status))
     principals = sorted({p for p, _ in edges})
     scopes = sorted({s for _, s in edges})
     lines = ["flowchart LR", "  subgraph identities[Identities]"]
@@ -51,6 +55,13 @@ def mermaid(grants: Iterable[Grant], added: Iterable[Grant] = (),
     return "\n".join(lines + styles)
 
 
+def label_of(by: str) -> str:
+    """What a grant's role is followed by: nothing for the stack's, a mark for Azure's own."""
+    return " (Azure's own)" if by == AZURE else ""
+
+
 def grants_of(plan: dict[str, Any]) -> set[Grant]:
-    """The grants of a plan as (principal, role, scope) triples."""
-    return {(g["principal"], g["role"], g["scope"]) for g in plan["grants"]}
+    """The grants of a plan as (principal, role, scope, granted by); a plan written before
+    grants were labelled holds only the stack's."""
+    return {(g["principal"], g["role"], g["scope"], g.get("grantedBy", STACK))
+            for g in plan["grants"]}

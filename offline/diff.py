@@ -8,14 +8,13 @@ changed grants highlighted. Needs no Azure account, no Pulumi CLI and no secrets
 
 from __future__ import annotations
 
-import argparse
 import json
 import sys
 from dataclasses import dataclass, field
 from typing import Any
 
-from .diagram import Grant, grants_of, mermaid
-from .exits import EPILOG, OK
+from .diagram import Grant, grants_of, label_of, mermaid
+from .exits import OK, tool_parser
 from .plan import flatten
 
 ABSENT = "(absent)"
@@ -64,6 +63,22 @@ def changed(old: dict[str, Any], new: dict[str, Any]) -> list[tuple[str, Any, An
             if old.get(path, ABSENT) != new.get(path, ABSENT)]
 
 
+ACCESS_OUTPUTS = ("grants", "azureGrants")
+"""Outputs that list the grants: compared under ACCESS, by principal, role and scope in words."""
+
+
+def by_name(value: Any) -> Any:
+    """``value`` with each list of distinct names (e.g. an endpoint's deployments) keyed by the
+    names instead of their positions, so that a name added in front changes one output, not every
+    one after it."""
+    if isinstance(value, dict):
+        return {k: by_name(v) for k, v in value.items() if k not in ACCESS_OUTPUTS}
+    if isinstance(value, list) and all(isinstance(v, str) for v in value) \
+            and len(set(value)) == len(value):
+        return {v: v for v in value}
+    return value
+
+
 def diff_plans(old: dict[str, Any], new: dict[str, Any]) -> PlanDiff:
     """The difference from plan ``old`` to plan ``new`` of the same stack."""
     before = {r["urn"]: r for r in old["resources"]}
@@ -86,7 +101,8 @@ def diff_plans(old: dict[str, Any], new: dict[str, Any]) -> PlanDiff:
     return PlanDiff(stack=new["stack"], resources=resources,
                     grants_added=grants_of(new) - grants_of(old),
                     grants_removed=grants_of(old) - grants_of(new),
-                    outputs=changed(flatten(old["outputs"]), flatten(new["outputs"])))
+                    outputs=changed(flatten(by_name(old["outputs"])),
+                                    flatten(by_name(new["outputs"]))))
 
 
 SYMBOL = {"add": "+", "delete": "-", "change": "~"}
@@ -105,9 +121,9 @@ def text(d: PlanDiff) -> str:
             lines += [f"      {path}: {old!r} -> {new!r}" for path, old, new in r.properties]
     if d.grants_added or d.grants_removed:
         lines += ["", "ACCESS"]
-        lines += [f"  {sign} {p}  {role}  {s}" for sign, grants in (("+", d.grants_added),
-                                                                    ("-", d.grants_removed))
-                  for p, role, s in sorted(grants)]
+        lines += [f"  {sign} {p}  {role}  {s}{label_of(by)}"
+                  for sign, grants in (("+", d.grants_added), ("-", d.grants_removed))
+                  for p, role, s, by in sorted(grants)]
     if d.outputs:
         lines += ["", "OUTPUTS"]
         lines += [f"  ~ {path}: {old!r} -> {new!r}" for path, old, new in d.outputs]
@@ -135,8 +151,9 @@ def markdown(d: PlanDiff, new: dict[str, Any]) -> str:
         lines.append("")
     if d.grants_added or d.grants_removed:
         lines += ["#### Access changes", "", "| | principal | role | scope |", "|---|---|---|---|"]
-        lines += [f"| {sign} | {p} | **{role}** | {s} |" for sign, grants in
-                  (("+", d.grants_added), ("-", d.grants_removed)) for p, role, s in sorted(grants)]
+        lines += [f"| {sign} | {p} | **{role}**{label_of(by)} | {s} |" for sign, grants in
+                  (("+", d.grants_added), ("-", d.grants_removed))
+                  for p, role, s, by in sorted(grants)]
         lines.append("")
     lines += ["#### Who can do what after this change", "", "```mermaid",
               mermaid(grants_of(new), d.grants_added, d.grants_removed), "```", ""]
@@ -147,9 +164,8 @@ def markdown(d: PlanDiff, new: dict[str, Any]) -> str:
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m offline.diff",
-                                     description=__doc__.split("\n\n")[0], epilog=EPILOG,
-                                     formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = tool_parser("python -m offline.diff",
+                                     __doc__.split("\n\n")[0])
     parser.add_argument("base", help="plan JSON of the base revision (missing: an empty plan)")
     parser.add_argument("head", help="plan JSON of the new revision")
     parser.add_argument("--markdown", metavar="FILE", help="also write the diff as Markdown")

@@ -1,4 +1,9 @@
-"""The exit codes every command of the tools returns, and the text their --help ends with."""
+"""What every command of the tools shares: its exit codes, and a --help in plain text that ends
+with them."""
+
+import argparse
+import re
+import textwrap
 
 from components.testing.runner import StackFileError
 from stack.settings import ConfigError
@@ -26,3 +31,27 @@ EPILOG = f"""exit codes:
   {CONFIG}  the stack's configuration is refused (each key, value and what is allowed is printed)
   {POLICY}  a policy of the pack is violated
   {REFUSED}  a day-2 step would be refused, leave the state lying, or lose data"""
+
+
+
+class _PlainHelp(argparse.RawDescriptionHelpFormatter):
+    """Prose wrapped to the terminal without the docstrings' backticks; an indented block (the
+    exit codes) kept as written."""
+
+    def _fill_text(self, text: str, width: int, indent: str) -> str:
+        paragraphs = []
+        plain = re.sub(r"(:\w+:)?`+([^`]*)`+", r"\2", text)  # ``code``, :data:`NAME`
+        for paragraph in plain.strip().split("\n\n"):
+            lines = paragraph.splitlines()
+            if len(lines) > 1 and all(line.startswith("  ") for line in lines[1:]):
+                paragraphs.append("\n".join(indent + line for line in lines))
+            else:
+                paragraphs.append(textwrap.fill(" ".join(paragraph.split()), width,
+                                                initial_indent=indent, subsequent_indent=indent))
+        return "\n\n".join(paragraphs)
+
+
+def tool_parser(prog: str, description: str) -> argparse.ArgumentParser:
+    """The command line parser of a tool: plain-text help that ends with the exit codes."""
+    return argparse.ArgumentParser(prog=prog, description=description, epilog=EPILOG,
+                                   formatter_class=_PlainHelp)

@@ -34,7 +34,7 @@ from components.testing.mocks import RANDOM_SUFFIX
 from components.testing.runner import Registration, StackRun, jsonable
 
 from . import exits
-from .exits import CONFIG, CONFIG_ERRORS, EPILOG, OK, USAGE
+from .exits import CONFIG, CONFIG_ERRORS, OK, USAGE, tool_parser
 from .project import Project, add_arguments, from_arguments
 
 CREATE, UPDATE, REPLACE, DELETE = "create", "update", "replace", "delete"
@@ -428,20 +428,19 @@ RECREATED_SUFFIX = "r7m2q"
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(
-        prog="python -m offline.plan",
-        description="Print the steps pulumi up (or pulumi destroy) would take from BASE to HEAD, "
+    parser = tool_parser(
+        "python -m offline.plan",
+        "Print the steps pulumi up (or pulumi destroy) would take from BASE to HEAD, "
                     "in the engine's order, each checked against what Azure and Pulumi do. A "
                     "side is a stack (dev), a stack with overrides (dev+changes.yaml), a saved "
-                    "snapshot or offline preview JSON, or none.",
-        epilog=EPILOG, formatter_class=argparse.RawDescriptionHelpFormatter)
+                    "snapshot or offline preview JSON, or none.")
     parser.add_argument("base", help="what is deployed: STACK[+FILE.yaml], FILE.json or none")
     parser.add_argument("head", nargs="?", help="what the program will be (not with --destroy)")
     parser.add_argument("--set", dest="settings", metavar="KEY=VALUE", action="append",
                         type=_setting, default=[], help="a config value (YAML) for HEAD")
-    parser.add_argument("--destroy", action="store_true", help="plan `pulumi destroy` of BASE")
+    parser.add_argument("--destroy", action="store_true", help="plan pulumi destroy of BASE")
     parser.add_argument("--unprotect", action="store_true",
-                        help="as after `pulumi state unprotect --all` on BASE")
+                        help="as after pulumi state unprotect --all on BASE")
     parser.add_argument("--recreate", action="store_true",
                         help="with --destroy: then plan creating the stack again")
     parser.add_argument("--json", metavar="FILE", help="also write the plan as JSON")

@@ -8,7 +8,6 @@ engine; here each policy's validation runs on the recorded inputs and options.
 
 from __future__ import annotations
 
-import argparse
 import importlib.util
 import json
 import sys
@@ -27,7 +26,7 @@ from pulumi_policy import (
 from components.testing.runner import Registration, StackRun, stack_config
 from stack.settings import StackSettings, parse_settings
 
-from .exits import CONFIG, CONFIG_ERRORS, EPILOG, OK, USAGE
+from .exits import CONFIG, CONFIG_ERRORS, OK, USAGE, tool_parser
 from .project import add_arguments, from_arguments
 
 
@@ -111,11 +110,10 @@ def check(run: StackRun, pack_dir: Path, config: dict[str, Any] | None = None,
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(
-        prog="python -m offline.policy_check",
-        description="Print the policy pack config a stack's settings call for (JSON), for pulumi "
-                    "preview --policy-pack-config.", epilog=EPILOG,
-        formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = tool_parser(
+        "python -m offline.policy_check",
+        "Print the policy pack config a stack's settings call for (JSON), for pulumi "
+                    "preview --policy-pack-config.")
     parser.add_argument("stack", help="stack name, e.g. dev")
     add_arguments(parser)
     args = parser.parse_args(argv)

@@ -9,6 +9,7 @@ see them before the first ``pulumi up``.
 from __future__ import annotations
 
 import hashlib
+import textwrap
 from pathlib import Path
 from typing import Any
 
@@ -18,9 +19,12 @@ from components.azure.roles import ROLE_BY_GUID
 from components.testing.mocks import AFTER_DEPLOY, RANDOM_SUFFIX, SUBSCRIPTION_ID
 from components.testing.runner import Registration, StackRun
 
-from .diagram import grants_of, mermaid
+from .diagram import AZURE, STACK, grants_of, label_of, mermaid
+from .exposure import settings
 from .policy_check import Violation, check, load_policies
 
+WIDTH = 100
+"""Columns every line of the text preview fits in."""
 SUFFIX_MASK = "*" * len(RANDOM_SUFFIX)
 ROLE_ASSIGNMENT = "azure-native:authorization:RoleAssignment"
 USER_IDENTITY = "azure-native:managedidentity:UserAssignedIdentity"
@@ -79,19 +83,35 @@ def describe(resource: Registration | None, value: str) -> str:
 
 
 def grant_words(run: StackRun, assignment: Registration) -> dict[str, str]:
-    """One role assignment as principal, role and scope, in words."""
+    """One role assignment of the stack as principal, role and scope, in words."""
     inputs = assignment.inputs
     return {
         "principal": describe(run.owner_of(inputs["principalId"]), inputs["principalId"]),
         "role": ROLE_BY_GUID[inputs["roleDefinitionId"].rsplit("/", 1)[1]],
         "scope": describe(run.owner_of(inputs["scope"]), inputs["scope"]),
         "principalType": inputs["principalType"],
+        "grantedBy": STACK,
+    }
+
+
+def azure_grant_words(run: StackRun, granted: dict[str, str]) -> dict[str, str]:
+    """One role Azure grants a system-assigned identity itself (the stack's ``azureGrants``
+    output), in words."""
+    return {
+        "principal": describe(run.owner_of(granted["principalId"]), granted["principalId"]),
+        "role": granted["role"],
+        "scope": describe(run.owner_of(granted["scope"]), granted["scope"]),
+        "principalType": "ServicePrincipal",
+        "grantedBy": AZURE,
+        "source": granted["source"],
     }
 
 
 def access_matrix(run: StackRun) -> list[dict[str, str]]:
-    """Every role assignment as principal, role and scope, in words."""
+    """Every role a principal of the stack holds, in words: the stack's role assignments and the
+    roles Azure grants system-assigned identities itself."""
     rows = [grant_words(run, assignment) for assignment in run.of_type(ROLE_ASSIGNMENT)]
+    rows += [azure_grant_words(run, g) for g in run.outputs.get("azureGrants", [])]
     return sorted(rows, key=lambda row: (row["principal"], row["scope"], row["role"]))
 
 
@@ -117,6 +137,7 @@ def plan(run: StackRun, pack_dir: Path) -> dict[str, Any]:
                 "{role} on {scope} ({principal})".format(**grant_words(run, run.resources[d]))
                 for d in r.dependencies if run.resources[d].type == ROLE_ASSIGNMENT),
             "inputs": shown(r.inputs, run.invented),
+            "settings": settings(r.type, r.inputs),
         })
     violations: list[Violation] = check(run, pack_dir)
     return {"project": run.project, "stack": run.stack, "resources": resources,
@@ -153,55 +174,98 @@ def _value_lines(value: Any, depth: int) -> list[str]:
     return [f"{pad}{value}"]
 
 
+def _wrapped(text: str, indent: int) -> list[str]:
+    pad = " " * indent
+    return textwrap.wrap(text, WIDTH, initial_indent=pad, subsequent_indent=pad + "  ",
+                         break_on_hyphens=False)
+
+
+def _resource_lines(depth: int, r: dict[str, Any]) -> list[str]:
+    """A resource: type and Pulumi name, then its Azure name, flags and settings, each line within
+    WIDTH columns."""
+    pad = 2 + 2 * depth
+    head = f"{' ' * pad}{short_type(r['type'])}  {r['name']}"
+    azure_name = r["azureName"] if r["type"] != ROLE_ASSIGNMENT else None
+    if azure_name and len(f"{head} -> {azure_name}") <= WIDTH:
+        head, azure_name = f"{head} -> {azure_name}", None
+    lines = _wrapped(head.strip(), pad)
+    facts = [f"Azure name {azure_name}" if azure_name else "", "protected" if r["protect"] else "",
+             f"waits for {len(r['waitsFor'])} role assignments" if r["waitsFor"] else ""]
+    details = [x for x in facts if x] + [f"{k}: {v}" for k, v in r.get("settings", {}).items()]
+    if details:
+        lines += _wrapped("; ".join(details), pad + 4)
+    return lines
+
+
+def _access_lines(grants: list[dict[str, str]]) -> list[str]:
+    """The grants by principal: each role on its scope, within WIDTH columns."""
+    width = max((len(g["role"]) for g in grants), default=0)
+    lines: list[str] = []
+    for i, g in enumerate(grants):
+        if i == 0 or g["principal"] != grants[i - 1]["principal"]:
+            lines.append(f"  {g['principal']}")
+        line = f"    {g['role']:<{width}}  {g['scope']}{label_of(g.get('grantedBy', STACK))}"
+        lines += [line] if len(line) <= WIDTH else _wrapped(line.strip(), 4)
+    return lines
+
+
 def text(p: dict[str, Any]) -> str:
-    """The offline preview as text for a terminal."""
+    """The offline preview as text for a terminal, within WIDTH columns."""
     grants = p["grants"]
+    own = [g for g in grants if g.get("grantedBy") == AZURE]
     lines = [
-        f"Offline preview of stack '{p['stack']}' (project {p['project']}): "
-        f"{len(p['resources'])} resources, {len(grants)} role assignments.",
+        *_wrapped(f"Offline preview of stack '{p['stack']}' (project {p['project']}): "
+                  f"{len(p['resources'])} resources, {len(grants) - len(own)} role assignments.",
+                  0),
+        *([f"Azure grants the system-assigned identities {len(own)} more roles itself "
+           "(Azure's own, under ACCESS)."] if own else []),
         "Nothing was deployed: the real program ran with the stack's config under Pulumi mocks.",
         f"(known after deploy) = computed by Azure; {SUFFIX_MASK} = random name suffix drawn on "
         "the first deploy.",
         "",
-        "RESOURCES  (type, Pulumi name, Azure name)",
+        "RESOURCES  (type, Pulumi name -> Azure name; what it costs and who can reach it)",
     ]
-    rows = [("  " * depth + short_type(r["type"]), r["name"], r["azureName"] or "",
-             " ".join(filter(None, ["[protected]" if r["protect"] else "",
-                                    f"[waits for {len(r['waitsFor'])} role assignments]"
-                                    if r["waitsFor"] else ""])))
-            for depth, r in _tree(p["resources"])]
-    widths = [max(len(row[i]) for row in rows) for i in range(3)]
-    lines += [f"  {a:<{widths[0]}}  {b:<{widths[1]}}  {c:<{widths[2]}}  {d}".rstrip()
-              for a, b, c, d in rows]
+    for depth, r in _tree(p["resources"]):
+        lines += _resource_lines(depth, r)
     lines += ["", "STARTS AFTER  (the role assignments each workload needs before it starts)"]
     for _, r in _tree(p["resources"]):
         if r["waitsForGrants"]:
             lines += [f"  {r['name']} ({short_type(r['type'])}):"]
-            lines += [f"    {grant}" for grant in r["waitsForGrants"]]
-    lines += ["", "ACCESS  (principal -> role -> scope)"]
-    widths = [max((len(g[k]) for g in grants), default=0) for k in ("principal", "role")]
-    lines += [f"  {g['principal']:<{widths[0]}}  {g['role']:<{widths[1]}}  {g['scope']}"
-              for g in grants]
-    outputs = {**p["outputs"], "grants": f"{len(grants)} grants, as under ACCESS"}
-    lines += ["", "OUTPUTS", *_value_lines(outputs, 1)]
+            lines += [line for grant in r["waitsForGrants"] for line in _wrapped(grant, 4)]
+    lines += ["", "ACCESS  (each principal: its roles, each on its scope)", *_access_lines(grants)]
+    if own:
+        lines += _wrapped("(Azure's own) = Azure assigns the role to the system-assigned identity "
+                          "itself; the stack makes no assignment for it and cannot remove it.", 2)
+    outputs = {**p["outputs"], "grants": f"{len(grants) - len(own)} grants, as under ACCESS"}
+    if "azureGrants" in outputs:
+        outputs["azureGrants"] = f"{len(own)} grants, as under ACCESS (Azure's own)"
+    lines += ["", "OUTPUTS"]
+    for line in _value_lines(outputs, 1):
+        lines += _wrapped(line.strip(), len(line) - len(line.lstrip()))
     violations = p["policyViolations"]
-    lines += ["", f"POLICY  (policy pack with its config.{p['stack']}.json): "
+    lines += ["", f"POLICY  (the pack's config from the stack's settings): "
                   f"{len(p['policies'])} mandatory policies, {len(violations)} violations"]
-    lines += [f"  {v['policy']}: {v['resource']}: {v['message']}" for v in violations]
+    lines += [line for v in violations
+              for line in _wrapped(f"{v['policy']}: {v['resource']}: {v['message']}", 2)]
     return "\n".join(lines)
 
 
 def markdown(p: dict[str, Any]) -> str:
-    """The offline preview as Markdown: counts, the access picture and table, resources, policy."""
+    """The offline preview as Markdown: counts, the access picture and table, resources with what
+    they cost and open, policy."""
     violations = p["policyViolations"]
+    own = sum(1 for g in p["grants"] if g.get("grantedBy") == AZURE)
     lines = [f"### Offline preview: `{p['stack']}`", "",
-             f"{len(p['resources'])} resources, {len(p['grants'])} role assignments, "
-             f"{len(p['policies'])} policies, {len(violations)} violations.", "",
+             f"{len(p['resources'])} resources, {len(p['grants']) - own} role assignments, "
+             f"{own} roles Azure grants itself, {len(p['policies'])} policies, "
+             f"{len(violations)} violations.", "",
              "```mermaid", mermaid(grants_of(p)), "```", "",
              "| principal | role | scope |", "|---|---|---|"]
-    lines += [f"| {g['principal']} | {g['role']} | {g['scope']} |" for g in p["grants"]]
-    lines += ["", "| resource | Pulumi name | Azure name |", "|---|---|---|"]
-    lines += [f"| `{r['type']}` | `{r['name']}` | {r['azureName'] or ''} |" for _, r in
-              _tree(p["resources"])]
+    lines += [f"| {g['principal']} | {g['role']}{label_of(g.get('grantedBy', STACK))} | "
+              f"{g['scope']} |" for g in p["grants"]]
+    lines += ["", "| resource | Pulumi name | Azure name | costs and access |", "|---|---|---|---|"]
+    lines += [f"| `{r['type']}` | `{r['name']}` | {r['azureName'] or ''} | "
+              + "; ".join(f"{k}: {v}" for k, v in r.get("settings", {}).items()) + " |"
+              for _, r in _tree(p["resources"])]
     lines += [""] + [f"- **{v['policy']}** {v['resource']}: {v['message']}" for v in violations]
     return "\n".join(lines).rstrip() + "\n"

@@ -1,6 +1,5 @@
-"""python -m offline.schema: print the component package's Pulumi schema (what `pulumi package add`
-generates SDKs from), built offline by the Python SDK's analyzer; tests/golden/schema.json is a
-snapshot of it."""
+"""Print the component package's Pulumi schema (what pulumi package add generates SDKs from), built
+offline by the Python SDK's analyzer; tests/golden/schema.json is a snapshot of it."""
 
 from __future__ import annotations
 
@@ -13,6 +12,8 @@ from pulumi.provider.experimental.component import ComponentProvider
 
 from components.package import COMPONENTS, PACKAGE
 
+from .exits import OK, tool_parser
+
 
 def schema() -> dict[str, Any]:
     """The package schema, as the provider host serves it."""
@@ -21,6 +22,12 @@ def schema() -> dict[str, Any]:
     return loaded
 
 
-if __name__ == "__main__":
+def main(argv: list[str] | None = None) -> int:
+    tool_parser("python -m offline.schema", __doc__).parse_args(argv)
     json.dump(schema(), sys.stdout, indent=2, sort_keys=True)
     sys.stdout.write("\n")
+    return OK
+
+
+if __name__ == "__main__":
+    sys.exit(main())

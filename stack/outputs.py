@@ -46,3 +46,5 @@ def export(p: Platform) -> None:
         pulumi.export("dataStorage", {"containerId": p.data.container_id,
                                       "datastore": p.data.datastore_name})
     pulumi.export("grants", [g.as_output() for g in p.grants])
+    # What Azure grants the stack's system-assigned identities by itself: shown, not hidden.
+    pulumi.export("azureGrants", [g.as_output() for g in p.azure_grants])

@@ -19,6 +19,7 @@ from components import (
     AssetStoreArgs,
     AutomationIdentity,
     AutomationIdentityArgs,
+    AzureGrant,
     ComputeCluster,
     ComputeClusterArgs,
     ComputeInstance,
@@ -62,6 +63,10 @@ USER = IdentityKind.USER_ASSIGNED.value
 
 class HasGrants(Protocol):
     grants: list[Grant]
+
+
+class HasAzureGrants(Protocol):
+    azure_grants: list[AzureGrant]
 
 SAMPLE_SECRET_NAME = "sample-secret"
 SAMPLE_BLOB_NAME = "samples/score/labels.json"
@@ -222,3 +227,10 @@ class Platform:
                                   *self.instances.values(), *self.endpoints.values()]
         parts += [p for p in (self.private_registry, self.data, self.automation) if p is not None]
         return [g for part in parts for g in part.grants]
+
+    @property
+    def azure_grants(self) -> list[AzureGrant]:
+        """Every role Azure itself grants a system-assigned identity of the stack."""
+        parts: list[HasAzureGrants] = [self.workspace, *self.clusters.values(),
+                                       *self.endpoints.values()]
+        return [g for part in parts for g in part.azure_grants]

@@ -61,7 +61,8 @@ def _key(name: str, field: FieldInfo) -> str:
     return field.alias or name
 
 
-def _default(field: FieldInfo) -> Any:
+def default_of(field: FieldInfo) -> Any:
+    """A field's default as a stack file writes it (entries without their own defaults)."""
     value = field.get_default(call_default_factory=True)
     if isinstance(value, BaseModel):
         return value.model_dump(by_alias=True, mode="json", exclude_defaults=True)
@@ -84,7 +85,7 @@ def pulumi_config() -> dict[str, Any]:
             entry["type"] = ("boolean" if bool in kinds else "integer" if int in kinds
                              else "string")
         entry["description"] = field.description
-        default = _default(field)
+        default = default_of(field)
         if default is not None:
             entry["default"] = default
         block[key] = entry
@@ -127,7 +128,7 @@ def _rows(model: type[BaseModel]) -> list[str]:
     for name, field in model.model_fields.items():
         if field.exclude:
             continue
-        default = "(required)" if field.is_required() else _cell(_default(field))
+        default = "(required)" if field.is_required() else _cell(default_of(field))
         what = str(field.description)
         rule = allowed(field)
         if rule not in what and rule != what:

@@ -27,3 +27,11 @@ def parse_resource_id(resource_id: str, provider_type: str) -> ResourceId:
         raise ValueError(f"{resource_id!r} is not a {provider_type} resource id; expected "
                          f"/subscriptions/<id>/resourceGroups/<group>/providers/{provider_type}/<name>")
     return ResourceId(*match.groups())
+
+
+def resource_group_id(resource_id: str) -> str:
+    """The id of the resource group that holds resource ``resource_id``."""
+    match = re.match(r"/subscriptions/[^/]+/resourceGroups/[^/]+", resource_id, re.IGNORECASE)
+    if not match:
+        raise ValueError(f"{resource_id!r} is not a resource id under a resource group")
+    return match.group(0)

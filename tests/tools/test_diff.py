@@ -10,7 +10,7 @@ from offline.diagram import ADDED_STYLE, REMOVED_STYLE
 from offline.diff import diff_plans, main, markdown, text
 from offline.report import plan
 
-from ..conftest import PACK, shared_run
+from ..conftest import PACK, SAMPLE, endpoint, shared_run
 
 S = "*****"
 
@@ -48,18 +48,21 @@ def test_a_role_change_lists_the_grants_gained_and_lost(base):
                                                        "identity": "systemAssigned"}]}))
     d = diff_plans(base, head)
     who = "id-mlplat-dev-endpoint-score"
-    assert d.grants_removed == {
-        (who, "AcrPull", f"container registry crmlplatdev{S}"),
-        (who, "Storage Blob Data Reader", f"storage account stmlplatdev{S}"),
-        (who, "AzureML Metrics Writer (preview)", f"ml workspace mlw-mlplat-dev-{S}"),
-        (who, "Key Vault Secrets User", f"key vault kv-mlplat-dev-{S}")}
-    assert d.grants_added == {(f"score-dev-{S} (online endpoint, system-assigned)",
-                               "Key Vault Secrets User", f"key vault kv-mlplat-dev-{S}")}
+    system = f"score-dev-{S} (online endpoint, system-assigned)"
+    basics = {("AcrPull", f"container registry crmlplatdev{S}"),
+              ("Storage Blob Data Reader", f"storage account stmlplatdev{S}"),
+              ("AzureML Metrics Writer (preview)", f"ml workspace mlw-mlplat-dev-{S}")}
+    vault = ("Key Vault Secrets User", f"key vault kv-mlplat-dev-{S}")
+    assert d.grants_removed == {(who, *g, "stack") for g in basics | {vault}}
+    # the system identity holds the same basic roles, granted by Azure itself, not lost
+    assert d.grants_added == {(system, *vault, "stack"), *((system, *g, "Azure") for g in basics)}
     assert {(r.action, r.name) for r in d.resources} >= {
         ("delete", "endpoint-score-identity"), ("delete", "endpoint-score-registry-acrpull"),
         ("change", "endpoint-score")}
     md = markdown(d, head)
     assert "| - | id-mlplat-dev-endpoint-score | **AcrPull** |" in md
+    assert f"| + | {system} | **AcrPull** (Azure's own) |" in md
+    assert f"  + {system}  AcrPull  container registry crmlplatdev{S} (Azure's own)" in text(d)
     assert ADDED_STYLE in md and REMOVED_STYLE in md
 
 
@@ -71,10 +74,14 @@ def test_an_added_cluster_adds_resources_grants_and_outputs(base):
     assert {r.name for r in d.resources if r.action == "add"} == {
         "cluster-gpu", "cluster-gpu-identity", "cluster-gpu-registry-acrpull",
         "cluster-gpu-storage-storage-blob-data-reader"}
-    assert {(p, r) for p, r, _ in d.grants_added} == {
+    assert {(p, r) for p, r, _, _ in d.grants_added} == {
         ("id-mlplat-dev-cluster-gpu", "AcrPull"),
         ("id-mlplat-dev-cluster-gpu", "Storage Blob Data Reader")}
-    assert {path for path, _, _ in d.outputs} >= {"computeClusters.gpu.name"}
+    # outputs keyed by name: the new cluster's, not every grant listed after its grants
+    assert {path for path, _, _ in d.outputs} == {
+        "computeClusters.gpu.name", "computeClusters.gpu.principalId",
+        "computeClusters.gpu.clientId", *(f"identities.cluster-gpu.{k}" for k in (
+            "clientId", "principalId", "tenantId", "resourceId"))}
     assert d.count("delete") == 0
 
 
@@ -93,6 +100,16 @@ def test_a_removed_endpoint_is_deleted_with_its_grants(base):
     assert {r.name.split("-")[1] for r in d.resources if r.name.startswith("assets-")} == {
         "model", "code", "environment"}
     assert len(d.grants_removed) == 4 and not d.grants_added
+
+
+def test_a_deployment_added_in_front_changes_one_output(base):
+    blue = {**SAMPLE, "name": "blue", "scoringScript": "score.py", "traffic": 100,
+            "instanceType": "Standard_DS2_v2", "environmentVariables": {
+                "SECRET_NAME": "sample-secret", "BLOB_PATH": "ml-assets/samples/score/labels.json"}}
+    d = diff_plans(base, preview(shared_run("dev", endpoint(
+        {**blue, "name": "green", "traffic": 0}, blue, authMode="AADToken"))))
+    assert [(path, old, new) for path, old, new in d.outputs if "deployments" in path] == [
+        ("onlineEndpoints.score.deployments.green-ds2v2", "(absent)", "green-ds2v2")]
 
 
 def test_the_command_diffs_files_and_treats_a_missing_base_as_empty(base, tmp_path, capsys):

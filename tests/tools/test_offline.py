@@ -9,9 +9,14 @@ import pytest
 from components.azure.roles import assignment_name, role_definition_id
 from offline.__main__ import main
 from offline.exits import USAGE
-from offline.report import access_matrix, plan, shown
+from offline.report import WIDTH, access_matrix, markdown, plan, shown, text
 
-from ..conftest import PACK
+from ..conftest import PACK, ROLE_ASSIGNMENT, shared_run
+
+S = "*****"
+SYSTEM_ASSIGNED = {"workspaceIdentity": "systemAssigned",
+                   "computeClusters": [{"name": "cpu", "identity": "systemAssigned"}],
+                   "onlineEndpoints": [{"name": "score", "identity": "systemAssigned"}]}
 
 RG = "/subscriptions/00000000-0000-4000-8000-000000000001/resourceGroups/rg-mlplat-dev"
 
@@ -21,15 +26,17 @@ def test_preview_prints_resources_access_and_outputs(capsys, tmp_path):
     assert main(["dev", "--json", str(out_file)]) == 0
     printed = capsys.readouterr().out
     for words in ("RESOURCES", "ACCESS", "OUTPUTS", "mlw-mlplat-dev-*****", "stmlplatdev*****",
-                  "[waits for 6 role assignments]",
+                  "    machinelearningservices:Workspace  workspace -> mlw-mlplat-dev-*****\n"
+                  "        waits for 6 role assignments; sku: Basic; public network: Enabled",
                   "STARTS AFTER",
                   "  endpoint-score-blue-ds2v2 (machinelearningservices:OnlineDeployment):\n"
                   "    AcrPull on container registry crmlplatdev***** "
                   "(id-mlplat-dev-endpoint-score)",
-                  "id-mlplat-dev-endpoint-score  Key Vault Secrets User            key vault "
-                  "kv-mlplat-dev-*****",
+                  "  id-mlplat-dev-endpoint-score\n    AcrPull                           "
+                  "container registry crmlplatdev*****\n",
                   "scoringUri: (known after deploy)", "tenantId: (from your Azure login)"):
         assert words in printed
+    assert max(len(line) for line in printed.splitlines()) <= WIDTH
     written = json.loads(out_file.read_text())
     assert len(written["grants"]) == 13 and written["stack"] == "dev"
 
@@ -43,7 +50,7 @@ def test_access_matrix_names_system_assigned_principals(dev):
     rows = access_matrix(dev)
     assert {"principal": "id-mlplat-dev-workspace", "role": "Contributor",
             "scope": "ml workspace mlw-mlplat-dev-*****",
-            "principalType": "ServicePrincipal"} in rows
+            "principalType": "ServicePrincipal", "grantedBy": "stack"} in rows
 
 
 def test_plan_hides_what_azure_computes(dev):
@@ -77,3 +84,41 @@ def test_role_definition_id_is_in_the_scope_subscription():
         "roleDefinitions/7f951dda-4ed3-4680-a7ca-43fe172d538d")
     with pytest.raises(ValueError, match="not an Azure resource id under a subscription"):
         role_definition_id("st1", "AcrPull")
+
+
+def test_preview_shows_what_each_resource_costs_and_opens(dev):
+    by_name = {r["name"]: r["settings"] for r in plan(dev, PACK)["resources"]}
+    assert by_name["registry"] == {"sku": "Basic", "admin user": "false", "anonymous pull": "false",
+                                   "public network": "Enabled", "zone redundancy": "Disabled"}
+    # left out by the program: Azure's default shows, marked, so an open default is not missed
+    assert by_name["workspace-storage"]["shared keys"] == "true (Azure's default)"
+    assert by_name["workspace-key-vault"]["purge protection"] == "false (Azure's default)"
+    assert by_name["cluster-cpu"].items() >= {"vm size": "Standard_DS3_v2",
+                                              "priority": "LowPriority", "max nodes": "2"}.items()
+    assert by_name["endpoint-score"] == {"auth": "AADToken", "public network": "Enabled"}
+    assert by_name["endpoint-score-blue-ds2v2"] == {"instance type": "Standard_DS2_v2",
+                                                    "instances": "1"}
+
+
+def test_roles_azure_grants_itself_are_shown_and_labelled():
+    run = shared_run("dev", SYSTEM_ASSIGNED)
+    p = plan(run, PACK)
+    azure = {(g["principal"], g["role"], g["scope"]) for g in p["grants"]
+             if g["grantedBy"] == "Azure"}
+    endpoint, cluster = f"score-dev-{S} (online endpoint, system-assigned)", \
+        "cpu (compute cluster, system-assigned)"
+    assert azure == {
+        (endpoint, "AcrPull", f"container registry crmlplatdev{S}"),
+        (endpoint, "Storage Blob Data Reader", f"storage account stmlplatdev{S}"),
+        (endpoint, "AzureML Metrics Writer (preview)", f"ml workspace mlw-mlplat-dev-{S}"),
+        (cluster, "AcrPull", f"container registry crmlplatdev{S}"),
+        (f"mlw-mlplat-dev-{S} (ml workspace, system-assigned)", "Azure AI Administrator",
+         "resource group rg-mlplat-dev")}
+    # none of them is a role assignment of the stack (Azure would refuse the duplicate: 409)
+    assert len(p["grants"]) - len(azure) == len(run.of_type(ROLE_ASSIGNMENT))
+    printed = text(p)
+    assert "    Azure AI Administrator            resource group rg-mlplat-dev (Azure's own)" \
+        in printed
+    assert "2 role assignments.\nAzure grants the system-assigned identities 5 more roles" \
+        in printed
+    assert "AcrPull (Azure's own)" in markdown(p)
