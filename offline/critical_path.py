@@ -19,6 +19,7 @@ from functools import cache
 
 from components.testing.runner import Registration, StackRun
 
+from .columns import fit
 from .exits import CONFIG, CONFIG_ERRORS, FINDING, OK, USAGE, tool_parser
 from .project import add_arguments, from_arguments
 
@@ -200,7 +201,7 @@ def report(run: StackRun) -> str:
     extra = [e for e in edges(run) if not e.reason]
     lines.append("Edges Azure does not require: " + (", ".join(
         f"{e.dependent.name} -> {e.dependency.name}" for e in extra) or "none"))
-    return "\n".join(lines)
+    return fit(lines)
 
 
 def main(argv: list[str] | None = None) -> int:

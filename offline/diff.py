@@ -13,6 +13,7 @@ import sys
 from dataclasses import dataclass, field
 from typing import Any
 
+from .columns import fit
 from .diagram import Grant, grants_of, label_of, mermaid
 from .exits import OK, tool_parser
 from .plan import flatten
@@ -127,7 +128,7 @@ def text(d: PlanDiff) -> str:
     if d.outputs:
         lines += ["", "OUTPUTS"]
         lines += [f"  ~ {path}: {old!r} -> {new!r}" for path, old, new in d.outputs]
-    return "\n".join(lines)
+    return fit(lines)
 
 
 def _cell(value: Any) -> str:

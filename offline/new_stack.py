@@ -22,6 +22,7 @@ from components.testing.runner import project_file
 from stack.schema import SCHEMA_LINE, default_of
 from stack.settings import StackSettings, parse_settings
 
+from .columns import WIDTH
 from .exits import CONFIG, CONFIG_ERRORS, OK, USAGE, tool_parser
 
 PROFILES: dict[str, dict[str, Any]] = {
@@ -42,7 +43,6 @@ ABOUT = {
 }
 STACK_NAME = re.compile(r"^[A-Za-z0-9_.-]{1,100}$")
 """Pulumi's stack names: letters, digits, '-', '_' and '.'."""
-WIDTH = 100
 
 
 def _value(value: Any) -> str:

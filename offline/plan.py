@@ -34,6 +34,7 @@ from components.testing.mocks import RANDOM_SUFFIX
 from components.testing.runner import Registration, StackRun, jsonable
 
 from . import exits
+from .columns import fit
 from .exits import CONFIG, CONFIG_ERRORS, OK, USAGE, tool_parser
 from .project import Project, add_arguments, from_arguments
 
@@ -348,7 +349,7 @@ def text(plan: Plan, title: str) -> str:
             lines.append(f"       source: {f.source}")
     verdict = ("FAILS: a step is refused, lies or loses data" if plan.failing
                else "clean: no step is refused, lies or loses data")
-    return "\n".join([*lines, "", verdict])
+    return fit([*lines, "", verdict])
 
 
 def _cell(value: str) -> str:

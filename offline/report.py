@@ -9,7 +9,7 @@ see them before the first ``pulumi up``.
 from __future__ import annotations
 
 import hashlib
-import textwrap
+import re
 from pathlib import Path
 from typing import Any
 
@@ -19,12 +19,11 @@ from components.azure.roles import ROLE_BY_GUID
 from components.testing.mocks import AFTER_DEPLOY, RANDOM_SUFFIX, SUBSCRIPTION_ID
 from components.testing.runner import Registration, StackRun
 
+from .columns import WIDTH, fit, wrapped
 from .diagram import AZURE, STACK, grants_of, label_of, mermaid
 from .exposure import settings
 from .policy_check import Violation, check, load_policies
 
-WIDTH = 100
-"""Columns every line of the text preview fits in."""
 SUFFIX_MASK = "*" * len(RANDOM_SUFFIX)
 ROLE_ASSIGNMENT = "azure-native:authorization:RoleAssignment"
 USER_IDENTITY = "azure-native:managedidentity:UserAssignedIdentity"
@@ -72,7 +71,10 @@ def describe(resource: Registration | None, value: str) -> str:
     """A principal or scope in words: its kind and Azure name, or the raw id when not in the
     stack."""
     if resource is None:
-        return value
+        outside = re.fullmatch(r"/subscriptions/[^/]+/resourceGroups/([^/]+)/providers/"
+                               r"[^/]+/([^/]+)/([^/]+)", value, re.IGNORECASE)
+        return f"{outside[2]} {outside[3]} in {outside[1]} (outside the stack)" if outside \
+            else value
     name = (resource.azure_name or resource.name).replace(RANDOM_SUFFIX, SUFFIX_MASK)
     if resource.type == USER_IDENTITY:
         return name
@@ -174,12 +176,6 @@ def _value_lines(value: Any, depth: int) -> list[str]:
     return [f"{pad}{value}"]
 
 
-def _wrapped(text: str, indent: int) -> list[str]:
-    pad = " " * indent
-    return textwrap.wrap(text, WIDTH, initial_indent=pad, subsequent_indent=pad + "  ",
-                         break_on_hyphens=False)
-
-
 def _resource_lines(depth: int, r: dict[str, Any]) -> list[str]:
     """A resource: type and Pulumi name, then its Azure name, flags and settings, each line within
     WIDTH columns."""
@@ -188,24 +184,23 @@ def _resource_lines(depth: int, r: dict[str, Any]) -> list[str]:
     azure_name = r["azureName"] if r["type"] != ROLE_ASSIGNMENT else None
     if azure_name and len(f"{head} -> {azure_name}") <= WIDTH:
         head, azure_name = f"{head} -> {azure_name}", None
-    lines = _wrapped(head.strip(), pad)
+    lines = wrapped(head.strip(), pad)
     facts = [f"Azure name {azure_name}" if azure_name else "", "protected" if r["protect"] else "",
              f"waits for {len(r['waitsFor'])} role assignments" if r["waitsFor"] else ""]
     details = [x for x in facts if x] + [f"{k}: {v}" for k, v in r.get("settings", {}).items()]
     if details:
-        lines += _wrapped("; ".join(details), pad + 4)
+        lines += wrapped("; ".join(details), pad + 4)
     return lines
 
 
 def _access_lines(grants: list[dict[str, str]]) -> list[str]:
-    """The grants by principal: each role on its scope, within WIDTH columns."""
+    """The grants by principal: each role on its scope."""
     width = max((len(g["role"]) for g in grants), default=0)
     lines: list[str] = []
     for i, g in enumerate(grants):
         if i == 0 or g["principal"] != grants[i - 1]["principal"]:
             lines.append(f"  {g['principal']}")
-        line = f"    {g['role']:<{width}}  {g['scope']}{label_of(g.get('grantedBy', STACK))}"
-        lines += [line] if len(line) <= WIDTH else _wrapped(line.strip(), 4)
+        lines.append(f"    {g['role']:<{width}}  {g['scope']}{label_of(g.get('grantedBy', STACK))}")
     return lines
 
 
@@ -214,7 +209,7 @@ def text(p: dict[str, Any]) -> str:
     grants = p["grants"]
     own = [g for g in grants if g.get("grantedBy") == AZURE]
     lines = [
-        *_wrapped(f"Offline preview of stack '{p['stack']}' (project {p['project']}): "
+        *wrapped(f"Offline preview of stack '{p['stack']}' (project {p['project']}): "
                   f"{len(p['resources'])} resources, {len(grants) - len(own)} role assignments.",
                   0),
         *([f"Azure grants the system-assigned identities {len(own)} more roles itself "
@@ -231,23 +226,20 @@ def text(p: dict[str, Any]) -> str:
     for _, r in _tree(p["resources"]):
         if r["waitsForGrants"]:
             lines += [f"  {r['name']} ({short_type(r['type'])}):"]
-            lines += [line for grant in r["waitsForGrants"] for line in _wrapped(grant, 4)]
+            lines += [f"    {grant}" for grant in r["waitsForGrants"]]
     lines += ["", "ACCESS  (each principal: its roles, each on its scope)", *_access_lines(grants)]
     if own:
-        lines += _wrapped("(Azure's own) = Azure assigns the role to the system-assigned identity "
+        lines += wrapped("(Azure's own) = Azure assigns the role to the system-assigned identity "
                           "itself; the stack makes no assignment for it and cannot remove it.", 2)
     outputs = {**p["outputs"], "grants": f"{len(grants) - len(own)} grants, as under ACCESS"}
     if "azureGrants" in outputs:
         outputs["azureGrants"] = f"{len(own)} grants, as under ACCESS (Azure's own)"
-    lines += ["", "OUTPUTS"]
-    for line in _value_lines(outputs, 1):
-        lines += _wrapped(line.strip(), len(line) - len(line.lstrip()))
+    lines += ["", "OUTPUTS", *_value_lines(outputs, 1)]
     violations = p["policyViolations"]
     lines += ["", f"POLICY  (the pack's config from the stack's settings): "
                   f"{len(p['policies'])} mandatory policies, {len(violations)} violations"]
-    lines += [line for v in violations
-              for line in _wrapped(f"{v['policy']}: {v['resource']}: {v['message']}", 2)]
-    return "\n".join(lines)
+    lines += [f"  {v['policy']}: {v['resource']}: {v['message']}" for v in violations]
+    return fit(lines)
 
 
 def markdown(p: dict[str, Any]) -> str:

@@ -8,8 +8,9 @@ import pytest
 
 from components.azure.roles import assignment_name, role_definition_id
 from offline.__main__ import main
+from offline.columns import WIDTH
 from offline.exits import USAGE
-from offline.report import WIDTH, access_matrix, markdown, plan, shown, text
+from offline.report import access_matrix, markdown, plan, shown, text
 
 from ..conftest import PACK, ROLE_ASSIGNMENT, shared_run
 
