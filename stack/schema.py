@@ -8,7 +8,7 @@
   (each stack file names it in a ``# yaml-language-server: $schema=...`` line),
 * the configuration reference between the ``<!-- config-reference -->`` markers of README.md.
 
-``--check`` says which of them is out of date (exit 1). The tests run the check.
+Without ``--write`` it says which of them is out of date (exit 1); the tests run that check.
 """
 
 from __future__ import annotations
