@@ -6,7 +6,7 @@ import json
 import sys
 
 from .diagram import grants_of, mermaid
-from .exits import CONFIG, CONFIG_ERRORS, OK, POLICY, USAGE, tool_parser
+from .exits import INPUT_ERRORS, OK, POLICY, refuse, tool_parser
 from .project import add_arguments, from_arguments
 from .report import markdown, plan, text
 
@@ -29,12 +29,8 @@ def main(argv: list[str] | None = None) -> int:
     try:
         run = project.run(args.stack)
         preview = plan(run, project.policy_pack)
-    except CONFIG_ERRORS as error:
-        print(f"error: {error}", file=sys.stderr)
-        return CONFIG
-    except FileNotFoundError as error:
-        print(f"error: {error}", file=sys.stderr)
-        return USAGE
+    except INPUT_ERRORS as error:
+        return refuse(error)
     print(mermaid(grants_of(preview)) if args.mermaid else text(preview))
     if args.json:  # with the run's snapshot: the base of a later day-2 plan (offline.plan)
         with open(args.json, "w") as file:

@@ -20,7 +20,7 @@ from functools import cache
 from components.testing.runner import Registration, StackRun
 
 from .columns import fit
-from .exits import CONFIG, CONFIG_ERRORS, FINDING, OK, USAGE, tool_parser
+from .exits import FINDING, INPUT_ERRORS, OK, refuse, tool_parser
 from .project import add_arguments, from_arguments
 
 ML = "azure-native:machinelearningservices:"
@@ -211,12 +211,8 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     try:
         run = from_arguments(args).run(args.stack)
-    except CONFIG_ERRORS as error:
-        print(f"error: {error}", file=sys.stderr)
-        return CONFIG
-    except FileNotFoundError as error:
-        print(f"error: {error}", file=sys.stderr)
-        return USAGE
+    except INPUT_ERRORS as error:
+        return refuse(error)
     print(report(run))
     return FINDING if any(not e.reason for e in edges(run)) else OK
 

@@ -3,6 +3,7 @@ with them."""
 
 import argparse
 import re
+import sys
 import textwrap
 
 from components.testing.runner import StackFileError
@@ -10,6 +11,8 @@ from stack.settings import ConfigError
 
 CONFIG_ERRORS = (ConfigError, StackFileError)
 """What a tool exits with CONFIG for: settings the stack refuses, or a file that is not YAML."""
+INPUT_ERRORS = (*CONFIG_ERRORS, FileNotFoundError)
+"""What a tool refuses in words: CONFIG_ERRORS, and a stack or file that does not exist (USAGE)."""
 
 OK = 0
 """Done, nothing refused."""
@@ -55,3 +58,10 @@ def tool_parser(prog: str, description: str) -> argparse.ArgumentParser:
     """The command line parser of a tool: plain-text help that ends with the exit codes."""
     return argparse.ArgumentParser(prog=prog, description=description, epilog=EPILOG,
                                    formatter_class=_PlainHelp)
+
+
+def refuse(error: Exception, hint: str = "") -> int:
+    """Print ``error`` (and ``hint``) in words, without a traceback; its exit code: CONFIG for
+    CONFIG_ERRORS, USAGE for the rest."""
+    print(f"error: {error}{hint}", file=sys.stderr)
+    return CONFIG if isinstance(error, CONFIG_ERRORS) else USAGE

@@ -23,7 +23,7 @@ from stack.schema import SCHEMA_LINE, default_of
 from stack.settings import StackSettings, parse_settings
 
 from .columns import WIDTH
-from .exits import CONFIG, CONFIG_ERRORS, OK, USAGE, tool_parser
+from .exits import INPUT_ERRORS, OK, USAGE, refuse, tool_parser
 
 PROFILES: dict[str, dict[str, Any]] = {
     "disposable": {"protectStatefulResources": False, "keyVaultPurgeProtection": False},
@@ -104,14 +104,9 @@ def main(argv: list[str] | None = None) -> int:
         text = stack_file(project, args.name, values, profile)
         raw = {k: _value(v) for k, v in values.items()}
         parse_settings(project, raw, args.name)  # the same checks as the program's
-    except FileNotFoundError as error:
-        print(f"error: {error}", file=sys.stderr)
-        return USAGE
-    except CONFIG_ERRORS as error:
-        hint = "" if args.environment else \
-            "\n(the environment token is the stack's name unless --environment gives one)"
-        print(f"error: {error}{hint}", file=sys.stderr)
-        return CONFIG
+    except INPUT_ERRORS as error:
+        return refuse(error, "" if args.environment else "\n(the environment token is the "
+                      "stack's name unless --environment gives one)")
     path.write_text(text)
     print(f"wrote {path}: make preview STACK={args.name}")
     return OK

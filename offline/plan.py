@@ -35,7 +35,7 @@ from components.testing.runner import Registration, StackRun, jsonable
 
 from . import exits
 from .columns import fit
-from .exits import CONFIG, CONFIG_ERRORS, OK, USAGE, tool_parser
+from .exits import INPUT_ERRORS, OK, refuse, tool_parser
 from .project import Project, add_arguments, from_arguments
 
 CREATE, UPDATE, REPLACE, DELETE = "create", "update", "replace", "delete"
@@ -465,12 +465,8 @@ def main(argv: list[str] | None = None) -> int:
             head, _ = load_side(project, args.head, dict(args.settings))
             plans = [(day2_plan(base, head, unprotect=args.unprotect),
                       f"pulumi up from {args.base} to {args.head}")]
-    except CONFIG_ERRORS as error:
-        print(f"error: {error}", file=sys.stderr)
-        return CONFIG
-    except (FileNotFoundError, ValueError, yaml.YAMLError) as error:
-        print(f"error: {error}", file=sys.stderr)
-        return USAGE
+    except (*INPUT_ERRORS, ValueError, yaml.YAMLError) as error:
+        return refuse(error)
     for plan, _ in plans:
         if note:
             plan.notes.append(note)

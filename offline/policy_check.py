@@ -26,7 +26,7 @@ from pulumi_policy import (
 from components.testing.runner import Registration, StackRun, stack_config
 from stack.settings import StackSettings, parse_settings
 
-from .exits import CONFIG, CONFIG_ERRORS, OK, USAGE, tool_parser
+from .exits import INPUT_ERRORS, OK, refuse, tool_parser
 from .project import add_arguments, from_arguments
 
 
@@ -120,12 +120,8 @@ def main(argv: list[str] | None = None) -> int:
     project = from_arguments(args)
     try:
         settings = settings_of(*stack_config(args.stack, None, project.dir), args.stack)
-    except FileNotFoundError as error:
-        print(f"error: {error}", file=sys.stderr)
-        return USAGE
-    except CONFIG_ERRORS as error:
-        print(f"error: {error}", file=sys.stderr)
-        return CONFIG
+    except INPUT_ERRORS as error:
+        return refuse(error)
     print(json.dumps(pack_config(settings), indent=2))
     return OK
 
