@@ -43,8 +43,8 @@ def test_preview_prints_resources_access_and_outputs(capsys, tmp_path):
 
 
 def test_preview_of_a_bad_stack_fails_in_words(capsys):
-    assert main(["staging"]) == USAGE
-    assert "no stack file Pulumi.staging.yaml; stacks: " in capsys.readouterr().err
+    assert main(["no-such-stack"]) == USAGE
+    assert "no stack file Pulumi.no-such-stack.yaml; stacks: " in capsys.readouterr().err
 
 
 def test_access_matrix_names_system_assigned_principals(dev):

@@ -76,7 +76,7 @@ def test_a_base_without_snapshot_is_a_stack_with_nothing_deployed(capsys, tmp_pa
         assert "planned as a stack with nothing deployed" in out and "to create" in out
 
 
-@pytest.mark.parametrize("argv,code", [(["staging", "dev"], USAGE),
+@pytest.mark.parametrize("argv,code", [(["no-such-stack", "dev"], USAGE),
                                        (["dev", "dev+missing.yaml"], USAGE),
                                        (["dev", "dev", "--set", "registrySku=Free"], CONFIG)])
 def test_usage_and_config_errors_exit_apart_in_words(argv, code, capsys):
