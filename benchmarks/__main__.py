@@ -31,6 +31,11 @@ from dataclasses import dataclass
 from functools import partial
 from typing import Any
 
+import pulumi
+import pulumi.dynamic
+
+from components.blob_upload import EntraBlobProvider
+from components.testing.mocks import ENTRA_BLOB
 from components.testing.runner import StackRun, program_of, run_main, run_program
 from offline.exits import tool_parser
 from offline.project import add_arguments, from_arguments
@@ -78,9 +83,11 @@ def _keyword(cls: type, key: str) -> str:
 def bare(run: StackRun) -> Callable[[], None]:
     """A program that registers ``run``'s custom resources as bare SDK resources: the same
     types, names and inputs, resolved values instead of outputs, no components."""
-    resources = []
+    resources: list[tuple[Callable[..., Any], str, dict[str, Any]]] = []
     for r in run.resources.values():
-        if r.custom:
+        if r.type == ENTRA_BLOB:  # a dynamic resource: its provider and the same inputs
+            resources.append((_BareBlob, r.name, {"props": dict(r.inputs)}))
+        elif r.custom:
             cls = sdk_class(r.type)
             resources.append((cls, r.name, {_keyword(cls, k): v for k, v in r.inputs.items()}))
 
@@ -89,6 +96,13 @@ def bare(run: StackRun) -> Callable[[], None]:
         for cls, name, kwargs in resources:
             cls(name, **kwargs)
     return program
+
+
+class _BareBlob(pulumi.dynamic.Resource, module="storage", name="EntraBlob"):
+    """An EntraBlob registered from recorded inputs (no file read, no digest)."""
+
+    def __init__(self, name: str, props: dict[str, Any]):
+        super().__init__(EntraBlobProvider(), name, props)
 
 
 @dataclass

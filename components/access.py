@@ -37,6 +37,9 @@ from .azure.roles import BUILT_IN_ROLES, assignment_name, role_definition_id
 from .propagation import propagation_hook
 
 SERVICE_PRINCIPAL = authorization.PrincipalType.SERVICE_PRINCIPAL
+USER_STORAGE_ROLES = ("Storage Blob Data Contributor", "Storage File Data Privileged Contributor")
+"""What a person needs on a workspace storage that takes no keys: submitting code, notebooks,
+browsing data (how-to-disable-local-auth-storage)."""
 
 
 @dataclass(frozen=True)
@@ -62,12 +65,15 @@ class Grant:
     """Resource id the role is held on."""
     assignment: authorization.RoleAssignment
     """The role assignment resource."""
+    source: str = ""
+    """Why the principal holds the role: the document that says it needs it."""
 
     def as_output(self) -> pulumi.Output[dict[str, str]]:
         """The grant as a plain mapping for stack outputs and listings."""
         return pulumi.Output.all(self.principal.name, self.principal.id, self.scope).apply(
             lambda values: {"principal": values[0], "principalId": values[1],
-                            "role": self.role, "scope": values[2]})
+                            "role": self.role, "scope": values[2], "grantedBy": "stack",
+                            "source": self.source})
 
 
 @dataclass(frozen=True)
@@ -92,8 +98,11 @@ class AzureGrant:
 
 
 def grant(owner: pulumi.Resource, name: str, principal: Principal, role: str,
-          scope: pulumi.Input[str]) -> Grant:
-    """Grant built-in ``role`` to ``principal`` on ``scope`` and return the grant.
+          scope: pulumi.Input[str], source: str = "",
+          depends_on: Sequence[pulumi.Resource] = ()) -> Grant:
+    """Grant built-in ``role`` to ``principal`` on ``scope`` and return the grant; ``source`` is
+    the document that says the principal needs it (shown in the access matrix); ``depends_on``
+    is what creates the scope, when it is not a resource the scope is an output of.
 
     The assignment is a child of ``owner`` (the component whose workload needs the role), named
     ``<name>-<role>`` in Pulumi, e.g. ``cluster-cpu-registry-acrpull`` for ``name``
@@ -112,9 +121,25 @@ def grant(owner: pulumi.Resource, name: str, principal: Principal, role: str,
         principal_type=principal.type,
         role_definition_id=scope_output.apply(lambda s: role_definition_id(s, role)),
         scope=scope_output,
-        opts=pulumi.ResourceOptions(parent=owner),
+        opts=pulumi.ResourceOptions(parent=owner, depends_on=list(depends_on)),
     )
-    return Grant(principal, role, scope, assignment)
+    return Grant(principal, role, scope, assignment, source)
+
+
+def secret_scope(vault_id: pulumi.Input[str], secret: str) -> pulumi.Output[str]:
+    """The scope of one secret of a key vault: Key Vault RBAC grants roles on single secrets
+    ("separate permissions on individual keys, secrets, and certificates", Key Vault rbac-guide)."""
+    return pulumi.Output.from_input(vault_id).apply(lambda v: f"{v.rstrip('/')}/secrets/{secret}")
+
+
+def secret_grants(owner: pulumi.Resource, name: str, principal: Principal,
+                  vault_id: pulumi.Input[str], secrets: Iterable[str], source: str,
+                  depends_on: Sequence[pulumi.Resource] = ()) -> list[Grant]:
+    """Key Vault Secrets User on each of ``secrets`` (names) only, never on the whole vault: the
+    workspace vault also holds the credentials Azure ML keeps for datastores and connections.
+    ``depends_on``: what creates secrets the program makes (the scope must exist)."""
+    return [grant(owner, f"{name}-secret-{secret}", principal, "Key Vault Secrets User",
+                  secret_scope(vault_id, secret), source, depends_on) for secret in secrets]
 
 
 def after(grants: Iterable[Grant], *, parent: pulumi.Resource,

@@ -13,9 +13,12 @@ identical content used twice is registered once. A registered version is never u
 or descriptions go to the versions registered after them ("... is already registered and cannot
 be changed", Azure/azure-cli-extensions#5440).
 
-Uploads use ``azure-native:storage:Blob``, which authenticates with the account key
-(pulumi/pulumi-azure-native#2015: it fails on accounts with shared-key access disabled), so the
-workspace storage keeps shared-key access on.
+Files are uploaded with Entra ID as the identity running ``pulumi up``
+(:class:`~components.blob_upload.EntraBlob`), which needs Storage Blob Data Contributor on the
+workspace storage or its ``ml-assets`` container; no account key is read, so the storage can refuse
+shared keys. A blob of an earlier release (``azure-native:storage:Blob``, uploaded with the key)
+becomes an EntraBlob under the same name: the alias makes it a replacement, deleting the old
+resource first, so the blob that the new one uploads is not deleted after it.
 """
 
 from __future__ import annotations
@@ -31,6 +34,7 @@ from pulumi_azure_native import machinelearningservices as ml
 from pulumi_azure_native import storage
 
 from .azure.resource_ids import parse_resource_id
+from .blob_upload import EntraBlob
 from .workspace import WorkspaceRef
 
 _Version = TypeVar("_Version", ml.ModelVersion, ml.CodeVersion, ml.EnvironmentVersion)
@@ -86,6 +90,7 @@ class AssetStore(pulumi.ComponentResource):
         self._name = name
         self._ws = ws = args.workspace
         self._tags = dict(args.tags)
+        self._protect = args.protect
         account = pulumi.Output.from_input(ws.storage_account_id).apply(
             lambda rid: parse_resource_id(rid, "Microsoft.Storage/storageAccounts"))
         self.account_name = account.apply(lambda a: a.name)
@@ -121,29 +126,25 @@ class AssetStore(pulumi.ComponentResource):
         self.register_outputs({"datastore_id": self.datastore_id,
                                "container_name": self.container_name})
 
-    def _upload(self, kind: str, asset: str, version: str, folder: Path) -> list[storage.Blob]:
-        prefix = f"{kind}s/{asset}/{version}"
-        return [storage.Blob(
-            f"{self._name}-{kind}-{asset}-{version}-{path.relative_to(folder).as_posix()}",
-            account_name=self.account_name,
-            resource_group_name=self._account_group,
-            container_name=self._container.name,
-            blob_name=f"{prefix}/{path.relative_to(folder).as_posix()}",
-            source=pulumi.FileAsset(str(path)),
-            opts=pulumi.ResourceOptions(parent=self),
-        ) for path in folder_files(folder)]
+    def _blob(self, name: str, blob_name: str, path: Path) -> EntraBlob:
+        return EntraBlob(
+            name, account_url=self._ws.blob_url(), container=self._container.name,
+            blob_name=blob_name, source=path,
+            opts=pulumi.ResourceOptions(
+                parent=self, aliases=[pulumi.Alias(type_="azure-native:storage:Blob")],
+                delete_before_replace=True, deleted_with=self._container,
+                retain_on_delete=self._protect))
 
-    def upload_file(self, blob_name: str, path: str | Path) -> storage.Blob:
+    def _upload(self, kind: str, asset: str, version: str, folder: Path) -> list[EntraBlob]:
+        prefix = f"{kind}s/{asset}/{version}"
+        return [self._blob(
+            f"{self._name}-{kind}-{asset}-{version}-{path.relative_to(folder).as_posix()}",
+            f"{prefix}/{path.relative_to(folder).as_posix()}", path)
+            for path in folder_files(folder)]
+
+    def upload_file(self, blob_name: str, path: str | Path) -> EntraBlob:
         """Upload one file as ``<container>/<blob_name>`` (data that scoring code reads)."""
-        return storage.Blob(
-            f"{self._name}-file-{blob_name}",
-            account_name=self.account_name,
-            resource_group_name=self._account_group,
-            container_name=self._container.name,
-            blob_name=blob_name,
-            source=pulumi.FileAsset(str(path)),
-            opts=pulumi.ResourceOptions(parent=self),
-        )
+        return self._blob(f"{self._name}-file-{blob_name}", blob_name, Path(path))
 
     def _version_options(self,
                          depends_on: Sequence[pulumi.Resource] = ()) -> pulumi.ResourceOptions:

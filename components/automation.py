@@ -31,6 +31,7 @@ import pulumi
 from pulumi_azure_native import managedidentity
 
 from .access import Grant, grant
+from .azure import sources
 from .identity import UserIdentity
 from .workspace import WorkspaceRef
 
@@ -84,11 +85,12 @@ class AutomationIdentity(pulumi.ComponentResource):
             )]
         me = identity.principal
         self.grants = [
-            grant(self, f"{name}-workspace", me, "AzureML Data Scientist", ws.id),
+            grant(self, f"{name}-workspace", me, "AzureML Data Scientist", ws.id,
+                  sources.AUTOMATION),
             grant(self, f"{name}-storage", me, "Storage Blob Data Contributor",
-                  ws.storage_account_id),
+                  ws.storage_account_id, sources.AUTOMATION),
             *(grant(self, f"{name}-endpoint-{endpoint}-identity", me, "Managed Identity Operator",
-                    endpoint_identity.id)
+                    endpoint_identity.id, sources.AUTOMATION)
               for endpoint, endpoint_identity in args.endpoint_identities.items()),
         ]
         self.client_id = identity.client_id

@@ -1,27 +1,32 @@
 """AmlCompute cluster that runs jobs as a managed identity.
 
 The cluster scales to zero when idle, has SSH (remote login) closed and local (key) auth off.
-Its identity pulls images and reads data as itself: AcrPull on the workspace registry and Storage
-Blob Data Reader on the workspace storage ("Set up authentication between Azure Machine Learning
-and other services", Compute cluster and Data storage sections). Azure grants AcrPull to a
+Its identity pulls images and reads and writes job data as itself: AcrPull on the workspace
+registry ("Set up authentication between Azure Machine Learning and other services", Compute
+cluster) and Storage Blob Data Contributor on the workspace storage, where jobs write their outputs,
+models and MLflow artifacts through the identity-based default datastore
+(how-to-disable-local-auth-storage, "Scenarios for role assignments"). Azure grants AcrPull to a
 system-assigned cluster identity itself, so the stack grants that one only the data role.
 A cluster takes a system-assigned identity or user-assigned ones, never both.
 
 ``extra_pulls`` and ``extra_reads`` add AcrPull on more registries (a private base-image registry:
 seed 002, "Pull Docker base image to machine learning compute cluster for training as is") and
-Storage Blob Data Reader on more data (identity-based datastores: seed 002, "Data storage").
+Storage Blob Data Reader on more data (identity-based datastores: seed 002, "Data storage");
+``secrets`` gives Key Vault Secrets User on each named secret of the workspace vault, which jobs
+read as the cluster identity (how-to-use-secrets-in-runs), and on nothing else in the vault.
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
 import pulumi
 from pulumi_azure_native import machinelearningservices as ml
 
-from .access import AzureGrant, Grant, Principal, after, grant
+from .access import AzureGrant, Grant, Principal, after, grant, secret_grants
+from .azure import sources
 from .identity import UserIdentity, ml_identity, runs_as
 from .workspace import WorkspaceRef
 
@@ -44,6 +49,8 @@ class ComputeClusterArgs:
     """More registries to pull from, by a short target name (e.g. ``private-registry``)."""
     extra_reads: Mapping[str, pulumi.Input[str]] = field(default_factory=dict)
     """More blob data to read (an account or container id), by a short target name."""
+    secrets: Sequence[str] = ()
+    """Names of the workspace key vault's secrets that jobs read as the cluster identity."""
     tags: Mapping[str, str] = field(default_factory=dict)
 
 
@@ -73,7 +80,7 @@ class ComputeCluster(pulumi.ComponentResource):
         user = args.identity
         self.grants = [] if user is None else compute_grants(
             self, name, ws, user.principal, system_assigned=False,
-            extra_pulls=args.extra_pulls, extra_reads=args.extra_reads)
+            extra_pulls=args.extra_pulls, extra_reads=args.extra_reads, secrets=args.secrets)
 
         compute = ml.Compute(
             name,
@@ -106,18 +113,15 @@ class ComputeCluster(pulumi.ComponentResource):
         self.azure_grants = []
         if user is None:  # Azure grants a system identity AcrPull itself, but not data access
             self.grants = compute_grants(self, name, ws, self.principal, system_assigned=True,
-                                         extra_pulls=args.extra_pulls, extra_reads=args.extra_reads)
+                                         extra_pulls=args.extra_pulls, extra_reads=args.extra_reads,
+                                         secrets=args.secrets)
             self.azure_grants = [AzureGrant(self.principal, "AcrPull", ws.container_registry_id,
-                                            CLUSTER_IDENTITY_SOURCE)]
+                                            sources.CLUSTER_AUTOMATIC)]
         self.id = compute.id
         self.name = compute.name
         self.register_outputs({"id": self.id, "name": self.name,
                                "principal_id": self.principal_id, "client_id": self.client_id})
 
-
-CLUSTER_IDENTITY_SOURCE = ("how-to-identity-based-service-authentication, Compute cluster: \"The "
-                           "managed identity is automatically granted ACRPull role on workspace "
-                           "ACR\"")
 
 CLUSTER_CREATE_ONLY = ["properties.properties.vmSize", "properties.properties.vmPriority"]
 """What Azure keeps from a cluster's creation whatever an update says (terraform-provider-azurerm
@@ -136,14 +140,20 @@ def compute_lifecycle(ws: WorkspaceRef, create_only: list[str]) -> dict[str, Any
 
 def compute_grants(owner: pulumi.Resource, name: str, ws: WorkspaceRef, principal: Principal, *,
                    system_assigned: bool, extra_pulls: Mapping[str, pulumi.Input[str]],
-                   extra_reads: Mapping[str, pulumi.Input[str]]) -> list[Grant]:
-    """What a compute identity needs to pull images and read data: AcrPull on the workspace
-    registry (Azure grants it to a system-assigned identity itself) and on ``extra_pulls``, Storage
-    Blob Data Reader on the workspace storage and on ``extra_reads``."""
+                   extra_reads: Mapping[str, pulumi.Input[str]],
+                   secrets: Sequence[str] = ()) -> list[Grant]:
+    """What a compute identity needs to pull images and read and write job data: AcrPull on the
+    workspace registry (Azure grants it to a system-assigned identity itself) and on
+    ``extra_pulls``, Storage Blob Data Contributor on the workspace storage, Storage Blob Data
+    Reader on ``extra_reads``, Key Vault Secrets User on each of ``secrets``."""
     pulls = dict(extra_pulls) if system_assigned else {"registry": ws.container_registry_id,
                                                        **extra_pulls}
-    reads = {"storage": ws.storage_account_id, **extra_reads}
-    return ([grant(owner, f"{name}-{target}", principal, "AcrPull", scope)
+    return ([grant(owner, f"{name}-{target}", principal, "AcrPull", scope,
+                   sources.PRIVATE_REGISTRY if target in extra_pulls else sources.COMPUTE_IDENTITY)
              for target, scope in pulls.items()]
-            + [grant(owner, f"{name}-{target}", principal, "Storage Blob Data Reader", scope)
-               for target, scope in reads.items()])
+            + [grant(owner, f"{name}-storage", principal, "Storage Blob Data Contributor",
+                     ws.storage_account_id, sources.JOB_OUTPUTS)]
+            + [grant(owner, f"{name}-{target}", principal, "Storage Blob Data Reader", scope,
+                     sources.COMPUTE_IDENTITY) for target, scope in extra_reads.items()]
+            + secret_grants(owner, name, principal, ws.key_vault_id, secrets,
+                            sources.SECRETS_IN_RUNS))

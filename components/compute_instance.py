@@ -7,17 +7,25 @@ workspace: "If the compute instance is also configured for idle shutdown, the co
 won't shut down due to inactivity unless the managed identity has contributor access to the Azure
 Machine Learning workspace" (seed 002). Contributor is on the workspace resource only, never on
 the group.
+
+Its owner works on it as themselves: AzureML Compute Operator on this instance only (start, stop,
+restart and open it: how-to-create-compute-instance, "Create on behalf of"), and Storage Blob Data
+Contributor and Storage File Data Privileged Contributor on the workspace storage, where notebooks
+and the files they open live (how-to-disable-local-auth-storage: users "must be assigned the
+Storage Blob Data Contributor and Storage File Data Privileged Contributor roles").
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 
 import pulumi
+from pulumi_azure_native import authorization
 from pulumi_azure_native import machinelearningservices as ml
 
-from .access import Grant, after, grant
+from .access import USER_STORAGE_ROLES, Grant, Principal, after, grant
+from .azure import sources
 from .compute import compute_grants, compute_lifecycle
 from .identity import UserIdentity, ml_identity
 from .workspace import WorkspaceRef
@@ -47,6 +55,15 @@ class ComputeInstanceArgs:
     """15 minutes to 3 days."""
     extra_reads: Mapping[str, pulumi.Input[str]] = field(default_factory=dict)
     """More blob data to read (an account or container id), by a short target name."""
+    extra_pulls: Mapping[str, pulumi.Input[str]] = field(default_factory=dict)
+    """More registries to pull from (a private base-image registry), by a short target name."""
+    secrets: Sequence[str] = ()
+    """Names of the workspace key vault's secrets that code on the instance reads as its
+    identity."""
+    owner_storage_roles: bool = True
+    """Grant the owner the workspace storage roles; False when another grant already gives them
+    (a second assignment of the same role to the same principal on the same scope has the same
+    deterministic name: deleting either would delete both)."""
     tags: Mapping[str, str] = field(default_factory=dict)
 
 
@@ -59,14 +76,17 @@ class ComputeInstance(pulumi.ComponentResource):
     client_id: pulumi.Output[str]
     """What code on the instance passes as ``AZURE_CLIENT_ID`` to act as the instance identity."""
     grants: list[Grant]
+    """The roles of the instance identity, then those of its owner."""
 
     def __init__(self, name: str, args: ComputeInstanceArgs,
                  opts: pulumi.ResourceOptions | None = None):
         super().__init__("ml-platform:compute:ComputeInstance", name, {}, opts)
         ws, user = args.workspace, args.identity
         self.grants = compute_grants(self, name, ws, user.principal, system_assigned=False,
-                                     extra_pulls={}, extra_reads=args.extra_reads)
-        self.grants.append(grant(self, f"{name}-workspace", user.principal, "Contributor", ws.id))
+                                     extra_pulls=args.extra_pulls, extra_reads=args.extra_reads,
+                                     secrets=args.secrets)
+        self.grants.append(grant(self, f"{name}-workspace", user.principal, "Contributor", ws.id,
+                                 sources.IDLE_SHUTDOWN))
         instance = ml.Compute(
             name,
             compute_name=args.compute_name,
@@ -92,6 +112,14 @@ class ComputeInstance(pulumi.ComponentResource):
             # Idle shutdown, image pulls and data mounts act as the identity from the first start.
             opts=after(self.grants, parent=self, **compute_lifecycle(ws, INSTANCE_CREATE_ONLY)),
         )
+        owner = Principal(args.assigned_user_object_id, args.assigned_user_object_id,
+                          authorization.PrincipalType.USER)
+        self.grants.append(grant(self, f"{name}-owner", owner, "AzureML Compute Operator",
+                                 instance.id, sources.INSTANCE_OWNER))
+        if args.owner_storage_roles:
+            self.grants += [grant(self, f"{name}-owner-storage", owner, role,
+                                  ws.storage_account_id, sources.USER_STORAGE)
+                            for role in USER_STORAGE_ROLES]
         self.id = instance.id
         self.name = instance.name
         self.principal_id = user.principal_id

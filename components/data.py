@@ -7,10 +7,13 @@ reader authenticates as itself, a job as its compute identity or as the submitti
 - compute identities that read the data get Storage Blob Data Reader on the container (the
   compute components take it as an ``extra_reads`` scope, so they wait for the grant);
 - Entra ID users or groups given here get Storage Blob Data Reader on the container and AzureML
-  Data Scientist on the workspace, so they can submit jobs that run with their own identity.
+  Data Scientist on the workspace, so they can submit jobs that run with their own identity, and
+  Storage Blob Data Contributor and Storage File Data Privileged Contributor on the workspace
+  storage, which a workspace whose storage takes no keys needs for submitting code, notebooks and
+  browsing data in the studio (how-to-disable-local-auth-storage).
 
-Grants are on the container, the narrowest scope a blob data role can have. An existing account's
-container must exist already.
+Grants on the data are on the container, the narrowest scope a blob data role can have. An
+existing account's container must exist already.
 """
 
 from __future__ import annotations
@@ -22,7 +25,8 @@ import pulumi
 from pulumi_azure_native import authorization, storage
 from pulumi_azure_native import machinelearningservices as ml
 
-from .access import Grant, Principal, grant
+from .access import USER_STORAGE_ROLES, Grant, Principal, grant
+from .azure import sources
 from .azure.resource_ids import parse_resource_id
 from .workspace import WorkspaceRef
 
@@ -127,7 +131,12 @@ class DataStorage(pulumi.ComponentResource):
             target = f"{user.type.lower()}-{user.object_id}"
             self.grants += [
                 grant(self, f"{name}-{target}-data", who, "Storage Blob Data Reader",
-                      self.container_id),
-                grant(self, f"{name}-{target}-workspace", who, "AzureML Data Scientist", ws.id),
+                      self.container_id, sources.DATA_USERS),
+                grant(self, f"{name}-{target}-workspace", who, "AzureML Data Scientist", ws.id,
+                      sources.DATA_USERS),
+                # Submitting a job uploads its code snapshot, notebooks live on the file share.
+                *(grant(self, f"{name}-{target}-workspace-storage", who, role,
+                        ws.storage_account_id, sources.USER_STORAGE)
+                  for role in USER_STORAGE_ROLES),
             ]
         self.register_outputs({"container_id": self.container_id})

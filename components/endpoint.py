@@ -2,10 +2,12 @@
 
 "If the endpoint identity is a user-assigned identity, there's no automatic role assignment"
 (Azure ML, "Authentication and authorization for online endpoints"): the stack grants it AcrPull
-on the registry (images), Storage Blob Data Reader on the workspace storage (models), AzureML
-Metrics Writer (preview) on the workspace (metrics) and Key Vault Secrets User on the key vault
-(secrets the scoring code reads; seed 003). Azure grants a system-assigned endpoint identity the
-first three itself, so the stack grants that one only the key vault role.
+on the registry (images), Storage Blob Data Reader on the workspace storage (models) and AzureML
+Metrics Writer (preview) on the workspace (metrics). Azure grants a system-assigned endpoint
+identity those three itself. Either gets Key Vault Secrets User on each secret its scoring code
+reads (``secrets``; seed 003) and on nothing else of the vault, which also holds the credentials
+Azure ML keeps for datastores and connections; ``extra_pulls`` adds AcrPull on registries a
+complete image comes from (a private registry).
 
 Each deployment (:class:`OnlineDeploymentSpec`) waits for those grants: Azure fails a deployment
 whose identity cannot pull its image or read its model yet. The scoring code finds the identity,
@@ -51,15 +53,13 @@ import pulumi
 from pulumi_azure_native import machinelearningservices as ml
 from pulumi_azure_native import resources
 
-from .access import AzureGrant, Grant, Principal, after, grant
+from .access import AzureGrant, Grant, Principal, after, grant, secret_grants
+from .azure import sources
 from .identity import UserIdentity, ml_identity, runs_as
 from .workspace import WorkspaceRef
 
 ENDPOINT_API_VERSION = "2025-12-01"
 """The Microsoft.MachineLearningServices API version pulumi-azure-native 3.29 uses for endpoints."""
-ENDPOINT_IDENTITY_SOURCE = ("concept-endpoints-online-auth: a system-assigned endpoint identity is "
-                            "granted AcrPull, Storage Blob Data Reader and AzureML Metrics Writer "
-                            "(preview) on the workspace's resources")
 RESERVED_VARIABLES = ("AZURE_CLIENT_ID", "KEY_VAULT_URL", "STORAGE_BLOB_URL")
 """Environment variables the component sets on every deployment."""
 
@@ -115,6 +115,13 @@ class OnlineEndpointArgs:
     public_network_access: str = "Enabled"
     deployments: Sequence[OnlineDeploymentSpec] = ()
     """Deployments to run on the endpoint, with their traffic shares."""
+    secrets: Sequence[str] = ()
+    """Names of the workspace key vault's secrets that the scoring code reads."""
+    secrets_made_by: Sequence[pulumi.Resource] = ()
+    """What creates those of ``secrets`` that the program makes: a grant on one secret needs the
+    secret to exist."""
+    extra_pulls: Mapping[str, pulumi.Input[str]] = field(default_factory=dict)
+    """More registries images are pulled from (a private registry), by a short target name."""
     tags: Mapping[str, str] = field(default_factory=dict)
 
 
@@ -174,12 +181,16 @@ class OnlineEndpoint(pulumi.ComponentResource):
                   ("storage", "Storage Blob Data Reader", ws.storage_account_id),
                   ("workspace", "AzureML Metrics Writer (preview)", ws.id)]
         # Azure grants these to a system identity itself, and to a user-assigned one not at all.
-        self.grants = [] if user is None else [grant(self, f"{name}-{target}", me, role, scope)
-                                               for target, role, scope in basics]
+        self.grants = [] if user is None else [
+            grant(self, f"{name}-{target}", me, role, scope, sources.ENDPOINT_IDENTITY)
+            for target, role, scope in basics]
         self.azure_grants = [] if user is not None else [
-            AzureGrant(me, role, scope, ENDPOINT_IDENTITY_SOURCE) for _, role, scope in basics]
-        self.grants.append(grant(self, f"{name}-key-vault", me, "Key Vault Secrets User",
-                                 ws.key_vault_id))
+            AzureGrant(me, role, scope, sources.ENDPOINT_AUTOMATIC) for _, role, scope in basics]
+        self.grants += [grant(self, f"{name}-{target}", me, "AcrPull", scope,
+                              sources.PRIVATE_REGISTRY)
+                        for target, scope in args.extra_pulls.items()]
+        self.grants += secret_grants(self, name, me, ws.key_vault_id, args.secrets,
+                                     sources.SCORING_SECRETS, depends_on=args.secrets_made_by)
 
         self.deployments = {deployment_name(spec.name, spec.instance_type):
                             self._deployment(name, spec, args, endpoint)

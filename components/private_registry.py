@@ -19,12 +19,12 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import pulumi
-from pulumi_azure_native import containerregistry
 from pulumi_azure_native import machinelearningservices as ml
 
 from .access import Grant, Principal, after, grant
-from .azure.resource_ids import parse_resource_id
+from .azure import sources
 from .identity import UserIdentity
+from .registry import lookup
 from .workspace import WorkspaceRef
 
 
@@ -54,14 +54,12 @@ class PrivateRegistryAccess(pulumi.ComponentResource):
                  opts: pulumi.ResourceOptions | None = None):
         super().__init__("ml-platform:registry:PrivateRegistryAccess", name, {}, opts)
         ws, identity = args.workspace, args.identity
-        registry = parse_resource_id(args.registry_id, "Microsoft.ContainerRegistry/registries")
-        self.login_server = containerregistry.get_registry_output(
-            resource_group_name=registry.resource_group_name, registry_name=registry.name,
-            opts=pulumi.InvokeOutputOptions(parent=self)).login_server
+        self.login_server = lookup(name, args.registry_id, self).login_server
         self.grants = [
-            grant(self, f"{name}-registry", identity.principal, "AcrPull", args.registry_id),
+            grant(self, f"{name}-registry", identity.principal, "AcrPull", args.registry_id,
+                  sources.PRIVATE_REGISTRY),
             grant(self, f"{name}-identity", args.workspace_principal, "Managed Identity Operator",
-                  identity.id),
+                  identity.id, sources.PRIVATE_REGISTRY),
         ]
         connection = ml.WorkspaceConnection(
             name,

@@ -7,6 +7,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 
 import pulumi
+import pulumi_azure_native as azure_native
 from pulumi_azure_native import containerregistry
 
 from .azure.resource_ids import parse_resource_id
@@ -30,6 +31,20 @@ class ContainerRegistryArgs:
     tags: Mapping[str, str] = field(default_factory=dict)
 
 
+def lookup(name: str, registry_id: str,
+           parent: pulumi.Resource) -> pulumi.Output[containerregistry.GetRegistryResult]:
+    """An existing registry, read in its own subscription: ``get_registry`` takes no
+    subscription and reads in its provider's, so the lookup goes through a provider for the
+    registry's subscription (``<name>-subscription``; its credentials are the default provider's
+    environment: the Azure CLI login or the ARM_* variables)."""
+    parts = parse_resource_id(registry_id, "Microsoft.ContainerRegistry/registries")
+    provider = azure_native.Provider(f"{name}-subscription", subscription_id=parts.subscription_id,
+                                     opts=pulumi.ResourceOptions(parent=parent))
+    return containerregistry.get_registry_output(
+        registry_name=parts.name, resource_group_name=parts.resource_group_name,
+        opts=pulumi.InvokeOutputOptions(parent=parent, provider=provider))
+
+
 class ContainerRegistry(pulumi.ComponentResource):
     """A container registry that identities pull from with AcrPull: no admin user, no anonymous
     pull.
@@ -50,12 +65,9 @@ class ContainerRegistry(pulumi.ComponentResource):
         super().__init__("ml-platform:registry:ContainerRegistry", name, {}, opts)
         if args.existing_id:
             parts = parse_resource_id(args.existing_id, "Microsoft.ContainerRegistry/registries")
-            existing = containerregistry.get_registry_output(
-                registry_name=parts.name, resource_group_name=parts.resource_group_name,
-                opts=pulumi.InvokeOutputOptions(parent=self))
             self.id = pulumi.Output.from_input(args.existing_id)
             self.name = pulumi.Output.from_input(parts.name)
-            self.login_server = existing.login_server
+            self.login_server = lookup(name, args.existing_id, self).login_server
         else:
             if args.registry_name is None:
                 raise ValueError("ContainerRegistryArgs needs registry_name or existing_id")

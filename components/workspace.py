@@ -33,13 +33,10 @@ from pulumi_azure_native import (
 from pulumi_azure_native import machinelearningservices as ml
 
 from .access import AzureGrant, Grant, Principal, after, grant
+from .azure import sources
 from .azure.resource_ids import parse_resource_id, resource_group_id
 from .identity import UserIdentity, ml_identity, runs_as
 from .registry import ContainerRegistry
-
-WORKSPACE_IDENTITY_SOURCE = ("how-to-assign-roles: \"Workspaces created after [11/19/2024] have "
-                             "the system-assigned managed identity assigned to the Azure AI "
-                             "Administrator role\" on the resource group")
 
 
 @dataclass(frozen=True)
@@ -132,11 +129,16 @@ class WorkspaceArgs:
     log_analytics_name: pulumi.Input[str]
     registry: ContainerRegistry
     identity: UserIdentity | None = None
+    """User-assigned identity the workspace runs as; None for a system-assigned identity."""
     additional_identities: Sequence[UserIdentity] = ()
     """More user-assigned identities attached to the workspace (e.g. for customer-managed key
     encryption); ``identity`` stays the primary one and is the only one granted roles here."""
-    """User-assigned identity the workspace runs as; None for a system-assigned identity."""
     storage_sku: str = "Standard_LRS"
+    storage_shared_key_access: bool = False
+    """Let the workspace storage take its account keys and SAS. Off (the default), every request
+    must come with Entra ID, as the system datastores (identity mode) and this package's uploads
+    do; Microsoft calls a workspace on such an account a preview (how-to-disable-local-auth-storage:
+    "Use of your workspace with a shared key disabled storage account is currently in preview")."""
     key_vault_purge_protection: bool = False
     """Irreversible once on. Off leaves the property unset: ARM rejects an explicit false."""
     key_vault_soft_delete_retention_days: int = 7
@@ -193,6 +195,9 @@ class Workspace(pulumi.ComponentResource):
             kind=storage.Kind.STORAGE_V2,
             sku=storage.SkuArgs(name=args.storage_sku),
             allow_blob_public_access=False,
+            allow_shared_key_access=args.storage_shared_key_access,
+            # The portal and tools sign in with Entra ID by default rather than list keys.
+            default_to_o_auth_authentication=True,
             minimum_tls_version=storage.MinimumTlsVersion.TLS1_2,
             enable_https_traffic_only=True,
             opts=stateful, resource_group_name=group, location=location, tags=tags)
@@ -243,13 +248,14 @@ class Workspace(pulumi.ComponentResource):
         if args.identity is not None:
             me = args.identity.principal
             self.grants = [
-                grant(self, f"{name}-storage", me, "Contributor", account.id),
-                grant(self, f"{name}-storage", me, "Storage Blob Data Contributor", account.id),
-                grant(self, f"{name}-key-vault", me, "Contributor", vault.id),
-                grant(self, f"{name}-key-vault", me, "Key Vault Administrator", vault.id),
-                grant(self, f"{name}-registry", me, "Contributor", args.registry.id),
-                grant(self, f"{name}-insights", me, "Contributor", insights.id),
-            ]
+                grant(self, f"{name}-{target}", me, role, scope, sources.WORKSPACE_IDENTITY)
+                for target, role, scope in (
+                    ("storage", "Contributor", account.id),
+                    ("storage", "Storage Blob Data Contributor", account.id),
+                    ("key-vault", "Contributor", vault.id),
+                    ("key-vault", "Key Vault Administrator", vault.id),
+                    ("registry", "Contributor", args.registry.id),
+                    ("insights", "Contributor", insights.id))]
 
         workspace = ml.Workspace(
             name,
@@ -273,11 +279,11 @@ class Workspace(pulumi.ComponentResource):
         self.azure_grants = []
         if args.identity is not None:
             self.grants.append(grant(self, f"{name}-workspace", self.principal, "Contributor",
-                                     workspace.id))
+                                     workspace.id, sources.WORKSPACE_IDENTITY))
         else:
             self.azure_grants = [AzureGrant(self.principal, "Azure AI Administrator",
                                             workspace.id.apply(resource_group_id),
-                                            WORKSPACE_IDENTITY_SOURCE)]
+                                            sources.WORKSPACE_AUTOMATIC)]
 
         self.id = workspace.id
         self.name = workspace.name

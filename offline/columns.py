@@ -11,10 +11,11 @@ WIDTH = 100
 
 def wrapped(text: str, indent: int, hang: int = 2) -> list[str]:
     """``text`` indented by ``indent`` spaces, wrapped within WIDTH; continuation lines indented
-    ``hang`` more. Words are not broken, so a word wider than a line (a resource id) overflows."""
+    ``hang`` more. A word is broken only when it is wider than a whole line (a long resource id
+    or Pulumi name)."""
     pad = " " * indent
     return textwrap.wrap(text, WIDTH, initial_indent=pad, subsequent_indent=pad + " " * hang,
-                         break_on_hyphens=False, break_long_words=False) or [""]
+                         break_on_hyphens=False) or [""]
 
 
 def fit(lines: Iterable[str], hang: int = 4) -> str:

@@ -17,6 +17,7 @@ import sys
 from dataclasses import dataclass
 from functools import cache
 
+from components.testing.mocks import ENTRA_BLOB, PROVIDER
 from components.testing.runner import Registration, StackRun
 
 from .columns import fit
@@ -41,7 +42,8 @@ SECONDS: dict[str, tuple[int, str]] = {
     "azure-native:storage:StorageAccount": (25, ESTIMATE),
     "azure-native:storage:BlobServiceProperties": (3, ESTIMATE),
     "azure-native:storage:BlobContainer": (3, ESTIMATE),
-    "azure-native:storage:Blob": (2, ESTIMATE),
+    ENTRA_BLOB: (2, ESTIMATE + " (a small file; large models take their upload time)"),
+    PROVIDER: (0, "configured locally by the engine"),
     "azure-native:keyvault:Vault": (20, ESTIMATE),
     "azure-native:containerregistry:Registry": (30, ESTIMATE),
     "azure-native:operationalinsights:Workspace": (30, ESTIMATE),
@@ -70,6 +72,8 @@ _ANY_PRINCIPAL_OR_SCOPE = ("UserAssignedIdentity", "StorageAccount", "Vault", "R
 REQUIRED: dict[tuple[str, str], str] = {
     **{("RoleAssignment", kind): "the principal and the scope of an assignment must exist"
        for kind in _ANY_PRINCIPAL_OR_SCOPE},
+    ("RoleAssignment", "Deployment"): "a grant on one secret needs the secret, which a template "
+                                      "puts",
     ("Workspace", "StorageAccount"): "a workspace is created with its storage account",
     ("Workspace", "Vault"): "a workspace is created with its key vault",
     ("Workspace", "Registry"): "a workspace is created with its registry",
@@ -80,8 +84,8 @@ REQUIRED: dict[tuple[str, str], str] = {
     ("Component", "Workspace"): "workspace-based Application Insights names its Log Analytics",
     ("BlobServiceProperties", "StorageAccount"): "settings of the account's blob service",
     ("BlobContainer", "StorageAccount"): "a container lives in its account",
-    ("Blob", "BlobContainer"): "a blob lives in its container",
-    ("Blob", "StorageAccount"): "a blob lives in its account",
+    ("EntraBlob", "BlobContainer"): "a blob lives in its container",
+    ("EntraBlob", "StorageAccount"): "a blob lives in its account",
     ("Deployment", "Vault"): "the template puts a secret into its vault",
     ("Datastore", "Workspace"): "a datastore belongs to its workspace",
     ("Datastore", "BlobContainer"): "a datastore points at an existing container",
@@ -89,7 +93,7 @@ REQUIRED: dict[tuple[str, str], str] = {
     **{(version, kind): reason
        for version in ("ModelVersion", "CodeVersion", "EnvironmentVersion")
        for kind, reason in (("Workspace", "an asset belongs to its workspace"),
-                            ("Blob", "an asset's files are uploaded before it is registered"),
+                            ("EntraBlob", "an asset's files are uploaded before it is registered"),
                             ("Datastore", "a model URI names its datastore"),
                             ("BlobContainer", "a code URI names its container"),
                             ("StorageAccount", "an asset URI names its account"))},
@@ -112,7 +116,7 @@ REQUIRED: dict[tuple[str, str], str] = {
     ("OnlineDeployment", "Deployment"): "the scoring code reads the secret a template puts, when "
                                         "it starts",
     ("OnlineDeployment", "StorageAccount"): "the scoring code reads blobs when it starts",
-    ("OnlineDeployment", "Blob"): "the scoring code reads the blob when it starts",
+    ("OnlineDeployment", "EntraBlob"): "the scoring code reads the blob when it starts",
     ("Deployment", "OnlineDeployment"): "ARM refuses traffic to a deployment that does not exist",
     ("Deployment", "OnlineEndpoint"): "traffic is set on the endpoint",
     ("Deployment", "Workspace"): "the endpoint belongs to the workspace",
@@ -121,6 +125,9 @@ REQUIRED: dict[tuple[str, str], str] = {
     ("FederatedIdentityCredential", "FederatedIdentityCredential"):
         "Entra ID refuses concurrent credential writes on one identity",
     ("WorkspaceConnection", "Workspace"): "a connection belongs to its workspace",
+    ("WorkspaceConnection", "azure-native"): "its target is the registry's login server, read "
+                                             "through the provider of the registry's "
+                                             "subscription",
     ("WorkspaceConnection", "UserAssignedIdentity"):
         "the connection's credentials are the identity",
     ("WorkspaceConnection", "RoleAssignment"): "image builds may use the connection at once; its "

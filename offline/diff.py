@@ -64,7 +64,7 @@ def changed(old: dict[str, Any], new: dict[str, Any]) -> list[tuple[str, Any, An
             if old.get(path, ABSENT) != new.get(path, ABSENT)]
 
 
-ACCESS_OUTPUTS = ("grants", "azureGrants")
+ACCESS_OUTPUTS = ("grants",)
 """Outputs that list the grants: compared under ACCESS, by principal, role and scope in words."""
 
 

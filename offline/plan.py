@@ -241,12 +241,25 @@ def plan_steps(base: StackRun | None, head: StackRun | None, *,
             return Step(DELETED_WITH, r, deleted_with=target)
         return Step(op, r)
 
+    matched: set[str] = set()
+    """State URNs that a resource of the program takes over through an alias."""
+    superseded: set[str] = set()
+    """State URNs of resources of another type replaced create-first: deleted at the end."""
     for r in _order(new):
         was = old.get(r.urn)
         if not r.custom:
             continue
         if was is None:
-            steps.append(Step(CREATE, r))
+            was = next((old[a] for a in r.aliases if a in old), None)
+            if was is None:
+                steps.append(Step(CREATE, r))
+                continue
+            matched.add(was.urn)
+        if was.type != r.type:  # another provider: the engine replaces the resource
+            replaced.add(r.urn)
+            (deleting if r.delete_before_replace else superseded).add(was.urn)
+            steps.append(Step(REPLACE, r, was, [], [f"type {was.type} -> {r.type}"],
+                              delete_first=r.delete_before_replace))
             continue
         changed = changed_paths(was.inputs, r.inputs, r.ignore_changes)
         if r.urn in recreate:
@@ -270,8 +283,9 @@ def plan_steps(base: StackRun | None, head: StackRun | None, *,
                 recreate[dependent.urn] = r.name
                 steps.append(delete(DELETE_REPLACED, dependent))
         steps.append(Step(REPLACE, r, was, changed, because, delete_first=first))
-    removed = {urn for urn, r in old.items() if r.custom and urn not in new} - set(recreate)
-    later = {urn for urn in replaced if urn not in recreate} - deleting
+    removed = {urn for urn, r in old.items() if r.custom and urn not in new} - set(recreate) \
+        - matched
+    later = ({urn for urn in replaced if urn not in recreate} - deleting) | superseded
     deleting |= removed | later
     for r in reversed(_order(old)):
         if r.urn in removed:

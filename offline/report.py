@@ -12,11 +12,20 @@ import hashlib
 import re
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlparse
 
 import pulumi
 
+from components.azure.resource_ids import resource_group_id
 from components.azure.roles import ROLE_BY_GUID
-from components.testing.mocks import AFTER_DEPLOY, RANDOM_SUFFIX, SUBSCRIPTION_ID
+from components.blob_upload import DATA_ROLE
+from components.testing.mocks import (
+    AFTER_DEPLOY,
+    ENTRA_BLOB,
+    PROVIDER,
+    RANDOM_SUFFIX,
+    SUBSCRIPTION_ID,
+)
 from components.testing.runner import Registration, StackRun
 
 from .columns import WIDTH, fit, wrapped
@@ -26,6 +35,7 @@ from .policy_check import Violation, check, load_policies
 
 SUFFIX_MASK = "*" * len(RANDOM_SUFFIX)
 ROLE_ASSIGNMENT = "azure-native:authorization:RoleAssignment"
+GROUP_TYPE = "azure-native:resources:ResourceGroup"
 USER_IDENTITY = "azure-native:managedidentity:UserAssignedIdentity"
 
 KINDS = {
@@ -84,36 +94,85 @@ def describe(resource: Registration | None, value: str) -> str:
     return f"{kind} {name}"
 
 
+def scope_words(run: StackRun, scope: str) -> str:
+    """A scope in words; a secret of a key vault of the stack as that one secret."""
+    parent, found, secret = scope.rpartition("/secrets/")
+    owner = run.owner_of(parent) if found else None
+    if owner is not None:
+        return f"secret {secret} of {describe(owner, parent)}"
+    return describe(run.owner_of(scope), scope)
+
+
 def grant_words(run: StackRun, assignment: Registration) -> dict[str, str]:
-    """One role assignment of the stack as principal, role and scope, in words."""
+    """One role assignment of the stack as principal, role and scope, in words, with the
+    document it comes from (the stack's ``grants`` output carries it)."""
     inputs = assignment.inputs
+    role = ROLE_BY_GUID[inputs["roleDefinitionId"].rsplit("/", 1)[1]]
+    source = next((g.get("source", "") for g in run.outputs.get("grants", [])
+                   if (g["principalId"], g["role"], g["scope"])
+                   == (inputs["principalId"], role, inputs["scope"])), "")
     return {
         "principal": describe(run.owner_of(inputs["principalId"]), inputs["principalId"]),
-        "role": ROLE_BY_GUID[inputs["roleDefinitionId"].rsplit("/", 1)[1]],
-        "scope": describe(run.owner_of(inputs["scope"]), inputs["scope"]),
+        "role": role,
+        "scope": scope_words(run, inputs["scope"]),
         "principalType": inputs["principalType"],
         "grantedBy": STACK,
+        "source": source,
     }
 
 
 def azure_grant_words(run: StackRun, granted: dict[str, str]) -> dict[str, str]:
-    """One role Azure grants a system-assigned identity itself (the stack's ``azureGrants``
-    output), in words."""
+    """One role Azure grants a system-assigned identity itself (an entry of the stack's
+    ``grants`` output with ``grantedBy: Azure``), in words."""
     return {
         "principal": describe(run.owner_of(granted["principalId"]), granted["principalId"]),
         "role": granted["role"],
-        "scope": describe(run.owner_of(granted["scope"]), granted["scope"]),
+        "scope": scope_words(run, granted["scope"]),
         "principalType": "ServicePrincipal",
         "grantedBy": AZURE,
         "source": granted["source"],
     }
 
 
+def _group_words(run: StackRun, resource_id: str) -> str:
+    group = resource_group_id(resource_id)
+    owner = run.owner_of(group)
+    return describe(owner, group) if owner else \
+        f"resource group {group.rsplit('/', 1)[1]} (outside the stack)"
+
+
+def deployer_needs(run: StackRun) -> list[dict[str, str]]:
+    """What the identity that runs ``pulumi up`` must hold for what this run creates: control
+    plane roles for the resources and the role assignments, data roles for the uploads."""
+    group = str(run.outputs.get("resourceGroupName", ""))
+    needs = [{"role": "Contributor",
+              "scope": ("the subscription (the stack creates resource group " + group + ")")
+              if run.of_type(GROUP_TYPE) else f"resource group {group}",
+              "why": "creates and updates the resources (secrets go through ARM templates: no "
+                     "Key Vault data role)"}]
+    groups = sorted({_group_words(run, a.inputs["scope"]) for a in run.of_type(ROLE_ASSIGNMENT)})
+    needs += [{"role": "Role Based Access Control Administrator (or User Access Administrator)",
+               "scope": g, "why": "creates the role assignments on resources in it"}
+              for g in groups]
+    accounts = sorted({str(urlparse(b.inputs["accountUrl"]).hostname).split(".")[0]
+                       for b in run.of_type(ENTRA_BLOB)})
+    needs += [{"role": DATA_ROLE,
+               "scope": f"storage account {name.replace(RANDOM_SUFFIX, SUFFIX_MASK)}",
+               "why": "uploads models, code and data with Entra ID (no account key); the CI "
+                      "identity of automationCredentials holds it"} for name in accounts]
+    lookups = sorted({str(r.inputs.get("subscriptionId")) for r in run.resources.values()
+                      if r.type == PROVIDER})
+    needs += [{"role": "Reader", "scope": f"the registry, in subscription {sub}",
+               "why": "reads an existing registry's login server"} for sub in lookups]
+    return needs
+
+
 def access_matrix(run: StackRun) -> list[dict[str, str]]:
     """Every role a principal of the stack holds, in words: the stack's role assignments and the
     roles Azure grants system-assigned identities itself."""
     rows = [grant_words(run, assignment) for assignment in run.of_type(ROLE_ASSIGNMENT)]
-    rows += [azure_grant_words(run, g) for g in run.outputs.get("azureGrants", [])]
+    rows += [azure_grant_words(run, g) for g in run.outputs.get("grants", [])
+             if g.get("grantedBy") == AZURE]
     return sorted(rows, key=lambda row: (row["principal"], row["scope"], row["role"]))
 
 
@@ -143,7 +202,8 @@ def plan(run: StackRun, pack_dir: Path) -> dict[str, Any]:
         })
     violations: list[Violation] = check(run, pack_dir)
     return {"project": run.project, "stack": run.stack, "resources": resources,
-            "grants": access_matrix(run), "outputs": shown(run.outputs, run.invented),
+            "grants": access_matrix(run), "deployerNeeds": deployer_needs(run),
+            "outputs": shown(run.outputs, run.invented),
             "policies": [p.name for p in load_policies(pack_dir)],
             "policyViolations": [vars(v) for v in violations]}
 
@@ -231,9 +291,9 @@ def text(p: dict[str, Any]) -> str:
     if own:
         lines += wrapped("(Azure's own) = Azure assigns the role to the system-assigned identity "
                           "itself; the stack makes no assignment for it and cannot remove it.", 2)
-    outputs = {**p["outputs"], "grants": f"{len(grants) - len(own)} grants, as under ACCESS"}
-    if "azureGrants" in outputs:
-        outputs["azureGrants"] = f"{len(own)} grants, as under ACCESS (Azure's own)"
+    outputs = {**p["outputs"], "grants": f"{len(grants)} grants, as under ACCESS"}
+    lines += ["", "DEPLOYER NEEDS  (what the identity that runs pulumi up must hold)"]
+    lines += [f"  {n['role']} on {n['scope']}: {n['why']}" for n in p["deployerNeeds"]]
     lines += ["", "OUTPUTS", *_value_lines(outputs, 1)]
     violations = p["policyViolations"]
     lines += ["", f"POLICY  (the pack's config from the stack's settings): "
@@ -252,9 +312,9 @@ def markdown(p: dict[str, Any]) -> str:
              f"{own} roles Azure grants itself, {len(p['policies'])} policies, "
              f"{len(violations)} violations.", "",
              "```mermaid", mermaid(grants_of(p)), "```", "",
-             "| principal | role | scope |", "|---|---|---|"]
+             "| principal | role | scope | source |", "|---|---|---|---|"]
     lines += [f"| {g['principal']} | {g['role']}{label_of(g.get('grantedBy', STACK))} | "
-              f"{g['scope']} |" for g in p["grants"]]
+              f"{g['scope']} | {g.get('source', '')} |" for g in p["grants"]]
     lines += ["", "| resource | Pulumi name | Azure name | costs and access |", "|---|---|---|---|"]
     lines += [f"| `{r['type']}` | `{r['name']}` | {r['azureName'] or ''} | "
               + "; ".join(f"{k}: {v}" for k, v in r.get("settings", {}).items()) + " |"

@@ -15,8 +15,9 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from components.azure.roles import BUILT_IN_ROLES
+from components.blob_upload import REPLACE_KEYS
 from components.propagation import ROLE_PROPAGATION_HOOK
-from components.testing.mocks import DEPLOYER_OBJECT_ID
+from components.testing.mocks import DEPLOYER_OBJECT_ID, ENTRA_BLOB, PROVIDER
 from components.testing.runner import Registration, StackRun
 
 from .plan import (
@@ -63,8 +64,13 @@ PROVIDER_REPLACES: dict[str, tuple[str, ...]] = {
     "azure-native:storage:BlobServiceProperties": ("resourceGroupName", "accountName",
                                                    "blobServicesName"),
     "azure-native:storage:BlobContainer": ("resourceGroupName", "accountName", "containerName"),
+    # An earlier release's upload (key-based), kept for plans from a state that holds one.
     "azure-native:storage:Blob": ("resourceGroupName", "accountName", "containerName", "blobName",
                                   "contentMd5", "source", "type"),
+    ENTRA_BLOB: REPLACE_KEYS,  # its provider's diff (components/blob_upload.py)
+    # An explicit provider (a registry read in its own subscription): another subscription is
+    # another provider, and what it read is read again.
+    PROVIDER: ("subscriptionId",),
     VAULT: ("resourceGroupName", "vaultName"),
     SECRET: ("resourceGroupName", "vaultName", "secretName"),
     "azure-native:containerregistry:Registry": ("resourceGroupName", "registryName", "location"),

@@ -45,6 +45,7 @@ def export(p: Platform) -> None:
     if p.data is not None:
         pulumi.export("dataStorage", {"containerId": p.data.container_id,
                                       "datastore": p.data.datastore_name})
-    pulumi.export("grants", [g.as_output() for g in p.grants])
-    # What Azure grants the stack's system-assigned identities by itself: shown, not hidden.
-    pulumi.export("azureGrants", [g.as_output() for g in p.azure_grants])
+    # Every role a principal of the stack holds: the stack's role assignments, then what Azure
+    # grants its system-assigned identities by itself (grantedBy: Azure), shown, not hidden.
+    pulumi.export("grants", [*(g.as_output() for g in p.grants),
+                             *(g.as_output() for g in p.azure_grants)])

@@ -118,6 +118,7 @@ class Platform:
                                    if purpose != s.primary_identity
                                    and s.workspace_identity == USER],
             storage_sku=s.storage_sku,
+            storage_shared_key_access=s.workspace_storage_key_access,
             key_vault_purge_protection=s.key_vault_purge_protection,
             key_vault_soft_delete_retention_days=s.key_vault_soft_delete_retention_days,
             storage_soft_delete_retention_days=s.storage_soft_delete_retention_days,
@@ -149,7 +150,7 @@ class Platform:
             identity=self.identity_for(cluster_identity_purpose(c.name), c.identity),
             vm_size=c.vm_size, vm_priority=c.vm_priority, min_nodes=c.min_nodes,
             max_nodes=c.max_nodes, idle_seconds_before_scale_down=c.idle_seconds_before_scale_down,
-            extra_pulls=pulls, extra_reads=reads, tags=self.tags))
+            extra_pulls=pulls, extra_reads=reads, secrets=c.secrets, tags=self.tags))
             for c in s.compute_clusters}
         self.instances = {i.name: ComputeInstance(f"instance-{i.name}", ComputeInstanceArgs(
             workspace=workspace.ref,
@@ -157,7 +158,10 @@ class Platform:
             identity=self.user_identity(instance_identity_purpose(i.name)),
             assigned_user_object_id=i.assigned_user, assigned_user_tenant_id=self.client.tenant_id,
             vm_size=i.vm_size, idle_minutes_before_shutdown=i.idle_minutes_before_shutdown,
-            extra_reads=reads, tags=self.tags))
+            extra_reads=reads, extra_pulls=pulls, secrets=i.secrets,
+            # a data user holds the storage roles already, from the data grants
+            owner_storage_roles=i.assigned_user not in {u.object_id for u in s.data_users},
+            tags=self.tags))
             for i in s.compute_instances}
 
         deploys = any(e.deployments for e in s.online_endpoints)
@@ -181,7 +185,9 @@ class Platform:
             endpoint_name=suffix.apply(partial(names.online_endpoint, e.name)),
             identity=self.identity_for(endpoint_identity_purpose(e.name), e.identity),
             auth_mode=e.auth_mode, public_network_access=e.public_network_access,
-            deployments=[self.deployment_spec(e, d) for d in e.deployments], tags=self.tags))
+            deployments=[self.deployment_spec(e, d) for d in e.deployments],
+            secrets=e.secrets, secrets_made_by=self.sample_reads[:1], extra_pulls=pulls,
+            tags=self.tags))
             for e in s.online_endpoints}
 
         self.automation: AutomationIdentity | None = None

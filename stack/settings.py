@@ -152,6 +152,12 @@ class _Model(BaseModel):
                               frozen=True, regex_engine="python-re")
 
 
+SecretName = Annotated[str, Field(pattern=r"^[0-9A-Za-z-]{1,127}$", json_schema_extra={
+    "allowed": "a key vault secret name: 1-127 letters, digits and hyphens"})]
+"""A Key Vault secret name ("Object identifiers and versioning": 1-127 alphanumerics and
+dashes)."""
+
+
 class ClusterSettings(_Model):
     """One AmlCompute cluster."""
 
@@ -167,6 +173,9 @@ class ClusterSettings(_Model):
         120, ge=0, le=7 * 24 * 3600, description="Seconds a node idles before it is released.")
     identity: IdentityChoice = Field("userAssigned", description=(
         "userAssigned (its own identity, granted what it needs) or systemAssigned."))
+    secrets: tuple[SecretName, ...] = Field((), description=(
+        "Names of workspace key vault secrets job code reads as the cluster identity "
+        "(Key Vault Secrets User on each, never the whole vault); each must exist."))
 
 
 class EnvironmentSettings(_Model):
@@ -240,6 +249,10 @@ class EndpointSettings(_Model):
         "userAssigned (its own identity) or systemAssigned (a change replaces the endpoint)."))
     deployments: tuple[DeploymentSettings, ...] = Field((), description=(
         "Deployments with their traffic shares; [] serves nothing (and costs nothing)."))
+    secrets: tuple[SecretName, ...] = Field((), description=(
+        "Names of workspace key vault secrets the scoring code reads as the endpoint identity "
+        "(Key Vault Secrets User on each, never the whole vault); each must exist "
+        "(sampleData makes sample-secret)."))
 
 
 class DataStorageSettings(_Model):
@@ -278,6 +291,9 @@ class InstanceSettings(_Model):
     # "Minimum is 15 min, maximum is 3 days" (ComputeInstanceProperties, REST spec)
     idle_minutes_before_shutdown: StrictInt = Field(60, ge=15, le=3 * 24 * 60, description=(
         "Idle minutes before it shuts down (fixed at creation)."))
+    secrets: tuple[SecretName, ...] = Field((), description=(
+        "Names of workspace key vault secrets code on the instance reads as the instance identity "
+        "(Key Vault Secrets User on each, never the whole vault); each must exist."))
 
 
 class CredentialSettings(_Model):
@@ -321,6 +337,10 @@ class StackSettings(_Model):
     storage_sku: Literal["Standard_LRS", "Standard_ZRS", "Standard_GRS", "Standard_RAGRS",
                          "Standard_GZRS", "Standard_RAGZRS"] = Field(
         "Standard_LRS", description="Workspace storage redundancy.")
+    workspace_storage_key_access: StrictBool = Field(False, description=(
+        "Let the workspace storage take account keys and SAS (Azure's default). Off, everything "
+        "signs in with Entra ID: Microsoft calls that a preview for workspaces; the policy pack "
+        "refuses keys on where the stack protects its data."))
     storage_soft_delete_retention_days: StrictInt = Field(7, ge=1, le=365, description=(
         "Days deleted blobs and containers stay recoverable."))
     key_vault_purge_protection: StrictBool = Field(False, description=(
@@ -528,6 +548,13 @@ def _cross_checks(ns: str, s: StackSettings) -> Problems:
             s.workspace_identities:
         p.append(f"{k('workspacePrimaryIdentity')} = {s.workspace_primary_identity!r} is not "
                  "allowed: one of workspaceIdentities: " + ", ".join(s.workspace_identities))
+    if s.workspace_identity == IdentityKind.SYSTEM_ASSIGNED.value and \
+            s.protect_stateful_resources:
+        p.append(f"{k('workspaceIdentity')} = 'systemAssigned' is not allowed where "
+                 f"{k('protectStatefulResources')} is true: Azure grants a system-assigned "
+                 "workspace identity Azure AI Administrator on the whole resource group "
+                 "(how-to-assign-roles), which no production workload holds; userAssigned gets "
+                 "only the roles Microsoft lists, each on its resource")
     if s.workspace_identity == IdentityKind.SYSTEM_ASSIGNED.value and \
             s.workspace_identities != ("workspace",):
         p.append(f"{k('workspaceIdentities')} = {list(s.workspace_identities)!r} is not "

@@ -93,7 +93,8 @@ def stack(request, dev, prod) -> StackRun:
 
 
 def grants(run: StackRun) -> set[tuple[str, str, str]]:
-    """Every role assignment as (holder's Azure name, role, scope's Azure name or raw id).
+    """Every role assignment as (holder's Azure name, role, scope's Azure name or raw id; a key
+    vault secret as ``<vault>/secrets/<name>``).
 
     The holder is the resource whose principal id the assignment names: a user-assigned identity,
     or a workspace, cluster or endpoint for its own system-assigned identity.
@@ -101,10 +102,12 @@ def grants(run: StackRun) -> set[tuple[str, str, str]]:
     found = set()
     for a in run.of_type(ROLE_ASSIGNMENT):
         holder = run.owner_of(a.inputs["principalId"])
-        scope = run.owner_of(a.inputs["scope"])
+        vault, secret, name = a.inputs["scope"].rpartition("/secrets/")
+        scope = run.owner_of(vault if secret else a.inputs["scope"])
+        scope_name = scope.azure_name if scope else a.inputs["scope"]
         found.add((holder.azure_name if holder else a.inputs["principalId"],
                    ROLE_BY_GUID[a.inputs["roleDefinitionId"].rsplit("/", 1)[1]],
-                   scope.azure_name if scope else a.inputs["scope"]))
+                   f"{scope_name}/secrets/{name}" if secret and scope else scope_name))
     return found
 
 

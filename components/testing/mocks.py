@@ -19,6 +19,11 @@ RANDOM_SUFFIX = "k3x9q"
 """What the mocks draw for the random name suffix (lowercase letters and digits, like the real
 one)."""
 
+ENTRA_BLOB = "pulumi-python:dynamic/storage:EntraBlob"
+PROVIDER = "pulumi:providers:azure-native"
+"""An explicit azure-native provider (the registry lookups use one per subscription)."""
+"""The type of :class:`~components.blob_upload.EntraBlob`, a dynamic resource."""
+
 AFTER_DEPLOY = "known after deploy"
 FROM_LOGIN = "from your Azure login"
 
@@ -116,6 +121,12 @@ class AzureMocks(pulumi.runtime.Mocks):
             if typ.endswith(":Blob"):
                 path += f"/blobs/{state['blobName']}"
             return f"{account}{path}", state
+        if typ == PROVIDER:  # an explicit provider (another subscription)
+            return f"{args.name}-provider-id", state
+        if typ == ENTRA_BLOB:  # the dynamic provider's id: the blob's URL
+            state["name"] = state["blobName"]
+            return (f"{state['accountUrl'].rstrip('/')}/{state['container']}/"
+                    f"{state['blobName']}"), state
         if typ == "azure-native:managedidentity:FederatedIdentityCredential":
             state["name"] = state["federatedIdentityCredentialResourceName"]
             return arm_id(state["resourceGroupName"],

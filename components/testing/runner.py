@@ -28,7 +28,7 @@ from pulumi.runtime import mocks as pulumi_mocks
 from pulumi.runtime import rpc
 from pulumi.runtime import settings as pulumi_settings
 
-from .mocks import RANDOM_SUFFIX, AzureMocks
+from .mocks import ENTRA_BLOB, RANDOM_SUFFIX, AzureMocks
 
 
 @dataclass
@@ -54,12 +54,14 @@ class Registration:
     delete_before_replace: bool = False
     error_hooks: list[str] = field(default_factory=list)
     """Names of the error hooks bound to the resource (``ResourceHookBinding.on_error``)."""
+    aliases: list[str] = field(default_factory=list)
+    """URNs the resource had before (its ``aliases``): state under one of them is this resource."""
 
     @property
     def azure_name(self) -> str | None:
         """The name Azure knows the resource by (None for components and random values)."""
-        return (self.outputs.get("name") if self.custom and self.type.startswith("azure-native:")
-                else None)
+        azure = self.type.startswith("azure-native:") or self.type == ENTRA_BLOB
+        return self.outputs.get("name") if self.custom and azure else None
 
 
 @dataclass
@@ -153,7 +155,9 @@ class _RecordingMonitor(pulumi_mocks.MockMonitor):
                 dependencies=list(request.dependencies),
                 property_dependencies={k: list(v.urns) for k, v in
                                        request.propertyDependencies.items()},
-                inputs=unwrap_secrets(rpc.deserialize_properties(request.object)),
+                inputs={k: v for k, v in
+                        unwrap_secrets(rpc.deserialize_properties(request.object)).items()
+                        if k != DYNAMIC_PROVIDER},
                 outputs=dict(registered.state) if registered else {},
                 id=registered.id if registered else "",
                 ignore_changes=list(request.ignoreChanges),
@@ -161,8 +165,30 @@ class _RecordingMonitor(pulumi_mocks.MockMonitor):
                 replace_on_changes=list(request.replaceOnChanges),
                 delete_before_replace=request.deleteBeforeReplace,
                 error_hooks=list(request.hooks.on_error),
+                aliases=alias_urns(response.urn, request.aliases),
             )
         return response
+
+
+def alias_urns(urn: str, aliases: Any) -> list[str]:
+    """The former URNs that alias specs of the same parent (a new type or name) stand for: the
+    URN with its own type (after the parent types, ``$``) or its name replaced."""
+    head, qualified, name = urn.rsplit("::", 2)
+    parents, _, own = qualified.rpartition("$")
+    found = []
+    for alias in aliases:
+        if alias.urn:
+            found.append(alias.urn)
+        elif not alias.spec.parentUrn and not alias.spec.noParent:
+            type_ = alias.spec.type or own
+            found.append(f"{head}::{parents + '$' if parents else ''}{type_}::"
+                         f"{alias.spec.name or name}")
+    return found
+
+
+DYNAMIC_PROVIDER = "__provider"
+"""The input a dynamic resource carries its serialized provider in: code, not a setting, so it
+is left out of the recorded inputs."""
 
 
 def unwrap_secrets(value: Any) -> Any:

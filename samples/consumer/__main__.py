@@ -15,7 +15,8 @@ identity = ManagedIdentity("scorer", ManagedIdentityArgs(
     resource_group_name=workspace.resource_group_name, location=workspace.location,
     identity_name="id-scoring-team"))
 endpoint = OnlineEndpoint("fraud", OnlineEndpointArgs(
-    workspace=workspace, endpoint_name="fraud-scoring-7q2", identity=identity))
+    workspace=workspace, endpoint_name="fraud-scoring-7q2", identity=identity,
+    secrets=["fraud-api-key"]))  # what its scoring code reads from the workspace key vault
 
 pulumi.export("scoringUri", endpoint.scoring_uri)
 pulumi.export("clientId", endpoint.client_id)

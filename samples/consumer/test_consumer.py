@@ -13,13 +13,14 @@ def test_the_endpoint_runs_as_its_own_identity_with_the_roles_it_needs():
     identity = run.one("managedidentity:UserAssignedIdentity")
     endpoint = run.one("machinelearningservices:OnlineEndpoint")
     assert endpoint.inputs["identity"]["userAssignedIdentities"] == [identity.id]
-    granted = {a.inputs["roleDefinitionId"].rsplit("/", 1)[1] for a in run.of_type(ROLE)
+    granted = {(a.inputs["roleDefinitionId"].rsplit("/", 1)[1], a.inputs["scope"].split("/")[-2])
+               for a in run.of_type(ROLE)
                if a.inputs["principalId"] == identity.outputs["principalId"]}
     assert granted == {
-        "7f951dda-4ed3-4680-a7ca-43fe172d538d",  # AcrPull
-        "2a2b9908-6ea1-4ae2-8e65-a410df84e7d1",  # Storage Blob Data Reader
-        "635dd51f-9968-44d3-b7fb-6d9a6bd613ae",  # AzureML Metrics Writer (preview)
-        "4633458b-17de-408a-b874-0445c86b69e6",  # Key Vault Secrets User
+        ("7f951dda-4ed3-4680-a7ca-43fe172d538d", "registries"),  # AcrPull
+        ("2a2b9908-6ea1-4ae2-8e65-a410df84e7d1", "storageAccounts"),  # Storage Blob Data Reader
+        ("635dd51f-9968-44d3-b7fb-6d9a6bd613ae", "workspaces"),  # AzureML Metrics Writer (preview)
+        ("4633458b-17de-408a-b874-0445c86b69e6", "secrets"),  # Key Vault Secrets User, one secret
     }
     assert run.outputs["clientId"] == identity.outputs["clientId"]
     assert run.outputs["scoringUri"].endswith(".inference.ml.azure.com/score")

@@ -42,6 +42,7 @@ from ..conftest import PROJECT_DIR, grants
 
 GROUP = f"/subscriptions/{SUBSCRIPTION_ID}/resourceGroups/rg-ml/providers"
 WORKSPACE_ID = f"{GROUP}/Microsoft.MachineLearningServices/workspaces/mlw-team"
+STORAGE_ID = f"{GROUP}/Microsoft.Storage/storageAccounts/stmlw-team"
 PLACE = {"resource_group_name": "rg-ml", "location": "westeurope"}
 
 
@@ -129,9 +130,9 @@ def test_a_cluster_alone_pulls_and_reads_as_its_identity_and_is_replaced_on_its_
     r = run(lambda: ComputeCluster("train", ComputeClusterArgs(
         workspace=existing(), compute_name="train", identity=identity())))
     assert {(role, scope.rsplit("/", 1)[1]) for _, role, scope in grants(r)} == {
-        ("AcrPull", "crmlw-team"), ("Storage Blob Data Reader", "stmlw-team")}
+        ("AcrPull", "crmlw-team"), ("Storage Blob Data Contributor", "stmlw-team")}
     assert waits_for(r, "machinelearningservices:Compute") == {
-        "train-registry-acrpull", "train-storage-storage-blob-data-reader"}
+        "train-registry-acrpull", "train-storage-storage-blob-data-contributor"}
     compute = r.one("machinelearningservices:Compute")
     assert (compute.replace_on_changes, compute.delete_before_replace) == (
         ["properties.properties.vmSize", "properties.properties.vmPriority"], True)
@@ -140,7 +141,7 @@ def test_a_cluster_alone_pulls_and_reads_as_its_identity_and_is_replaced_on_its_
 def test_a_system_assigned_cluster_gets_only_the_data_role_azure_does_not_grant():
     r = run(lambda: ComputeCluster("train", ComputeClusterArgs(workspace=existing(),
                                                                compute_name="train")))
-    assert [(role) for _, role, _ in grants(r)] == ["Storage Blob Data Reader"]
+    assert [(role) for _, role, _ in grants(r)] == ["Storage Blob Data Contributor"]
 
 
 def test_an_instance_belongs_to_one_user_and_its_identity_can_shut_it_down():
@@ -148,7 +149,18 @@ def test_an_instance_belongs_to_one_user_and_its_identity_can_shut_it_down():
         workspace=existing(), compute_name="alice-x1", identity=identity(),
         assigned_user_object_id="11111111-aaaa-4bbb-8ccc-000000000001",
         assigned_user_tenant_id="t")))
-    assert ("Contributor", "mlw-team") in {(role, s.rsplit("/", 1)[1]) for _, role, s in grants(r)}
+    alice = "11111111-aaaa-4bbb-8ccc-000000000001"
+    assert grants(r) == {
+        ("id-team", "AcrPull", f"{GROUP}/Microsoft.ContainerRegistry/registries/crmlw-team"),
+        ("id-team", "Storage Blob Data Contributor", STORAGE_ID),
+        ("id-team", "Contributor", WORKSPACE_ID),  # idle shutdown acts as the identity
+        # the owner starts, stops and opens this instance only, and works on the storage as self
+        (alice, "AzureML Compute Operator", "alice-x1"),
+        (alice, "Storage Blob Data Contributor", STORAGE_ID),
+        (alice, "Storage File Data Privileged Contributor", STORAGE_ID)}
+    assert {a.inputs["principalType"] for a in r.of_type(
+        "azure-native:authorization:RoleAssignment") if a.inputs["principalId"] == alice} == {
+        "User"}
     props = r.one("machinelearningservices:Compute").inputs["properties"]["properties"]
     assert props["computeInstanceAuthorizationType"] == "personal"
     assert props["sshSettings"] == {"sshPublicAccess": "Disabled"}
@@ -174,10 +186,13 @@ def test_data_storage_takes_no_keys_and_users_read_the_container_as_themselves()
     assert r.one("storage:StorageAccount").inputs["allowSharedKeyAccess"] is False
     roles = {(a.inputs["principalType"], a.name) for a in r.of_type(
         "azure-native:authorization:RoleAssignment")}
-    assert roles == {("Group", "data-group-22222222-aaaa-4bbb-8ccc-000000000002-data-storage-blob-"
-                               "data-reader"),
-                     ("Group", "data-group-22222222-aaaa-4bbb-8ccc-000000000002-workspace-azureml-"
-                               "data-scientist")}
+    group = "data-group-22222222-aaaa-4bbb-8ccc-000000000002"
+    assert roles == {("Group", f"{group}-data-storage-blob-data-reader"),
+                     ("Group", f"{group}-workspace-azureml-data-scientist"),
+                     # submitting code and notebooks on a workspace whose storage takes no keys
+                     ("Group", f"{group}-workspace-storage-storage-blob-data-contributor"),
+                     ("Group", f"{group}-workspace-storage-storage-file-data-privileged-"
+                               "contributor")}
 
 
 def test_a_private_registry_connection_waits_for_the_pull_and_the_assign_grants():

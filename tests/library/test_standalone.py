@@ -5,6 +5,7 @@ from __future__ import annotations
 import pytest
 
 from components import WorkspaceRef
+from components.testing.mocks import ENTRA_BLOB
 from components.testing.runner import run_stack
 
 from ..conftest import PROJECT_DIR, grants, one
@@ -38,8 +39,8 @@ def test_endpoint_identity_is_granted_on_the_workspace_dependents(run):
          f"{SHARED}/Microsoft.ContainerRegistry/registries/crmlw-shared"),
         ("id-scoring-team", "Storage Blob Data Reader",
          f"{SHARED}/Microsoft.Storage/storageAccounts/stmlw-shared"),
-        ("id-scoring-team", "Key Vault Secrets User",
-         f"{SHARED}/Microsoft.KeyVault/vaults/kv-mlw-shared"),
+        ("id-scoring-team", "Key Vault Secrets User",  # the one secret its code reads
+         f"{SHARED}/Microsoft.KeyVault/vaults/kv-mlw-shared/secrets/fraud-api-key"),
         ("id-scoring-team", "AzureML Metrics Writer (preview)",
          f"{SHARED}/Microsoft.MachineLearningServices/workspaces/mlw-shared"),
     }
@@ -68,6 +69,6 @@ def test_a_deployment_in_an_existing_workspace_finds_its_vault_and_storage():
     assert code["workspaceName"] == "mlw-shared"
     assert code["properties"]["codeUri"].startswith(
         "https://stmlw-shared.blob.core.windows.net/ml-assets/codes/fraud-code/")
-    assert ({b.inputs["accountName"] for b in run.of_type("azure-native:storage:Blob")}
-            == {"stmlw-shared"})
+    assert ({b.inputs["accountUrl"] for b in run.of_type(ENTRA_BLOB)}
+            == {"https://stmlw-shared.blob.core.windows.net/"})
     assert run.outputs["traffic"] == {"main-f4sv2": 100}

@@ -8,16 +8,17 @@ import pytest
 
 from components.azure.roles import BUILT_IN_ROLES, assignment_name
 from components.testing.mocks import RANDOM_SUFFIX, SUBSCRIPTION_ID
+from offline.policy_check import stack_settings
 
 from ..conftest import ROLE_ASSIGNMENT, grants, one, shared_run
 
 S = RANDOM_SUFFIX
 
 
-def expected_grants(env: str, clusters: list[str],
-                    endpoints: list[str]) -> set[tuple[str, str, str]]:
+def expected_grants(env: str, clusters: list[str], endpoints: list[str],
+                    secrets: tuple[str, ...] = ()) -> set[tuple[str, str, str]]:
     """Seed 002's table for the workspace identity, and the workload roles for each cluster and
-    endpoint identity, all user-assigned."""
+    endpoint identity, all user-assigned; each endpoint reads ``secrets``, one by one."""
     st, kv, cr = f"stmlplat{env}{S}", f"kv-mlplat-{env}-{S}", f"crmlplat{env}{S}"
     appi, mlw = f"appi-mlplat-{env}", f"mlw-mlplat-{env}-{S}"
     ws = f"id-mlplat-{env}-workspace"
@@ -26,18 +27,20 @@ def expected_grants(env: str, clusters: list[str],
             (ws, "Key Vault Administrator", kv), (ws, "Contributor", cr), (ws, "Contributor", appi)}
     for c in clusters:
         who = f"id-mlplat-{env}-cluster-{c}"
-        rows |= {(who, "AcrPull", cr), (who, "Storage Blob Data Reader", st)}
+        # jobs write outputs, models and MLflow artifacts to the default datastore as it
+        rows |= {(who, "AcrPull", cr), (who, "Storage Blob Data Contributor", st)}
     for e in endpoints:
         who = f"id-mlplat-{env}-endpoint-{e}"
         rows |= {(who, "AcrPull", cr), (who, "Storage Blob Data Reader", st),
                  (who, "AzureML Metrics Writer (preview)", mlw),
-                 (who, "Key Vault Secrets User", kv)}
+                 *((who, "Key Vault Secrets User", f"{kv}/secrets/{name}") for name in secrets)}
     return rows
 
 
 def test_dev_access_matrix_is_exactly_the_documented_roles(dev):
-    assert grants(dev) == expected_grants("dev", ["cpu"], ["score"])
-    assert len(dev.of_type(ROLE_ASSIGNMENT)) == len(expected_grants("dev", ["cpu"], ["score"]))
+    expected = expected_grants("dev", ["cpu"], ["score"], ("sample-secret",))
+    assert grants(dev) == expected
+    assert len(dev.of_type(ROLE_ASSIGNMENT)) == len(expected)
 
 
 def test_prod_access_matrix_is_exactly_the_documented_roles(prod):
@@ -109,7 +112,8 @@ def test_endpoint_runs_as_its_identity(stack):
     assert endpoint.inputs["identity"] == {"type": "UserAssigned",
                                            "userAssignedIdentities": [uami.id]}
     mine = [a for a in stack.of_type(ROLE_ASSIGNMENT) if a.parent == endpoint.parent]
-    assert len(mine) == 4
+    # AcrPull, Blob Data Reader, Metrics Writer, and one grant per secret it reads (dev: one)
+    assert len(mine) == 3 + len(stack_settings(stack).online_endpoints[0].secrets)
     assert {a.inputs["principalId"] for a in mine} == {uami.outputs["principalId"]}
 
 
@@ -117,7 +121,8 @@ def test_system_assigned_identities_get_only_what_azure_does_not_grant():
     run = shared_run("dev", {
         "workspaceIdentity": "systemAssigned",
         "computeClusters": [{"name": "cpu", "identity": "systemAssigned"}],
-        "onlineEndpoints": [{"name": "score", "identity": "systemAssigned"}],
+        "onlineEndpoints": [{"name": "score", "identity": "systemAssigned",
+                             "secrets": ["sample-secret"]}],
     })
     assert run.of_type("azure-native:managedidentity:UserAssignedIdentity") == []
     ws = one(run, "machinelearningservices:Workspace")
@@ -127,8 +132,9 @@ def test_system_assigned_identities_get_only_what_azure_does_not_grant():
     assert "primaryUserAssignedIdentity" not in ws.inputs
     assert compute.inputs["identity"] == {"type": "SystemAssigned"}
     assert endpoint.inputs["identity"] == {"type": "SystemAssigned"}
-    assert grants(run) == {("cpu", "Storage Blob Data Reader", f"stmlplatdev{S}"),
-                           (f"score-dev-{S}", "Key Vault Secrets User", f"kv-mlplat-dev-{S}")}
+    assert grants(run) == {("cpu", "Storage Blob Data Contributor", f"stmlplatdev{S}"),
+                           (f"score-dev-{S}", "Key Vault Secrets User",
+                            f"kv-mlplat-dev-{S}/secrets/sample-secret")}
     assert not {d for d in ws.dependencies if run.resources[d].type == ROLE_ASSIGNMENT}
 
 
@@ -146,3 +152,11 @@ def test_an_existing_registry_is_used_and_granted_on_not_created():
         "/subscriptions/11111111-1111-1111-1111-111111111111/")
         for a in run.of_type(ROLE_ASSIGNMENT) if a.inputs["scope"] == existing)
     assert run.outputs["registryLoginServer"] == "crshared01.azurecr.io"
+
+
+def test_no_two_assignments_are_one_in_azure(stack, everything):
+    # one role for one principal on one scope twice has one deterministic name: deleting either
+    # Pulumi resource would delete the other's assignment in Azure
+    for run in (stack, everything):
+        names = [a.inputs["roleAssignmentName"] for a in run.of_type(ROLE_ASSIGNMENT)]
+        assert len(names) == len(set(names))

@@ -129,7 +129,7 @@ def test_removing_the_cluster_deletes_it_with_its_identity_and_grants(dev):
     plan = clean(day2_plan(dev, shared_run("dev", {"computeClusters": []})))
     assert {s.resource.name for s in plan.steps} == {
         "cluster-cpu", "cluster-cpu-identity", "cluster-cpu-registry-acrpull",
-        "cluster-cpu-storage-storage-blob-data-reader"}
+        "cluster-cpu-storage-storage-blob-data-contributor"}
     assert {s.op for s in plan.steps} == {DELETE}
     # the one thing not proven without Azure: the compute delete's query parameter
     assert [f.rule for _, f in plan.findings] == ["compute-delete"]

@@ -9,7 +9,7 @@ import pytest
 
 from components.assets import folder_digest
 from components.endpoint import endpoint_template
-from components.testing.mocks import SUBSCRIPTION_ID
+from components.testing.mocks import ENTRA_BLOB, SUBSCRIPTION_ID
 from components.testing.runner import StackRun, run_stack
 
 from ..conftest import (
@@ -25,7 +25,7 @@ from ..conftest import (
 )
 
 ML = "azure-native:machinelearningservices:"
-BLOB = "azure-native:storage:Blob"
+BLOB = ENTRA_BLOB
 def params(run: StackRun, name: str = "endpoint-score-traffic") -> dict:
     inputs = one(run, "resources:Deployment", name).inputs["properties"]
     return {key: value["value"] for key, value in inputs["parameters"].items()}
@@ -55,7 +55,7 @@ def test_the_model_folder_is_uploaded_and_registered_as_a_version_named_by_its_c
         f"/datastores/mlassets/paths/models/score-model/{version}")
     uploads = [b for b in dev.of_type(BLOB) if b.urn in model.dependencies]
     assert {b.inputs["blobName"] for b in uploads} == {f"models/score-model/{version}/model.json"}
-    assert {b.inputs["containerName"] for b in uploads} == {"ml-assets"}
+    assert {b.inputs["container"] for b in uploads} == {"ml-assets"}
 
 
 def test_the_datastore_holds_no_credentials_and_points_at_the_workspace_storage(dev):
@@ -142,12 +142,15 @@ def test_the_code_finds_its_identity_vault_and_storage_in_its_environment(dev):
 
 def test_a_system_assigned_endpoint_gets_no_client_id_and_waits_for_its_one_grant():
     run = shared_run("dev", endpoint({"name": "blue", **SAMPLE, "traffic": 100},
-                                    identity="systemAssigned"))
+                                    identity="systemAssigned", secrets=["sample-secret"]))
     deployment = one(run, "machinelearningservices:OnlineDeployment")
     assert "AZURE_CLIENT_ID" not in deployment.inputs["properties"]["environmentVariables"]
     grant = one(run, "authorization:RoleAssignment",
-                "endpoint-score-key-vault-key-vault-secrets-user")
+                "endpoint-score-secret-sample-secret-key-vault-secrets-user")
     assert grant.urn in deployment.dependencies
+    # on the one secret, created after the template that puts it (a secret scope must exist)
+    assert grant.inputs["scope"].endswith("/secrets/sample-secret")
+    assert one(run, "resources:Deployment", "sample-secret").urn in grant.dependencies
     assert "identityId" not in params(run)
     template = one(run, "resources:Deployment", "endpoint-score-traffic").inputs["properties"][
         "template"]

@@ -13,7 +13,8 @@ from hypothesis import strategies as st
 
 from components.azure.names import RULES
 from components.testing.runner import StackRun
-from offline.policy_check import check
+from offline.policy_check import check, stack_settings
+from offline.policy_check import pack_config as offline_pack_config
 from stack.names import SUFFIX_LENGTH, StackNames
 from stack.settings import (
     AUTH_MODES,
@@ -50,7 +51,7 @@ def test_changing_settings_other_than_names_renames_nothing(dev):
         "tags": {"owner": "ml-team"},
         "computeClusters": [{"name": "cpu", "vmSize": "Standard_D4s_v3", "vmPriority": "Dedicated",
                              "minNodes": 1, "maxNodes": 8, "idleSecondsBeforeScaleDown": 900}],
-        "onlineEndpoints": [{"name": "score", "authMode": "AMLToken",
+        "onlineEndpoints": [{"name": "score", "authMode": "AMLToken", "secrets": ["sample-secret"],
                              "deployments": [{**BLUE, "instanceType": "Standard_F4s_v2",
                                               "instanceCount": 3,
                                               "environmentVariables": {"LOG_LEVEL": "DEBUG"}}]}],
@@ -151,20 +152,18 @@ VALID = st.fixed_dictionaries({
         max_size=2, unique_by=lambda e: e["name"]),
     "tags": st.dictionaries(st.sampled_from(["owner", "cost-center", "data-class"]),
                             st.text(string.ascii_letters, max_size=10), max_size=2),
-})
+}).filter(lambda c: not (c["protectStatefulResources"]  # refused, with the reason
+                         and c["workspaceIdentity"] == "systemAssigned"))
 
 
 @settings(max_examples=15, derandomize=True, deadline=None)
 @given(VALID)
 def test_every_valid_configuration_deploys_a_stack_that_passes_the_policy_pack(config):
     run = shared_run("dev", config)
-    pack_config: dict[str, Any] = {  # what the user states in policy/config.<stack>.json
+    pack_config: dict[str, Any] = {  # what the settings call for, and keys where they are asked
+        **offline_pack_config(stack_settings(run)),
         "endpoint-token-auth": {"allowKeyAuth": any(e.get("authMode") == "Key"
                                                     for e in config["onlineEndpoints"])}}
-    if not config["protectStatefulResources"]:
-        pack_config["stateful-resources-protected"] = "disabled"
-    if not config["keyVaultPurgeProtection"]:
-        pack_config["key-vault-purge-protection"] = "disabled"
     assert check(run, PACK, pack_config) == []
     assert len(run.of_type("azure-native:machinelearningservices:Compute")) == len(
         config["computeClusters"])

@@ -94,9 +94,13 @@ def test_compute_reads_the_data_container_and_waits_for_it(full):
 
 
 def test_users_and_groups_read_the_data_and_work_in_the_workspace_as_themselves(full):
+    workspace_storage = {("Storage Blob Data Contributor", "stmlplatdevk3x9q"),
+                         ("Storage File Data Privileged Contributor", "stmlplatdevk3x9q")}
     for object_id, kind in ((ALICE, "User"), (TEAM, "Group")):
-        assert held_by(full, object_id) == {("Storage Blob Data Reader", "training"),
-                                            ("AzureML Data Scientist", "mlw-mlplat-dev-k3x9q")}
+        # the data, the workspace, and what code, notebooks and the studio need on its storage
+        assert held_by(full, object_id) - {("AzureML Compute Operator", "alice-k3x9q")} == {
+            ("Storage Blob Data Reader", "training"),
+            ("AzureML Data Scientist", "mlw-mlplat-dev-k3x9q"), *workspace_storage}
         assert {a.inputs["principalType"] for a in full.of_type(ROLE_ASSIGNMENT)
                 if a.inputs["principalId"] == object_id} == {kind}
 
@@ -139,11 +143,29 @@ def test_the_instance_belongs_to_one_user_runs_as_its_identity_and_shuts_down_wh
 
 def test_the_instance_identity_holds_what_idle_shutdown_images_and_data_need(full):
     assert held_by(full, "id-mlplat-dev-instance-alice") == {
-        ("AcrPull", "crmlplatdevk3x9q"), ("Storage Blob Data Reader", "stmlplatdevk3x9q"),
+        ("AcrPull", "crmlplatdevk3x9q"), ("AcrPull", PRIVATE),
+        ("Storage Blob Data Contributor", "stmlplatdevk3x9q"),
         ("Storage Blob Data Reader", "training"), ("Contributor", "mlw-mlplat-dev-k3x9q")}
     instance = one(full, "machinelearningservices:Compute", "instance-alice")
-    own = {r.urn for r in full.of_type(ROLE_ASSIGNMENT) if r.name.startswith("instance-alice-")}
-    assert len(own) == 4 and own <= set(instance.dependencies)
+    mine = {r.urn for r in full.of_type(ROLE_ASSIGNMENT) if r.name.startswith("instance-alice-")
+            and r.inputs["principalType"] == "ServicePrincipal"}
+    assert len(mine) == 5 and mine <= set(instance.dependencies)
+
+
+def test_the_instance_owner_starts_stops_and_opens_only_their_instance(full):
+    owner = {(r.inputs["roleDefinitionId"], r.inputs["scope"]) for r in full.of_type(
+        ROLE_ASSIGNMENT) if r.name.startswith("instance-alice-") and r.inputs["principalId"] ==
+        ALICE}
+    instance = one(full, "machinelearningservices:Compute", "instance-alice")
+    # on the instance itself; the storage roles come from the data grants (alice is a data user),
+    # never twice: the same role, principal and scope twice would be one assignment in Azure
+    assert [scope for _, scope in owner] == [instance.id]
+    assert ("AzureML Compute Operator", "alice-k3x9q") in held_by(full, ALICE)
+    alone = shared_run("dev", {"computeInstances": FULL["computeInstances"]})
+    assert held_by(alone, ALICE) == {("AzureML Compute Operator", "alice-k3x9q"),
+                                     ("Storage Blob Data Contributor", "stmlplatdevk3x9q"),
+                                     ("Storage File Data Privileged Contributor",
+                                      "stmlplatdevk3x9q")}
 
 
 # --- external workload identity ---

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from components.azure.names import RULES
-from components.testing.mocks import TENANT_ID
+from components.testing.mocks import ENTRA_BLOB, TENANT_ID
 
 from ..conftest import DEPLOYMENT, ROLE_ASSIGNMENT, one, shared_run
 
@@ -134,7 +134,7 @@ def test_every_azure_name_is_within_azure_rules(stack):
                "random:index/randomPassword:RandomPassword",
                ROLE_ASSIGNMENT, "azure-native:storage:BlobServiceProperties",
                # fixed names, chosen in the code: ml-assets, mlassets, sample-secret, blob paths
-               "azure-native:storage:BlobContainer", "azure-native:storage:Blob",
+               "azure-native:storage:BlobContainer", ENTRA_BLOB,
                "azure-native:machinelearningservices:Datastore",
                "azure-native:resources:Deployment")  # named by Pulumi (name + random suffix)
     assert checked == len([r for r in stack.resources.values()
@@ -152,7 +152,7 @@ def test_existing_resource_group_is_used_not_created():
 
 def test_tags_mark_every_taggable_resource(dev):
     untaggable = (ROLE_ASSIGNMENT, "azure-native:storage:BlobServiceProperties",
-                  "azure-native:storage:BlobContainer", "azure-native:storage:Blob")
+                  "azure-native:storage:BlobContainer")
     in_properties = ("Datastore", "ModelVersion", "CodeVersion", "EnvironmentVersion")
     checked = set()
     for r in dev.resources.values():

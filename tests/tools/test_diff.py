@@ -45,14 +45,15 @@ def test_a_compute_size_change_names_exactly_that_property(base):
 
 def test_a_role_change_lists_the_grants_gained_and_lost(base):
     head = preview(shared_run("dev", {"onlineEndpoints": [{"name": "score", "authMode": "AADToken",
-                                                       "identity": "systemAssigned"}]}))
+                                                       "identity": "systemAssigned",
+                                                       "secrets": ["sample-secret"]}]}))
     d = diff_plans(base, head)
     who = "id-mlplat-dev-endpoint-score"
     system = f"score-dev-{S} (online endpoint, system-assigned)"
     basics = {("AcrPull", f"container registry crmlplatdev{S}"),
               ("Storage Blob Data Reader", f"storage account stmlplatdev{S}"),
               ("AzureML Metrics Writer (preview)", f"ml workspace mlw-mlplat-dev-{S}")}
-    vault = ("Key Vault Secrets User", f"key vault kv-mlplat-dev-{S}")
+    vault = ("Key Vault Secrets User", f"secret sample-secret of key vault kv-mlplat-dev-{S}")
     assert d.grants_removed == {(who, *g, "stack") for g in basics | {vault}}
     # the system identity holds the same basic roles, granted by Azure itself, not lost
     assert d.grants_added == {(system, *vault, "stack"), *((system, *g, "Azure") for g in basics)}
@@ -74,10 +75,10 @@ def test_an_added_cluster_adds_resources_grants_and_outputs(base):
     d = diff_plans(base, head)
     assert {r.name for r in d.resources if r.action == "add"} == {
         "cluster-gpu", "cluster-gpu-identity", "cluster-gpu-registry-acrpull",
-        "cluster-gpu-storage-storage-blob-data-reader"}
+        "cluster-gpu-storage-storage-blob-data-contributor"}
     assert {(p, r) for p, r, _, _ in d.grants_added} == {
         ("id-mlplat-dev-cluster-gpu", "AcrPull"),
-        ("id-mlplat-dev-cluster-gpu", "Storage Blob Data Reader")}
+        ("id-mlplat-dev-cluster-gpu", "Storage Blob Data Contributor")}
     # outputs keyed by name: the new cluster's, not every grant listed after its grants
     assert {path for path, _, _ in d.outputs} == {
         "computeClusters.gpu.name", "computeClusters.gpu.principalId",
@@ -94,7 +95,8 @@ def test_a_removed_endpoint_is_deleted_with_its_grants(base):
         "endpoint-score-blue-ds2v2", "endpoint-score-traffic",
         *(f"endpoint-score-{grant}" for grant in (
             "registry-acrpull", "storage-storage-blob-data-reader",
-            "key-vault-key-vault-secrets-user", "workspace-azureml-metrics-writer-preview")),
+            "secret-sample-secret-key-vault-secrets-user",
+            "workspace-azureml-metrics-writer-preview")),
         # the assets only its deployment used: uploads and versions (content digests in the names)
         *(r.name for r in d.resources if r.name.startswith(("assets-model-", "assets-code-",
                                                             "assets-environment-")))}

@@ -7,6 +7,7 @@ import json
 import pytest
 
 from components.azure.roles import assignment_name, role_definition_id
+from components.azure.sources import WORKSPACE_IDENTITY
 from offline.__main__ import main
 from offline.columns import WIDTH
 from offline.exits import USAGE
@@ -51,7 +52,8 @@ def test_access_matrix_names_system_assigned_principals(dev):
     rows = access_matrix(dev)
     assert {"principal": "id-mlplat-dev-workspace", "role": "Contributor",
             "scope": "ml workspace mlw-mlplat-dev-*****",
-            "principalType": "ServicePrincipal", "grantedBy": "stack"} in rows
+            "principalType": "ServicePrincipal", "grantedBy": "stack",
+            "source": WORKSPACE_IDENTITY} in rows
 
 
 def test_plan_hides_what_azure_computes(dev):
@@ -91,8 +93,8 @@ def test_preview_shows_what_each_resource_costs_and_opens(dev):
     by_name = {r["name"]: r["settings"] for r in plan(dev, PACK)["resources"]}
     assert by_name["registry"] == {"sku": "Basic", "admin user": "false", "anonymous pull": "false",
                                    "public network": "Enabled", "zone redundancy": "Disabled"}
+    assert by_name["workspace-storage"]["shared keys"] == "false"
     # left out by the program: Azure's default shows, marked, so an open default is not missed
-    assert by_name["workspace-storage"]["shared keys"] == "true (Azure's default)"
     assert by_name["workspace-key-vault"]["purge protection"] == "false (Azure's default)"
     assert by_name["cluster-cpu"].items() >= {"vm size": "Standard_DS3_v2",
                                               "priority": "LowPriority", "max nodes": "2"}.items()
@@ -120,6 +122,6 @@ def test_roles_azure_grants_itself_are_shown_and_labelled():
     printed = text(p)
     assert "    Azure AI Administrator            resource group rg-mlplat-dev (Azure's own)" \
         in printed
-    assert "2 role assignments.\nAzure grants the system-assigned identities 5 more roles" \
+    assert "1 role assignments.\nAzure grants the system-assigned identities 5 more roles" \
         in printed
     assert "AcrPull (Azure's own)" in markdown(p)

@@ -1,0 +1,40 @@
+"""The Microsoft documents each grant of the package comes from, as the access matrix cites them.
+
+Paths are MicrosoftDocs/azure-ai-docs ``articles/machine-learning/`` unless a repository is named.
+"""
+
+WORKSPACE_IDENTITY = ("how-to-identity-based-service-authentication: the roles \"required on your "
+                      "user-assigned managed identity\" (seed 002)")
+COMPUTE_IDENTITY = ("how-to-identity-based-service-authentication, Compute cluster: the cluster "
+                    "pulls images and reads data as its identity (seed 002)")
+JOB_OUTPUTS = ("how-to-disable-local-auth-storage, Scenarios for role assignments: Model Registry "
+               "and ML Flow need Storage Blob Data Contributor for the compute's identity; jobs "
+               "write outputs to the default datastore as it")
+USER_STORAGE = ("how-to-disable-local-auth-storage: users \"must be assigned the Storage Blob Data "
+                "Contributor and Storage File Data Privileged Contributor roles\"")
+INSTANCE_OWNER = ("how-to-create-compute-instance, Create on behalf of: the user needs "
+                  "computes/start, stop, restart, applicationaccess and updateSchedules actions")
+IDLE_SHUTDOWN = ("how-to-identity-based-service-authentication: idle shutdown needs the "
+                 "instance's managed identity to be Contributor on the workspace (seed 002)")
+ENDPOINT_IDENTITY = ("concept-endpoints-online-auth: \"If the endpoint identity is a user-assigned "
+                     "identity, there's no automatic role assignment\"")
+SECRETS_IN_RUNS = ("how-to-use-secrets-in-runs: the compute's managed identity gets Key Vault "
+                   "Secrets User; here on each named secret only")
+SCORING_SECRETS = ("seed 003: scoring code reads its secrets as the endpoint identity; Key Vault "
+                   "rbac-guide: roles on individual secrets")
+DATA_USERS = ("how-to-identity-based-service-authentication, Data storage: users read "
+              "identity-based datastores as themselves (seed 002)")
+PRIVATE_REGISTRY = ("how-to-identity-based-service-authentication, Use a private Azure Container "
+                    "Registry: AcrPull for whatever pulls from it (seed 002)")
+AUTOMATION = ("how-to-assign-roles: AzureML Data Scientist deploys endpoints; assigning a "
+              "user-assigned identity needs .../userAssignedIdentities/assign/action (footnote 4)")
+
+# What Azure grants a system-assigned identity itself (AzureGrant: listed, never granted again).
+ENDPOINT_AUTOMATIC = ("concept-endpoints-online-auth: a system-assigned endpoint identity is "
+                      "granted AcrPull, Storage Blob Data Reader and AzureML Metrics Writer "
+                      "(preview) on the workspace's resources")
+CLUSTER_AUTOMATIC = ("how-to-identity-based-service-authentication, Compute cluster: \"The "
+                     "managed identity is automatically granted ACRPull role on workspace ACR\"")
+WORKSPACE_AUTOMATIC = ("how-to-assign-roles: \"Workspaces created after [11/19/2024] have the "
+                       "system-assigned managed identity assigned to the Azure AI Administrator "
+                       "role\" on the resource group")
