@@ -68,11 +68,13 @@ def settings_of(project: str, config: dict[str, Any], stack: str) -> StackSettin
 
 def pack_config(settings: StackSettings) -> dict[str, Any]:
     """The pack config a stack's own settings call for: the production-only rules (protected
-    stateful resources, key vault purge protection) apply where the stack protects its data, so
-    no stack needs a config file of its own."""
+    stateful resources, storage without shared keys, key vault purge protection) apply where the
+    stack protects its data and turns purge protection on, so no stack needs a config file of
+    its own."""
     config: dict[str, Any] = {}
     if not settings.protect_stateful_resources:
         config["stateful-resources-protected"] = "disabled"
+        config["storage-no-shared-keys"] = "disabled"
     if not settings.key_vault_purge_protection:
         config["key-vault-purge-protection"] = "disabled"
     return config

@@ -268,6 +268,25 @@ class Context:
     """URNs of the resources this plan deletes in Azure (not retained, not refused)."""
 
 
+KEY_BLOB = "azure-native:storage:Blob"
+"""An earlier release's upload: azure-native reads the account key for every call on it."""
+
+
+def _key_based_delete(step: Step, azure: Azure, ctx: Context) -> str | None:
+    blob = step.old if step.op == REPLACE and step.delete_first else step.resource
+    if blob is None or blob.type != KEY_BLOB or step.op not in (REPLACE, DELETE, DELETE_REPLACED):
+        return None
+    account = next((r for r in azure.resources.values()
+                    if r.type == "azure-native:storage:StorageAccount"
+                    and r.inputs.get("accountName") == blob.inputs.get("accountName")), None)
+    if account is None or account.inputs.get("allowSharedKeyAccess") is not False:
+        return None
+    return (f"azure-native deletes blob {blob.inputs.get('blobName')} with the key of "
+            f"{blob.inputs.get('accountName')}, which this plan has already turned off "
+            "(403 KeyBasedAuthenticationNotPermitted): move the uploads first with "
+            "workspaceStorageKeyAccess: true, then turn the keys off in a second pulumi up")
+
+
 def _protected(step: Step, azure: Azure, ctx: Context) -> str | None:
     if step.op == PROTECTED:
         return "Pulumi refuses to delete a protected resource; the operation fails at preview"
@@ -462,6 +481,11 @@ RULES: tuple[Rule, ...] = (
     Rule("template-leaves", NOTE, "deleting an ARM template deployment keeps what it put",
          "Azure REST spec Deployments_Delete (\"Deleting a template deployment does not affect "
          "the state of the resource group\")", _template_leaves),
+    Rule("key-based-delete", REFUSED,
+         "a key-based blob of an earlier release cannot be deleted once the account takes no keys",
+         "pulumi/pulumi-azure-native v3 custom_storage_azidentity.go (blob calls use a shared key "
+         "credential from ListKeys); #2015 (403 KeyBasedAuthenticationNotPermitted)",
+         _key_based_delete),
     Rule("compute-delete", AT_RISK, "deleting a compute alone is not proven on Azure",
          "Azure/azure-rest-api-specs Compute_Delete (underlyingResourceAction required); "
          "azure-native provider.go Delete passes no query parameters", _compute_delete),

@@ -40,6 +40,10 @@ PRIVILEGED_ROLE_GUIDS = {
     "18d7d88d-d35e-4fb5-a5c3-7773c20a72d9": "User Access Administrator",
 }
 _BROAD_SCOPE = re.compile(r"/subscriptions/[^/]+(/resourceGroups/[^/]+)?/?", re.IGNORECASE)
+# Key Vault Secrets User and Secrets Officer (built-in roles): reading secrets.
+SECRET_READER_GUIDS = {"4633458b-17de-408a-b874-0445c86b69e6": "Key Vault Secrets User",
+                       "b86a8fe4-44ce-4948-aee5-eccb2c155cd7": "Key Vault Secrets Officer"}
+_WHOLE_VAULT = re.compile(r".*/providers/Microsoft\.KeyVault/vaults/[^/]+/?", re.IGNORECASE)
 
 Check = Callable[[dict[str, Any], ResourceValidationArgs], str | None]
 
@@ -70,6 +74,17 @@ def _privileged_broad(props: dict[str, Any], _: ResourceValidationArgs) -> str |
             and props.get("principalType") == "ServicePrincipal"):
         return (f"{role} on {scope} for a service principal: grant a narrower role on the "
                 "resource the workload uses")
+    return None
+
+
+def _vault_wide_secret_reads(props: dict[str, Any], _: ResourceValidationArgs) -> str | None:
+    role = SECRET_READER_GUIDS.get(str(props.get("roleDefinitionId", "")).rsplit("/", 1)[-1])
+    scope = props.get("scope")
+    if role and props.get("principalType") == "ServicePrincipal" and isinstance(scope, str) \
+            and _WHOLE_VAULT.fullmatch(scope):
+        return (f"{role} on the whole vault {scope}: grant it on each secret the workload reads "
+                "(.../vaults/<vault>/secrets/<name>); the workspace vault also holds the "
+                "credentials Azure ML keeps for datastores and connections")
     return None
 
 
@@ -108,6 +123,11 @@ POLICIES: list[ResourceValidationPolicy] = [
     _policy("storage-min-tls-1-2", "Storage accounts accept TLS 1.2 or newer only.",
             (STORAGE,), lambda p, _: None if p.get("minimumTlsVersion") in ("TLS1_2", "TLS1_3")
             else f"minimumTlsVersion is {p.get('minimumTlsVersion')!r}; use TLS1_2"),
+    _policy("storage-no-shared-keys",
+            "Storage accounts refuse account keys and SAS: Entra ID only (production).",
+            (STORAGE,), lambda p, _: None if p.get("allowSharedKeyAccess") is False
+            else "allowSharedKeyAccess must be false (unset means true: anyone who can list the "
+                 "keys reads every byte, with no identity in the logs)"),
     _policy("storage-https-only", "Storage accounts accept HTTPS only.",
             (STORAGE,), lambda p, _: "enableHttpsTrafficOnly is false"
             if p.get("enableHttpsTrafficOnly") is False else None),
@@ -135,6 +155,9 @@ POLICIES: list[ResourceValidationPolicy] = [
     _policy("role-assignment-not-privileged-on-group",
             "No service principal gets Owner, Contributor or User Access Administrator on a "
             "resource group or subscription.", (ROLE_ASSIGNMENT,), _privileged_broad),
+    _policy("key-vault-secrets-per-secret",
+            "Workload identities read key vault secrets one by one, never the whole vault.",
+            (ROLE_ASSIGNMENT,), _vault_wide_secret_reads),
     _policy("workspace-identity-datastores",
             "Workspaces reach their system datastores by identity.",
             (WORKSPACE,), lambda p, _: None if p.get("systemDatastoresAuthMode") == "Identity"

@@ -427,6 +427,9 @@ def _field_at(loc: tuple[Any, ...]) -> tuple[FieldInfo | None, type[BaseModel] |
     found: FieldInfo | None = None
     owner: type[BaseModel] | None = None
     for part in loc:
+        if isinstance(part, int) and found is not None and model is None:
+            found = _item_field(found) or found  # an entry of a list of constrained values
+            continue
         if isinstance(part, int) or model is None:
             continue
         by_alias = {f.alias or n: f for n, f in model.model_fields.items()}
@@ -434,6 +437,18 @@ def _field_at(loc: tuple[Any, ...]) -> tuple[FieldInfo | None, type[BaseModel] |
         model = next((t for t in _types_in(found.annotation) if isinstance(t, type)
                       and issubclass(t, BaseModel)), None) if found else None
     return found, owner
+
+
+def _item_field(field: FieldInfo) -> FieldInfo | None:
+    """The declaration of each entry of a ``tuple[Annotated[str, Field(...)], ...]`` field, when
+    it says what it allows."""
+    items = typing.get_args(field.annotation)
+    item = items[0] if items else None
+    if typing.get_origin(item) is Annotated:
+        return next((m for m in typing.get_args(item)[1:] if isinstance(m, FieldInfo)
+                     and isinstance(m.json_schema_extra, dict)
+                     and "allowed" in m.json_schema_extra), None)
+    return None
 
 
 def _types_in(annotation: Any) -> list[Any]:

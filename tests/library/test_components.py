@@ -36,7 +36,7 @@ from components import (
 )
 from components.propagation import ROLE_PROPAGATION_HOOK
 from components.testing import StackRun, run_program
-from components.testing.mocks import SUBSCRIPTION_ID
+from components.testing.mocks import ENTRA_BLOB, SUBSCRIPTION_ID
 
 from ..conftest import PROJECT_DIR, grants
 
@@ -227,3 +227,26 @@ def test_a_secret_is_put_through_arm_with_its_value_kept_out_of_the_history():
     assert props["template"]["parameters"]["value"] == {"type": "secureString"}
     assert props["template"]["resources"][0]["type"] == "Microsoft.KeyVault/vaults/secrets"
     assert props["parameters"]["vaultName"] == {"value": "kv-team"}
+
+
+def test_a_registry_in_another_subscription_is_read_in_its_own():
+    other = ("/subscriptions/22222222-2222-4222-8222-222222222222/resourceGroups/rg-images/"
+             "providers/Microsoft.ContainerRegistry/registries/crimages")
+    r = run(lambda: ContainerRegistry("registry", ContainerRegistryArgs(
+        resource_group_name="rg-ml", location="westeurope", existing_id=other)))
+    provider = r.one("pulumi:providers:azure-native")
+    assert provider.inputs["subscriptionId"] == "22222222-2222-4222-8222-222222222222"
+    assert r.of_type("azure-native:containerregistry:Registry") == []
+
+
+def test_uploads_go_in_with_entra_id_and_an_earlier_key_based_blob_is_replaced_first():
+    r = run(lambda: AssetStore("assets", AssetStoreArgs(workspace=existing(), protect=True))
+            .upload_file("data/labels.json", PROJECT_DIR / "samples/score/data/labels.json"))
+    [blob] = r.of_type(ENTRA_BLOB)
+    assert blob.inputs["accountUrl"] == "https://stmlw-team.blob.core.windows.net/"
+    assert (blob.inputs["container"], blob.inputs["blobName"]) == ("ml-assets", "data/labels.json")
+    assert len(blob.inputs["sha256"]) == 64
+    assert blob.aliases == [blob.urn.replace(ENTRA_BLOB, "azure-native:storage:Blob")]
+    assert blob.delete_before_replace and blob.retain_on_delete  # protect: kept with its data
+    assert blob.deleted_with == r.one("storage:BlobContainer").urn
+    assert blob.error_hooks == [ROLE_PROPAGATION_HOOK]  # a fresh data role is waited for

@@ -92,6 +92,13 @@ BAD = [
      ["ml-platform:tags.environment = 'test'", "a tag the stack sets itself"]),
     ({"onlineEndpoints": [{"authMode": "Key"}]},
      ["ml-platform:onlineEndpoints[0].name is missing", "3-32 characters"]),
+    ({"protectStatefulResources": True, "workspaceIdentity": "systemAssigned"},
+     ["ml-platform:workspaceIdentity = 'systemAssigned' is not allowed where "
+      "ml-platform:protectStatefulResources is true", "Azure AI Administrator on the whole "
+      "resource group"]),
+    ({"onlineEndpoints": [{"name": "score", "secrets": ["api_key"]}]},
+     ["ml-platform:onlineEndpoints[0].secrets[0] = 'api_key'", "1-127 letters, digits and "
+      "hyphens"]),
 ]
 
 

@@ -13,7 +13,7 @@ from components.azure.roles import BUILT_IN_ROLES, PRIVILEGED_ROLES
 from components.testing.runner import StackRun
 from offline.policy_check import check, load_pack, load_policies
 
-from ..conftest import PACK, shared_run
+from ..conftest import PACK, one, shared_run
 
 POLICIES = load_policies(PACK)
 RG = "/subscriptions/00000000-0000-4000-8000-000000000001/resourceGroups/rg-mlplat-dev"
@@ -26,6 +26,17 @@ def test_the_real_stacks_pass_every_policy(stack):
 def test_dev_fails_the_production_rules_without_its_pack_config(dev):
     assert {v.policy for v in check(dev, PACK, config={})} == {"key-vault-purge-protection",
                                                         "stateful-resources-protected"}
+    keyed = shared_run("dev", {"workspaceStorageKeyAccess": True})
+    assert check(keyed, PACK) == []  # dev may ask for keys
+    assert {v.policy for v in check(keyed, PACK, config={})} >= {"storage-no-shared-keys"}
+
+
+def test_production_refuses_storage_keys():
+    keyed = shared_run("prod", {"workspaceStorageKeyAccess": True})
+    assert [(v.policy, v.resource) for v in check(keyed, PACK)] == [
+        ("storage-no-shared-keys", "workspace-storage")]
+    assert one(shared_run("prod"), "storage:StorageAccount", "workspace-storage").inputs[
+        "allowSharedKeyAccess"] is False
 
 
 def _set(path: str, value: Any) -> Callable[[dict[str, Any]], None]:
@@ -59,6 +70,11 @@ INSECURE: dict[str, tuple[str, Callable[[dict[str, Any]], None]]] = {
                                       _set("allowBlobPublicAccess", True)),
     "storage-min-tls-1-2": ("storage:StorageAccount", _set("minimumTlsVersion", "TLS1_0")),
     "storage-https-only": ("storage:StorageAccount", _set("enableHttpsTrafficOnly", False)),
+    "storage-no-shared-keys": ("storage:StorageAccount", _drop("allowSharedKeyAccess")),
+    "key-vault-secrets-per-secret": ("authorization:RoleAssignment", lambda p: p.update(
+        scope=f"{RG}/providers/Microsoft.KeyVault/vaults/kv-mlplat-prod",
+        roleDefinitionId=p["roleDefinitionId"].rsplit("/", 1)[0] + "/"
+        + BUILT_IN_ROLES["Key Vault Secrets User"])),
     "compute-no-local-auth": ("machinelearningservices:Compute",
                               _set("properties.disableLocalAuth", False)),
     "compute-no-ssh": ("machinelearningservices:Compute",

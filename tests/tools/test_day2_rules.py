@@ -14,13 +14,27 @@ import components.assets
 import components.compute
 import components.endpoint
 import stack.program
+from components.testing.mocks import ENTRA_BLOB
 from components.testing.runner import StackRun, run_stack
-from offline.plan import AT_RISK, DATA_LOSS, LIES, NOTE, REFUSED, Plan, day2_plan
-from offline.rules import IMMUTABLE, PROVIDER_REPLACES, RULES
+from offline.plan import (
+    AT_RISK,
+    DATA_LOSS,
+    LIES,
+    NOTE,
+    REFUSED,
+    REPLACE,
+    UPDATE,
+    Plan,
+    day2_plan,
+)
+from offline.rules import IMMUTABLE, KEY_BLOB, PROVIDER_REPLACES, RULES
 
 from ..conftest import PROJECT_DIR, endpoint
 
 VAULT_SECRET = PROJECT_DIR / "tests" / "programs" / "vault_secret"
+UPLOADS = {"assets-code-score-code-f57957958a4c-score.py", "assets-file-samples/score/labels.json",
+           "assets-model-score-model-f6e1c1a2ac72-model.json"}
+"""The dev stack's uploads (the sample's code, data and model)."""
 BIGGER_CLUSTER = {"computeClusters": [{"name": "cpu", "vmSize": "Standard_D4s_v3",
                                        "vmPriority": "LowPriority"}]}
 
@@ -121,6 +135,28 @@ def case_template_leaves(dev, prod, monkeypatch) -> Plan:
     return day2_plan(dev, run_stack("dev", {"sampleData": False}))
 
 
+def key_based(run: StackRun) -> StackRun:
+    """``run`` as the state an earlier release left: its uploads azure-native ``storage:Blob``s
+    (read with the account key), on a workspace storage that takes keys."""
+    def before(r):
+        if r.type == ENTRA_BLOB:
+            account = r.inputs["accountUrl"].split("//")[1].split(".")[0]
+            return dataclasses.replace(r, urn=r.aliases[0], type=KEY_BLOB, aliases=[], inputs={
+                "resourceGroupName": "rg-mlplat-dev", "accountName": account,
+                "containerName": r.inputs["container"], "blobName": r.inputs["blobName"],
+                "source": r.inputs["source"]})
+        if r.name == "workspace-storage":
+            return dataclasses.replace(r, inputs={k: v for k, v in r.inputs.items()
+                                                  if k != "allowSharedKeyAccess"})
+        return r
+    return dataclasses.replace(run, resources={b.urn: b for b in map(before,
+                                                                      run.resources.values())})
+
+
+def case_key_based_delete(dev, prod, monkeypatch) -> Plan:
+    return day2_plan(key_based(dev), dev)
+
+
 def case_compute_delete(dev, prod, monkeypatch) -> Plan:
     return day2_plan(dev, run_stack("dev", {"computeClusters": []}))
 
@@ -145,6 +181,7 @@ CASES: dict[str, tuple[Callable[..., Plan], set[tuple[str, str]]]] = {
     "propagation": (case_propagation, {("endpoint-score-blue-ds2v2", AT_RISK)}),
     "template-leaves": (case_template_leaves, {("sample-secret", NOTE)}),
     "compute-delete": (case_compute_delete, {("cluster-cpu", AT_RISK)}),
+    "key-based-delete": (case_key_based_delete, {(r, REFUSED) for r in UPLOADS}),
 }
 
 
@@ -193,6 +230,20 @@ def test_a_key_vault_retention_change_is_refused_and_asset_versions_refuse_any_c
     assert len(versions) == 3  # the sample's model, code and environment
     assert {name for name, verdict in fired(retagged, "immutable")
             if verdict == REFUSED} == versions
+
+
+def test_an_earlier_release_moves_to_keyless_uploads_in_two_steps(dev):
+    keys_kept = run_stack("dev", {"workspaceStorageKeyAccess": True})
+    first = day2_plan(key_based(dev), keys_kept)
+    assert not first.failing
+    moved = [s for s in first.steps if s.resource.type == ENTRA_BLOB]
+    # the old key-based blob is deleted first, then the same blob is uploaded with Entra ID
+    assert {s.resource.name for s in moved} == UPLOADS
+    assert all(s.op == REPLACE and s.delete_first and s.old.type == KEY_BLOB for s in moved)
+    second = day2_plan(keys_kept, dev)
+    assert not second.failing
+    assert [(s.op, s.resource.name, s.changed) for s in second.steps] == [
+        (UPDATE, "workspace-storage", ["allowSharedKeyAccess"])]
 
 
 def test_every_type_the_stacks_register_has_its_replacement_facts(dev, prod, everything):

@@ -45,7 +45,8 @@ def test_a_new_stack_previews_cleanly_and_passes_the_pack(project, production, c
     assert settings.protect_stateful_resources is production
     assert settings.key_vault_purge_protection is production
     assert pack_config(settings) == ({} if production else {
-        "stateful-resources-protected": "disabled", "key-vault-purge-protection": "disabled"})
+        "stateful-resources-protected": "disabled", "storage-no-shared-keys": "disabled",
+        "key-vault-purge-protection": "disabled"})
     assert check(run, PACK) == []
 
 

@@ -125,3 +125,16 @@ def test_roles_azure_grants_itself_are_shown_and_labelled():
     assert "1 role assignments.\nAzure grants the system-assigned identities 5 more roles" \
         in printed
     assert "AcrPull (Azure's own)" in markdown(p)
+
+
+def test_the_preview_lists_what_the_deployer_needs(dev, everything):
+    needs = {(n["role"], n["scope"]) for n in plan(dev, PACK)["deployerNeeds"]}
+    assert needs == {
+        ("Contributor", "the subscription (the stack creates resource group rg-mlplat-dev)"),
+        ("Role Based Access Control Administrator (or User Access Administrator)",
+         "resource group rg-mlplat-dev"),
+        # the uploads go in with Entra ID: a data role, no account key
+        ("Storage Blob Data Contributor", f"storage account stmlplatdev{S}")}
+    outside = {n["scope"] for n in plan(everything, PACK)["deployerNeeds"]
+               if n["role"].startswith("Role Based")}
+    assert "resource group rg-shared (outside the stack)" in outside  # the private registry's
