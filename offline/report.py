@@ -264,13 +264,18 @@ def _access_lines(grants: list[dict[str, str]]) -> list[str]:
     return lines
 
 
+def _count(n: int, what: str) -> str:
+    return f"{n} {what}" + ("" if n == 1 else "s")
+
+
 def text(p: dict[str, Any]) -> str:
     """The offline preview as text for a terminal, within WIDTH columns."""
     grants = p["grants"]
     own = [g for g in grants if g.get("grantedBy") == AZURE]
     lines = [
         *wrapped(f"Offline preview of stack '{p['stack']}' (project {p['project']}): "
-                  f"{len(p['resources'])} resources, {len(grants) - len(own)} role assignments.",
+                  f"{len(p['resources'])} resources, "
+                  f"{_count(len(grants) - len(own), 'role assignment')}.",
                   0),
         *([f"Azure grants the system-assigned identities {len(own)} more roles itself "
            "(Azure's own, under ACCESS)."] if own else []),

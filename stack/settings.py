@@ -153,7 +153,7 @@ class _Model(BaseModel):
 
 
 SecretName = Annotated[str, Field(pattern=r"^[0-9A-Za-z-]{1,127}$", json_schema_extra={
-    "allowed": "a key vault secret name: 1-127 letters, digits and hyphens"})]
+    "allowed": "key vault secret names: 1-127 letters, digits and hyphens"})]
 """A Key Vault secret name ("Object identifiers and versioning": 1-127 alphanumerics and
 dashes)."""
 
@@ -478,7 +478,8 @@ def allowed(field: FieldInfo | None) -> str:
     if bool in kinds:
         return "true or false"
     if any(typing.get_origin(t) is tuple for t in kinds):
-        return "a YAML list"
+        item = _item_field(field)
+        return f"a YAML list of {allowed(item)}" if item else "a YAML list"
     if any(typing.get_origin(t) is dict or (isinstance(t, type) and issubclass(t, BaseModel))
            for t in kinds):
         return "a YAML mapping"

@@ -122,7 +122,7 @@ def test_roles_azure_grants_itself_are_shown_and_labelled():
     printed = text(p)
     assert "    Azure AI Administrator            resource group rg-mlplat-dev (Azure's own)" \
         in printed
-    assert "1 role assignments.\nAzure grants the system-assigned identities 5 more roles" \
+    assert "1 role assignment.\nAzure grants the system-assigned identities 5 more roles" \
         in printed
     assert "AcrPull (Azure's own)" in markdown(p)
 
