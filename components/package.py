@@ -143,6 +143,8 @@ class ComputeClusterArgs(TypedDict):
     min_nodes: NotRequired[int]
     max_nodes: NotRequired[int]
     idle_seconds_before_scale_down: NotRequired[int]
+    secrets: NotRequired[list[str]]
+    """Names of workspace key vault secrets jobs read: Key Vault Secrets User on each only."""
     tags: NotRequired[dict[str, str]]
 
 
@@ -168,6 +170,7 @@ class ComputeCluster(pulumi.ComponentResource):
                                                                              d.max_nodes),
             idle_seconds_before_scale_down=args.get("idle_seconds_before_scale_down",
                                                     d.idle_seconds_before_scale_down),
+            secrets=args.get("secrets") or [],
             tags=args.get("tags") or {}), pulumi.ResourceOptions(parent=self))
         self.id, self.name, self.principal_id = made.id, made.name, made.principal_id
         self.register_outputs({"id": self.id, "name": self.name,
@@ -200,6 +203,9 @@ class OnlineEndpointArgs(TypedDict):
     """AADToken (default), AMLToken or Key."""
     public_network_access: NotRequired[str]
     deployments: NotRequired[list[OnlineDeployment]]
+    secrets: NotRequired[list[str]]
+    """Names of workspace key vault secrets the scoring code reads: Key Vault Secrets User on each
+    only (each must exist)."""
     tags: NotRequired[dict[str, str]]
 
 
@@ -226,6 +232,7 @@ class OnlineEndpoint(pulumi.ComponentResource):
             public_network_access=args.get("public_network_access",
                                            defaults.public_network_access),
             deployments=[_deployment(d) for d in args.get("deployments") or []],
+            secrets=args.get("secrets") or [],
             tags=args.get("tags") or {}), pulumi.ResourceOptions(parent=self))
         self.id, self.name, self.principal_id = made.id, made.name, made.principal_id
         self.scoring_uri, self.swagger_uri = made.scoring_uri, made.swagger_uri

@@ -49,7 +49,7 @@ def constructed() -> StackRun:
                                              "identity_name": "id-scoring-team"})
         package.OnlineEndpoint("fraud", {"workspace_id": WORKSPACE_ID,
                                          "endpoint_name": "fraud-scoring-7q2",
-                                         "identity_id": scorer.id})
+                                         "identity_id": scorer.id, "secrets": ["fraud-api-key"]})
         package.ComputeCluster("train", {"workspace_id": WORKSPACE_ID, "compute_name": "train",
                                          "identity_id": scorer.id, "max_nodes": 4})
     return run_program(program, "consumer", "dev", {})
@@ -59,7 +59,10 @@ def test_an_identity_passed_by_id_holds_the_roles_its_workloads_need(constructed
     assert grants(constructed) >= {
         ("id-scoring-team", "AcrPull", f"/subscriptions/{SUBSCRIPTION_ID}/resourceGroups/"
          "rg-ml-shared/providers/Microsoft.ContainerRegistry/registries/crmlw-shared"),
-        ("id-scoring-team", "AzureML Metrics Writer (preview)", WORKSPACE_ID)}
+        ("id-scoring-team", "AzureML Metrics Writer (preview)", WORKSPACE_ID),
+        ("id-scoring-team", "Key Vault Secrets User", f"/subscriptions/{SUBSCRIPTION_ID}/"
+         "resourceGroups/rg-ml-shared/providers/Microsoft.KeyVault/vaults/kv-mlw-shared/secrets/"
+         "fraud-api-key")}
     identity = constructed.one("UserAssignedIdentity")
     endpoint = constructed.one("machinelearningservices:OnlineEndpoint")
     assert endpoint.inputs["identity"]["userAssignedIdentities"] == [identity.id]
