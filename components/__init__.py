@@ -20,17 +20,18 @@ from .compute_instance import ComputeInstance, ComputeInstanceArgs
 from .data import DataStorage, DataStorageArgs, DataUser
 from .endpoint import OnlineDeploymentSpec, OnlineEndpoint, OnlineEndpointArgs
 from .identity import ExistingIdentity, ManagedIdentity, ManagedIdentityArgs, UserIdentity
+from .network import PrivateNetwork, PrivateNetworkArgs
 from .private_registry import PrivateRegistryAccess, PrivateRegistryAccessArgs
 from .registry import ContainerRegistry, ContainerRegistryArgs
 from .secrets import vault_secret
-from .workspace import Workspace, WorkspaceArgs, WorkspaceRef
+from .workspace import ManagedNetwork, Workspace, WorkspaceArgs, WorkspaceRef
 
 __all__ = [
     "AssetStore", "AssetStoreArgs", "AutomationIdentity", "AutomationIdentityArgs", "AzureGrant",
     "ComputeCluster", "ComputeClusterArgs", "ComputeInstance", "ComputeInstanceArgs",
     "ContainerRegistry", "ContainerRegistryArgs", "DataStorage", "DataStorageArgs", "DataUser",
     "ExistingIdentity", "FederatedCredential", "Grant", "ManagedIdentity", "ManagedIdentityArgs",
-    "OnlineDeploymentSpec", "OnlineEndpoint", "OnlineEndpointArgs", "Principal",
-    "PrivateRegistryAccess", "PrivateRegistryAccessArgs", "UserIdentity", "Workspace",
-    "WorkspaceArgs", "WorkspaceRef", "after", "grant", "vault_secret",
+    "ManagedNetwork", "OnlineDeploymentSpec", "OnlineEndpoint", "OnlineEndpointArgs", "Principal",
+    "PrivateNetwork", "PrivateNetworkArgs", "PrivateRegistryAccess", "PrivateRegistryAccessArgs",
+    "UserIdentity", "Workspace", "WorkspaceArgs", "WorkspaceRef", "after", "grant", "vault_secret",
 ]

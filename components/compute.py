@@ -51,6 +51,9 @@ class ComputeClusterArgs:
     """More blob data to read (an account or container id), by a short target name."""
     secrets: Sequence[str] = ()
     """Names of the workspace key vault's secrets that jobs read as the cluster identity."""
+    node_public_ip: bool = True
+    """Nodes with public IPs (Azure's default); False in a managed network, where nodes reach
+    out only through it (fixed at creation: a change replaces the cluster)."""
     tags: Mapping[str, str] = field(default_factory=dict)
 
 
@@ -101,6 +104,7 @@ class ComputeCluster(pulumi.ComponentResource):
                         node_idle_time_before_scale_down=f"PT{args.idle_seconds_before_scale_down}S",
                     ),
                     remote_login_port_public_access=ml.RemoteLoginPortPublicAccess.DISABLED,
+                    enable_node_public_ip=args.node_public_ip,
                 ),
             ),
             tags=dict(args.tags),
@@ -123,7 +127,8 @@ class ComputeCluster(pulumi.ComponentResource):
                                "principal_id": self.principal_id, "client_id": self.client_id})
 
 
-CLUSTER_CREATE_ONLY = ["properties.properties.vmSize", "properties.properties.vmPriority"]
+CLUSTER_CREATE_ONLY = ["properties.properties.vmSize", "properties.properties.vmPriority",
+                       "properties.properties.enableNodePublicIp"]
 """What Azure keeps from a cluster's creation whatever an update says (terraform-provider-azurerm
 #15825, Azure/azure-rest-api-specs#18889: the cluster stays on its first VM size; the REST PATCH
 carries scale settings only)."""

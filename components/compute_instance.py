@@ -32,7 +32,8 @@ from .workspace import WorkspaceRef
 
 INSTANCE_CREATE_ONLY = ["properties.properties.vmSize",
                         "properties.properties.idleTimeBeforeShutdown",
-                        "properties.properties.sshSettings"]
+                        "properties.properties.sshSettings",
+                        "properties.properties.enableNodePublicIp"]
 """Set only at creation: "It isn't possible to change the virtual machine size of compute instance
 once it's created"; idle shutdown through ARM is "only configurable during new compute instance
 creation"; SSH "can't be enabled or disabled after creation" (how-to-create-compute-instance)."""
@@ -60,6 +61,9 @@ class ComputeInstanceArgs:
     secrets: Sequence[str] = ()
     """Names of the workspace key vault's secrets that code on the instance reads as its
     identity."""
+    node_public_ip: bool = True
+    """A public IP on the instance (Azure's default); False in a managed network (fixed at
+    creation: a change replaces the instance)."""
     owner_storage_roles: bool = True
     """Grant the owner the workspace storage roles; False when another grant already gives them
     (a second assignment of the same role to the same principal on the same scope has the same
@@ -105,6 +109,7 @@ class ComputeInstance(pulumi.ComponentResource):
                             object_id=args.assigned_user_object_id,
                             tenant_id=args.assigned_user_tenant_id)),
                     ssh_settings=ml.ComputeInstanceSshSettingsArgs(ssh_public_access="Disabled"),
+                    enable_node_public_ip=args.node_public_ip,
                     idle_time_before_shutdown=f"PT{args.idle_minutes_before_shutdown}M",
                 ),
             ),

@@ -25,10 +25,10 @@ import pulumi
 from pulumi_azure_native import authorization, storage
 from pulumi_azure_native import machinelearningservices as ml
 
-from .access import USER_STORAGE_ROLES, Grant, Principal, grant
+from .access import USER_STORAGE_ROLES, Grant, Principal, after, grant
 from .azure import sources
 from .azure.resource_ids import parse_resource_id
-from .workspace import WorkspaceRef
+from .workspace import NETWORK_APPROVER, WorkspaceRef
 
 
 @dataclass(frozen=True)
@@ -54,6 +54,10 @@ class DataStorageArgs:
     protect: bool = False
     """Protect a created account and its container from deletion by Pulumi and keep them if they
     leave the program."""
+    managed_network_principal: Principal | None = None
+    """The identity of a workspace with a managed network: a created account then takes no
+    public traffic, the identity gets the approver role on it, and the managed network gets a
+    private endpoint rule to its blobs, so compute reads the data privately."""
     tags: Mapping[str, str] = field(default_factory=dict)
 
 
@@ -62,9 +66,13 @@ class DataStorage(pulumi.ComponentResource):
 
     container_id: pulumi.Output[str]
     """Resource id of the container: the scope of every data grant."""
+    account_id: pulumi.Output[str] | None
+    """Resource id of a created account (what a private endpoint targets); None for an
+    existing one."""
     datastore_name: str
     grants: list[Grant]
-    """The roles granted to the users given in the arguments."""
+    """The roles granted to the users given in the arguments (and the approver role of a
+    managed network's workspace identity)."""
 
     def __init__(self, name: str, args: DataStorageArgs,
                  opts: pulumi.ResourceOptions | None = None):
@@ -72,6 +80,7 @@ class DataStorage(pulumi.ComponentResource):
         if (args.account_name is None) == (args.existing_id is None):
             raise ValueError("DataStorageArgs needs exactly one of account_name and existing_id")
         ws = args.workspace
+        self.grants = []
         if args.existing_id is not None:
             existing = parse_resource_id(args.existing_id, "Microsoft.Storage/storageAccounts")
             account_name: pulumi.Input[str] = existing.name
@@ -79,6 +88,7 @@ class DataStorage(pulumi.ComponentResource):
             subscription: str | None = existing.subscription_id
             self.container_id = pulumi.Output.from_input(
                 f"{args.existing_id}/blobServices/default/containers/{args.container_name}")
+            self.account_id = None
             created = []
         else:
             account = storage.StorageAccount(
@@ -90,6 +100,7 @@ class DataStorage(pulumi.ComponentResource):
                 sku=storage.SkuArgs(name=args.sku),
                 allow_blob_public_access=False,
                 allow_shared_key_access=False,  # identity only: nothing here uses a key
+                public_network_access="Disabled" if args.managed_network_principal else None,
                 minimum_tls_version=storage.MinimumTlsVersion.TLS1_2,
                 enable_https_traffic_only=True,
                 tags=dict(args.tags),
@@ -104,7 +115,10 @@ class DataStorage(pulumi.ComponentResource):
                                             retain_on_delete=args.protect))
             account_name, group, subscription = account.name, ws.resource_group_name, None
             self.container_id = container.id
+            self.account_id = account.id
             created = [container]
+            if args.managed_network_principal is not None:
+                self._private_rule(name, ws, args.managed_network_principal, account.id)
         self.datastore_name = args.container_name.replace("-", "_")
         ml.Datastore(
             f"{name}-datastore",
@@ -125,7 +139,6 @@ class DataStorage(pulumi.ComponentResource):
             opts=pulumi.ResourceOptions(parent=self, depends_on=created,
                                         deleted_with=ws.resource),
         )
-        self.grants = []
         for user in args.users:
             who = Principal(user.object_id, user.object_id, authorization.PrincipalType(user.type))
             target = f"{user.type.lower()}-{user.object_id}"
@@ -140,3 +153,20 @@ class DataStorage(pulumi.ComponentResource):
                   for role in USER_STORAGE_ROLES),
             ]
         self.register_outputs({"container_id": self.container_id})
+
+    def _private_rule(self, name: str, ws: WorkspaceRef, approver: Principal,
+                      account_id: pulumi.Output[str]) -> None:
+        """The managed network's private endpoint to the account's blobs, approved by the
+        workspace identity (how-to-managed-network, Required permissions)."""
+        approve = grant(self, f"{name}-storage", approver, NETWORK_APPROVER, account_id,
+                        sources.MANAGED_NETWORK)
+        ml.ManagedNetworkSettingsRule(
+            f"{name}-outbound-rule", rule_name=f"{name}-blob", workspace_name=ws.name,
+            resource_group_name=ws.resource_group_name,
+            properties=ml.PrivateEndpointOutboundRuleArgs(
+                type="PrivateEndpoint", category=ml.RuleCategory.USER_DEFINED,
+                destination=ml.PrivateEndpointDestinationArgs(
+                    service_resource_id=account_id, subresource_target="blob",
+                    spark_enabled=False)),
+            opts=after([approve], parent=self, deleted_with=ws.resource))
+        self.grants.append(approve)

@@ -22,7 +22,9 @@ class ContainerRegistryArgs:
     registry_name: pulumi.Input[str] | None = None
     """Azure name (5-50 letters and digits, globally unique); required unless ``existing_id``."""
     sku: str = "Basic"
-    """Basic, Standard or Premium."""
+    """Basic, Standard or Premium (a private endpoint needs Premium)."""
+    public_network_access: str = "Enabled"
+    """Disabled: reached through private endpoints only."""
     existing_id: str | None = None
     """Resource id of a registry to use instead of creating one; nothing is created then."""
     protect: bool = False
@@ -79,6 +81,7 @@ class ContainerRegistry(pulumi.ComponentResource):
                 sku=containerregistry.SkuArgs(name=args.sku),
                 admin_user_enabled=False,
                 anonymous_pull_enabled=False,
+                public_network_access=args.public_network_access,
                 tags=dict(args.tags),
                 opts=pulumi.ResourceOptions(parent=self, protect=args.protect,
                                             retain_on_delete=args.protect),

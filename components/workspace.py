@@ -101,6 +101,17 @@ class WorkspaceRef:
         )
 
 
+NETWORK_APPROVER = "Azure AI Enterprise Network Connection Approver"
+
+
+def _managed_network(settings: ManagedNetwork | None) -> ml.ManagedNetworkSettingsArgs | None:
+    if settings is None:
+        return None
+    return ml.ManagedNetworkSettingsArgs(
+        isolation_mode=settings.isolation_mode, outbound_rules=dict(settings.outbound_rules),
+        firewall_sku=settings.firewall_sku)
+
+
 def _endpoint(given: pulumi.Input[str] | None, resource_id: pulumi.Input[str],
               provider_type: str, domain: str) -> pulumi.Output[str]:
     """``given``, or the Azure public cloud endpoint ``https://<resource name>.<domain>/``."""
@@ -113,6 +124,35 @@ def _endpoint(given: pulumi.Input[str] | None, resource_id: pulumi.Input[str],
 def _no_registry(workspace_id: str) -> str:
     raise ValueError(f"workspace {workspace_id} has no container registry attached; attach one "
                      "(az ml workspace update --container-registry <id>) before adding workloads")
+
+
+OutboundRule = (ml.FqdnOutboundRuleArgs | ml.PrivateEndpointOutboundRuleArgs
+                | ml.ServiceTagOutboundRuleArgs)
+
+
+@dataclass
+class ManagedNetwork:
+    """Managed network isolation of a workspace (Azure ML "Workspace managed network
+    isolation"): its computes and endpoints run in a network Azure manages, which reaches the
+    workspace's storage, key vault and registry through private endpoints Azure makes, and the
+    rest of the world only as ``isolation_mode`` and ``outbound_rules`` allow.
+
+    Provisioned with the workspace (``provisionNetworkNow``), so a deployment can be created in the
+    same ``pulumi up``; the mode "can't be disabled" once on. A user-assigned workspace identity
+    gets Azure AI Enterprise Network Connection Approver on each private endpoint target before
+    the workspace exists: without it the endpoints are not approved ("Required permissions",
+    how-to-managed-network)."""
+
+    isolation_mode: str = "AllowOnlyApprovedOutbound"
+    """AllowOnlyApprovedOutbound (only the rules) or AllowInternetOutbound."""
+    outbound_rules: Mapping[str, OutboundRule] = field(default_factory=dict)
+    """User-defined outbound rules by name (FQDN and service tag rules need
+    AllowOnlyApprovedOutbound; FQDN rules add an Azure Firewall)."""
+    firewall_sku: str | None = None
+    """Standard or Basic: the firewall FQDN rules run on; None when there are none."""
+    approve_on: Mapping[str, pulumi.Input[str]] = field(default_factory=dict)
+    """More private endpoint targets (of ``outbound_rules``) by a short name: the workspace
+    identity gets the approver role on each."""
 
 
 @dataclass
@@ -146,6 +186,13 @@ class WorkspaceArgs:
     """Days deleted blobs and containers stay recoverable (1-365)."""
     log_retention_days: int = 30
     public_network_access: str = "Enabled"
+    private_dependents: bool = False
+    """Close the storage account and key vault to public traffic: reached through private
+    endpoints only (the managed network's, and those of a :class:`PrivateNetwork`)."""
+    managed_network: ManagedNetwork | None = None
+    image_build_compute: str | None = None
+    """The cluster that builds images, for a registry closed to public traffic (ACR Tasks
+    cannot reach it: "Secure the workspace resources", Enable Azure Container Registry)."""
     protect: bool = False
     """Protect storage (with its blob service settings), key vault, Log Analytics and the
     workspace from deletion by Pulumi, and keep them in Azure if they are removed from the program
@@ -196,6 +243,7 @@ class Workspace(pulumi.ComponentResource):
             sku=storage.SkuArgs(name=args.storage_sku),
             allow_blob_public_access=False,
             allow_shared_key_access=args.storage_shared_key_access,
+            public_network_access="Disabled" if args.private_dependents else None,
             # The portal and tools sign in with Entra ID by default rather than list keys.
             default_to_o_auth_authentication=True,
             minimum_tls_version=storage.MinimumTlsVersion.TLS1_2,
@@ -226,6 +274,7 @@ class Workspace(pulumi.ComponentResource):
                 soft_delete_retention_in_days=args.key_vault_soft_delete_retention_days,
                 # Azure/azure-rest-api-specs#18106: "enablePurgeProtection cannot be set to false".
                 enable_purge_protection=True if args.key_vault_purge_protection else None,
+                public_network_access="disabled" if args.private_dependents else None,
             ),
             opts=stateful, resource_group_name=group, location=location, tags=tags)
         logs = operationalinsights.Workspace(
@@ -256,6 +305,12 @@ class Workspace(pulumi.ComponentResource):
                     ("key-vault", "Key Vault Administrator", vault.id),
                     ("registry", "Contributor", args.registry.id),
                     ("insights", "Contributor", insights.id))]
+            if args.managed_network is not None:  # its private endpoints must be approved
+                targets = {"storage": account.id, "key-vault": vault.id,
+                           "registry": args.registry.id, **args.managed_network.approve_on}
+                self.grants += [grant(self, f"{name}-{target}", me, NETWORK_APPROVER, scope,
+                                      sources.MANAGED_NETWORK)
+                                for target, scope in targets.items()]
 
         workspace = ml.Workspace(
             name,
@@ -270,6 +325,9 @@ class Workspace(pulumi.ComponentResource):
             container_registry=args.registry.id,
             system_datastores_auth_mode=ml.SystemDatastoresAuthMode.IDENTITY,
             public_network_access=args.public_network_access,
+            managed_network=_managed_network(args.managed_network),
+            provision_network_now=True if args.managed_network else None,
+            image_build_compute=args.image_build_compute,
             # It sets up its datastores, containers and secrets as its identity right away.
             opts=pulumi.ResourceOptions.merge(stateful, after(self.grants, parent=self)),
             resource_group_name=group, location=location, tags=tags)

@@ -44,6 +44,13 @@ SECONDS: dict[str, tuple[int, str]] = {
     "azure-native:storage:BlobContainer": (3, ESTIMATE),
     ENTRA_BLOB: (2, ESTIMATE + " (a small file; large models take their upload time)"),
     PROVIDER: (0, "configured locally by the engine"),
+    "azure-native:network:VirtualNetwork": (10, ESTIMATE),
+    "azure-native:network:PrivateEndpoint": (60, ESTIMATE),
+    "azure-native:network:PrivateDnsZoneGroup": (10, ESTIMATE),
+    "azure-native:privatedns:PrivateZone": (30, ESTIMATE),
+    "azure-native:privatedns:VirtualNetworkLink": (30, ESTIMATE),
+    ML + "ManagedNetworkSettingsRule": (10, ESTIMATE + " (the rule's private endpoint comes "
+                                                       "with the managed network)"),
     "azure-native:keyvault:Vault": (20, ESTIMATE),
     "azure-native:containerregistry:Registry": (30, ESTIMATE),
     "azure-native:operationalinsights:Workspace": (30, ESTIMATE),
@@ -124,6 +131,17 @@ REQUIRED: dict[tuple[str, str], str] = {
     ("FederatedIdentityCredential", "UserAssignedIdentity"): "a credential belongs to its identity",
     ("FederatedIdentityCredential", "FederatedIdentityCredential"):
         "Entra ID refuses concurrent credential writes on one identity",
+    **{("PrivateEndpoint", kind): "a private endpoint connects to its target"
+       for kind in ("Workspace", "StorageAccount", "Vault", "Registry")},
+    ("PrivateEndpoint", "VirtualNetwork"): "a private endpoint lives in its subnet",
+    ("PrivateDnsZoneGroup", "PrivateEndpoint"): "a zone group names its endpoint's addresses",
+    ("PrivateDnsZoneGroup", "PrivateZone"): "a zone group writes into its zones",
+    ("VirtualNetworkLink", "PrivateZone"): "a link belongs to its zone",
+    ("VirtualNetworkLink", "VirtualNetwork"): "a link names its network",
+    ("ManagedNetworkSettingsRule", "Workspace"): "a rule belongs to the workspace's network",
+    ("ManagedNetworkSettingsRule", "StorageAccount"): "a private endpoint rule names its target",
+    ("ManagedNetworkSettingsRule", "RoleAssignment"): "the workspace identity approves the "
+                                                      "rule's private endpoint",
     ("WorkspaceConnection", "Workspace"): "a connection belongs to its workspace",
     ("WorkspaceConnection", "azure-native"): "its target is the registry's login server, read "
                                              "through the provider of the registry's "

@@ -59,6 +59,15 @@ SHOWN: dict[str, tuple[Shown, ...]] = {
     "azure-native:machinelearningservices:Workspace": (
         Shown("sku", "sku.name"),
         Shown("public network", "publicNetworkAccess", "Enabled"),
+        Shown("managed network", "managedNetwork.isolationMode", "Disabled"),
+        Shown("firewall", "managedNetwork.firewallSku"),
+        Shown("image builds on", "imageBuildCompute"),
+    ),
+    "azure-native:network:PrivateEndpoint": (
+        Shown("group", "privateLinkServiceConnections.0.groupIds.0"),
+    ),
+    "azure-native:network:VirtualNetwork": (
+        Shown("address space", "addressSpace.addressPrefixes.0"),
     ),
     "azure-native:machinelearningservices:Compute": (
         Shown("vm size", "properties.properties.vmSize"),
@@ -94,9 +103,12 @@ SHOWN: dict[str, tuple[Shown, ...]] = {
 def _at(inputs: dict[str, Any], path: str) -> Any:
     value: Any = inputs
     for part in path.split("."):
-        if not isinstance(value, dict) or part not in value:
+        if isinstance(value, list) and part.isdigit() and int(part) < len(value):
+            value = value[int(part)]
+        elif isinstance(value, dict) and part in value:
+            value = value[part]
+        else:
             return None
-        value = value[part]
     return value
 
 

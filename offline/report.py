@@ -31,6 +31,9 @@ from components.testing.runner import Registration, StackRun
 from .columns import WIDTH, fit, wrapped
 from .diagram import AZURE, STACK, grants_of, label_of, mermaid
 from .exposure import settings
+from .network_view import Path as NetworkPath
+from .network_view import mermaid as network_mermaid
+from .network_view import paths as network_paths
 from .policy_check import Violation, check, load_policies
 
 SUFFIX_MASK = "*" * len(RANDOM_SUFFIX)
@@ -50,6 +53,7 @@ KINDS = {
     "azure-native:machinelearningservices:Compute": "compute cluster",
     "azure-native:machinelearningservices:OnlineEndpoint": "online endpoint",
     "azure-native:storage:BlobContainer": "blob container",
+    "azure-native:network:VirtualNetwork": "virtual network",
 }
 
 
@@ -203,6 +207,7 @@ def plan(run: StackRun, pack_dir: Path) -> dict[str, Any]:
     violations: list[Violation] = check(run, pack_dir)
     return {"project": run.project, "stack": run.stack, "resources": resources,
             "grants": access_matrix(run), "deployerNeeds": deployer_needs(run),
+            "network": [p._asdict() for p in network_paths(run, describe)],
             "outputs": shown(run.outputs, run.invented),
             "policies": [p.name for p in load_policies(pack_dir)],
             "policyViolations": [vars(v) for v in violations]}
@@ -297,6 +302,8 @@ def text(p: dict[str, Any]) -> str:
         lines += wrapped("(Azure's own) = Azure assigns the role to the system-assigned identity "
                           "itself; the stack makes no assignment for it and cannot remove it.", 2)
     outputs = {**p["outputs"], "grants": f"{len(grants)} grants, as under ACCESS"}
+    lines += ["", "NETWORK  (from where each resource is reached)"]
+    lines += [f"  {n['source']} -> {n['target']}: {n['how']}" for n in p.get("network", [])]
     lines += ["", "DEPLOYER NEEDS  (what the identity that runs pulumi up must hold)"]
     lines += [f"  {n['role']} on {n['scope']}: {n['why']}" for n in p["deployerNeeds"]]
     lines += ["", "OUTPUTS", *_value_lines(outputs, 1)]
@@ -317,6 +324,9 @@ def markdown(p: dict[str, Any]) -> str:
              f"{own} roles Azure grants itself, {len(p['policies'])} policies, "
              f"{len(violations)} violations.", "",
              "```mermaid", mermaid(grants_of(p)), "```", "",
+             "Network (from where each resource is reached):", "",
+             "```mermaid", network_mermaid([NetworkPath(**n) for n in p.get("network", [])]),
+             "```", "",
              "| principal | role | scope | source |", "|---|---|---|---|"]
     lines += [f"| {g['principal']} | {g['role']}{label_of(g.get('grantedBy', STACK))} | "
               f"{g['scope']} | {g.get('source', '')} |" for g in p["grants"]]

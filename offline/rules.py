@@ -68,6 +68,17 @@ PROVIDER_REPLACES: dict[str, tuple[str, ...]] = {
     "azure-native:storage:Blob": ("resourceGroupName", "accountName", "containerName", "blobName",
                                   "contentMd5", "source", "type"),
     ENTRA_BLOB: REPLACE_KEYS,  # its provider's diff (components/blob_upload.py)
+    # A private endpoint cannot move to another subnet; a zone link cannot name another network.
+    "azure-native:network:VirtualNetwork": ("resourceGroupName", "virtualNetworkName",
+                                            "location"),
+    "azure-native:network:PrivateEndpoint": ("resourceGroupName", "privateEndpointName",
+                                             "location", "subnet"),
+    "azure-native:network:PrivateDnsZoneGroup": ("resourceGroupName", "privateEndpointName",
+                                                 "privateDnsZoneGroupName"),
+    "azure-native:privatedns:PrivateZone": ("resourceGroupName", "privateZoneName"),
+    "azure-native:privatedns:VirtualNetworkLink": ("resourceGroupName", "privateZoneName",
+                                                   "virtualNetworkLinkName", "virtualNetwork"),
+    f"{ML}ManagedNetworkSettingsRule": ("resourceGroupName", "workspaceName", "ruleName"),
     # An explicit provider (a registry read in its own subscription): another subscription is
     # another provider, and what it read is read again.
     PROVIDER: ("subscriptionId",),
@@ -107,6 +118,10 @@ def provider_replaces(r: Registration, path: str) -> bool:
         raise KeyError(f"no replacement facts for {r.type}: "
                        "add it to offline.rules.PROVIDER_REPLACES")
     return any(matches(path, key) for key in PROVIDER_REPLACES[r.type])
+
+
+def _isolation(r: Registration) -> str:
+    return str((r.inputs.get("managedNetwork") or {}).get("isolationMode") or "Disabled")
 
 
 def _zone_redundant(sku: Any) -> bool:
@@ -169,6 +184,15 @@ IMMUTABLE: tuple[Immutable, ...] = (
               "MicrosoftDocs/azure-docs key-vault/general/soft-delete-overview.md",
               lambda old, new: (old.inputs.get("properties") or {}).get("enablePurgeProtection")
               is True),
+    Immutable(f"{ML}Workspace", "managedNetwork.isolationMode", REFUSED,
+              "managed network isolation \"can't be disabled\" once on, and the doc refuses "
+              "moving between its two modes", "MicrosoftDocs/azure-ai-docs how-to-managed-network "
+              "(Limitations)", lambda old, new: _isolation(old) != "Disabled"),
+    Immutable(f"{ML}Workspace", "managedNetwork.isolationMode", AT_RISK,
+              "turning isolation on keeps the clusters, instances and endpoints made before it "
+              "outside the managed network: \"recreate\" them", "MicrosoftDocs/azure-ai-docs "
+              "how-to-managed-network (Limitations)",
+              lambda old, new: _isolation(old) == "Disabled"),
     Immutable(f"{ML}Workspace", "storageAccount", REFUSED,
               "\"This cannot be changed once the workspace has been created\"",
               "Azure/azure-rest-api-specs machinelearningservices workspaceRP.json storageAccount"),

@@ -74,6 +74,13 @@ class StackNames:
         ``cluster-cpu``."""
         return f"id-{self._base}-{purpose}"
 
+    def virtual_network(self) -> str:
+        return f"vnet-{self._base}"
+
+    def private_endpoint(self, target: str) -> str:
+        """A private endpoint into the stack, e.g. ``pe-mlplat-prod-workspace``."""
+        return f"pe-{self._base}-{target}"
+
     def online_endpoint(self, name: str, suffix: str) -> str:
         return f"{name}-{self.environment}-{suffix}"
 
@@ -88,6 +95,8 @@ class StackNames:
             ("application insights", self.application_insights()),
             ("log analytics workspace", self.log_analytics()),
             ("managed identity", self.identity("workspace")),
+            ("virtual network", self.virtual_network()),
+            ("private endpoint", self.private_endpoint("storage-blob")),
         ]
         return _found([RULES[kind].problem(name) for kind, name in names])
 

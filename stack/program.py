@@ -8,11 +8,12 @@ each running as its own user-assigned identity unless the settings say system-as
 from __future__ import annotations
 
 from functools import partial
-from typing import Protocol
+from typing import Protocol, TypedDict
 
 import pulumi
 import pulumi_random as random
 from pulumi_azure_native import authorization, resources
+from pulumi_azure_native import machinelearningservices as ml
 
 from components import (
     AssetStore,
@@ -31,15 +32,19 @@ from components import (
     Grant,
     ManagedIdentity,
     ManagedIdentityArgs,
+    ManagedNetwork,
     OnlineDeploymentSpec,
     OnlineEndpoint,
     OnlineEndpointArgs,
+    PrivateNetwork,
+    PrivateNetworkArgs,
     PrivateRegistryAccess,
     PrivateRegistryAccessArgs,
     Workspace,
     WorkspaceArgs,
     vault_secret,
 )
+from components.workspace import OutboundRule
 
 from .names import (
     AUTOMATION_PURPOSE,
@@ -50,15 +55,57 @@ from .names import (
     instance_identity_purpose,
 )
 from .settings import (
+    PACKAGE_FEEDS,
     DeploymentSettings,
     EndpointSettings,
     IdentityKind,
+    NetworkSettings,
     StackSettings,
     credentials,
     data_users,
 )
 
 USER = IdentityKind.USER_ASSIGNED.value
+
+
+def managed_network(net: NetworkSettings | None) -> ManagedNetwork | None:
+    """The workspace's managed network from the settings: the package feeds (when asked for, in
+    AllowOnlyApprovedOutbound) and the configured rules; a firewall only for FQDN rules."""
+    if net is None:
+        return None
+    rules: dict[str, OutboundRule] = {}
+    if net.package_feeds and net.isolation == "AllowOnlyApprovedOutbound":
+        rules |= {f"feed-{i}": ml.FqdnOutboundRuleArgs(type="FQDN", destination=fqdn,
+                                                       category=ml.RuleCategory.USER_DEFINED)
+                  for i, fqdn in enumerate(PACKAGE_FEEDS)}
+    approve: dict[str, str] = {}
+    for rule in net.outbound_rules:
+        if rule.fqdn:
+            rules[rule.name] = ml.FqdnOutboundRuleArgs(type="FQDN", destination=rule.fqdn,
+                                                       category=ml.RuleCategory.USER_DEFINED)
+        elif rule.service_tag:
+            rules[rule.name] = ml.ServiceTagOutboundRuleArgs(
+                type="ServiceTag", category=ml.RuleCategory.USER_DEFINED,
+                destination=ml.ServiceTagDestinationArgs(
+                    service_tag=rule.service_tag, protocol=rule.protocol,
+                    port_ranges=rule.port_ranges, action=ml.RuleAction.ALLOW))
+        elif rule.private_endpoint:
+            rules[rule.name] = ml.PrivateEndpointOutboundRuleArgs(
+                type="PrivateEndpoint", category=ml.RuleCategory.USER_DEFINED,
+                destination=ml.PrivateEndpointDestinationArgs(
+                    service_resource_id=rule.private_endpoint,
+                    subresource_target=rule.subresource, spark_enabled=False))
+            approve[rule.name] = rule.private_endpoint
+    fqdn = any(isinstance(r, ml.FqdnOutboundRuleArgs) for r in rules.values())
+    return ManagedNetwork(isolation_mode=net.isolation, outbound_rules=rules,
+                          firewall_sku=net.firewall_sku if fqdn else None, approve_on=approve)
+
+
+class Place(TypedDict):
+    """Where every resource of the stack goes."""
+
+    resource_group_name: pulumi.Input[str]
+    location: pulumi.Input[str]
 
 
 class HasGrants(Protocol):
@@ -99,13 +146,15 @@ class Platform:
                 "resource-group", resource_group_name=names.resource_group(),
                 location=s.location, tags=self.tags,
                 opts=pulumi.ResourceOptions(protect=protect, retain_on_delete=protect)).name
-        self.place: dict[str, pulumi.Input[str]] = dict(
-            resource_group_name=self.resource_group_name, location=s.location)
+        self.place = Place(resource_group_name=self.resource_group_name, location=s.location)
         self.client = authorization.get_client_config_output()
 
+        net = s.network
+        closed = "Disabled" if net else "Enabled"
         self.registry = ContainerRegistry("registry", ContainerRegistryArgs(
             registry_name=suffix.apply(names.container_registry), sku=s.registry_sku,
-            existing_id=s.existing_registry_id, protect=protect, tags=self.tags, **self.place))
+            existing_id=s.existing_registry_id, public_network_access=closed, protect=protect,
+            tags=self.tags, **self.place))
         self.workspace = workspace = Workspace("workspace", WorkspaceArgs(
             workspace_name=suffix.apply(names.workspace),
             storage_account_name=suffix.apply(names.storage_account),
@@ -123,8 +172,12 @@ class Platform:
             key_vault_soft_delete_retention_days=s.key_vault_soft_delete_retention_days,
             storage_soft_delete_retention_days=s.storage_soft_delete_retention_days,
             log_retention_days=s.log_retention_days,
-            public_network_access=s.workspace_public_network_access,
+            public_network_access=s.workspace_public_network_access or closed,
+            private_dependents=net is not None, managed_network=managed_network(net),
+            # the registry closed to public traffic cannot build: the first cluster does
+            image_build_compute=s.compute_clusters[0].name if net else None,
             protect=protect, tags=self.tags, **self.place))
+        self.network = self.private_network(net) if net else None
 
         self.private_registry: PrivateRegistryAccess | None = None
         if s.private_registry_id:  # base images from a private registry (seed 002)
@@ -142,7 +195,11 @@ class Platform:
                 existing_id=s.data_storage.existing_id,
                 account_name=None if s.data_storage.existing_id else suffix.apply(
                     names.data_storage_account),
-                sku=s.storage_sku, protect=protect, users=data_users(s), tags=self.tags))
+                sku=s.storage_sku, protect=protect, users=data_users(s),
+                managed_network_principal=workspace.principal if net else None, tags=self.tags))
+            if self.network is not None and self.data.account_id is not None:
+                self.network.endpoint("data-blob", names.private_endpoint("data-blob"),
+                                      self.data.account_id, "blob")
         reads = {"data": self.data.container_id} if self.data else {}
 
         self.clusters = {c.name: ComputeCluster(f"cluster-{c.name}", ComputeClusterArgs(
@@ -150,7 +207,8 @@ class Platform:
             identity=self.identity_for(cluster_identity_purpose(c.name), c.identity),
             vm_size=c.vm_size, vm_priority=c.vm_priority, min_nodes=c.min_nodes,
             max_nodes=c.max_nodes, idle_seconds_before_scale_down=c.idle_seconds_before_scale_down,
-            extra_pulls=pulls, extra_reads=reads, secrets=c.secrets, tags=self.tags))
+            extra_pulls=pulls, extra_reads=reads, secrets=c.secrets, node_public_ip=not net,
+            tags=self.tags))
             for c in s.compute_clusters}
         self.instances = {i.name: ComputeInstance(f"instance-{i.name}", ComputeInstanceArgs(
             workspace=workspace.ref,
@@ -158,7 +216,7 @@ class Platform:
             identity=self.user_identity(instance_identity_purpose(i.name)),
             assigned_user_object_id=i.assigned_user, assigned_user_tenant_id=self.client.tenant_id,
             vm_size=i.vm_size, idle_minutes_before_shutdown=i.idle_minutes_before_shutdown,
-            extra_reads=reads, extra_pulls=pulls, secrets=i.secrets,
+            extra_reads=reads, extra_pulls=pulls, secrets=i.secrets, node_public_ip=not net,
             # a data user holds the storage roles already, from the data grants
             owner_storage_roles=i.assigned_user not in {u.object_id for u in s.data_users},
             tags=self.tags))
@@ -184,7 +242,7 @@ class Platform:
             workspace=workspace.ref,
             endpoint_name=suffix.apply(partial(names.online_endpoint, e.name)),
             identity=self.identity_for(endpoint_identity_purpose(e.name), e.identity),
-            auth_mode=e.auth_mode, public_network_access=e.public_network_access,
+            auth_mode=e.auth_mode, public_network_access=e.public_network_access or closed,
             deployments=[self.deployment_spec(e, d) for d in e.deployments],
             secrets=e.secrets, secrets_made_by=self.sample_reads[:1], extra_pulls=pulls,
             tags=self.tags))
@@ -197,6 +255,24 @@ class Platform:
                 credentials=credentials(s),
                 endpoint_identities={e.name: self.identities[endpoint_identity_purpose(e.name)]
                                      for e in s.online_endpoints if e.identity == USER}))
+
+    def private_network(self, net: NetworkSettings) -> PrivateNetwork:
+        """The private way in: a virtual network (or the given subnet) with private endpoints
+        to the workspace, its storage, key vault and a created registry, named in their zones."""
+        names, ws = self.names, self.workspace
+        private = PrivateNetwork("network", PrivateNetworkArgs(
+            virtual_network_name=names.virtual_network(), address_space=net.address_space,
+            existing_subnet_id=net.subnet_id, existing_zone_ids=net.dns_zone_ids,
+            tags=self.tags, **self.place))
+        targets: list[tuple[str, pulumi.Input[str], str]] = [
+            ("workspace", ws.id, "amlworkspace"), ("storage-blob", ws.storage_account_id, "blob"),
+            ("storage-file", ws.storage_account_id, "file"), ("key-vault", ws.key_vault_id,
+                                                               "vault")]
+        if self.settings.existing_registry_id is None:
+            targets.append(("registry", self.registry.id, "registry"))
+        for target, target_id, group in targets:
+            private.endpoint(target, names.private_endpoint(target), target_id, group)
+        return private
 
     def user_identity(self, purpose: str) -> ManagedIdentity:
         """A user-assigned identity for one workload (``id-<workload>-<env>-<purpose>``)."""

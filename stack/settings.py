@@ -242,9 +242,9 @@ class EndpointSettings(_Model):
         "Letters, digits and single hyphens; the Azure name is <name>-<environment>-<suffix>."))
     auth_mode: Literal["AADToken", "AMLToken", "Key"] = Field("AADToken", description=(
         "How callers authenticate: AADToken (Entra ID), AMLToken, or Key (only when asked for)."))
-    public_network_access: Literal["Enabled", "Disabled"] = Field(
-        "Enabled", description="Public network access to the scoring URI (Disabled is refused "
-                               "until the stack makes private endpoints: nothing could reach it).")
+    public_network_access: Literal["Enabled", "Disabled"] | None = Field(None, description=(
+        "Public network access to the scoring URI; unset: Disabled where network isolation is "
+        "on (reached through the workspace's private endpoint), Enabled elsewhere."))
     identity: IdentityChoice = Field("userAssigned", description=(
         "userAssigned (its own identity) or systemAssigned (a change replaces the endpoint)."))
     deployments: tuple[DeploymentSettings, ...] = Field((), description=(
@@ -253,6 +253,66 @@ class EndpointSettings(_Model):
         "Names of workspace key vault secrets the scoring code reads as the endpoint identity "
         "(Key Vault Secrets User on each, never the whole vault); each must exist "
         "(sampleData makes sample-secret)."))
+
+
+_ARM_ID = r"(?i)^/subscriptions/[^/]+/resourceGroups/[^/]+/providers/[^/]+(/[^/]+/[^/]+)+$"
+_SUBNET_ID = (r"(?i)^/subscriptions/[^/]+/resourceGroups/[^/]+/providers/Microsoft\.Network/"
+              r"virtualNetworks/[^/]+/subnets/[^/]+$")
+
+
+class OutboundRuleSettings(_Model):
+    """One user-defined outbound rule of the managed network: exactly one of fqdn, serviceTag or
+    privateEndpoint."""
+
+    name: str = Field(pattern=r"^[a-zA-Z0-9][a-zA-Z0-9_-]{0,62}$", description="Rule name.")
+    fqdn: str | None = Field(None, pattern=r"^(\*\.)?[a-zA-Z0-9.-]{1,253}$", description=(
+        "A host, or *.domain, reached on ports 80 and 443 (AllowOnlyApprovedOutbound; an Azure "
+        "Firewall carries FQDN rules)."))
+    service_tag: str | None = Field(None, pattern=r"^[A-Za-z][A-Za-z0-9.]{1,80}$", description=(
+        "An Azure service tag, e.g. AzureActiveDirectory (AllowOnlyApprovedOutbound)."))
+    protocol: Literal["TCP", "UDP", "ICMP", "*"] = Field("TCP", description=(
+        "Protocol of a service tag rule."))
+    port_ranges: str = Field("443", pattern=r"^(\*|\d{1,5}(-\d{1,5})?(,\d{1,5}(-\d{1,5})?)*)$",
+                             description="Ports of a service tag rule, e.g. 443 or 80,443.")
+    private_endpoint: str | None = Field(None, pattern=_ARM_ID, description=(
+        "Resource id of a target reached by a private endpoint (the workspace identity gets the "
+        "approver role on it)."), json_schema_extra={"allowed": "an Azure resource id"})
+    subresource: str | None = Field(None, pattern=r"^[a-zA-Z]{2,40}$", description=(
+        "The target's private link group, e.g. blob, vault, registry, amlworkspace."))
+
+
+def _default_outbound() -> tuple[OutboundRuleSettings, ...]:
+    return ()
+
+
+class NetworkSettings(_Model):
+    """Network isolation: a managed network for compute and endpoints, private endpoints in."""
+
+    isolation: Literal["AllowOnlyApprovedOutbound", "AllowInternetOutbound"] = Field(
+        "AllowOnlyApprovedOutbound", description=(
+            "What compute and endpoints reach: only the outbound rules, or the internet too "
+            "(fixed once on: Azure cannot turn isolation off)."))
+    package_feeds: StrictBool = Field(True, description=(
+        "Outbound FQDN rules for the Python and conda feeds and Microsoft's image registry, so "
+        "environments build (AllowOnlyApprovedOutbound)."))
+    outbound_rules: tuple[OutboundRuleSettings, ...] = Field(
+        default_factory=_default_outbound, description="More outbound rules.")
+    firewall_sku: Literal["Basic", "Standard"] = Field("Basic", description=(
+        "The Azure Firewall that FQDN rules run on."))
+    address_space: str = Field("10.40.0.0/24", pattern=(
+        r"^(\d{1,3}\.){3}\d{1,3}/(1[6-9]|2[0-8])$"), description=(
+        "Address space of the virtual network the stack creates for private endpoints "
+        "(/16 to /28)."))
+    subnet_id: str | None = Field(None, pattern=_SUBNET_ID, description=(
+        "An existing subnet for the private endpoints instead of a new network."),
+        json_schema_extra={"allowed": "a subnet id: /subscriptions/<id>/resourceGroups/<group>/"
+                                      "providers/Microsoft.Network/virtualNetworks/<v>/subnets/<s>"})
+    dns_zone_ids: dict[str, str] = Field({}, description=(
+        "Existing private DNS zone ids by zone name (e.g. a hub's privatelink.api.azureml.ms); "
+        "the stack creates and links the others."))
+    uploads_from_network: StrictBool = Field(False, description=(
+        "pulumi up runs inside the network (or a peered one), so it can upload models, code and "
+        "data to the closed storage."))
 
 
 class DataStorageSettings(_Model):
@@ -355,9 +415,10 @@ class StackSettings(_Model):
     workspace_identity: IdentityChoice = Field("userAssigned", description=(
         "What the workspace runs as: userAssigned, or systemAssigned (Azure then grants it roles "
         "on the resource group itself)."))
-    workspace_public_network_access: Literal["Enabled", "Disabled"] = Field(
-        "Enabled", description="Public network access to the workspace (Disabled is refused until "
-                               "the stack makes private endpoints: nothing could reach it).")
+    workspace_public_network_access: Literal["Enabled", "Disabled"] | None = Field(
+        None, description=("Public network access to the workspace; unset: Disabled where network "
+                           "isolation is on (reached through its private endpoint), Enabled "
+                           "elsewhere (Disabled without network: nothing could reach it)."))
     log_retention_days: StrictInt = Field(30, ge=30, le=730, description=(
         "Days Log Analytics keeps logs."))
     compute_clusters: tuple[ClusterSettings, ...] = Field(
@@ -388,6 +449,8 @@ class StackSettings(_Model):
         "Federated credentials of the CI identity (at most 20, Entra ID's limit)."))
     allow_unlisted_vm_sizes: StrictBool = Field(False, description=(
         "Take VM sizes this package does not list for Azure ML (sizes newer than its list)."))
+    network: NetworkSettings | None = Field(None, description=(
+        "Network isolation (unset: public endpoints, Azure's defaults)."))
     tags: dict[str, str] = Field({}, description=(
         "Tags on every resource, beside workload, environment and managed-by."))
 
@@ -403,7 +466,7 @@ class StackSettings(_Model):
 
 KEYS = tuple(field.alias or name for name, field in StackSettings.model_fields.items())
 """Every config key of the project namespace the stack reads."""
-STRUCTURED = ("computeClusters", "onlineEndpoints", "workspaceIdentities", "dataStorage",
+STRUCTURED = ("computeClusters", "onlineEndpoints", "workspaceIdentities", "dataStorage", "network",
               "dataUsers", "computeInstances", "automationCredentials", "tags")
 """Keys whose value is a YAML list or mapping (Pulumi hands them to the program as JSON)."""
 READ_NAMESPACES = ("azure-native", "pulumi", "random")
@@ -545,14 +608,16 @@ def _cross_checks(ns: str, s: StackSettings) -> Problems:
     p += _unique(k("onlineEndpoints"), [e.name for e in s.online_endpoints])
     for i, e in enumerate(s.online_endpoints):
         p += _deployments(k, i, e, sizes)
-        if e.public_network_access == "Disabled":
+        if e.public_network_access == "Disabled" and s.network is None:
             p.append(f"{k('onlineEndpoints', i, 'publicNetworkAccess')} = 'Disabled' is not "
-                     "allowed yet: a private endpoint would be reachable only through a private "
-                     "endpoint of the workspace, which this stack does not create")
-    if s.workspace_public_network_access == "Disabled":
-        p.append(f"{k('workspacePublicNetworkAccess')} = 'Disabled' is not allowed yet: a "
-                 "workspace closed to public access needs a private endpoint to be reached, "
-                 "which this stack does not create")
+                     f"allowed without {k('network')}: a private endpoint is reached only "
+                     "through the workspace's private endpoint, which network makes")
+    if s.workspace_public_network_access == "Disabled" and s.network is None:
+        p.append(f"{k('workspacePublicNetworkAccess')} = 'Disabled' is not allowed without "
+                 f"{k('network')}: a workspace closed to public access is reached only through "
+                 "a private endpoint, which network makes")
+    if s.network is not None:
+        p += _network(k, s, s.network)
     for i, inst in enumerate(s.compute_instances):
         p += _size(k("computeInstances", i, "vmSize"), inst.vm_size, ml_compute_size_problem,
                    sizes, k("allowUnlistedVmSizes"))
@@ -584,6 +649,51 @@ def _cross_checks(ns: str, s: StackSettings) -> Problems:
     p += _tags(k, s.tags)
     if not p:  # the names derived from valid tokens must also fit Azure's rules
         p += _derived_names(k, s)
+    return p
+
+
+PACKAGE_FEEDS = ("pypi.org", "files.pythonhosted.org", "conda.anaconda.org", "*.anaconda.org",
+                 "repo.anaconda.com", "mcr.microsoft.com", "*.data.mcr.microsoft.com")
+"""What an environment build reaches: the Python and conda package feeds and Microsoft's image
+registry (how-to-managed-network, "Scenario: Access public machine learning packages" and
+"Scenario: Use Docker images managed by Azure ML")."""
+
+
+def _network(k: Callable[..., str], s: StackSettings, net: NetworkSettings) -> Problems:
+    """Network isolation settings that cannot work together, each with the reason."""
+    p: Problems = []
+    if s.existing_registry_id is None and s.registry_sku != "Premium":
+        p.append(f"{k('registrySku')} = {s.registry_sku!r} is not allowed with {k('network')}: "
+                 "Premium (a registry takes private endpoints only in the Premium tier)")
+    if s.workspace_identity != IdentityKind.USER_ASSIGNED.value:
+        p.append(f"{k('workspaceIdentity')} = {s.workspace_identity!r} is not allowed with "
+                 f"{k('network')}: userAssigned (the approver role on each private endpoint "
+                 "target must be held before the workspace exists; a system identity exists "
+                 "only with it)")
+    if not s.compute_clusters:
+        p.append(f"{k('computeClusters')} = [] is not allowed with {k('network')}: at least "
+                 "one cluster (the registry, closed to public traffic, cannot build images: "
+                 "the first cluster builds them)")
+    uploads = s.sample_data or any(e.deployments for e in s.online_endpoints)
+    if uploads and not net.uploads_from_network:
+        p.append(f"{k('network', 'uploadsFromNetwork')} = false is not allowed with local "
+                 "models, code or sampleData: true (pulumi up uploads them to the workspace "
+                 "storage, which takes no public traffic: run it inside the network), or "
+                 "register them elsewhere and name their azureml:// ids")
+    for i, rule in enumerate(net.outbound_rules):
+        where = functools.partial(k, "network", "outboundRules", i)
+        kinds = [x for x in (rule.fqdn, rule.service_tag, rule.private_endpoint) if x]
+        if len(kinds) != 1:
+            p.append(f"{where()} = {rule.model_dump(by_alias=True, exclude_defaults=True)!r} is "
+                     "not allowed: exactly one of fqdn, serviceTag or privateEndpoint")
+        if (rule.fqdn or rule.service_tag) and net.isolation != "AllowOnlyApprovedOutbound":
+            p.append(f"{where()} = {rule.name!r} is not allowed with isolation "
+                     f"{net.isolation}: FQDN and service tag rules exist only in "
+                     "AllowOnlyApprovedOutbound (the internet is open already)")
+        if rule.private_endpoint and not rule.subresource:
+            p.append(f"{where('subresource')} is missing: the target's private link group, "
+                     "e.g. blob, vault, registry")
+    p += _unique(k("network", "outboundRules"), [r.name for r in net.outbound_rules])
     return p
 
 

@@ -78,5 +78,11 @@ RULES: dict[str, NameRule] = {
         # Same quota page: deployment names follow the endpoint name rules.
         NameRule("online deployment", 3, 32, r"[a-zA-Z][a-zA-Z0-9]*(-[a-zA-Z0-9]+)*",
                  "letters, digits and single hyphens, starting with a letter"),
+        # "Naming rules and restrictions for Azure resources", Microsoft.Network: virtual
+        # networks and private endpoints take 2-64 of these, ending in a letter, digit or '_'.
+        NameRule("virtual network", 2, 64, r"[a-zA-Z0-9][a-zA-Z0-9_.-]*[a-zA-Z0-9_]",
+                 "letters, digits, '_', '.' and '-', ending in a letter, digit or '_'"),
+        NameRule("private endpoint", 2, 64, r"[a-zA-Z0-9][a-zA-Z0-9_.-]*[a-zA-Z0-9_]",
+                 "letters, digits, '_', '.' and '-', ending in a letter, digit or '_'"),
     )
 }

@@ -29,6 +29,8 @@ BUILT_IN_ROLES: dict[str, str] = {
     # What Azure itself grants a system-assigned workspace identity on its resource group
     # (how-to-assign-roles, "workspaces created after 11/19/2024"); listed, never granted here.
     "Azure AI Administrator": "b78c5d69-af96-48a3-bf8d-a8b4d589de94",
+    # Approves the private endpoints a workspace's managed network makes (how-to-managed-network).
+    "Azure AI Enterprise Network Connection Approver": "b556d68e-0be0-4f35-a333-ad7ee1ce17ea",
 }
 
 ROLE_BY_GUID: dict[str, str] = {guid: name for name, guid in BUILT_IN_ROLES.items()}

@@ -29,6 +29,10 @@ PRIVATE_REGISTRY = ("how-to-identity-based-service-authentication, Use a private
 AUTOMATION = ("how-to-assign-roles: AzureML Data Scientist deploys endpoints; assigning a "
               "user-assigned identity needs .../userAssignedIdentities/assign/action (footnote 4)")
 
+MANAGED_NETWORK = ("how-to-managed-network, Required permissions: a user-assigned workspace "
+                   "identity needs Azure AI Enterprise Network Connection Approver on the private "
+                   "endpoint targets")
+
 # What Azure grants a system-assigned identity itself (AzureGrant: listed, never granted again).
 ENDPOINT_AUTOMATIC = ("concept-endpoints-online-auth: a system-assigned endpoint identity is "
                       "granted AcrPull, Storage Blob Data Reader and AzureML Metrics Writer "

@@ -46,6 +46,23 @@ ARM_TYPES: dict[str, tuple[str, str, str | None]] = {
         ("Microsoft.MachineLearningServices/workspaces", "computeName", "computes"),
     "azure-native:machinelearningservices:OnlineEndpoint":
         ("Microsoft.MachineLearningServices/workspaces", "endpointName", "onlineEndpoints"),
+    "azure-native:network:VirtualNetwork":
+        ("Microsoft.Network/virtualNetworks", "virtualNetworkName", None),
+    "azure-native:network:PrivateEndpoint":
+        ("Microsoft.Network/privateEndpoints", "privateEndpointName", None),
+    "azure-native:privatedns:PrivateZone":
+        ("Microsoft.Network/privateDnsZones", "privateZoneName", None),
+}
+
+# Pulumi type of a child resource -> (parent's ARM type, input naming the parent, collection,
+# input naming the child).
+_CHILDREN: dict[str, tuple[str, str, str, str]] = {
+    "azure-native:privatedns:VirtualNetworkLink":
+        ("Microsoft.Network/privateDnsZones", "privateZoneName", "virtualNetworkLinks",
+         "virtualNetworkLinkName"),
+    "azure-native:network:PrivateDnsZoneGroup":
+        ("Microsoft.Network/privateEndpoints", "privateEndpointName", "privateDnsZoneGroups",
+         "privateDnsZoneGroupName"),
 }
 
 # Pulumi type of an Azure ML workspace child -> (collection in the id, input that holds its name).
@@ -56,6 +73,8 @@ _ML_CHILDREN: dict[str, tuple[str, str]] = {
     "azure-native:machinelearningservices:EnvironmentVersion": ("environments", "name"),
     "azure-native:machinelearningservices:OnlineDeployment": ("deployments", "deploymentName"),
     "azure-native:machinelearningservices:WorkspaceConnection": ("connections", "connectionName"),
+    "azure-native:machinelearningservices:ManagedNetworkSettingsRule": ("outboundRules",
+                                                                        "ruleName"),
 }
 
 
@@ -121,6 +140,11 @@ class AzureMocks(pulumi.runtime.Mocks):
             if typ.endswith(":Blob"):
                 path += f"/blobs/{state['blobName']}"
             return f"{account}{path}", state
+        if typ in _CHILDREN:
+            parent_type, parent_key, collection, name_key = _CHILDREN[typ]
+            state["name"] = state[name_key]
+            return (f"{arm_id(state['resourceGroupName'], parent_type, state[parent_key])}/"
+                    f"{collection}/{state['name']}"), state
         if typ == PROVIDER:  # an explicit provider (another subscription)
             return f"{args.name}-provider-id", state
         if typ == ENTRA_BLOB:  # the dynamic provider's id: the blob's URL

@@ -135,7 +135,8 @@ def test_a_cluster_alone_pulls_and_reads_as_its_identity_and_is_replaced_on_its_
         "train-registry-acrpull", "train-storage-storage-blob-data-contributor"}
     compute = r.one("machinelearningservices:Compute")
     assert (compute.replace_on_changes, compute.delete_before_replace) == (
-        ["properties.properties.vmSize", "properties.properties.vmPriority"], True)
+        ["properties.properties.vmSize", "properties.properties.vmPriority",
+         "properties.properties.enableNodePublicIp"], True)
 
 
 def test_a_system_assigned_cluster_gets_only_the_data_role_azure_does_not_grant():

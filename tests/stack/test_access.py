@@ -47,7 +47,11 @@ def test_prod_access_matrix_is_exactly_the_documented_roles(prod):
     # prod keeps training data in its own account, which each cluster reads (seed 002, Data storage)
     data = {(f"id-mlplat-prod-cluster-{c}", "Storage Blob Data Reader", "training")
             for c in ("cpu", "gpu")}
-    expected = expected_grants("prod", ["cpu", "gpu"], ["score"]) | data
+    # its managed network's private endpoints, approved by the workspace identity
+    approver = {("id-mlplat-prod-workspace", "Azure AI Enterprise Network Connection Approver",
+                 target) for target in (f"stmlplatprod{S}", f"kv-mlplat-prod-{S}",
+                                        f"crmlplatprod{S}", f"stmlplatproddata{S}")}
+    expected = expected_grants("prod", ["cpu", "gpu"], ["score"]) | data | approver
     assert grants(prod) == expected
     assert len(prod.of_type(ROLE_ASSIGNMENT)) == len(expected)
 
@@ -90,7 +94,10 @@ def test_workspace_waits_for_the_grants_on_its_dependents(stack):
                      if a.parent == ws.parent and a.inputs["scope"] != ws.id}
     on_workspace = {a.urn for a in stack.of_type(ROLE_ASSIGNMENT) if a.inputs["scope"] == ws.id
                     and a.parent == ws.parent}
-    assert len(on_dependents) == 6 and len(on_workspace) == 1
+    # seed 002's six, and where it has a managed network the approver role on each of the
+    # three private endpoint targets
+    network = 3 if stack_settings(stack).network else 0
+    assert len(on_dependents) == 6 + network and len(on_workspace) == 1
     assert on_dependents <= set(ws.dependencies)
     assert not on_workspace & set(ws.dependencies)
 

@@ -80,10 +80,11 @@ BAD = [
      ["ml-platform:onlineEndpoints[0].deployments[0].instanceType = 'Standard_D2_v3'",
       "a size managed online endpoints offer", "Standard_DS2_v2"]),
     ({"workspacePublicNetworkAccess": "Disabled"},
-     ["ml-platform:workspacePublicNetworkAccess = 'Disabled' is not allowed yet",
-      "needs a private endpoint"]),
+     ["ml-platform:workspacePublicNetworkAccess = 'Disabled' is not allowed without "
+      "ml-platform:network", "reached only through a private endpoint"]),
     ({"onlineEndpoints": [{"name": "score", "publicNetworkAccess": "Disabled"}]},
-     ["ml-platform:onlineEndpoints[0].publicNetworkAccess = 'Disabled' is not allowed yet"]),
+     ["ml-platform:onlineEndpoints[0].publicNetworkAccess = 'Disabled' is not allowed without "
+      "ml-platform:network"]),
     ({"tags": {f"t{i}": "v" for i in range(48)}},
      ["ml-platform:tags = 48 tags is not allowed", "at most 47", "ARM allows 50"]),
     ({"tags": {"t" * 129: "v"}}, ["ml-platform:tags.ttt", "at most 128 characters"]),

@@ -6,6 +6,7 @@ import pytest
 
 from components.azure.names import RULES
 from components.testing.mocks import ENTRA_BLOB, TENANT_ID
+from offline.policy_check import stack_settings
 
 from ..conftest import DEPLOYMENT, ROLE_ASSIGNMENT, one, shared_run
 
@@ -81,8 +82,10 @@ def test_cluster_settings_come_from_config(prod):
 
 
 def test_endpoint_uses_token_auth_by_default_and_key_only_when_configured(stack):
+    # closed to public traffic where the stack is private (prod), open elsewhere
+    closed = stack_settings(stack).network is not None
     assert one(stack, "machinelearningservices:OnlineEndpoint").inputs["properties"] == {
-        "authMode": "AADToken", "publicNetworkAccess": "Enabled"}
+        "authMode": "AADToken", "publicNetworkAccess": "Disabled" if closed else "Enabled"}
     keyed = shared_run("dev", {"onlineEndpoints": [{"name": "score", "authMode": "Key"}]})
     assert one(keyed, "machinelearningservices:OnlineEndpoint").inputs["properties"] == {
         "authMode": "Key", "publicNetworkAccess": "Enabled"}
@@ -123,7 +126,9 @@ def test_every_azure_name_is_within_azure_rules(stack):
              "machinelearningservices:OnlineDeployment": "online deployment",
              "machinelearningservices:ModelVersion": "asset",
              "machinelearningservices:CodeVersion": "asset",
-             "machinelearningservices:EnvironmentVersion": "asset"}
+             "machinelearningservices:EnvironmentVersion": "asset",
+             "network:VirtualNetwork": "virtual network",
+             "network:PrivateEndpoint": "private endpoint"}
     checked = 0
     for r in stack.resources.values():
         kind = kinds.get(r.type.removeprefix("azure-native:"))
@@ -136,7 +141,11 @@ def test_every_azure_name_is_within_azure_rules(stack):
                # fixed names, chosen in the code: ml-assets, mlassets, sample-secret, blob paths
                "azure-native:storage:BlobContainer", ENTRA_BLOB,
                "azure-native:machinelearningservices:Datastore",
-               "azure-native:resources:Deployment")  # named by Pulumi (name + random suffix)
+               "azure-native:resources:Deployment",  # named by Pulumi (name + random suffix)
+               # fixed names: the DNS zones, their links and zone groups, a rule's name
+               "azure-native:privatedns:PrivateZone", "azure-native:privatedns:VirtualNetworkLink",
+               "azure-native:network:PrivateDnsZoneGroup",
+               "azure-native:machinelearningservices:ManagedNetworkSettingsRule")
     assert checked == len([r for r in stack.resources.values()
                            if r.custom and r.type not in unnamed])
 

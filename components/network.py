@@ -1,0 +1,122 @@
+"""The private way into a workspace: a virtual network, private endpoints and their DNS.
+
+Azure ML "Configure a private endpoint for a workspace" and "Secure the workspace resources":
+clients reach a workspace closed to public traffic through a private endpoint of group
+``amlworkspace``, named in the zones ``privatelink.api.azureml.ms`` and
+``privatelink.notebooks.azure.net``; its storage (``blob``, ``file``), key vault (``vault``) and
+registry (``registry``, Premium only) through their own endpoints and zones. Each endpoint gets a
+zone group (its A records) in the zones of its group; zones the stack creates are linked to the
+virtual network, zones given as ids (a hub's) are used as they are, linked already.
+
+:class:`PrivateNetwork` makes the virtual network with one subnet for the endpoints, or uses an
+existing subnet, and makes each endpoint with :meth:`PrivateNetwork.endpoint`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+
+import pulumi
+from pulumi_azure_native import network, privatedns
+
+ZONES: dict[str, tuple[str, ...]] = {
+    "amlworkspace": ("privatelink.api.azureml.ms", "privatelink.notebooks.azure.net"),
+    "blob": ("privatelink.blob.core.windows.net",),
+    "file": ("privatelink.file.core.windows.net",),
+    "vault": ("privatelink.vaultcore.azure.net",),
+    "registry": ("privatelink.azurecr.io",),
+}
+"""The private DNS zones of each private endpoint group (Azure "Private endpoint DNS
+configuration": Machine Learning, Storage, Key Vault, Container Registry)."""
+SUBNET_NAME = "snet-private-endpoints"
+
+
+@dataclass
+class PrivateNetworkArgs:
+    """Arguments of :class:`PrivateNetwork`: a virtual network to create, or an existing subnet."""
+
+    resource_group_name: pulumi.Input[str]
+    location: pulumi.Input[str]
+    virtual_network_name: str
+    address_space: str = "10.40.0.0/24"
+    """The created network's address space; its one subnet takes all of it."""
+    existing_subnet_id: str | None = None
+    """An existing subnet for the endpoints (then nothing is created but endpoints and zones)."""
+    existing_zone_ids: Mapping[str, str] = field(default_factory=dict)
+    """Private DNS zone ids by zone name, e.g. a hub's ``privatelink.api.azureml.ms``."""
+    tags: Mapping[str, str] = field(default_factory=dict)
+
+
+class PrivateNetwork(pulumi.ComponentResource):
+    """A subnet for private endpoints, the DNS zones they are named in, and the endpoints."""
+
+    subnet_id: pulumi.Output[str]
+    virtual_network_id: pulumi.Output[str]
+    endpoints: dict[str, network.PrivateEndpoint]
+    """The private endpoints by target name."""
+
+    def __init__(self, name: str, args: PrivateNetworkArgs,
+                 opts: pulumi.ResourceOptions | None = None):
+        super().__init__("ml-platform:network:PrivateNetwork", name, {}, opts)
+        self._name, self._args = name, args
+        self._zones: dict[str, pulumi.Output[str]] = {
+            zone: pulumi.Output.from_input(zone_id)
+            for zone, zone_id in args.existing_zone_ids.items()}
+        if args.existing_subnet_id:
+            self.subnet_id = pulumi.Output.from_input(args.existing_subnet_id)
+            self.virtual_network_id = self.subnet_id.apply(
+                lambda s: s.split("/subnets/")[0])
+        else:
+            vnet = network.VirtualNetwork(
+                f"{name}-vnet", virtual_network_name=args.virtual_network_name,
+                resource_group_name=args.resource_group_name, location=args.location,
+                address_space=network.AddressSpaceArgs(address_prefixes=[args.address_space]),
+                subnets=[network.SubnetArgs(
+                    name=SUBNET_NAME, address_prefix=args.address_space,
+                    private_endpoint_network_policies="Disabled")],
+                tags=dict(args.tags), opts=pulumi.ResourceOptions(parent=self))
+            self.virtual_network_id = vnet.id
+            self.subnet_id = vnet.id.apply(lambda v: f"{v}/subnets/{SUBNET_NAME}")
+        self.endpoints = {}
+        self.register_outputs({"subnet_id": self.subnet_id})
+
+    def _zone(self, zone: str) -> pulumi.Output[str]:
+        if zone not in self._zones:
+            key = zone.removeprefix("privatelink.").split(".")[0]
+            made = privatedns.PrivateZone(
+                f"{self._name}-zone-{key}", private_zone_name=zone, location="global",
+                resource_group_name=self._args.resource_group_name, tags=dict(self._args.tags),
+                opts=pulumi.ResourceOptions(parent=self))
+            privatedns.VirtualNetworkLink(
+                f"{self._name}-zone-{key}-link", private_zone_name=made.name, location="global",
+                resource_group_name=self._args.resource_group_name,
+                virtual_network_link_name=self._args.virtual_network_name,
+                virtual_network=privatedns.SubResourceArgs(id=self.virtual_network_id),
+                registration_enabled=False, tags=dict(self._args.tags),
+                opts=pulumi.ResourceOptions(parent=self))
+            self._zones[zone] = made.id
+        return self._zones[zone]
+
+    def endpoint(self, target: str, endpoint_name: str, target_id: pulumi.Input[str],
+                 group: str) -> network.PrivateEndpoint:
+        """A private endpoint of ``group`` (a key of :data:`ZONES`) to ``target_id``, with its
+        zone group, as ``<name>-pe-<target>``."""
+        pe = network.PrivateEndpoint(
+            f"{self._name}-pe-{target}", private_endpoint_name=endpoint_name,
+            resource_group_name=self._args.resource_group_name, location=self._args.location,
+            subnet=network.SubnetArgs(id=self.subnet_id),
+            private_link_service_connections=[network.PrivateLinkServiceConnectionArgs(
+                name=endpoint_name, private_link_service_id=target_id, group_ids=[group])],
+            tags=dict(self._args.tags), opts=pulumi.ResourceOptions(parent=self))
+        network.PrivateDnsZoneGroup(
+            f"{self._name}-pe-{target}-dns", private_endpoint_name=pe.name,
+            resource_group_name=self._args.resource_group_name,
+            private_dns_zone_group_name="default",
+            private_dns_zone_configs=[
+                network.PrivateDnsZoneConfigArgs(name=zone.replace(".", "-"),
+                                                 private_dns_zone_id=self._zone(zone))
+                for zone in ZONES[group]],
+            opts=pulumi.ResourceOptions(parent=self))
+        self.endpoints[target] = pe
+        return pe
