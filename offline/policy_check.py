@@ -66,15 +66,20 @@ def settings_of(project: str, config: dict[str, Any], stack: str) -> StackSettin
     return parse_settings(project, raw, stack)
 
 
+PRODUCTION_POLICIES = ("stateful-resources-protected", "storage-no-shared-keys",
+                       "network-workspace-private", "network-dependents-private",
+                       "network-endpoint-private", "network-compute-no-public-ip")
+"""The policies that hold where a stack protects its data (production), and nowhere else."""
+
+
 def pack_config(settings: StackSettings) -> dict[str, Any]:
-    """The pack config a stack's own settings call for: the production-only rules (protected
-    stateful resources, storage without shared keys, key vault purge protection) apply where the
-    stack protects its data and turns purge protection on, so no stack needs a config file of
-    its own."""
+    """The pack config a stack's own settings call for: the production-only rules
+    (:data:`PRODUCTION_POLICIES`; key vault purge protection) apply where the stack protects its
+    data (and turns purge protection on), so no stack needs a config file of its own."""
     config: dict[str, Any] = {}
     if not settings.protect_stateful_resources:
-        config["stateful-resources-protected"] = "disabled"
-        config["storage-no-shared-keys"] = "disabled"
+        for policy in PRODUCTION_POLICIES:
+            config[policy] = "disabled"
     if not settings.key_vault_purge_protection:
         config["key-vault-purge-protection"] = "disabled"
     return config

@@ -88,6 +88,21 @@ def _vault_wide_secret_reads(props: dict[str, Any], _: ResourceValidationArgs) -
     return None
 
 
+def _closed(props: dict[str, Any], path: tuple[str, ...]) -> str | None:
+    value = _get(props, *path)
+    return None if str(value).lower() == "disabled" else (
+        f"{'.'.join(path)} is {value!r}: Disabled (reached through a private endpoint; unset means "
+        "Enabled)")
+
+
+def _workspace_private(props: dict[str, Any], _: ResourceValidationArgs) -> str | None:
+    mode = _get(props, "managedNetwork", "isolationMode") or "Disabled"
+    if mode == "Disabled":
+        return ("managedNetwork.isolationMode is Disabled: AllowOnlyApprovedOutbound or "
+                "AllowInternetOutbound (compute and endpoints in a managed network)")
+    return _closed(props, ("publicNetworkAccess",))
+
+
 def _compute_ssh(props: dict[str, Any], _: ResourceValidationArgs) -> str | None:
     inner = _get(props, "properties", "properties") or {}
     kind = _get(props, "properties", "computeType")
@@ -162,6 +177,23 @@ POLICIES: list[ResourceValidationPolicy] = [
             "Workspaces reach their system datastores by identity.",
             (WORKSPACE,), lambda p, _: None if p.get("systemDatastoresAuthMode") == "Identity"
             else "systemDatastoresAuthMode must be Identity (no storage keys in the workspace)"),
+    _policy("network-workspace-private",
+            "Workspaces take no public traffic and run compute in a managed network "
+            "(production).", (WORKSPACE,), _workspace_private),
+    _policy("network-dependents-private",
+            "Storage accounts, key vaults and registries take no public traffic (production).",
+            (STORAGE, VAULT, REGISTRY), lambda p, args: _closed(
+                p, ("properties", "publicNetworkAccess") if args.resource_type == VAULT
+                else ("publicNetworkAccess",))),
+    _policy("network-endpoint-private",
+            "Online endpoints take no public traffic (production).", (ENDPOINT,),
+            lambda p, _: _closed(p, ("properties", "publicNetworkAccess"))),
+    _policy("network-compute-no-public-ip",
+            "Compute clusters and instances have no public IP (production).", (COMPUTE,),
+            lambda p, _: "properties.properties.enableNodePublicIp is not false (Azure's default "
+            "gives every node a public IP)" if _get(p, "properties", "computeType") in (
+                "AmlCompute", "ComputeInstance")
+            and _get(p, "properties", "properties", "enableNodePublicIp") is not False else None),
     _policy("stateful-resources-protected",
             "Storage, key vault, registry, Log Analytics, workspace and the resource group that "
             "holds them are protected (production).",

@@ -153,7 +153,11 @@ VALID = st.fixed_dictionaries({
     "tags": st.dictionaries(st.sampled_from(["owner", "cost-center", "data-class"]),
                             st.text(string.ascii_letters, max_size=10), max_size=2),
 }).filter(lambda c: not (c["protectStatefulResources"]  # refused, with the reason
-                         and c["workspaceIdentity"] == "systemAssigned"))
+                         and c["workspaceIdentity"] == "systemAssigned")).map(
+    lambda c: {**c, "registrySku": "Premium",  # production is private
+               "network": {"isolation": "AllowOnlyApprovedOutbound", "uploadsFromNetwork": True},
+               "computeClusters": c["computeClusters"] or [{"name": "cpu"}]}
+    if c["protectStatefulResources"] else c)
 
 
 @settings(max_examples=15, derandomize=True, deadline=None)

@@ -24,11 +24,25 @@ def test_the_real_stacks_pass_every_policy(stack):
 
 
 def test_dev_fails_the_production_rules_without_its_pack_config(dev):
-    assert {v.policy for v in check(dev, PACK, config={})} == {"key-vault-purge-protection",
-                                                        "stateful-resources-protected"}
+    assert {v.policy for v in check(dev, PACK, config={})} == {
+        "key-vault-purge-protection", "stateful-resources-protected", "network-workspace-private",
+        "network-dependents-private", "network-endpoint-private", "network-compute-no-public-ip"}
     keyed = shared_run("dev", {"workspaceStorageKeyAccess": True})
     assert check(keyed, PACK) == []  # dev may ask for keys
     assert {v.policy for v in check(keyed, PACK, config={})} >= {"storage-no-shared-keys"}
+
+
+def test_production_refuses_public_traffic():
+    public = shared_run("prod", {"network": None})
+    assert sorted({(v.policy, v.resource) for v in check(public, PACK)}) == [
+        ("network-compute-no-public-ip", "cluster-cpu"),
+        ("network-compute-no-public-ip", "cluster-gpu"),
+        ("network-dependents-private", "data-storage"),
+        ("network-dependents-private", "registry"),
+        ("network-dependents-private", "workspace-key-vault"),
+        ("network-dependents-private", "workspace-storage"),
+        ("network-endpoint-private", "endpoint-score"),
+        ("network-workspace-private", "workspace")]
 
 
 def test_production_refuses_storage_keys():
@@ -85,6 +99,13 @@ INSECURE: dict[str, tuple[str, Callable[[dict[str, Any]], None]]] = {
     "role-assignment-not-privileged-on-group": ("authorization:RoleAssignment", lambda p: p.update(
         scope=RG, roleDefinitionId=p["roleDefinitionId"].rsplit("/", 1)[0] + "/"
         + BUILT_IN_ROLES["Contributor"])),
+    "network-workspace-private": ("machinelearningservices:Workspace",
+                                  _set("publicNetworkAccess", "Enabled")),
+    "network-dependents-private": ("keyvault:Vault", _drop("properties.publicNetworkAccess")),
+    "network-endpoint-private": ("machinelearningservices:OnlineEndpoint",
+                                 _set("properties.publicNetworkAccess", "Enabled")),
+    "network-compute-no-public-ip": ("machinelearningservices:Compute",
+                                     _set("properties.properties.enableNodePublicIp", True)),
     "workspace-identity-datastores": ("machinelearningservices:Workspace",
                                       _set("systemDatastoresAuthMode", "AccessKey")),
 }

@@ -13,7 +13,7 @@ import yaml
 from offline.__main__ import main as preview_main
 from offline.exits import CONFIG, OK, USAGE
 from offline.new_stack import main
-from offline.policy_check import check, pack_config, stack_settings
+from offline.policy_check import PRODUCTION_POLICIES, check, pack_config, stack_settings
 from offline.project import Project
 from stack.schema import SCHEMA_LINE
 from stack.settings import KEYS, parse_settings
@@ -45,7 +45,7 @@ def test_a_new_stack_previews_cleanly_and_passes_the_pack(project, production, c
     assert settings.protect_stateful_resources is production
     assert settings.key_vault_purge_protection is production
     assert pack_config(settings) == ({} if production else {
-        "stateful-resources-protected": "disabled", "storage-no-shared-keys": "disabled",
+        **{policy: "disabled" for policy in PRODUCTION_POLICIES},
         "key-vault-purge-protection": "disabled"})
     assert check(run, PACK) == []
 
