@@ -25,10 +25,10 @@ import pulumi
 from pulumi_azure_native import authorization, storage
 from pulumi_azure_native import machinelearningservices as ml
 
-from .access import USER_STORAGE_ROLES, Grant, Principal, after, grant
+from .access import USER_STORAGE_ROLES, Grant, Principal, grant
 from .azure import sources
 from .azure.resource_ids import parse_resource_id
-from .workspace import NETWORK_APPROVER, WorkspaceRef
+from .workspace import WorkspaceRef
 
 
 @dataclass(frozen=True)
@@ -45,62 +45,70 @@ class DataStorageArgs:
     """Arguments of :class:`DataStorage`: ``account_name`` creates an account, ``existing_id``
     uses one."""
 
-    workspace: WorkspaceRef
+    resource_group_name: pulumi.Input[str]
+    """Where a created account goes."""
+    location: pulumi.Input[str]
     container_name: str = "data"
     account_name: pulumi.Input[str] | None = None
     existing_id: str | None = None
     sku: str = "Standard_LRS"
-    users: Sequence[DataUser] = ()
     protect: bool = False
     """Protect a created account and its container from deletion by Pulumi and keep them if they
     leave the program."""
-    managed_network_principal: Principal | None = None
-    """The identity of a workspace with a managed network: a created account then takes no
-    public traffic, the identity gets the approver role on it, and the managed network gets a
-    private endpoint rule to its blobs, so compute reads the data privately."""
+    private: bool = False
+    """A created account takes no public traffic: compute reads it through a private endpoint
+    of the workspace's managed network (the ``blob`` rule of :attr:`DataStorage.account_id`)."""
     tags: Mapping[str, str] = field(default_factory=dict)
 
 
 class DataStorage(pulumi.ComponentResource):
-    """A data container, its credential-less datastore and the users' grants."""
+    """A data container; once attached to a workspace, its credential-less datastore and the
+    users' grants.
+
+    The account exists before the workspace, so that a workspace with a managed network can
+    carry the private endpoint rule to it among its own outbound rules (one writer of the rules:
+    a separate ``ManagedNetworkSettingsRule`` beside them is dropped or fought over by the
+    workspace's full PUT, pulumi/pulumi-azure-native#3225, Azure/terraform-provider-azapi#453).
+    """
 
     container_id: pulumi.Output[str]
     """Resource id of the container: the scope of every data grant."""
-    account_id: pulumi.Output[str] | None
-    """Resource id of a created account (what a private endpoint targets); None for an
-    existing one."""
+    account_id: pulumi.Output[str]
+    """Resource id of the account (created or existing): what a private endpoint targets."""
+    created: bool
+    """Whether the account is this component's (an existing one belongs to someone else)."""
     datastore_name: str
     grants: list[Grant]
-    """The roles granted to the users given in the arguments (and the approver role of a
-    managed network's workspace identity)."""
+    """The roles granted to the users given to :meth:`attach`."""
 
     def __init__(self, name: str, args: DataStorageArgs,
                  opts: pulumi.ResourceOptions | None = None):
         super().__init__("ml-platform:data:DataStorage", name, {}, opts)
         if (args.account_name is None) == (args.existing_id is None):
             raise ValueError("DataStorageArgs needs exactly one of account_name and existing_id")
-        ws = args.workspace
+        self._name, self._args = name, args
         self.grants = []
+        self.datastore_name = args.container_name.replace("-", "_")
+        self.created = args.existing_id is None
         if args.existing_id is not None:
             existing = parse_resource_id(args.existing_id, "Microsoft.Storage/storageAccounts")
-            account_name: pulumi.Input[str] = existing.name
-            group: pulumi.Input[str] = existing.resource_group_name
-            subscription: str | None = existing.subscription_id
+            self._account: tuple[pulumi.Input[str], pulumi.Input[str], str | None] = (
+                existing.name, existing.resource_group_name, existing.subscription_id)
+            self.account_id = pulumi.Output.from_input(args.existing_id)
             self.container_id = pulumi.Output.from_input(
                 f"{args.existing_id}/blobServices/default/containers/{args.container_name}")
-            self.account_id = None
-            created = []
+            self._created: list[pulumi.Resource] = []
         else:
             account = storage.StorageAccount(
                 f"{name}-storage",
                 account_name=args.account_name,
-                resource_group_name=ws.resource_group_name,
-                location=ws.location,
+                resource_group_name=args.resource_group_name,
+                location=args.location,
                 kind=storage.Kind.STORAGE_V2,
                 sku=storage.SkuArgs(name=args.sku),
                 allow_blob_public_access=False,
                 allow_shared_key_access=False,  # identity only: nothing here uses a key
-                public_network_access="Disabled" if args.managed_network_principal else None,
+                public_network_access="Disabled" if args.private else None,
                 minimum_tls_version=storage.MinimumTlsVersion.TLS1_2,
                 enable_https_traffic_only=True,
                 tags=dict(args.tags),
@@ -109,17 +117,21 @@ class DataStorage(pulumi.ComponentResource):
             )
             container = storage.BlobContainer(
                 f"{name}-container", account_name=account.name,
-                resource_group_name=ws.resource_group_name, container_name=args.container_name,
+                resource_group_name=args.resource_group_name, container_name=args.container_name,
                 public_access=storage.PublicAccess.NONE,  # the data itself: kept with the account
                 opts=pulumi.ResourceOptions(parent=self, protect=args.protect,
                                             retain_on_delete=args.protect))
-            account_name, group, subscription = account.name, ws.resource_group_name, None
-            self.container_id = container.id
+            self._account = (account.name, args.resource_group_name, None)
             self.account_id = account.id
-            created = [container]
-            if args.managed_network_principal is not None:
-                self._private_rule(name, ws, args.managed_network_principal, account.id)
-        self.datastore_name = args.container_name.replace("-", "_")
+            self.container_id = container.id
+            self._created = [container]
+        self.register_outputs({"container_id": self.container_id})
+
+    def attach(self, ws: WorkspaceRef, users: Sequence[DataUser] = ()) -> None:
+        """Register the container as a datastore of ``ws`` and grant ``users`` what they need to
+        work with the data as themselves."""
+        name = self._name
+        account_name, group, subscription = self._account
         ml.Datastore(
             f"{name}-datastore",
             name=self.datastore_name,
@@ -128,18 +140,18 @@ class DataStorage(pulumi.ComponentResource):
             properties=ml.AzureBlobDatastoreArgs(
                 datastore_type="AzureBlob",
                 account_name=account_name,
-                container_name=args.container_name,
+                container_name=self._args.container_name,
                 resource_group=group,
                 subscription_id=subscription,
                 credentials=ml.NoneDatastoreCredentialsArgs(credentials_type="None"),
                 description="Training data, read as the reader's own identity (no stored "
                             "credentials).",
-                tags=dict(args.tags),
+                tags=dict(self._args.tags),
             ),
-            opts=pulumi.ResourceOptions(parent=self, depends_on=created,
+            opts=pulumi.ResourceOptions(parent=self, depends_on=self._created,
                                         deleted_with=ws.resource),
         )
-        for user in args.users:
+        for user in users:
             who = Principal(user.object_id, user.object_id, authorization.PrincipalType(user.type))
             target = f"{user.type.lower()}-{user.object_id}"
             self.grants += [
@@ -152,21 +164,3 @@ class DataStorage(pulumi.ComponentResource):
                         ws.storage_account_id, sources.USER_STORAGE)
                   for role in USER_STORAGE_ROLES),
             ]
-        self.register_outputs({"container_id": self.container_id})
-
-    def _private_rule(self, name: str, ws: WorkspaceRef, approver: Principal,
-                      account_id: pulumi.Output[str]) -> None:
-        """The managed network's private endpoint to the account's blobs, approved by the
-        workspace identity (how-to-managed-network, Required permissions)."""
-        approve = grant(self, f"{name}-storage", approver, NETWORK_APPROVER, account_id,
-                        sources.MANAGED_NETWORK)
-        ml.ManagedNetworkSettingsRule(
-            f"{name}-outbound-rule", rule_name=f"{name}-blob", workspace_name=ws.name,
-            resource_group_name=ws.resource_group_name,
-            properties=ml.PrivateEndpointOutboundRuleArgs(
-                type="PrivateEndpoint", category=ml.RuleCategory.USER_DEFINED,
-                destination=ml.PrivateEndpointDestinationArgs(
-                    service_resource_id=account_id, subresource_target="blob",
-                    spark_enabled=False)),
-            opts=after([approve], parent=self, deleted_with=ws.resource))
-        self.grants.append(approve)

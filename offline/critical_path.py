@@ -49,8 +49,6 @@ SECONDS: dict[str, tuple[int, str]] = {
     "azure-native:network:PrivateDnsZoneGroup": (10, ESTIMATE),
     "azure-native:privatedns:PrivateZone": (30, ESTIMATE),
     "azure-native:privatedns:VirtualNetworkLink": (30, ESTIMATE),
-    ML + "ManagedNetworkSettingsRule": (10, ESTIMATE + " (the rule's private endpoint comes "
-                                                       "with the managed network)"),
     "azure-native:keyvault:Vault": (20, ESTIMATE),
     "azure-native:containerregistry:Registry": (30, ESTIMATE),
     "azure-native:operationalinsights:Workspace": (30, ESTIMATE),
@@ -138,10 +136,6 @@ REQUIRED: dict[tuple[str, str], str] = {
     ("PrivateDnsZoneGroup", "PrivateZone"): "a zone group writes into its zones",
     ("VirtualNetworkLink", "PrivateZone"): "a link belongs to its zone",
     ("VirtualNetworkLink", "VirtualNetwork"): "a link names its network",
-    ("ManagedNetworkSettingsRule", "Workspace"): "a rule belongs to the workspace's network",
-    ("ManagedNetworkSettingsRule", "StorageAccount"): "a private endpoint rule names its target",
-    ("ManagedNetworkSettingsRule", "RoleAssignment"): "the workspace identity approves the "
-                                                      "rule's private endpoint",
     ("WorkspaceConnection", "Workspace"): "a connection belongs to its workspace",
     ("WorkspaceConnection", "azure-native"): "its target is the registry's login server, read "
                                              "through the provider of the registry's "

@@ -18,8 +18,8 @@ from .exposure import settings
 
 INTERNET = "internet"
 WORKSPACE = "azure-native:machinelearningservices:Workspace"
-RULE = "azure-native:machinelearningservices:ManagedNetworkSettingsRule"
 ENDPOINT = "azure-native:network:PrivateEndpoint"
+ONLINE_ENDPOINT = "azure-native:machinelearningservices:OnlineEndpoint"
 PUBLIC = ("public network", "public ingestion", "public query")
 """The settings (offline.exposure labels) that open a resource to the internet."""
 
@@ -43,6 +43,17 @@ def _rule_target(rule: dict[str, Any], words: Callable[[str], str]) -> str:
     return "?"
 
 
+def _closed_endpoints(run: StackRun, workspace_id: str) -> list[Registration]:
+    """The online endpoints of a workspace that take no public traffic: their scoring requests
+    come from a client's virtual network through the workspace's private endpoint
+    (concept-secure-online-endpoint, "Secure inbound scoring requests")."""
+    workspace = run.owner_of(workspace_id)
+    name = workspace.inputs.get("workspaceName") if workspace else None
+    return [e for e in run.of_type(ONLINE_ENDPOINT) if name and e.inputs.get("workspaceName")
+            == name and (e.inputs.get("properties") or {}).get("publicNetworkAccess")
+            == "Disabled"]
+
+
 def paths(run: StackRun, describe: Callable[[Registration | None, str], str]) -> list[Path]:
     """Every way in or out of the stack's resources, in words."""
     def words(resource_id: str) -> str:
@@ -57,12 +68,15 @@ def paths(run: StackRun, describe: Callable[[Registration | None, str], str]) ->
         if r.type == ENDPOINT:
             subnet = str((r.inputs.get("subnet") or {}).get("id", ""))
             network = re.sub(r"/subnets/.*", "", subnet)
+            place = words(network) if network else "virtual network"
             for connection in r.inputs.get("privateLinkServiceConnections") or []:
-                group = ", ".join(connection.get("groupIds") or [])
-                found.append(Path(words(network) if network else "virtual network",
-                                  words(str(connection.get("privateLinkServiceId"))),
-                                  f"private endpoint {r.inputs.get('privateEndpointName')} "
-                                  f"({group})"))
+                groups = connection.get("groupIds") or []
+                target = str(connection.get("privateLinkServiceId"))
+                how = f"private endpoint {r.inputs.get('privateEndpointName')}"
+                found.append(Path(place, words(target), f"{how} ({', '.join(groups)})"))
+                if "amlworkspace" in groups:
+                    found += [Path(place, describe(e, e.id), f"scoring through {how}")
+                              for e in _closed_endpoints(run, target)]
         managed = r.inputs.get("managedNetwork") if r.type == WORKSPACE else None
         if isinstance(managed, dict) and managed.get("isolationMode", "Disabled") != "Disabled":
             source = f"managed network of {describe(r, r.id)}"
@@ -73,15 +87,6 @@ def paths(run: StackRun, describe: Callable[[Registration | None, str], str]) ->
             for name, rule in sorted((managed.get("outboundRules") or {}).items()):
                 found.append(Path(source, _rule_target(rule, words), f"{rule.get('type')} "
                                                                       f"rule {name}"))
-        if r.type == RULE:
-            workspace = next((w for w in run.of_type(WORKSPACE)
-                              if w.inputs.get("workspaceName") == r.inputs.get("workspaceName")),
-                             None)
-            source = f"managed network of {describe(workspace, workspace.id)}" if workspace \
-                else "managed network"
-            rule = r.inputs.get("properties") or {}
-            found.append(Path(source, _rule_target(rule, words),
-                              f"{rule.get('type')} rule {r.inputs.get('ruleName')}"))
     return sorted(found)
 
 

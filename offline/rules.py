@@ -78,7 +78,6 @@ PROVIDER_REPLACES: dict[str, tuple[str, ...]] = {
     "azure-native:privatedns:PrivateZone": ("resourceGroupName", "privateZoneName"),
     "azure-native:privatedns:VirtualNetworkLink": ("resourceGroupName", "privateZoneName",
                                                    "virtualNetworkLinkName", "virtualNetwork"),
-    f"{ML}ManagedNetworkSettingsRule": ("resourceGroupName", "workspaceName", "ruleName"),
     # An explicit provider (a registry read in its own subscription): another subscription is
     # another provider, and what it read is read again.
     PROVIDER: ("subscriptionId",),

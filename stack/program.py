@@ -55,6 +55,7 @@ from .names import (
     instance_identity_purpose,
 )
 from .settings import (
+    DATA_RULE,
     PACKAGE_FEEDS,
     DeploymentSettings,
     EndpointSettings,
@@ -68,17 +69,31 @@ from .settings import (
 USER = IdentityKind.USER_ASSIGNED.value
 
 
-def managed_network(net: NetworkSettings | None) -> ManagedNetwork | None:
+def _private_endpoint_rule(target_id: pulumi.Input[str], subresource: str
+                           ) -> ml.PrivateEndpointOutboundRuleArgs:
+    return ml.PrivateEndpointOutboundRuleArgs(
+        type="PrivateEndpoint", category=ml.RuleCategory.USER_DEFINED,
+        destination=ml.PrivateEndpointDestinationArgs(
+            service_resource_id=target_id, subresource_target=subresource, spark_enabled=False))
+
+
+def managed_network(net: NetworkSettings | None, data_account_id: pulumi.Input[str] | None = None
+                    ) -> ManagedNetwork | None:
     """The workspace's managed network from the settings: the package feeds (when asked for, in
-    AllowOnlyApprovedOutbound) and the configured rules; a firewall only for FQDN rules."""
+    AllowOnlyApprovedOutbound), a private endpoint to the data account's blobs (compute reads
+    the data as itself, and in AllowOnlyApprovedOutbound storage is reachable only so), and the
+    configured rules; a firewall only for FQDN rules."""
     if net is None:
         return None
     rules: dict[str, OutboundRule] = {}
+    approve: dict[str, pulumi.Input[str]] = {}
+    if data_account_id is not None:
+        rules[DATA_RULE] = _private_endpoint_rule(data_account_id, "blob")
+        approve["data-storage"] = data_account_id
     if net.package_feeds and net.isolation == "AllowOnlyApprovedOutbound":
         rules |= {f"feed-{i}": ml.FqdnOutboundRuleArgs(type="FQDN", destination=fqdn,
                                                        category=ml.RuleCategory.USER_DEFINED)
                   for i, fqdn in enumerate(PACKAGE_FEEDS)}
-    approve: dict[str, str] = {}
     for rule in net.outbound_rules:
         if rule.fqdn:
             rules[rule.name] = ml.FqdnOutboundRuleArgs(type="FQDN", destination=rule.fqdn,
@@ -89,13 +104,9 @@ def managed_network(net: NetworkSettings | None) -> ManagedNetwork | None:
                 destination=ml.ServiceTagDestinationArgs(
                     service_tag=rule.service_tag, protocol=rule.protocol,
                     port_ranges=rule.port_ranges, action=ml.RuleAction.ALLOW))
-        elif rule.private_endpoint:
-            rules[rule.name] = ml.PrivateEndpointOutboundRuleArgs(
-                type="PrivateEndpoint", category=ml.RuleCategory.USER_DEFINED,
-                destination=ml.PrivateEndpointDestinationArgs(
-                    service_resource_id=rule.private_endpoint,
-                    subresource_target=rule.subresource, spark_enabled=False))
-            approve[rule.name] = rule.private_endpoint
+        elif rule.private_endpoint and rule.subresource:
+            rules[rule.name] = _private_endpoint_rule(rule.private_endpoint, rule.subresource)
+            approve[f"rule-{rule.name}"] = rule.private_endpoint
     fqdn = any(isinstance(r, ml.FqdnOutboundRuleArgs) for r in rules.values())
     return ManagedNetwork(isolation_mode=net.isolation, outbound_rules=rules,
                           firewall_sku=net.firewall_sku if fqdn else None, approve_on=approve)
@@ -155,6 +166,15 @@ class Platform:
             registry_name=suffix.apply(names.container_registry), sku=s.registry_sku,
             existing_id=s.existing_registry_id, public_network_access=closed, protect=protect,
             tags=self.tags, **self.place))
+        self.data: DataStorage | None = None
+        if s.data_storage:  # identity-based data access (seed 002), before a workspace that
+            # reaches it through its managed network
+            self.data = DataStorage("data", DataStorageArgs(
+                container_name=s.data_storage.container, existing_id=s.data_storage.existing_id,
+                account_name=None if s.data_storage.existing_id else suffix.apply(
+                    names.data_storage_account),
+                sku=s.storage_sku, protect=protect, private=net is not None, tags=self.tags,
+                **self.place))
         self.workspace = workspace = Workspace("workspace", WorkspaceArgs(
             workspace_name=suffix.apply(names.workspace),
             storage_account_name=suffix.apply(names.storage_account),
@@ -173,7 +193,8 @@ class Platform:
             storage_soft_delete_retention_days=s.storage_soft_delete_retention_days,
             log_retention_days=s.log_retention_days,
             public_network_access=s.workspace_public_network_access or closed,
-            private_dependents=net is not None, managed_network=managed_network(net),
+            private_dependents=net is not None,
+            managed_network=managed_network(net, self.data.account_id if self.data else None),
             # the registry closed to public traffic cannot build: the first cluster does
             image_build_compute=s.compute_clusters[0].name if net else None,
             protect=protect, tags=self.tags, **self.place))
@@ -188,16 +209,9 @@ class Platform:
                 identity=self.user_identity(REGISTRY_PULL_PURPOSE)))
         pulls = {"private-registry": s.private_registry_id} if s.private_registry_id else {}
 
-        self.data: DataStorage | None = None
-        if s.data_storage:  # identity-based data access (seed 002)
-            self.data = DataStorage("data", DataStorageArgs(
-                workspace=workspace.ref, container_name=s.data_storage.container,
-                existing_id=s.data_storage.existing_id,
-                account_name=None if s.data_storage.existing_id else suffix.apply(
-                    names.data_storage_account),
-                sku=s.storage_sku, protect=protect, users=data_users(s),
-                managed_network_principal=workspace.principal if net else None, tags=self.tags))
-            if self.network is not None and self.data.account_id is not None:
+        if self.data is not None:
+            self.data.attach(workspace.ref, data_users(s))
+            if self.network is not None and self.data.created:  # people reach it privately too
                 self.network.endpoint("data-blob", names.private_endpoint("data-blob"),
                                       self.data.account_id, "blob")
         reads = {"data": self.data.container_id} if self.data else {}

@@ -657,6 +657,10 @@ PACKAGE_FEEDS = ("pypi.org", "files.pythonhosted.org", "conda.anaconda.org", "*.
 """What an environment build reaches: the Python and conda package feeds and Microsoft's image
 registry (how-to-managed-network, "Scenario: Access public machine learning packages" and
 "Scenario: Use Docker images managed by Azure ML")."""
+DATA_RULE = "data-blob"
+"""The stack's own private endpoint rule to the data account's blobs."""
+STACK_RULES = re.compile(rf"^(feed-\d+|{DATA_RULE})$")
+"""Names of the outbound rules the stack writes itself (package feeds, data)."""
 
 
 def _network(k: Callable[..., str], s: StackSettings, net: NetworkSettings) -> Problems:
@@ -690,6 +694,9 @@ def _network(k: Callable[..., str], s: StackSettings, net: NetworkSettings) -> P
             p.append(f"{where()} = {rule.name!r} is not allowed with isolation "
                      f"{net.isolation}: FQDN and service tag rules exist only in "
                      "AllowOnlyApprovedOutbound (the internet is open already)")
+        if STACK_RULES.match(rule.name):
+            p.append(f"{where('name')} = {rule.name!r} is not allowed: a name other than "
+                     f"feed-<n> and {DATA_RULE} (the stack's own rules)")
         if rule.private_endpoint and not rule.subresource:
             p.append(f"{where('subresource')} is missing: the target's private link group, "
                      "e.g. blob, vault, registry")

@@ -73,8 +73,6 @@ _ML_CHILDREN: dict[str, tuple[str, str]] = {
     "azure-native:machinelearningservices:EnvironmentVersion": ("environments", "name"),
     "azure-native:machinelearningservices:OnlineDeployment": ("deployments", "deploymentName"),
     "azure-native:machinelearningservices:WorkspaceConnection": ("connections", "connectionName"),
-    "azure-native:machinelearningservices:ManagedNetworkSettingsRule": ("outboundRules",
-                                                                        "ruleName"),
 }
 
 

@@ -181,9 +181,13 @@ def test_assets_are_versions_named_by_content_and_never_updated():
 
 
 def test_data_storage_takes_no_keys_and_users_read_the_container_as_themselves():
-    r = run(lambda: DataStorage("data", DataStorageArgs(
-        workspace=existing(), account_name="stdata", container_name="training",
-        users=[DataUser("22222222-aaaa-4bbb-8ccc-000000000002", "Group")])))
+    def program():
+        ws = existing()
+        DataStorage("data", DataStorageArgs(
+            resource_group_name=ws.resource_group_name, location=ws.location,
+            account_name="stdata", container_name="training")).attach(
+            ws, [DataUser("22222222-aaaa-4bbb-8ccc-000000000002", "Group")])
+    r = run(program)
     assert r.one("storage:StorageAccount").inputs["allowSharedKeyAccess"] is False
     roles = {(a.inputs["principalType"], a.name) for a in r.of_type(
         "azure-native:authorization:RoleAssignment")}

@@ -94,9 +94,10 @@ def test_workspace_waits_for_the_grants_on_its_dependents(stack):
                      if a.parent == ws.parent and a.inputs["scope"] != ws.id}
     on_workspace = {a.urn for a in stack.of_type(ROLE_ASSIGNMENT) if a.inputs["scope"] == ws.id
                     and a.parent == ws.parent}
-    # seed 002's six, and where it has a managed network the approver role on each of the
-    # three private endpoint targets
-    network = 3 if stack_settings(stack).network else 0
+    # seed 002's six, and where it has a managed network the approver role on each private
+    # endpoint target: storage, key vault, registry and the data account
+    settings = stack_settings(stack)
+    network = (3 + (settings.data_storage is not None)) if settings.network else 0
     assert len(on_dependents) == 6 + network and len(on_workspace) == 1
     assert on_dependents <= set(ws.dependencies)
     assert not on_workspace & set(ws.dependencies)

@@ -142,10 +142,9 @@ def test_every_azure_name_is_within_azure_rules(stack):
                "azure-native:storage:BlobContainer", ENTRA_BLOB,
                "azure-native:machinelearningservices:Datastore",
                "azure-native:resources:Deployment",  # named by Pulumi (name + random suffix)
-               # fixed names: the DNS zones, their links and zone groups, a rule's name
+               # fixed names: the DNS zones, their links and zone groups
                "azure-native:privatedns:PrivateZone", "azure-native:privatedns:VirtualNetworkLink",
-               "azure-native:network:PrivateDnsZoneGroup",
-               "azure-native:machinelearningservices:ManagedNetworkSettingsRule")
+               "azure-native:network:PrivateDnsZoneGroup")
     assert checked == len([r for r in stack.resources.values()
                            if r.custom and r.type not in unnamed])
 

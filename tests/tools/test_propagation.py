@@ -101,8 +101,7 @@ def test_every_workload_that_waits_for_grants_retries_while_they_take_effect(dev
         for r in waiting:
             assert r.error_hooks == [ROLE_PROPAGATION_HOOK], r.name
     assert {r.type.rsplit(":", 1)[1] for r in everything.resources.values() if r.error_hooks} == {
-        "Workspace", "Compute", "WorkspaceConnection",
-        "ManagedNetworkSettingsRule"}  # its private endpoint is approved as the workspace
+        "Workspace", "Compute", "WorkspaceConnection"}
     # and every upload, which acts as the deployer on a data role that may be fresh
     assert {r.type.rsplit(":", 1)[1] for r in dev.resources.values() if r.error_hooks} == {
         "Workspace", "Compute", "OnlineDeployment", "EntraBlob"}
