@@ -1,0 +1,215 @@
+"""Private networking: prod in a managed network with private endpoints, dev public and cheap,
+and every combination that cannot work refused in words."""
+
+from __future__ import annotations
+
+import pytest
+
+from components.azure.roles import BUILT_IN_ROLES
+from components.network import SUBNET_NAME, ZONES
+from components.testing.runner import StackRun
+from components.workspace import NETWORK_APPROVER
+from offline.network_view import INTERNET
+from offline.plan import AT_RISK, REFUSED, day2_plan
+from offline.report import plan
+from stack.settings import PACKAGE_FEEDS
+
+from ..conftest import PACK, ROLE_ASSIGNMENT, assert_refused, grants, one, shared_run
+
+WORKSPACE = "machinelearningservices:Workspace"
+ENDPOINT = "network:PrivateEndpoint"
+ZONE = "privatedns:PrivateZone"
+SUBSCRIPTION = "/subscriptions/00000000-0000-4000-8000-000000000001"
+HUB = f"{SUBSCRIPTION}/resourceGroups/rg-hub/providers/Microsoft.Network"
+HUB_SUBNET = f"{HUB}/virtualNetworks/vnet-hub/subnets/snet-ml"
+HUB_ZONE = f"{HUB}/privateDnsZones/privatelink.api.azureml.ms"
+PRIVATE = {"network": {"uploadsFromNetwork": True}, "registrySku": "Premium"}
+"""dev, private (it uploads the sample's model, code and data)."""
+
+
+def private(**network) -> StackRun:
+    return shared_run("dev", {**PRIVATE, "network": {**PRIVATE["network"], **network}})
+
+
+def test_prod_runs_compute_in_a_managed_network_provisioned_with_the_workspace(prod):
+    ws = one(prod, WORKSPACE)
+    managed = ws.inputs["managedNetwork"]
+    assert managed["isolationMode"] == "AllowOnlyApprovedOutbound"
+    assert ws.inputs["provisionNetworkNow"] is True  # deployments can follow in the same up
+    assert ws.inputs["publicNetworkAccess"] == "Disabled"
+    feeds = {r["destination"] for r in managed["outboundRules"].values() if r["type"] == "FQDN"}
+    assert feeds == set(PACKAGE_FEEDS) and managed["firewallSku"] == "Basic"
+    data = one(prod, "storage:StorageAccount", "data-storage")
+    assert managed["outboundRules"]["data-blob"]["destination"] == {
+        "serviceResourceId": data.id, "subresourceTarget": "blob", "sparkEnabled": False}
+    # the registry closed to public traffic cannot build images: the first cluster does
+    assert ws.inputs["imageBuildCompute"] == "cpu"
+
+
+def test_the_workspace_identity_approves_every_private_endpoint_before_the_workspace(prod):
+    ws = one(prod, WORKSPACE)
+    approvals = {scope for holder, role, scope in grants(prod) if role == NETWORK_APPROVER
+                 and holder == "id-mlplat-prod-workspace"}
+    assert approvals == {one(prod, kind, name).azure_name for kind, name in (
+        ("storage:StorageAccount", "workspace-storage"), ("storage:StorageAccount", "data-storage"),
+        ("keyvault:Vault", None), ("containerregistry:Registry", None))}
+    approvers = {a.urn for a in prod.of_type(ROLE_ASSIGNMENT)
+                 if a.inputs["roleDefinitionId"].endswith(BUILT_IN_ROLES[NETWORK_APPROVER])}
+    assert len(approvers) == 4 and approvers <= set(ws.dependencies)
+
+
+def test_a_private_endpoint_rule_from_config_is_approved_too():
+    target = f"{SUBSCRIPTION}/resourceGroups/rg-search/providers/Microsoft.Search/searchServices/s1"
+    run = private(outboundRules=[{"name": "search", "privateEndpoint": target,
+                                  "subresource": "searchService"}])
+    ws = one(run, WORKSPACE)
+    assert ws.inputs["managedNetwork"]["outboundRules"]["search"]["destination"][
+        "serviceResourceId"] == target
+    assert ("id-mlplat-dev-workspace", NETWORK_APPROVER, target) in grants(run)
+
+
+def test_people_reach_the_workspace_and_its_resources_through_private_endpoints(prod):
+    vnet = one(prod, "network:VirtualNetwork")
+    assert vnet.inputs["addressSpace"] == {"addressPrefixes": ["10.40.0.0/24"]}
+    subnet = f"{vnet.id}/subnets/{SUBNET_NAME}"
+    targets = {(pe.inputs["subnet"]["id"], prod.owner_of(c["privateLinkServiceId"]).name,
+                *c["groupIds"])
+               for pe in prod.of_type(f"azure-native:{ENDPOINT}")
+               for c in pe.inputs["privateLinkServiceConnections"]}
+    assert targets == {(subnet, "workspace", "amlworkspace"),
+                       (subnet, "workspace-storage", "blob"), (subnet, "workspace-storage", "file"),
+                       (subnet, "workspace-key-vault", "vault"), (subnet, "registry", "registry"),
+                       (subnet, "data-storage", "blob")}
+
+
+def test_each_endpoint_is_named_in_its_zones_and_each_zone_is_linked_to_the_network(prod):
+    zones = {z.id: z.inputs["privateZoneName"] for z in prod.of_type(f"azure-native:{ZONE}")}
+    assert set(zones.values()) == {zone for group in ZONES.values() for zone in group}
+    for group in prod.of_type("azure-native:network:PrivateDnsZoneGroup"):
+        pe = next(e for e in prod.of_type(f"azure-native:{ENDPOINT}")
+                  if e.inputs["privateEndpointName"] == group.inputs["privateEndpointName"])
+        kind = pe.inputs["privateLinkServiceConnections"][0]["groupIds"][0]
+        assert {zones[c["privateDnsZoneId"]] for c in group.inputs["privateDnsZoneConfigs"]} == \
+            set(ZONES[kind])
+    links = prod.of_type("azure-native:privatedns:VirtualNetworkLink")
+    vnet = one(prod, "network:VirtualNetwork")
+    assert sorted(link.inputs["privateZoneName"] for link in links) == sorted(zones.values())
+    assert all(link.inputs["virtualNetwork"] == {"id": vnet.id}
+               and link.inputs["registrationEnabled"] is False for link in links)
+
+
+def test_an_existing_subnet_and_a_hubs_zone_are_used_as_they_are():
+    run = private(subnetId=HUB_SUBNET, dnsZoneIds={"privatelink.api.azureml.ms": HUB_ZONE})
+    assert run.of_type("azure-native:network:VirtualNetwork") == []
+    assert {pe.inputs["subnet"]["id"] for pe in run.of_type(f"azure-native:{ENDPOINT}")} == {
+        HUB_SUBNET}
+    made = {z.inputs["privateZoneName"] for z in run.of_type(f"azure-native:{ZONE}")}
+    assert "privatelink.api.azureml.ms" not in made and "privatelink.notebooks.azure.net" in made
+    workspace_dns = one(run, "network:PrivateDnsZoneGroup", "network-pe-workspace-dns")
+    assert HUB_ZONE in {c["privateDnsZoneId"]
+                        for c in workspace_dns.inputs["privateDnsZoneConfigs"]}
+    # the zones it makes are linked to the hub's network, named by the subnet
+    assert {link.inputs["virtualNetwork"]["id"] for link in run.of_type(
+        "azure-native:privatedns:VirtualNetworkLink")} == {HUB_SUBNET.split("/subnets/")[0]}
+
+
+def test_nothing_of_prod_takes_public_traffic(prod):
+    assert one(prod, "storage:StorageAccount", "workspace-storage").inputs[
+        "publicNetworkAccess"] == "Disabled"
+    assert one(prod, "storage:StorageAccount", "data-storage").inputs[
+        "publicNetworkAccess"] == "Disabled"
+    assert one(prod, "keyvault:Vault").inputs["properties"]["publicNetworkAccess"] == "disabled"
+    registry = one(prod, "containerregistry:Registry")
+    assert registry.inputs["publicNetworkAccess"] == "Disabled"
+    assert registry.inputs["sku"] == {"name": "Premium"}
+    assert one(prod, "machinelearningservices:OnlineEndpoint").inputs["properties"][
+        "publicNetworkAccess"] == "Disabled"
+    for cluster in prod.of_type("azure-native:machinelearningservices:Compute"):
+        assert cluster.inputs["properties"]["properties"]["enableNodePublicIp"] is False
+
+
+def test_dev_stays_public_and_cheap(dev):
+    assert "managedNetwork" not in one(dev, WORKSPACE).inputs
+    assert not [r for r in dev.resources.values() if r.type.startswith(
+        ("azure-native:network:", "azure-native:privatedns:"))]
+    assert {c.inputs["properties"]["properties"]["enableNodePublicIp"]
+            for c in dev.of_type("azure-native:machinelearningservices:Compute")} == {True}
+
+
+def test_the_network_picture_says_what_is_reachable_from_where(dev, prod):
+    def picture(run):
+        return {(p["source"], p["target"], p["how"]) for p in plan(run, PACK)["network"]}
+
+    from_internet = {target for source, target, _ in picture(prod) if source == INTERNET}
+    # Application Insights keeps its public ingestion and query (Azure Monitor Private Link
+    # Scope is not in the stack: README, Private networking)
+    assert from_internet == {"application insights appi-mlplat-prod"}
+    prod_paths = picture(prod)
+    assert ("virtual network vnet-mlplat-prod", "ml workspace mlw-mlplat-prod-*****",
+            "private endpoint pe-mlplat-prod-workspace (amlworkspace)") in prod_paths
+    assert ("virtual network vnet-mlplat-prod", "online endpoint score-prod-*****",
+            "scoring through private endpoint pe-mlplat-prod-workspace") in prod_paths
+    assert ("managed network of ml workspace mlw-mlplat-prod-*****", "pypi.org",
+            "FQDN rule feed-0") in prod_paths
+    dev_public = {target.split(" ")[0] + " " + target.split(" ")[1]
+                  for source, target, _ in picture(dev) if source == INTERNET}
+    assert {"ml workspace", "storage account", "key vault", "container registry",
+            "online endpoint"} <= dev_public
+
+
+def test_isolation_cannot_be_turned_off_and_turning_it_on_is_at_risk(dev, prod):
+    public = shared_run("prod", {"network": None})
+    off = day2_plan(prod, public).step("workspace")
+    assert (REFUSED, "managedNetwork.isolationMode") in {
+        (f.verdict, f.message.split(":")[0]) for f in off.findings}
+    internet = shared_run("prod", {"network": {"isolation": "AllowInternetOutbound",
+                                               "addressSpace": "10.40.0.0/24"}})
+    assert REFUSED in {f.verdict for f in day2_plan(prod, internet).step("workspace").findings}
+    on = day2_plan(dev, private()).step("workspace")
+    assert AT_RISK in {f.verdict for f in on.findings}
+
+
+NETWORK_BAD = [
+    ({"network": {"uploadsFromNetwork": True}},
+     ["ml-platform:registrySku = 'Basic' is not allowed with ml-platform:network", "Premium"]),
+    ({**PRIVATE, "workspaceIdentity": "systemAssigned"},
+     ["ml-platform:workspaceIdentity = 'systemAssigned' is not allowed with ml-platform:network",
+      "userAssigned", "approver role"]),
+    ({**PRIVATE, "computeClusters": []},
+     ["ml-platform:computeClusters = [] is not allowed with ml-platform:network",
+      "cannot build images"]),
+    ({**PRIVATE, "network": {"isolation": "AllowOnlyApprovedOutbound"}},
+     ["ml-platform:network.uploadsFromNetwork = false is not allowed with local models",
+      "run it inside the network"]),
+    ({**PRIVATE, "network": {"uploadsFromNetwork": True, "isolation": "AllowInternetOutbound",
+                             "outboundRules": [{"name": "hf", "fqdn": "huggingface.co"}]}},
+     ["ml-platform:network.outboundRules[0] = 'hf' is not allowed with isolation "
+      "AllowInternetOutbound", "only in AllowOnlyApprovedOutbound"]),
+    ({**PRIVATE, "network": {"uploadsFromNetwork": True, "outboundRules": [
+        {"name": "two", "fqdn": "huggingface.co", "serviceTag": "AzureActiveDirectory"}]}},
+     ["ml-platform:network.outboundRules[0]", "exactly one of fqdn, serviceTag or "
+      "privateEndpoint"]),
+    ({**PRIVATE, "network": {"uploadsFromNetwork": True, "outboundRules": [
+        {"name": "search", "privateEndpoint": HUB_SUBNET}]}},
+     ["ml-platform:network.outboundRules[0].subresource is missing", "private link group"]),
+    ({**PRIVATE, "network": {"uploadsFromNetwork": True, "outboundRules": [
+        {"name": "feed-0", "fqdn": "example.com"}]}},
+     ["ml-platform:network.outboundRules[0].name = 'feed-0' is not allowed",
+      "the stack's own rules"]),
+    ({**PRIVATE, "network": {"uploadsFromNetwork": True, "outboundRules": [
+        {"name": "a", "fqdn": "a.example.com"}, {"name": "a", "fqdn": "b.example.com"}]}},
+     ["ml-platform:network.outboundRules", "'a'"]),
+    ({**PRIVATE, "network": {"uploadsFromNetwork": True, "isolation": "Disabled"}},
+     ["ml-platform:network.isolation = 'Disabled'", "AllowOnlyApprovedOutbound",
+      "AllowInternetOutbound"]),
+    ({**PRIVATE, "network": {"uploadsFromNetwork": True, "addressSpace": "10.0.0.0/8"}},
+     ["ml-platform:network.addressSpace = '10.0.0.0/8'"]),
+    ({**PRIVATE, "network": {"uploadsFromNetwork": True, "subnetId": "snet-ml"}},
+     ["ml-platform:network.subnetId = 'snet-ml'", "a subnet id"]),
+]
+
+
+@pytest.mark.parametrize("override,words", NETWORK_BAD,
+                         ids=[str(i) for i in range(len(NETWORK_BAD))])
+def test_network_combinations_that_cannot_work_are_refused_in_words(override, words):
+    assert_refused(override, words)
