@@ -5,6 +5,7 @@
 
 PYTHON     ?= python3
 UV_VERSION := 0.13.9
+CHECKOV_VERSION := 3.3.30
 UV         ?= $(or $(shell command -v uv 2>/dev/null),.tools/bin/uv)
 VENV       := .venv
 PY         := $(VENV)/bin/python
@@ -14,7 +15,7 @@ export UV_PYTHON_DOWNLOADS := never
 # starts one per core, and each imports pulumi-azure-native).
 export PYTHONDONTWRITEBYTECODE :=
 
-.PHONY: help preview lint test bench stack clean
+.PHONY: help preview lint test bench stack checkov clean
 
 help:  ## list the targets
 	@grep -E '^[a-z]+:.*## ' $(MAKEFILE_LIST) | sed -E 's/^([a-z]+):.*## /  make \1\t/' | expand -t 24
@@ -44,5 +45,10 @@ stack: $(VENV)/.synced  ## write Pulumi.NAME.yaml, a new stack (NAME=staging; AR
 	$(if $(NAME),,$(error NAME is missing: make stack NAME=staging [ARGS=--production]))
 	$(PY) -m offline.new_stack $(NAME) $(ARGS)
 
+checkov: $(VENV)/.synced  ## checkov over the ARM template a stack sends (STACK=prod; dev is public)
+	$(PY) -m offline.arm $(STACK) --out build/arm/$(STACK).json
+	$(UV) tool run --from checkov==$(CHECKOV_VERSION) checkov -f build/arm/$(STACK).json \
+		--config-file policy/checkov.yaml
+
 clean:  ## remove the environment and the caches
-	rm -rf $(VENV) .tools .pytest_cache .mypy_cache .ruff_cache
+	rm -rf $(VENV) .tools build .pytest_cache .mypy_cache .ruff_cache

@@ -28,6 +28,7 @@ from pulumi_azure_native import machinelearningservices as ml
 from .access import USER_STORAGE_ROLES, Grant, Principal, grant
 from .azure import sources
 from .azure.resource_ids import parse_resource_id
+from .network import closed_storage_rules
 from .workspace import WorkspaceRef
 
 
@@ -109,6 +110,7 @@ class DataStorage(pulumi.ComponentResource):
                 allow_blob_public_access=False,
                 allow_shared_key_access=False,  # identity only: nothing here uses a key
                 public_network_access="Disabled" if args.private else None,
+                network_rule_set=closed_storage_rules() if args.private else None,
                 minimum_tls_version=storage.MinimumTlsVersion.TLS1_2,
                 enable_https_traffic_only=True,
                 tags=dict(args.tags),

@@ -18,7 +18,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 
 import pulumi
-from pulumi_azure_native import network, privatedns
+from pulumi_azure_native import keyvault, network, privatedns, storage
 
 ZONES: dict[str, tuple[str, ...]] = {
     "amlworkspace": ("privatelink.api.azureml.ms", "privatelink.notebooks.azure.net"),
@@ -30,6 +30,22 @@ ZONES: dict[str, tuple[str, ...]] = {
 """The private DNS zones of each private endpoint group (Azure "Private endpoint DNS
 configuration": Machine Learning, Storage, Key Vault, Container Registry)."""
 SUBNET_NAME = "snet-private-endpoints"
+
+
+def closed_storage_rules() -> storage.NetworkRuleSetArgs:
+    """The firewall of a storage account reached through private endpoints: nothing else, but
+    the trusted Azure services ("Secure the workspace resources": "Allow Azure services on the
+    trusted services list to access this storage account")."""
+    return storage.NetworkRuleSetArgs(default_action=storage.DefaultAction.DENY,
+                                      bypass=storage.Bypass.AZURE_SERVICES)
+
+
+def closed_vault_rules() -> keyvault.NetworkRuleSetArgs:
+    """The firewall of a key vault reached through private endpoints: nothing else, but the
+    trusted Microsoft services ("Secure the workspace resources": "Allow trusted Microsoft
+    services to bypass this firewall")."""
+    return keyvault.NetworkRuleSetArgs(default_action=keyvault.NetworkRuleAction.DENY,
+                                       bypass=keyvault.NetworkRuleBypassOptions.AZURE_SERVICES)
 
 
 @dataclass

@@ -36,6 +36,7 @@ from .access import AzureGrant, Grant, Principal, after, grant
 from .azure import sources
 from .azure.resource_ids import parse_resource_id, resource_group_id
 from .identity import UserIdentity, ml_identity, runs_as
+from .network import closed_storage_rules, closed_vault_rules
 from .registry import ContainerRegistry
 
 
@@ -244,6 +245,7 @@ class Workspace(pulumi.ComponentResource):
             allow_blob_public_access=False,
             allow_shared_key_access=args.storage_shared_key_access,
             public_network_access="Disabled" if args.private_dependents else None,
+            network_rule_set=closed_storage_rules() if args.private_dependents else None,
             # The portal and tools sign in with Entra ID by default rather than list keys.
             default_to_o_auth_authentication=True,
             minimum_tls_version=storage.MinimumTlsVersion.TLS1_2,
@@ -275,6 +277,7 @@ class Workspace(pulumi.ComponentResource):
                 # Azure/azure-rest-api-specs#18106: "enablePurgeProtection cannot be set to false".
                 enable_purge_protection=True if args.key_vault_purge_protection else None,
                 public_network_access="disabled" if args.private_dependents else None,
+                network_acls=closed_vault_rules() if args.private_dependents else None,
             ),
             opts=stateful, resource_group_name=group, location=location, tags=tags)
         logs = operationalinsights.Workspace(

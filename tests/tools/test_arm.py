@@ -1,0 +1,56 @@
+"""The ARM rendering scanners read: ARM's types, names and property names, nothing the URL
+carries, extension resources at their scope, and the API version azure-native sends."""
+
+from __future__ import annotations
+
+import json
+import re
+
+import yaml
+
+from offline.arm import api_version, main, template
+
+from ..conftest import PROJECT_DIR, one
+
+
+def _by(template_: dict, type_: str) -> list[dict]:
+    return [r for r in template_["resources"] if r["type"] == type_]
+
+
+def test_prod_renders_as_arm_resources_with_arms_own_property_names(prod):
+    arm = template(prod)
+    account = next(r for r in _by(arm, "Microsoft.Storage/storageAccounts")
+                   if r["name"] == one(prod, "storage:StorageAccount", "workspace-storage")
+                   .azure_name)
+    assert account["properties"]["supportsHttpsTrafficOnly"] is True
+    assert account["properties"]["networkAcls"] == {"defaultAction": "Deny",
+                                                    "bypass": "AzureServices"}
+    assert account["sku"] == {"name": "Standard_ZRS"} and account["location"] == "westeurope"
+    assert not {"accountName", "resourceGroupName", "networkRuleSet"} & set(account["properties"])
+    assert account["apiVersion"] == api_version("azure-native:storage:StorageAccount")
+    assert re.fullmatch(r"\d{4}-\d{2}-\d{2}(-preview)?", account["apiVersion"])
+    compute = next(r for r in _by(arm, "Microsoft.MachineLearningServices/workspaces/computes"))
+    assert compute["name"] == "mlw-mlplat-prod-k3x9q/cpu"
+    assert compute["properties"]["computeType"] == "AmlCompute"
+
+
+def test_role_assignments_are_extension_resources_at_their_scope(prod):
+    arm = template(prod)
+    assignments = _by(arm, "Microsoft.Authorization/roleAssignments")
+    assert len(assignments) == len(prod.of_type("azure-native:authorization:RoleAssignment"))
+    vault = one(prod, "keyvault:Vault")
+    on_vault = [a for a in assignments if a.get("scope") == vault.id]
+    assert on_vault and all("scope" not in a["properties"] for a in on_vault)
+
+
+def test_the_command_writes_the_template(tmp_path):
+    out = tmp_path / "prod.json"
+    assert main(["prod", "--out", str(out), "--project", str(PROJECT_DIR)]) == 0
+    assert json.loads(out.read_text())["resources"]
+
+
+def test_every_check_checkov_skips_is_named_in_the_readme():
+    config = yaml.safe_load((PROJECT_DIR / "policy" / "checkov.yaml").read_text())
+    readme = (PROJECT_DIR / "README.md").read_text()
+    assert config["framework"] == ["arm"] and config["skip-check"]
+    assert [check for check in config["skip-check"] if check not in readme] == []
