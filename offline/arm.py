@@ -23,7 +23,7 @@ from typing import Any
 
 from components.testing.runner import Registration, StackRun
 
-from .exits import INPUT_ERRORS, OK, refuse, tool_parser
+from .exits import OK, run_tool, tool_parser
 from .project import add_arguments, from_arguments
 
 TOP_LEVEL = ("location", "tags", "sku", "kind", "identity", "zones", "plan", "extendedLocation")
@@ -87,6 +87,16 @@ def template(run: StackRun) -> dict[str, Any]:
             "resources": [a for r in run.resources.values() if (a := resource(r))]}
 
 
+def _write(run: StackRun, out: Path | None) -> int:
+    text = json.dumps(template(run), indent=2, sort_keys=True) + "\n"
+    if out is None:
+        sys.stdout.write(text)
+    else:
+        out.parent.mkdir(parents=True, exist_ok=True)
+        out.write_text(text)
+    return OK
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = tool_parser(
         "python -m offline.arm",
@@ -95,18 +105,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("stack", help="stack name, e.g. prod")
     parser.add_argument("--out", metavar="FILE", type=Path, help="write here (default: stdout)")
     add_arguments(parser)
-    args = parser.parse_args(argv)
-    try:
-        run = from_arguments(args).run(args.stack)
-    except INPUT_ERRORS as error:
-        return refuse(error)
-    text = json.dumps(template(run), indent=2, sort_keys=True) + "\n"
-    if args.out:
-        args.out.parent.mkdir(parents=True, exist_ok=True)
-        args.out.write_text(text)
-    else:
-        sys.stdout.write(text)
-    return OK
+    return run_tool(parser, argv, lambda args: _write(from_arguments(args).run(args.stack),
+                                                      args.out))
 
 
 if __name__ == "__main__":

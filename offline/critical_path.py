@@ -21,7 +21,7 @@ from components.testing.mocks import ENTRA_BLOB, PROVIDER
 from components.testing.runner import Registration, StackRun
 
 from .columns import fit
-from .exits import FINDING, INPUT_ERRORS, OK, refuse, tool_parser
+from .exits import FINDING, OK, run_tool, tool_parser
 from .project import add_arguments, from_arguments
 
 ML = "azure-native:machinelearningservices:"
@@ -227,11 +227,10 @@ def main(argv: list[str] | None = None) -> int:
     parser = tool_parser("python -m offline.critical_path", __doc__)
     parser.add_argument("stack", nargs="?", default="dev")
     add_arguments(parser)
-    args = parser.parse_args(argv)
-    try:
-        run = from_arguments(args).run(args.stack)
-    except INPUT_ERRORS as error:
-        return refuse(error)
+    return run_tool(parser, argv, lambda args: _print(from_arguments(args).run(args.stack)))
+
+
+def _print(run: StackRun) -> int:
     print(report(run))
     return FINDING if any(not e.reason for e in edges(run)) else OK
 

@@ -5,6 +5,7 @@ import argparse
 import re
 import sys
 import textwrap
+from collections.abc import Callable
 
 from components.testing.runner import StackFileError
 from stack.settings import ConfigError
@@ -58,6 +59,17 @@ def tool_parser(prog: str, description: str) -> argparse.ArgumentParser:
     """The command line parser of a tool: plain-text help that ends with the exit codes."""
     return argparse.ArgumentParser(prog=prog, description=description, epilog=EPILOG,
                                    formatter_class=_PlainHelp)
+
+
+def run_tool(parser: argparse.ArgumentParser, argv: list[str] | None,
+             body: Callable[[argparse.Namespace], int]) -> int:
+    """Parse ``argv`` with ``parser`` and run ``body`` on the arguments; a stack file, config or
+    input error is refused in words (:func:`refuse`) instead of a traceback."""
+    args = parser.parse_args(argv)
+    try:
+        return body(args)
+    except INPUT_ERRORS as error:
+        return refuse(error)
 
 
 def refuse(error: Exception, hint: str = "") -> int:
