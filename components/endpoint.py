@@ -1,4 +1,5 @@
-"""Managed online endpoint that serves as a managed identity.
+"""Online endpoint (managed, or Kubernetes on an attached cluster) that serves as a managed
+identity.
 
 "If the endpoint identity is a user-assigned identity, there's no automatic role assignment"
 (Azure ML, "Authentication and authorization for online endpoints"): the stack grants it AcrPull
@@ -35,6 +36,15 @@ it exists whenever the endpoint does (traffic ``{}`` without deployments):
 * the identity is fixed at creation ("The identity for an endpoint is immutable"): a change
   replaces the endpoint, deleting it first since its name stays.
 
+Kubernetes endpoints. With ``compute`` (an attached Kubernetes compute,
+:class:`~components.kubernetes.KubernetesCompute`) the endpoint runs there: its deployments are
+``Kubernetes`` deployments on the compute's instance types, its scoring container runs as the
+same endpoint identity with the same grants ("An online deployment runs your user container with
+the endpoint identity", concept-endpoints-online-auth), it takes Key or AMLToken auth only
+("Kubernetes online endpoint doesn't support Microsoft Entra token for data plane operations") and
+has no public network setting of its own (the cluster's router is its way in). The compute is
+fixed at creation: another one replaces the endpoint.
+
 Deployments. A deployment's instance type is fixed at creation ("deployment update can't change
 instance type ... deploy a new deployment, move traffic there, and delete the old one",
 Azure/AML-Kubernetes#247), so the Azure name of a deployment carries it: ``blue`` on
@@ -60,6 +70,8 @@ from .workspace import WorkspaceRef
 
 ENDPOINT_API_VERSION = "2025-12-01"
 """The Microsoft.MachineLearningServices API version pulumi-azure-native 3.29 uses for endpoints."""
+WRITTEN = ("authMode", "publicNetworkAccess")
+"""The endpoint properties the writer puts after creation (the endpoint resource ignores them)."""
 RESERVED_VARIABLES = ("AZURE_CLIENT_ID", "KEY_VAULT_URL", "STORAGE_BLOB_URL")
 """Environment variables the component sets on every deployment."""
 
@@ -113,6 +125,9 @@ class OnlineEndpointArgs:
     auth_mode: str = "AADToken"
     """How callers authenticate: AADToken (Entra ID), AMLToken, or Key (only when asked for)."""
     public_network_access: str = "Enabled"
+    """Managed endpoints only."""
+    compute: pulumi.Input[str] | None = None
+    """Name of an attached Kubernetes compute: a Kubernetes online endpoint; None: managed."""
     deployments: Sequence[OnlineDeploymentSpec] = ()
     """Deployments to run on the endpoint, with their traffic shares."""
     secrets: Sequence[str] = ()
@@ -126,7 +141,7 @@ class OnlineEndpointArgs:
 
 
 class OnlineEndpoint(pulumi.ComponentResource):
-    """A managed online endpoint and the roles its identity needs."""
+    """An online endpoint and the roles its identity needs."""
 
     id: pulumi.Output[str]
     name: pulumi.Output[str]
@@ -156,6 +171,10 @@ class OnlineEndpoint(pulumi.ComponentResource):
         super().__init__("ml-platform:endpoint:OnlineEndpoint", name, {}, opts)
         ws = args.workspace
         user = args.identity
+        kubernetes = args.compute is not None
+        if kubernetes and args.auth_mode == "AADToken":
+            raise ValueError("a Kubernetes online endpoint takes Key or AMLToken auth, not "
+                             "AADToken")
         endpoint = ml.OnlineEndpoint(
             name,
             endpoint_name=args.endpoint_name,
@@ -165,13 +184,15 @@ class OnlineEndpoint(pulumi.ComponentResource):
             identity=ml_identity(args.identity),
             properties=ml.OnlineEndpointPropertiesArgs(
                 auth_mode=args.auth_mode,
-                public_network_access=args.public_network_access,
+                public_network_access=None if kubernetes else args.public_network_access,
+                compute=args.compute,
             ),
             tags=dict(args.tags),
             # Created here, written afterwards only by the writer below (see the module's doc).
-            opts=pulumi.ResourceOptions(parent=self, ignore_changes=["properties", "tags"],
-                                        replace_on_changes=["identity"],
-                                        delete_before_replace=True),
+            opts=pulumi.ResourceOptions(
+                parent=self, ignore_changes=[f"properties.{key}" for key in WRITTEN] + ["tags"],
+                replace_on_changes=["identity", "properties.compute"],
+                delete_before_replace=True),
         )
 
         self.principal, self.client_id = runs_as(user, endpoint, endpoint.name)
@@ -230,8 +251,9 @@ class OnlineEndpoint(pulumi.ComponentResource):
             resource_group_name=ws.resource_group_name,
             location=ws.location,
             sku=ml.SkuArgs(name="Default", capacity=spec.instance_count),
-            properties=ml.ManagedOnlineDeploymentArgs(
-                endpoint_compute_type="Managed",
+            properties=(ml.KubernetesOnlineDeploymentArgs if args.compute is not None
+                        else ml.ManagedOnlineDeploymentArgs)(
+                endpoint_compute_type="Kubernetes" if args.compute is not None else "Managed",
                 model=spec.model_id,
                 environment_id=spec.environment_id,
                 code_configuration=ml.CodeConfigurationArgs(code_id=spec.code_id,
@@ -250,9 +272,12 @@ class OnlineEndpoint(pulumi.ComponentResource):
         ws = args.workspace
         parameters: dict[str, Any] = {
             "workspaceName": ws.name, "endpointName": endpoint.name, "location": ws.location,
-            "authMode": args.auth_mode, "publicNetworkAccess": args.public_network_access,
-            "tags": dict(args.tags), "traffic": self.traffic,
+            "authMode": args.auth_mode, "tags": dict(args.tags), "traffic": self.traffic,
         }
+        if args.compute is None:
+            parameters["publicNetworkAccess"] = args.public_network_access
+        else:
+            parameters["compute"] = args.compute
         if args.identity is not None:
             parameters["identityId"] = args.identity.id
         resources.Deployment(
@@ -260,7 +285,8 @@ class OnlineEndpoint(pulumi.ComponentResource):
             resource_group_name=ws.resource_group_name,
             properties=resources.DeploymentPropertiesArgs(
                 mode=resources.DeploymentMode.INCREMENTAL,
-                template=endpoint_template(user_assigned=args.identity is not None),
+                template=endpoint_template(user_assigned=args.identity is not None,
+                                           kubernetes=args.compute is not None),
                 parameters={key: resources.DeploymentParameterArgs(value=value)
                             for key, value in parameters.items()},
             ),
@@ -270,11 +296,12 @@ class OnlineEndpoint(pulumi.ComponentResource):
         )
 
 
-def endpoint_template(user_assigned: bool) -> dict[str, Any]:
+def endpoint_template(user_assigned: bool, kubernetes: bool = False) -> dict[str, Any]:
     """ARM template that puts an online endpoint with its traffic (parameters: workspaceName,
-    endpointName, location, authMode, publicNetworkAccess, tags, traffic, and identityId for a
-    user-assigned identity)."""
-    strings = ["workspaceName", "endpointName", "location", "authMode", "publicNetworkAccess"]
+    endpointName, location, authMode, tags, traffic; publicNetworkAccess for a managed endpoint,
+    compute for a Kubernetes one; identityId for a user-assigned identity)."""
+    setting = "compute" if kubernetes else "publicNetworkAccess"
+    strings = ["workspaceName", "endpointName", "location", "authMode", setting]
     identity: dict[str, Any] = {"type": "SystemAssigned"}
     if user_assigned:
         strings.append("identityId")
@@ -293,7 +320,7 @@ def endpoint_template(user_assigned: bool) -> dict[str, Any]:
             "tags": "[parameters('tags')]",
             "identity": identity,
             "properties": {"authMode": "[parameters('authMode')]",
-                           "publicNetworkAccess": "[parameters('publicNetworkAccess')]",
+                           setting: f"[parameters('{setting}')]",
                            "traffic": "[parameters('traffic')]"},
         }],
     }

@@ -32,6 +32,11 @@ AUTOMATION = ("how-to-assign-roles: AzureML Data Scientist deploys endpoints; as
 MANAGED_NETWORK = ("how-to-managed-network, Required permissions: a user-assigned workspace "
                    "identity needs Azure AI Enterprise Network Connection Approver on the private "
                    "endpoint targets")
+KUBERNETES_ATTACH = ("how-to-attach-kubernetes-to-workspace: the workspace identity needs Reader, "
+                     "Kubernetes Extension Contributor and Azure Kubernetes Service Cluster Admin "
+                     "Role on the cluster it attaches")
+KUBERNETES_COMPUTE = ("how-to-attach-kubernetes-to-workspace: the compute target's identity pulls "
+                      "images (AcrPull) and reads data (Storage Blob Data Reader) as itself")
 
 # What Azure grants a system-assigned identity itself (AzureGrant: listed, never granted again).
 ENDPOINT_AUTOMATIC = ("concept-endpoints-online-auth: a system-assigned endpoint identity is "

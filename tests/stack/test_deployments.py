@@ -192,10 +192,13 @@ def test_the_traffic_template_puts_the_same_endpoint_with_its_identity_and_setti
     assert resource["type"] == "Microsoft.MachineLearningServices/workspaces/onlineEndpoints"
     assert resource["properties"]["traffic"] == "[parameters('traffic')]"
     # What the template sets, the endpoint resource sets at creation too, except traffic; after
-    # that the endpoint resource changes nothing, so an update cannot PUT stale or no traffic.
+    # that the endpoint resource changes none of them, so an update cannot PUT stale or no
+    # traffic; what is fixed at creation replaces it.
     assert set(resource["properties"]) - {"traffic"} == set(endpoint.inputs["properties"])
-    assert endpoint.ignore_changes == ["properties", "tags"]
-    assert (endpoint.replace_on_changes, endpoint.delete_before_replace) == (["identity"], True)
+    assert {p.removeprefix("properties.") for p in endpoint.ignore_changes} == set(
+        endpoint.inputs["properties"]) | {"tags"}
+    assert (endpoint.replace_on_changes, endpoint.delete_before_replace) == (
+        ["identity", "properties.compute"], True)
 
 
 def test_models_of_two_deployments_are_two_versions_of_one_model(blue_green):
