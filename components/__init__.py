@@ -20,6 +20,7 @@ from .compute_instance import ComputeInstance, ComputeInstanceArgs
 from .data import DataStorage, DataStorageArgs, DataUser
 from .endpoint import OnlineDeploymentSpec, OnlineEndpoint, OnlineEndpointArgs
 from .identity import ExistingIdentity, ManagedIdentity, ManagedIdentityArgs, UserIdentity
+from .kubernetes import AksClusterSpec, InstanceType, KubernetesCompute, KubernetesComputeArgs
 from .network import PrivateNetwork, PrivateNetworkArgs
 from .private_registry import PrivateRegistryAccess, PrivateRegistryAccessArgs
 from .registry import ContainerRegistry, ContainerRegistryArgs
@@ -27,10 +28,12 @@ from .secrets import vault_secret
 from .workspace import ManagedNetwork, Workspace, WorkspaceArgs, WorkspaceRef
 
 __all__ = [
-    "AssetStore", "AssetStoreArgs", "AutomationIdentity", "AutomationIdentityArgs", "AzureGrant",
+    "AksClusterSpec", "AssetStore", "AssetStoreArgs", "AutomationIdentity",
+    "AutomationIdentityArgs", "AzureGrant",
     "ComputeCluster", "ComputeClusterArgs", "ComputeInstance", "ComputeInstanceArgs",
     "ContainerRegistry", "ContainerRegistryArgs", "DataStorage", "DataStorageArgs", "DataUser",
-    "ExistingIdentity", "FederatedCredential", "Grant", "ManagedIdentity", "ManagedIdentityArgs",
+    "ExistingIdentity", "FederatedCredential", "Grant", "InstanceType", "KubernetesCompute",
+    "KubernetesComputeArgs", "ManagedIdentity", "ManagedIdentityArgs",
     "ManagedNetwork", "OnlineDeploymentSpec", "OnlineEndpoint", "OnlineEndpointArgs", "Principal",
     "PrivateNetwork", "PrivateNetworkArgs", "PrivateRegistryAccess", "PrivateRegistryAccessArgs",
     "UserIdentity", "Workspace", "WorkspaceArgs", "WorkspaceRef", "after", "grant", "vault_secret",

@@ -8,15 +8,26 @@ a setting that is open by default is not missed because nobody wrote it.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any, NamedTuple
 
 
 class Shown(NamedTuple):
-    """One setting: its label, the input path, and Azure's default when the input is left out."""
+    """One setting: its label, the input path, Azure's default when the input is left out, and
+    the kind of resource of the type it applies to (all when None)."""
 
     label: str
     path: str
     azure_default: Any = None
+    applies: Callable[[dict[str, Any]], bool] | None = None
+
+
+def _aml_compute(inputs: dict[str, Any]) -> bool:
+    return bool(_at(inputs, "properties.computeType") == "AmlCompute")
+
+
+def _managed_endpoint(inputs: dict[str, Any]) -> bool:
+    return _at(inputs, "properties.compute") is None
 
 
 AZURE_DEFAULT = " (Azure's default)"
@@ -71,7 +82,9 @@ SHOWN: dict[str, tuple[Shown, ...]] = {
     ),
     "azure-native:machinelearningservices:Compute": (
         Shown("vm size", "properties.properties.vmSize"),
-        Shown("priority", "properties.properties.vmPriority", "Dedicated"),
+        Shown("priority", "properties.properties.vmPriority", "Dedicated", _aml_compute),
+        Shown("default instance type", "properties.properties.defaultInstanceType"),
+        Shown("namespace", "properties.properties.namespace"),
         Shown("min nodes", "properties.properties.scaleSettings.minNodeCount"),
         Shown("max nodes", "properties.properties.scaleSettings.maxNodeCount"),
         Shown("idle before scale-down", "properties.properties.scaleSettings."
@@ -86,7 +99,24 @@ SHOWN: dict[str, tuple[Shown, ...]] = {
     ),
     "azure-native:machinelearningservices:OnlineEndpoint": (
         Shown("auth", "properties.authMode"),
-        Shown("public network", "properties.publicNetworkAccess", "Enabled"),
+        Shown("compute", "properties.compute"),
+        Shown("public network", "properties.publicNetworkAccess", "Enabled", _managed_endpoint),
+    ),
+    "azure-native:containerservice:ManagedCluster": (
+        Shown("tier", "sku.tier", "Free"),
+        Shown("node vm size", "agentPoolProfiles.0.vmSize"),
+        Shown("nodes", "agentPoolProfiles.0.count"),
+        Shown("public network", "publicNetworkAccess", "Enabled"),
+        Shown("private api server", "apiServerAccessProfile.enablePrivateCluster", False),
+        Shown("local accounts disabled", "disableLocalAccounts", False),
+        Shown("oidc issuer", "oidcIssuerProfile.enabled"),
+        Shown("workload identity", "securityProfile.workloadIdentity.enabled"),
+    ),
+    "azure-native:kubernetesconfiguration:Extension": (
+        Shown("inference router", "configurationSettings.inferenceRouterServiceType"),
+        Shown("internal load balancer", "configurationSettings.internalLoadBalancerProvider"),
+        Shown("plain http", "configurationSettings.allowInsecureConnections"),
+        Shown("tls name", "configurationSettings.sslCname"),
     ),
     "azure-native:machinelearningservices:OnlineDeployment": (
         Shown("instance type", "properties.instanceType"),
@@ -125,6 +155,8 @@ def settings(type_: str, inputs: dict[str, Any]) -> dict[str, str]:
     label; a left-out input shows Azure's default, marked as such."""
     shown: dict[str, str] = {}
     for s in SHOWN.get(type_, ()):
+        if s.applies is not None and not s.applies(inputs):
+            continue
         value = _at(inputs, s.path)
         if value is not None:
             shown[s.label] = _words(value)

@@ -54,6 +54,7 @@ KINDS = {
     "azure-native:machinelearningservices:OnlineEndpoint": "online endpoint",
     "azure-native:storage:BlobContainer": "blob container",
     "azure-native:network:VirtualNetwork": "virtual network",
+    "azure-native:containerservice:ManagedCluster": "kubernetes cluster",
 }
 
 

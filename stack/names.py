@@ -81,6 +81,10 @@ class StackNames:
         """A private endpoint into the stack, e.g. ``pe-mlplat-prod-workspace``."""
         return f"pe-{self._base}-{target}"
 
+    def kubernetes_cluster(self) -> str:
+        """The AKS cluster the stack creates for inference, e.g. ``aks-mlplat-aks``."""
+        return f"aks-{self._base}"
+
     def online_endpoint(self, name: str, suffix: str) -> str:
         return f"{name}-{self.environment}-{suffix}"
 
@@ -97,6 +101,7 @@ class StackNames:
             ("managed identity", self.identity("workspace")),
             ("virtual network", self.virtual_network()),
             ("private endpoint", self.private_endpoint("storage-blob")),
+            ("kubernetes cluster", self.kubernetes_cluster()),
         ]
         return _found([RULES[kind].problem(name) for kind, name in names])
 
@@ -140,6 +145,10 @@ def endpoint_identity_purpose(endpoint: str) -> str:
 
 def instance_identity_purpose(instance: str) -> str:
     return f"instance-{instance}"
+
+
+def kubernetes_identity_purpose(compute: str) -> str:
+    return f"kubernetes-{compute}"
 
 
 REGISTRY_PULL_PURPOSE = "registry-pull"

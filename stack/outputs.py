@@ -45,6 +45,11 @@ def export(p: Platform) -> None:
     if p.data is not None:
         pulumi.export("dataStorage", {"containerId": p.data.container_id,
                                       "datastore": p.data.datastore_name})
+    if p.kubernetes is not None:  # the team's own pods federate with the cluster's issuer
+        pulumi.export("kubernetes", {"clusterId": p.kubernetes.cluster_id,
+                                     "computeName": p.kubernetes.name,
+                                     "instanceTypes": list(p.kubernetes.instance_types),
+                                     "oidcIssuerUrl": p.kubernetes.oidc_issuer_url})
     # Every role a principal of the stack holds: the stack's role assignments, then what Azure
     # grants its system-assigned identities by itself (grantedBy: Azure), shown, not hidden.
     pulumi.export("grants", [*(g.as_output() for g in p.grants),

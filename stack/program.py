@@ -16,6 +16,7 @@ from pulumi_azure_native import authorization, resources
 from pulumi_azure_native import machinelearningservices as ml
 
 from components import (
+    AksClusterSpec,
     AssetStore,
     AssetStoreArgs,
     AutomationIdentity,
@@ -30,6 +31,9 @@ from components import (
     DataStorage,
     DataStorageArgs,
     Grant,
+    InstanceType,
+    KubernetesCompute,
+    KubernetesComputeArgs,
     ManagedIdentity,
     ManagedIdentityArgs,
     ManagedNetwork,
@@ -53,6 +57,7 @@ from .names import (
     cluster_identity_purpose,
     endpoint_identity_purpose,
     instance_identity_purpose,
+    kubernetes_identity_purpose,
 )
 from .settings import (
     DATA_RULE,
@@ -60,6 +65,7 @@ from .settings import (
     DeploymentSettings,
     EndpointSettings,
     IdentityKind,
+    KubernetesSettings,
     NetworkSettings,
     StackSettings,
     credentials,
@@ -236,6 +242,8 @@ class Platform:
             tags=self.tags))
             for i in s.compute_instances}
 
+        self.kubernetes = self.kubernetes_compute(s.kubernetes) if s.kubernetes else None
+
         deploys = any(e.deployments for e in s.online_endpoints)
         self.assets = (AssetStore("assets", AssetStoreArgs(workspace=workspace.ref, protect=protect,
                                                            tags=self.tags))
@@ -257,6 +265,7 @@ class Platform:
             endpoint_name=suffix.apply(partial(names.online_endpoint, e.name)),
             identity=self.identity_for(endpoint_identity_purpose(e.name), e.identity),
             auth_mode=e.auth_mode, public_network_access=e.public_network_access or closed,
+            compute=self.kubernetes.name if e.compute and self.kubernetes else None,
             deployments=[self.deployment_spec(e, d) for d in e.deployments],
             secrets=e.secrets, secrets_made_by=self.sample_reads[:1], extra_pulls=pulls,
             tags=self.tags))
@@ -287,6 +296,25 @@ class Platform:
         for target, target_id, group in targets:
             private.endpoint(target, names.private_endpoint(target), target_id, group)
         return private
+
+    def kubernetes_compute(self, kube: KubernetesSettings) -> KubernetesCompute:
+        """The AKS inference cluster (created, or the given one) with the Azure ML extension,
+        attached to the workspace as Kubernetes compute running as its own identity."""
+        tls = kube.tls
+        return KubernetesCompute(f"kubernetes-{kube.name}", KubernetesComputeArgs(
+            workspace=self.workspace.ref, workspace_principal=self.workspace.principal,
+            compute_name=kube.name,
+            identity=self.user_identity(kubernetes_identity_purpose(kube.name)),
+            cluster=None if kube.existing_cluster_id else AksClusterSpec(
+                cluster_name=self.names.kubernetes_cluster(), node_vm_size=kube.node_vm_size,
+                node_count=kube.node_count),
+            existing_id=kube.existing_cluster_id,
+            instance_types=[InstanceType(t.name, t.cpu, t.memory, t.gpu)
+                            for t in kube.instance_types],
+            router_service_type=kube.router_service_type,
+            internal_load_balancer=kube.internal_load_balancer,
+            tls_cname=tls.cname if tls else None, tls_secret=tls.secret if tls else None,
+            allow_insecure_connections=kube.allow_insecure_connections, tags=self.tags))
 
     def user_identity(self, purpose: str) -> ManagedIdentity:
         """A user-assigned identity for one workload (``id-<workload>-<env>-<purpose>``)."""
@@ -321,7 +349,8 @@ class Platform:
         """Every role the stack grants, component by component."""
         parts: list[HasGrants] = [self.workspace, *self.clusters.values(),
                                   *self.instances.values(), *self.endpoints.values()]
-        parts += [p for p in (self.private_registry, self.data, self.automation) if p is not None]
+        parts += [p for p in (self.private_registry, self.data, self.automation, self.kubernetes)
+                  if p is not None]
         return [g for part in parts for g in part.grants]
 
     @property

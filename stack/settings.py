@@ -54,6 +54,7 @@ from .names import (
     cluster_identity_purpose,
     endpoint_identity_purpose,
     instance_identity_purpose,
+    kubernetes_identity_purpose,
 )
 
 
@@ -220,8 +221,10 @@ class DeploymentSettings(_Model):
     environment: Annotated[EnvironmentSettings, BeforeValidator(_environment)] = Field(
         description="{image, condaFile} or a registered environment's azureml:// id.",
         json_schema_extra=_environment_field)
-    instance_type: str = Field("Standard_DS2_v2", pattern=VM_SIZE, description=(
-        "A VM size managed online endpoints offer (a change rolls to a new deployment)."))
+    instance_type: str = Field("Standard_DS2_v2", pattern=r"^[A-Za-z][A-Za-z0-9_-]{0,62}$",
+                               description=(
+        "A VM size managed online endpoints offer, or on a Kubernetes endpoint one of its "
+        "compute's instance types (a change rolls to a new deployment)."))
     instance_count: StrictInt = Field(1, ge=1, le=100, description="VMs serving the deployment.")
     traffic: StrictInt = Field(0, ge=0, le=100, description=(
         "Percent of the endpoint's traffic (an endpoint's shares sum to 100 or are all 0)."))
@@ -236,7 +239,7 @@ class DeploymentSettings(_Model):
 
 
 class EndpointSettings(_Model):
-    """One managed online endpoint."""
+    """One online endpoint: managed, or on the attached Kubernetes compute."""
 
     name: Annotated[str, azure_name("online endpoint")] = Field(description=(
         "Letters, digits and single hyphens; the Azure name is <name>-<environment>-<suffix>."))
@@ -247,6 +250,9 @@ class EndpointSettings(_Model):
         "on (reached through the workspace's private endpoint), Enabled elsewhere."))
     identity: IdentityChoice = Field("userAssigned", description=(
         "userAssigned (its own identity) or systemAssigned (a change replaces the endpoint)."))
+    compute: str | None = Field(None, description=(
+        "The attached Kubernetes compute to serve on (kubernetes.name): a Kubernetes online "
+        "endpoint; unset: a managed one (a change replaces the endpoint)."))
     deployments: tuple[DeploymentSettings, ...] = Field((), description=(
         "Deployments with their traffic shares; [] serves nothing (and costs nothing)."))
     secrets: tuple[SecretName, ...] = Field((), description=(
@@ -313,6 +319,56 @@ class NetworkSettings(_Model):
     uploads_from_network: StrictBool = Field(False, description=(
         "pulumi up runs inside the network (or a peered one), so it can upload models, code and "
         "data to the closed storage."))
+
+
+class InstanceTypeSettings(_Model):
+    """A Kubernetes instance type: what each deployment instance requests and is limited to."""
+
+    name: str = Field(pattern=r"^[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?$", description=(
+        "A Kubernetes resource name: lowercase letters, digits and hyphens."))
+    cpu: str = Field("1", pattern=r"^\d+(\.\d+)?m?$", description="CPU, e.g. 1 or 500m.")
+    memory: str = Field("2Gi", pattern=r"^\d+(Ki|Mi|Gi|Ti)$", description="Memory, e.g. 2Gi.")
+    gpu: StrictInt = Field(0, ge=0, le=8, description="NVIDIA GPUs (0: none).")
+
+
+def _default_instance_types() -> tuple[InstanceTypeSettings, ...]:
+    return (InstanceTypeSettings(name="defaultinstancetype"),)
+
+
+class TlsSettings(_Model):
+    """TLS of the inference router: a host name and the Kubernetes secret with its certificate."""
+
+    cname: str = Field(pattern=r"^[a-zA-Z0-9]([a-zA-Z0-9-]*[a-zA-Z0-9])?(\.[a-zA-Z0-9]"
+                                r"([a-zA-Z0-9-]*[a-zA-Z0-9])?)+$", description=(
+        "The host name scoring requests use (the certificate's name)."))
+    secret: str = Field(pattern=r"^[a-z0-9]([a-z0-9.-]{0,251}[a-z0-9])?$", description=(
+        "A Kubernetes secret in the azureml namespace with cert.pem and key.pem (yours, or "
+        "cert-manager's): no certificate goes through Pulumi."))
+
+
+class KubernetesSettings(_Model):
+    """An AKS cluster with the Azure ML extension, attached as Kubernetes compute for inference."""
+
+    name: Annotated[str, azure_name("compute")] = Field("aks", description=(
+        "Name of the attached compute in the workspace (what endpoints name as compute)."))
+    existing_cluster_id: Annotated[str, resource_id("Microsoft.ContainerService/managedClusters",
+                                                    "AKS cluster")] | None = Field(
+        None, description="An existing AKS cluster (same subscription) instead of a new one.")
+    node_vm_size: str = Field("Standard_D4s_v5", pattern=VM_SIZE, description=(
+        "VM size of a created cluster's nodes (at least 4 vCPUs and 14 GB for the extension)."))
+    node_count: StrictInt = Field(3, ge=1, le=100, description=(
+        "Nodes of a created cluster (3 or more: the inference router runs highly available)."))
+    instance_types: tuple[InstanceTypeSettings, ...] = Field(
+        default_factory=_default_instance_types, min_length=1, description=(
+            "Instance types deployments choose from; the first is the default."))
+    router_service_type: Literal["loadBalancer", "nodePort", "clusterIP"] = Field(
+        "loadBalancer", description="How the inference router is exposed.")
+    internal_load_balancer: StrictBool = Field(True, description=(
+        "A load-balanced router gets an internal Azure load balancer (no public IP)."))
+    tls: TlsSettings | None = Field(None, description=(
+        "{cname, secret}: TLS for scoring requests."))
+    allow_insecure_connections: StrictBool = Field(False, description=(
+        "Serve scoring over plain HTTP (no tls): refused where data is protected."))
 
 
 class DataStorageSettings(_Model):
@@ -451,6 +507,9 @@ class StackSettings(_Model):
         "Take VM sizes this package does not list for Azure ML (sizes newer than its list)."))
     network: NetworkSettings | None = Field(None, description=(
         "Network isolation (unset: public endpoints, Azure's defaults)."))
+    kubernetes: KubernetesSettings | None = Field(None, description=(
+        "An AKS inference cluster attached as Kubernetes compute, for Kubernetes online "
+        "endpoints."))
     tags: dict[str, str] = Field({}, description=(
         "Tags on every resource, beside workload, environment and managed-by."))
 
@@ -467,6 +526,7 @@ class StackSettings(_Model):
 KEYS = tuple(field.alias or name for name, field in StackSettings.model_fields.items())
 """Every config key of the project namespace the stack reads."""
 STRUCTURED = ("computeClusters", "onlineEndpoints", "workspaceIdentities", "dataStorage", "network",
+              "kubernetes",
               "dataUsers", "computeInstances", "automationCredentials", "tags")
 """Keys whose value is a YAML list or mapping (Pulumi hands them to the program as JSON)."""
 READ_NAMESPACES = ("azure-native", "pulumi", "random")
@@ -618,6 +678,7 @@ def _cross_checks(ns: str, s: StackSettings) -> Problems:
                  "a private endpoint, which network makes")
     if s.network is not None:
         p += _network(k, s, s.network)
+    p += _kubernetes(k, s)
     for i, inst in enumerate(s.compute_instances):
         p += _size(k("computeInstances", i, "vmSize"), inst.vm_size, ml_compute_size_problem,
                    sizes, k("allowUnlistedVmSizes"))
@@ -704,6 +765,53 @@ def _network(k: Callable[..., str], s: StackSettings, net: NetworkSettings) -> P
     return p
 
 
+def _kubernetes(k: Callable[..., str], s: StackSettings) -> Problems:
+    """A Kubernetes inference target and the endpoints on it."""
+    p: Problems = []
+    kube = s.kubernetes
+    if kube is not None:
+        if s.network is not None:
+            p.append(f"{k('kubernetes')} is not allowed with {k('network')}: nothing (managed "
+                     "network isolation does not support Kubernetes compute, how-to-managed-"
+                     "network, Limitations)")
+        if kube.tls is None and not kube.allow_insecure_connections:
+            p.append(f"{k('kubernetes', 'tls')} is missing: {{cname, secret}} (a Kubernetes "
+                     "secret with the certificate), or allowInsecureConnections: true")
+        if kube.allow_insecure_connections and s.protect_stateful_resources:
+            p.append(f"{k('kubernetes', 'allowInsecureConnections')} = true is not allowed where "
+                     f"{k('protectStatefulResources')} is true: tls (scoring tokens would cross "
+                     "the network in clear)")
+        p += _unique(k("kubernetes", "instanceTypes"), [t.name for t in kube.instance_types])
+    for i, e in enumerate(s.online_endpoints):
+        if e.compute is None:
+            continue
+        where = functools.partial(k, "onlineEndpoints", i)
+        if kube is None or e.compute != kube.name:
+            p.append(f"{where('compute')} = {e.compute!r} is not allowed: the name of "
+                     f"{k('kubernetes')} ({kube.name if kube else 'not set'})")
+            continue
+        if e.auth_mode == "AADToken":
+            p.append(f"{where('authMode')} = 'AADToken' is not allowed on a Kubernetes endpoint: "
+                     "AMLToken or Key (\"Kubernetes online endpoint doesn't support Microsoft "
+                     "Entra token\", concept-endpoints-online-auth)")
+        if e.public_network_access is not None:
+            p.append(f"{where('publicNetworkAccess')} = {e.public_network_access!r} is not "
+                     "allowed on a Kubernetes endpoint: nothing (the cluster's router is its "
+                     "way in)")
+        types = [t.name for t in kube.instance_types]
+        for j, d in enumerate(e.deployments):
+            if d.instance_type not in types:
+                p.append(f"{where('deployments', j, 'instanceType')} = {d.instance_type!r} is not "
+                         f"allowed: one of {k('kubernetes', 'instanceTypes')}: "
+                         + ", ".join(types))
+            env = d.environment.environment_id or ""
+            if env.startswith("azureml://registries/"):
+                p.append(f"{where('deployments', j, 'environment')} = {env!r} is not allowed on "
+                         "a Kubernetes endpoint: a workspace environment (registry environments "
+                         "are not supported there, MicrosoftDocs/azure-docs#110475)")
+    return p
+
+
 def _size(key: str, size: str, problem: Callable[[str], str | None], check: bool,
           override: str) -> Problems:
     found = problem(size) if check else None
@@ -721,6 +829,9 @@ def _deployments(k: Callable[..., str], i: int, e: EndpointSettings, sizes: bool
     rule = RULES["online deployment"]
     for j, d in enumerate(e.deployments):
         where = functools.partial(k, "onlineEndpoints", i, "deployments", j)
+        if e.compute is None and not re.fullmatch(VM_SIZE, d.instance_type):
+            p.append(f"{where('instanceType')} = {d.instance_type!r} is not allowed: a VM size "
+                     "(Standard_...) on a managed endpoint")
         if not (Path(d.code) / d.scoring_script).is_file():
             p.append(f"{where('scoringScript')} = {d.scoring_script!r} is not allowed: a file that "
                      f"exists in {Path(d.code).as_posix()}")
@@ -728,8 +839,9 @@ def _deployments(k: Callable[..., str], i: int, e: EndpointSettings, sizes: bool
         if problem:
             p.append(f"{where('name')} = {d.name!r} is not allowed: a shorter name: its Azure name "
                      f"carries the instance type ({problem})")
-        p += _size(where("instanceType"), d.instance_type, online_endpoint_size_problem, sizes,
-                   k("allowUnlistedVmSizes"))
+        if e.compute is None:
+            p += _size(where("instanceType"), d.instance_type, online_endpoint_size_problem,
+                       sizes, k("allowUnlistedVmSizes"))
         env = d.environment
         if env.environment_id is None and env.image is None:
             p.append(f"{where('environment', 'image')} is missing: an image reference with "
@@ -809,6 +921,8 @@ def identity_purposes(s: StackSettings) -> list[tuple[str, str]]:
         purposes.append((REGISTRY_PULL_PURPOSE, "privateRegistryId"))
     if s.automation_credentials:
         purposes.append((AUTOMATION_PURPOSE, "automationCredentials"))
+    if s.kubernetes:
+        purposes.append((kubernetes_identity_purpose(s.kubernetes.name), "kubernetes"))
     return purposes
 
 

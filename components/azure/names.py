@@ -84,5 +84,9 @@ RULES: dict[str, NameRule] = {
                  "letters, digits, '_', '.' and '-', ending in a letter, digit or '_'"),
         NameRule("private endpoint", 2, 64, r"[a-zA-Z0-9][a-zA-Z0-9_.-]*[a-zA-Z0-9_]",
                  "letters, digits, '_', '.' and '-', ending in a letter, digit or '_'"),
+        # Microsoft.ContainerService managedClusters: 1-63 characters; the name is also the DNS
+        # prefix here, which takes 1-54 letters, digits and hyphens.
+        NameRule("kubernetes cluster", 1, 54, r"[a-zA-Z0-9][a-zA-Z0-9-]*[a-zA-Z0-9]",
+                 "letters, digits and hyphens, starting and ending with a letter or digit"),
     )
 }

@@ -52,6 +52,8 @@ ARM_TYPES: dict[str, tuple[str, str, str | None]] = {
         ("Microsoft.Network/privateEndpoints", "privateEndpointName", None),
     "azure-native:privatedns:PrivateZone":
         ("Microsoft.Network/privateDnsZones", "privateZoneName", None),
+    "azure-native:containerservice:ManagedCluster":
+        ("Microsoft.ContainerService/managedClusters", "resourceName", None),
 }
 
 # Pulumi type of a child resource -> (parent's ARM type, input naming the parent, collection,
@@ -167,6 +169,15 @@ class AzureMocks(pulumi.runtime.Mocks):
             return self._invent(f"/subscriptions/{SUBSCRIPTION_ID}/resourceGroups/"
                                 f"{state['resourceGroupName']}/providers/Microsoft.Resources/"
                                 f"deployments/{state['name']}"), state
+        if typ == "azure-native:kubernetesconfiguration:Extension":  # an extension resource
+            state["name"] = state["extensionName"]
+            cluster = arm_id(state["resourceGroupName"], "Microsoft.ContainerService/"
+                             f"{state['clusterResourceName']}", state["clusterName"])
+            rid = self._invent(f"{cluster}/providers/Microsoft.KubernetesConfiguration/"
+                               f"extensions/{state['name']}")
+            state["aksAssignedIdentity"] = {"principalId": self._guid(rid, "extension"),
+                                            "type": "SystemAssigned"}
+            return rid, state
         if typ == "azure-native:authorization:RoleAssignment":
             state["name"] = state["roleAssignmentName"]
             return self._invent(f"{state['scope']}/providers/Microsoft.Authorization/"
@@ -194,6 +205,10 @@ class AzureMocks(pulumi.runtime.Mocks):
         elif typ == "azure-native:keyvault:Vault":
             state["properties"] = {**state["properties"],
                                    "vaultUri": self._invent(f"https://{name}.vault.azure.net/")}
+        elif typ == "azure-native:containerservice:ManagedCluster":
+            state["oidcIssuerProfile"] = {**state.get("oidcIssuerProfile", {}), "issuerUrl":
+                                          self._invent(f"https://{state['location']}.oic.prod-"
+                                                       f"aks.azure.com/{TENANT_ID}/{name}/")}
         elif typ == "azure-native:machinelearningservices:OnlineEndpoint":
             host = f"https://{name}.{state['location']}.inference.ml.azure.com"
             state["properties"] = {**state["properties"],
