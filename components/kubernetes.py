@@ -10,10 +10,15 @@ AAD pod identity is retired, and Azure ML serves from Kubernetes through its clu
 - the ``Microsoft.AzureML.Kubernetes`` extension, released into the ``azureml`` namespace, with
   inference on and its router behind an (internal) load balancer, with TLS from a Kubernetes
   secret or, only when asked for, plain HTTP;
+- the instance types, which are custom resources of the extension in the cluster ("instance
+  types are represented as a custom resource definition (CRD) installed with the Azure Machine
+  Learning extension", how-to-manage-kubernetes-instance-types), put with the Kubernetes provider
+  on the cluster's admin credentials (the local accounts the extension keeps), marked secret;
 - the cluster attached to the workspace as Kubernetes compute, running as its own user-assigned
-  identity, with its instance types; attaching needs the workspace identity to hold Reader,
-  Kubernetes Extension Contributor and Azure Kubernetes Service Cluster Admin Role on the
-  cluster, and the compute identity AcrPull and Storage Blob Data Reader, all before the attach.
+  identity, with the first instance type as its default; attaching needs the workspace identity
+  to hold Reader, Kubernetes Extension Contributor and Azure Kubernetes Service Cluster Admin Role
+  on the cluster, and the compute identity AcrPull and Storage Blob Data Reader, all before the
+  attach.
 
 The scoring container of a Kubernetes online deployment runs as the *endpoint's* identity, as on
 managed endpoints ("An online deployment runs your user container with the endpoint identity",
@@ -27,10 +32,13 @@ reason).
 
 from __future__ import annotations
 
+import base64
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
+from typing import Any
 
 import pulumi
+import pulumi_kubernetes as k8s
 from pulumi_azure_native import containerservice as cs
 from pulumi_azure_native import kubernetesconfiguration as kc
 from pulumi_azure_native import machinelearningservices as ml
@@ -45,6 +53,11 @@ NAMESPACE = "azureml"
 """The extension's release namespace, where deployments run (it exists once the extension is in;
 an attach names a namespace that must exist)."""
 EXTENSION_TYPE = "Microsoft.AzureML.Kubernetes"
+INSTANCE_TYPE_API = "amlarc.azureml.com/v1alpha1"
+"""API version of the extension's ``InstanceType`` custom resource."""
+AZURE_INSTANCE_TYPE = "defaultinstancetype"
+"""The instance type Azure creates itself when it attaches a cluster (100m CPU and 2Gi
+requested)."""
 ROUTER_SERVICE_TYPES = ("loadBalancer", "nodePort", "clusterIP")
 """How the extension's inference router is exposed (``inferenceRouterServiceType``)."""
 
@@ -62,12 +75,13 @@ class InstanceType:
     gpu: int = 0
     """``nvidia.com/gpu`` limit (0: none)."""
 
-    def schema(self) -> ml.InstanceTypeSchemaArgs:
-        limits = {"cpu": self.cpu, "memory": self.memory}
+    def spec(self) -> dict[str, Any]:
+        """The ``InstanceType`` custom resource's spec."""
+        limits: dict[str, Any] = {"cpu": self.cpu, "memory": self.memory}
         if self.gpu:
-            limits["nvidia.com/gpu"] = str(self.gpu)
-        return ml.InstanceTypeSchemaArgs(resources=ml.InstanceTypeSchemaResourcesArgs(
-            requests={"cpu": self.cpu, "memory": self.memory}, limits=limits))
+            limits["nvidia.com/gpu"] = self.gpu
+        return {"resources": {"requests": {"cpu": self.cpu, "memory": self.memory},
+                              "limits": limits}}
 
 
 @dataclass
@@ -95,8 +109,8 @@ class KubernetesComputeArgs:
     """The attached compute's user-assigned identity."""
     cluster: AksClusterSpec | None = None
     existing_id: str | None = None
-    instance_types: Sequence[InstanceType] = (InstanceType("defaultinstancetype"),)
-    """The first is the default instance type."""
+    instance_types: Sequence[InstanceType] = (InstanceType("cpu-small"),)
+    """The first is the compute's default; Azure's own ``defaultinstancetype`` is there too."""
     router_service_type: str = "loadBalancer"
     internal_load_balancer: bool = True
     """Put a load-balanced router on an internal Azure load balancer (no public IP)."""
@@ -134,8 +148,11 @@ class KubernetesCompute(pulumi.ComponentResource):
                              "allow_insecure_connections")
         if args.router_service_type not in ROUTER_SERVICE_TYPES:
             raise ValueError(f"router_service_type must be one of {ROUTER_SERVICE_TYPES}")
+        if AZURE_INSTANCE_TYPE in {t.name for t in args.instance_types}:
+            raise ValueError(f"{AZURE_INSTANCE_TYPE} is Azure's own instance type; name yours "
+                             "otherwise")
         ws = args.workspace
-        self.instance_types = tuple(t.name for t in args.instance_types)
+        self.instance_types = (*(t.name for t in args.instance_types), AZURE_INSTANCE_TYPE)
         node_count = args.cluster.node_count if args.cluster else 0
         if args.cluster is not None:
             aks = self._cluster(name, args, args.cluster)
@@ -170,6 +187,19 @@ class KubernetesCompute(pulumi.ComponentResource):
             scope=kc.ScopeArgs(cluster=kc.ScopeClusterArgs(release_namespace=NAMESPACE)),
             configuration_settings=settings,
             opts=pulumi.ResourceOptions(parent=self, depends_on=made))
+        credentials = cs.list_managed_cluster_admin_credentials_output(
+            resource_group_name=group, resource_name=cluster_name,
+            opts=pulumi.InvokeOutputOptions(parent=self, depends_on=made))
+        kubeconfig: pulumi.Input[str] = credentials.kubeconfigs.apply(
+            lambda k: base64.b64decode(k[0].value).decode())
+        cluster = k8s.Provider(f"{name}-cluster", kubeconfig=pulumi.Output.secret(kubeconfig),
+                               opts=pulumi.ResourceOptions(parent=self))
+        # The extension installs the custom resource definition; the attach names the default.
+        types = [k8s.apiextensions.CustomResource(
+            f"{name}-instance-type-{t.name}", api_version=INSTANCE_TYPE_API, kind="InstanceType",
+            metadata={"name": t.name}, spec=t.spec(),
+            opts=pulumi.ResourceOptions(parent=self, provider=cluster, depends_on=[extension]))
+            for t in args.instance_types]
 
         me, it = args.workspace_principal, args.identity.principal
         self.grants = [
@@ -196,14 +226,13 @@ class KubernetesCompute(pulumi.ComponentResource):
                 disable_local_auth=True,
                 properties=ml.KubernetesPropertiesArgs(
                     namespace=NAMESPACE, default_instance_type=default,
-                    instance_types={t.name: t.schema() for t in args.instance_types},
                     extension_principal_id=extension.aks_assigned_identity.apply(
                         lambda i: i.principal_id if i else None)),
             ),
             tags=dict(args.tags),
             # Attached once the extension runs and the workspace may reach the cluster; replaced
             # on any change (updates fail in Azure), deleting first since its name stays.
-            opts=after(self.grants, also=[extension], parent=self,
+            opts=after(self.grants, also=[extension, *types], parent=self,
                        replace_on_changes=["properties", "identity"], delete_before_replace=True,
                        deleted_with=ws.resource),
         )

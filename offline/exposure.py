@@ -112,6 +112,10 @@ SHOWN: dict[str, tuple[Shown, ...]] = {
         Shown("oidc issuer", "oidcIssuerProfile.enabled"),
         Shown("workload identity", "securityProfile.workloadIdentity.enabled"),
     ),
+    "kubernetes:amlarc.azureml.com/v1alpha1:InstanceType": (
+        Shown("cpu", "spec.resources.requests.cpu"),
+        Shown("memory", "spec.resources.requests.memory"),
+    ),
     "azure-native:kubernetesconfiguration:Extension": (
         Shown("inference router", "configurationSettings.inferenceRouterServiceType"),
         Shown("internal load balancer", "configurationSettings.internalLoadBalancerProvider"),

@@ -45,6 +45,7 @@ from components.azure.resource_ids import parse_resource_id
 from components.azure.vm_sizes import ml_compute_size_problem, online_endpoint_size_problem
 from components.data import DataUser
 from components.endpoint import RESERVED_VARIABLES, deployment_name
+from components.kubernetes import AZURE_INSTANCE_TYPE
 from components.testing.runner import StackFileError, read_yaml
 
 from .names import (
@@ -332,7 +333,7 @@ class InstanceTypeSettings(_Model):
 
 
 def _default_instance_types() -> tuple[InstanceTypeSettings, ...]:
-    return (InstanceTypeSettings(name="defaultinstancetype"),)
+    return (InstanceTypeSettings(name="cpu-small"),)
 
 
 class TlsSettings(_Model):
@@ -360,7 +361,8 @@ class KubernetesSettings(_Model):
         "Nodes of a created cluster (3 or more: the inference router runs highly available)."))
     instance_types: tuple[InstanceTypeSettings, ...] = Field(
         default_factory=_default_instance_types, min_length=1, description=(
-            "Instance types deployments choose from; the first is the default."))
+            "Instance types deployments choose from (custom resources in the cluster); the first "
+            "is the compute's default; Azure's own defaultinstancetype is there too."))
     router_service_type: Literal["loadBalancer", "nodePort", "clusterIP"] = Field(
         "loadBalancer", description="How the inference router is exposed.")
     internal_load_balancer: StrictBool = Field(True, description=(
@@ -782,6 +784,10 @@ def _kubernetes(k: Callable[..., str], s: StackSettings) -> Problems:
                      f"{k('protectStatefulResources')} is true: tls (scoring tokens would cross "
                      "the network in clear)")
         p += _unique(k("kubernetes", "instanceTypes"), [t.name for t in kube.instance_types])
+        p += [f"{k('kubernetes', 'instanceTypes', i, 'name')} = {AZURE_INSTANCE_TYPE!r} is not "
+              "allowed: another name (Azure creates its own defaultinstancetype when it attaches "
+              "the cluster)" for i, t in enumerate(kube.instance_types)
+              if t.name == AZURE_INSTANCE_TYPE]
     for i, e in enumerate(s.online_endpoints):
         if e.compute is None:
             continue
@@ -798,7 +804,7 @@ def _kubernetes(k: Callable[..., str], s: StackSettings) -> Problems:
             p.append(f"{where('publicNetworkAccess')} = {e.public_network_access!r} is not "
                      "allowed on a Kubernetes endpoint: nothing (the cluster's router is its "
                      "way in)")
-        types = [t.name for t in kube.instance_types]
+        types = [*(t.name for t in kube.instance_types), AZURE_INSTANCE_TYPE]
         for j, d in enumerate(e.deployments):
             if d.instance_type not in types:
                 p.append(f"{where('deployments', j, 'instanceType')} = {d.instance_type!r} is not "

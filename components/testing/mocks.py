@@ -7,6 +7,7 @@ that a report can show it as known only after deployment.
 
 from __future__ import annotations
 
+import base64
 import uuid
 from typing import Any
 
@@ -21,6 +22,7 @@ one)."""
 
 ENTRA_BLOB = "pulumi-python:dynamic/storage:EntraBlob"
 PROVIDER = "pulumi:providers:azure-native"
+KUBERNETES_PROVIDER = "pulumi:providers:kubernetes"
 """An explicit azure-native provider (the registry lookups use one per subscription)."""
 """The type of :class:`~components.blob_upload.EntraBlob`, a dynamic resource."""
 
@@ -145,8 +147,11 @@ class AzureMocks(pulumi.runtime.Mocks):
             state["name"] = state[name_key]
             return (f"{arm_id(state['resourceGroupName'], parent_type, state[parent_key])}/"
                     f"{collection}/{state['name']}"), state
-        if typ == PROVIDER:  # an explicit provider (another subscription)
+        if typ in (PROVIDER, KUBERNETES_PROVIDER):  # explicit providers
             return f"{args.name}-provider-id", state
+        if typ.startswith("kubernetes:"):  # a Kubernetes object: named by its metadata
+            state["metadata"] = {**state.get("metadata", {}), "uid": self._guid(typ, args.name)}
+            return state["metadata"].get("name", args.name), state
         if typ == ENTRA_BLOB:  # the dynamic provider's id: the blob's URL
             state["name"] = state["blobName"]
             return (f"{state['accountUrl'].rstrip('/')}/{state['container']}/"
@@ -243,6 +248,11 @@ class AzureMocks(pulumi.runtime.Mocks):
             known = self.identities.get(rid) or {"principalId": self._guid(rid, "principal"),
                                                  "clientId": self._guid(rid, "client")}
             return {"id": rid, "name": a["resourceName"], "tenantId": TENANT_ID, **known}
+        if args.token == "azure-native:containerservice:listManagedClusterAdminCredentials":
+            kubeconfig = (f"apiVersion: v1\nkind: Config\nclusters:\n- name: "
+                          f"{a['resourceName']}\n")  # a stand-in: never a real credential
+            return {"kubeconfigs": [{"name": "clusterAdmin",
+                                     "value": base64.b64encode(kubeconfig.encode()).decode()}]}
         if args.token == "azure-native:containerregistry:getRegistry":
             name = a["registryName"]
             return {"id": arm_id(a["resourceGroupName"], "Microsoft.ContainerRegistry/registries",

@@ -47,4 +47,5 @@ def test_the_package_is_the_library_and_its_testing_kit():
     assert {p.name for p in (PROJECT_DIR / "components").iterdir() if (p / "__init__.py").exists()
             } == {"azure", "testing"}
     assert {d.split(">")[0].split("=")[0] for d in project["project"]["dependencies"]} == {
-        "pulumi", "pulumi-azure-native", "azure-identity", "azure-storage-blob"}
+        "pulumi", "pulumi-azure-native", "pulumi-kubernetes", "azure-identity",
+        "azure-storage-blob"}
