@@ -42,8 +42,8 @@ Kubernetes endpoints. With ``compute`` (an attached Kubernetes compute,
 same endpoint identity with the same grants ("An online deployment runs your user container with
 the endpoint identity", concept-endpoints-online-auth), it takes Key or AMLToken auth only
 ("Kubernetes online endpoint doesn't support Microsoft Entra token for data plane operations") and
-has no public network setting of its own (the cluster's router is its way in). The compute is
-fixed at creation: another one replaces the endpoint.
+has no public network setting that means anything (the cluster's router is its way in). The
+compute is fixed at creation: another one replaces the endpoint.
 
 Deployments. A deployment's instance type is fixed at creation ("deployment update can't change
 instance type ... deploy a new deployment, move traffic there, and delete the old one",
@@ -127,7 +127,8 @@ class OnlineEndpointArgs:
     public_network_access: str = "Enabled"
     """Managed endpoints only."""
     compute: pulumi.Input[str] | None = None
-    """Name of an attached Kubernetes compute: a Kubernetes online endpoint; None: managed."""
+    """Resource id of an attached Kubernetes compute (``properties.compute``: "ARM resource ID of
+    the compute"): a Kubernetes online endpoint; None: a managed one."""
     deployments: Sequence[OnlineDeploymentSpec] = ()
     """Deployments to run on the endpoint, with their traffic shares."""
     secrets: Sequence[str] = ()
@@ -184,7 +185,8 @@ class OnlineEndpoint(pulumi.ComponentResource):
             identity=ml_identity(args.identity),
             properties=ml.OnlineEndpointPropertiesArgs(
                 auth_mode=args.auth_mode,
-                public_network_access=None if kubernetes else args.public_network_access,
+                # the SDK sends Enabled when left out; it means nothing to a Kubernetes endpoint
+                public_network_access=args.public_network_access,
                 compute=args.compute,
             ),
             tags=dict(args.tags),
@@ -274,9 +276,8 @@ class OnlineEndpoint(pulumi.ComponentResource):
             "workspaceName": ws.name, "endpointName": endpoint.name, "location": ws.location,
             "authMode": args.auth_mode, "tags": dict(args.tags), "traffic": self.traffic,
         }
-        if args.compute is None:
-            parameters["publicNetworkAccess"] = args.public_network_access
-        else:
+        parameters["publicNetworkAccess"] = args.public_network_access
+        if args.compute is not None:
             parameters["compute"] = args.compute
         if args.identity is not None:
             parameters["identityId"] = args.identity.id
@@ -298,10 +299,10 @@ class OnlineEndpoint(pulumi.ComponentResource):
 
 def endpoint_template(user_assigned: bool, kubernetes: bool = False) -> dict[str, Any]:
     """ARM template that puts an online endpoint with its traffic (parameters: workspaceName,
-    endpointName, location, authMode, tags, traffic; publicNetworkAccess for a managed endpoint,
-    compute for a Kubernetes one; identityId for a user-assigned identity)."""
-    setting = "compute" if kubernetes else "publicNetworkAccess"
-    strings = ["workspaceName", "endpointName", "location", "authMode", setting]
+    endpointName, location, authMode, publicNetworkAccess, tags, traffic; compute for a
+    Kubernetes endpoint, identityId for a user-assigned identity)."""
+    strings = ["workspaceName", "endpointName", "location", "authMode", "publicNetworkAccess",
+               *(["compute"] if kubernetes else [])]
     identity: dict[str, Any] = {"type": "SystemAssigned"}
     if user_assigned:
         strings.append("identityId")
@@ -320,7 +321,8 @@ def endpoint_template(user_assigned: bool, kubernetes: bool = False) -> dict[str
             "tags": "[parameters('tags')]",
             "identity": identity,
             "properties": {"authMode": "[parameters('authMode')]",
-                           setting: f"[parameters('{setting}')]",
+                           "publicNetworkAccess": "[parameters('publicNetworkAccess')]",
+                           **({"compute": "[parameters('compute')]"} if kubernetes else {}),
                            "traffic": "[parameters('traffic')]"},
         }],
     }

@@ -130,6 +130,8 @@ class KubernetesCompute(pulumi.ComponentResource):
 
     cluster_id: pulumi.Output[str]
     compute: ml.Compute
+    id: pulumi.Output[str]
+    """Resource id of the attached compute (what a Kubernetes endpoint's ``compute`` names)."""
     name: pulumi.Output[str]
     """Name of the attached compute in the workspace."""
     instance_types: tuple[str, ...]
@@ -160,7 +162,7 @@ class KubernetesCompute(pulumi.ComponentResource):
             group: pulumi.Input[str] = ws.resource_group_name
             self.cluster_id = aks.id
             self.oidc_issuer_url = aks.oidc_issuer_profile.apply(
-                lambda p: p.issuer_url if p else None)
+                lambda p: p.issuer_url if p else None)  # ARM: issuerURL
             made: list[pulumi.Resource] = [aks]
         else:
             assert args.existing_id is not None
@@ -236,8 +238,8 @@ class KubernetesCompute(pulumi.ComponentResource):
                        replace_on_changes=["properties", "identity"], delete_before_replace=True,
                        deleted_with=ws.resource),
         )
-        self.name = self.compute.name
-        self.register_outputs({"cluster_id": self.cluster_id, "name": self.name})
+        self.id, self.name = self.compute.id, self.compute.name
+        self.register_outputs({"cluster_id": self.cluster_id, "id": self.id, "name": self.name})
 
     def _cluster(self, name: str, args: KubernetesComputeArgs,
                  spec: AksClusterSpec) -> cs.ManagedCluster:

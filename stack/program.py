@@ -265,7 +265,7 @@ class Platform:
             endpoint_name=suffix.apply(partial(names.online_endpoint, e.name)),
             identity=self.identity_for(endpoint_identity_purpose(e.name), e.identity),
             auth_mode=e.auth_mode, public_network_access=e.public_network_access or closed,
-            compute=self.kubernetes.name if e.compute and self.kubernetes else None,
+            compute=self.kubernetes.id if e.compute and self.kubernetes else None,
             deployments=[self.deployment_spec(e, d) for d in e.deployments],
             secrets=e.secrets, secrets_made_by=self.sample_reads[:1], extra_pulls=pulls,
             tags=self.tags))

@@ -353,8 +353,11 @@ class KubernetesSettings(_Model):
     name: Annotated[str, azure_name("compute")] = Field("aks", description=(
         "Name of the attached compute in the workspace (what endpoints name as compute)."))
     existing_cluster_id: Annotated[str, resource_id("Microsoft.ContainerService/managedClusters",
-                                                    "AKS cluster")] | None = Field(
-        None, description="An existing AKS cluster (same subscription) instead of a new one.")
+                                                    "kubernetes cluster")] | None = Field(
+        None, description="An existing AKS cluster (same subscription) instead of a new one.",
+        json_schema_extra={"allowed": "an AKS cluster resource id: /subscriptions/<id>/"
+                                      "resourceGroups/<group>/providers/"
+                                      "Microsoft.ContainerService/managedClusters/<name>"})
     node_vm_size: str = Field("Standard_D4s_v5", pattern=VM_SIZE, description=(
         "VM size of a created cluster's nodes (at least 4 vCPUs and 14 GB for the extension)."))
     node_count: StrictInt = Field(3, ge=1, le=100, description=(

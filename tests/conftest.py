@@ -117,11 +117,11 @@ def one(run: StackRun, type_suffix: str, name: str | None = None):
     return run.one(type_suffix, name)
 
 
-def assert_refused(override: dict, words: list[str]) -> None:
-    """Running dev with ``override`` fails with a ConfigError that contains every one of
+def assert_refused(override: dict, words: list[str], stack: str = "dev") -> None:
+    """Running ``stack`` with ``override`` fails with a ConfigError that contains every one of
     ``words`` (key, value, what is allowed), before any resource is registered."""
     with pytest.raises(ConfigError) as caught:
-        run_stack("dev", override)
+        run_stack(stack, override)
     for word in words:
         assert word in str(caught.value), f"{word!r} not in:\n{caught.value}"
     assert caught.value.registrations == {}

@@ -211,7 +211,7 @@ class AzureMocks(pulumi.runtime.Mocks):
             state["properties"] = {**state["properties"],
                                    "vaultUri": self._invent(f"https://{name}.vault.azure.net/")}
         elif typ == "azure-native:containerservice:ManagedCluster":
-            state["oidcIssuerProfile"] = {**state.get("oidcIssuerProfile", {}), "issuerUrl":
+            state["oidcIssuerProfile"] = {**state.get("oidcIssuerProfile", {}), "issuerURL":
                                           self._invent(f"https://{state['location']}.oic.prod-"
                                                        f"aks.azure.com/{TENANT_ID}/{name}/")}
         elif typ == "azure-native:machinelearningservices:OnlineEndpoint":
