@@ -17,7 +17,8 @@ import sys
 from dataclasses import dataclass
 from functools import cache
 
-from components.testing.mocks import ENTRA_BLOB, PROVIDER
+from components.kubernetes import INSTANCE_TYPE_API
+from components.testing.mocks import ENTRA_BLOB, KUBERNETES_PROVIDER, PROVIDER
 from components.testing.runner import Registration, StackRun
 
 from .columns import fit
@@ -25,6 +26,7 @@ from .exits import FINDING, OK, run_tool, tool_parser
 from .project import add_arguments, from_arguments
 
 ML = "azure-native:machinelearningservices:"
+KUBERNETES_INSTANCE_TYPE = f"kubernetes:{INSTANCE_TYPE_API}:InstanceType"
 DEPLOYMENT_DOC = ("Microsoft Learn, prompt flow 'Deploy a flow to online endpoint' (azure-docs PR "
                   "#115376): 'This deployment might take up to 20 minutes, depending on whether "
                   "the underlying environment or image is being built for the first time'")
@@ -54,6 +56,13 @@ SECONDS: dict[str, tuple[int, str]] = {
     "azure-native:operationalinsights:Workspace": (30, ESTIMATE),
     "azure-native:applicationinsights:Component": (10, ESTIMATE),
     ML + "Workspace": (60, ESTIMATE),
+    "azure-native:containerservice:ManagedCluster": (420, ESTIMATE + " (an AKS cluster with "
+                                                           "its node pool)"),
+    "azure-native:kubernetesconfiguration:Extension": (300, ESTIMATE + " (the extension's pods "
+                                                             "start in the cluster)"),
+    KUBERNETES_PROVIDER: (0, "configured locally by the engine"),
+    KUBERNETES_INSTANCE_TYPE: (2, ESTIMATE + " (a Kubernetes object)"),
+    ML + "Compute/Kubernetes": (60, ESTIMATE),
     ML + "Compute/AmlCompute": (60, ESTIMATE),
     ML + "Compute/ComputeInstance": (300, ESTIMATE + " (the instance boots a VM)"),
     ML + "Datastore": (3, ESTIMATE),
@@ -71,7 +80,8 @@ SECONDS: dict[str, tuple[int, str]] = {
 }
 
 _ANY_PRINCIPAL_OR_SCOPE = ("UserAssignedIdentity", "StorageAccount", "Vault", "Registry",
-                           "Workspace", "Component", "BlobContainer", "Compute", "OnlineEndpoint")
+                           "Workspace", "Component", "BlobContainer", "Compute", "OnlineEndpoint",
+                           "ManagedCluster")
 
 # (dependent, dependency) short type names -> why Azure needs the dependency to exist first.
 REQUIRED: dict[tuple[str, str], str] = {
@@ -126,6 +136,7 @@ REQUIRED: dict[tuple[str, str], str] = {
     ("Deployment", "OnlineEndpoint"): "traffic is set on the endpoint",
     ("Deployment", "Workspace"): "the endpoint belongs to the workspace",
     ("Deployment", "UserAssignedIdentity"): "the endpoint is put again with its identity",
+    ("Deployment", "Compute"): "a Kubernetes endpoint is put again on its compute",
     ("FederatedIdentityCredential", "UserAssignedIdentity"): "a credential belongs to its identity",
     ("FederatedIdentityCredential", "FederatedIdentityCredential"):
         "Entra ID refuses concurrent credential writes on one identity",
@@ -136,6 +147,15 @@ REQUIRED: dict[tuple[str, str], str] = {
     ("PrivateDnsZoneGroup", "PrivateZone"): "a zone group writes into its zones",
     ("VirtualNetworkLink", "PrivateZone"): "a link belongs to its zone",
     ("VirtualNetworkLink", "VirtualNetwork"): "a link names its network",
+    ("Extension", "ManagedCluster"): "an extension is installed on its cluster",
+    ("kubernetes", "ManagedCluster"): "the Kubernetes provider signs in with the cluster's "
+                                      "credentials",
+    ("InstanceType", "kubernetes"): "an instance type is put through the cluster's API",
+    ("InstanceType", "Extension"): "the extension installs the InstanceType definition",
+    ("Compute", "ManagedCluster"): "an attach names its cluster",
+    ("Compute", "Extension"): "an attach needs the extension running",
+    ("Compute", "InstanceType"): "the compute's default instance type must exist",
+    ("OnlineEndpoint", "Compute"): "a Kubernetes endpoint runs on its attached compute",
     ("WorkspaceConnection", "Workspace"): "a connection belongs to its workspace",
     ("WorkspaceConnection", "azure-native"): "its target is the registry's login server, read "
                                              "through the provider of the registry's "

@@ -81,6 +81,12 @@ def prod() -> StackRun:
 
 
 @pytest.fixture(scope="session")
+def aks() -> StackRun:
+    """The example stack that serves from AKS (Kubernetes online endpoints)."""
+    return shared_run("aks")
+
+
+@pytest.fixture(scope="session")
 def everything() -> StackRun:
     """prod with every identity scenario on."""
     return shared_run("prod", FULL)

@@ -9,7 +9,6 @@ import pytest
 from components.azure import sources
 from components.kubernetes import AZURE_INSTANCE_TYPE, EXTENSION_TYPE, INSTANCE_TYPE_API
 from components.propagation import ROLE_PROPAGATION_HOOK
-from components.testing.runner import StackRun
 from offline.plan import CREATE, DELETE, REFUSED, REPLACE, UPDATE, day2_plan
 
 from ..conftest import ROLE_ASSIGNMENT, SAMPLE, assert_refused, grants, one, shared_run
@@ -20,11 +19,6 @@ EXISTING = (f"{SUBSCRIPTION}/resourceGroups/rg-aks/providers/Microsoft.Container
 COMPUTE = "azure-native:machinelearningservices:Compute"
 INSTANCE_TYPE = f"kubernetes:{INSTANCE_TYPE_API}:InstanceType"
 KUBE = {"allowInsecureConnections": True}
-
-
-@pytest.fixture(scope="module")
-def aks() -> StackRun:
-    return shared_run("aks")
 
 
 def test_the_cluster_runs_as_an_identity_with_oidc_and_workload_identity(aks):

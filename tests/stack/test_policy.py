@@ -19,8 +19,9 @@ POLICIES = load_policies(PACK)
 RG = "/subscriptions/00000000-0000-4000-8000-000000000001/resourceGroups/rg-mlplat-dev"
 
 
-def test_the_real_stacks_pass_every_policy(stack):
+def test_the_real_stacks_pass_every_policy(stack, aks):
     assert check(stack, PACK) == []
+    assert check(aks, PACK) == []
 
 
 def test_dev_fails_the_production_rules_without_its_pack_config(dev):

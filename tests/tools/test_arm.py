@@ -29,9 +29,10 @@ def test_prod_renders_as_arm_resources_with_arms_own_property_names(prod):
     assert not {"accountName", "resourceGroupName", "networkRuleSet"} & set(account["properties"])
     assert account["apiVersion"] == api_version("azure-native:storage:StorageAccount")
     assert re.fullmatch(r"\d{4}-\d{2}-\d{2}(-preview)?", account["apiVersion"])
-    compute = next(r for r in _by(arm, "Microsoft.MachineLearningServices/workspaces/computes"))
-    assert compute["name"] == "mlw-mlplat-prod-k3x9q/cpu"
-    assert compute["properties"]["computeType"] == "AmlCompute"
+    computes = {r["name"]: r for r in _by(arm, "Microsoft.MachineLearningServices/workspaces/"
+                                                "computes")}
+    assert set(computes) == {"mlw-mlplat-prod-k3x9q/cpu", "mlw-mlplat-prod-k3x9q/gpu"}
+    assert computes["mlw-mlplat-prod-k3x9q/cpu"]["properties"]["computeType"] == "AmlCompute"
 
 
 def test_role_assignments_are_extension_resources_at_their_scope(prod):

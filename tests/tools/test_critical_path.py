@@ -11,9 +11,9 @@ from offline.critical_path import edges, longest_path, report, seconds, why_requ
 from ..conftest import one
 
 
-@pytest.fixture(params=["dev", "prod", "everything"])
-def run(request, dev, prod, everything) -> StackRun:
-    return {"dev": dev, "prod": prod, "everything": everything}[request.param]
+@pytest.fixture(params=["dev", "prod", "everything", "aks"])
+def run(request, dev, prod, everything, aks) -> StackRun:
+    return {"dev": dev, "prod": prod, "everything": everything, "aks": aks}[request.param]
 
 
 def test_every_declared_edge_is_one_azure_requires(run):
