@@ -164,6 +164,7 @@ class KubernetesCompute(pulumi.ComponentResource):
             self.oidc_issuer_url = aks.oidc_issuer_profile.apply(
                 lambda p: p.issuer_url if p else None)  # ARM: issuerURL
             made: list[pulumi.Resource] = [aks]
+            gone_with: pulumi.Resource | None = aks  # deleting the cluster deletes what is in it
         else:
             assert args.existing_id is not None
             existing = parse_resource_id(args.existing_id,
@@ -171,7 +172,7 @@ class KubernetesCompute(pulumi.ComponentResource):
             cluster_name, group = existing.name, existing.resource_group_name
             self.cluster_id = pulumi.Output.from_input(args.existing_id)
             self.oidc_issuer_url = pulumi.Output.from_input(None)
-            made = []
+            made, gone_with = [], None
 
         settings = {"enableInference": "True",
                     "inferenceRouterServiceType": args.router_service_type,
@@ -188,7 +189,7 @@ class KubernetesCompute(pulumi.ComponentResource):
             auto_upgrade_minor_version=True,
             scope=kc.ScopeArgs(cluster=kc.ScopeClusterArgs(release_namespace=NAMESPACE)),
             configuration_settings=settings,
-            opts=pulumi.ResourceOptions(parent=self, depends_on=made))
+            opts=pulumi.ResourceOptions(parent=self, depends_on=made, deleted_with=gone_with))
         credentials = cs.list_managed_cluster_admin_credentials_output(
             resource_group_name=group, resource_name=cluster_name,
             opts=pulumi.InvokeOutputOptions(parent=self, depends_on=made))
@@ -200,7 +201,8 @@ class KubernetesCompute(pulumi.ComponentResource):
         types = [k8s.apiextensions.CustomResource(
             f"{name}-instance-type-{t.name}", api_version=INSTANCE_TYPE_API, kind="InstanceType",
             metadata={"name": t.name}, spec=t.spec(),
-            opts=pulumi.ResourceOptions(parent=self, provider=cluster, depends_on=[extension]))
+            opts=pulumi.ResourceOptions(parent=self, provider=cluster, depends_on=[extension],
+                                        deleted_with=gone_with))
             for t in args.instance_types]
 
         me, it = args.workspace_principal, args.identity.principal
