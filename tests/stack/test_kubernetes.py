@@ -9,7 +9,16 @@ import pytest
 from components.azure import sources
 from components.kubernetes import AZURE_INSTANCE_TYPE, EXTENSION_TYPE, INSTANCE_TYPE_API
 from components.propagation import ROLE_PROPAGATION_HOOK
-from offline.plan import CREATE, DELETE, REFUSED, REPLACE, UPDATE, day2_plan
+from offline.plan import (
+    CREATE,
+    DELETE,
+    DELETED_WITH,
+    FAILING,
+    REFUSED,
+    REPLACE,
+    UPDATE,
+    day2_plan,
+)
 
 from ..conftest import ROLE_ASSIGNMENT, SAMPLE, assert_refused, grants, one, shared_run
 
@@ -225,3 +234,14 @@ def test_a_managed_endpoint_still_takes_only_vm_sizes():
         {**SAMPLE, "name": "blue", "instanceType": "cpu-small"}]}]},
         ["onlineEndpoints[0].deployments[0].instanceType = 'cpu-small' is not allowed",
          "a VM size (Standard_...) on a managed endpoint"])
+
+
+def test_destroying_it_deletes_the_cluster_with_what_runs_in_it_and_calls_no_kubernetes_api(aks):
+    plan = day2_plan(aks, None)
+    assert [(s.resource.name, f.verdict) for s, f in plan.findings
+            if f.verdict in FAILING] == []
+    cluster = one(aks, "containerservice:ManagedCluster")
+    in_it = [r for r in aks.resources.values()
+             if r.type in (INSTANCE_TYPE, "azure-native:kubernetesconfiguration:Extension")]
+    assert in_it and all(r.deleted_with == cluster.urn for r in in_it)
+    assert {plan.step(r.name).op for r in in_it} == {DELETED_WITH}
