@@ -88,9 +88,7 @@ class ComputeCluster(pulumi.ComponentResource):
         compute = ml.Compute(
             name,
             compute_name=args.compute_name,
-            workspace_name=ws.name,
-            resource_group_name=ws.resource_group_name,
-            location=ws.location,
+            **ws.inside(),
             identity=ml_identity(args.identity),
             properties=ml.AmlComputeArgs(
                 compute_type="AmlCompute",

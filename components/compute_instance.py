@@ -94,9 +94,7 @@ class ComputeInstance(pulumi.ComponentResource):
         instance = ml.Compute(
             name,
             compute_name=args.compute_name,
-            workspace_name=ws.name,
-            resource_group_name=ws.resource_group_name,
-            location=ws.location,
+            **ws.inside(),
             identity=ml_identity(user),
             properties=ml.ComputeInstanceArgs(
                 compute_type="ComputeInstance",

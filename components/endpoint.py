@@ -179,9 +179,7 @@ class OnlineEndpoint(pulumi.ComponentResource):
         endpoint = ml.OnlineEndpoint(
             name,
             endpoint_name=args.endpoint_name,
-            workspace_name=ws.name,
-            resource_group_name=ws.resource_group_name,
-            location=ws.location,
+            **ws.inside(),
             identity=ml_identity(args.identity),
             properties=ml.OnlineEndpointPropertiesArgs(
                 auth_mode=args.auth_mode,
@@ -249,9 +247,7 @@ class OnlineEndpoint(pulumi.ComponentResource):
             f"{name}-{azure_name}",
             deployment_name=azure_name,
             endpoint_name=endpoint.name,
-            workspace_name=ws.name,
-            resource_group_name=ws.resource_group_name,
-            location=ws.location,
+            **ws.inside(),
             sku=ml.SkuArgs(name="Default", capacity=spec.instance_count),
             properties=(ml.KubernetesOnlineDeploymentArgs if args.compute is not None
                         else ml.ManagedOnlineDeploymentArgs)(

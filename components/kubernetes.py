@@ -220,9 +220,7 @@ class KubernetesCompute(pulumi.ComponentResource):
         self.compute = ml.Compute(
             name,
             compute_name=args.compute_name,
-            workspace_name=ws.name,
-            resource_group_name=ws.resource_group_name,
-            location=ws.location,
+            **ws.inside(),
             identity=ml_identity(args.identity),
             properties=ml.KubernetesArgs(
                 compute_type="Kubernetes",

@@ -21,6 +21,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
+from typing import TypedDict
 
 import pulumi
 from pulumi_azure_native import (
@@ -38,6 +39,14 @@ from .azure.resource_ids import parse_resource_id, resource_group_id
 from .identity import UserIdentity, ml_identity, runs_as
 from .network import closed_storage_rules, closed_vault_rules
 from .registry import ContainerRegistry
+
+
+class InWorkspace(TypedDict):
+    """The arguments that place a resource inside a workspace (``**ref.inside()``)."""
+
+    workspace_name: pulumi.Input[str]
+    resource_group_name: pulumi.Input[str]
+    location: pulumi.Input[str]
 
 
 @dataclass(frozen=True)
@@ -61,6 +70,11 @@ class WorkspaceRef:
     resource: pulumi.Resource | None = None
     """The workspace resource when this program manages it: what lives inside the workspace
     (computes, datastores, asset versions, connections) is deleted with it."""
+
+    def inside(self) -> InWorkspace:
+        """Where a resource of the workspace goes: its workspace, group and location."""
+        return InWorkspace(workspace_name=self.name, resource_group_name=self.resource_group_name,
+                           location=self.location)
 
     def vault_uri(self) -> pulumi.Output[str]:
         """URI of the workspace's key vault, e.g. ``https://kv-x.vault.azure.net/``."""
