@@ -266,7 +266,9 @@ def _access_lines(grants: list[dict[str, str]]) -> list[str]:
     for i, g in enumerate(grants):
         if i == 0 or g["principal"] != grants[i - 1]["principal"]:
             lines.append(f"  {g['principal']}")
-        lines.append(f"    {g['role']:<{width}}  {g['scope']}{label_of(g.get('grantedBy', STACK))}")
+        source = g.get("source", "").split(":")[0]  # the document, without its words
+        lines.append(f"    {g['role']:<{width}}  {g['scope']}{label_of(g.get('grantedBy', STACK))}"
+                     + (f" [{source}]" if source else ""))
     return lines
 
 
@@ -298,7 +300,8 @@ def text(p: dict[str, Any]) -> str:
         if r["waitsForGrants"]:
             lines += [f"  {r['name']} ({short_type(r['type'])}):"]
             lines += [f"    {grant}" for grant in r["waitsForGrants"]]
-    lines += ["", "ACCESS  (each principal: its roles, each on its scope)", *_access_lines(grants)]
+    lines += ["", "ACCESS  (each principal: its roles, each on its scope [the document that says "
+                  "it needs it])", *_access_lines(grants)]
     if own:
         lines += wrapped("(Azure's own) = Azure assigns the role to the system-assigned identity "
                           "itself; the stack makes no assignment for it and cannot remove it.", 2)

@@ -19,8 +19,9 @@ from offline.plan import (
     UPDATE,
     day2_plan,
 )
+from offline.report import plan, text
 
-from ..conftest import ROLE_ASSIGNMENT, SAMPLE, assert_refused, grants, one, shared_run
+from ..conftest import PACK, ROLE_ASSIGNMENT, SAMPLE, assert_refused, grants, one, shared_run
 
 SUBSCRIPTION = "/subscriptions/00000000-0000-4000-8000-000000000001"
 EXISTING = (f"{SUBSCRIPTION}/resourceGroups/rg-aks/providers/Microsoft.ContainerService/"
@@ -245,3 +246,17 @@ def test_destroying_it_deletes_the_cluster_with_what_runs_in_it_and_calls_no_kub
              if r.type in (INSTANCE_TYPE, "azure-native:kubernetesconfiguration:Extension")]
     assert in_it and all(r.deleted_with == cluster.urn for r in in_it)
     assert {plan.step(r.name).op for r in in_it} == {DELETED_WITH}
+
+
+def test_the_preview_shows_every_piece_and_each_grant_with_its_document(aks):
+    shown = text(plan(aks, PACK))
+    for piece in ("containerservice:ManagedCluster  kubernetes-aks-aks -> aks-mlplat-aks",
+                  "kubernetesconfiguration:Extension  kubernetes-aks-extension -> azureml",
+                  "InstanceType  kubernetes-aks-instance-type-cpu-small",
+                  "machinelearningservices:Compute  kubernetes-aks -> aks",
+                  "machinelearningservices:OnlineDeployment  endpoint-score-blue-cpusmall"):
+        assert piece in shown, piece
+    access = shown.split("\nACCESS")[1].split("\nNETWORK")[0]
+    assert access.count("[how-to-attach-kubernetes-to-workspace]") == 5
+    assert "[" in access and all(
+        "[" in line for line in access.splitlines()[1:] if line.startswith("        "))
