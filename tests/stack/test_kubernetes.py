@@ -260,3 +260,9 @@ def test_the_preview_shows_every_piece_and_each_grant_with_its_document(aks):
     assert access.count("[how-to-attach-kubernetes-to-workspace]") == 5
     assert "[" in access and all(
         "[" in line for line in access.splitlines()[1:] if line.startswith("        "))
+
+
+def test_day_2_moving_an_endpoint_off_the_cluster_replaces_it(aks):
+    managed = shared_run("aks", {"onlineEndpoints": [{"name": "score", "authMode": "AMLToken"}]})
+    step = day2_plan(aks, managed).step("endpoint-score")
+    assert step.op == REPLACE and "properties.compute" in step.changed
