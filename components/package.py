@@ -15,7 +15,8 @@ from typing import NotRequired, TypedDict
 
 import pulumi
 
-from . import compute, endpoint, identity, registry, workspace
+from . import compute, endpoint, identity, kubernetes, registry, workspace
+from .access import Principal
 from .identity import ExistingIdentity, UserIdentity
 from .workspace import WorkspaceRef
 
@@ -202,6 +203,9 @@ class OnlineEndpointArgs(TypedDict):
     auth_mode: NotRequired[str]
     """AADToken (default), AMLToken or Key."""
     public_network_access: NotRequired[str]
+    compute_id: NotRequired[pulumi.Input[str]]
+    """Resource id of an attached Kubernetes compute (a Kubernetes endpoint: AMLToken or Key auth,
+    deployments on its instance types); absent: a managed endpoint."""
     deployments: NotRequired[list[OnlineDeployment]]
     secrets: NotRequired[list[str]]
     """Names of workspace key vault secrets the scoring code reads: Key Vault Secrets User on each
@@ -231,6 +235,7 @@ class OnlineEndpoint(pulumi.ComponentResource):
             auth_mode=args.get("auth_mode", defaults.auth_mode),
             public_network_access=args.get("public_network_access",
                                            defaults.public_network_access),
+            compute=args.get("compute_id"),
             deployments=[_deployment(d) for d in args.get("deployments") or []],
             secrets=args.get("secrets") or [],
             tags=args.get("tags") or {}), pulumi.ResourceOptions(parent=self))
@@ -238,6 +243,71 @@ class OnlineEndpoint(pulumi.ComponentResource):
         self.scoring_uri, self.swagger_uri = made.scoring_uri, made.swagger_uri
         self.register_outputs({"id": self.id, "name": self.name, "scoring_uri": self.scoring_uri,
                                "swagger_uri": self.swagger_uri, "principal_id": self.principal_id})
+
+
+class InstanceType(TypedDict):
+    name: str
+    """A Kubernetes resource name (not defaultinstancetype, which Azure makes)."""
+    cpu: NotRequired[str]
+    memory: NotRequired[str]
+    gpu: NotRequired[int]
+
+
+class KubernetesComputeArgs(TypedDict):
+    workspace_id: pulumi.Input[str]
+    """Resource id of the workspace the cluster is attached to."""
+    workspace_principal_id: pulumi.Input[str]
+    """Principal id of the identity the workspace runs as (it gets the attach roles)."""
+    compute_name: str
+    identity_id: pulumi.Input[str]
+    """Resource id of the user-assigned identity the attached compute runs as."""
+    existing_cluster_id: NotRequired[str]
+    """An existing AKS cluster; absent: the component creates cluster_name."""
+    cluster_name: NotRequired[str]
+    node_vm_size: NotRequired[str]
+    node_count: NotRequired[int]
+    instance_types: NotRequired[list[InstanceType]]
+    tls_cname: NotRequired[str]
+    tls_secret: NotRequired[str]
+    """A Kubernetes secret in the azureml namespace with cert.pem and key.pem."""
+    allow_insecure_connections: NotRequired[bool]
+    tags: NotRequired[dict[str, str]]
+
+
+class KubernetesCompute(pulumi.ComponentResource):
+    """An AKS cluster (created, or an existing one) with the Azure ML extension, its instance
+    types, attached to a workspace as Kubernetes compute running as a managed identity, with the
+    roles the attach needs granted first."""
+
+    id: pulumi.Output[str]
+    name: pulumi.Output[str]
+    cluster_id: pulumi.Output[str]
+
+    def __init__(self, name: str, args: KubernetesComputeArgs,
+                 opts: pulumi.ResourceOptions | None = None):
+        super().__init__(f"{PACKAGE}:index:KubernetesCompute", name, {}, opts)
+        ws = WorkspaceRef.existing(args["workspace_id"])
+        identity = ExistingIdentity.lookup(args["identity_id"])
+        spec = None if "existing_cluster_id" in args else kubernetes.AksClusterSpec(
+            cluster_name=args.get("cluster_name", f"aks-{name}"))
+        if spec is not None:
+            spec.node_vm_size = args.get("node_vm_size", spec.node_vm_size)
+            spec.node_count = args.get("node_count", spec.node_count)
+        types = [kubernetes.InstanceType(t["name"], t.get("cpu", "1"), t.get("memory", "2Gi"),
+                                         t.get("gpu", 0)) for t in args.get("instance_types") or []]
+        default = kubernetes.KubernetesComputeArgs(workspace=ws, workspace_principal=Principal(
+            "workspace", args["workspace_principal_id"]), compute_name=args["compute_name"],
+            identity=identity)
+        made = kubernetes.KubernetesCompute(name, kubernetes.KubernetesComputeArgs(
+            workspace=ws, workspace_principal=default.workspace_principal,
+            compute_name=default.compute_name, identity=identity, cluster=spec,
+            existing_id=args.get("existing_cluster_id"),
+            instance_types=types or default.instance_types,
+            tls_cname=args.get("tls_cname"), tls_secret=args.get("tls_secret"),
+            allow_insecure_connections=args.get("allow_insecure_connections", False),
+            tags=args.get("tags") or {}), pulumi.ResourceOptions(parent=self))
+        self.id, self.name, self.cluster_id = made.id, made.name, made.cluster_id
+        self.register_outputs({"id": self.id, "name": self.name, "cluster_id": self.cluster_id})
 
 
 def _deployment(args: OnlineDeployment) -> endpoint.OnlineDeploymentSpec:
@@ -254,5 +324,5 @@ def _deployment(args: OnlineDeployment) -> endpoint.OnlineDeploymentSpec:
 
 
 COMPONENTS: list[type[pulumi.ComponentResource]] = [Identity, MlWorkspace, ComputeCluster,
-                                                    OnlineEndpoint]
+                                                    OnlineEndpoint, KubernetesCompute]
 """What the package offers other languages."""

@@ -20,6 +20,9 @@ from ..conftest import PROJECT_DIR, grants
 GOLDEN = PROJECT_DIR / "tests" / "golden" / "schema.json"
 WORKSPACE_ID = (f"/subscriptions/{SUBSCRIPTION_ID}/resourceGroups/rg-ml-shared/providers/"
                 "Microsoft.MachineLearningServices/workspaces/mlw-shared")
+WORKSPACE_PRINCIPAL = "00000000-aaaa-4bbb-8ccc-00000000000a"
+CLUSTER_ID = (f"/subscriptions/{SUBSCRIPTION_ID}/resourceGroups/rg-ml-shared/providers/"
+              "Microsoft.ContainerService/managedClusters/aks-shared")
 
 
 def test_the_schema_is_the_recorded_contract():
@@ -52,7 +55,27 @@ def constructed() -> StackRun:
                                          "identity_id": scorer.id, "secrets": ["fraud-api-key"]})
         package.ComputeCluster("train", {"workspace_id": WORKSPACE_ID, "compute_name": "train",
                                          "identity_id": scorer.id, "max_nodes": 4})
+        aks = package.KubernetesCompute("serve", {
+            "workspace_id": WORKSPACE_ID, "workspace_principal_id": WORKSPACE_PRINCIPAL,
+            "compute_name": "serve", "identity_id": scorer.id, "existing_cluster_id": CLUSTER_ID,
+            "instance_types": [{"name": "cpu-small"}], "tls_cname": "score.contoso.com",
+            "tls_secret": "inference-tls"})
+        package.OnlineEndpoint("fraud-k8s", {"workspace_id": WORKSPACE_ID,
+                                             "endpoint_name": "fraud-k8s-7q2", "auth_mode": "Key",
+                                             "identity_id": scorer.id, "compute_id": aks.id})
     return run_program(program, "consumer", "dev", {})
+
+
+def test_a_kubernetes_compute_and_an_endpoint_on_it_by_ids(constructed):
+    assert {("00000000-aaaa-4bbb-8ccc-00000000000a", role, CLUSTER_ID) for role in (
+        "Reader", "Kubernetes Extension Contributor",
+        "Azure Kubernetes Service Cluster Admin Role")} <= grants(constructed)
+    compute = next(c for c in constructed.of_type("azure-native:machinelearningservices:Compute")
+                   if c.inputs["properties"]["computeType"] == "Kubernetes")
+    assert compute.inputs["properties"]["resourceId"] == CLUSTER_ID
+    k8s = next(e for e in constructed.of_type(
+        "azure-native:machinelearningservices:OnlineEndpoint") if e.name == "fraud-k8s")
+    assert k8s.inputs["properties"]["compute"] == compute.id
 
 
 def test_an_identity_passed_by_id_holds_the_roles_its_workloads_need(constructed):
@@ -64,9 +87,9 @@ def test_an_identity_passed_by_id_holds_the_roles_its_workloads_need(constructed
          "resourceGroups/rg-ml-shared/providers/Microsoft.KeyVault/vaults/kv-mlw-shared/secrets/"
          "fraud-api-key")}
     identity = constructed.one("UserAssignedIdentity")
-    endpoint = constructed.one("machinelearningservices:OnlineEndpoint")
+    endpoint = constructed.one("machinelearningservices:OnlineEndpoint", "fraud")
     assert endpoint.inputs["identity"]["userAssignedIdentities"] == [identity.id]
-    cluster = constructed.one("machinelearningservices:Compute")
+    cluster = constructed.one("machinelearningservices:Compute", "train")
     assert cluster.inputs["properties"]["properties"]["scaleSettings"]["maxNodeCount"] == 4
 
 
