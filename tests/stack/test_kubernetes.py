@@ -19,6 +19,7 @@ from offline.plan import (
     UPDATE,
     day2_plan,
 )
+from offline.policy_check import check
 from offline.report import plan, text
 
 from ..conftest import PACK, ROLE_ASSIGNMENT, SAMPLE, assert_refused, grants, one, shared_run
@@ -266,3 +267,10 @@ def test_day_2_moving_an_endpoint_off_the_cluster_replaces_it(aks):
     managed = shared_run("aks", {"onlineEndpoints": [{"name": "score", "authMode": "AMLToken"}]})
     step = day2_plan(aks, managed).step("endpoint-score")
     assert step.op == REPLACE and "properties.compute" in step.changed
+
+
+def test_a_production_stack_on_kubernetes_fails_the_network_policies_as_the_readme_says():
+    production = shared_run("aks", {"protectStatefulResources": True, "kubernetes": {
+        "tls": {"cname": "score.contoso.com", "secret": "inference-tls"}}})
+    assert {v.policy for v in check(production, PACK)} == {
+        "network-workspace-private", "network-dependents-private", "network-endpoint-private"}
