@@ -55,6 +55,8 @@ an attach names a namespace that must exist)."""
 EXTENSION_TYPE = "Microsoft.AzureML.Kubernetes"
 INSTANCE_TYPE_API = "amlarc.azureml.com/v1alpha1"
 """API version of the extension's ``InstanceType`` custom resource."""
+INSTANCE_TYPE = f"kubernetes:{INSTANCE_TYPE_API}:InstanceType"
+"""The Pulumi type of an instance type."""
 AZURE_INSTANCE_TYPE = "defaultinstancetype"
 """The instance type Azure creates itself when it attaches a cluster (100m CPU and 2Gi
 requested)."""

@@ -288,11 +288,10 @@ class KubernetesCompute(pulumi.ComponentResource):
         super().__init__(f"{PACKAGE}:index:KubernetesCompute", name, {}, opts)
         ws = WorkspaceRef.existing(args["workspace_id"])
         identity = ExistingIdentity.lookup(args["identity_id"])
+        d = kubernetes.AksClusterSpec(cluster_name=args.get("cluster_name", f"aks-{name}"))
         spec = None if "existing_cluster_id" in args else kubernetes.AksClusterSpec(
-            cluster_name=args.get("cluster_name", f"aks-{name}"))
-        if spec is not None:
-            spec.node_vm_size = args.get("node_vm_size", spec.node_vm_size)
-            spec.node_count = args.get("node_count", spec.node_count)
+            cluster_name=d.cluster_name, node_vm_size=args.get("node_vm_size", d.node_vm_size),
+            node_count=args.get("node_count", d.node_count))
         types = [kubernetes.InstanceType(t["name"], t.get("cpu", "1"), t.get("memory", "2Gi"),
                                          t.get("gpu", 0)) for t in args.get("instance_types") or []]
         default = kubernetes.KubernetesComputeArgs(workspace=ws, workspace_principal=Principal(

@@ -17,7 +17,7 @@ import sys
 from dataclasses import dataclass
 from functools import cache
 
-from components.kubernetes import INSTANCE_TYPE_API
+from components.kubernetes import INSTANCE_TYPE
 from components.testing.mocks import ENTRA_BLOB, KUBERNETES_PROVIDER, PROVIDER
 from components.testing.runner import Registration, StackRun
 
@@ -26,7 +26,6 @@ from .exits import FINDING, OK, run_tool, tool_parser
 from .project import add_arguments, from_arguments
 
 ML = "azure-native:machinelearningservices:"
-KUBERNETES_INSTANCE_TYPE = f"kubernetes:{INSTANCE_TYPE_API}:InstanceType"
 DEPLOYMENT_DOC = ("Microsoft Learn, prompt flow 'Deploy a flow to online endpoint' (azure-docs PR "
                   "#115376): 'This deployment might take up to 20 minutes, depending on whether "
                   "the underlying environment or image is being built for the first time'")
@@ -61,7 +60,7 @@ SECONDS: dict[str, tuple[int, str]] = {
     "azure-native:kubernetesconfiguration:Extension": (300, ESTIMATE + " (the extension's pods "
                                                              "start in the cluster)"),
     KUBERNETES_PROVIDER: (0, "configured locally by the engine"),
-    KUBERNETES_INSTANCE_TYPE: (2, ESTIMATE + " (a Kubernetes object)"),
+    INSTANCE_TYPE: (2, ESTIMATE + " (a Kubernetes object)"),
     ML + "Compute/Kubernetes": (60, ESTIMATE),
     ML + "Compute/AmlCompute": (60, ESTIMATE),
     ML + "Compute/ComputeInstance": (300, ESTIMATE + " (the instance boots a VM)"),

@@ -11,6 +11,8 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any, NamedTuple
 
+from components.kubernetes import INSTANCE_TYPE
+
 
 class Shown(NamedTuple):
     """One setting: its label, the input path, Azure's default when the input is left out, and
@@ -112,7 +114,7 @@ SHOWN: dict[str, tuple[Shown, ...]] = {
         Shown("oidc issuer", "oidcIssuerProfile.enabled"),
         Shown("workload identity", "securityProfile.workloadIdentity.enabled"),
     ),
-    "kubernetes:amlarc.azureml.com/v1alpha1:InstanceType": (
+    INSTANCE_TYPE: (
         Shown("cpu", "spec.resources.requests.cpu"),
         Shown("memory", "spec.resources.requests.memory"),
     ),

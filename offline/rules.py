@@ -16,8 +16,9 @@ from typing import Any
 
 from components.azure.roles import BUILT_IN_ROLES
 from components.blob_upload import REPLACE_KEYS
+from components.kubernetes import INSTANCE_TYPE
 from components.propagation import ROLE_PROPAGATION_HOOK
-from components.testing.mocks import DEPLOYER_OBJECT_ID, ENTRA_BLOB, PROVIDER
+from components.testing.mocks import DEPLOYER_OBJECT_ID, ENTRA_BLOB, KUBERNETES_PROVIDER, PROVIDER
 from components.testing.runner import Registration, StackRun
 
 from .plan import (
@@ -103,6 +104,14 @@ PROVIDER_REPLACES: dict[str, tuple[str, ...]] = {
     f"{ML}CodeVersion": ("resourceGroupName", "workspaceName", "name", "version"),
     f"{ML}EnvironmentVersion": ("resourceGroupName", "workspaceName", "name", "version"),
     f"{ML}WorkspaceConnection": ("resourceGroupName", "workspaceName", "connectionName"),
+    "azure-native:containerservice:ManagedCluster": ("resourceGroupName", "resourceName",
+                                                     "location"),
+    "azure-native:kubernetesconfiguration:Extension": (
+        "resourceGroupName", "clusterRp", "clusterResourceName", "clusterName", "extensionName"),
+    # pulumi/pulumi-kubernetes DiffConfig (#577, #2771): a kubeconfig naming another cluster
+    # replaces the provider and what it made; a Kubernetes object is its kind, name, namespace.
+    KUBERNETES_PROVIDER: ("kubeconfig",),
+    INSTANCE_TYPE: ("apiVersion", "kind", "metadata.name", "metadata.namespace"),
     TEMPLATE: ("resourceGroupName", "deploymentName"),
     # pulumi/pulumi-random: every argument of a random value forces a new one.
     "random:index/randomString:RandomString": ("*",),
@@ -204,6 +213,12 @@ IMMUTABLE: tuple[Immutable, ...] = (
               "MicrosoftDocs/azure-docs storage/common/redundancy-migration.md",
               lambda old, new: _zone_redundant((old.inputs.get("sku") or {}).get("name"))
               != _zone_redundant((new.inputs.get("sku") or {}).get("name"))),
+    Immutable("azure-native:containerservice:ManagedCluster", "agentPoolProfiles[0].vmSize",
+              REFUSED, "\"You can't change the VM size of a node pool after you create it\" "
+              "(PropertyChangeNotAllowed in the API version azure-native sends): add a node pool "
+              "of the new size, then remove the old one",
+              "MicrosoftDocs/azure-aks-docs manage-node-pools.md (Limitations); "
+              "Azure/bicep-registry-modules#7130"),
     *(Immutable(f"{ML}{kind}Version", "properties", REFUSED,
                 "a registered asset version cannot be changed (register a new version)",
                 "Azure/azure-cli-extensions#5440: \"... is already registered and cannot be "

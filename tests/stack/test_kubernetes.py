@@ -7,7 +7,7 @@ from __future__ import annotations
 import pytest
 
 from components.azure import sources
-from components.kubernetes import AZURE_INSTANCE_TYPE, EXTENSION_TYPE, INSTANCE_TYPE_API
+from components.kubernetes import AZURE_INSTANCE_TYPE, EXTENSION_TYPE, INSTANCE_TYPE
 from components.propagation import ROLE_PROPAGATION_HOOK
 from offline.plan import (
     CREATE,
@@ -28,7 +28,6 @@ SUBSCRIPTION = "/subscriptions/00000000-0000-4000-8000-000000000001"
 EXISTING = (f"{SUBSCRIPTION}/resourceGroups/rg-aks/providers/Microsoft.ContainerService/"
             "managedClusters/aks-shared")
 COMPUTE = "azure-native:machinelearningservices:Compute"
-INSTANCE_TYPE = f"kubernetes:{INSTANCE_TYPE_API}:InstanceType"
 KUBE = {"allowInsecureConnections": True}
 
 
@@ -174,6 +173,26 @@ def test_day_2_a_new_instance_type_rolls_the_deployment_and_leaves_the_compute(a
              if s.resource.type != ROLE_ASSIGNMENT]
     assert steps == [(CREATE, "endpoint-score-blue-cpularge"), (UPDATE, "endpoint-score-traffic"),
                      (DELETE, "endpoint-score-blue-cpusmall")]
+
+
+@pytest.mark.parametrize("change,op,verdicts", [
+    ({"nodeCount": 4}, UPDATE, set()),  # AKS scales the pool in place
+    ({"nodeVmSize": "Standard_D8s_v5"}, UPDATE, {REFUSED}),  # a pool's size is fixed
+])
+def test_day_2_the_node_pool_scales_in_place_and_keeps_its_size(aks, change, op, verdicts):
+    other = shared_run("aks", {"kubernetes": {**KUBE, "instanceTypes": [{"name": "cpu-small"}],
+                                              **change}})
+    step = day2_plan(aks, other).step("kubernetes-aks-aks")
+    assert (step.op, {f.verdict for f in step.findings}) == (op, verdicts)
+
+
+def test_day_2_tls_is_an_update_of_the_extension(aks):
+    tls = shared_run("aks", {"kubernetes": {"tls": {"cname": "score.contoso.com",
+                                                    "secret": "inference-tls"}}})
+    plan = day2_plan(aks, tls)
+    assert [(s.op, s.resource.name) for s in plan.steps if s.resource.type != ROLE_ASSIGNMENT
+            ] == [(UPDATE, "kubernetes-aks-extension")]
+    assert plan.findings == []
 
 
 def test_day_2_another_default_instance_type_replaces_the_attach_and_says_what_it_costs(aks):
