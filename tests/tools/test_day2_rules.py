@@ -246,6 +246,6 @@ def test_an_earlier_release_moves_to_keyless_uploads_in_two_steps(dev):
         (UPDATE, "workspace-storage", ["allowSharedKeyAccess"])]
 
 
-def test_every_type_the_stacks_register_has_its_replacement_facts(dev, prod, everything):
-    for run in (dev, prod, everything):
+def test_every_type_the_stacks_register_has_its_replacement_facts(dev, prod, everything, aks):
+    for run in (dev, prod, everything, aks):
         assert {r.type for r in run.resources.values() if r.custom} <= set(PROVIDER_REPLACES)
