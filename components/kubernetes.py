@@ -157,16 +157,15 @@ class KubernetesCompute(pulumi.ComponentResource):
                              "otherwise")
         ws = args.workspace
         self.instance_types = (*(t.name for t in args.instance_types), AZURE_INSTANCE_TYPE)
-        node_count = args.cluster.node_count if args.cluster else 0
-        if args.cluster is not None:
-            aks = self._cluster(name, args, args.cluster)
+        # What runs in a created cluster goes with it (deleted_with=aks): no Kubernetes API call.
+        aks = self._cluster(name, args, args.cluster) if args.cluster else None
+        made: list[pulumi.Resource] = [aks] if aks else []
+        if aks is not None:
             cluster_name: pulumi.Input[str] = aks.name
             group: pulumi.Input[str] = ws.resource_group_name
             self.cluster_id = aks.id
             self.oidc_issuer_url = aks.oidc_issuer_profile.apply(
                 lambda p: p.issuer_url if p else None)  # ARM: issuerURL
-            made: list[pulumi.Resource] = [aks]
-            gone_with: pulumi.Resource | None = aks  # deleting the cluster deletes what is in it
         else:
             assert args.existing_id is not None
             existing = parse_resource_id(args.existing_id,
@@ -174,12 +173,12 @@ class KubernetesCompute(pulumi.ComponentResource):
             cluster_name, group = existing.name, existing.resource_group_name
             self.cluster_id = pulumi.Output.from_input(args.existing_id)
             self.oidc_issuer_url = pulumi.Output.from_input(None)
-            made, gone_with = [], None
 
         settings = {"enableInference": "True",
                     "inferenceRouterServiceType": args.router_service_type,
                     "allowInsecureConnections": str(args.allow_insecure_connections),
-                    "inferenceRouterHA": str(node_count >= 3 or args.existing_id is not None)}
+                    # Azure's default, True, needs three nodes; an existing cluster keeps it
+                    "inferenceRouterHA": str(args.cluster is None or args.cluster.node_count >= 3)}
         if args.internal_load_balancer and args.router_service_type == "loadBalancer":
             settings["internalLoadBalancerProvider"] = "azure"
         if args.tls_cname and args.tls_secret:
@@ -191,7 +190,7 @@ class KubernetesCompute(pulumi.ComponentResource):
             auto_upgrade_minor_version=True,
             scope=kc.ScopeArgs(cluster=kc.ScopeClusterArgs(release_namespace=NAMESPACE)),
             configuration_settings=settings,
-            opts=pulumi.ResourceOptions(parent=self, depends_on=made, deleted_with=gone_with))
+            opts=pulumi.ResourceOptions(parent=self, depends_on=made, deleted_with=aks))
         credentials = cs.list_managed_cluster_admin_credentials_output(
             resource_group_name=group, resource_name=cluster_name,
             opts=pulumi.InvokeOutputOptions(parent=self, depends_on=made))
@@ -204,7 +203,7 @@ class KubernetesCompute(pulumi.ComponentResource):
             f"{name}-instance-type-{t.name}", api_version=INSTANCE_TYPE_API, kind="InstanceType",
             metadata={"name": t.name}, spec=t.spec(),
             opts=pulumi.ResourceOptions(parent=self, provider=cluster, depends_on=[extension],
-                                        deleted_with=gone_with))
+                                        deleted_with=aks))
             for t in args.instance_types]
 
         me, it = args.workspace_principal, args.identity.principal
