@@ -15,7 +15,7 @@ export UV_PYTHON_DOWNLOADS := never
 # starts one per core, and each imports pulumi-azure-native).
 export PYTHONDONTWRITEBYTECODE :=
 
-.PHONY: help preview lint test bench stack checkov clean
+.PHONY: help preview lint test bench stack deployer checkov clean
 
 help:  ## list the targets
 	@grep -E '^[a-z]+:.*## ' $(MAKEFILE_LIST) | sed -E 's/^([a-z]+):.*## /  make \1\t/' | expand -t 24
@@ -44,6 +44,10 @@ bench: $(VENV)/.synced  ## benchmark: evaluation time and memory beside the floo
 stack: $(VENV)/.synced  ## write Pulumi.NAME.yaml, a new stack (NAME=staging; ARGS=--production)
 	$(if $(NAME),,$(error NAME is missing: make stack NAME=staging [ARGS=--production]))
 	$(PY) -m offline.new_stack $(NAME) $(ARGS)
+
+deployer: $(VENV)/.synced  ## the az commands that give ASSIGNEE what STACK's deployer needs
+	$(if $(ASSIGNEE),,$(error ASSIGNEE is missing: make deployer STACK=prod ASSIGNEE=<object id>))
+	$(PY) -m offline.deployer $(STACK) --assignee $(ASSIGNEE) $(ARGS)
 
 checkov: $(VENV)/.synced  ## checkov over the ARM template a stack sends (STACK=prod; dev is public)
 	$(PY) -m offline.arm $(STACK) --out build/arm/$(STACK).json

@@ -15,10 +15,15 @@ be changed", Azure/azure-cli-extensions#5440).
 
 Files are uploaded with Entra ID as the identity running ``pulumi up``
 (:class:`~components.blob_upload.EntraBlob`), which needs Storage Blob Data Contributor on the
-workspace storage or its ``ml-assets`` container; no account key is read, so the storage can refuse
-shared keys. A blob of an earlier release (``azure-native:storage:Blob``, uploaded with the key)
-becomes an EntraBlob under the same name: the alias makes it a replacement, deleting the old
-resource first, so the blob that the new one uploads is not deleted after it.
+``ml-assets`` container ("registration of a model from local files, the user needs the Storage
+Data Contributor role", how-to-disable-local-auth-storage; Owner and Contributor hold no data
+actions); no account key is read, so the storage can refuse shared keys. Nobody can hold that role
+before the ``pulumi up`` that creates the storage, so the store grants it to the ``uploader`` (the
+deployer) on the container it creates, and every upload waits for that grant.
+
+A blob of an earlier release (``azure-native:storage:Blob``, uploaded with the key) becomes an
+EntraBlob under the same name: the alias makes it a replacement, deleting the old resource first,
+so the blob that the new one uploads is not deleted after it.
 """
 
 from __future__ import annotations
@@ -33,8 +38,10 @@ import pulumi
 from pulumi_azure_native import machinelearningservices as ml
 from pulumi_azure_native import storage
 
+from .access import Grant, Principal, grant
+from .azure import sources
 from .azure.resource_ids import parse_resource_id
-from .blob_upload import EntraBlob
+from .blob_upload import DATA_ROLE, EntraBlob
 from .workspace import WorkspaceRef
 
 _Version = TypeVar("_Version", ml.ModelVersion, ml.CodeVersion, ml.EnvironmentVersion)
@@ -70,6 +77,11 @@ class AssetStoreArgs:
     """Arguments of :class:`AssetStore`."""
 
     workspace: WorkspaceRef
+    uploader: Principal | None = None
+    """Who runs ``pulumi up`` and so uploads the files (the deployer,
+    ``authorization.get_client_config().object_id``): granted Storage Blob Data Contributor on the
+    container, which every upload waits for. None: the uploader holds a data role there
+    already."""
     protect: bool = False
     """Protect the container of uploaded files and keep it in Azure if it leaves the program: the
     versions registered from it (kept with a protected workspace) read their files there."""
@@ -83,6 +95,8 @@ class AssetStore(pulumi.ComponentResource):
     container_name: pulumi.Output[str]
     account_name: pulumi.Output[str]
     """Azure name of the storage account that holds the assets (the workspace storage)."""
+    grants: list[Grant]
+    """The uploader's role on the container (none without an ``uploader``)."""
 
     def __init__(self, name: str, args: AssetStoreArgs,
                  opts: pulumi.ResourceOptions | None = None):
@@ -120,6 +134,9 @@ class AssetStore(pulumi.ComponentResource):
             ),
             opts=pulumi.ResourceOptions(parent=self, deleted_with=ws.resource),
         )
+        self.grants = [] if args.uploader is None else [
+            grant(self, f"{name}-uploader", args.uploader, DATA_ROLE, self._container.id,
+                  sources.DEPLOYER_UPLOADS)]
         self.datastore_id = datastore.id
         self.container_name = self._container.name
         self._registered: dict[tuple[str, str, str], pulumi.CustomResource] = {}
@@ -130,8 +147,10 @@ class AssetStore(pulumi.ComponentResource):
         return EntraBlob(
             name, account_url=self._ws.blob_url(), container=self._container.name,
             blob_name=blob_name, source=path,
+            # It uploads as the uploader, once the uploader's role on the container is granted.
             opts=pulumi.ResourceOptions(
                 parent=self, aliases=[pulumi.Alias(type_="azure-native:storage:Blob")],
+                depends_on=[g.assignment for g in self.grants],
                 delete_before_replace=True, deleted_with=self._container,
                 retain_on_delete=self._protect))
 

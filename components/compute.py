@@ -51,6 +51,9 @@ class ComputeClusterArgs:
     """More blob data to read (an account or container id), by a short target name."""
     secrets: Sequence[str] = ()
     """Names of the workspace key vault's secrets that jobs read as the cluster identity."""
+    secrets_made_by: Sequence[pulumi.Resource] = ()
+    """What creates those of ``secrets`` that the program makes: a grant on one secret is made
+    after the secret exists."""
     node_public_ip: bool = True
     """Nodes with public IPs (Azure's default); False in a managed network, where nodes reach
     out only through it (fixed at creation: a change replaces the cluster)."""
@@ -83,7 +86,8 @@ class ComputeCluster(pulumi.ComponentResource):
         user = args.identity
         self.grants = [] if user is None else compute_grants(
             self, name, ws, user.principal, system_assigned=False,
-            extra_pulls=args.extra_pulls, extra_reads=args.extra_reads, secrets=args.secrets)
+            extra_pulls=args.extra_pulls, extra_reads=args.extra_reads, secrets=args.secrets,
+            secrets_made_by=args.secrets_made_by)
 
         compute = ml.Compute(
             name,
@@ -116,7 +120,8 @@ class ComputeCluster(pulumi.ComponentResource):
         if user is None:  # Azure grants a system identity AcrPull itself, but not data access
             self.grants = compute_grants(self, name, ws, self.principal, system_assigned=True,
                                          extra_pulls=args.extra_pulls, extra_reads=args.extra_reads,
-                                         secrets=args.secrets)
+                                         secrets=args.secrets,
+                                         secrets_made_by=args.secrets_made_by)
             self.azure_grants = [AzureGrant(self.principal, "AcrPull", ws.container_registry_id,
                                             sources.CLUSTER_AUTOMATIC)]
         self.id = compute.id
@@ -144,11 +149,13 @@ def compute_lifecycle(ws: WorkspaceRef, create_only: list[str]) -> dict[str, Any
 def compute_grants(owner: pulumi.Resource, name: str, ws: WorkspaceRef, principal: Principal, *,
                    system_assigned: bool, extra_pulls: Mapping[str, pulumi.Input[str]],
                    extra_reads: Mapping[str, pulumi.Input[str]],
-                   secrets: Sequence[str] = ()) -> list[Grant]:
+                   secrets: Sequence[str] = (),
+                   secrets_made_by: Sequence[pulumi.Resource] = ()) -> list[Grant]:
     """What a compute identity needs to pull images and read and write job data: AcrPull on the
     workspace registry (Azure grants it to a system-assigned identity itself) and on
     ``extra_pulls``, Storage Blob Data Contributor on the workspace storage, Storage Blob Data
-    Reader on ``extra_reads``, Key Vault Secrets User on each of ``secrets``."""
+    Reader on ``extra_reads``, Key Vault Secrets User on each of ``secrets`` (after
+    ``secrets_made_by``)."""
     pulls = dict(extra_pulls) if system_assigned else {"registry": ws.container_registry_id,
                                                        **extra_pulls}
     return ([grant(owner, f"{name}-{target}", principal, "AcrPull", scope,
@@ -159,4 +166,4 @@ def compute_grants(owner: pulumi.Resource, name: str, ws: WorkspaceRef, principa
             + [grant(owner, f"{name}-{target}", principal, "Storage Blob Data Reader", scope,
                      sources.COMPUTE_IDENTITY) for target, scope in extra_reads.items()]
             + secret_grants(owner, name, principal, ws.key_vault_id, secrets,
-                            sources.SECRETS_IN_RUNS))
+                            sources.SECRETS_IN_RUNS, depends_on=secrets_made_by))

@@ -2,10 +2,15 @@
 
 The instance belongs to one Entra ID user (``personal`` authorization), has SSH and local auth off
 and shuts down after a period of inactivity. Its identity (seed 000 step 2; seed 002, "Data
-storage") pulls images and reads data like a cluster's, and also holds Contributor on the
-workspace: "If the compute instance is also configured for idle shutdown, the compute instance
-won't shut down due to inactivity unless the managed identity has contributor access to the Azure
-Machine Learning workspace" (seed 002). Contributor is on the workspace resource only, never on
+storage") pulls images and reads data like a cluster's, mounts the workspace file share as itself,
+which on an identity-based workspace needs Storage File Data Privileged Contributor on the
+storage account (how-to-disable-local-auth-storage, Limitations: "Use user assigned identity to
+create the compute instance, and make sure the user-assigned identity has Storage File Data
+Privileged Contributor"; an instance with a system-assigned identity is not supported there, so
+this component takes a user-assigned one only), and also holds Contributor on the workspace: "If
+the compute instance is also configured for idle shutdown, the compute instance won't shut down
+due to inactivity unless the managed identity has contributor access to the Azure Machine
+Learning workspace" (seed 002). Contributor is on the workspace resource only, never on
 the group.
 
 Its owner works on it as themselves: AzureML Compute Operator on this instance only (start, stop,
@@ -61,6 +66,9 @@ class ComputeInstanceArgs:
     secrets: Sequence[str] = ()
     """Names of the workspace key vault's secrets that code on the instance reads as its
     identity."""
+    secrets_made_by: Sequence[pulumi.Resource] = ()
+    """What creates those of ``secrets`` that the program makes (see
+    :class:`~components.compute.ComputeClusterArgs`)."""
     node_public_ip: bool = True
     """A public IP on the instance (Azure's default); False in a managed network (fixed at
     creation: a change replaces the instance)."""
@@ -88,9 +96,13 @@ class ComputeInstance(pulumi.ComponentResource):
         ws, user = args.workspace, args.identity
         self.grants = compute_grants(self, name, ws, user.principal, system_assigned=False,
                                      extra_pulls=args.extra_pulls, extra_reads=args.extra_reads,
-                                     secrets=args.secrets)
-        self.grants.append(grant(self, f"{name}-workspace", user.principal, "Contributor", ws.id,
-                                 sources.IDLE_SHUTDOWN))
+                                     secrets=args.secrets, secrets_made_by=args.secrets_made_by)
+        self.grants += [
+            grant(self, f"{name}-storage", user.principal,
+                  "Storage File Data Privileged Contributor", ws.storage_account_id,
+                  sources.INSTANCE_FILES),
+            grant(self, f"{name}-workspace", user.principal, "Contributor", ws.id,
+                  sources.IDLE_SHUTDOWN)]
         instance = ml.Compute(
             name,
             compute_name=args.compute_name,

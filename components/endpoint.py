@@ -3,12 +3,18 @@ identity.
 
 "If the endpoint identity is a user-assigned identity, there's no automatic role assignment"
 (Azure ML, "Authentication and authorization for online endpoints"): the stack grants it AcrPull
-on the registry (images), Storage Blob Data Reader on the workspace storage (models) and AzureML
-Metrics Writer (preview) on the workspace (metrics). Azure grants a system-assigned endpoint
-identity those three itself. Either gets Key Vault Secrets User on each secret its scoring code
-reads (``secrets``; seed 003) and on nothing else of the vault, which also holds the credentials
-Azure ML keeps for datastores and connections; ``extra_pulls`` adds AcrPull on registries a
-complete image comes from (a private registry).
+on the registry (images), Storage Blob Data Contributor on the workspace storage (models) and
+AzureML Metrics Writer (preview) on the workspace (metrics). Azure grants a system-assigned endpoint
+identity those three itself. The storage role is where two Microsoft pages disagree: the keyless
+storage page (how-to-disable-local-auth-storage, 2026-01-30) has Azure assign a managed online
+endpoint Storage Blob Data Contributor on an identity-based workspace's storage, which every
+workspace of this package is (``systemDatastoresAuthMode: identity``); the online-endpoint auth
+page says Storage Blob Data Reader. The stricter one, Contributor, is followed.
+
+Either identity gets Key Vault Secrets User on each secret its scoring code reads (``secrets``;
+seed 003) and on nothing else of the vault, which also holds the credentials Azure ML keeps for
+datastores and connections; ``extra_pulls`` adds AcrPull on registries a complete image comes
+from (a private registry).
 
 Each deployment (:class:`OnlineDeploymentSpec`) waits for those grants: Azure fails a deployment
 whose identity cannot pull its image or read its model yet. The scoring code finds the identity,
@@ -72,6 +78,9 @@ ENDPOINT_API_VERSION = "2025-12-01"
 """The Microsoft.MachineLearningServices API version pulumi-azure-native 3.29 uses for endpoints."""
 WRITTEN = ("authMode", "publicNetworkAccess")
 """The endpoint properties the writer puts after creation (the endpoint resource ignores them)."""
+ENDPOINT_STORAGE_ROLE = "Storage Blob Data Contributor"
+"""The endpoint identity's role on the workspace storage (the stricter of two Microsoft pages: see
+the module's doc)."""
 RESERVED_VARIABLES = ("AZURE_CLIENT_ID", "KEY_VAULT_URL", "STORAGE_BLOB_URL")
 """Environment variables the component sets on every deployment."""
 
@@ -198,15 +207,18 @@ class OnlineEndpoint(pulumi.ComponentResource):
         self.principal, self.client_id = runs_as(user, endpoint, endpoint.name)
         self.principal_id = pulumi.Output.from_input(self.principal.id)
         me = self.principal
-        basics = [("registry", "AcrPull", ws.container_registry_id),
-                  ("storage", "Storage Blob Data Reader", ws.storage_account_id),
-                  ("workspace", "AzureML Metrics Writer (preview)", ws.id)]
+        basics = [("registry", "AcrPull", ws.container_registry_id, sources.ENDPOINT_IDENTITY,
+                   sources.ENDPOINT_AUTOMATIC),
+                  ("storage", ENDPOINT_STORAGE_ROLE, ws.storage_account_id,
+                   sources.ENDPOINT_STORAGE, sources.ENDPOINT_STORAGE_AUTOMATIC),
+                  ("workspace", "AzureML Metrics Writer (preview)", ws.id,
+                   sources.ENDPOINT_IDENTITY, sources.ENDPOINT_AUTOMATIC)]
         # Azure grants these to a system identity itself, and to a user-assigned one not at all.
         self.grants = [] if user is None else [
-            grant(self, f"{name}-{target}", me, role, scope, sources.ENDPOINT_IDENTITY)
-            for target, role, scope in basics]
+            grant(self, f"{name}-{target}", me, role, scope, source)
+            for target, role, scope, source, _ in basics]
         self.azure_grants = [] if user is not None else [
-            AzureGrant(me, role, scope, sources.ENDPOINT_AUTOMATIC) for _, role, scope in basics]
+            AzureGrant(me, role, scope, automatic) for _, role, scope, _, automatic in basics]
         self.grants += [grant(self, f"{name}-{target}", me, "AcrPull", scope,
                               sources.PRIVATE_REGISTRY)
                         for target, scope in args.extra_pulls.items()]

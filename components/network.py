@@ -8,17 +8,32 @@ registry (``registry``, Premium only) through their own endpoints and zones. Eac
 zone group (its A records) in the zones of its group; zones the stack creates are linked to the
 virtual network, zones given as ids (a hub's) are used as they are, linked already.
 
+An existing subnet (a hub-and-spoke network) comes with every zone it needs: the component
+creates no zone there, since "a virtual network cannot be linked to multiple zones with
+overlapping namespaces" (Azure "Private DNS zone" troubleshooting,
+CreateOrUpdateVirtualNetworkLinkFailed), and the hub's network is linked to its own zones already.
+
+The studio, running in a client's browser, reaches a closed workspace storage through the
+endpoints made here, and the workspace identity must be Reader on those of the storage
+(how-to-managed-network, "Azure Machine Learning studio": "ensure the private endpoint created in
+the client virtual network is granted the Reader role to your workspace managed identity. This
+applies to both blob and file storage private endpoints"): :meth:`PrivateNetwork.endpoint` grants
+``readers`` that role on the endpoint it makes.
+
 :class:`PrivateNetwork` makes the virtual network with one subnet for the endpoints, or uses an
 existing subnet, and makes each endpoint with :meth:`PrivateNetwork.endpoint`.
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 
 import pulumi
 from pulumi_azure_native import keyvault, network, privatedns, storage
+
+from .access import Grant, Principal, grant
+from .azure import sources
 
 ZONES: dict[str, tuple[str, ...]] = {
     "amlworkspace": ("privatelink.api.azureml.ms", "privatelink.notebooks.azure.net"),
@@ -30,6 +45,11 @@ ZONES: dict[str, tuple[str, ...]] = {
 """The private DNS zones of each private endpoint group (Azure "Private endpoint DNS
 configuration": Machine Learning, Storage, Key Vault, Container Registry)."""
 SUBNET_NAME = "snet-private-endpoints"
+
+
+def zones_of(groups: Iterable[str]) -> set[str]:
+    """The private DNS zones that endpoints of ``groups`` (keys of :data:`ZONES`) are named in."""
+    return {zone for group in groups for zone in ZONES[group]}
 
 
 def closed_storage_rules() -> storage.NetworkRuleSetArgs:
@@ -58,9 +78,11 @@ class PrivateNetworkArgs:
     address_space: str = "10.40.0.0/24"
     """The created network's address space; its one subnet takes all of it."""
     existing_subnet_id: str | None = None
-    """An existing subnet for the endpoints (then nothing is created but endpoints and zones)."""
+    """An existing subnet for the endpoints (then nothing is created but the endpoints): every
+    zone the endpoints need must be in ``existing_zone_ids``."""
     existing_zone_ids: Mapping[str, str] = field(default_factory=dict)
-    """Private DNS zone ids by zone name, e.g. a hub's ``privatelink.api.azureml.ms``."""
+    """Private DNS zone ids by zone name, e.g. a hub's ``privatelink.api.azureml.ms``; the others
+    are created and linked to the created network."""
     tags: Mapping[str, str] = field(default_factory=dict)
 
 
@@ -71,11 +93,19 @@ class PrivateNetwork(pulumi.ComponentResource):
     virtual_network_id: pulumi.Output[str]
     endpoints: dict[str, network.PrivateEndpoint]
     """The private endpoints by target name."""
+    grants: list[Grant]
+    """The Reader roles granted on the endpoints (:meth:`endpoint`'s ``readers``)."""
 
     def __init__(self, name: str, args: PrivateNetworkArgs,
                  opts: pulumi.ResourceOptions | None = None):
         super().__init__("ml-platform:network:PrivateNetwork", name, {}, opts)
+        unknown = sorted(set(args.existing_zone_ids) - zones_of(ZONES))
+        if unknown:
+            raise ValueError(f"PrivateNetworkArgs.existing_zone_ids: {', '.join(unknown)} are not "
+                             "private DNS zones of the endpoints this component makes: "
+                             + ", ".join(sorted(zones_of(ZONES))))
         self._name, self._args = name, args
+        self.grants = []
         self._zones: dict[str, pulumi.Output[str]] = {
             zone: pulumi.Output.from_input(zone_id)
             for zone, zone_id in args.existing_zone_ids.items()}
@@ -98,6 +128,10 @@ class PrivateNetwork(pulumi.ComponentResource):
         self.register_outputs({"subnet_id": self.subnet_id})
 
     def _zone(self, zone: str) -> pulumi.Output[str]:
+        if zone not in self._zones and self._args.existing_subnet_id:
+            raise ValueError(f"PrivateNetworkArgs.existing_zone_ids has no {zone}: an existing "
+                             "subnet takes the zone ids its network is linked to (another zone "
+                             "of the same name linked to it is refused by Azure)")
         if zone not in self._zones:
             key = zone.removeprefix("privatelink.").split(".")[0]
             made = privatedns.PrivateZone(
@@ -115,9 +149,10 @@ class PrivateNetwork(pulumi.ComponentResource):
         return self._zones[zone]
 
     def endpoint(self, target: str, endpoint_name: str, target_id: pulumi.Input[str],
-                 group: str) -> network.PrivateEndpoint:
+                 group: str, readers: Sequence[Principal] = ()) -> network.PrivateEndpoint:
         """A private endpoint of ``group`` (a key of :data:`ZONES`) to ``target_id``, with its
-        zone group, as ``<name>-pe-<target>``."""
+        zone group, as ``<name>-pe-<target>``; ``readers`` get Reader on it (the workspace
+        identity, on the endpoints of a storage the studio reaches through them)."""
         pe = network.PrivateEndpoint(
             f"{self._name}-pe-{target}", private_endpoint_name=endpoint_name,
             resource_group_name=self._args.resource_group_name, location=self._args.location,
@@ -135,4 +170,6 @@ class PrivateNetwork(pulumi.ComponentResource):
                 for zone in ZONES[group]],
             opts=pulumi.ResourceOptions(parent=self))
         self.endpoints[target] = pe
+        self.grants += [grant(self, f"{self._name}-pe-{target}", reader, "Reader", pe.id,
+                              sources.STUDIO_PRIVATE_ENDPOINT) for reader in readers]
         return pe

@@ -35,7 +35,8 @@ from pulumi_azure_native import machinelearningservices as ml
 
 from .access import AzureGrant, Grant, Principal, after, grant
 from .azure import sources
-from .azure.resource_ids import parse_resource_id, resource_group_id
+from .azure.resource_ids import parse_resource_id, provider_type, resource_group_id
+from .azure.roles import NETWORK_APPROVER_TARGETS
 from .identity import UserIdentity, ml_identity, runs_as
 from .network import closed_storage_rules, closed_vault_rules
 from .registry import ContainerRegistry
@@ -134,6 +135,24 @@ def _endpoint(given: pulumi.Input[str] | None, resource_id: pulumi.Input[str],
         return pulumi.Output.from_input(given)
     return pulumi.Output.from_input(resource_id).apply(
         lambda rid: f"https://{parse_resource_id(rid, provider_type).name}.{domain}/")
+
+
+def _check_approvable(settings: ManagedNetwork) -> None:
+    """Refuse private endpoint targets the approver role cannot approve (a custom role is
+    Microsoft's way there, which this package does not grant)."""
+    wrong = {target: provider_type(target) for target in settings.approve_on.values()
+             if isinstance(target, str)
+             and (provider_type(target) or "").lower() not in _APPROVABLE}
+    if wrong:
+        raise ValueError(
+            "ManagedNetwork.approve_on: " + ", ".join(f"{t} ({k or 'not a resource id'})"
+                                                      for t, k in wrong.items())
+            + f" cannot be approved by {NETWORK_APPROVER}: it covers "
+            + ", ".join(NETWORK_APPROVER_TARGETS) + " (how-to-managed-network; others need a "
+            "custom role)")
+
+
+_APPROVABLE = {kind.lower() for kind in NETWORK_APPROVER_TARGETS}
 
 
 def _no_registry(workspace_id: str) -> str:
@@ -246,6 +265,8 @@ class Workspace(pulumi.ComponentResource):
     def __init__(self, name: str, args: WorkspaceArgs,
                  opts: pulumi.ResourceOptions | None = None):
         super().__init__("ml-platform:workspace:Workspace", name, {}, opts)
+        if args.managed_network is not None:
+            _check_approvable(args.managed_network)
         child = pulumi.ResourceOptions(parent=self)
         stateful = pulumi.ResourceOptions(parent=self, protect=args.protect,
                                           retain_on_delete=args.protect)

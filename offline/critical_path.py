@@ -80,7 +80,7 @@ SECONDS: dict[str, tuple[int, str]] = {
 
 _ANY_PRINCIPAL_OR_SCOPE = ("UserAssignedIdentity", "StorageAccount", "Vault", "Registry",
                            "Workspace", "Component", "BlobContainer", "Compute", "OnlineEndpoint",
-                           "ManagedCluster")
+                           "ManagedCluster", "PrivateEndpoint")
 
 # (dependent, dependency) short type names -> why Azure needs the dependency to exist first.
 REQUIRED: dict[tuple[str, str], str] = {
@@ -100,6 +100,8 @@ REQUIRED: dict[tuple[str, str], str] = {
     ("BlobContainer", "StorageAccount"): "a container lives in its account",
     ("EntraBlob", "BlobContainer"): "a blob lives in its container",
     ("EntraBlob", "StorageAccount"): "a blob lives in its account",
+    ("EntraBlob", "RoleAssignment"): "the deployer uploads as itself: Storage holds no data "
+                                     "action for Owner or Contributor",
     ("Deployment", "Vault"): "the template puts a secret into its vault",
     ("Datastore", "Workspace"): "a datastore belongs to its workspace",
     ("Datastore", "BlobContainer"): "a datastore points at an existing container",

@@ -37,6 +37,7 @@ from . import exits
 from .columns import fit
 from .exits import INPUT_ERRORS, OK, refuse, tool_parser
 from .project import Project, add_arguments, from_arguments
+from .words import grant_words
 
 CREATE, UPDATE, REPLACE, DELETE = "create", "update", "replace", "delete"
 PROTECTED, RETAIN, DELETED_WITH = "protected", "retain", "deleted-with"
@@ -299,7 +300,6 @@ def day2_plan(base: StackRun | None, head: StackRun | None, *, unprotect: bool =
               reserved: Iterable[tuple[str, str]] = ()) -> Plan:
     """The checked plan from ``base`` to ``head`` (None for either: nothing deployed, or
     ``pulumi destroy``). ``reserved`` are names a previous plan left soft-deleted."""
-    from .report import grant_words
     from .rules import ASSIGNMENT, check
     either = head or base
     stack = either.stack if either else "?"

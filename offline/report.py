@@ -9,53 +9,23 @@ see them before the first ``pulumi up``.
 from __future__ import annotations
 
 import hashlib
-import re
 from pathlib import Path
 from typing import Any
-from urllib.parse import urlparse
 
 import pulumi
 
-from components.azure.resource_ids import resource_group_id
-from components.azure.roles import ROLE_BY_GUID
-from components.blob_upload import DATA_ROLE
-from components.testing.mocks import (
-    AFTER_DEPLOY,
-    ENTRA_BLOB,
-    PROVIDER,
-    RANDOM_SUFFIX,
-    SUBSCRIPTION_ID,
-)
-from components.testing.runner import Registration, StackRun
+from components.testing.mocks import AFTER_DEPLOY, RANDOM_SUFFIX, SUBSCRIPTION_ID
+from components.testing.runner import StackRun
 
 from .columns import WIDTH, fit, wrapped
+from .deployer import story, text_lines
 from .diagram import AZURE, STACK, grants_of, label_of, mermaid
 from .exposure import settings
 from .network_view import Path as NetworkPath
 from .network_view import mermaid as network_mermaid
 from .network_view import paths as network_paths
 from .policy_check import Violation, check, load_policies
-
-SUFFIX_MASK = "*" * len(RANDOM_SUFFIX)
-ROLE_ASSIGNMENT = "azure-native:authorization:RoleAssignment"
-GROUP_TYPE = "azure-native:resources:ResourceGroup"
-USER_IDENTITY = "azure-native:managedidentity:UserAssignedIdentity"
-
-KINDS = {
-    "azure-native:resources:ResourceGroup": "resource group",
-    "azure-native:storage:StorageAccount": "storage account",
-    "azure-native:keyvault:Vault": "key vault",
-    "azure-native:containerregistry:Registry": "container registry",
-    "azure-native:operationalinsights:Workspace": "log analytics workspace",
-    "azure-native:applicationinsights:Component": "application insights",
-    USER_IDENTITY: "user-assigned identity",
-    "azure-native:machinelearningservices:Workspace": "ml workspace",
-    "azure-native:machinelearningservices:Compute": "compute cluster",
-    "azure-native:machinelearningservices:OnlineEndpoint": "online endpoint",
-    "azure-native:storage:BlobContainer": "blob container",
-    "azure-native:network:VirtualNetwork": "virtual network",
-    "azure-native:containerservice:ManagedCluster": "kubernetes cluster",
-}
+from .words import ROLE_ASSIGNMENT, SUFFIX_MASK, azure_grant_words, describe, grant_words
 
 
 def shown(value: Any, invented: dict[str, str]) -> Any:
@@ -80,96 +50,6 @@ def short_type(type_: str) -> str:
     parts = type_.split(":")
     return (f"{parts[0]}:{parts[-1]}" if parts[0] == "random"
             else type_.removeprefix("azure-native:"))
-
-
-def describe(resource: Registration | None, value: str) -> str:
-    """A principal or scope in words: its kind and Azure name, or the raw id when not in the
-    stack."""
-    if resource is None:
-        outside = re.fullmatch(r"/subscriptions/[^/]+/resourceGroups/([^/]+)/providers/"
-                               r"[^/]+/([^/]+)/([^/]+)", value, re.IGNORECASE)
-        return f"{outside[2]} {outside[3]} in {outside[1]} (outside the stack)" if outside \
-            else value
-    name = (resource.azure_name or resource.name).replace(RANDOM_SUFFIX, SUFFIX_MASK)
-    if resource.type == USER_IDENTITY:
-        return name
-    kind = KINDS.get(resource.type, resource.type)
-    if value != resource.id:  # the principal id of a resource's own identity
-        return f"{name} ({kind}, system-assigned)"
-    return f"{kind} {name}"
-
-
-def scope_words(run: StackRun, scope: str) -> str:
-    """A scope in words; a secret of a key vault of the stack as that one secret."""
-    parent, found, secret = scope.rpartition("/secrets/")
-    owner = run.owner_of(parent) if found else None
-    if owner is not None:
-        return f"secret {secret} of {describe(owner, parent)}"
-    return describe(run.owner_of(scope), scope)
-
-
-def grant_words(run: StackRun, assignment: Registration) -> dict[str, str]:
-    """One role assignment of the stack as principal, role and scope, in words, with the
-    document it comes from (the stack's ``grants`` output carries it)."""
-    inputs = assignment.inputs
-    role = ROLE_BY_GUID[inputs["roleDefinitionId"].rsplit("/", 1)[1]]
-    source = next((g.get("source", "") for g in run.outputs.get("grants", [])
-                   if (g["principalId"], g["role"], g["scope"])
-                   == (inputs["principalId"], role, inputs["scope"])), "")
-    return {
-        "principal": describe(run.owner_of(inputs["principalId"]), inputs["principalId"]),
-        "role": role,
-        "scope": scope_words(run, inputs["scope"]),
-        "principalType": inputs["principalType"],
-        "grantedBy": STACK,
-        "source": source,
-    }
-
-
-def azure_grant_words(run: StackRun, granted: dict[str, str]) -> dict[str, str]:
-    """One role Azure grants a system-assigned identity itself (an entry of the stack's
-    ``grants`` output with ``grantedBy: Azure``), in words."""
-    return {
-        "principal": describe(run.owner_of(granted["principalId"]), granted["principalId"]),
-        "role": granted["role"],
-        "scope": scope_words(run, granted["scope"]),
-        "principalType": "ServicePrincipal",
-        "grantedBy": AZURE,
-        "source": granted["source"],
-    }
-
-
-def _group_words(run: StackRun, resource_id: str) -> str:
-    group = resource_group_id(resource_id)
-    owner = run.owner_of(group)
-    return describe(owner, group) if owner else \
-        f"resource group {group.rsplit('/', 1)[1]} (outside the stack)"
-
-
-def deployer_needs(run: StackRun) -> list[dict[str, str]]:
-    """What the identity that runs ``pulumi up`` must hold for what this run creates: control
-    plane roles for the resources and the role assignments, data roles for the uploads."""
-    group = str(run.outputs.get("resourceGroupName", ""))
-    needs = [{"role": "Contributor",
-              "scope": ("the subscription (the stack creates resource group " + group + ")")
-              if run.of_type(GROUP_TYPE) else f"resource group {group}",
-              "why": "creates and updates the resources (secrets go through ARM templates: no "
-                     "Key Vault data role)"}]
-    groups = sorted({_group_words(run, a.inputs["scope"]) for a in run.of_type(ROLE_ASSIGNMENT)})
-    needs += [{"role": "Role Based Access Control Administrator (or User Access Administrator)",
-               "scope": g, "why": "creates the role assignments on resources in it"}
-              for g in groups]
-    accounts = sorted({str(urlparse(b.inputs["accountUrl"]).hostname).split(".")[0]
-                       for b in run.of_type(ENTRA_BLOB)})
-    needs += [{"role": DATA_ROLE,
-               "scope": f"storage account {name.replace(RANDOM_SUFFIX, SUFFIX_MASK)}",
-               "why": "uploads models, code and data with Entra ID (no account key); the CI "
-                      "identity of automationCredentials holds it"} for name in accounts]
-    lookups = sorted({str(r.inputs.get("subscriptionId")) for r in run.resources.values()
-                      if r.type == PROVIDER})
-    needs += [{"role": "Reader", "scope": f"the registry, in subscription {sub}",
-               "why": "reads an existing registry's login server"} for sub in lookups]
-    return needs
 
 
 def access_matrix(run: StackRun) -> list[dict[str, str]]:
@@ -207,7 +87,7 @@ def plan(run: StackRun, pack_dir: Path) -> dict[str, Any]:
         })
     violations: list[Violation] = check(run, pack_dir)
     return {"project": run.project, "stack": run.stack, "resources": resources,
-            "grants": access_matrix(run), "deployerNeeds": deployer_needs(run),
+            "grants": access_matrix(run), "deployer": story(run),
             "network": [p._asdict() for p in network_paths(run, describe)],
             "outputs": shown(run.outputs, run.invented),
             "policies": [p.name for p in load_policies(pack_dir)],
@@ -308,8 +188,8 @@ def text(p: dict[str, Any]) -> str:
     outputs = {**p["outputs"], "grants": f"{len(grants)} grants, as under ACCESS"}
     lines += ["", "NETWORK  (from where each resource is reached)"]
     lines += [f"  {n['source']} -> {n['target']}: {n['how']}" for n in p.get("network", [])]
-    lines += ["", "DEPLOYER NEEDS  (what the identity that runs pulumi up must hold)"]
-    lines += [f"  {n['role']} on {n['scope']}: {n['why']}" for n in p["deployerNeeds"]]
+    lines += ["", "DEPLOYER NEEDS  (what the identity that runs pulumi up must hold, and what the "
+                  "stack grants it)", *text_lines(p["deployer"])]
     lines += ["", "OUTPUTS", *_value_lines(outputs, 1)]
     violations = p["policyViolations"]
     lines += ["", f"POLICY  (the pack's config from the stack's settings): "

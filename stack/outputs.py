@@ -14,6 +14,8 @@ def export(p: Platform) -> None:
     pulumi.export("location", p.settings.location)
     pulumi.export("tenantId", client.tenant_id)
     pulumi.export("subscriptionId", client.subscription_id)
+    # Who ran pulumi up: the stack grants it the data role its uploads need (grants, below).
+    pulumi.export("deployer", {"objectId": p.deployer.id, "principalType": p.deployer.type.value})
     pulumi.export("workspaceName", workspace.name)
     pulumi.export("workspaceId", workspace.id)
     pulumi.export("workspaceIdentity", {"principalId": workspace.principal_id,

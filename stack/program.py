@@ -7,6 +7,7 @@ each running as its own user-assigned identity unless the settings say system-as
 
 from __future__ import annotations
 
+import os
 from functools import partial
 from typing import Protocol, TypedDict
 
@@ -40,6 +41,7 @@ from components import (
     OnlineDeploymentSpec,
     OnlineEndpoint,
     OnlineEndpointArgs,
+    Principal,
     PrivateNetwork,
     PrivateNetworkArgs,
     PrivateRegistryAccess,
@@ -70,9 +72,17 @@ from .settings import (
     StackSettings,
     credentials,
     data_users,
+    private_endpoint_groups,
 )
 
 USER = IdentityKind.USER_ASSIGNED.value
+
+
+def deployer_principal_type(setting: str | None) -> str:
+    """What the identity running ``pulumi up`` is, as role assignments name it: the setting, or a
+    service principal when azure-native signs in as one (ARM_CLIENT_ID: a federated, managed or
+    app identity), else a user (an Azure CLI login)."""
+    return setting or ("ServicePrincipal" if os.environ.get("ARM_CLIENT_ID") else "User")
 
 
 def _private_endpoint_rule(target_id: pulumi.Input[str], subresource: str
@@ -219,16 +229,24 @@ class Platform:
             self.data.attach(workspace.ref, data_users(s))
             if self.network is not None and self.data.created:  # people reach it privately too
                 self.network.endpoint("data-blob", names.private_endpoint("data-blob"),
-                                      self.data.account_id, "blob")
+                                      self.data.account_id, "blob", readers=[workspace.principal])
         reads = {"data": self.data.container_id} if self.data else {}
+        # What the sample app reads at start: a secret (random, never an output), made before any
+        # workload is granted a role on it.
+        self.sample_secret = vault_secret(
+            "sample-secret", key_vault_id=workspace.key_vault_id, secret_name=SAMPLE_SECRET_NAME,
+            value=random.RandomPassword("sample-secret-value", length=32, special=False).result,
+            tags=self.tags, opts=pulumi.ResourceOptions(deleted_with=workspace.key_vault),
+        ) if s.sample_data else None
+        made = [self.sample_secret] if self.sample_secret else []
 
         self.clusters = {c.name: ComputeCluster(f"cluster-{c.name}", ComputeClusterArgs(
             workspace=workspace.ref, compute_name=c.name,
             identity=self.identity_for(cluster_identity_purpose(c.name), c.identity),
             vm_size=c.vm_size, vm_priority=c.vm_priority, min_nodes=c.min_nodes,
             max_nodes=c.max_nodes, idle_seconds_before_scale_down=c.idle_seconds_before_scale_down,
-            extra_pulls=pulls, extra_reads=reads, secrets=c.secrets, node_public_ip=not net,
-            tags=self.tags))
+            extra_pulls=pulls, extra_reads=reads, secrets=c.secrets, secrets_made_by=made,
+            node_public_ip=not net, tags=self.tags))
             for c in s.compute_clusters}
         self.instances = {i.name: ComputeInstance(f"instance-{i.name}", ComputeInstanceArgs(
             workspace=workspace.ref,
@@ -236,7 +254,8 @@ class Platform:
             identity=self.user_identity(instance_identity_purpose(i.name)),
             assigned_user_object_id=i.assigned_user, assigned_user_tenant_id=self.client.tenant_id,
             vm_size=i.vm_size, idle_minutes_before_shutdown=i.idle_minutes_before_shutdown,
-            extra_reads=reads, extra_pulls=pulls, secrets=i.secrets, node_public_ip=not net,
+            extra_reads=reads, extra_pulls=pulls, secrets=i.secrets, secrets_made_by=made,
+            node_public_ip=not net,
             # a data user holds the storage roles already, from the data grants
             owner_storage_roles=i.assigned_user not in {u.object_id for u in s.data_users},
             tags=self.tags))
@@ -245,21 +264,17 @@ class Platform:
         self.kubernetes = self.kubernetes_compute(s.kubernetes) if s.kubernetes else None
 
         deploys = any(e.deployments for e in s.online_endpoints)
-        self.assets = (AssetStore("assets", AssetStoreArgs(workspace=workspace.ref, protect=protect,
-                                                           tags=self.tags))
+        # Whoever runs pulumi up uploads the files, as itself, once granted the data role.
+        self.deployer = Principal("deployer", self.client.object_id,
+                                  authorization.PrincipalType(
+                                      deployer_principal_type(s.deployer_principal_type)))
+        self.assets = (AssetStore("assets", AssetStoreArgs(
+            workspace=workspace.ref, uploader=self.deployer, protect=protect, tags=self.tags))
                        if deploys or s.sample_data else None)
-        self.sample_reads: list[pulumi.Resource] = []
-        if self.assets is not None and s.sample_data:
-            # What the sample app reads at start: a secret (random, never an output) and a blob.
-            self.sample_reads = [
-                vault_secret("sample-secret", key_vault_id=workspace.key_vault_id,
-                             secret_name=SAMPLE_SECRET_NAME,
-                             value=random.RandomPassword("sample-secret-value", length=32,
-                                                         special=False).result,
-                             tags=self.tags,
-                             opts=pulumi.ResourceOptions(deleted_with=workspace.key_vault)),
-                self.assets.upload_file(SAMPLE_BLOB_NAME, "samples/score/data/labels.json"),
-            ]
+        self.sample_reads: list[pulumi.Resource] = list(made)
+        if self.assets is not None and s.sample_data:  # and the blob it reads
+            self.sample_reads.append(
+                self.assets.upload_file(SAMPLE_BLOB_NAME, "samples/score/data/labels.json"))
         self.endpoints = {e.name: OnlineEndpoint(f"endpoint-{e.name}", OnlineEndpointArgs(
             workspace=workspace.ref,
             endpoint_name=suffix.apply(partial(names.online_endpoint, e.name)),
@@ -267,7 +282,7 @@ class Platform:
             auth_mode=e.auth_mode, public_network_access=e.public_network_access or closed,
             compute=self.kubernetes.id if e.compute and self.kubernetes else None,
             deployments=[self.deployment_spec(e, d) for d in e.deployments],
-            secrets=e.secrets, secrets_made_by=self.sample_reads[:1], extra_pulls=pulls,
+            secrets=e.secrets, secrets_made_by=made, extra_pulls=pulls,
             tags=self.tags))
             for e in s.online_endpoints}
 
@@ -287,14 +302,15 @@ class Platform:
             virtual_network_name=names.virtual_network(), address_space=net.address_space,
             existing_subnet_id=net.subnet_id, existing_zone_ids=net.dns_zone_ids,
             tags=self.tags, **self.place))
-        targets: list[tuple[str, pulumi.Input[str], str]] = [
-            ("workspace", ws.id, "amlworkspace"), ("storage-blob", ws.storage_account_id, "blob"),
-            ("storage-file", ws.storage_account_id, "file"), ("key-vault", ws.key_vault_id,
-                                                               "vault")]
-        if self.settings.existing_registry_id is None:
-            targets.append(("registry", self.registry.id, "registry"))
-        for target, target_id, group in targets:
-            private.endpoint(target, names.private_endpoint(target), target_id, group)
+        ids: dict[str, pulumi.Input[str]] = {
+            "workspace": ws.id, "storage-blob": ws.storage_account_id,
+            "storage-file": ws.storage_account_id, "key-vault": ws.key_vault_id,
+            "registry": self.registry.id}
+        for target, group in private_endpoint_groups(self.settings):
+            target_id = ids[target]
+            # the studio reaches the closed storage through these as the workspace identity too
+            readers = [ws.principal] if target.startswith("storage-") else []
+            private.endpoint(target, names.private_endpoint(target), target_id, group, readers)
         return private
 
     def kubernetes_compute(self, kube: KubernetesSettings) -> KubernetesCompute:
@@ -349,8 +365,8 @@ class Platform:
         """Every role the stack grants, component by component."""
         parts: list[HasGrants] = [self.workspace, *self.clusters.values(),
                                   *self.instances.values(), *self.endpoints.values()]
-        parts += [p for p in (self.private_registry, self.data, self.automation, self.kubernetes)
-                  if p is not None]
+        parts += [p for p in (self.private_registry, self.data, self.automation, self.kubernetes,
+                              self.network, self.assets) if p is not None]
         return [g for part in parts for g in part.grants]
 
     @property

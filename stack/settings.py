@@ -41,12 +41,15 @@ from pydantic.fields import FieldInfo
 from components.automation import FederatedCredential
 from components.azure.names import RULES
 from components.azure.regions import PUBLIC_REGIONS
-from components.azure.resource_ids import parse_resource_id
+from components.azure.resource_ids import parse_resource_id, provider_type
+from components.azure.roles import NETWORK_APPROVER_TARGETS
 from components.azure.vm_sizes import ml_compute_size_problem, online_endpoint_size_problem
 from components.data import DataUser
 from components.endpoint import RESERVED_VARIABLES, deployment_name
 from components.kubernetes import AZURE_INSTANCE_TYPE
+from components.network import zones_of
 from components.testing.runner import StackFileError, read_yaml
+from components.workspace import NETWORK_APPROVER
 
 from .names import (
     AUTOMATION_PURPOSE,
@@ -486,6 +489,13 @@ class StackSettings(_Model):
         default_factory=_default_clusters, description="AmlCompute clusters.")
     online_endpoints: tuple[EndpointSettings, ...] = Field((), description=(
         "Managed online endpoints with their deployments."))
+    deployer_principal_type: Literal["User", "ServicePrincipal"] | None = Field(
+        None, description=(
+            "What runs pulumi up: User (an az login) or ServicePrincipal (CI's federated or "
+            "managed identity); the stack grants it Storage Blob Data Contributor on the assets "
+            "container it uploads to, and Azure refuses an assignment of the wrong type "
+            "(UnmatchedPrincipalType). Unset: ServicePrincipal when ARM_CLIENT_ID is set (how "
+            "azure-native signs in as one), else User."))
     sample_data: StrictBool = Field(False, description=(
         "Create the secret and blob the sample scoring app reads (samples/score)."))
     workspace_identities: tuple[Annotated[str, Field(pattern=r"^[a-z][a-z0-9-]{0,39}$")],
@@ -725,13 +735,53 @@ registry (how-to-managed-network, "Scenario: Access public machine learning pack
 "Scenario: Use Docker images managed by Azure ML")."""
 DATA_RULE = "data-blob"
 """The stack's own private endpoint rule to the data account's blobs."""
+_APPROVABLE = {kind.lower() for kind in NETWORK_APPROVER_TARGETS}
 STACK_RULES = re.compile(rf"^(feed-\d+|{DATA_RULE})$")
 """Names of the outbound rules the stack writes itself (package feeds, data)."""
 
 
+PRIVATE_ENDPOINTS = (("workspace", "amlworkspace"), ("storage-blob", "blob"),
+                     ("storage-file", "file"), ("key-vault", "vault"), ("registry", "registry"))
+"""The private endpoints the stack makes in its network (target, private link group); the
+registry's only for a registry it creates, and ``data-blob`` (blob) for a data account it
+creates."""
+
+
+def private_endpoint_groups(s: StackSettings) -> list[tuple[str, str]]:
+    """The private endpoints ``s`` makes: (target, group)."""
+    return [(target, group) for target, group in PRIVATE_ENDPOINTS
+            if target != "registry" or s.existing_registry_id is None]
+
+
+def _zones(k: Callable[..., str], s: StackSettings, net: NetworkSettings) -> Problems:
+    """The private DNS zones given by id: zones the stack's endpoints use, each a private DNS
+    zone of that name, and all of them with an existing subnet ("a virtual network cannot be
+    linked to multiple zones with overlapping namespaces": a hub network is linked to its zones
+    already, and the stack would link another of the same name)."""
+    needed = zones_of(group for _, group in private_endpoint_groups(s))
+    p = [f"{k('network', 'dnsZoneIds', zone)} is not allowed: a zone the stack's private "
+         f"endpoints use: {', '.join(sorted(needed))}" for zone in sorted(set(net.dns_zone_ids)
+                                                                          - needed)]
+    for zone, zone_id in sorted(net.dns_zone_ids.items()):
+        try:
+            found = parse_resource_id(zone_id, "Microsoft.Network/privateDnsZones").name
+        except ValueError:
+            found = None
+        if found is None or found.lower() != zone.lower():
+            p.append(f"{k('network', 'dnsZoneIds', zone)} = {zone_id!r} is not allowed: the "
+                     f"resource id of private DNS zone {zone} (/subscriptions/<id>/"
+                     f"resourceGroups/<group>/providers/Microsoft.Network/privateDnsZones/{zone})")
+    missing = sorted(needed - set(net.dns_zone_ids))
+    if net.subnet_id and missing:
+        p.append(f"{k('network', 'dnsZoneIds')} is missing {', '.join(missing)}: with "
+                 f"{k('network', 'subnetId')} every zone the private endpoints use is the "
+                 "network's own (Azure refuses a second zone of the same name linked to it)")
+    return p
+
+
 def _network(k: Callable[..., str], s: StackSettings, net: NetworkSettings) -> Problems:
     """Network isolation settings that cannot work together, each with the reason."""
-    p: Problems = []
+    p: Problems = _zones(k, s, net)
     if s.existing_registry_id is None and s.registry_sku != "Premium":
         p.append(f"{k('registrySku')} = {s.registry_sku!r} is not allowed with {k('network')}: "
                  "Premium (a registry takes private endpoints only in the Premium tier)")
@@ -766,6 +816,13 @@ def _network(k: Callable[..., str], s: StackSettings, net: NetworkSettings) -> P
         if rule.private_endpoint and not rule.subresource:
             p.append(f"{where('subresource')} is missing: the target's private link group, "
                      "e.g. blob, vault, registry")
+        kind = provider_type(rule.private_endpoint or "")
+        if rule.private_endpoint and (kind or "").lower() not in _APPROVABLE:
+            p.append(f"{where('privateEndpoint')} = {rule.private_endpoint!r} is not allowed: a "
+                     f"resource the workspace identity can approve a private endpoint to with "
+                     f"{NETWORK_APPROVER} (how-to-managed-network): "
+                     + ", ".join(NETWORK_APPROVER_TARGETS.values()) + "; others need a custom "
+                     "role this stack does not grant")
     p += _unique(k("network", "outboundRules"), [r.name for r in net.outbound_rules])
     return p
 

@@ -29,6 +29,14 @@ def parse_resource_id(resource_id: str, provider_type: str) -> ResourceId:
     return ResourceId(*match.groups())
 
 
+def provider_type(resource_id: str) -> str | None:
+    """The ARM type of a top-level resource id, ``<namespace>/<type>``, e.g.
+    ``Microsoft.Storage/storageAccounts``; None when it is not one."""
+    match = re.fullmatch(r"/subscriptions/[^/]+/resourceGroups/[^/]+/providers/([^/]+)/([^/]+)"
+                         r"/[^/]+", resource_id, re.IGNORECASE)
+    return f"{match[1]}/{match[2]}" if match else None
+
+
 def resource_group_id(resource_id: str) -> str:
     """The id of the resource group that holds resource ``resource_id``."""
     match = re.match(r"/subscriptions/[^/]+/resourceGroups/[^/]+", resource_id, re.IGNORECASE)

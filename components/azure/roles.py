@@ -37,6 +37,30 @@ BUILT_IN_ROLES: dict[str, str] = {
 
 ROLE_BY_GUID: dict[str, str] = {guid: name for name, guid in BUILT_IN_ROLES.items()}
 
+NETWORK_APPROVER_TARGETS: dict[str, str] = {
+    "Microsoft.Network/applicationGateways": "Azure Application Gateway",
+    "Microsoft.Insights/privateLinkScopes": "Azure Monitor",
+    "Microsoft.Search/searchServices": "Azure AI Search",
+    "Microsoft.EventHub/namespaces": "Event Hubs",
+    "Microsoft.Sql/servers": "Azure SQL Database",
+    "Microsoft.Storage/storageAccounts": "Azure Storage",
+    "Microsoft.MachineLearningServices/workspaces": "Azure Machine Learning workspace",
+    "Microsoft.MachineLearningServices/registries": "Azure Machine Learning registry",
+    "Microsoft.CognitiveServices/accounts": "Microsoft Foundry, Foundry Tools",
+    "Microsoft.KeyVault/vaults": "Azure Key Vault",
+    "Microsoft.DocumentDB/databaseAccounts": "Azure Cosmos DB",
+    "Microsoft.DBforMySQL/flexibleServers": "Azure Database for MySQL",
+    "Microsoft.DBforPostgreSQL/flexibleServers": "Azure Database for PostgreSQL",
+    "Microsoft.Cache/redisEnterprise": "Azure Managed Redis",
+    "Microsoft.ContainerRegistry/registries": "Container Registry",
+    "Microsoft.ApiManagement/service": "API Management",
+}
+"""The private endpoint targets Azure AI Enterprise Network Connection Approver can approve, by
+ARM type (how-to-managed-network, "The following list contains the private endpoint target
+resource types covered by the Azure AI Enterprise Network Connection Approver role"). Others (Data
+Factory, Databricks, Function Apps, ...) need a custom role: "a custom scoped-down role is
+recommended"."""
+
 PRIVILEGED_ROLES = frozenset({"Owner", "Contributor", "User Access Administrator"})
 """Roles no workload identity may hold on a whole resource group or subscription."""
 

@@ -10,6 +10,10 @@ COMPUTE_IDENTITY = ("how-to-identity-based-service-authentication, Compute clust
 JOB_OUTPUTS = ("how-to-disable-local-auth-storage, Scenarios for role assignments: Model Registry "
                "and ML Flow need Storage Blob Data Contributor for the compute's identity; jobs "
                "write outputs to the default datastore as it")
+INSTANCE_FILES = ("how-to-disable-local-auth-storage, Limitations (2026-01-30): \"Use user "
+                  "assigned identity to create the compute instance, and make sure the "
+                  "user-assigned identity has Storage File Data Privileged Contributor on the "
+                  "storage account\"")
 USER_STORAGE = ("how-to-disable-local-auth-storage: users \"must be assigned the Storage Blob Data "
                 "Contributor and Storage File Data Privileged Contributor roles\"")
 INSTANCE_OWNER = ("how-to-create-compute-instance, Create on behalf of: the user needs "
@@ -18,6 +22,18 @@ IDLE_SHUTDOWN = ("how-to-identity-based-service-authentication: idle shutdown ne
                  "instance's managed identity to be Contributor on the workspace (seed 002)")
 ENDPOINT_IDENTITY = ("concept-endpoints-online-auth: \"If the endpoint identity is a user-assigned "
                      "identity, there's no automatic role assignment\"")
+ENDPOINT_STORAGE = ("how-to-disable-local-auth-storage, Scenarios for role assignments "
+                    "(2026-01-30): a managed online endpoint's identity holds Storage Blob Data "
+                    "Contributor on an identity-based workspace's storage; "
+                    "concept-endpoints-online-auth says Storage Blob Data Reader. The pages "
+                    "disagree: the stricter one is followed")
+STUDIO_PRIVATE_ENDPOINT = ("how-to-managed-network, Azure Machine Learning studio: with public "
+                           "access to the storage disabled, \"ensure the private endpoint created "
+                           "in the client virtual network is granted the Reader role to your "
+                           "workspace managed identity\" (blob and file)")
+DEPLOYER_UPLOADS = ("how-to-disable-local-auth-storage, Scenarios for role assignments: "
+                    "\"registration of a model from local files, the user needs the Storage Data "
+                    "Contributor role\"; Owner and Contributor hold no data actions")
 SECRETS_IN_RUNS = ("how-to-use-secrets-in-runs: the compute's managed identity gets Key Vault "
                    "Secrets User; here on each named secret only")
 SCORING_SECRETS = ("seed 003: scoring code reads its secrets as the endpoint identity; Key Vault "
@@ -40,8 +56,12 @@ KUBERNETES_COMPUTE = ("how-to-attach-kubernetes-to-workspace: the compute target
 
 # What Azure grants a system-assigned identity itself (AzureGrant: listed, never granted again).
 ENDPOINT_AUTOMATIC = ("concept-endpoints-online-auth: a system-assigned endpoint identity is "
-                      "granted AcrPull, Storage Blob Data Reader and AzureML Metrics Writer "
-                      "(preview) on the workspace's resources")
+                      "granted AcrPull and AzureML Metrics Writer (preview) on the workspace's "
+                      "resources")
+ENDPOINT_STORAGE_AUTOMATIC = ("how-to-disable-local-auth-storage (2026-01-30): a system-assigned "
+                              "endpoint identity is \"automatically assigned\" Storage Blob Data "
+                              "Contributor on an identity-based workspace's storage "
+                              "(concept-endpoints-online-auth: Storage Blob Data Reader)")
 CLUSTER_AUTOMATIC = ("how-to-identity-based-service-authentication, Compute cluster: \"The "
                      "managed identity is automatically granted ACRPull role on workspace ACR\"")
 WORKSPACE_AUTOMATIC = ("how-to-assign-roles: \"Workspaces created after [11/19/2024] have the "

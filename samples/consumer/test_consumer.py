@@ -18,7 +18,7 @@ def test_the_endpoint_runs_as_its_own_identity_with_the_roles_it_needs():
                if a.inputs["principalId"] == identity.outputs["principalId"]}
     assert granted == {
         ("7f951dda-4ed3-4680-a7ca-43fe172d538d", "registries"),  # AcrPull
-        ("2a2b9908-6ea1-4ae2-8e65-a410df84e7d1", "storageAccounts"),  # Storage Blob Data Reader
+        ("ba92f5b4-2d11-453d-a403-e96b0029c9fe", "storageAccounts"),  # Blob Data Contributor
         ("635dd51f-9968-44d3-b7fb-6d9a6bd613ae", "workspaces"),  # AzureML Metrics Writer (preview)
         ("4633458b-17de-408a-b874-0445c86b69e6", "secrets"),  # Key Vault Secrets User, one secret
     }

@@ -155,6 +155,8 @@ def test_an_instance_belongs_to_one_user_and_its_identity_can_shut_it_down():
         ("id-team", "AcrPull", f"{GROUP}/Microsoft.ContainerRegistry/registries/crmlw-team"),
         ("id-team", "Storage Blob Data Contributor", STORAGE_ID),
         ("id-team", "Contributor", WORKSPACE_ID),  # idle shutdown acts as the identity
+        # it mounts the file share as itself (keyless page, Limitations)
+        ("id-team", "Storage File Data Privileged Contributor", STORAGE_ID),
         # the owner starts, stops and opens this instance only, and works on the storage as self
         (alice, "AzureML Compute Operator", "alice-x1"),
         (alice, "Storage Blob Data Contributor", STORAGE_ID),
@@ -165,7 +167,7 @@ def test_an_instance_belongs_to_one_user_and_its_identity_can_shut_it_down():
     props = r.one("machinelearningservices:Compute").inputs["properties"]["properties"]
     assert props["computeInstanceAuthorizationType"] == "personal"
     assert props["sshSettings"] == {"sshPublicAccess": "Disabled"}
-    assert len(waits_for(r, "machinelearningservices:Compute")) == 3
+    assert len(waits_for(r, "machinelearningservices:Compute")) == 4
 
 
 def test_assets_are_versions_named_by_content_and_never_updated():

@@ -37,7 +37,7 @@ def test_endpoint_identity_is_granted_on_the_workspace_dependents(run):
     assert grants(run) == {
         ("id-scoring-team", "AcrPull",
          f"{SHARED}/Microsoft.ContainerRegistry/registries/crmlw-shared"),
-        ("id-scoring-team", "Storage Blob Data Reader",
+        ("id-scoring-team", "Storage Blob Data Contributor",  # the stricter of two pages
          f"{SHARED}/Microsoft.Storage/storageAccounts/stmlw-shared"),
         ("id-scoring-team", "Key Vault Secrets User",  # the one secret its code reads
          f"{SHARED}/Microsoft.KeyVault/vaults/kv-mlw-shared/secrets/fraud-api-key"),

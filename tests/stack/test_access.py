@@ -7,7 +7,7 @@ import re
 import pytest
 
 from components.azure.roles import BUILT_IN_ROLES, assignment_name
-from components.testing.mocks import RANDOM_SUFFIX, SUBSCRIPTION_ID
+from components.testing.mocks import DEPLOYER_OBJECT_ID, RANDOM_SUFFIX, SUBSCRIPTION_ID
 from offline.policy_check import stack_settings
 
 from ..conftest import ROLE_ASSIGNMENT, grants, one, shared_run
@@ -31,14 +31,17 @@ def expected_grants(env: str, clusters: list[str], endpoints: list[str],
         rows |= {(who, "AcrPull", cr), (who, "Storage Blob Data Contributor", st)}
     for e in endpoints:
         who = f"id-mlplat-{env}-endpoint-{e}"
-        rows |= {(who, "AcrPull", cr), (who, "Storage Blob Data Reader", st),
+        # the stricter of two Microsoft pages (keyless storage: Contributor; auth page: Reader)
+        rows |= {(who, "AcrPull", cr), (who, "Storage Blob Data Contributor", st),
                  (who, "AzureML Metrics Writer (preview)", mlw),
                  *((who, "Key Vault Secrets User", f"{kv}/secrets/{name}") for name in secrets)}
     return rows
 
 
 def test_dev_access_matrix_is_exactly_the_documented_roles(dev):
-    expected = expected_grants("dev", ["cpu"], ["score"], ("sample-secret",))
+    # the deployer uploads the sample's model, code and data as itself, to the assets container
+    deployer = {(DEPLOYER_OBJECT_ID, "Storage Blob Data Contributor", "ml-assets")}
+    expected = expected_grants("dev", ["cpu"], ["score"], ("sample-secret",)) | deployer
     assert grants(dev) == expected
     assert len(dev.of_type(ROLE_ASSIGNMENT)) == len(expected)
 
@@ -51,7 +54,10 @@ def test_prod_access_matrix_is_exactly_the_documented_roles(prod):
     approver = {("id-mlplat-prod-workspace", "Azure AI Enterprise Network Connection Approver",
                  target) for target in (f"stmlplatprod{S}", f"kv-mlplat-prod-{S}",
                                         f"crmlplatprod{S}", f"stmlplatproddata{S}")}
-    expected = expected_grants("prod", ["cpu", "gpu"], ["score"]) | data | approver
+    # the studio reaches the closed storage through its private endpoints, as the workspace too
+    readers = {("id-mlplat-prod-workspace", "Reader", f"pe-mlplat-prod-{pe}")
+               for pe in ("storage-blob", "storage-file", "data-blob")}
+    expected = expected_grants("prod", ["cpu", "gpu"], ["score"]) | data | approver | readers
     assert grants(prod) == expected
     assert len(prod.of_type(ROLE_ASSIGNMENT)) == len(expected)
 
@@ -59,7 +65,9 @@ def test_prod_access_matrix_is_exactly_the_documented_roles(prod):
 def test_every_assignment_is_well_formed(stack):
     for a in stack.of_type(ROLE_ASSIGNMENT):
         i = a.inputs
-        assert i["principalType"] == "ServicePrincipal", a.name
+        # identities are service principals; the deployer here an az login (no ARM_CLIENT_ID)
+        deployer = i["principalId"] == DEPLOYER_OBJECT_ID
+        assert i["principalType"] == ("User" if deployer else "ServicePrincipal"), a.name
         guid = i["roleDefinitionId"].rsplit("/", 1)[1]
         assert i["roleDefinitionId"] == (f"/subscriptions/{SUBSCRIPTION_ID}/providers/"
                                          f"Microsoft.Authorization/roleDefinitions/{guid}")
@@ -120,7 +128,7 @@ def test_endpoint_runs_as_its_identity(stack):
     assert endpoint.inputs["identity"] == {"type": "UserAssigned",
                                            "userAssignedIdentities": [uami.id]}
     mine = [a for a in stack.of_type(ROLE_ASSIGNMENT) if a.parent == endpoint.parent]
-    # AcrPull, Blob Data Reader, Metrics Writer, and one grant per secret it reads (dev: one)
+    # AcrPull, Blob Data Contributor, Metrics Writer, and one grant per secret it reads (dev: one)
     assert len(mine) == 3 + len(stack_settings(stack).online_endpoints[0].secrets)
     assert {a.inputs["principalId"] for a in mine} == {uami.outputs["principalId"]}
 
@@ -141,6 +149,7 @@ def test_system_assigned_identities_get_only_what_azure_does_not_grant():
     assert compute.inputs["identity"] == {"type": "SystemAssigned"}
     assert endpoint.inputs["identity"] == {"type": "SystemAssigned"}
     assert grants(run) == {("cpu", "Storage Blob Data Contributor", f"stmlplatdev{S}"),
+                           (DEPLOYER_OBJECT_ID, "Storage Blob Data Contributor", "ml-assets"),
                            (f"score-dev-{S}", "Key Vault Secrets User",
                             f"kv-mlplat-dev-{S}/secrets/sample-secret")}
     assert not {d for d in ws.dependencies if run.resources[d].type == ROLE_ASSIGNMENT}

@@ -145,11 +145,12 @@ def test_the_instance_identity_holds_what_idle_shutdown_images_and_data_need(ful
     assert held_by(full, "id-mlplat-dev-instance-alice") == {
         ("AcrPull", "crmlplatdevk3x9q"), ("AcrPull", PRIVATE),
         ("Storage Blob Data Contributor", "stmlplatdevk3x9q"),
+        ("Storage File Data Privileged Contributor", "stmlplatdevk3x9q"),  # mounts the share
         ("Storage Blob Data Reader", "training"), ("Contributor", "mlw-mlplat-dev-k3x9q")}
     instance = one(full, "machinelearningservices:Compute", "instance-alice")
     mine = {r.urn for r in full.of_type(ROLE_ASSIGNMENT) if r.name.startswith("instance-alice-")
             and r.inputs["principalType"] == "ServicePrincipal"}
-    assert len(mine) == 5 and mine <= set(instance.dependencies)
+    assert len(mine) == 6 and mine <= set(instance.dependencies)
 
 
 def test_the_instance_owner_starts_stops_and_opens_only_their_instance(full):

@@ -98,19 +98,33 @@ def test_each_endpoint_is_named_in_its_zones_and_each_zone_is_linked_to_the_netw
                and link.inputs["registrationEnabled"] is False for link in links)
 
 
-def test_an_existing_subnet_and_a_hubs_zone_are_used_as_they_are():
-    run = private(subnetId=HUB_SUBNET, dnsZoneIds={"privatelink.api.azureml.ms": HUB_ZONE})
+def hub_zone(zone: str) -> str:
+    return f"{HUB}/privateDnsZones/{zone}"
+
+
+HUB_ZONES = {zone: hub_zone(zone) for zone in
+             {z for zones in ZONES.values() for z in zones}}
+"""Every zone the stack's endpoints use, as a hub network holds them."""
+
+
+def test_an_existing_subnet_takes_the_hubs_zones_and_links_nothing():
+    run = private(subnetId=HUB_SUBNET, dnsZoneIds=HUB_ZONES)
     assert run.of_type("azure-native:network:VirtualNetwork") == []
     assert {pe.inputs["subnet"]["id"] for pe in run.of_type(f"azure-native:{ENDPOINT}")} == {
         HUB_SUBNET}
-    made = {z.inputs["privateZoneName"] for z in run.of_type(f"azure-native:{ZONE}")}
-    assert "privatelink.api.azureml.ms" not in made and "privatelink.notebooks.azure.net" in made
+    # a second zone of a name the hub's network is linked to already would be refused
+    assert run.of_type(f"azure-native:{ZONE}") == []
+    assert run.of_type("azure-native:privatedns:VirtualNetworkLink") == []
     workspace_dns = one(run, "network:PrivateDnsZoneGroup", "network-pe-workspace-dns")
-    assert HUB_ZONE in {c["privateDnsZoneId"]
-                        for c in workspace_dns.inputs["privateDnsZoneConfigs"]}
-    # the zones it makes are linked to the hub's network, named by the subnet
-    assert {link.inputs["virtualNetwork"]["id"] for link in run.of_type(
-        "azure-native:privatedns:VirtualNetworkLink")} == {HUB_SUBNET.split("/subnets/")[0]}
+    assert {c["privateDnsZoneId"] for c in workspace_dns.inputs["privateDnsZoneConfigs"]} == {
+        HUB_ZONES["privatelink.api.azureml.ms"], HUB_ZONES["privatelink.notebooks.azure.net"]}
+
+
+def test_a_hubs_zone_given_beside_a_created_network_is_used_not_made():
+    zone = "privatelink.api.azureml.ms"
+    run = private(dnsZoneIds={zone: HUB_ZONES[zone]})
+    made = {z.inputs["privateZoneName"] for z in run.of_type(f"azure-native:{ZONE}")}
+    assert zone not in made and "privatelink.notebooks.azure.net" in made
 
 
 def test_nothing_of_prod_takes_public_traffic(prod):
@@ -206,6 +220,27 @@ NETWORK_BAD = [
      ["ml-platform:network.addressSpace = '10.0.0.0/8'"]),
     ({**PRIVATE, "network": {"uploadsFromNetwork": True, "subnetId": "snet-ml"}},
      ["ml-platform:network.subnetId = 'snet-ml'", "a subnet id"]),
+    # a hub network comes with its zones: one created beside them would be refused by Azure
+    ({**PRIVATE, "network": {"uploadsFromNetwork": True, "subnetId": HUB_SUBNET,
+                             "dnsZoneIds": {"privatelink.api.azureml.ms": HUB_ZONE}}},
+     ["ml-platform:network.dnsZoneIds is missing privatelink.azurecr.io, "
+      "privatelink.blob.core.windows.net", "privatelink.notebooks.azure.net",
+      "Azure refuses a second zone of the same name"]),
+    ({**PRIVATE, "network": {"uploadsFromNetwork": True, "dnsZoneIds": {
+        "privatelink.database.windows.net": hub_zone("privatelink.database.windows.net")}}},
+     ["ml-platform:network.dnsZoneIds.privatelink.database.windows.net is not allowed",
+      "a zone the stack's private endpoints use", "privatelink.api.azureml.ms"]),
+    ({**PRIVATE, "network": {"uploadsFromNetwork": True, "dnsZoneIds": {
+        "privatelink.api.azureml.ms": hub_zone("privatelink.notebooks.azure.net")}}},
+     ["ml-platform:network.dnsZoneIds.privatelink.api.azureml.ms = ", "is not allowed",
+      "the resource id of private DNS zone privatelink.api.azureml.ms"]),
+    # the approver role covers a list of target types; Data Factory needs a custom role
+    ({**PRIVATE, "network": {"uploadsFromNetwork": True, "outboundRules": [
+        {"name": "adf", "subresource": "dataFactory", "privateEndpoint":
+         f"{SUBSCRIPTION}/resourceGroups/rg-etl/providers/Microsoft.DataFactory/factories/adf1"}]}},
+     ["ml-platform:network.outboundRules[0].privateEndpoint = ", "Microsoft.DataFactory",
+      "Azure AI Enterprise Network Connection Approver", "Azure AI Search",
+      "custom role"]),
 ]
 
 

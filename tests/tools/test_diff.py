@@ -51,7 +51,7 @@ def test_a_role_change_lists_the_grants_gained_and_lost(base):
     who = "id-mlplat-dev-endpoint-score"
     system = f"score-dev-{S} (online endpoint, system-assigned)"
     basics = {("AcrPull", f"container registry crmlplatdev{S}"),
-              ("Storage Blob Data Reader", f"storage account stmlplatdev{S}"),
+              ("Storage Blob Data Contributor", f"storage account stmlplatdev{S}"),
               ("AzureML Metrics Writer (preview)", f"ml workspace mlw-mlplat-dev-{S}")}
     vault = ("Key Vault Secrets User", f"secret sample-secret of key vault kv-mlplat-dev-{S}")
     assert d.grants_removed == {(who, *g, "stack") for g in basics | {vault}}
@@ -94,7 +94,7 @@ def test_a_removed_endpoint_is_deleted_with_its_grants(base):
         "endpoint-score", "endpoint-score-identity",  # the components and their resources
         "endpoint-score-blue-ds2v2", "endpoint-score-traffic",
         *(f"endpoint-score-{grant}" for grant in (
-            "registry-acrpull", "storage-storage-blob-data-reader",
+            "registry-acrpull", "storage-storage-blob-data-contributor",
             "secret-sample-secret-key-vault-secrets-user",
             "workspace-azureml-metrics-writer-preview")),
         # the assets only its deployment used: uploads and versions (content digests in the names)

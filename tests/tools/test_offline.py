@@ -40,7 +40,7 @@ def test_preview_prints_resources_access_and_outputs(capsys, tmp_path):
         assert words in printed
     assert max(len(line) for line in printed.splitlines()) <= WIDTH
     written = json.loads(out_file.read_text())
-    assert len(written["grants"]) == 13 and written["stack"] == "dev"
+    assert len(written["grants"]) == 14 and written["stack"] == "dev"
 
 
 def test_preview_of_a_bad_stack_fails_in_words(capsys):
@@ -112,7 +112,7 @@ def test_roles_azure_grants_itself_are_shown_and_labelled():
         "cpu (compute cluster, system-assigned)"
     assert azure == {
         (endpoint, "AcrPull", f"container registry crmlplatdev{S}"),
-        (endpoint, "Storage Blob Data Reader", f"storage account stmlplatdev{S}"),
+        (endpoint, "Storage Blob Data Contributor", f"storage account stmlplatdev{S}"),
         (endpoint, "AzureML Metrics Writer (preview)", f"ml workspace mlw-mlplat-dev-{S}"),
         (cluster, "AcrPull", f"container registry crmlplatdev{S}"),
         (f"mlw-mlplat-dev-{S} (ml workspace, system-assigned)", "Azure AI Administrator",
@@ -122,19 +122,7 @@ def test_roles_azure_grants_itself_are_shown_and_labelled():
     printed = text(p)
     assert "    Azure AI Administrator            resource group rg-mlplat-dev (Azure's own)" \
         in printed
-    assert "1 role assignment.\nAzure grants the system-assigned identities 5 more roles" \
+    # the cluster's data role and the deployer's upload role
+    assert "2 role assignments.\nAzure grants the system-assigned identities 5 more roles" \
         in printed
     assert "AcrPull (Azure's own)" in markdown(p)
-
-
-def test_the_preview_lists_what_the_deployer_needs(dev, everything):
-    needs = {(n["role"], n["scope"]) for n in plan(dev, PACK)["deployerNeeds"]}
-    assert needs == {
-        ("Contributor", "the subscription (the stack creates resource group rg-mlplat-dev)"),
-        ("Role Based Access Control Administrator (or User Access Administrator)",
-         "resource group rg-mlplat-dev"),
-        # the uploads go in with Entra ID: a data role, no account key
-        ("Storage Blob Data Contributor", f"storage account stmlplatdev{S}")}
-    outside = {n["scope"] for n in plan(everything, PACK)["deployerNeeds"]
-               if n["role"].startswith("Role Based")}
-    assert "resource group rg-shared (outside the stack)" in outside  # the private registry's

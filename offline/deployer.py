@@ -1,0 +1,214 @@
+"""What the identity running ``pulumi up`` needs, told once: before the first ``up``, what the
+stack grants it itself, and what waits for that grant.
+
+Derived from a run of the stack (what it creates and assigns), so the preview's DEPLOYER NEEDS,
+the JSON preview (``deployer``), the README's table and the ``az`` commands that set up a CI
+identity (``python -m offline.deployer STACK --assignee OBJECT_ID``) are one story:
+
+- **before**: Contributor where the resources go; Role Based Access Control Administrator there,
+  limited by a condition to the roles the stack assigns (Azure's "Delegate Azure role assignment
+  management to others with conditions": a role assignment write or delete is allowed only for
+  those role definitions); the same on each resource group outside the stack that holds a scope
+  the stack grants on; on each private endpoint target outside the stack that the workspace's
+  managed network reaches, the permission to approve the connection ("the user identity that
+  initiates the creation of the private endpoint, must have permissions to approve",
+  how-to-managed-network); Reader where an existing registry is looked up.
+- **granted by the stack**: Storage Blob Data Contributor on the ``ml-assets`` container, the
+  only data role uploads need; nobody can hold it before the ``up`` that creates the container.
+- **waits**: each upload waits for that grant (and retries while it takes effect).
+"""
+
+from __future__ import annotations
+
+import argparse
+import re
+import shlex
+import sys
+from typing import Any
+
+from components.azure.resource_ids import resource_group_id
+from components.azure.roles import ROLE_BY_GUID
+from components.testing.mocks import SUBSCRIPTION_ID
+from components.testing.runner import StackRun
+
+from .columns import fit
+from .exits import OK, run_tool, tool_parser
+from .project import add_arguments, from_arguments
+from .words import ROLE_ASSIGNMENT, grant_words
+
+GROUP_TYPE = "azure-native:resources:ResourceGroup"
+WORKSPACE = "azure-native:machinelearningservices:Workspace"
+RBAC_ADMINISTRATOR = "Role Based Access Control Administrator"
+APPROVER = "Azure AI Enterprise Network Connection Approver"
+SUBSCRIPTION = "/subscriptions/$SUBSCRIPTION_ID"
+"""The deployment subscription, as the commands name it (a shell variable)."""
+_GROUP = re.compile(r"(?i)^/subscriptions/[^/]+/resourceGroups/([^/]+)$")
+
+
+def deployer_id(run: StackRun) -> str:
+    """The object id of the identity that ran the program (the stack's ``deployer`` output)."""
+    return str((run.outputs.get("deployer") or {}).get("objectId", ""))
+
+
+def condition(guids: list[str]) -> str:
+    """The ABAC condition that lets a Role Based Access Control Administrator write and delete
+    role assignments of ``guids`` only (Azure "Examples to delegate Azure role assignment
+    management with conditions", Constrain roles)."""
+    roles = ", ".join(sorted(guids))
+    return ("((!(ActionMatches{'Microsoft.Authorization/roleAssignments/write'})) OR "
+            f"(@Request[Microsoft.Authorization/roleAssignments:RoleDefinitionId] "
+            f"ForAnyOfAnyValues:GuidEquals {{{roles}}})) AND "
+            "((!(ActionMatches{'Microsoft.Authorization/roleAssignments/delete'})) OR "
+            f"(@Resource[Microsoft.Authorization/roleAssignments:RoleDefinitionId] "
+            f"ForAnyOfAnyValues:GuidEquals {{{roles}}}))")
+
+
+def _need(role: str, scope: str, scope_id: str, why: str, **extra: Any) -> dict[str, Any]:
+    return {"role": role, "scope": scope, "scopeId": scope_id, "why": why, **extra}
+
+
+def _outside_targets(run: StackRun) -> list[str]:
+    """Private endpoint targets of the workspace's managed network that the stack does not
+    create."""
+    targets: set[str] = set()
+    for ws in run.of_type(WORKSPACE):
+        rules = ((ws.inputs.get("managedNetwork") or {}).get("outboundRules") or {}).values()
+        targets |= {str(rule["destination"]["serviceResourceId"]) for rule in rules
+                    if rule.get("type") == "PrivateEndpoint"
+                    and run.owner_of(rule["destination"]["serviceResourceId"]) is None}
+    return sorted(targets)
+
+
+def before(run: StackRun) -> list[dict[str, Any]]:
+    """What the deployer must hold before the first ``pulumi up`` of ``run``'s stack."""
+    created_group = bool(run.of_type(GROUP_TYPE))
+    group = str(run.outputs.get("resourceGroupName", ""))
+    home = (SUBSCRIPTION, f"the subscription (the stack creates resource group {group})") \
+        if created_group else (f"{SUBSCRIPTION}/resourceGroups/{group}", f"resource group {group}")
+    assignments = run.of_type(ROLE_ASSIGNMENT)
+    guids = sorted({a.inputs["roleDefinitionId"].rsplit("/", 1)[1] for a in assignments})
+    roles = ", ".join(sorted(ROLE_BY_GUID[g] for g in guids))
+    needs = [_need("Contributor", home[1], home[0],
+                   "creates and updates the resources (secrets go through ARM templates: no Key "
+                   "Vault data role)")]
+    if not assignments:
+        return needs
+    outside = {resource_group_id(a.inputs["scope"]) for a in assignments}
+    scopes = [home] + [(g, f"resource group {_GROUP.match(g)[1]} (outside the stack)")  # type: ignore[index]
+                       for g in sorted(outside) if _GROUP.match(g) and run.owner_of(g) is None
+                       and _GROUP.match(g)[1] != group]  # type: ignore[index]
+    needs += [_need(RBAC_ADMINISTRATOR, words, scope_id,
+                    f"creates the stack's role assignments, limited by a condition to the roles "
+                    f"it assigns: {roles}", condition=condition(guids))
+              for scope_id, words in scopes]
+    needs += [_need(APPROVER, f"{target.rsplit('/', 2)[-2]} {target.rsplit('/', 1)[1]} (outside "
+                    "the stack)", target,
+                    "approves the private endpoint the managed network makes to it (the "
+                    "identity that starts the creation must be able to approve it, "
+                    "how-to-managed-network)")
+              for target in _outside_targets(run)]
+    home_subscription = SUBSCRIPTION_ID.lower()
+    registries = sorted({a.inputs["scope"] for a in assignments
+                         if "/providers/microsoft.containerregistry/registries/"
+                         in a.inputs["scope"].lower() and run.owner_of(a.inputs["scope"]) is None
+                         and home_subscription not in a.inputs["scope"].lower()})
+    needs += [_need("Reader", f"registry {r.rsplit('/', 1)[1]} (another subscription)", r,
+                    "reads the registry's login server there") for r in registries]
+    return needs
+
+
+def granted(run: StackRun) -> list[dict[str, str]]:
+    """The roles the stack grants the deployer itself."""
+    me = deployer_id(run)
+    return [{k: v for k, v in grant_words(run, a).items() if k in ("role", "scope", "source")}
+            for a in run.of_type(ROLE_ASSIGNMENT) if a.inputs.get("principalId") == me]
+
+
+def waits(run: StackRun) -> list[str]:
+    """Pulumi names of what waits for a role the stack grants the deployer."""
+    me = deployer_id(run)
+    mine = {urn for urn, r in run.resources.items()
+            if r.type == ROLE_ASSIGNMENT and r.inputs.get("principalId") == me}
+    return sorted(r.name for r in run.resources.values() if mine & set(r.dependencies))
+
+
+def story(run: StackRun) -> dict[str, Any]:
+    """The deployer's story of ``run`` as JSON-able data."""
+    deployer = run.outputs.get("deployer") or {}
+    return {"principalType": deployer.get("principalType"), "before": before(run),
+            "grantedByStack": granted(run), "waits": waits(run)}
+
+
+def text_lines(s: dict[str, Any]) -> list[str]:
+    """The story for the preview's DEPLOYER NEEDS section (not yet wrapped)."""
+    lines = ["  Before the first pulumi up, the identity running it holds:"]
+    lines += [f"    {n['role']} on {n['scope']}: {n['why']}" for n in s["before"]]
+    if s["grantedByStack"]:
+        lines += ["  The stack grants it itself (nobody can hold these before the up that "
+                  "creates their scope):"]
+        lines += [f"    {g['role']} on {g['scope']}" for g in s["grantedByStack"]]
+        lines += [f"  Waiting for that grant (retried while it takes effect): "
+                  f"{len(s['waits'])} uploads"]
+    return lines
+
+
+def markdown(s: dict[str, Any]) -> str:
+    """The story as the README's table."""
+    rows = ["| when | role | scope | why |", "|---|---|---|---|"]
+    rows += [f"| before the first `up` | {n['role']} | {n['scope']} | {n['why']} |"
+             for n in s["before"]]
+    rows += [f"| granted by the stack | {g['role']} | {g['scope']} | uploads models, code and "
+             f"data with Entra ID; {len(s['waits'])} uploads wait for it |"
+             for g in s["grantedByStack"]]
+    return "\n".join(rows) + "\n"
+
+
+def commands(s: dict[str, Any], assignee: str, principal_type: str) -> list[str]:
+    """The ``az`` commands that give ``assignee`` what the story says it needs before the first
+    ``up`` (SUBSCRIPTION_ID from the shell)."""
+    found = []
+    for n in s["before"]:
+        scope = n["scopeId"].replace(SUBSCRIPTION, "/subscriptions/${SUBSCRIPTION_ID}")
+        command = (f"az role assignment create --assignee-object-id {shlex.quote(assignee)} "
+                   f"--assignee-principal-type {principal_type} --role {shlex.quote(n['role'])} "
+                   f"--scope \"{scope}\"")
+        if "condition" in n:
+            command += f" --condition-version 2.0 --condition {shlex.quote(n['condition'])}"
+        found.append(command)
+    return found
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = tool_parser(
+        "python -m offline.deployer",
+        "Print what the identity running pulumi up for STACK must hold before the first up, "
+        "what the stack grants it itself, and what waits for that grant; with --assignee, the "
+        "az commands that grant an identity (e.g. CI's) what it must hold. Needs no Azure "
+        "account.")
+    parser.add_argument("stack", help="stack name, e.g. dev or prod")
+    parser.add_argument("--assignee", metavar="OBJECT_ID",
+                        help="print az role assignment commands for this object id")
+    parser.add_argument("--principal-type", choices=("ServicePrincipal", "User", "Group"),
+                        default="ServicePrincipal", help="the assignee's type (default: "
+                        "ServicePrincipal, a CI identity)")
+    parser.add_argument("--markdown", action="store_true", help="print the README's table")
+    add_arguments(parser)
+
+    def body(args: argparse.Namespace) -> int:
+        s = story(from_arguments(args).run(args.stack))
+        if args.assignee:
+            print(f"# What {args.assignee} needs before the first pulumi up of {args.stack}; "
+                  "set SUBSCRIPTION_ID first.")
+            print("\n".join(commands(s, args.assignee, args.principal_type)))
+        elif args.markdown:
+            print(markdown(s), end="")
+        else:
+            print(fit(text_lines(s)))
+        return OK
+
+    return run_tool(parser, argv, body)
+
+
+if __name__ == "__main__":
+    sys.exit(main())
+

@@ -1,0 +1,116 @@
+"""The deployer's story: what the identity running pulumi up holds before the first up, what the
+stack grants it itself and what waits for that grant; told the same way by the preview, the JSON,
+the README and the set-up commands."""
+
+from __future__ import annotations
+
+import re
+import shlex
+
+from components.azure.roles import BUILT_IN_ROLES
+from components.testing.mocks import DEPLOYER_OBJECT_ID, RANDOM_SUFFIX
+from offline.deployer import SUBSCRIPTION, commands, condition, main, markdown, story
+from offline.report import plan, text
+
+from ..conftest import PACK, PROJECT_DIR, ROLE_ASSIGNMENT, one, run_stack, shared_run
+
+ENTRA_BLOB = "pulumi-python:dynamic/storage:EntraBlob"
+README = PROJECT_DIR / "README.md"
+
+
+def test_the_stack_grants_the_deployer_its_upload_role_and_every_upload_waits_for_it(dev):
+    grant = one(dev, "authorization:RoleAssignment",
+                "assets-uploader-storage-blob-data-contributor")
+    container = one(dev, "storage:BlobContainer", "assets-container")
+    assert grant.inputs["principalId"] == DEPLOYER_OBJECT_ID
+    assert grant.inputs["scope"] == container.id  # the container it uploads to, nothing wider
+    assert grant.inputs["roleDefinitionId"].endswith(
+        BUILT_IN_ROLES["Storage Blob Data Contributor"])
+    assert grant.inputs["principalType"] == "User"  # an az login: no ARM_CLIENT_ID here
+    uploads = dev.of_type(ENTRA_BLOB)
+    assert uploads and all(grant.urn in u.dependencies for u in uploads)
+    assert dev.outputs["deployer"] == {"objectId": DEPLOYER_OBJECT_ID, "principalType": "User"}
+
+
+def test_a_ci_identity_is_granted_as_a_service_principal(monkeypatch):
+    monkeypatch.setenv("ARM_CLIENT_ID", "22222222-0000-4000-8000-000000000000")
+    detected = run_stack("dev")
+    assert one(detected, "authorization:RoleAssignment",
+               "assets-uploader-storage-blob-data-contributor").inputs["principalType"] == \
+        "ServicePrincipal"
+    told = shared_run("dev", {"deployerPrincipalType": "User"})
+    assert one(told, "authorization:RoleAssignment",
+               "assets-uploader-storage-blob-data-contributor").inputs["principalType"] == "User"
+
+
+def test_before_the_first_up_it_holds_contributor_and_a_conditioned_administrator(dev):
+    s = plan(dev, PACK)["deployer"]
+    assert [(n["role"], n["scopeId"]) for n in s["before"]] == [
+        ("Contributor", SUBSCRIPTION),  # the group is the stack's: it cannot hold a role there yet
+        ("Role Based Access Control Administrator", SUBSCRIPTION)]
+    guids = set(re.findall(r"[0-9a-f-]{36}", s["before"][1]["condition"]))
+    assigned = {a.inputs["roleDefinitionId"].rsplit("/", 1)[1]
+                for a in dev.of_type(ROLE_ASSIGNMENT)}
+    assert guids == assigned  # exactly the roles the stack assigns, nothing else
+    assert s["grantedByStack"] == [{"role": "Storage Blob Data Contributor",
+                                    "scope": "blob container ml-assets",
+                                    "source": s["grantedByStack"][0]["source"]}]
+    assert "Storage Data Contributor" in s["grantedByStack"][0]["source"]
+    assert len(s["waits"]) == len(dev.of_type(ENTRA_BLOB)) == 3
+
+
+def test_an_existing_group_and_scopes_outside_the_stack_are_named(everything):
+    existing = shared_run("dev", {"resourceGroupName": "rg-team-ml"})
+    assert {n["scopeId"] for n in plan(existing, PACK)["deployer"]["before"]} == {
+        f"{SUBSCRIPTION}/resourceGroups/rg-team-ml"}
+    outside = [n for n in plan(everything, PACK)["deployer"]["before"]
+               if "outside the stack" in n["scope"]]
+    assert {(n["role"], n["scope"]) for n in outside} == {
+        ("Role Based Access Control Administrator",
+         "resource group rg-shared (outside the stack)")}  # the private registry's
+
+
+def test_an_outbound_rule_target_outside_the_stack_needs_the_deployers_approval():
+    target = ("/subscriptions/00000000-0000-4000-8000-000000000001/resourceGroups/rg-search/"
+              "providers/Microsoft.Search/searchServices/srch-ml")
+    run = shared_run("prod", {"network": {"outboundRules": [
+        {"name": "search", "privateEndpoint": target, "subresource": "searchService"}]}})
+    approvals = [n for n in plan(run, PACK)["deployer"]["before"]
+                 if n["role"] == "Azure AI Enterprise Network Connection Approver"]
+    assert [(n["scopeId"], n["scope"]) for n in approvals] == [
+        (target, "searchServices srch-ml (outside the stack)")]
+
+
+def test_preview_json_readme_and_commands_tell_one_story(dev, capsys):
+    preview = plan(dev, PACK)
+    s = preview["deployer"]
+    assert s == story(dev)
+    printed = " ".join(text(preview).split())
+    for need in s["before"]:
+        assert " ".join(f"{need['role']} on {need['scope']}: {need['why']}".split()) in printed
+    assert "Storage Blob Data Contributor on blob container ml-assets" in printed
+    readme = README.read_text()
+    block = readme.split("<!-- deployer: generated by")[1].split("-->", 1)[1] \
+        .split("<!-- /deployer -->")[0]
+    assert block.strip() == markdown(s).strip(), \
+        "README deployer table is stale: paste `python -m offline.deployer dev --markdown`"
+    made = commands(s, "oid-ci", "ServicePrincipal")
+    assert len(made) == len(s["before"])
+    for need, command in zip(s["before"], made, strict=True):
+        words = shlex.split(command)
+        assert words[words.index("--role") + 1] == need["role"]
+        assert words[words.index("--scope") + 1] == need["scopeId"].replace(
+            SUBSCRIPTION, "/subscriptions/${SUBSCRIPTION_ID}")
+        assert ("--condition" in words) == ("condition" in need)
+        if "condition" in need:
+            assert words[words.index("--condition") + 1] == need["condition"]
+    assert main(["dev", "--assignee", "oid-ci"]) == 0
+    assert capsys.readouterr().out.splitlines()[1:] == made
+    assert RANDOM_SUFFIX not in markdown(s)
+
+
+def test_the_condition_limits_writes_and_deletes_to_the_roles_given():
+    guid = BUILT_IN_ROLES["AcrPull"]
+    found = condition([guid])
+    assert found.count(f"GuidEquals {{{guid}}}") == 2
+    assert "roleAssignments/write" in found and "roleAssignments/delete" in found
