@@ -464,6 +464,38 @@ def _template_leaves(step: Step, azure: Azure, ctx: Context) -> str | None:
     return "only the deployment record goes; Azure keeps " + ", ".join(put) if put else None
 
 
+def _secrets_put(templates: list[Registration]) -> set[str]:
+    """``<vault>/<secret>`` (lower case) of every secret ``templates`` put."""
+    put = set()
+    for r in templates:
+        if r.type != TEMPLATE:
+            continue
+        props = r.inputs.get("properties") or {}
+        parameters = props.get("parameters") or {}
+        put |= {str(_resolve(res.get("name"), parameters)).lower()
+                for res in (props.get("template") or {}).get("resources", [])
+                if res.get("type") == "Microsoft.KeyVault/vaults/secrets"}
+    return put
+
+
+def _secret_missing(step: Step, azure: Azure, ctx: Context) -> str | None:
+    if step.resource.type != ASSIGNMENT or step.op not in (CREATE, REPLACE):
+        return None
+    found = re.search(r"/vaults/([^/]+)/secrets/([^/]+)$", str(step.resource.inputs.get("scope")),
+                      re.I)
+    if found is None:
+        return None
+    vault, secret = found.groups()
+    new_vault = any(s.op in (CREATE, REPLACE) and s.resource.type == VAULT
+                    and str(s.resource.inputs.get("vaultName")).lower() == vault.lower()
+                    for s in ctx.plan.steps)
+    waits_for = [azure.resources[d] for d in step.resource.dependencies if d in azure.resources]
+    if not new_vault or f"{vault}/{secret}".lower() in _secrets_put(waits_for):
+        return None
+    return (f"the grant on secret {secret} does not wait for anything that puts that secret into "
+            f"vault {vault}, which this plan creates: a new vault holds no secret")
+
+
 def _compute_delete(step: Step, azure: Azure, ctx: Context) -> str | None:
     if step.resource.type == COMPUTE and step.op in (DELETE, DELETE_REPLACED):
         return ("azure-native deletes computes without the underlyingResourceAction query "
@@ -524,6 +556,11 @@ RULES: tuple[Rule, ...] = (
          "pulumi/pulumi-azure-native v3 custom_storage_azidentity.go (blob calls use a shared key "
          "credential from ListKeys); #2015 (403 KeyBasedAuthenticationNotPermitted)",
          _key_based_delete),
+    Rule("secret-missing", AT_RISK,
+         "a role on one secret of a vault this plan creates, before anything puts the secret",
+         "Key Vault rbac-guide (roles on individual secrets: the secret is the scope); that ARM "
+         "refuses a role assignment on a scope that does not exist is not confirmed against "
+         "Azure", _secret_missing),
     Rule("compute-delete", AT_RISK, "deleting a compute alone is not proven on Azure",
          "Azure/azure-rest-api-specs Compute_Delete (underlyingResourceAction required); "
          "azure-native provider.go Delete passes no query parameters", _compute_delete),

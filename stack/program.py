@@ -64,6 +64,7 @@ from .names import (
 from .settings import (
     DATA_RULE,
     PACKAGE_FEEDS,
+    SAMPLE_SECRET_NAME,
     DeploymentSettings,
     EndpointSettings,
     IdentityKind,
@@ -142,7 +143,6 @@ class HasGrants(Protocol):
 class HasAzureGrants(Protocol):
     azure_grants: list[AzureGrant]
 
-SAMPLE_SECRET_NAME = "sample-secret"
 SAMPLE_BLOB_NAME = "samples/score/labels.json"
 """What ``sampleData`` creates for the sample scoring app (samples/score) to read."""
 

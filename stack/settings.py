@@ -489,6 +489,11 @@ class StackSettings(_Model):
         default_factory=_default_clusters, description="AmlCompute clusters.")
     online_endpoints: tuple[EndpointSettings, ...] = Field((), description=(
         "Managed online endpoints with their deployments."))
+    existing_secrets: tuple[SecretName, ...] = Field((), description=(
+        "Secrets you put in the workspace key vault yourself once a pulumi up has made it (az "
+        "keyvault secret set --vault-name <vault> --name <name> --file <file>); workloads may "
+        "then name them in their secrets. A new vault holds none, and a grant on a secret that "
+        "does not exist is refused."))
     deployer_principal_type: Literal["User", "ServicePrincipal"] | None = Field(
         None, description=(
             "What runs pulumi up: User (an az login) or ServicePrincipal (CI's federated or "
@@ -540,9 +545,20 @@ class StackSettings(_Model):
 
 KEYS = tuple(field.alias or name for name, field in StackSettings.model_fields.items())
 """Every config key of the project namespace the stack reads."""
-STRUCTURED = ("computeClusters", "onlineEndpoints", "workspaceIdentities", "dataStorage", "network",
-              "kubernetes",
-              "dataUsers", "computeInstances", "automationCredentials", "tags")
+def _types_in(annotation: Any) -> list[Any]:
+    args = typing.get_args(annotation)
+    return [annotation, *(t for a in args for t in _types_in(a))]
+
+
+def _structured(annotation: Any) -> bool:
+    """Whether a field of this type is a YAML list or mapping."""
+    return any(typing.get_origin(t) in (tuple, dict) or t in (tuple, dict)
+               or (isinstance(t, type) and issubclass(t, BaseModel))
+               for t in _types_in(annotation))
+
+
+STRUCTURED = tuple(field.alias or name for name, field in StackSettings.model_fields.items()
+                   if _structured(field.annotation))
 """Keys whose value is a YAML list or mapping (Pulumi hands them to the program as JSON)."""
 READ_NAMESPACES = ("azure-native", "pulumi", "random")
 """Config namespaces besides the project's that something in the stack reads (the providers)."""
@@ -587,11 +603,6 @@ def _item_field(field: FieldInfo) -> FieldInfo | None:
                      and isinstance(m.json_schema_extra, dict)
                      and "allowed" in m.json_schema_extra), None)
     return None
-
-
-def _types_in(annotation: Any) -> list[Any]:
-    args = typing.get_args(annotation)
-    return [annotation, *(t for a in args for t in _types_in(a))]
 
 
 def allowed(field: FieldInfo | None) -> str:
@@ -722,9 +733,34 @@ def _cross_checks(ns: str, s: StackSettings) -> Problems:
     if s.data_users and s.data_storage is None:
         p.append(f"{k('dataUsers')} = {[u.object_id for u in s.data_users]!r} is not allowed: "
                  "nothing unless dataStorage is on (create: true or existingId)")
+    p += _secrets(k, s)
     p += _tags(k, s.tags)
     if not p:  # the names derived from valid tokens must also fit Azure's rules
         p += _derived_names(k, s)
+    return p
+
+
+SAMPLE_SECRET_NAME = "sample-secret"
+"""The secret ``sampleData`` makes for the sample scoring app (samples/score)."""
+
+
+def _secrets(k: Callable[..., str], s: StackSettings) -> Problems:
+    """Every secret a workload reads is one the stack makes or one the user put in the vault:
+    the stack orders a grant after what makes its secret, and a new vault holds nothing else."""
+    made = {SAMPLE_SECRET_NAME} if s.sample_data else set()
+    known = made | set(s.existing_secrets)
+    p = [f"{k('existingSecrets')} = {name!r} is not allowed: the stack makes it already "
+         "(sampleData)" for name in s.existing_secrets if name in made]
+    readers: list[tuple[str, int, tuple[str, ...]]] = [
+        *(("computeClusters", i, c.secrets) for i, c in enumerate(s.compute_clusters)),
+        *(("computeInstances", i, c.secrets) for i, c in enumerate(s.compute_instances)),
+        *(("onlineEndpoints", i, e.secrets) for i, e in enumerate(s.online_endpoints))]
+    for section, i, secrets in readers:
+        p += [f"{k(section, i, 'secrets', j)} = {name!r} is not allowed: a secret the stack "
+              f"makes ({', '.join(sorted(made)) or 'none: sampleData is off'}) or one of "
+              f"{k('existingSecrets')} (put it in the workspace key vault after the first pulumi "
+              "up made the vault, then list it there: a new vault holds no other secret)"
+              for j, name in enumerate(secrets) if name not in known]
     return p
 
 

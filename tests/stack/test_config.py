@@ -100,6 +100,18 @@ BAD = [
     ({"onlineEndpoints": [{"name": "score", "secrets": ["api_key"]}]},
      ["ml-platform:onlineEndpoints[0].secrets[0] = 'api_key'", "1-127 letters, digits and "
       "hyphens"]),
+    # a secret nothing makes: a new vault holds none, and a grant needs its secret to exist
+    ({"computeClusters": [{"name": "cpu", "secrets": ["api-key"]}]},
+     ["ml-platform:computeClusters[0].secrets[0] = 'api-key' is not allowed",
+      "a secret the stack makes (sample-secret)", "ml-platform:existingSecrets",
+      "after the first pulumi up made the vault"]),
+    ({"sampleData": False, "computeInstances": [
+        {"name": "alice", "assignedUser": "11111111-aaaa-4bbb-8ccc-000000000001",
+         "secrets": ["sample-secret"]}], "onlineEndpoints": []},
+     ["ml-platform:computeInstances[0].secrets[0] = 'sample-secret' is not allowed",
+      "none: sampleData is off"]),
+    ({"existingSecrets": ["sample-secret"]},
+     ["ml-platform:existingSecrets = 'sample-secret' is not allowed", "the stack makes it"]),
 ]
 
 

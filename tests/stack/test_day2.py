@@ -116,8 +116,12 @@ def test_a_system_assigned_identity_replaces_the_endpoint_and_its_deployments(de
     assert traffic(switched) == {"blue-ds2v2": 100}
 
 
+SAMPLE_DATA_OFF = {"sampleData": False, "existingSecrets": ["sample-secret"]}
+
+
 def test_turning_sample_data_off_deletes_no_secret_through_the_data_plane(dev):
-    plan = clean(day2_plan(dev, shared_run("dev", {"sampleData": False})))
+    # the secret stays in the vault, unmade now: the endpoint reads it as an existing secret
+    plan = clean(day2_plan(dev, shared_run("dev", SAMPLE_DATA_OFF)))
     secret = plan.step("sample-secret")
     assert (secret.op, secret.resource.type) == (DELETE, "azure-native:resources:Deployment")
     assert [(f.verdict, f.rule) for f in secret.findings] == [(NOTE, "template-leaves")]

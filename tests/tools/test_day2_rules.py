@@ -10,6 +10,7 @@ import pulumi
 import pytest
 from pulumi_azure_native import machinelearningservices as ml
 
+import components.access
 import components.assets
 import components.compute
 import components.endpoint
@@ -132,7 +133,8 @@ def case_propagation(dev, prod, monkeypatch) -> Plan:
 
 
 def case_template_leaves(dev, prod, monkeypatch) -> Plan:
-    return day2_plan(dev, run_stack("dev", {"sampleData": False}))
+    return day2_plan(dev, run_stack("dev", {"sampleData": False,
+                                            "existingSecrets": ["sample-secret"]}))
 
 
 def key_based(run: StackRun) -> StackRun:
@@ -155,6 +157,15 @@ def key_based(run: StackRun) -> StackRun:
 
 def case_key_based_delete(dev, prod, monkeypatch) -> Plan:
     return day2_plan(key_based(dev), dev)
+
+
+API_KEY = {"existingSecrets": ["api-key"], "onlineEndpoints": [
+    {"name": "score", "secrets": ["sample-secret", "api-key"]}]}
+"""dev whose endpoint also reads a secret the user puts in the vault."""
+
+
+def case_secret_missing(dev, prod, monkeypatch) -> Plan:
+    return day2_plan(None, run_stack("dev", API_KEY))  # the vault is new: it holds no api-key
 
 
 def case_compute_delete(dev, prod, monkeypatch) -> Plan:
@@ -181,6 +192,8 @@ CASES: dict[str, tuple[Callable[..., Plan], set[tuple[str, str]]]] = {
     "propagation": (case_propagation, {("endpoint-score-blue-ds2v2", AT_RISK)}),
     "template-leaves": (case_template_leaves, {("sample-secret", NOTE)}),
     "compute-delete": (case_compute_delete, {("cluster-cpu", AT_RISK)}),
+    "secret-missing": (case_secret_missing, {
+        ("endpoint-score-secret-api-key-key-vault-secrets-user", AT_RISK)}),
     "key-based-delete": (case_key_based_delete, {(r, REFUSED) for r in UPLOADS}),
 }
 
@@ -208,6 +221,26 @@ def test_the_real_program_makes_the_same_change_cleanly(rule, dev, prod, monkeyp
             "propagation": {}}[rule]
     plan = day2_plan(None if rule == "propagation" else dev, run_stack("dev", head))
     assert fired(plan, rule) == set() and not plan.failing
+
+
+def test_grants_on_secrets_wait_for_what_puts_them_or_for_a_vault_that_exists(dev, monkeypatch):
+    # every workload's grant on sample-secret comes after the template that puts it
+    both = run_stack("dev", {"computeClusters": [{"name": "cpu", "secrets": ["sample-secret"]}]})
+    assert fired(day2_plan(None, both), "secret-missing") == set()
+    template = both.one("resources:Deployment", "sample-secret")
+    on_secret = [a for a in both.of_type("azure-native:authorization:RoleAssignment")
+                 if a.inputs["scope"].endswith("/secrets/sample-secret")]
+    assert {a.parent.rsplit("::", 1)[1] for a in on_secret} == {"cluster-cpu", "endpoint-score"}
+    assert all(template.urn in a.dependencies for a in on_secret)
+    # a secret the user put in a vault an earlier up made: nothing to say
+    assert fired(day2_plan(dev, run_stack("dev", API_KEY)), "secret-missing") == set()
+    # the order is what keeps it quiet: grants that do not wait for the template are flagged
+    monkeypatch.setattr(components.compute, "secret_grants",
+                        lambda *args, depends_on=(), **kwargs: real(*args, **kwargs))
+    real = components.access.secret_grants
+    assert fired(day2_plan(None, run_stack("dev", {"computeClusters": [
+        {"name": "cpu", "secrets": ["sample-secret"]}]})), "secret-missing") == {
+        ("cluster-cpu-secret-sample-secret-key-vault-secrets-user", AT_RISK)}
 
 
 def test_the_deployer_holding_secrets_officer_may_delete_a_secret():
