@@ -33,9 +33,15 @@ Deployment``, the *writer*) puts it again with every setting and the traffic onc
 deployment exists. The writer is the only thing that changes the endpoint after its creation, and
 it exists whenever the endpoint does (traffic ``{}`` without deployments):
 
-* the endpoint resource ignores changes to its settings and tags: an update would be a full PUT
-  without ``traffic`` and zero it (pulumi-azure-native updates with a full PUT and keeps no traffic
-  from Azure), and after a refresh it would re-send a stale traffic map;
+* the endpoint resource ignores changes to its settings, tags and traffic: an update would be a
+  full PUT without ``traffic`` and zero it (pulumi-azure-native updates with a full PUT and keeps
+  no traffic from Azure). ``pulumi refresh`` copies the writer's traffic into the endpoint's
+  inputs in the state (azure-native ``Read`` applies the change between old and new outputs to the
+  inputs), which without the ignore would make the next ``up`` send a PUT without traffic. The
+  engine keeps an ignored value from the state, also when it creates a replacement, so a
+  replacement after a refresh would carry the refreshed traffic to deployments deleted before it
+  (404 "Deployment ... not found in endpoint"): the day-2 plan models the refresh and refuses that
+  step, with the way out (traffic to zero, ``up``, ``refresh``, then the change);
 * removed deployments are deleted after every create and update (Pulumi's order), so the writer has
   moved their traffic away first ("You can't delete a deployment that has live traffic allocated to
   it", how-to-safely-rollout-online-endpoints);
@@ -76,8 +82,9 @@ from .workspace import WorkspaceRef
 
 ENDPOINT_API_VERSION = "2025-12-01"
 """The Microsoft.MachineLearningServices API version pulumi-azure-native 3.29 uses for endpoints."""
-WRITTEN = ("authMode", "publicNetworkAccess")
-"""The endpoint properties the writer puts after creation (the endpoint resource ignores them)."""
+WRITTEN = ("authMode", "publicNetworkAccess", "traffic", "mirrorTraffic")
+"""The endpoint properties the writer puts after creation (the endpoint resource ignores them;
+it never writes mirror traffic, which a refresh would bring into the state all the same)."""
 ENDPOINT_STORAGE_ROLE = "Storage Blob Data Contributor"
 """The endpoint identity's role on the workspace storage (the stricter of two Microsoft pages: see
 the module's doc)."""
@@ -282,7 +289,10 @@ class OnlineEndpoint(pulumi.ComponentResource):
         ws = args.workspace
         parameters: dict[str, Any] = {
             "workspaceName": ws.name, "endpointName": endpoint.name, "location": ws.location,
-            "authMode": args.auth_mode, "tags": dict(args.tags), "traffic": self.traffic,
+            "authMode": args.auth_mode, "tags": dict(args.tags),
+            # only the deployments that get traffic: an endpoint routes none to the others, and a
+            # map without them is what a refresh brings into the state (see the module's doc)
+            "traffic": {name: share for name, share in self.traffic.items() if share},
         }
         parameters["publicNetworkAccess"] = args.public_network_access
         if args.compute is not None:

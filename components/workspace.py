@@ -118,6 +118,8 @@ class WorkspaceRef:
 
 
 NETWORK_APPROVER = "Azure AI Enterprise Network Connection Approver"
+VAULT_CREATE_ONLY = "properties.softDeleteRetentionInDays"
+"""The key vault property Azure takes at creation only: never sent as an update."""
 
 
 def _managed_network(settings: ManagedNetwork | None) -> ml.ManagedNetworkSettingsArgs | None:
@@ -216,6 +218,10 @@ class WorkspaceArgs:
     key_vault_purge_protection: bool = False
     """Irreversible once on. Off leaves the property unset: ARM rejects an explicit false."""
     key_vault_soft_delete_retention_days: int = 7
+    """Days a deleted vault stays recoverable (7-90). Fixed at the vault's creation ("The
+    retention policy interval can only be configured during key vault creation and can't be
+    changed afterwards", Key Vault soft-delete overview): a later change is never sent, and takes
+    effect only on a vault created anew."""
     storage_soft_delete_retention_days: int = 7
     """Days deleted blobs and containers stay recoverable (1-365)."""
     log_retention_days: int = 30
@@ -314,7 +320,9 @@ class Workspace(pulumi.ComponentResource):
                 public_network_access="disabled" if args.private_dependents else None,
                 network_acls=closed_vault_rules() if args.private_dependents else None,
             ),
-            opts=stateful, resource_group_name=group, location=location, tags=tags)
+            opts=pulumi.ResourceOptions.merge(stateful, pulumi.ResourceOptions(
+                ignore_changes=[VAULT_CREATE_ONLY])),
+            resource_group_name=group, location=location, tags=tags)
         logs = operationalinsights.Workspace(
             f"{name}-logs",
             workspace_name=args.log_analytics_name,

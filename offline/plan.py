@@ -20,10 +20,11 @@ Pulumi documents and implements it (pulumi/pulumi ``pkg/resource/deploy/step_gen
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import json
 import re
 import sys
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -40,12 +41,15 @@ from .project import Project, add_arguments, from_arguments
 from .words import grant_words
 
 CREATE, UPDATE, REPLACE, DELETE = "create", "update", "replace", "delete"
+IGNORED = "ignored"
+"""A change of a property Azure fixes at creation that ``ignore_changes`` keeps from being sent:
+no engine step, shown so that a reviewer sees the setting does not apply."""
 PROTECTED, RETAIN, DELETED_WITH = "protected", "retain", "deleted-with"
 DELETE_REPLACED = "delete-replaced"
 """The delete of a replaced resource's original, after every create and update."""
 
 SYMBOL = {CREATE: "+", UPDATE: "~", REPLACE: "+-", DELETE: "-", PROTECTED: "!", RETAIN: "=",
-          DELETED_WITH: ".", DELETE_REPLACED: "-"}
+          DELETED_WITH: ".", DELETE_REPLACED: "-", IGNORED: "="}
 
 REFUSED, LIES, DATA_LOSS, AT_RISK, NOTE = "refused", "lies", "data loss", "at risk", "note"
 """Verdicts of a rule: Azure or Pulumi refuses the step (the operation fails); Azure ignores it
@@ -166,6 +170,31 @@ def changed_paths(old: dict[str, Any], new: dict[str, Any],
 _ABSENT = object()
 
 
+def _parts(path: str) -> list[str]:
+    return [p for p in re.split(r"\.|\[|\]", path) if p]
+
+
+def sent_inputs(news: dict[str, Any], olds: dict[str, Any],
+                ignore: Iterable[str]) -> dict[str, Any]:
+    """The inputs the engine sends for a resource with state ``olds`` and program inputs ``news``:
+    each ``ignore``d path takes its value from the state, or is left out where the state has none
+    (pulumi/pulumi pkg/resource/deploy/step_generator.go ``processIgnoreChanges``, for updates and
+    for the create of a replacement alike)."""
+    sent: dict[str, Any] = json.loads(json.dumps(jsonable(news)))
+    for path in ignore:
+        keys, source, target = _parts(path), jsonable(olds), sent
+        for key in keys[:-1]:
+            source = source.get(key) if isinstance(source, dict) else None
+            target = target.setdefault(key, {}) if isinstance(target, dict) else {}
+        if not isinstance(target, dict) or not keys:
+            continue
+        if isinstance(source, dict) and keys[-1] in source:
+            target[keys[-1]] = source[keys[-1]]
+        else:
+            target.pop(keys[-1], None)
+    return sent
+
+
 # --- the engine -----------------------------------------------------------------------------
 
 def _order(resources: dict[str, Registration]) -> list[Registration]:
@@ -218,10 +247,11 @@ def _dependents(root: str, old: dict[str, Registration]) -> list[Registration]:
     return list(reversed(found))
 
 
-def plan_steps(base: StackRun | None, head: StackRun | None, *,
-               unprotect: bool = False) -> list[Step]:
+def plan_steps(base: StackRun | None, head: StackRun | None, *, unprotect: bool = False,
+               fixed: Callable[[Registration, str], bool] = lambda r, path: False) -> list[Step]:
     """The engine's steps from state ``base`` (None: nothing deployed) to program ``head`` (None:
-    ``pulumi destroy``); ``unprotect`` as after ``pulumi state unprotect --all``."""
+    ``pulumi destroy``); ``unprotect`` as after ``pulumi state unprotect --all``; a change of an
+    ignored path that ``fixed`` says Azure takes at creation only is an :data:`IGNORED` step."""
     old = dict(base.resources) if base else {}
     new = dict(head.resources) if head else {}
     steps: list[Step] = []
@@ -263,6 +293,11 @@ def plan_steps(base: StackRun | None, head: StackRun | None, *,
                               delete_first=r.delete_before_replace))
             continue
         changed = changed_paths(was.inputs, r.inputs, r.ignore_changes)
+        kept = [p for p in changed_paths(was.inputs, r.inputs) if p not in changed and fixed(r, p)]
+        if kept and not changed:
+            steps.append(Step(IGNORED, r, was, kept))
+        if r.ignore_changes:  # what the engine sends: ignored values from the state
+            r = dataclasses.replace(r, inputs=sent_inputs(r.inputs, was.inputs, r.ignore_changes))
         if r.urn in recreate:
             steps.append(Step(REPLACE, r, was, changed, [f"{recreate[r.urn]}, deleted first"],
                               delete_first=True))
@@ -300,10 +335,10 @@ def day2_plan(base: StackRun | None, head: StackRun | None, *, unprotect: bool =
               reserved: Iterable[tuple[str, str]] = ()) -> Plan:
     """The checked plan from ``base`` to ``head`` (None for either: nothing deployed, or
     ``pulumi destroy``). ``reserved`` are names a previous plan left soft-deleted."""
-    from .rules import ASSIGNMENT, check
+    from .rules import ASSIGNMENT, check, fixed_at_creation
     either = head or base
     stack = either.stack if either else "?"
-    steps = plan_steps(base, head, unprotect=unprotect)
+    steps = plan_steps(base, head, unprotect=unprotect, fixed=fixed_at_creation)
     words = {urn: "{role} on {scope} for {principal}".format(**grant_words(run, r))
              for run in filter(None, (base, head)) for urn, r in run.resources.items()
              if r.type == ASSIGNMENT}
@@ -333,6 +368,8 @@ def label(step: Step) -> str:
         return f"replace ({order}) because of {', '.join(step.replace_because)}"
     if step.op == UPDATE:
         return "update " + ", ".join(step.changed)
+    if step.op == IGNORED:
+        return "nothing sent (ignore_changes): " + ", ".join(step.changed)
     text = DESCRIBE[step.op]
     return text.format(**{"with": step.deleted_with.name}) if step.deleted_with else text
 
@@ -454,6 +491,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--set", dest="settings", metavar="KEY=VALUE", action="append",
                         type=_setting, default=[], help="a config value (YAML) for HEAD")
     parser.add_argument("--destroy", action="store_true", help="plan pulumi destroy of BASE")
+    parser.add_argument("--refresh", action="store_true",
+                        help="plan pulumi refresh of BASE first (what Azure's Read puts into the "
+                             "state), then the up")
     parser.add_argument("--unprotect", action="store_true",
                         help="as after pulumi state unprotect --all on BASE")
     parser.add_argument("--recreate", action="store_true",
@@ -468,6 +508,10 @@ def main(argv: list[str] | None = None) -> int:
         parser.error("give HEAD, or --destroy (and optionally --recreate) without it")
     try:
         base, note = load_side(project, args.base, base=True)
+        if args.refresh and base is not None:
+            from .rules import refreshed  # Azure's facts live with the rules
+            base = refreshed(base)
+            note = ((note + "; ") if note else "") + "after pulumi refresh of the base"
         if args.destroy:
             plans = [(day2_plan(base, None, unprotect=args.unprotect), "pulumi destroy")]
             if args.recreate:

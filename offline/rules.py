@@ -9,6 +9,7 @@ lost, or that the step is at risk. :data:`RULES` lists them; :data:`PROVIDER_REP
 
 from __future__ import annotations
 
+import dataclasses
 import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -28,6 +29,7 @@ from .plan import (
     DELETE,
     DELETE_REPLACED,
     DELETED_WITH,
+    IGNORED,
     LIES,
     NOTE,
     PROTECTED,
@@ -185,7 +187,8 @@ IMMUTABLE: tuple[Immutable, ...] = (
               "how-to-access-resources-from-endpoints-managed-identities.md"),
     Immutable(VAULT, "properties.softDeleteRetentionInDays", REFUSED,
               "\"The retention policy interval can only be configured during key vault creation "
-              "and can't be changed afterwards\"",
+              "and can't be changed afterwards\": the vault keeps the days it was created with; "
+              "a new value applies to a vault created anew",
               "MicrosoftDocs/azure-docs key-vault/general/soft-delete-overview.md"),
     Immutable(VAULT, "properties.enablePurgeProtection", LIES,
               "purge protection \"cannot be disabled or overridden by anyone including Microsoft\"",
@@ -279,6 +282,59 @@ def traffic_written(r: Registration) -> dict[tuple[str, str], dict[str, int]]:
                 traffic = _resolve((res.get("properties") or {}).get("traffic"), parameters)
                 written[(workspace, endpoint)] = dict(traffic or {})
     return written
+
+
+# --- what pulumi refresh puts into the state --------------------------------------------------
+
+REFRESH_SOURCE = ("pulumi/pulumi-azure-native provider/pkg/provider/provider.go Read: \"we compare "
+                  "old outputs to new outputs, and if properties changed, we assume they aren't "
+                  "default values anymore, and we need to copy them to new inputs\"")
+
+
+def _live_traffic(run: StackRun, r: Registration) -> dict[str, Any]:
+    """An endpoint's traffic as Azure routes it: what the last template that puts it wrote."""
+    live = {key: traffic for t in run.resources.values() if t.type == TEMPLATE
+            for key, traffic in traffic_written(t).items()}
+    key = _endpoint_key(r)
+    return {"properties.traffic": live[key]} if key in live else {}
+
+
+DRIFT: dict[str, Callable[[StackRun, Registration], dict[str, Any]]] = {
+    ENDPOINT: _live_traffic,
+}
+"""What another writer than the resource itself changes in Azure, by type: the live value of each
+input path, which a refresh reads back."""
+
+
+def _set(tree: dict[str, Any], path: str, value: Any) -> dict[str, Any]:
+    head, _, rest = path.partition(".")
+    child = tree.get(head)
+    return {**tree, head: _set(child if isinstance(child, dict) else {}, rest, value)
+            if rest else value}
+
+
+def _get(tree: Any, path: str) -> Any:
+    for key in path.split("."):
+        tree = tree.get(key) if isinstance(tree, dict) else None
+    return tree
+
+
+def refreshed(run: StackRun) -> StackRun:
+    """The state ``pulumi refresh`` leaves of deployed ``run``: where Azure's value of an input
+    property differs from the state's output (:data:`DRIFT`), it becomes the state's output and
+    input (:data:`REFRESH_SOURCE`)."""
+    changed = {}
+    for urn, r in run.resources.items():
+        if r.type not in DRIFT:
+            continue
+        drift = {path: live for path, live in DRIFT[r.type](run, r).items()
+                 if _get(r.outputs, path) != live}
+        if drift:
+            inputs, outputs = r.inputs, r.outputs
+            for path, live in drift.items():
+                inputs, outputs = _set(inputs, path, live), _set(outputs, path, live)
+            changed[urn] = dataclasses.replace(r, inputs=inputs, outputs=outputs)
+    return dataclasses.replace(run, resources={**run.resources, **changed})
 
 
 # --- the rules --------------------------------------------------------------------------------
@@ -421,6 +477,25 @@ def _data_plane_delete(step: Step, azure: Azure, ctx: Context) -> str | None:
             "runs pulumi up, which holds no secrets role on this RBAC vault: 403 ForbiddenByRbac")
 
 
+def _number(value: Any) -> Any:
+    """A whole number as the integer it is (the engine hands every number over as a float)."""
+    return int(value) if isinstance(value, float) and value.is_integer() else value
+
+
+def fixed_at_creation(r: Registration, path: str) -> bool:
+    """Whether Azure takes input ``path`` of ``r`` at creation only (an :data:`IMMUTABLE` fact)."""
+    return any(fact.type == r.type and matches(path, fact.path) for fact in IMMUTABLE)
+
+
+def _kept_at_creation(step: Step, azure: Azure, ctx: Context) -> str | None:
+    if step.op != IGNORED or step.old is None:
+        return None
+    return "; ".join(f"{path} stays {_number(_get(step.old.inputs, path))!r} in Azure and in the "
+                     "state: "
+                     + next(fact.why for fact in IMMUTABLE if fact.type == step.resource.type
+                            and matches(path, fact.path)) for path in step.changed)
+
+
 def _immutable(step: Step, azure: Azure, ctx: Context) -> str | None:
     if step.op != UPDATE or step.old is None:
         return None
@@ -496,6 +571,22 @@ def _secret_missing(step: Step, azure: Azure, ctx: Context) -> str | None:
             f"vault {vault}, which this plan creates: a new vault holds no secret")
 
 
+def _stale_traffic(step: Step, azure: Azure, ctx: Context) -> str | None:
+    if step.resource.type != ENDPOINT or step.op not in (CREATE, REPLACE):
+        return None
+    traffic = (step.resource.inputs.get("properties") or {}).get("traffic") or {}
+    there = {str(r.inputs.get("deploymentName")) for r in azure.resources.values()
+             if r.type == DEPLOYMENT and _endpoint_key(r) == _endpoint_key(step.resource)}
+    missing = sorted(name for name in traffic if name not in there)
+    if not missing:
+        return None
+    return (f"creates the endpoint with traffic {traffic}, which a refresh put into its state and "
+            f"ignore_changes keeps, naming {', '.join(missing)}, which do not exist then: Azure "
+            f"answers 404 \"Deployment {missing[0]} not found in endpoint\". First set every "
+            "deployment's traffic to 0, pulumi up and pulumi refresh (the state's traffic becomes "
+            "{}), then make this change")
+
+
 def _compute_delete(step: Step, azure: Azure, ctx: Context) -> str | None:
     if step.resource.type == COMPUTE and step.op in (DELETE, DELETE_REPLACED):
         return ("azure-native deletes computes without the underlyingResourceAction query "
@@ -541,6 +632,9 @@ RULES: tuple[Rule, ...] = (
     Rule("immutable", REFUSED, "Azure cannot change the property in place (see IMMUTABLE for "
          "which it refuses and which it ignores)", "IMMUTABLE, each entry with its source",
          _immutable),
+    Rule("kept-at-creation", NOTE, "a setting Azure takes at creation only is not sent",
+         "IMMUTABLE, each entry with its source; pulumi/pulumi processIgnoreChanges",
+         _kept_at_creation),
     Rule("soft-deleted-name", REFUSED,
          "a soft-deleted workspace or key vault keeps its name taken",
          "MicrosoftDocs/azure-ai-docs concept-soft-delete.md; azure-docs key-vault/general/"
@@ -561,6 +655,11 @@ RULES: tuple[Rule, ...] = (
          "Key Vault rbac-guide (roles on individual secrets: the secret is the scope); that ARM "
          "refuses a role assignment on a scope that does not exist is not confirmed against "
          "Azure", _secret_missing),
+    Rule("stale-traffic", REFUSED,
+         "an endpoint is created with traffic to deployments that do not exist yet",
+         "pulumi/pulumi step_generator.go processIgnoreChanges (the state's value of an ignored "
+         "path is sent, on a replacement's create too); Azure's answer, Azure/azure-dev#4037 "
+         "(\"Deployment ... not found in endpoint\"); " + REFRESH_SOURCE, _stale_traffic),
     Rule("compute-delete", AT_RISK, "deleting a compute alone is not proven on Azure",
          "Azure/azure-rest-api-specs Compute_Delete (underlyingResourceAction required); "
          "azure-native provider.go Delete passes no query parameters", _compute_delete),
@@ -581,6 +680,8 @@ def _apply(step: Step, azure: Azure) -> None:
                                                   and step.deleted_with in azure.deleted):
         gone = [r] + (azure.in_group(str(r.inputs.get("resourceGroupName")))
                       if r.type == GROUP else [])
+        # what Azure deletes with it (a deployment with its endpoint: deletedWith)
+        gone += [x for x in azure.resources.values() if x.deleted_with == r.urn]
         for g in gone:
             if azure.resources.pop(g.urn, None) is not None:
                 azure.deleted.append(g)

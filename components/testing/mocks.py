@@ -216,7 +216,8 @@ class AzureMocks(pulumi.runtime.Mocks):
                                                        f"aks.azure.com/{TENANT_ID}/{name}/")}
         elif typ == "azure-native:machinelearningservices:OnlineEndpoint":
             host = f"https://{name}.{state['location']}.inference.ml.azure.com"
-            state["properties"] = {**state["properties"],
+            # a new endpoint routes nothing until a write of its traffic
+            state["properties"] = {"traffic": {}, **state["properties"],
                                    "scoringUri": self._invent(f"{host}/score"),
                                    "swaggerUri": self._invent(f"{host}/swagger.json")}
         if isinstance(state.get("identity"), dict):

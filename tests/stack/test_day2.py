@@ -3,6 +3,8 @@ them, planned clean; and the end state it leaves."""
 
 from __future__ import annotations
 
+import dataclasses
+
 import pytest
 
 from components.testing.runner import StackRun
@@ -12,6 +14,7 @@ from offline.plan import (
     DELETE_REPLACED,
     DELETED_WITH,
     FAILING,
+    IGNORED,
     NOTE,
     PROTECTED,
     REFUSED,
@@ -20,7 +23,9 @@ from offline.plan import (
     UPDATE,
     Plan,
     day2_plan,
+    sent_inputs,
 )
+from offline.rules import refreshed
 
 from ..conftest import SAMPLE, endpoint, shared_run
 
@@ -69,9 +74,11 @@ def test_blue_green_adds_green_at_zero_shifts_and_retires_blue(dev):
     retired = shared_run("dev", endpoint({**green, "traffic": 100}))
     add, shift, retire = (clean(day2_plan(a, b)) for a, b in
                           ((dev, added), (added, shifted), (shifted, retired)))
-    assert ops(add) == [(CREATE, f"{SCORE}-green-ds2v2"), (UPDATE, WRITER)]
+    # the writer puts the deployments that get traffic: green at 0 and the retired blue at 0
+    # change nothing it writes
+    assert ops(add) == [(CREATE, f"{SCORE}-green-ds2v2")]
     assert ops(shift) == [(UPDATE, WRITER)]
-    assert ops(retire) == [(UPDATE, WRITER), (DELETE, f"{SCORE}-blue-ds2v2")]
+    assert ops(retire) == [(DELETE, f"{SCORE}-blue-ds2v2")]
     assert [traffic(r) for r in (added, shifted, retired)] == [
         {"blue-ds2v2": 100, "green-ds2v2": 0}, {"blue-ds2v2": 0, "green-ds2v2": 100},
         {"green-ds2v2": 100}]
@@ -79,8 +86,11 @@ def test_blue_green_adds_green_at_zero_shifts_and_retires_blue(dev):
 
 def test_a_tag_change_updates_in_place_and_leaves_endpoint_and_asset_versions_alone(dev):
     plan = clean(day2_plan(dev, shared_run("dev", {"tags": {"cost-center": "ml-dev-2"}})))
-    assert {s.op for s in plan.steps} == {UPDATE}
-    updated = {s.resource.type.rsplit(":", 1)[1] for s in plan.steps}
+    assert {s.op for s in plan.steps} == {UPDATE, IGNORED}
+    # registered versions take no change: their tags are not sent, and the plan says so
+    assert {s.resource.type.rsplit(":", 1)[1] for s in plan.of(IGNORED)} == {
+        "ModelVersion", "CodeVersion", "EnvironmentVersion"}
+    updated = {s.resource.type.rsplit(":", 1)[1] for s in plan.of(UPDATE)}
     assert not updated & {"OnlineEndpoint", "ModelVersion", "CodeVersion", "EnvironmentVersion"}
     assert plan.step(WRITER).changed == ["properties.parameters.tags.value.cost-center",
                                          "tags.cost-center"]
@@ -201,3 +211,63 @@ def test_a_new_compute_instance_size_replaces_the_instance_deleting_it_first():
     assert (step.op, step.delete_first, step.replace_because) == (REPLACE, True, [
         "properties.properties.idleTimeBeforeShutdown", "properties.properties.vmSize"])
     assert ops(plan) == [(REPLACE, "instance-alice")]
+
+
+# --- pulumi refresh, then up: what azure-native's Read puts into the state's inputs ---------------
+
+def test_a_refresh_puts_the_traffic_azure_routes_into_the_endpoints_state(dev):
+    state = refreshed(dev)
+    endpoint = state.one("machinelearningservices:OnlineEndpoint")
+    assert endpoint.inputs["properties"]["traffic"] == {"blue-ds2v2": 100}
+    assert endpoint.outputs["properties"]["traffic"] == {"blue-ds2v2": 100}
+    assert refreshed(state).resources == state.resources  # a second refresh finds nothing new
+
+
+def test_refresh_then_a_tag_change_keeps_the_traffic(dev):
+    plan = clean(day2_plan(refreshed(dev), shared_run("dev", {"tags": {"cost-center": "x"}})))
+    # the endpoint ignores its traffic, so no PUT without it; the writer puts it again, tags too
+    assert (UPDATE, SCORE) not in ops(plan)
+    writer = plan.step(WRITER, UPDATE)
+    assert writer.resource.inputs["properties"]["parameters"]["traffic"]["value"] == {
+        "blue-ds2v2": 100}
+
+
+def test_refresh_then_blue_green_shifts_through_the_writer_only(dev):
+    green = {**BLUE, "name": "green"}
+    added = shared_run("dev", endpoint({**BLUE, "traffic": 100}, {**green, "traffic": 0}))
+    shifted = shared_run("dev", endpoint({**BLUE, "traffic": 0}, {**green, "traffic": 100}))
+    assert ops(clean(day2_plan(refreshed(dev), added))) == [(CREATE, f"{SCORE}-green-ds2v2")]
+    assert ops(clean(day2_plan(refreshed(state_after(refreshed(dev), added)), shifted))) == [
+        (UPDATE, WRITER)]
+
+
+def test_refresh_then_an_identity_change_is_refused_until_the_traffic_is_zero(dev):
+    system = endpoint(BLUE | {"traffic": 100}, identity="systemAssigned",
+                      secrets=["sample-secret"])
+    refused = day2_plan(refreshed(dev), shared_run("dev", system))
+    found = [(s.resource.name, f.verdict) for s, f in refused.findings if f.rule == "stale-traffic"]
+    assert found == [(SCORE, REFUSED)]
+    assert "set every deployment's traffic to 0" in \
+        refused.step(SCORE, REPLACE).findings[-1].message
+    # the way out: traffic to zero and up (the writer routes nothing), refresh, then the change
+    zero = shared_run("dev", endpoint(BLUE | {"traffic": 0}))
+    after_zero = state_after(refreshed(dev), zero)
+    clean(day2_plan(refreshed(after_zero), shared_run("dev", endpoint(
+        BLUE | {"traffic": 0}, identity="systemAssigned", secrets=["sample-secret"]))))
+
+
+def state_after(base: StackRun, head: StackRun) -> StackRun:
+    """The state ``pulumi up`` from ``base`` to ``head`` leaves: ``head``'s resources, with what the
+    engine sent (ignored paths from the state) and, where it made no step, the state's outputs."""
+    steps = {s.resource.urn: s for s in day2_plan(base, head).steps}
+    resources = {}
+    for urn, r in head.resources.items():
+        was = base.resources.get(urn)
+        step = steps.get(urn)
+        sent = step.resource if step else r
+        if was is not None and step is None:
+            sent = dataclasses.replace(r, inputs=sent_inputs(r.inputs, was.inputs,
+                                                             r.ignore_changes),
+                                       outputs=was.outputs)
+        resources[urn] = sent
+    return dataclasses.replace(head, resources=resources)

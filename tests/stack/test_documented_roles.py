@@ -135,10 +135,12 @@ DOCUMENTED: tuple[Need, ...] = (
 """Microsoft's documented needs. Key Vault Secrets User applies per named secret (checked on
 its own below), never by default."""
 
-PURPOSES = {"workspace": "workspace", "cluster": "cluster", "instance": "instance",
-            "endpoint": "endpoint", "kubernetes": "kubernetes compute",
-            "registry-pull": "registry pull", "automation": "automation"}
-"""Identity purposes (id-<workload>-<env>-<purpose>[-<name>]) by the kind of principal."""
+PURPOSES = {"workspace": "workspace", "registry-pull": "registry pull",
+            "automation": "automation", "cluster-": "cluster", "instance-": "instance",
+            "endpoint-": "endpoint", "kubernetes-": "kubernetes compute"}
+"""Identity purposes (id-<workload>-<env>-<purpose>) by the kind of principal: a name, or a prefix
+followed by the workload's name. Others are the workspace's additional identities (e.g. for
+customer-managed keys), which this package grants nothing."""
 
 
 def principal_kinds(run: StackRun, s: StackSettings, principal_id: str) -> frozenset[str]:
@@ -153,8 +155,9 @@ def principal_kinds(run: StackRun, s: StackSettings, principal_id: str) -> froze
             *(["data user"] if principal_id in {u.object_id for u in s.data_users} else [])})
     if holder.type.endswith("UserAssignedIdentity"):
         purpose = str(holder.azure_name).split(f"-{run.stack}-", 1)[1]
-        return frozenset({next(kind for prefix, kind in PURPOSES.items()
-                               if purpose == prefix or purpose.startswith(f"{prefix}-"))})
+        return frozenset({next((kind for prefix, kind in PURPOSES.items()
+                                if purpose == prefix or (prefix.endswith("-")
+                                and purpose.startswith(prefix))), "additional identity")})
     return frozenset({{"Workspace": "workspace", "Compute": "cluster",
                        "OnlineEndpoint": "endpoint"}[holder.type.rsplit(":", 1)[1]]})
 

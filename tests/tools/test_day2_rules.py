@@ -4,6 +4,7 @@ an earlier revision of the program left), and stays silent on the real one."""
 from __future__ import annotations
 
 import dataclasses
+import json
 from collections.abc import Callable
 
 import pulumi
@@ -14,12 +15,14 @@ import components.access
 import components.assets
 import components.compute
 import components.endpoint
+import components.workspace
 import stack.program
 from components.testing.mocks import ENTRA_BLOB
 from components.testing.runner import StackRun, run_stack
 from offline.plan import (
     AT_RISK,
     DATA_LOSS,
+    IGNORED,
     LIES,
     NOTE,
     REFUSED,
@@ -28,7 +31,7 @@ from offline.plan import (
     Plan,
     day2_plan,
 )
-from offline.rules import IMMUTABLE, KEY_BLOB, PROVIDER_REPLACES, RULES
+from offline.rules import IMMUTABLE, KEY_BLOB, PROVIDER_REPLACES, RULES, refreshed
 
 from ..conftest import PROJECT_DIR, endpoint
 
@@ -168,6 +171,20 @@ def case_secret_missing(dev, prod, monkeypatch) -> Plan:
     return day2_plan(None, run_stack("dev", API_KEY))  # the vault is new: it holds no api-key
 
 
+def case_kept_at_creation(dev, prod, monkeypatch) -> Plan:
+    return day2_plan(dev, run_stack("dev", {"keyVaultSoftDeleteRetentionDays": 30}))
+
+
+def case_stale_traffic(dev, prod, monkeypatch) -> Plan:
+    return day2_plan(refreshed(dev), run_stack("dev", {"onlineEndpoints": [
+        {**dev_endpoint(dev), "identity": "systemAssigned"}]}))
+
+
+def dev_endpoint(run: StackRun) -> dict:
+    """The dev stack's endpoint as config."""
+    return json.loads(run.config["ml-platform:onlineEndpoints"])[0]
+
+
 def case_compute_delete(dev, prod, monkeypatch) -> Plan:
     return day2_plan(dev, run_stack("dev", {"computeClusters": []}))
 
@@ -192,6 +209,8 @@ CASES: dict[str, tuple[Callable[..., Plan], set[tuple[str, str]]]] = {
     "propagation": (case_propagation, {("endpoint-score-blue-ds2v2", AT_RISK)}),
     "template-leaves": (case_template_leaves, {("sample-secret", NOTE)}),
     "compute-delete": (case_compute_delete, {("cluster-cpu", AT_RISK)}),
+    "kept-at-creation": (case_kept_at_creation, {("workspace-key-vault", NOTE)}),
+    "stale-traffic": (case_stale_traffic, {("endpoint-score", REFUSED)}),
     "secret-missing": (case_secret_missing, {
         ("endpoint-score-secret-api-key-key-vault-secrets-user", AT_RISK)}),
     "key-based-delete": (case_key_based_delete, {(r, REFUSED) for r in UPLOADS}),
@@ -250,10 +269,20 @@ def test_the_deployer_holding_secrets_officer_may_delete_a_secret():
     assert [s.resource.name for s in plan.steps] == ["secret"] and not plan.findings
 
 
-def test_a_key_vault_retention_change_is_refused_and_asset_versions_refuse_any_change(
+def test_a_key_vault_retention_change_is_never_sent_and_asset_versions_refuse_any_change(
         dev, monkeypatch):
     retention = day2_plan(dev, run_stack("dev", {"keyVaultSoftDeleteRetentionDays": 30}))
-    assert fired(retention, "immutable") == {("workspace-key-vault", REFUSED)}
+    # nothing is sent (the vault ignores it): the state keeps the 7 days Azure keeps
+    assert [(s.op, s.resource.name, s.changed) for s in retention.steps] == [
+        (IGNORED, "workspace-key-vault", ["properties.softDeleteRetentionInDays"])]
+    assert fired(retention, "kept-at-creation") == {("workspace-key-vault", NOTE)}
+    assert "stays 7 in Azure and in the state" in retention.findings[0][1].message
+    assert not retention.failing
+    # without the ignore, the update would be sent and refused
+    monkeypatch.setattr(components.workspace, "VAULT_CREATE_ONLY", "tags.none")
+    sent = day2_plan(dev, run_stack("dev", {"keyVaultSoftDeleteRetentionDays": 30}))
+    assert fired(sent, "immutable") == {("workspace-key-vault", REFUSED)}
+    monkeypatch.undo()
     monkeypatch.setattr(components.assets.AssetStore, "_version_options",
                         lambda self, depends_on=(): pulumi.ResourceOptions(
                             parent=self, depends_on=list(depends_on)))
