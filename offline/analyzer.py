@@ -154,14 +154,21 @@ class PolicyAnalyzer:
 
     def __init__(self, pack_dir: Path, python: str = sys.executable) -> None:
         """Start the pack in ``pack_dir`` with ``python`` (an environment with pulumi and
-        pulumi-policy; the CLI would use the pack's own virtualenv, PulumiPolicy.yaml)."""
+        pulumi-policy; the CLI would use the pack's own virtualenv, PulumiPolicy.yaml). The first
+        call waits for it to serve, so a caller can do other work while it starts."""
         self.pack_dir = pack_dir.resolve()
+        if not (self.pack_dir / "PulumiPolicy.yaml").is_file():
+            raise FileNotFoundError(f"no policy pack in {pack_dir} (PulumiPolicy.yaml)")
         self._lock = threading.Lock()
         self._log: IO[bytes] = tempfile.TemporaryFile()  # noqa: SIM115 (closed by close())
         self._process = subprocess.Popen(
             [python, "-u", "-m", "pulumi.policy", UNSERVED_ENGINE, str(self.pack_dir)],
             cwd=self.pack_dir, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
             stderr=self._log, env=os.environ.copy())
+
+    @cached_property
+    def _stub(self) -> Any:
+        """The Analyzer client, connected once the pack printed its port."""
         try:
             port = self._read_port()
         except BaseException:
@@ -169,7 +176,7 @@ class PolicyAnalyzer:
             raise
         self._channel = grpc.insecure_channel(
             f"127.0.0.1:{port}", options=[("grpc.max_receive_message_length", 400 * 1024 * 1024)])
-        self._stub = analyzer_pb2_grpc.AnalyzerStub(self._channel)
+        return analyzer_pb2_grpc.AnalyzerStub(self._channel)
 
     def _read_port(self) -> int:
         stdout = self._process.stdout
