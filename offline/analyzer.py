@@ -17,7 +17,6 @@ resource with its inputs and options (``pkg/resource/deploy/step_generator.go``,
 from __future__ import annotations
 
 import atexit
-import os
 import select
 import subprocess
 import sys
@@ -51,8 +50,8 @@ ENFORCEMENT_LEVELS: dict[str, proto.EnforcementLevel.ValueType] = {
     "disabled": proto.DISABLED}
 """The enforcement levels a pack config names (apitype.EnforcementLevel) and their wire values."""
 BLOCKING = ("mandatory", "remediate")
-"""Levels whose diagnostic fails a preview (a remediate one that still fires is reported as
-mandatory by pulumi-policy)."""
+"""Levels whose diagnostic fails a preview: the engine counts a remediate one as mandatory
+(``pkg/resource/deploy/analyze_snapshot.go`` ``analyzeResource``)."""
 
 
 class PackError(RuntimeError):
@@ -164,7 +163,7 @@ class PolicyAnalyzer:
         self._process = subprocess.Popen(
             [python, "-u", "-m", "pulumi.policy", UNSERVED_ENGINE, str(self.pack_dir)],
             cwd=self.pack_dir, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
-            stderr=self._log, env=os.environ.copy())
+            stderr=self._log)
 
     @cached_property
     def _stub(self) -> Any:
@@ -199,7 +198,7 @@ class PolicyAnalyzer:
 
     def _call(self, method: str, request: Any) -> Any:
         try:
-            return getattr(self._stub, method)(request, timeout=CALL_SECONDS, wait_for_ready=True)
+            return getattr(self._stub, method)(request, timeout=CALL_SECONDS)
         except grpc.RpcError as error:
             raise PackError(f"policy pack {self.pack_dir}: {method} failed: {error}\n"
                             f"{self._stderr()}") from None
@@ -225,8 +224,7 @@ class PolicyAnalyzer:
             self._call("ConfigureStack", stack)
             self._call("Configure", proto.ConfigureAnalyzerRequest(
                 policyConfig=reconcile(self.info, config)))
-            calls = [self._stub.Analyze.future(r, timeout=CALL_SECONDS, wait_for_ready=True)
-                     for r in resources]
+            calls = [self._stub.Analyze.future(r, timeout=CALL_SECONDS) for r in resources]
             diagnostics = []
             for request, call in zip(resources, calls, strict=True):
                 try:

@@ -196,6 +196,8 @@ def test_pack_knows_the_same_privileged_roles_as_the_components():
     assert {BUILT_IN_ROLES[r]: r for r in PRIVILEGED_ROLES} == policies.PRIVILEGED_ROLE_GUIDS
 
 
-def test_every_policy_is_mandatory(pack):
+def test_every_policy_is_a_mandatory_resource_policy(pack):
     assert {p.enforcementLevel for p in pack.info.policies} == {proto.MANDATORY}
     assert len(pack.policies) == len(set(pack.policies))
+    # the offline check sends Analyze, not AnalyzeStack (a stack policy would need it)
+    assert {p.policy_type for p in pack.info.policies} == {proto.POLICY_TYPE_RESOURCE}
