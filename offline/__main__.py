@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import contextlib
 import json
 import sys
 
+from .analyzer import running
 from .diagram import grants_of, mermaid
 from .exits import INPUT_ERRORS, OK, POLICY, refuse, tool_parser
 from .project import add_arguments, from_arguments
@@ -27,6 +29,8 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     project = from_arguments(args)
     try:
+        with contextlib.suppress(FileNotFoundError):  # refused after the stack's own errors
+            running(project.policy_pack)  # the pack starts while the program runs
         run = project.run(args.stack)
         preview = plan(run, project.policy_pack)
     except INPUT_ERRORS as error:

@@ -1,31 +1,26 @@
-"""Run the policy pack (``policy/``) offline over the resources a stack run registered, with the
-pack config the stack's own settings call for.
-
-This is what ``pulumi preview --policy-pack policy --policy-pack-config <config>`` does with the
-engine; here each policy's validation runs on the recorded inputs and options.
+"""Run the policy pack (``policy/``) over the resources a stack run registered, with the pack config
+the stack's own settings call for, as ``pulumi preview --policy-pack policy --policy-pack-config
+<config>`` does: the pack runs as the CLI runs it and gets each resource's inputs and options over
+the Analyzer gRPC interface (:mod:`offline.analyzer`).
 ``python -m offline.policy_check STACK`` prints that pack config, for a real preview.
 """
 
 from __future__ import annotations
 
-import importlib.util
 import json
 import sys
+from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
-from types import ModuleType
 from typing import Any
 
-from pulumi_policy import (
-    PolicyCustomTimeouts,
-    PolicyResourceOptions,
-    ResourceValidationArgs,
-    ResourceValidationPolicy,
-)
+from google.protobuf import struct_pb2  # type: ignore[import-untyped]
+from pulumi.runtime import proto
 
 from components.testing.runner import Registration, StackRun, stack_config
 from stack.settings import StackSettings, parse_settings
 
+from .analyzer import BLOCKING, Diagnostic, running
 from .exits import INPUT_ERRORS, OK, refuse, tool_parser
 from .project import add_arguments, from_arguments
 
@@ -36,22 +31,6 @@ class Violation:
     resource: str
     """Pulumi name of the resource."""
     message: str
-
-
-def load_pack(pack_dir: Path) -> ModuleType:
-    """The pack's ``policies.py`` as a module (never its ``__main__``, which starts a server)."""
-    spec = importlib.util.spec_from_file_location("ml_platform_policies", pack_dir / "policies.py")
-    if spec is None or spec.loader is None:
-        raise FileNotFoundError(f"no policy pack in {pack_dir} (policies.py)")
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
-
-
-def load_policies(pack_dir: Path) -> list[ResourceValidationPolicy]:
-    """The pack's policies."""
-    policies: list[ResourceValidationPolicy] = load_pack(pack_dir).POLICIES
-    return policies
 
 
 def stack_settings(run: StackRun) -> StackSettings:
@@ -85,35 +64,57 @@ def pack_config(settings: StackSettings) -> dict[str, Any]:
     return config
 
 
-def _args(r: Registration, config: dict[str, Any]) -> ResourceValidationArgs:
-    opts = PolicyResourceOptions(protect=r.protect, ignore_changes=[], delete_before_replace=None,
-                                 aliases=[], custom_timeouts=PolicyCustomTimeouts(0, 0, 0),
-                                 additional_secret_outputs=[], parent=r.parent or None)
-    return ResourceValidationArgs(resource_type=r.type, props=r.inputs, urn=r.urn, name=r.name,
-                                  opts=opts, provider=None, config=config)
+def analyze_request(r: Registration) -> proto.AnalyzeRequest:
+    """What the engine sends the pack for ``r``: its type, URN, name, inputs and options
+    (``step_generator.go``: ``AnalyzerResource`` from the goal; ``marshalResourceOptions``).
+
+    The run records inputs with secrets opened, which is how pulumi-policy hands them to a
+    policy. It does not record custom timeouts or additional secret outputs (the program sets
+    neither: zeros and none are what the engine sends), whether ``deleteBeforeReplace`` was set to
+    false or left unset, nor the resource's provider, which no policy of the pack reads."""
+    properties = struct_pb2.Struct()
+    properties.update(r.inputs)
+    return proto.AnalyzeRequest(
+        type=r.type, urn=r.urn, name=r.name, properties=properties,
+        options=proto.AnalyzerResourceOptions(
+            protect=r.protect, ignoreChanges=r.ignore_changes,
+            deleteBeforeReplace=r.delete_before_replace,
+            deleteBeforeReplaceDefined=r.delete_before_replace, aliases=r.aliases,
+            customTimeouts=proto.AnalyzerResourceOptions.CustomTimeouts(), parent=r.parent))
 
 
-def check(run: StackRun, pack_dir: Path, config: dict[str, Any] | None = None,
-          policies: list[ResourceValidationPolicy] | None = None) -> list[Violation]:
-    """Every violation by ``run`` of the pack in ``pack_dir``; ``config`` defaults to the stack's
-    pack config."""
+def stack_request(run: StackRun) -> proto.AnalyzerStackConfigureRequest:
+    """The stack the engine names to the pack before a preview (``ConfigureStack``)."""
+    return proto.AnalyzerStackConfigureRequest(stack=run.stack, project=run.project,
+                                               dry_run=True, config=run.config)
+
+
+def diagnostics(run: StackRun, pack_dir: Path, config: dict[str, Any] | None = None,
+                resources: Iterable[Registration] | None = None) -> list[Diagnostic]:
+    """Every diagnostic of the pack in ``pack_dir`` on ``resources`` of ``run`` (default: all it
+    registered, custom resources and components, as the engine analyzes every registration);
+    ``config`` defaults to the stack's pack config."""
     config = pack_config(stack_settings(run)) if config is None else config
-    violations = []
-    for policy in policies or load_policies(pack_dir):
-        setting = config.get(policy.name, {})
-        if setting == "disabled" or (isinstance(setting, dict)
-                                     and setting.get("enforcementLevel") == "disabled"):
-            continue
-        defaults = {key: spec.get("default") for key, spec in
-                    (policy.config_schema.properties if policy.config_schema else {}).items()}
-        policy_config = {**defaults, **(setting if isinstance(setting, dict) else {})}
-        for r in run.resources.values():
-            if r.custom:
-                def report(message: str, urn: str | None = None, r: Registration = r,
-                           p: ResourceValidationPolicy = policy) -> None:
-                    violations.append(Violation(p.name, r.name, message))
-                policy.validate(_args(r, policy_config), report)
-    return violations
+    chosen = run.resources.values() if resources is None else resources
+    return running(pack_dir).preview(stack_request(run), config,
+                                     [analyze_request(r) for r in chosen])
+
+
+def check(run: StackRun, pack_dir: Path, config: dict[str, Any] | None = None) -> list[Violation]:
+    """Every violation by ``run`` of the pack in ``pack_dir`` (the diagnostics that fail a
+    preview), in the pack's order of policies, then the run's order of resources; ``config``
+    defaults to the stack's pack config."""
+    names = {r.urn: r.name for r in run.resources.values()}
+    order = {urn: i for i, urn in enumerate(names)}
+    policies = {name: i for i, name in enumerate(policy_names(pack_dir))}
+    found = [d for d in diagnostics(run, pack_dir, config) if d.enforcement_level in BLOCKING]
+    found.sort(key=lambda d: (policies.get(d.policy, len(policies)), order.get(d.urn, len(order))))
+    return [Violation(d.policy, names.get(d.urn, d.urn), d.message) for d in found]
+
+
+def policy_names(pack_dir: Path) -> list[str]:
+    """The names of the pack's policies, as it lists them over the Analyzer interface."""
+    return running(pack_dir).policies
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -24,7 +24,7 @@ from .exposure import settings
 from .network_view import Path as NetworkPath
 from .network_view import mermaid as network_mermaid
 from .network_view import paths as network_paths
-from .policy_check import Violation, check, load_policies
+from .policy_check import Violation, check, policy_names
 from .words import ROLE_ASSIGNMENT, SUFFIX_MASK, azure_grant_words, describe, grant_words
 
 
@@ -90,7 +90,7 @@ def plan(run: StackRun, pack_dir: Path) -> dict[str, Any]:
             "grants": access_matrix(run), "deployer": story(run),
             "network": [p._asdict() for p in network_paths(run, describe)],
             "outputs": shown(run.outputs, run.invented),
-            "policies": [p.name for p in load_policies(pack_dir)],
+            "policies": policy_names(pack_dir),
             "policyViolations": [vars(v) for v in violations]}
 
 

@@ -1,8 +1,13 @@
 """Mandatory policies for every posture rule the ml-platform stack follows.
 
 Each policy reads the resource's inputs (camelCase, as the engine sees them) and reports what is
-wrong and how to fix it. Values unknown during a preview are absent from the inputs; policies that
-need such a value (role assignment scope) say nothing until it is known.
+wrong and how to fix it. pulumi-policy hands the inputs over as read-only views: objects are
+``Mapping``s and arrays ``Sequence``s, never ``dict`` or ``list`` (``pulumi_policy/proxy.py``), so
+a policy tests for those. Reading a value that is unknown during a preview raises
+pulumi-policy's ``UnknownValueError``, which it reports as an advisory "can't run during preview";
+so each policy reads only what its verdict needs, in an order that leaves unknown values alone
+when the known ones already decide (a role assignment's scope is read only for a privileged
+role), and runs in full at ``pulumi up``, when every input is known.
 
 Kept free of imports from the project so the pack works from any stack.
 """
@@ -10,7 +15,7 @@ Kept free of imports from the project so the pack works from any stack.
 from __future__ import annotations
 
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from typing import Any
 
 from pulumi_policy import (
@@ -45,7 +50,9 @@ SECRET_READER_GUIDS = {"4633458b-17de-408a-b874-0445c86b69e6": "Key Vault Secret
                        "b86a8fe4-44ce-4948-aee5-eccb2c155cd7": "Key Vault Secrets Officer"}
 _WHOLE_VAULT = re.compile(r".*/providers/Microsoft\.KeyVault/vaults/[^/]+/?", re.IGNORECASE)
 
-Check = Callable[[dict[str, Any], ResourceValidationArgs], str | None]
+Props = Mapping[str, Any]
+"""A resource's inputs as pulumi-policy hands them over."""
+Check = Callable[[Props, ResourceValidationArgs], str | None]
 
 
 def _policy(name: str, description: str, types: tuple[str, ...], check: Check,
@@ -53,7 +60,7 @@ def _policy(name: str, description: str, types: tuple[str, ...], check: Check,
     """A mandatory policy that runs ``check`` on resources of ``types`` and reports its answer."""
     def validate(args: ResourceValidationArgs, report: ReportViolation) -> None:
         if args.resource_type in types:
-            problem = check(dict(args.props), args)
+            problem = check(args.props, args)
             if problem:
                 report(problem)
     return ResourceValidationPolicy(name=name, description=description, validate=validate,
@@ -61,41 +68,49 @@ def _policy(name: str, description: str, types: tuple[str, ...], check: Check,
                                     config_schema=config_schema)
 
 
-def _get(props: dict[str, Any], *path: str) -> Any:
+def _get(props: Any, *path: str) -> Any:
+    """The value at ``path`` in nested mappings, or None where one is missing or not a mapping."""
     for key in path:
-        props = props.get(key) if isinstance(props, dict) else None
+        props = props.get(key) if isinstance(props, Mapping) else None
     return props
 
 
-def _privileged_broad(props: dict[str, Any], _: ResourceValidationArgs) -> str | None:
-    role = PRIVILEGED_ROLE_GUIDS.get(str(props.get("roleDefinitionId", "")).rsplit("/", 1)[-1])
+def _role(props: Props, roles: dict[str, str]) -> str | None:
+    """The name of the role among ``roles`` that a role assignment grants, if any."""
+    return roles.get(str(props.get("roleDefinitionId", "")).rsplit("/", 1)[-1])
+
+
+def _privileged_broad(props: Props, _: ResourceValidationArgs) -> str | None:
+    role = _role(props, PRIVILEGED_ROLE_GUIDS)
+    if not role or props.get("principalType") != "ServicePrincipal":
+        return None
     scope = props.get("scope")
-    if (role and isinstance(scope, str) and _BROAD_SCOPE.fullmatch(scope)
-            and props.get("principalType") == "ServicePrincipal"):
+    if isinstance(scope, str) and _BROAD_SCOPE.fullmatch(scope):
         return (f"{role} on {scope} for a service principal: grant a narrower role on the "
                 "resource the workload uses")
     return None
 
 
-def _vault_wide_secret_reads(props: dict[str, Any], _: ResourceValidationArgs) -> str | None:
-    role = SECRET_READER_GUIDS.get(str(props.get("roleDefinitionId", "")).rsplit("/", 1)[-1])
+def _vault_wide_secret_reads(props: Props, _: ResourceValidationArgs) -> str | None:
+    role = _role(props, SECRET_READER_GUIDS)
+    if not role or props.get("principalType") != "ServicePrincipal":
+        return None
     scope = props.get("scope")
-    if role and props.get("principalType") == "ServicePrincipal" and isinstance(scope, str) \
-            and _WHOLE_VAULT.fullmatch(scope):
+    if isinstance(scope, str) and _WHOLE_VAULT.fullmatch(scope):
         return (f"{role} on the whole vault {scope}: grant it on each secret the workload reads "
                 "(.../vaults/<vault>/secrets/<name>); the workspace vault also holds the "
                 "credentials Azure ML keeps for datastores and connections")
     return None
 
 
-def _closed(props: dict[str, Any], path: tuple[str, ...]) -> str | None:
+def _closed(props: Props, path: tuple[str, ...]) -> str | None:
     value = _get(props, *path)
     return None if str(value).lower() == "disabled" else (
         f"{'.'.join(path)} is {value!r}: Disabled (reached through a private endpoint; unset means "
         "Enabled)")
 
 
-def _workspace_private(props: dict[str, Any], _: ResourceValidationArgs) -> str | None:
+def _workspace_private(props: Props, _: ResourceValidationArgs) -> str | None:
     mode = _get(props, "managedNetwork", "isolationMode") or "Disabled"
     if mode == "Disabled":
         return ("managedNetwork.isolationMode is Disabled: AllowOnlyApprovedOutbound or "
@@ -103,15 +118,21 @@ def _workspace_private(props: dict[str, Any], _: ResourceValidationArgs) -> str 
     return _closed(props, ("publicNetworkAccess",))
 
 
-def _compute_ssh(props: dict[str, Any], _: ResourceValidationArgs) -> str | None:
-    inner = _get(props, "properties", "properties") or {}
+def _compute_ssh(props: Props, _: ResourceValidationArgs) -> str | None:
+    inner = _get(props, "properties", "properties")
     kind = _get(props, "properties", "computeType")
-    if kind == "AmlCompute" and inner.get("remoteLoginPortPublicAccess") != "Disabled":
+    if kind == "AmlCompute" and _get(inner, "remoteLoginPortPublicAccess") != "Disabled":
         return ("remoteLoginPortPublicAccess must be Disabled (NotSpecified opens SSH without a "
                 "VNet)")
     if kind == "ComputeInstance" and _get(inner, "sshSettings", "sshPublicAccess") == "Enabled":
         return "sshSettings.sshPublicAccess must not be Enabled"
     return None
+
+
+def _is_number(value: Any) -> bool:
+    """A JSON number (the wire has no integers: pulumi-policy hands every number over as a
+    float), not a boolean."""
+    return isinstance(value, (int, float)) and not isinstance(value, bool)
 
 
 POLICIES: list[ResourceValidationPolicy] = [
@@ -126,8 +147,8 @@ POLICIES: list[ResourceValidationPolicy] = [
             else "properties.enableRbacAuthorization must be true (access policies let any "
                  "Contributor grant itself data access)"),
     _policy("key-vault-soft-delete-retention", "Key vaults set their soft-delete retention.",
-            (VAULT,), lambda p, _: None if isinstance(
-                _get(p, "properties", "softDeleteRetentionInDays"), (int, float))
+            (VAULT,), lambda p, _: None
+            if _is_number(_get(p, "properties", "softDeleteRetentionInDays"))
             else "properties.softDeleteRetentionInDays must be set (7-90; fixed at creation)"),
     _policy("key-vault-purge-protection", "Key vaults have purge protection (production).",
             (VAULT,), lambda p, _: None if _get(p, "properties", "enablePurgeProtection") is True

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -11,6 +12,7 @@ import pytest
 from components.azure.roles import ROLE_BY_GUID
 from components.testing.mocks import RANDOM_SUFFIX, SUBSCRIPTION_ID
 from components.testing.runner import StackRun, run_stack
+from offline.analyzer import PolicyAnalyzer, running, stop_all
 from stack.settings import ConfigError
 
 PROJECT_DIR = Path(__file__).resolve().parent.parent
@@ -62,6 +64,14 @@ def shared_run(stack: str, overrides: dict[str, Any] | None = None,
     if key not in _RUNS:
         _RUNS[key] = run_stack(stack, overrides, PROJECT_DIR, suffix)
     return _RUNS[key]
+
+
+@pytest.fixture(scope="session")
+def pack() -> Iterator[PolicyAnalyzer]:
+    """The policy pack, started once per test session as the Pulumi CLI starts it and called over
+    the Analyzer gRPC interface; ``offline.policy_check.check(run, PACK)`` uses the same process."""
+    yield running(PACK)
+    stop_all()
 
 
 @pytest.fixture(scope="session")

@@ -1,27 +1,31 @@
-"""The policy pack passes the real stacks and catches an insecure variant of each rule."""
+"""The policy pack, run as the Pulumi CLI runs it and called over the Analyzer gRPC interface,
+passes the real stacks and catches an insecure variant of each rule."""
 
 from __future__ import annotations
 
 import copy
+import importlib.util
 from collections.abc import Callable
 from dataclasses import replace
 from typing import Any
 
 import pytest
+from pulumi.runtime import proto
+from pulumi.runtime.rpc import UNKNOWN
 
 from components.azure.roles import BUILT_IN_ROLES, PRIVILEGED_ROLES
-from components.testing.runner import StackRun
-from offline.policy_check import check, load_pack, load_policies
+from components.testing.runner import Registration, StackRun
+from offline.analyzer import BLOCKING
+from offline.policy_check import check, diagnostics
 
 from ..conftest import PACK, one, shared_run
 
-POLICIES = load_policies(PACK)
 RG = "/subscriptions/00000000-0000-4000-8000-000000000001/resourceGroups/rg-mlplat-dev"
 
 
-def test_the_real_stacks_pass_every_policy(stack, aks):
-    assert check(stack, PACK) == []
-    assert check(aks, PACK) == []
+def test_the_real_stacks_pass_every_policy(dev, prod, aks):
+    for run in (dev, prod, aks):
+        assert check(run, PACK) == [], run.stack
 
 
 def test_dev_fails_the_production_rules_without_its_pack_config(dev):
@@ -54,26 +58,43 @@ def test_production_refuses_storage_keys():
         "allowSharedKeyAccess"] is False
 
 
-def _set(path: str, value: Any) -> Callable[[dict[str, Any]], None]:
+Spoil = Callable[[Registration], Registration]
+
+
+def _inputs(mutate: Callable[[dict[str, Any]], None]) -> Spoil:
+    def spoil(r: Registration) -> Registration:
+        inputs = copy.deepcopy(r.inputs)
+        mutate(inputs)
+        return replace(r, inputs=inputs)
+    return spoil
+
+
+def _set(path: str, value: Any) -> Spoil:
     def mutate(props: dict[str, Any]) -> None:
         *parents, leaf = path.split(".")
         for key in parents:
             props = props.setdefault(key, {})
         props[leaf] = value
-    return mutate
+    return _inputs(mutate)
 
 
-def _drop(path: str) -> Callable[[dict[str, Any]], None]:
+def _drop(path: str) -> Spoil:
     def mutate(props: dict[str, Any]) -> None:
         *parents, leaf = path.split(".")
         for key in parents:
             props = props[key]
         del props[leaf]
-    return mutate
+    return _inputs(mutate)
 
 
-# policy -> (type suffix of the resource to spoil, how)
-INSECURE: dict[str, tuple[str, Callable[[dict[str, Any]], None]]] = {
+def _grant(role: str, scope: str) -> Spoil:
+    """A role assignment changed to grant ``role`` on ``scope``."""
+    return _inputs(lambda p: p.update(scope=scope, roleDefinitionId=p["roleDefinitionId"].rsplit(
+        "/", 1)[0] + "/" + BUILT_IN_ROLES[role]))
+
+
+# policy -> (type suffix of the prod resource to spoil, how)
+INSECURE: dict[str, tuple[str, Spoil]] = {
     "registry-no-admin-user": ("containerregistry:Registry", _set("adminUserEnabled", True)),
     "registry-no-anonymous-pull": ("containerregistry:Registry",
                                    _set("anonymousPullEnabled", True)),
@@ -86,10 +107,8 @@ INSECURE: dict[str, tuple[str, Callable[[dict[str, Any]], None]]] = {
     "storage-min-tls-1-2": ("storage:StorageAccount", _set("minimumTlsVersion", "TLS1_0")),
     "storage-https-only": ("storage:StorageAccount", _set("enableHttpsTrafficOnly", False)),
     "storage-no-shared-keys": ("storage:StorageAccount", _drop("allowSharedKeyAccess")),
-    "key-vault-secrets-per-secret": ("authorization:RoleAssignment", lambda p: p.update(
-        scope=f"{RG}/providers/Microsoft.KeyVault/vaults/kv-mlplat-prod",
-        roleDefinitionId=p["roleDefinitionId"].rsplit("/", 1)[0] + "/"
-        + BUILT_IN_ROLES["Key Vault Secrets User"])),
+    "key-vault-secrets-per-secret": ("authorization:RoleAssignment", _grant(
+        "Key Vault Secrets User", f"{RG}/providers/Microsoft.KeyVault/vaults/kv-mlplat-prod")),
     "compute-no-local-auth": ("machinelearningservices:Compute",
                               _set("properties.disableLocalAuth", False)),
     "compute-no-ssh": ("machinelearningservices:Compute",
@@ -97,9 +116,8 @@ INSECURE: dict[str, tuple[str, Callable[[dict[str, Any]], None]]] = {
     "endpoint-token-auth": ("machinelearningservices:OnlineEndpoint",
                             _set("properties.authMode", "Key")),
     "role-assignment-principal-type": ("authorization:RoleAssignment", _drop("principalType")),
-    "role-assignment-not-privileged-on-group": ("authorization:RoleAssignment", lambda p: p.update(
-        scope=RG, roleDefinitionId=p["roleDefinitionId"].rsplit("/", 1)[0] + "/"
-        + BUILT_IN_ROLES["Contributor"])),
+    "role-assignment-not-privileged-on-group": ("authorization:RoleAssignment",
+                                                _grant("Contributor", RG)),
     "network-workspace-private": ("machinelearningservices:Workspace",
                                   _set("publicNetworkAccess", "Enabled")),
     "network-dependents-private": ("keyvault:Vault", _drop("properties.publicNetworkAccess")),
@@ -109,27 +127,27 @@ INSECURE: dict[str, tuple[str, Callable[[dict[str, Any]], None]]] = {
                                      _set("properties.properties.enableNodePublicIp", True)),
     "workspace-identity-datastores": ("machinelearningservices:Workspace",
                                       _set("systemDatastoresAuthMode", "AccessKey")),
+    "stateful-resources-protected": ("storage:StorageAccount",
+                                     lambda r: replace(r, protect=False)),
 }
 
 
-def spoiled(run: StackRun, type_suffix: str, mutate: Callable[[dict[str, Any]], None]) -> StackRun:
-    """``run`` with the first resource of ``type_suffix`` changed by ``mutate``."""
-    urn, target = next((u, r) for u, r in run.resources.items() if r.type.endswith(type_suffix))
-    inputs = copy.deepcopy(target.inputs)
-    mutate(inputs)
-    return replace(run, resources={**run.resources, urn: replace(target, inputs=inputs)})
+def blocking(run: StackRun, resource: Registration) -> set[str]:
+    """The policies that fail a preview of ``run`` on ``resource``, over gRPC."""
+    return {d.policy for d in diagnostics(run, PACK, resources=[resource])
+            if d.enforcement_level in BLOCKING}
 
 
-@pytest.mark.parametrize("policy", [p.name for p in POLICIES])
+def test_every_policy_of_the_pack_has_an_insecure_variant(pack):
+    assert set(pack.policies) == set(INSECURE)
+
+
+@pytest.mark.parametrize("policy", sorted(INSECURE))
 def test_each_policy_catches_an_insecure_variant(prod, policy):
-    if policy == "stateful-resources-protected":
-        urn, storage = next((u, r) for u, r in prod.resources.items()
-                            if r.type.endswith("StorageAccount"))
-        variant = replace(prod, resources={**prod.resources,
-                                           urn: replace(storage, protect=False)})
-    else:
-        variant = spoiled(prod, *INSECURE[policy])
-    assert {v.policy for v in check(variant, PACK)} == {policy}
+    type_suffix, spoil = INSECURE[policy]
+    original = next(r for r in prod.resources.values() if r.type.endswith(type_suffix))
+    assert blocking(prod, original) == set()
+    assert blocking(prod, spoil(original)) == {policy}
 
 
 def test_key_auth_is_caught_unless_the_pack_config_allows_it():
@@ -138,10 +156,48 @@ def test_key_auth_is_caught_unless_the_pack_config_allows_it():
     assert check(keyed, PACK, {"endpoint-token-auth": {"allowKeyAuth": True}}) == []
 
 
+def _unknown(r: Registration, *paths: str) -> Registration:
+    """``r`` with the inputs at ``paths`` unknown, as a preview sends a value Azure computes."""
+    inputs = copy.deepcopy(r.inputs)
+    for path in paths:
+        *parents, leaf = path.split(".")
+        target = inputs
+        for key in parents:
+            target = target[key]
+        target[leaf] = UNKNOWN
+    return replace(r, inputs=inputs)
+
+
+def test_a_preview_with_unknown_values_still_gets_every_verdict_the_known_ones_decide(prod):
+    vault = _set("properties.enableRbacAuthorization", False)(
+        one(prod, "keyvault:Vault", "workspace-key-vault"))
+    unknown_name = _unknown(vault, "vaultName", "properties.tenantId")
+    assert blocking(prod, unknown_name) == {"key-vault-rbac"}
+    grant = next(r for r in prod.of_type("azure-native:authorization:RoleAssignment")
+                 if r.inputs["roleDefinitionId"].endswith(BUILT_IN_ROLES["AcrPull"]))
+    assert diagnostics(prod, PACK, resources=[_unknown(grant, "scope", "principalId")]) == []
+
+
+def test_a_policy_that_needs_an_unknown_value_says_so_without_failing_the_preview(prod):
+    grant = next(r for r in prod.of_type("azure-native:authorization:RoleAssignment")
+                 if r.inputs["roleDefinitionId"].endswith(BUILT_IN_ROLES["AcrPull"]))
+    privileged = _unknown(_grant("Contributor", RG)(grant), "scope")
+    [said] = diagnostics(prod, PACK, resources=[privileged])
+    assert (said.policy, said.enforcement_level) == (
+        "role-assignment-not-privileged-on-group", "advisory")
+    assert "string value at .scope can't be known during preview" in said.message
+
+
 def test_pack_knows_the_same_privileged_roles_as_the_components():
-    assert {BUILT_IN_ROLES[r]: r for r in PRIVILEGED_ROLES} == load_pack(PACK).PRIVILEGED_ROLE_GUIDS
+    spec = importlib.util.spec_from_file_location("ml_platform_policies", PACK / "policies.py")
+    assert spec and spec.loader
+    policies = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(policies)
+    assert {BUILT_IN_ROLES[r]: r for r in PRIVILEGED_ROLES} == policies.PRIVILEGED_ROLE_GUIDS
 
 
-def test_every_policy_is_mandatory():
-    assert {p.enforcement_level.value for p in POLICIES} == {"mandatory"}
-    assert len(POLICIES) == len({p.name for p in POLICIES}) == len(INSECURE) + 1
+def test_every_policy_is_a_mandatory_resource_policy(pack):
+    assert {p.enforcementLevel for p in pack.info.policies} == {proto.MANDATORY}
+    assert len(pack.policies) == len(set(pack.policies))
+    # the offline check sends Analyze, not AnalyzeStack (a stack policy would need it)
+    assert {p.policy_type for p in pack.info.policies} == {proto.POLICY_TYPE_RESOURCE}
