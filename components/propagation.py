@@ -83,8 +83,12 @@ PROPAGATION_ERRORS: tuple[tuple[str, str], ...] = (
                                                        "failed operation, so retried on update"),
     ("extension not installed", "how-to-attach-kubernetes-to-workspace: without Kubernetes "
                                 "Extension Contributor \"the cluster attachment fails with "
-                                "'extension not installed' error\"; a failed operation, so "
-                                "retried on update"),
+                                "'extension not installed' error\". The attach is accepted "
+                                "and fails later (the page: state Creating, then Failed; "
+                                "Azure/AML-Kubernetes#71 \"FailedProvisioning operation "
+                                "finished\"; Azure/azure-cli-extensions#515, provisioningErrors "
+                                "after \"attach submitted successfully\"), so on create it is "
+                                "a partial failure, retried on update only"),
 )
 """Texts of the errors a grant that has not taken effect yet causes, each with its source.
 
@@ -140,7 +144,8 @@ async def _retry(args: pulumi.ErrorHookArgs) -> bool:
             pulumi.log.warn(
                 f"{args.urn}: Azure accepted the create, then its operation failed while role "
                 "assignments were taking effect. The resource is kept in the state with its "
-                "error; run pulumi up again in a few minutes and it is updated in place.")
+                "error; run pulumi up again in a few minutes and it is updated in place (if it "
+                f"stays failed, replace it: pulumi up --replace '{args.urn}').")
         return False
     pulumi.log.info(f"{args.name}: waiting {delay:.0f} s for role assignments to take effect "
                     f"(attempt {len(args.errors) + 1} of {MAX_ATTEMPTS})")
@@ -170,11 +175,16 @@ def propagation_hook() -> pulumi.ErrorHook:
     context: once per program, and once per Construct of a component provider.
 
     The engine keeps one registry of hook names per deployment and refuses a name registered
-    twice (pulumi/pulumi ``pkg/resource/deploy/resource_hooks.go``); a component provider's
-    Constructs all register into the consumer's deployment, each from its own settings (the SDK's
-    ``_construct`` calls ``reset_options``, which also clears the root resource). So a program's
-    hook is :data:`ROLE_PROPAGATION_HOOK`, and each Construct's carries a unique suffix; its
-    callback is served by the provider process, which lives as long as the deployment.
+    twice (pulumi/pulumi ``pkg/resource/deploy/resource_hooks.go``). A component provider's
+    Constructs all register into the consumer's deployment: the engine hands each Construct the
+    address of its own resource monitor (``source_eval.go``, ``constructInfo.MonitorAddress``),
+    whose hooks it runs for every resource registered there (``step.go`` ``RunErrorHooks``; the
+    engine's ``TestResourceHookComponent`` binds hooks to a provider's resources by name). Each
+    Construct has its own settings (the SDK's ``_construct`` calls ``reset_options``, which also
+    clears the root resource). So a program's hook is :data:`ROLE_PROPAGATION_HOOK`, and each
+    Construct's carries a unique suffix (the name in the state then changes from one ``up`` to the
+    next, which rewrites the state and changes nothing else); its callback is served by the
+    provider process, which lives as long as the deployment.
     """
     monitor = settings.get_monitor()
     if monitor is None:

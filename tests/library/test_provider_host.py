@@ -1,7 +1,7 @@
 """The component package through its real provider host: ``python provider/ <engine>`` started as
 the Pulumi CLI starts it, GetSchema and Construct called over gRPC for every component, against a
 resource monitor and engine served in this process and answered by the Azure mocks
-(components/testing/provider_host.py). One host serves the whole module, as one serves a
+(components/testing/provider_host.py). One host serves the whole session, as one serves a
 deployment."""
 
 from __future__ import annotations
@@ -47,13 +47,13 @@ def deployment_inputs(name: str, **more: Any) -> dict[str, Any]:
     return {"name": name, "modelId": MODEL, "environmentId": ENVIRONMENT, "codeId": CODE, **more}
 
 
-@pytest.fixture(scope="module")
+@pytest.fixture(scope="session")
 def deployment():
     with MockDeployment(project="consumer", stack="dev") as served:
         yield served
 
 
-@pytest.fixture(scope="module")
+@pytest.fixture(scope="session")
 def host(deployment, tmp_path_factory):
     with ProviderHost.start(PROJECT_DIR / "provider", deployment,
                             cwd=tmp_path_factory.mktemp("consumer"),
@@ -61,7 +61,7 @@ def host(deployment, tmp_path_factory):
         yield started
 
 
-@pytest.fixture(scope="module")
+@pytest.fixture(scope="session")
 def built(host) -> dict[str, Constructed]:
     """Every component with only its required inputs (plus the one choice the two that need one
     take) and with every input, constructed into one deployment; later ones refer to earlier

@@ -7,11 +7,19 @@ import asyncio
 
 import pulumi
 import pytest
+import yaml
 
 import components.propagation as propagation
-from components.propagation import MAX_ATTEMPTS, ROLE_PROPAGATION_HOOK, retry_delay
+from components.propagation import (
+    MAX_ATTEMPTS,
+    MINIMUM_PULUMI_CLI,
+    ROLE_PROPAGATION_HOOK,
+    retry_delay,
+)
 from components.testing.runner import run_program
 from offline.plan import day2_plan
+
+from ..conftest import PROJECT_DIR
 
 ROLE_ASSIGNMENT = "azure-native:authorization:RoleAssignment"
 
@@ -172,3 +180,11 @@ def test_a_first_up_has_no_workload_at_risk_of_propagation(dev, everything):
     for run in (dev, everything):
         plan = day2_plan(None, run)
         assert [f for _, f in plan.findings if f.rule == "propagation"] == []
+
+
+@pytest.mark.parametrize("project_file", ["Pulumi.yaml", "provider/PulumiPlugin.yaml"])
+def test_the_cli_checks_the_minimum_version_before_it_runs_anything(project_file):
+    # Pulumi.yaml from CLI 3.219 (pulumi/pulumi#21627), PulumiPlugin.yaml from 3.221 (#21807);
+    # the hook asks the engine too (test_provider_host.py: an older engine is refused)
+    declared = yaml.safe_load((PROJECT_DIR / project_file).read_text())
+    assert declared["requiredPulumiVersion"] == f">={MINIMUM_PULUMI_CLI}"
