@@ -4,31 +4,45 @@ azure-native's ``storage:Blob`` lists the account keys and uploads with them, on
 (pulumi/pulumi-azure-native#2015, still open; v3's ``custom_storage_azidentity.go`` builds a shared
 key credential from ``ListKeys``), so it fails on an account whose shared keys are off
 (403 KeyBasedAuthenticationNotPermitted) and keeps the keys a requirement where it works.
-:class:`EntraBlob` is a Pulumi dynamic resource that uploads with ``azure-storage-blob`` and
-``DefaultAzureCredential`` instead: the Azure CLI login of a person, or the federated login of CI.
+:class:`EntraBlob` is a Pulumi dynamic resource that uploads with ``azure-storage-blob`` and an
+Entra ID token instead (:func:`credential`): the Azure CLI login of a person, or the federated
+login of CI.
 
 * Idempotent by content: the blob's inputs carry the file's SHA-256; an unchanged file is neither
   read nor sent again, a changed one is uploaded over the blob (an update), a new account, container
-  or blob name replaces it (upload the new, then delete the old).
+  or blob name replaces it (upload the new, then delete the old). The digest is also stored in the
+  blob's metadata, so ``pulumi refresh`` sees a blob deleted (it leaves the state) or overwritten
+  (the next ``up`` uploads it again).
 * The uploader needs a data role: Storage Blob Data Contributor on the account or the container
   ("Assign an Azure role for access to blob data"; Owner and Contributor hold no data actions).
-  A refusal names it, and carries Azure's error code, which the role-propagation hook retries on
-  (a role granted minutes ago may not have taken effect).
+  A refusal says which of Azure Storage's 403s it is: a missing or fresh role
+  (``AuthorizationPermissionMismatch``, which the role-propagation hook retries) or the account's
+  network rules (``AuthorizationFailure``, which waiting does not cure).
 * The file is read where the program runs (the project folder: paths are the project's), and its
   digest is checked again at upload, so the blob is the file the preview showed.
+* Every blob in a stack's state holds this provider pickled *by reference* to
+  ``components.blob_upload.EntraBlobProvider`` (dill, ``pulumi/dynamic/dynamic.py``
+  ``serialize_provider``); its refresh, update and delete import that path. The module and the
+  class keep these names: renaming either breaks every blob already deployed.
 """
 
 from __future__ import annotations
 
 import hashlib
+import json
+import os
+import urllib.parse
+import urllib.request
+from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import Any
 
 import pulumi
+from azure.core.credentials import TokenCredential
 from azure.core.exceptions import HttpResponseError, ResourceNotFoundError
-from azure.identity import DefaultAzureCredential
+from azure.identity import ClientAssertionCredential, DefaultAzureCredential
 from azure.storage.blob import BlobClient
-from pulumi.dynamic import CreateResult, DiffResult, ResourceProvider, UpdateResult
+from pulumi.dynamic import CreateResult, DiffResult, ReadResult, ResourceProvider, UpdateResult
 
 from .propagation import propagation_hook
 
@@ -36,6 +50,18 @@ DATA_ROLE = "Storage Blob Data Contributor"
 """The role the identity running ``pulumi up`` needs on the target account or container."""
 REPLACE_KEYS = ("accountUrl", "container", "blobName")
 """Inputs that name another blob: a change uploads the new one and deletes the old."""
+DIGEST_METADATA = "sha256"
+"""The blob metadata key that holds the uploaded file's digest."""
+TOKEN_EXCHANGE_AUDIENCE = "api://AzureADTokenExchange"
+"""The audience of a GitHub OIDC token Entra ID exchanges for its own (GitHub "Configuring OpenID
+Connect in Azure"; azure-native's default for ARM_OIDC_AUDIENCE)."""
+NETWORK_REFUSALS = ("AuthorizationFailure", "AuthorizationSourceIPMismatch")
+"""Azure Storage's 403 codes for a request its network rules do not admit ("This request is not
+authorized to perform this operation", "... using this source IP"; Azure Storage REST API, Common
+REST API error codes; storage-network-security)."""
+ROLE_REFUSAL = "AuthorizationPermissionMismatch"
+"""Azure Storage's 403 code for a principal without the data action ("... not authorized to
+perform this operation using this permission")."""
 
 
 def file_sha256(path: str | Path) -> str:
@@ -47,48 +73,126 @@ def file_sha256(path: str | Path) -> str:
     return h.hexdigest()
 
 
-def blob_url(props: dict[str, Any]) -> str:
+def blob_url(props: Mapping[str, Any]) -> str:
     return f"{props['accountUrl'].rstrip('/')}/{props['container']}/{props['blobName']}"
 
 
-def _client(props: dict[str, Any], credential: Any = None, **client_options: Any) -> Any:
-    """The blob's client, authenticated with Entra ID (``credential``: DefaultAzureCredential
-    unless given, e.g. by a test with a transport and no network)."""
-    if credential is None:
-        credential = DefaultAzureCredential(exclude_interactive_browser_credential=True)
+def github_assertion(request_url: str, request_token: str,
+                     audience: str = TOKEN_EXCHANGE_AUDIENCE) -> Callable[[], str]:
+    """A callable that asks GitHub Actions for a fresh OIDC token for ``audience`` each time it is
+    called (GitHub "Security hardening with OpenID Connect": GET ``ACTIONS_ID_TOKEN_REQUEST_URL``
+    with ``&audience=``, ``Authorization: Bearer ACTIONS_ID_TOKEN_REQUEST_TOKEN``; the answer's
+    ``value``), as azure-native's ``getOidcTokenExchangeAssertion`` does."""
+    def fetch() -> str:
+        parts = urllib.parse.urlsplit(request_url)
+        query = urllib.parse.urlencode([*urllib.parse.parse_qsl(parts.query),
+                                        ("audience", audience)])
+        request = urllib.request.Request(
+            urllib.parse.urlunsplit(parts._replace(query=query)),
+            headers={"Authorization": f"Bearer {request_token}", "Accept": "application/json"})
+        with urllib.request.urlopen(request, timeout=30) as response:
+            token = json.load(response).get("value")
+        if not token:
+            raise RuntimeError("GitHub answered the OIDC token request without a token")
+        return str(token)
+    return fetch
+
+
+def credential(env: Mapping[str, str] | None = None, **options: Any) -> TokenCredential:
+    """The Entra ID credential uploads use, chosen from the environment ``env`` (default: this
+    process's) the way azure-native reads it (``provider/pkg/provider/auth_azidentity.go``):
+
+    * In GitHub Actions with OIDC (``ACTIONS_ID_TOKEN_REQUEST_URL`` and ``..._TOKEN``, and
+      ``ARM_USE_OIDC=true`` or ``ARM_OIDC_TOKEN``): a ``ClientAssertionCredential`` for
+      ``ARM_TENANT_ID`` and ``ARM_CLIENT_ID`` that fetches a fresh GitHub token whenever it needs
+      an Entra token. Not the Azure CLI login of ``azure/login``: the federated token it was given
+      is valid for about 10 minutes and the CLI cannot renew it (Azure/azure-cli#28708,
+      Azure/login#180: AADSTS700024), so uploads late in a long ``up`` would fail.
+    * Anywhere else: ``DefaultAzureCredential`` (environment, workload or managed identity, the
+      Azure CLI login of a person), without the interactive browser.
+
+    ``options`` go to the credential (e.g. a transport, in a test).
+    """
+    env = os.environ if env is None else env
+    oidc = env.get("ARM_USE_OIDC", "").lower() == "true" or bool(env.get("ARM_OIDC_TOKEN"))
+    url, token = env.get("ACTIONS_ID_TOKEN_REQUEST_URL"), env.get("ACTIONS_ID_TOKEN_REQUEST_TOKEN")
+    if oidc and url and token:
+        missing = [name for name in ("ARM_TENANT_ID", "ARM_CLIENT_ID") if not env.get(name)]
+        if missing:
+            raise ValueError(f"uploading with GitHub OIDC needs {' and '.join(missing)} (the "
+                             "tenant and the client id of the federated identity), as "
+                             "azure-native does")
+        return ClientAssertionCredential(
+            env["ARM_TENANT_ID"], env["ARM_CLIENT_ID"],
+            github_assertion(url, token, env.get("ARM_OIDC_AUDIENCE") or TOKEN_EXCHANGE_AUDIENCE),
+            **options)
+    return DefaultAzureCredential(exclude_interactive_browser_credential=True, **options)
+
+
+def _client(props: Mapping[str, Any], token: TokenCredential | None = None,
+            **client_options: Any) -> Any:
+    """The blob's client, authenticated with Entra ID (``token``: :func:`credential` unless
+    given, e.g. by a test with a transport and no network)."""
     return BlobClient(props["accountUrl"], props["container"], props["blobName"],
-                      credential=credential, **client_options)
+                      credential=token or credential(), **client_options)
 
 
-def _refusal(error: Exception, props: dict[str, Any], doing: str) -> Exception:
-    if isinstance(error, HttpResponseError) and error.status_code == 403:
-        code = getattr(error, "error_code", None) or "403"
+def _refusal(error: Exception, props: Mapping[str, Any], doing: str) -> Exception:
+    if not (isinstance(error, HttpResponseError) and error.status_code == 403):
+        return error
+    # azure-storage-blob gives a StorageErrorCode (a str enum) for the codes it knows
+    code = getattr(error, "error_code", None) or "403"
+    code = str(getattr(code, "value", code))
+    where = f"{doing} {blob_url(props)} was refused ({code})"
+    if code in NETWORK_REFUSALS:
         return PermissionError(
-            f"{doing} {blob_url(props)} was refused ({code}): the identity running pulumi up "
-            f"needs {DATA_ROLE} on storage account {props['accountUrl']} or container "
-            f"{props['container']} (Owner and Contributor hold no data actions; a role granted "
-            "in the last minutes may not have taken effect yet)")
-    return error
+            f"{where}: the storage account's network rules do not admit this machine, whatever "
+            "its roles: run pulumi up from a network the account admits (a runner inside it, "
+            "with uploadsFromNetwork), or add this machine's address to the account's firewall")
+    if code == ROLE_REFUSAL:
+        return PermissionError(
+            f"{where}: the identity running pulumi up lacks {DATA_ROLE} on storage account "
+            f"{props['accountUrl']} or container {props['container']} (Owner and Contributor "
+            "hold no data actions), or was granted it minutes ago and it has not taken effect "
+            "yet (retried for a while)")
+    return PermissionError(f"{where}: {error.message}")
 
 
-def upload(props: dict[str, Any], credential: Any = None, **client_options: Any) -> None:
+def upload(props: Mapping[str, Any], token: TokenCredential | None = None,
+           **client_options: Any) -> None:
     """Upload ``props['source']`` to the blob, after checking that it is still the file whose
-    digest ``props['sha256']`` the plan carries."""
+    digest ``props['sha256']`` the plan carries; the digest goes into the blob's metadata."""
     found = file_sha256(props["source"])
     if found != props["sha256"]:
         raise ValueError(f"{props['source']} changed since the plan read it (sha256 {found}, "
                          f"planned {props['sha256']}); run pulumi up again")
     try:
         with open(props["source"], "rb") as data:
-            _client(props, credential, **client_options).upload_blob(data, overwrite=True)
+            _client(props, token, **client_options).upload_blob(
+                data, overwrite=True, metadata={DIGEST_METADATA: found})
     except Exception as error:
         raise _refusal(error, props, "uploading to") from error
 
 
-def delete(props: dict[str, Any], credential: Any = None, **client_options: Any) -> None:
+def read(props: Mapping[str, Any], token: TokenCredential | None = None,
+         **client_options: Any) -> dict[str, Any] | None:
+    """The blob as it is in Azure: ``props`` with the digest its metadata holds (one uploaded
+    before the digest was recorded keeps ``props``'), or None when it is gone."""
+    try:
+        found = _client(props, token, **client_options).get_blob_properties()
+    except ResourceNotFoundError:
+        return None
+    except Exception as error:
+        raise _refusal(error, props, "reading") from error
+    digest = (found.metadata or {}).get(DIGEST_METADATA)
+    return {**props, "sha256": digest or props["sha256"]}
+
+
+def delete(props: Mapping[str, Any], token: TokenCredential | None = None,
+           **client_options: Any) -> None:
     """Delete the blob; one already gone counts as deleted."""
     try:
-        _client(props, credential, **client_options).delete_blob()
+        _client(props, token, **client_options).delete_blob()
     except ResourceNotFoundError:
         pass
     except Exception as error:
@@ -96,13 +200,20 @@ def delete(props: dict[str, Any], credential: Any = None, **client_options: Any)
 
 
 class EntraBlobProvider(ResourceProvider):
-    """Create, update and delete of :class:`EntraBlob` (run by Pulumi's dynamic provider host)."""
+    """Create, read, update and delete of :class:`EntraBlob` (run by Pulumi's dynamic provider
+    host). Blobs in state refer to it by this module path and class name (module docstring)."""
 
     serialize_as_secret_always = False  # it captures no secret
 
     def create(self, props: dict[str, Any]) -> CreateResult:
         upload(props)
         return CreateResult(blob_url(props), props)
+
+    def read(self, id_: str, props: dict[str, Any]) -> ReadResult:
+        # No id: the resource is gone, and refresh removes it from the state (the dynamic
+        # provider protocol's ReadResponse, as azure-native answers a 404).
+        found = read(props)
+        return ReadResult(id_, found) if found is not None else ReadResult("", {})
 
     def diff(self, _id: str, olds: dict[str, Any], news: dict[str, Any]) -> DiffResult:
         replaces = [key for key in REPLACE_KEYS if olds.get(key) != news.get(key)]

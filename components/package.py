@@ -7,7 +7,28 @@ mapping of Python names) and refers to other resources by **resource id**, never
 object: a workspace by its id (:meth:`WorkspaceRef.existing`), an identity by its id
 (:meth:`ExistingIdentity.lookup`). The library classes do the work; these only translate.
 
+Each component's Azure resource id is the output ``resourceId``, not ``id``: ``id`` and ``urn``
+are Pulumi's own, and the SDK's Construct leaves both out of the state it returns
+(``pulumi/provider/server.py`` ``_construct_response``), so an output named ``id`` never reaches
+the consumer.
+
 Token: ``mlplatform:index:<Class>``.
+
+**Every component works under the provider host** (``tests/library/test_provider_host.py``
+constructs each over gRPC, as the engine does): the role-propagation error hook each workload
+carries is registered by the host for its Construct and served by the host process
+(:func:`~components.propagation.propagation_hook`).
+
+**Uploads are not part of the package.** An upload is a Pulumi dynamic resource
+(:class:`~components.blob_upload.EntraBlob`), whose provider is the ``pulumi-python`` plugin: the
+engine starts the CLI's ``pulumi-resource-pulumi-python`` script in the *consumer's* project folder
+with the consumer project's runtime options (pulumi/pulumi ``sdk/python/dist/
+pulumi-resource-pulumi-python``; ``sdk/go/common/resource/plugin/provider_plugin.go``
+``NewProvider``: runtime options become ``PULUMI_RUNTIME_*``), so it runs the consumer's
+``.venv`` python, or ``python3`` on the PATH of a TypeScript, Go, C#, Java or YAML project, which
+holds neither pulumi nor this package to unpickle the provider. Models, environments and code are
+therefore passed by asset id, registered beforehand (the Python library's ``AssetStore``, or
+``az ml model create``).
 """
 
 
@@ -21,6 +42,15 @@ from .identity import ExistingIdentity, UserIdentity
 from .workspace import WorkspaceRef
 
 PACKAGE = "mlplatform"
+
+
+def _whole(name: str, value: float) -> int:
+    """A schema integer as a Python int. Construct hands every number over as a float (a
+    protobuf ``Struct`` number is a double), which the library would write as ``PT600.0S`` or
+    ``"1.0"`` where it formats one into a string."""
+    if not float(value).is_integer():
+        raise ValueError(f"{name} must be a whole number; got {value!r}")
+    return int(value)
 
 
 def _identity(identity_id: pulumi.Input[str] | None) -> UserIdentity | None:
@@ -40,7 +70,7 @@ class IdentityArgs(TypedDict):
 class Identity(pulumi.ComponentResource):
     """A user-assigned managed identity: what a workload runs as and what roles are granted to."""
 
-    id: pulumi.Output[str]
+    resource_id: pulumi.Output[str]
     """Resource id, what the other components take as identityId."""
     name: pulumi.Output[str]
     principal_id: pulumi.Output[str]
@@ -56,10 +86,10 @@ class Identity(pulumi.ComponentResource):
             resource_group_name=args["resource_group_name"], location=args["location"],
             identity_name=args["identity_name"], tags=args.get("tags") or {}),
             pulumi.ResourceOptions(parent=self))
-        self.id, self.name = made.id, made.name
+        self.resource_id, self.name = made.id, made.name
         self.principal_id, self.client_id, self.tenant_id = (
             made.principal_id, made.client_id, made.tenant_id)
-        self.register_outputs({"id": self.id, "name": self.name,
+        self.register_outputs({"resource_id": self.resource_id, "name": self.name,
                                "principal_id": self.principal_id, "client_id": self.client_id,
                                "tenant_id": self.tenant_id})
 
@@ -75,9 +105,11 @@ class MlWorkspaceArgs(TypedDict):
     application_insights_name: pulumi.Input[str]
     log_analytics_name: pulumi.Input[str]
     registry_name: NotRequired[pulumi.Input[str]]
-    """A registry to create (5-50 letters and digits, unique in Azure); or existingRegistryId."""
+    """A registry to create (5-50 letters and digits, unique in Azure); exactly one of this and
+    existingRegistryId."""
     existing_registry_id: NotRequired[str]
-    """Resource id of a registry to use instead of creating one."""
+    """Resource id of a registry to use instead of creating one; exactly one of this and
+    registryName."""
     registry_sku: NotRequired[str]
     """Basic, Standard or Premium (default Basic)."""
     identity_id: NotRequired[pulumi.Input[str]]
@@ -92,7 +124,8 @@ class MlWorkspace(pulumi.ComponentResource):
     """An Azure ML workspace with its storage, key vault, insights and registry, and the roles its
     identity needs on them."""
 
-    id: pulumi.Output[str]
+    resource_id: pulumi.Output[str]
+    """Azure resource id."""
     name: pulumi.Output[str]
     principal_id: pulumi.Output[str]
     storage_account_id: pulumi.Output[str]
@@ -103,6 +136,12 @@ class MlWorkspace(pulumi.ComponentResource):
     def __init__(self, name: str, args: MlWorkspaceArgs,
                  opts: pulumi.ResourceOptions | None = None):
         super().__init__(f"{PACKAGE}:index:MlWorkspace", name, {}, opts)
+        if ("registry_name" in args) == ("existing_registry_id" in args):
+            raise ValueError(
+                f"MlWorkspace {name}: give registryName (a registry to create) or "
+                "existingRegistryId (the resource id of one to use), exactly one; got "
+                f"registryName={args.get('registry_name')!r}, "
+                f"existingRegistryId={args.get('existing_registry_id')!r}")
         child = pulumi.ResourceOptions(parent=self)
         group, location = args["resource_group_name"], args["location"]
         tags = args.get("tags") or {}
@@ -121,10 +160,10 @@ class MlWorkspace(pulumi.ComponentResource):
             identity=_identity(args.get("identity_id")), protect=protect, tags=tags,
             resource_group_name=group, location=location),
             child)
-        self.id, self.name, self.principal_id = made.id, made.name, made.principal_id
+        self.resource_id, self.name, self.principal_id = made.id, made.name, made.principal_id
         self.storage_account_id, self.key_vault_id = made.storage_account_id, made.key_vault_id
         self.registry_id, self.registry_login_server = acr.id, acr.login_server
-        self.register_outputs({"id": self.id, "name": self.name,
+        self.register_outputs({"resource_id": self.resource_id, "name": self.name,
                                "principal_id": self.principal_id,
                                "storage_account_id": self.storage_account_id,
                                "key_vault_id": self.key_vault_id, "registry_id": self.registry_id,
@@ -153,7 +192,8 @@ class ComputeCluster(pulumi.ComponentResource):
     """An AmlCompute cluster that scales to zero and runs jobs as a managed identity, with the
     roles that identity needs to pull images and read data."""
 
-    id: pulumi.Output[str]
+    resource_id: pulumi.Output[str]
+    """Azure resource id."""
     name: pulumi.Output[str]
     principal_id: pulumi.Output[str]
 
@@ -167,14 +207,15 @@ class ComputeCluster(pulumi.ComponentResource):
             identity=_identity(args.get("identity_id")),
             vm_size=args.get("vm_size", d.vm_size), vm_priority=args.get("vm_priority",
                                                                          d.vm_priority),
-            min_nodes=args.get("min_nodes", d.min_nodes), max_nodes=args.get("max_nodes",
-                                                                             d.max_nodes),
-            idle_seconds_before_scale_down=args.get("idle_seconds_before_scale_down",
-                                                    d.idle_seconds_before_scale_down),
+            min_nodes=_whole("minNodes", args.get("min_nodes", d.min_nodes)),
+            max_nodes=_whole("maxNodes", args.get("max_nodes", d.max_nodes)),
+            idle_seconds_before_scale_down=_whole(
+                "idleSecondsBeforeScaleDown",
+                args.get("idle_seconds_before_scale_down", d.idle_seconds_before_scale_down)),
             secrets=args.get("secrets") or [],
             tags=args.get("tags") or {}), pulumi.ResourceOptions(parent=self))
-        self.id, self.name, self.principal_id = made.id, made.name, made.principal_id
-        self.register_outputs({"id": self.id, "name": self.name,
+        self.resource_id, self.name, self.principal_id = made.id, made.name, made.principal_id
+        self.register_outputs({"resource_id": self.resource_id, "name": self.name,
                                "principal_id": self.principal_id})
 
 
@@ -184,7 +225,10 @@ class OnlineDeployment(TypedDict):
     model_id: pulumi.Input[str]
     """A registered model version: ARM id or azureml:// URI."""
     environment_id: pulumi.Input[str]
+    """A registered environment version: ARM id or azureml:// URI."""
     code_id: pulumi.Input[str]
+    """A registered code version holding the scoring script (uploaded beforehand: the package
+    uploads no files)."""
     scoring_script: NotRequired[str]
     instance_type: NotRequired[str]
     instance_count: NotRequired[int]
@@ -215,9 +259,12 @@ class OnlineEndpointArgs(TypedDict):
 
 class OnlineEndpoint(pulumi.ComponentResource):
     """A managed online endpoint serving as a managed identity that holds the roles its deployments
-    need, with its deployments and their traffic."""
+    need, with its deployments and their traffic. Deployments name registered model, environment
+    and code versions: the package uploads no files (a dynamic resource would run in the consumer's
+    Python, which other languages' projects do not have)."""
 
-    id: pulumi.Output[str]
+    resource_id: pulumi.Output[str]
+    """Azure resource id."""
     name: pulumi.Output[str]
     scoring_uri: pulumi.Output[str]
     swagger_uri: pulumi.Output[str]
@@ -239,10 +286,11 @@ class OnlineEndpoint(pulumi.ComponentResource):
             deployments=[_deployment(d) for d in args.get("deployments") or []],
             secrets=args.get("secrets") or [],
             tags=args.get("tags") or {}), pulumi.ResourceOptions(parent=self))
-        self.id, self.name, self.principal_id = made.id, made.name, made.principal_id
+        self.resource_id, self.name, self.principal_id = made.id, made.name, made.principal_id
         self.scoring_uri, self.swagger_uri = made.scoring_uri, made.swagger_uri
-        self.register_outputs({"id": self.id, "name": self.name, "scoring_uri": self.scoring_uri,
-                               "swagger_uri": self.swagger_uri, "principal_id": self.principal_id})
+        self.register_outputs({"resource_id": self.resource_id, "name": self.name,
+                               "scoring_uri": self.scoring_uri, "swagger_uri": self.swagger_uri,
+                               "principal_id": self.principal_id})
 
 
 class InstanceType(TypedDict):
@@ -279,7 +327,8 @@ class KubernetesCompute(pulumi.ComponentResource):
     types, attached to a workspace as Kubernetes compute running as a managed identity, with the
     roles the attach needs granted first."""
 
-    id: pulumi.Output[str]
+    resource_id: pulumi.Output[str]
+    """Azure resource id."""
     name: pulumi.Output[str]
     cluster_id: pulumi.Output[str]
 
@@ -291,9 +340,10 @@ class KubernetesCompute(pulumi.ComponentResource):
         d = kubernetes.AksClusterSpec(cluster_name=args.get("cluster_name", f"aks-{name}"))
         spec = None if "existing_cluster_id" in args else kubernetes.AksClusterSpec(
             cluster_name=d.cluster_name, node_vm_size=args.get("node_vm_size", d.node_vm_size),
-            node_count=args.get("node_count", d.node_count))
+            node_count=_whole("nodeCount", args.get("node_count", d.node_count)))
         types = [kubernetes.InstanceType(t["name"], t.get("cpu", "1"), t.get("memory", "2Gi"),
-                                         t.get("gpu", 0)) for t in args.get("instance_types") or []]
+                                         _whole("instanceTypes[].gpu", t.get("gpu", 0)))
+                 for t in args.get("instance_types") or []]
         default = kubernetes.KubernetesComputeArgs(workspace=ws, workspace_principal=Principal(
             "workspace", args["workspace_principal_id"]), compute_name=args["compute_name"],
             identity=identity)
@@ -305,8 +355,9 @@ class KubernetesCompute(pulumi.ComponentResource):
             tls_cname=args.get("tls_cname"), tls_secret=args.get("tls_secret"),
             allow_insecure_connections=args.get("allow_insecure_connections", False),
             tags=args.get("tags") or {}), pulumi.ResourceOptions(parent=self))
-        self.id, self.name, self.cluster_id = made.id, made.name, made.cluster_id
-        self.register_outputs({"id": self.id, "name": self.name, "cluster_id": self.cluster_id})
+        self.resource_id, self.name, self.cluster_id = made.id, made.name, made.cluster_id
+        self.register_outputs({"resource_id": self.resource_id, "name": self.name,
+                               "cluster_id": self.cluster_id})
 
 
 def _deployment(args: OnlineDeployment) -> endpoint.OnlineDeploymentSpec:
@@ -317,8 +368,9 @@ def _deployment(args: OnlineDeployment) -> endpoint.OnlineDeploymentSpec:
         name=d.name, model_id=d.model_id, environment_id=d.environment_id, code_id=d.code_id,
         scoring_script=args.get("scoring_script", d.scoring_script),
         instance_type=args.get("instance_type", d.instance_type),
-        instance_count=args.get("instance_count", d.instance_count),
-        traffic=args.get("traffic", d.traffic),
+        instance_count=_whole("deployments[].instanceCount",
+                              args.get("instance_count", d.instance_count)),
+        traffic=_whole("deployments[].traffic", args.get("traffic", d.traffic)),
         environment_variables=args.get("environment_variables") or {})
 
 

@@ -1,0 +1,296 @@
+"""The component package through its real provider host: ``python provider/ <engine>`` started as
+the Pulumi CLI starts it, GetSchema and Construct called over gRPC for every component, against a
+resource monitor and engine served in this process and answered by the Azure mocks
+(components/testing/provider_host.py). One host serves the whole session, as one serves a
+deployment."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import grpc
+import pytest
+
+from components import package
+from components.azure.roles import ROLE_BY_GUID
+from components.propagation import MINIMUM_PULUMI_CLI, ROLE_PROPAGATION_HOOK
+from components.testing import StackRun
+from components.testing.mocks import ENTRA_BLOB, SUBSCRIPTION_ID
+from components.testing.provider_host import Constructed, MockDeployment, ProviderHost
+from offline.schema import schema
+
+from ..conftest import PROJECT_DIR, ROLE_ASSIGNMENT
+
+GROUP = f"/subscriptions/{SUBSCRIPTION_ID}/resourceGroups/rg-ml-shared/providers"
+WORKSPACE_ID = f"{GROUP}/Microsoft.MachineLearningServices/workspaces/mlw-shared"
+REGISTRY_ID = f"{GROUP}/Microsoft.ContainerRegistry/registries/crshared"
+CLUSTER_ID = f"{GROUP}/Microsoft.ContainerService/managedClusters/aks-shared"
+WORKSPACE_PRINCIPAL = "00000000-aaaa-4bbb-8ccc-00000000000a"
+MODEL = "azureml://registries/shared/models/fraud/versions/3"
+ENVIRONMENT = "azureml://registries/shared/environments/sklearn/versions/7"
+CODE = f"{WORKSPACE_ID}/codes/fraud-score/versions/1"
+# What the engine hands the hook when Azure accepted a create and its operation then failed
+# (plugin.InitError: go-multierror's list), and when Azure refused the request itself.
+ACCEPTED_THEN_FAILED = ("1 error occurred:\n\t* Status=200 Code=\"BadArgument\" Message=\"Startup "
+                        "task failed due to authorization error.\"\n\n")
+REFUSED = ("Status=403 Code=\"AuthorizationFailed\" Message=\"The client 'x' does not have "
+           "authorization to perform action 'Microsoft.Storage/storageAccounts/read'\"")
+
+IDENTITY = "mlplatform:index:Identity"
+WORKSPACE = "mlplatform:index:MlWorkspace"
+CLUSTER = "mlplatform:index:ComputeCluster"
+ENDPOINT = "mlplatform:index:OnlineEndpoint"
+KUBERNETES = "mlplatform:index:KubernetesCompute"
+
+
+def deployment_inputs(name: str, **more: Any) -> dict[str, Any]:
+    return {"name": name, "modelId": MODEL, "environmentId": ENVIRONMENT, "codeId": CODE, **more}
+
+
+@pytest.fixture(scope="session")
+def deployment():
+    with MockDeployment(project="consumer", stack="dev") as served:
+        yield served
+
+
+@pytest.fixture(scope="session")
+def host(deployment, tmp_path_factory):
+    with ProviderHost.start(PROJECT_DIR / "provider", deployment,
+                            cwd=tmp_path_factory.mktemp("consumer"),
+                            pythonpath=[PROJECT_DIR]) as started:
+        yield started
+
+
+@pytest.fixture(scope="session")
+def built(host) -> dict[str, Constructed]:
+    """Every component with only its required inputs (plus the one choice the two that need one
+    take) and with every input, constructed into one deployment; later ones refer to earlier
+    ones by the ids they output, as a consumer's program does."""
+    out: dict[str, Constructed] = {}
+
+    def construct(key: str, type_: str, inputs: dict[str, Any]) -> dict[str, Any]:
+        out[key] = host.construct(type_, key, inputs)
+        return out[key].outputs
+
+    place = {"resourceGroupName": "rg-ml-shared", "location": "westeurope"}
+    construct("identity-required", IDENTITY, {**place, "identityName": "id-minimal"})
+    scorer = construct("identity-every", IDENTITY, {**place, "identityName": "id-scoring-team",
+                                                    "tags": {"team": "fraud"}})
+    names = {"storageAccountName": "stscoring7q2", "keyVaultName": "kv-scoring-7q2",
+             "applicationInsightsName": "appi-scoring", "logAnalyticsName": "log-scoring"}
+    construct("workspace-required", WORKSPACE, {**place, **names, "workspaceName": "mlw-min",
+                                                 "existingRegistryId": REGISTRY_ID})
+    workspace = construct("workspace-every", WORKSPACE, {
+        **place, **names, "workspaceName": "mlw-scoring-7q2", "registryName": "crscoring7q2",
+        "registrySku": "Premium", "identityId": scorer["resourceId"], "protect": True,
+        "tags": {"team": "fraud"}})
+    construct("cluster-required", CLUSTER, {"workspaceId": WORKSPACE_ID, "computeName": "cpu"})
+    construct("cluster-every", CLUSTER, {
+        "workspaceId": workspace["resourceId"], "computeName": "train",
+        "identityId": scorer["resourceId"], "vmSize": "Standard_DS3_v2",
+        "vmPriority": "LowPriority", "minNodes": 0, "maxNodes": 4,
+        "idleSecondsBeforeScaleDown": 600, "secrets": ["fraud-api-key"],
+        "tags": {"team": "fraud"}})
+    construct("endpoint-required", ENDPOINT, {"workspaceId": WORKSPACE_ID,
+                                               "endpointName": "fraud-min-7q2"})
+    construct("endpoint-deployments", ENDPOINT, {
+        "workspaceId": WORKSPACE_ID, "endpointName": "fraud-scoring-7q2",
+        "identityId": scorer["resourceId"], "authMode": "AADToken",
+        "publicNetworkAccess": "Disabled", "secrets": ["fraud-api-key"],
+        "tags": {"team": "fraud"},
+        "deployments": [deployment_inputs(
+            "blue", scoringScript="score.py", instanceType="Standard_DS3_v2",
+            instanceCount=2, traffic=100, environmentVariables={"MODE": "strict"})]})
+    construct("kubernetes-required", KUBERNETES, {
+        "workspaceId": WORKSPACE_ID, "workspacePrincipalId": WORKSPACE_PRINCIPAL,
+        "computeName": "serve-min", "identityId": scorer["resourceId"],
+        "allowInsecureConnections": True})
+    construct("kubernetes-created", KUBERNETES, {
+        "workspaceId": WORKSPACE_ID, "workspacePrincipalId": WORKSPACE_PRINCIPAL,
+        "computeName": "serve", "identityId": scorer["resourceId"], "clusterName": "aks-serve",
+        "nodeVmSize": "Standard_D4s_v3", "nodeCount": 3,
+        "instanceTypes": [{"name": "gpu-small", "cpu": "2", "memory": "8Gi", "gpu": 1}],
+        "tlsCname": "score.contoso.com", "tlsSecret": "inference-tls",
+        "allowInsecureConnections": False, "tags": {"team": "fraud"}})
+    aks = construct("kubernetes-existing", KUBERNETES, {
+        "workspaceId": WORKSPACE_ID, "workspacePrincipalId": WORKSPACE_PRINCIPAL,
+        "computeName": "serve-shared", "identityId": scorer["resourceId"],
+        "existingClusterId": CLUSTER_ID, "instanceTypes": [{"name": "cpu-small"}],
+        "tlsCname": "score.contoso.com", "tlsSecret": "inference-tls"})
+    construct("endpoint-kubernetes", ENDPOINT, {
+        "workspaceId": WORKSPACE_ID, "endpointName": "fraud-k8s-7q2", "authMode": "Key",
+        "identityId": scorer["resourceId"], "computeId": aks["resourceId"],
+        "deployments": [deployment_inputs("green", instanceType="cpu-small")]})
+    return out
+
+
+REQUIRED_CHOICE = {WORKSPACE: {"existingRegistryId"}, KUBERNETES: {"allowInsecureConnections"}}
+"""What the required-only builds of the two components that need a choice add to the required
+inputs (the schema cannot say "one of")."""
+
+
+def roles(run: StackRun) -> set[tuple[str, str, str]]:
+    """Every role assignment as (principal id, role, scope id)."""
+    return {(a.inputs["principalId"], ROLE_BY_GUID[a.inputs["roleDefinitionId"].rsplit("/", 1)[1]],
+             a.inputs["scope"]) for a in run.of_type(ROLE_ASSIGNMENT)}
+
+
+def kinds(run: StackRun, *, hooked: bool = False) -> set[str]:
+    """The short types of the Azure and Kubernetes resources the run registered (with an error
+    hook only, if ``hooked``)."""
+    return {r.type.rsplit(":", 1)[1] for r in run.resources.values()
+            if r.custom and (r.error_hooks or not hooked)}
+
+
+def test_the_host_serves_the_package_schema(host):
+    assert host.schema() == schema()
+
+
+def test_every_input_of_the_schema_goes_through_construct(host, built):
+    package_schema = host.schema()
+    resources, types = package_schema["resources"], package_schema["types"]
+    sent: dict[str, set[str]] = {token: set() for token in resources}
+    nested: dict[str, set[str]] = {"deployments": set(), "instanceTypes": set()}
+    for c in built.values():
+        sent[c.type] |= set(c.inputs)
+        for field, items in nested.items():
+            for item in c.inputs.get(field, []):
+                items |= set(item)
+    assert sent == {token: set(r["inputProperties"]) for token, r in resources.items()}
+    assert nested == {"deployments": set(types["mlplatform:index:OnlineDeployment"]["properties"]),
+                      "instanceTypes": set(types["mlplatform:index:InstanceType"]["properties"])}
+    for key, c in built.items():
+        if key.endswith("-required"):
+            required = set(resources[c.type]["requiredInputs"])
+            assert set(c.inputs) == required | REQUIRED_CHOICE.get(c.type, set()), key
+
+
+def test_every_component_returns_every_output_it_declares(host, built):
+    resources = host.schema()["resources"]
+    assert {c.type for c in built.values()} == {f"mlplatform:index:{k.__name__}"
+                                                for k in package.COMPONENTS}
+    for key, c in built.items():
+        assert set(c.outputs) == set(resources[c.type]["properties"]), key
+        assert all(isinstance(v, str) and v for v in c.outputs.values()), (key, c.outputs)
+    scorer = built["identity-every"].outputs
+    assert scorer["resourceId"] == (f"{GROUP}/Microsoft.ManagedIdentity/userAssignedIdentities/"
+                                    "id-scoring-team")
+
+
+@pytest.mark.parametrize(("type_", "inputs", "words"), [
+    (WORKSPACE, {"resourceGroupName": "rg", "location": "westeurope", "workspaceName": "mlw-x",
+                 "storageAccountName": "stx", "keyVaultName": "kv-x",
+                 "applicationInsightsName": "appi-x", "logAnalyticsName": "log-x"},
+     ["registryName", "existingRegistryId", "exactly one", "None"]),
+    (WORKSPACE, {"resourceGroupName": "rg", "location": "westeurope", "workspaceName": "mlw-y",
+                 "storageAccountName": "sty", "keyVaultName": "kv-y",
+                 "applicationInsightsName": "appi-y", "logAnalyticsName": "log-y",
+                 "registryName": "cry", "existingRegistryId": REGISTRY_ID},
+     ["registryName='cry'", f"existingRegistryId='{REGISTRY_ID}'"]),
+    (KUBERNETES, {"workspaceId": WORKSPACE_ID, "workspacePrincipalId": WORKSPACE_PRINCIPAL,
+                  "computeName": "serve-x", "identityId": f"{GROUP}/Microsoft.ManagedIdentity/"
+                  "userAssignedIdentities/id-x"},
+     ["tls_cname", "tls_secret", "allow_insecure_connections"]),
+    (CLUSTER, {"workspaceId": WORKSPACE_ID, "computeName": "half", "maxNodes": 2.5},
+     ["maxNodes", "whole number", "2.5"]),
+], ids=["workspace-required-only", "workspace-both-registries", "kubernetes-required-only",
+        "cluster-half-a-node"])
+def test_inputs_the_components_cannot_build_are_refused_by_name(host, type_, inputs, words):
+    with pytest.raises(grpc.RpcError) as refused:
+        host.construct(type_, inputs.get("workspaceName") or inputs["computeName"], inputs)
+    for word in words:
+        assert word in refused.value.details(), (word, refused.value.details())
+
+
+def test_each_component_registers_what_it_is_made_of_and_no_upload(built):
+    made = {key: kinds(c.run) for key, c in built.items()}
+    assert made["identity-every"] == {"UserAssignedIdentity"}
+    assert {"Workspace", "StorageAccount", "Vault", "Registry", "RoleAssignment"} \
+        <= made["workspace-every"]
+    assert "Registry" not in made["workspace-required"]  # an existing one, by id
+    assert {"Compute", "RoleAssignment"} <= made["cluster-every"]
+    assert {"OnlineEndpoint", "OnlineDeployment", "RoleAssignment"} <= made["endpoint-deployments"]
+    assert "OnlineDeployment" not in made["endpoint-required"]
+    assert {"ManagedCluster", "Extension", "Compute", "InstanceType"} <= made["kubernetes-created"]
+    assert "ManagedCluster" not in made["kubernetes-existing"]
+    # uploads are not part of the package: a dynamic resource would run in the consumer's Python
+    assert all(r.type != ENTRA_BLOB for c in built.values() for r in c.run.resources.values())
+
+
+def test_every_workload_retries_through_a_hook_its_construct_registered(deployment, built):
+    hooked = {key: kinds(c.run, hooked=True) for key, c in built.items()}
+    assert hooked == {
+        "identity-required": set(), "identity-every": set(),
+        "workspace-required": {"Workspace"}, "workspace-every": {"Workspace"},
+        "cluster-required": {"Compute"}, "cluster-every": {"Compute"},
+        "endpoint-required": set(), "endpoint-deployments": {"OnlineDeployment"},
+        "kubernetes-required": {"Compute"}, "kubernetes-created": {"Compute"},
+        "kubernetes-existing": {"Compute"}, "endpoint-kubernetes": {"OnlineDeployment"}}
+    names = []
+    for c in built.values():
+        bound = {name for r in c.run.resources.values() for name in r.error_hooks}
+        assert len(bound) <= 1  # one hook per Construct, bound to each of its workloads
+        names += bound
+    assert len(set(names)) == len(names) == 9  # unique in the deployment's one registry
+    for name in names:
+        assert name.startswith(f"{ROLE_PROPAGATION_HOOK}/") and name in deployment.error_hooks
+
+
+def test_a_hook_answers_the_engine_from_the_host_process(deployment, built):
+    [cluster] = [r for r in built["cluster-every"].run.resources.values() if r.error_hooks]
+    [name] = cluster.error_hooks
+    ask = dict(urn=cluster.urn, type_=cluster.type)
+    assert deployment.error_hook(name, "create", [ACCEPTED_THEN_FAILED], **ask) is False
+    assert deployment.error_hook(name, "delete", [REFUSED], **ask) is False
+    assert deployment.error_hook(name, "create", ["Status=409 Code=\"Conflict\" Message=\"cannot "
+                                                  "create already existing resource\""],
+                                 **ask) is False
+    warnings = [m for severity, m in deployment.logs if severity == "WARNING"]
+    assert any(cluster.urn in m and "Azure accepted the create" in m
+               and "run pulumi up again" in m for m in warnings), warnings
+
+
+def test_an_identity_passed_by_id_holds_the_roles_its_workloads_need(built):
+    scorer = built["identity-every"].outputs
+    me = scorer["principalId"]
+    endpoint = built["endpoint-deployments"].run
+    assert roles(endpoint) >= {
+        (me, "AcrPull", f"{GROUP}/Microsoft.ContainerRegistry/registries/crmlw-shared"),
+        (me, "AzureML Metrics Writer (preview)", WORKSPACE_ID),
+        (me, "Key Vault Secrets User",
+         f"{GROUP}/Microsoft.KeyVault/vaults/kv-mlw-shared/secrets/fraud-api-key")}
+    registered = endpoint.one("machinelearningservices:OnlineEndpoint")
+    assert registered.inputs["identity"]["userAssignedIdentities"] == [scorer["resourceId"]]
+    for key, cluster in (("kubernetes-existing", CLUSTER_ID),
+                         ("kubernetes-created", f"{GROUP}/Microsoft.ContainerService/"
+                                                "managedClusters/aks-serve")):
+        assert {(WORKSPACE_PRINCIPAL, role, cluster) for role in (
+            "Reader", "Kubernetes Extension Contributor",
+            "Azure Kubernetes Service Cluster Admin Role")} <= roles(built[key].run), key
+    attach = next(r for r in built["kubernetes-existing"].run.of_type(
+        "azure-native:machinelearningservices:Compute"))
+    on_aks = built["endpoint-kubernetes"].run.one("machinelearningservices:OnlineEndpoint")
+    assert on_aks.inputs["properties"]["compute"] == attach.id == \
+        built["kubernetes-existing"].outputs["resourceId"]
+
+
+def test_numbers_reach_azure_as_whole_numbers(built):
+    # Construct hands every number over as a float; the package makes integers ints again
+    cluster = built["cluster-every"].run.one("machinelearningservices:Compute")
+    scale = cluster.inputs["properties"]["properties"]["scaleSettings"]
+    assert scale["nodeIdleTimeBeforeScaleDown"] == "PT600S"
+    assert (scale["minNodeCount"], scale["maxNodeCount"]) == (0, 4)
+
+
+def test_an_engine_older_than_the_minimum_cli_is_refused(host, deployment):
+    deployment.cli_version = "3.243.0"
+    try:
+        with pytest.raises(grpc.RpcError) as refused:
+            host.construct(CLUSTER, "old-cli", {"workspaceId": WORKSPACE_ID,
+                                                "computeName": "old-cli"})
+        host.construct(IDENTITY, "no-workload", {"resourceGroupName": "rg", "location": "x",
+                                                  "identityName": "id-no-workload"})
+    finally:
+        deployment.cli_version = "3.244.0"
+    for word in (MINIMUM_PULUMI_CLI, "#23347", "3.243.0"):
+        assert word in refused.value.details()
