@@ -19,6 +19,7 @@ import pulumi
 from components.azure.resource_ids import resource_group_id
 from components.azure.roles import ROLE_BY_GUID
 from components.blob_upload import DATA_ROLE
+from components.kubernetes import INSTANCE_TYPE
 from components.testing.mocks import (
     AFTER_DEPLOY,
     ENTRA_BLOB,
@@ -40,6 +41,8 @@ SUFFIX_MASK = "*" * len(RANDOM_SUFFIX)
 ROLE_ASSIGNMENT = "azure-native:authorization:RoleAssignment"
 GROUP_TYPE = "azure-native:resources:ResourceGroup"
 USER_IDENTITY = "azure-native:managedidentity:UserAssignedIdentity"
+MANAGED_CLUSTER = "azure-native:containerservice:ManagedCluster"
+EXTENSION = "azure-native:kubernetesconfiguration:Extension"
 
 KINDS = {
     "azure-native:resources:ResourceGroup": "resource group",
@@ -169,6 +172,31 @@ def deployer_needs(run: StackRun) -> list[dict[str, str]]:
                       if r.type == PROVIDER})
     needs += [{"role": "Reader", "scope": f"the registry, in subscription {sub}",
                "why": "reads an existing registry's login server"} for sub in lookups]
+    return needs + _kubernetes_needs(run)
+
+
+def _kubernetes_needs(run: StackRun) -> list[dict[str, str]]:
+    """What a Kubernetes compute asks of the deployer: the extension on a cluster outside the
+    stack, and for instance types the cluster's admin credentials and a way to its API server
+    (pulumi-kubernetes fails Create, Update and Read on an unreachable cluster: provider.go)."""
+    needs = []
+    created = {r.azure_name for r in run.of_type(MANAGED_CLUSTER)}
+    for extension in run.of_type(EXTENSION):
+        name = str(extension.inputs.get("clusterName"))
+        cluster = f"kubernetes cluster {name}" + ("" if name in created else
+                                                  " (outside the stack)")
+        if name not in created:
+            needs.append({"role": "Reader and Kubernetes Extension Contributor", "scope": cluster,
+                          "why": "reads its region and installs the Azure ML extension on it"})
+        if any(t.parent == extension.parent for t in run.of_type(INSTANCE_TYPE)):
+            needs.append({
+                "role": "listClusterAdminCredential (in Contributor)" if name in created
+                else "Azure Kubernetes Service Cluster Admin Role", "scope": cluster,
+                "why": "puts the instance types through the cluster's API server on every "
+                       "preview, up and refresh: where pulumi runs (the pull-request preview "
+                       "too) must reach that API server, which a private cluster or authorized "
+                       "IP ranges keep from hosted CI runners (run it inside, or instanceTypes: "
+                       "[])"})
     return needs
 
 

@@ -9,6 +9,8 @@ lost, or that the step is at risk. :data:`RULES` lists them; :data:`PROVIDER_REP
 
 from __future__ import annotations
 
+import copy
+import dataclasses
 import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -16,7 +18,7 @@ from typing import Any
 
 from components.azure.roles import BUILT_IN_ROLES
 from components.blob_upload import REPLACE_KEYS
-from components.kubernetes import INSTANCE_TYPE
+from components.kubernetes import AZURE_INSTANCE_TYPE, INSTANCE_TYPE
 from components.propagation import ROLE_PROPAGATION_HOOK
 from components.testing.mocks import DEPLOYER_OBJECT_ID, ENTRA_BLOB, KUBERNETES_PROVIDER, PROVIDER
 from components.testing.runner import Registration, StackRun
@@ -148,8 +150,16 @@ class Immutable:
     applies: Callable[[Registration, Registration], bool] = lambda old, new: True
 
 
+def _kind(r: Registration) -> Any:
+    return (r.inputs.get("properties") or {}).get("computeType")
+
+
 def _compute_type(kind: str) -> Callable[[Registration, Registration], bool]:
-    return lambda old, new: (new.inputs.get("properties") or {}).get("computeType") == kind
+    return lambda old, new: _kind(new) == kind
+
+
+KUBERNETES_UPDATE = ("MicrosoftDocs/azure-ai-docs articles/machine-learning/known-issues/"
+                     "inferencing-updating-kubernetes-compute-appears-to-succeed.md")
 
 
 IMMUTABLE: tuple[Immutable, ...] = (
@@ -219,12 +229,60 @@ IMMUTABLE: tuple[Immutable, ...] = (
               "of the new size, then remove the old one",
               "MicrosoftDocs/azure-aks-docs manage-node-pools.md (Limitations); "
               "Azure/bicep-registry-modules#7130"),
+    *(Immutable(COMPUTE, path, LIES,
+                "updates of a Kubernetes compute \"appear to succeed\" but change nothing: \"the "
+                "CLI v2 and SDK v2 do not allow updating any configuration of an existing "
+                "Kubernetes compute\"", KUBERNETES_UPDATE, _compute_type("Kubernetes"))
+      for path in ("properties", "tags")),
     *(Immutable(f"{ML}{kind}Version", "properties", REFUSED,
                 "a registered asset version cannot be changed (register a new version)",
                 "Azure/azure-cli-extensions#5440: \"... is already registered and cannot be "
                 "changed\"") for kind in ("Model", "Code", "Environment")),
 )
 """Properties that an update cannot change in Azure, with what Azure does instead."""
+
+
+@dataclass(frozen=True)
+class Filled:
+    """A field Azure fills in its answers though the program never sets it: a refresh copies it
+    into the state's inputs (azure-native ``Read`` applies the difference between the old and the
+    new outputs to the inputs: pulumi/pulumi-azure-native provider.go), where the next plan sees
+    the program leave it out."""
+
+    type: str
+    path: str
+    value: Any
+    """What Azure answers with there."""
+    source: str
+    applies: Callable[[Registration], bool] = lambda r: True
+
+
+REFRESH_FILLS: tuple[Filled, ...] = (
+    Filled(COMPUTE, "properties.properties.instanceTypes", {AZURE_INSTANCE_TYPE: {"resources": {
+        "requests": {"cpu": "100m", "memory": "2Gi"}, "limits": {"cpu": "2", "memory": "2Gi"}}}},
+        "MicrosoftDocs/azure-ai-docs how-to-manage-kubernetes-instance-types.md: "
+        "defaultinstancetype \"is created when you attach a Kubernetes cluster\" and \"appear[s] "
+        "in all clients\"", lambda r: _kind(r) == "Kubernetes"),
+    Filled(COMPUTE, "properties.properties.extensionInstanceReleaseTrain", "stable",
+           "Azure/azure-rest-api-specs machinelearningservices KubernetesProperties "
+           "(\"Extension instance release train\"): the extension's, which is stable",
+           lambda r: _kind(r) == "Kubernetes"),
+)
+"""The fields a refresh fills in, per kind of resource (data for the plan's refresh)."""
+
+
+def refreshed(r: Registration) -> Registration:
+    """``r`` as the state holds it after ``pulumi refresh``: its inputs with what Azure fills in
+    (:data:`REFRESH_FILLS`)."""
+    inputs = copy.deepcopy(r.inputs)
+    for fill in REFRESH_FILLS:
+        if fill.type == r.type and fill.applies(r):
+            *parents, leaf = fill.path.split(".")
+            node = inputs
+            for part in parents:
+                node = node.setdefault(part, {})
+            node[leaf] = copy.deepcopy(fill.value)
+    return dataclasses.replace(r, inputs=inputs)
 
 
 # --- the model of what exists in Azure --------------------------------------------------------
