@@ -180,42 +180,43 @@ class KubernetesComputeArgs:
 
 
 def _problems(args: KubernetesComputeArgs) -> list[str]:
-    """Everything wrong with ``args``, each in words with what is allowed."""
+    """Everything wrong with ``args``, each with what is allowed (never quoting a PEM)."""
     p = []
     if (args.cluster is None) == (args.existing_id is None):
-        p.append("exactly one of cluster and existing_id")
+        p.append("cluster and existing_id: exactly one of the two")
     if args.router_service_type not in ROUTER_SERVICE_TYPES:
-        p.append(f"router_service_type = {args.router_service_type!r}: one of "
+        p.append(f"router_service_type = {args.router_service_type!r} is not allowed: one of "
                  + ", ".join(ROUTER_SERVICE_TYPES))
     pem = args.tls_certificate is not None or args.tls_key is not None
     if args.tls_secret and pem:
-        p.append("tls_secret or tls_certificate with tls_key, not both (\"They don't configure "
-                 "sslSecret and sslCertPemFile/sslKeyPemFile at the same time\", how-to-secure-"
-                 "kubernetes-online-endpoint)")
+        p.append("tls_secret with tls_certificate and tls_key is not allowed: one of the two "
+                 "(\"They don't configure sslSecret and sslCertPemFile/sslKeyPemFile at the same "
+                 "time\", how-to-secure-kubernetes-online-endpoint)")
     elif pem and (args.tls_certificate is None or args.tls_key is None):
-        p.append("tls_certificate and tls_key together")
+        p.append("tls_certificate or tls_key alone is not allowed: both")
     elif args.tls_secret and args.cluster is not None:
-        p.append(f"tls_secret = {args.tls_secret!r} on a cluster the component creates: "
-                 "tls_certificate and tls_key instead (the extension needs the secret in the "
+        p.append(f"tls_secret = {args.tls_secret!r} is not allowed on a cluster the component "
+                 "creates: tls_certificate and tls_key (the extension needs the secret in the "
                  "azureml namespace when it installs, and nothing makes it there first)")
     elif not args.allow_insecure_connections and not (
             args.tls_cname and (args.tls_secret or pem)):
-        p.append("tls_cname with tls_certificate and tls_key (or tls_secret on an existing "
-                 "cluster), or allow_insecure_connections")
+        p.append("TLS is missing: tls_cname with tls_certificate and tls_key (or tls_secret on "
+                 "an existing cluster), or allow_insecure_connections")
     if isinstance(args.tls_certificate, str) and isinstance(args.tls_key, str):
-        p += [f"tls_{which}: {what}"
+        p += [f"tls_{which} (not shown) is not allowed: {what}"
               for which, what in tls_pem_problems(args.tls_certificate, args.tls_key)]
     names = [t.name for t in args.instance_types]
     if AZURE_INSTANCE_TYPE in names:
-        p.append(f"{AZURE_INSTANCE_TYPE} is Azure's own instance type; name yours otherwise")
-    p += [f"instance type {n!r} is named twice" for n in sorted({n for n in names
-                                                                   if names.count(n) > 1})]
+        p.append(f"instance type {AZURE_INSTANCE_TYPE!r} is not allowed: another name (Azure "
+                 "makes its own)")
+    p += [f"instance type {n!r} twice is not allowed: names used once"
+          for n in sorted({n for n in names if names.count(n) > 1})]
     gpu = [t.name for t in args.instance_types if t.gpu]
     size = args.cluster.node_vm_size if args.cluster else None
     found = nvidia_gpu_size_problem(size) if gpu and size else None
     if found:
-        p.append(f"instance types {', '.join(gpu)} ask for NVIDIA GPUs, which nodes of "
-                 f"{size} do not have: {found}")
+        p.append(f"node_vm_size = {size!r} is not allowed with instance types that ask for GPUs "
+                 f"({', '.join(gpu)}): {found}")
     return p
 
 
@@ -295,7 +296,7 @@ class KubernetesCompute(pulumi.ComponentResource):
                  opts: pulumi.ResourceOptions | None = None):
         problems = _problems(args)
         if problems:
-            raise ValueError("KubernetesComputeArgs needs " + "; ".join(problems))
+            raise ValueError("KubernetesComputeArgs: " + "; ".join(problems))
         super().__init__("ml-platform:kubernetes:KubernetesCompute", name, {}, opts)
         ws = args.workspace
         self.instance_types = (*(t.name for t in args.instance_types), AZURE_INSTANCE_TYPE)

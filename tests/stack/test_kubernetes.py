@@ -478,14 +478,17 @@ def library_args(**change) -> KubernetesComputeArgs:
 
 @pytest.mark.parametrize("change,words", [
     ({"tls_cname": "score.contoso.com", "tls_secret": "inference-tls"},
-     ["tls_secret = 'inference-tls' on a cluster the component creates", "nothing makes it"]),
+     ["tls_secret = 'inference-tls' is not allowed on a cluster the component creates",
+      "nothing makes it there first"]),
     ({"tls_cname": "s.contoso.com", "tls_certificate": CERT},
-     ["tls_certificate and tls_key together"]),
+     ["tls_certificate or tls_key alone is not allowed: both"]),
     ({"tls_cname": "s.contoso.com", "tls_certificate": "MIIB", "tls_key": "MIGH",
       "instance_types": [InstanceType("gpu", gpu=1), InstanceType("gpu")]},
-     ["tls_certificate: a PEM certificate", "tls_key: a PEM private key",
-      "instance type 'gpu' is named twice", "instance types gpu ask for NVIDIA GPUs, which nodes "
-      "of Standard_D4s_v5 do not have"]),
+     ["tls_certificate (not shown) is not allowed: a PEM certificate",
+      "tls_key (not shown) is not allowed: a PEM private key",
+      "instance type 'gpu' twice is not allowed",
+      "node_vm_size = 'Standard_D4s_v5' is not allowed with instance types that ask for GPUs "
+      "(gpu): a GPU size"]),
 ])
 def test_the_library_class_refuses_in_words_before_any_resource(change, words):
     with pytest.raises(ValueError) as caught:
