@@ -33,8 +33,8 @@ identity what the scoring code reads; no federated credential is needed for it.
 Updates of a Kubernetes compute "appear to succeed" but change nothing (the known issue
 ``inferencing-updating-kubernetes-compute-appears-to-succeed``: "the CLI v2 and SDK v2 do not allow
 updating any configuration of an existing Kubernetes compute"), so the attach is replaced on a
-change of what it is given, never updated: its tags and the fields Azure fills in itself are left
-as they are.
+change of what it is given, never because of what Azure fills in itself, and its tags are left as
+they are.
 """
 
 from __future__ import annotations
@@ -73,10 +73,6 @@ ROUTER_SERVICE_TYPES = ("loadBalancer", "nodePort", "clusterIP")
 NVIDIA_GPU = "nvidia.com/gpu"
 """The resource an instance type limits GPUs with (how-to-manage-kubernetes-instance-types)."""
 
-CLI_CREATE = ("Azure/azure-cli-extensions src/k8s-extension/azext_k8s_extension/"
-              "partner_extensions/AzureMLKubernetes.py, AzureMLKubernetes.Create")
-"""Where the settings ``az k8s-extension create`` gives the extension on AKS come from."""
-
 ATTACHED_WITH = ("properties.computeType", "properties.resourceId", "properties.disableLocalAuth",
                  "properties.properties.namespace", "properties.properties.defaultInstanceType",
                  "properties.properties.extensionPrincipalId", "identity")
@@ -84,8 +80,10 @@ ATTACHED_WITH = ("properties.computeType", "properties.resourceId", "properties.
 AZURE_FILLS = ("properties.properties.instanceTypes", "properties.properties.vcName",
                "properties.properties.extensionInstanceReleaseTrain")
 """Fields of the attached compute Azure fills in its answers: a refresh copies them into the
-state's inputs (azure-native ``Read`` applies the outputs' difference to the inputs), where the
-program, which never sets them, must not read their removal as a change."""
+state's inputs (azure-native ``Read`` applies the outputs' difference to the inputs), and the
+next ``up`` drops them again in an update, which asks nothing of Azure. Not ignored: the engine
+would keep the refreshed values in the inputs and send them when the attach is replaced
+(pulumi/pulumi step_generator.go, ``processIgnoreChanges`` before the state is made)."""
 
 PEM_CERTIFICATE = "-----BEGIN CERTIFICATE-----"
 
@@ -223,8 +221,10 @@ def _problems(args: KubernetesComputeArgs) -> list[str]:
 def extension_settings(args: KubernetesComputeArgs, cluster_id: pulumi.Input[str],
                        cluster_name: pulumi.Input[str],
                        location: pulumi.Input[str]) -> dict[str, pulumi.Input[str]]:
-    """The extension's configuration settings, as ``az k8s-extension create`` makes them for a
-    managed cluster (:data:`CLI_CREATE`), for ``args``."""
+    """The extension's configuration settings for ``args``, as ``az k8s-extension create`` makes
+    them for a managed cluster (Azure/azure-cli-extensions ``src/k8s-extension/azext_k8s_extension/
+    partner_extensions/AzureMLKubernetes.py`` @3f6c0dae: ``Create``, ``__validate_config``,
+    ``__validate_scoring_fe_settings``, ``__set_up_inference_ssl``)."""
     where = pulumi.Output.from_input(location).apply(str.lower)  # "resource.location.lower()"
     settings: dict[str, pulumi.Input[str]] = {
         "enableInference": "True", "enableTraining": "False",
@@ -267,8 +267,9 @@ def protected_settings(certificate: pulumi.Input[str],
                        key: pulumi.Input[str]) -> pulumi.Output[dict[str, str]]:
     """The certificate and key as the extension takes them: base64 of each PEM, as the protected
     settings ``scoringFe.sslCert`` and ``scoringFe.sslKey`` that the CLI makes of
-    ``--config-protected sslCertPemFile=... sslKeyPemFile=...`` (:data:`CLI_CREATE`,
-    ``__set_inference_ssl_from_file``); a secret, so the state keeps them encrypted."""
+    ``--config-protected sslCertPemFile=... sslKeyPemFile=...`` (``AzureMLKubernetes.py``,
+    ``__set_inference_ssl_from_file``; an earlier release checked these two keys themselves, in
+    ``__validate_scoring_fe_settings``); a secret, so the state keeps them encrypted."""
     def encode(pem: str) -> str:
         return base64.b64encode(pem.encode("ascii")).decode()
 
@@ -364,11 +365,12 @@ class KubernetesCompute(pulumi.ComponentResource):
             ),
             tags=dict(args.tags),
             # Attached once the extension runs and the workspace may reach the cluster; replaced
-            # when what it is given changes, deleting first since its name stays; its tags and
-            # what Azure fills in are never sent again (an update would change nothing).
+            # when what it is given changes, deleting first since its name stays; its tags are
+            # never sent again (an update would change nothing), and what Azure fills in is no
+            # reason to re-attach.
             opts=after(self.grants, also=[extension, *types], parent=self,
                        replace_on_changes=list(ATTACHED_WITH), delete_before_replace=True,
-                       ignore_changes=["tags", *AZURE_FILLS], deleted_with=ws.resource),
+                       ignore_changes=["tags"], deleted_with=ws.resource),
         )
         self.id, self.name = self.compute.id, self.compute.name
         self.register_outputs({"cluster_id": self.cluster_id, "id": self.id, "name": self.name})

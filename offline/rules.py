@@ -18,7 +18,7 @@ from typing import Any
 
 from components.azure.roles import BUILT_IN_ROLES
 from components.blob_upload import REPLACE_KEYS
-from components.kubernetes import AZURE_INSTANCE_TYPE, INSTANCE_TYPE
+from components.kubernetes import AZURE_FILLS, AZURE_INSTANCE_TYPE, INSTANCE_TYPE
 from components.propagation import ROLE_PROPAGATION_HOOK
 from components.testing.mocks import DEPLOYER_OBJECT_ID, ENTRA_BLOB, KUBERNETES_PROVIDER, PROVIDER
 from components.testing.runner import Registration, StackRun
@@ -148,6 +148,11 @@ class Immutable:
     why: str
     source: str
     applies: Callable[[Registration, Registration], bool] = lambda old, new: True
+    unless: tuple[str, ...] = ()
+    """Paths under ``path`` the fact does not cover."""
+
+    def covers(self, path: str) -> bool:
+        return matches(path, self.path) and not any(matches(path, u) for u in self.unless)
 
 
 def _kind(r: Registration) -> Any:
@@ -232,7 +237,9 @@ IMMUTABLE: tuple[Immutable, ...] = (
     *(Immutable(COMPUTE, path, LIES,
                 "updates of a Kubernetes compute \"appear to succeed\" but change nothing: \"the "
                 "CLI v2 and SDK v2 do not allow updating any configuration of an existing "
-                "Kubernetes compute\"", KUBERNETES_UPDATE, _compute_type("Kubernetes"))
+                "Kubernetes compute\"", KUBERNETES_UPDATE, _compute_type("Kubernetes"),
+                # leaving out what Azure fills in itself (after a refresh) asks nothing of it
+                unless=AZURE_FILLS)
       for path in ("properties", "tags")),
     *(Immutable(f"{ML}{kind}Version", "properties", REFUSED,
                 "a registered asset version cannot be changed (register a new version)",
@@ -483,7 +490,7 @@ def _immutable(step: Step, azure: Azure, ctx: Context) -> str | None:
     if step.op != UPDATE or step.old is None:
         return None
     found = [f"{path}: {fact.why}" for fact in IMMUTABLE if fact.type == step.resource.type
-             for path in step.changed if matches(path, fact.path)
+             for path in step.changed if fact.covers(path)
              and fact.applies(step.old, step.resource)]
     return "; ".join(dict.fromkeys(found)) or None
 
@@ -491,7 +498,7 @@ def _immutable(step: Step, azure: Azure, ctx: Context) -> str | None:
 def _immutable_verdicts(step: Step) -> set[str]:
     return {fact.verdict for fact in IMMUTABLE if step.op == UPDATE and step.old is not None
             and fact.type == step.resource.type and fact.applies(step.old, step.resource)
-            and any(matches(path, fact.path) for path in step.changed)}
+            and any(fact.covers(path) for path in step.changed)}
 
 
 def _soft_deleted_name(step: Step, azure: Azure, ctx: Context) -> str | None:

@@ -901,8 +901,10 @@ def _kubernetes_tls(k: Callable[..., str], kube: KubernetesSettings) -> Problems
 
 
 def kubernetes_key_in_clear(namespace: str, raw: Mapping[str, str | None]) -> Problems:
-    """The router's private key in config that Pulumi does not keep as a secret (a structured
-    value holding a secret is a secret key: pulumi/pulumi ``config.Map.SecureKeys``)."""
+    """The router's private key in config that Pulumi does not keep as a secret. A structured
+    value holding a secret is a secret key: ``Map.SecureKeys`` lists the keys whose value is
+    secure, and an object is "a composite value that contains a secure string" (pulumi/pulumi
+    ``sdk/go/common/resource/config`` map.go, object.go)."""
     full = f"{namespace}:kubernetes"
     try:
         key = json.loads(raw.get("kubernetes") or "{}")["tls"]["key"]
