@@ -44,7 +44,16 @@ from offline.policy_check import check
 from offline.report import plan, text
 from offline.rules import REFRESH_FILLS, refreshed
 
-from ..conftest import PACK, ROLE_ASSIGNMENT, SAMPLE, assert_refused, grants, one, shared_run
+from ..conftest import (
+    PACK,
+    PROJECT_DIR,
+    ROLE_ASSIGNMENT,
+    SAMPLE,
+    assert_refused,
+    grants,
+    one,
+    shared_run,
+)
 
 SUBSCRIPTION = f"/subscriptions/{SUBSCRIPTION_ID}"
 EXISTING = (f"{SUBSCRIPTION}/resourceGroups/rg-aks/providers/Microsoft.ContainerService/"
@@ -61,13 +70,13 @@ def b64(pem: str) -> str:
     return base64.b64encode(pem.encode()).decode()
 
 
-def secret_run(overrides: dict) -> StackRun:
+def secret_run(overrides: dict, run=shared_run) -> StackRun:
     """The aks stack with ``overrides``, its ``kubernetes`` as ``pulumi config set --secret
     --path`` leaves it: the whole key is a secret (pulumi/pulumi config.Map.SecureKeys), which the
     program reads decrypted."""
     pulumi.runtime.set_all_config({}, ["ml-platform:kubernetes"])
     try:
-        return shared_run("aks", overrides)
+        return run("aks", overrides)
     finally:
         pulumi.runtime.set_all_config({}, [])
 
@@ -134,7 +143,8 @@ def tls() -> tuple[StackRun, list]:
     original = runner.unwrap_secrets
     with pytest.MonkeyPatch.context() as patch:
         patch.setattr(runner, "unwrap_secrets", recording)
-        run = secret_run({"kubernetes": {"tls": TLS}})
+        run = secret_run({"kubernetes": {"tls": TLS}},  # a run of its own, recorded
+                         lambda stack, overrides: runner.run_stack(stack, overrides, PROJECT_DIR))
     return run, secrets
 
 
