@@ -8,12 +8,17 @@ AAD pod identity is retired, and Azure ML serves from Kubernetes through its clu
   local accounts ("local accounts must stay enabled" for the extension) and has the OIDC issuer
   and workload identity on, for the team's own pods; Azure ML's own pods do not need them;
 - the ``Microsoft.AzureML.Kubernetes`` extension, released into the ``azureml`` namespace, with
-  inference on and its router behind an (internal) load balancer, with TLS from a Kubernetes
-  secret or, only when asked for, plain HTTP;
+  the settings ``az k8s-extension create`` gives it on AKS (:func:`extension_settings`),
+  inference on and its router behind an (internal) load balancer, with TLS from a certificate
+  and key sent as protected settings, or from a Kubernetes secret already in an existing
+  cluster, or, only when asked for, plain HTTP;
 - the instance types, which are custom resources of the extension in the cluster ("instance
   types are represented as a custom resource definition (CRD) installed with the Azure Machine
   Learning extension", how-to-manage-kubernetes-instance-types), put with the Kubernetes provider
-  on the cluster's admin credentials (the local accounts the extension keeps), marked secret;
+  on the cluster's admin credentials (the local accounts the extension keeps), marked secret.
+  That is the one documented way to make them, and it reaches the cluster's API server on every
+  preview, up and refresh; with no instance types of its own the component makes no Kubernetes
+  API call and deployments use Azure's ``defaultinstancetype``;
 - the cluster attached to the workspace as Kubernetes compute, running as its own user-assigned
   identity, with the first instance type as its default; attaching needs the workspace identity
   to hold Reader, Kubernetes Extension Contributor and Azure Kubernetes Service Cluster Admin Role
@@ -25,9 +30,11 @@ managed endpoints ("An online deployment runs your user container with the endpo
 concept-endpoints-online-auth), so :class:`~components.endpoint.OnlineEndpoint` grants that
 identity what the scoring code reads; no federated credential is needed for it.
 
-The attached compute is replaced, not updated, on any change of its properties: in-place updates
-of a Kubernetes compute fail in Azure (microsoft/edge-ai's Azure ML module replaces it for the same
-reason).
+Updates of a Kubernetes compute "appear to succeed" but change nothing (the known issue
+``inferencing-updating-kubernetes-compute-appears-to-succeed``: "the CLI v2 and SDK v2 do not allow
+updating any configuration of an existing Kubernetes compute"), so the attach is replaced on a
+change of what it is given, never because of what Azure fills in itself, and its tags are left as
+they are.
 """
 
 from __future__ import annotations
@@ -46,6 +53,7 @@ from pulumi_azure_native import machinelearningservices as ml
 from .access import Grant, Principal, after, grant
 from .azure import sources
 from .azure.resource_ids import parse_resource_id
+from .azure.vm_sizes import nvidia_gpu_size_problem
 from .identity import UserIdentity, ml_identity
 from .workspace import WorkspaceRef
 
@@ -62,6 +70,40 @@ AZURE_INSTANCE_TYPE = "defaultinstancetype"
 requested)."""
 ROUTER_SERVICE_TYPES = ("loadBalancer", "nodePort", "clusterIP")
 """How the extension's inference router is exposed (``inferenceRouterServiceType``)."""
+NVIDIA_GPU = "nvidia.com/gpu"
+"""The resource an instance type limits GPUs with (how-to-manage-kubernetes-instance-types)."""
+
+ATTACHED_WITH = ("properties.computeType", "properties.resourceId", "properties.disableLocalAuth",
+                 "properties.properties.namespace", "properties.properties.defaultInstanceType",
+                 "properties.properties.extensionPrincipalId", "identity")
+"""What the attach is given: a change of any replaces it (an update would change nothing)."""
+AZURE_FILLS = ("properties.properties.instanceTypes", "properties.properties.vcName",
+               "properties.properties.extensionInstanceReleaseTrain")
+"""Fields of the attached compute Azure fills in its answers: a refresh copies them into the
+state's inputs (azure-native ``Read`` applies the outputs' difference to the inputs), and the
+next ``up`` drops them again in an update, which asks nothing of Azure. Not ignored: the engine
+would keep the refreshed values in the inputs and send them when the attach is replaced
+(pulumi/pulumi step_generator.go, ``processIgnoreChanges`` before the state is made)."""
+
+PEM_CERTIFICATE = "-----BEGIN CERTIFICATE-----"
+
+
+def tls_pem_problems(certificate: str, key: str) -> list[tuple[str, str]]:
+    """What is wrong with a PEM certificate and key for the inference router, as (``certificate``
+    or ``key``, what is allowed), in words that never quote them ("A certificate that contains the
+    full certificate chain and is PEM encoded", "A key that's PEM encoded", "An SSL key in a PEM
+    file with passphrase protection is not supported": how-to-secure-kubernetes-online-endpoint).
+    """
+    problems = []
+    if PEM_CERTIFICATE not in certificate:
+        problems.append(("certificate", f"a PEM certificate with its full chain (a "
+                                        f"{PEM_CERTIFICATE} line)"))
+    if "PRIVATE KEY-----" not in key:
+        problems.append(("key", "a PEM private key (a -----BEGIN ... PRIVATE KEY----- line)"))
+    elif "ENCRYPTED" in key:
+        problems.append(("key", "a key without a passphrase (the extension does not take "
+                                "passphrase-protected keys)"))
+    return problems
 
 
 @dataclass(frozen=True)
@@ -81,7 +123,7 @@ class InstanceType:
         """The ``InstanceType`` custom resource's spec."""
         limits: dict[str, Any] = {"cpu": self.cpu, "memory": self.memory}
         if self.gpu:
-            limits["nvidia.com/gpu"] = self.gpu
+            limits[NVIDIA_GPU] = self.gpu
         return {"resources": {"requests": {"cpu": self.cpu, "memory": self.memory},
                               "limits": limits}}
 
@@ -112,18 +154,127 @@ class KubernetesComputeArgs:
     cluster: AksClusterSpec | None = None
     existing_id: str | None = None
     instance_types: Sequence[InstanceType] = (InstanceType("cpu-small"),)
-    """The first is the compute's default; Azure's own ``defaultinstancetype`` is there too."""
+    """The first is the compute's default; Azure's own ``defaultinstancetype`` is there too. None
+    at all: nothing goes through the cluster's API server, and the default is Azure's."""
     router_service_type: str = "loadBalancer"
     internal_load_balancer: bool = True
     """Put a load-balanced router on an internal Azure load balancer (no public IP)."""
     tls_cname: str | None = None
     """The host name scoring requests use, the certificate's name (``sslCname``)."""
+    tls_certificate: pulumi.Input[str] | None = None
+    """The router's certificate, PEM with its full chain; with ``tls_key``, sent to the extension
+    as protected settings (marked secret here). A new one (renewal) updates the extension."""
+    tls_key: pulumi.Input[str] | None = None
+    """The certificate's private key, PEM without a passphrase."""
     tls_secret: str | None = None
-    """A Kubernetes secret in the ``azureml`` namespace with ``cert.pem`` and ``key.pem``
-    (``sslSecret``), created by you or cert-manager: no certificate goes through Pulumi."""
+    """On an existing cluster only: a Kubernetes secret already in its ``azureml`` namespace with
+    ``cert.pem`` and ``key.pem`` (``sslSecret``)."""
     allow_insecure_connections: bool = False
     """Serve plain HTTP (no TLS): only when asked for."""
+    install_nvidia_device_plugin: bool | None = None
+    """Whether the extension installs NVIDIA's device plugin (its default: no); None: when an
+    instance type asks for a GPU. False for a cluster that has one already."""
     tags: Mapping[str, str] = field(default_factory=dict)
+
+
+def _problems(args: KubernetesComputeArgs) -> list[str]:
+    """Everything wrong with ``args``, each with what is allowed (never quoting a PEM)."""
+    p = []
+    if (args.cluster is None) == (args.existing_id is None):
+        p.append("cluster and existing_id: exactly one of the two")
+    if args.router_service_type not in ROUTER_SERVICE_TYPES:
+        p.append(f"router_service_type = {args.router_service_type!r} is not allowed: one of "
+                 + ", ".join(ROUTER_SERVICE_TYPES))
+    pem = args.tls_certificate is not None or args.tls_key is not None
+    if args.tls_secret and pem:
+        p.append("tls_secret with tls_certificate and tls_key is not allowed: one of the two "
+                 "(\"They don't configure sslSecret and sslCertPemFile/sslKeyPemFile at the same "
+                 "time\", how-to-secure-kubernetes-online-endpoint)")
+    elif pem and (args.tls_certificate is None or args.tls_key is None):
+        p.append("tls_certificate or tls_key alone is not allowed: both")
+    elif args.tls_secret and args.cluster is not None:
+        p.append(f"tls_secret = {args.tls_secret!r} is not allowed on a cluster the component "
+                 "creates: tls_certificate and tls_key (the extension needs the secret in the "
+                 "azureml namespace when it installs, and nothing makes it there first)")
+    elif not args.allow_insecure_connections and not (
+            args.tls_cname and (args.tls_secret or pem)):
+        p.append("TLS is missing: tls_cname with tls_certificate and tls_key (or tls_secret on "
+                 "an existing cluster), or allow_insecure_connections")
+    if isinstance(args.tls_certificate, str) and isinstance(args.tls_key, str):
+        p += [f"tls_{which} (not shown) is not allowed: {what}"
+              for which, what in tls_pem_problems(args.tls_certificate, args.tls_key)]
+    names = [t.name for t in args.instance_types]
+    if AZURE_INSTANCE_TYPE in names:
+        p.append(f"instance type {AZURE_INSTANCE_TYPE!r} is not allowed: another name (Azure "
+                 "makes its own)")
+    p += [f"instance type {n!r} twice is not allowed: names used once"
+          for n in sorted({n for n in names if names.count(n) > 1})]
+    gpu = [t.name for t in args.instance_types if t.gpu]
+    size = args.cluster.node_vm_size if args.cluster else None
+    found = nvidia_gpu_size_problem(size) if gpu and size else None
+    if found:
+        p.append(f"node_vm_size = {size!r} is not allowed with instance types that ask for GPUs "
+                 f"({', '.join(gpu)}): {found}")
+    return p
+
+
+def extension_settings(args: KubernetesComputeArgs, cluster_id: pulumi.Input[str],
+                       cluster_name: pulumi.Input[str],
+                       location: pulumi.Input[str]) -> dict[str, pulumi.Input[str]]:
+    """The extension's configuration settings for ``args``, as ``az k8s-extension create`` makes
+    them for a managed cluster (Azure/azure-cli-extensions ``src/k8s-extension/azext_k8s_extension/
+    partner_extensions/AzureMLKubernetes.py`` @3f6c0dae: ``Create``, ``__validate_config``,
+    ``__validate_scoring_fe_settings``, ``__set_up_inference_ssl``)."""
+    where = pulumi.Output.from_input(location).apply(str.lower)  # "resource.location.lower()"
+    settings: dict[str, pulumi.Input[str]] = {
+        "enableInference": "True", "enableTraining": "False",
+        "inferenceRouterServiceType": args.router_service_type,
+        "allowInsecureConnections": str(args.allow_insecure_connections),
+        # The cluster as the CLI names it: its id, dereferenced into clusterId and the
+        # Prometheus label; the region in domain, location and jobSchedulerLocation.
+        "cluster_name": cluster_id, "clusterId": cluster_id,
+        "prometheus.prometheusSpec.externalLabels.cluster_name": cluster_id,
+        "domain": where.apply(lambda region: f"{region}.cloudapp.azure.com"),
+        "location": where, "jobSchedulerLocation": where,
+        "cluster_name_friendly": cluster_name,
+        # "do not enable service bus by default"; "do not enable relay for managed cluster(AKS)
+        # by default", and nginx ingress on for AKS
+        "servicebus.enabled": "false", "relayserver.enabled": "false",
+        "nginxIngress.enabled": "true",
+        # NVIDIA's device plugin: "default False ... won't install" it
+        # (how-to-deploy-kubernetes-extension), which GPU instance types need.
+        "installNvidiaDevicePlugin": str(
+            args.install_nvidia_device_plugin if args.install_nvidia_device_plugin is not None
+            else any(t.gpu for t in args.instance_types)),
+    }
+    if args.cluster is not None and args.cluster.node_count < 3:
+        # The CLI's small-cluster settings (fewer than 3 nodes); an existing cluster keeps
+        # Azure's default (inferenceRouterHA True: "requires at least three worker nodes").
+        settings |= {"inferenceRouterHA": "false", "clusterPurpose": "DevTest"}
+    if args.router_service_type == "nodePort":
+        settings["scoringFe.serviceType.nodePort"] = "True"
+    elif args.internal_load_balancer and args.router_service_type == "loadBalancer":
+        settings |= {"internalLoadBalancerProvider": "azure",
+                     "scoringFe.serviceType.internalLoadBalancer": "True"}
+    if args.tls_cname and not args.allow_insecure_connections:
+        settings["sslCname"] = args.tls_cname
+    if args.tls_secret:
+        settings |= {"sslSecret": args.tls_secret, "scoringFe.sslSecret": args.tls_secret}
+    return settings
+
+
+def protected_settings(certificate: pulumi.Input[str],
+                       key: pulumi.Input[str]) -> pulumi.Output[dict[str, str]]:
+    """The certificate and key as the extension takes them: base64 of each PEM, as the protected
+    settings ``scoringFe.sslCert`` and ``scoringFe.sslKey`` that the CLI makes of
+    ``--config-protected sslCertPemFile=... sslKeyPemFile=...`` (``AzureMLKubernetes.py``,
+    ``__set_inference_ssl_from_file``; an earlier release checked these two keys themselves, in
+    ``__validate_scoring_fe_settings``); a secret, so the state keeps them encrypted."""
+    def encode(pem: str) -> str:
+        return base64.b64encode(pem.encode("ascii")).decode()
+
+    return pulumi.Output.secret(pulumi.Output.all(certificate, key).apply(
+        lambda pems: {"scoringFe.sslCert": encode(pems[0]), "scoringFe.sslKey": encode(pems[1])}))
 
 
 class KubernetesCompute(pulumi.ComponentResource):
@@ -144,17 +295,10 @@ class KubernetesCompute(pulumi.ComponentResource):
 
     def __init__(self, name: str, args: KubernetesComputeArgs,
                  opts: pulumi.ResourceOptions | None = None):
+        problems = _problems(args)
+        if problems:
+            raise ValueError("KubernetesComputeArgs: " + "; ".join(problems))
         super().__init__("ml-platform:kubernetes:KubernetesCompute", name, {}, opts)
-        if (args.cluster is None) == (args.existing_id is None):
-            raise ValueError("KubernetesComputeArgs needs exactly one of cluster and existing_id")
-        if not args.allow_insecure_connections and not (args.tls_cname and args.tls_secret):
-            raise ValueError("KubernetesComputeArgs needs tls_cname and tls_secret, or "
-                             "allow_insecure_connections")
-        if args.router_service_type not in ROUTER_SERVICE_TYPES:
-            raise ValueError(f"router_service_type must be one of {ROUTER_SERVICE_TYPES}")
-        if AZURE_INSTANCE_TYPE in {t.name for t in args.instance_types}:
-            raise ValueError(f"{AZURE_INSTANCE_TYPE} is Azure's own instance type; name yours "
-                             "otherwise")
         ws = args.workspace
         self.instance_types = (*(t.name for t in args.instance_types), AZURE_INSTANCE_TYPE)
         # What runs in a created cluster goes with it (deleted_with=aks): no Kubernetes API call.
@@ -163,6 +307,7 @@ class KubernetesCompute(pulumi.ComponentResource):
         if aks is not None:
             cluster_name: pulumi.Input[str] = aks.name
             group: pulumi.Input[str] = ws.resource_group_name
+            location: pulumi.Input[str] = aks.location
             self.cluster_id = aks.id
             self.oidc_issuer_url = aks.oidc_issuer_profile.apply(
                 lambda p: p.issuer_url if p else None)  # ARM: issuerURL
@@ -171,40 +316,26 @@ class KubernetesCompute(pulumi.ComponentResource):
             existing = parse_resource_id(args.existing_id,
                                          "Microsoft.ContainerService/managedClusters")
             cluster_name, group = existing.name, existing.resource_group_name
+            # Its region, which the CLI reads from the cluster too.
+            location = cs.get_managed_cluster_output(
+                resource_group_name=group, resource_name=cluster_name,
+                opts=pulumi.InvokeOutputOptions(parent=self)).location
             self.cluster_id = pulumi.Output.from_input(args.existing_id)
             self.oidc_issuer_url = pulumi.Output.from_input(None)
 
-        settings = {"enableInference": "True",
-                    "inferenceRouterServiceType": args.router_service_type,
-                    "allowInsecureConnections": str(args.allow_insecure_connections),
-                    # Azure's default, True, needs three nodes; an existing cluster keeps it
-                    "inferenceRouterHA": str(args.cluster is None or args.cluster.node_count >= 3)}
-        if args.internal_load_balancer and args.router_service_type == "loadBalancer":
-            settings["internalLoadBalancerProvider"] = "azure"
-        if args.tls_cname and args.tls_secret:
-            settings |= {"sslCname": args.tls_cname, "sslSecret": args.tls_secret}
+        protected = protected_settings(args.tls_certificate, args.tls_key) \
+            if args.tls_certificate is not None and args.tls_key is not None else None
         extension = kc.Extension(
             f"{name}-extension", extension_name="azureml", cluster_name=cluster_name,
             cluster_rp="Microsoft.ContainerService", cluster_resource_name="managedClusters",
             resource_group_name=group, extension_type=EXTENSION_TYPE, release_train="stable",
             auto_upgrade_minor_version=True,
             scope=kc.ScopeArgs(cluster=kc.ScopeClusterArgs(release_namespace=NAMESPACE)),
-            configuration_settings=settings,
+            configuration_settings=extension_settings(args, self.cluster_id, cluster_name,
+                                                      location),
+            configuration_protected_settings=protected,
             opts=pulumi.ResourceOptions(parent=self, depends_on=made, deleted_with=aks))
-        credentials = cs.list_managed_cluster_admin_credentials_output(
-            resource_group_name=group, resource_name=cluster_name,
-            opts=pulumi.InvokeOutputOptions(parent=self, depends_on=made))
-        kubeconfig: pulumi.Input[str] = credentials.kubeconfigs.apply(
-            lambda k: base64.b64decode(k[0].value).decode())
-        cluster = k8s.Provider(f"{name}-cluster", kubeconfig=pulumi.Output.secret(kubeconfig),
-                               opts=pulumi.ResourceOptions(parent=self))
-        # The extension installs the custom resource definition; the attach names the default.
-        types = [k8s.apiextensions.CustomResource(
-            f"{name}-instance-type-{t.name}", api_version=INSTANCE_TYPE_API, kind="InstanceType",
-            metadata={"name": t.name}, spec=t.spec(),
-            opts=pulumi.ResourceOptions(parent=self, provider=cluster, depends_on=[extension],
-                                        deleted_with=aks))
-            for t in args.instance_types]
+        types = self._instance_types(name, args, group, cluster_name, made, extension, aks)
 
         me, it = args.workspace_principal, args.identity.principal
         self.grants = [
@@ -217,7 +348,7 @@ class KubernetesCompute(pulumi.ComponentResource):
             grant(self, f"{name}-storage", it, "Storage Blob Data Reader", ws.storage_account_id,
                   sources.KUBERNETES_COMPUTE),
         ]
-        default = args.instance_types[0].name
+        default = args.instance_types[0].name if args.instance_types else AZURE_INSTANCE_TYPE
         self.compute = ml.Compute(
             name,
             compute_name=args.compute_name,
@@ -234,13 +365,38 @@ class KubernetesCompute(pulumi.ComponentResource):
             ),
             tags=dict(args.tags),
             # Attached once the extension runs and the workspace may reach the cluster; replaced
-            # on any change (updates fail in Azure), deleting first since its name stays.
+            # when what it is given changes, deleting first since its name stays; its tags are
+            # never sent again (an update would change nothing), and what Azure fills in is no
+            # reason to re-attach.
             opts=after(self.grants, also=[extension, *types], parent=self,
-                       replace_on_changes=["properties", "identity"], delete_before_replace=True,
-                       deleted_with=ws.resource),
+                       replace_on_changes=list(ATTACHED_WITH), delete_before_replace=True,
+                       ignore_changes=["tags"], deleted_with=ws.resource),
         )
         self.id, self.name = self.compute.id, self.compute.name
         self.register_outputs({"cluster_id": self.cluster_id, "id": self.id, "name": self.name})
+
+    def _instance_types(self, name: str, args: KubernetesComputeArgs, group: pulumi.Input[str],
+                        cluster_name: pulumi.Input[str], made: list[pulumi.Resource],
+                        extension: kc.Extension, aks: cs.ManagedCluster | None,
+                        ) -> list[k8s.apiextensions.CustomResource]:
+        """The instance types, through the cluster's API server on its admin credentials (none,
+        and no credentials read, without instance types)."""
+        if not args.instance_types:
+            return []
+        credentials = cs.list_managed_cluster_admin_credentials_output(
+            resource_group_name=group, resource_name=cluster_name,
+            opts=pulumi.InvokeOutputOptions(parent=self, depends_on=made))
+        kubeconfig: pulumi.Input[str] = credentials.kubeconfigs.apply(
+            lambda k: base64.b64decode(k[0].value).decode())
+        cluster = k8s.Provider(f"{name}-cluster", kubeconfig=pulumi.Output.secret(kubeconfig),
+                               opts=pulumi.ResourceOptions(parent=self))
+        # The extension installs the custom resource definition; the attach names the default.
+        return [k8s.apiextensions.CustomResource(
+            f"{name}-instance-type-{t.name}", api_version=INSTANCE_TYPE_API, kind="InstanceType",
+            metadata={"name": t.name}, spec=t.spec(),
+            opts=pulumi.ResourceOptions(parent=self, provider=cluster, depends_on=[extension],
+                                        deleted_with=aks))
+            for t in args.instance_types]
 
     def _cluster(self, name: str, args: KubernetesComputeArgs,
                  spec: AksClusterSpec) -> cs.ManagedCluster:

@@ -299,6 +299,7 @@ class InstanceType(TypedDict):
     cpu: NotRequired[str]
     memory: NotRequired[str]
     gpu: NotRequired[int]
+    """NVIDIA GPUs (a created cluster's node_vm_size must have them)."""
 
 
 class KubernetesComputeArgs(TypedDict):
@@ -315,10 +316,17 @@ class KubernetesComputeArgs(TypedDict):
     node_vm_size: NotRequired[str]
     node_count: NotRequired[int]
     instance_types: NotRequired[list[InstanceType]]
+    """Absent: cpu-small; empty: none (nothing through the cluster's API server)."""
     tls_cname: NotRequired[str]
+    tls_certificate: NotRequired[pulumi.Input[str]]
+    """The router's certificate, PEM with its full chain (pass a secret); with tls_key."""
+    tls_key: NotRequired[pulumi.Input[str]]
+    """Its private key, PEM without a passphrase (pass a secret)."""
     tls_secret: NotRequired[str]
-    """A Kubernetes secret in the azureml namespace with cert.pem and key.pem."""
+    """Existing cluster only: a Kubernetes secret in azureml with cert.pem and key.pem."""
     allow_insecure_connections: NotRequired[bool]
+    install_nvidia_device_plugin: NotRequired[bool]
+    """Absent: when an instance type asks for a GPU; false where the cluster has one already."""
     tags: NotRequired[dict[str, str]]
 
 
@@ -341,19 +349,21 @@ class KubernetesCompute(pulumi.ComponentResource):
         spec = None if "existing_cluster_id" in args else kubernetes.AksClusterSpec(
             cluster_name=d.cluster_name, node_vm_size=args.get("node_vm_size", d.node_vm_size),
             node_count=_whole("nodeCount", args.get("node_count", d.node_count)))
-        types = [kubernetes.InstanceType(t["name"], t.get("cpu", "1"), t.get("memory", "2Gi"),
-                                         _whole("instanceTypes[].gpu", t.get("gpu", 0)))
-                 for t in args.get("instance_types") or []]
         default = kubernetes.KubernetesComputeArgs(workspace=ws, workspace_principal=Principal(
             "workspace", args["workspace_principal_id"]), compute_name=args["compute_name"],
             identity=identity)
+        types = default.instance_types if "instance_types" not in args else [
+            kubernetes.InstanceType(t["name"], t.get("cpu", "1"), t.get("memory", "2Gi"),
+                                    _whole("instanceTypes[].gpu", t.get("gpu", 0)))
+            for t in args["instance_types"]]
         made = kubernetes.KubernetesCompute(name, kubernetes.KubernetesComputeArgs(
             workspace=ws, workspace_principal=default.workspace_principal,
             compute_name=default.compute_name, identity=identity, cluster=spec,
-            existing_id=args.get("existing_cluster_id"),
-            instance_types=types or default.instance_types,
-            tls_cname=args.get("tls_cname"), tls_secret=args.get("tls_secret"),
+            existing_id=args.get("existing_cluster_id"), instance_types=types,
+            tls_cname=args.get("tls_cname"), tls_certificate=args.get("tls_certificate"),
+            tls_key=args.get("tls_key"), tls_secret=args.get("tls_secret"),
             allow_insecure_connections=args.get("allow_insecure_connections", False),
+            install_nvidia_device_plugin=args.get("install_nvidia_device_plugin"),
             tags=args.get("tags") or {}), pulumi.ResourceOptions(parent=self))
         self.resource_id, self.name, self.cluster_id = made.id, made.name, made.cluster_id
         self.register_outputs({"resource_id": self.resource_id, "name": self.name,

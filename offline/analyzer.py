@@ -28,9 +28,9 @@ from functools import cached_property
 from pathlib import Path
 from typing import IO, Any
 
-import grpc  # type: ignore[import-untyped]
+import grpc
 import jsonschema  # type: ignore[import-untyped]
-from google.protobuf import empty_pb2, json_format, struct_pb2  # type: ignore[import-untyped]
+from google.protobuf import empty_pb2, json_format, struct_pb2
 from pulumi.runtime import proto
 from pulumi.runtime.proto import analyzer_pb2_grpc
 

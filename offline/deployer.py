@@ -28,6 +28,7 @@ from typing import Any
 
 from components.azure.resource_ids import resource_group_id
 from components.azure.roles import ROLE_BY_GUID
+from components.kubernetes import INSTANCE_TYPE
 from components.testing.mocks import SUBSCRIPTION_ID
 from components.testing.runner import StackRun
 
@@ -38,6 +39,8 @@ from .words import ROLE_ASSIGNMENT, grant_words
 
 GROUP_TYPE = "azure-native:resources:ResourceGroup"
 WORKSPACE = "azure-native:machinelearningservices:Workspace"
+MANAGED_CLUSTER = "azure-native:containerservice:ManagedCluster"
+EXTENSION = "azure-native:kubernetesconfiguration:Extension"
 RBAC_ADMINISTRATOR = "Role Based Access Control Administrator"
 APPROVER = "Azure AI Enterprise Network Connection Approver"
 SUBSCRIPTION = "/subscriptions/$SUBSCRIPTION_ID"
@@ -114,7 +117,41 @@ def before(run: StackRun) -> list[dict[str, Any]]:
                          and home_subscription not in a.inputs["scope"].lower()})
     needs += [_need("Reader", f"registry {r.rsplit('/', 1)[1]} (another subscription)", r,
                     "reads the registry's login server there") for r in registries]
+    needs += _kubernetes_needs(run)
     return needs
+
+
+def _kubernetes_needs(run: StackRun) -> list[dict[str, Any]]:
+    """What a Kubernetes compute on a cluster outside the stack asks of the deployer: reading the
+    cluster and installing the extension, and for instance types its admin credentials."""
+    created = {r.azure_name for r in run.of_type(MANAGED_CLUSTER)}
+    needs = []
+    for extension in run.of_type(EXTENSION):
+        name = str(extension.inputs.get("clusterName"))
+        if name in created:  # in a group the deployer holds Contributor on
+            continue
+        cluster = (f"{SUBSCRIPTION}/resourceGroups/{extension.inputs.get('resourceGroupName')}/"
+                   f"providers/Microsoft.ContainerService/managedClusters/{name}")
+        words = f"kubernetes cluster {name} (outside the stack)"
+        needs += [_need(role, words, cluster, why) for role, why in (
+            ("Reader", "reads the cluster's region"),
+            ("Kubernetes Extension Contributor", "installs the Azure ML extension on it"))]
+        if any(t.parent == extension.parent for t in run.of_type(INSTANCE_TYPE)):
+            needs.append(_need("Azure Kubernetes Service Cluster Admin Role", words, cluster,
+                               "reads its admin credentials to put the instance types"))
+    return needs
+
+
+def notes(run: StackRun) -> list[str]:
+    """What the deployer needs that is no role: a network path to a cluster's API server where the
+    stack puts instance types (pulumi-kubernetes fails Create, Update and Read on a cluster it
+    cannot reach: provider.go)."""
+    clusters = sorted({str(e.inputs.get("clusterName")) for e in run.of_type(EXTENSION)
+                       if any(t.parent == e.parent for t in run.of_type(INSTANCE_TYPE))})
+    return [f"a network path to the API server of kubernetes cluster {name}: instance types go "
+            "through it on every preview, up and refresh, also from the pull-request preview; a "
+            "private cluster or authorized IP ranges keep hosted CI runners out (run inside the "
+            "network, or instanceTypes: [])" for name in clusters]
 
 
 def granted(run: StackRun) -> list[dict[str, str]]:
@@ -136,13 +173,14 @@ def story(run: StackRun) -> dict[str, Any]:
     """The deployer's story of ``run`` as JSON-able data."""
     deployer = run.outputs.get("deployer") or {}
     return {"principalType": deployer.get("principalType"), "before": before(run),
-            "grantedByStack": granted(run), "waits": waits(run)}
+            "notes": notes(run), "grantedByStack": granted(run), "waits": waits(run)}
 
 
 def text_lines(s: dict[str, Any]) -> list[str]:
     """The story for the preview's DEPLOYER NEEDS section (not yet wrapped)."""
     lines = ["  Before the first pulumi up, the identity running it holds:"]
     lines += [f"    {n['role']} on {n['scope']}: {n['why']}" for n in s["before"]]
+    lines += [f"    and {note}" for note in s["notes"]]
     if s["grantedByStack"]:
         lines += ["  The stack grants it itself (nobody can hold these before the up that "
                   "creates their scope):"]
@@ -157,6 +195,7 @@ def markdown(s: dict[str, Any]) -> str:
     rows = ["| when | role | scope | why |", "|---|---|---|---|"]
     rows += [f"| before the first `up` | {n['role']} | {n['scope']} | {n['why']} |"
              for n in s["before"]]
+    rows += [f"| every preview and `up` | (no role) | | {note} |" for note in s["notes"]]
     rows += [f"| granted by the stack | {g['role']} | {g['scope']} | uploads models, code and "
              f"data with Entra ID; {len(s['waits'])} uploads wait for it |"
              for g in s["grantedByStack"]]

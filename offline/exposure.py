@@ -123,6 +123,8 @@ SHOWN: dict[str, tuple[Shown, ...]] = {
         Shown("internal load balancer", "configurationSettings.internalLoadBalancerProvider"),
         Shown("plain http", "configurationSettings.allowInsecureConnections"),
         Shown("tls name", "configurationSettings.sslCname"),
+        Shown("tls from secret", "configurationSettings.sslSecret"),
+        Shown("nvidia device plugin", "configurationSettings.installNvidiaDevicePlugin", False),
     ),
     "azure-native:machinelearningservices:OnlineDeployment": (
         Shown("instance type", "properties.instanceType"),

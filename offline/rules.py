@@ -17,7 +17,7 @@ from typing import Any
 
 from components.azure.roles import BUILT_IN_ROLES
 from components.blob_upload import REPLACE_KEYS
-from components.kubernetes import INSTANCE_TYPE
+from components.kubernetes import AZURE_FILLS, AZURE_INSTANCE_TYPE, INSTANCE_TYPE
 from components.propagation import ROLE_PROPAGATION_HOOK
 from components.testing.mocks import DEPLOYER_OBJECT_ID, ENTRA_BLOB, KUBERNETES_PROVIDER, PROVIDER
 from components.testing.runner import Registration, StackRun
@@ -148,10 +148,23 @@ class Immutable:
     why: str
     source: str
     applies: Callable[[Registration, Registration], bool] = lambda old, new: True
+    unless: tuple[str, ...] = ()
+    """Paths under ``path`` the fact does not cover."""
+
+    def covers(self, path: str) -> bool:
+        return matches(path, self.path) and not any(matches(path, u) for u in self.unless)
+
+
+def _kind(r: Registration) -> Any:
+    return (r.inputs.get("properties") or {}).get("computeType")
 
 
 def _compute_type(kind: str) -> Callable[[Registration, Registration], bool]:
-    return lambda old, new: (new.inputs.get("properties") or {}).get("computeType") == kind
+    return lambda old, new: _kind(new) == kind
+
+
+KUBERNETES_UPDATE = ("MicrosoftDocs/azure-ai-docs articles/machine-learning/known-issues/"
+                     "inferencing-updating-kubernetes-compute-appears-to-succeed.md")
 
 
 IMMUTABLE: tuple[Immutable, ...] = (
@@ -222,12 +235,48 @@ IMMUTABLE: tuple[Immutable, ...] = (
               "of the new size, then remove the old one",
               "MicrosoftDocs/azure-aks-docs manage-node-pools.md (Limitations); "
               "Azure/bicep-registry-modules#7130"),
+    *(Immutable(COMPUTE, path, LIES,
+                "updates of a Kubernetes compute \"appear to succeed\" but change nothing: \"the "
+                "CLI v2 and SDK v2 do not allow updating any configuration of an existing "
+                "Kubernetes compute\"", KUBERNETES_UPDATE, _compute_type("Kubernetes"),
+                # leaving out what Azure fills in itself (after a refresh) asks nothing of it
+                unless=AZURE_FILLS)
+      for path in ("properties", "tags")),
     *(Immutable(f"{ML}{kind}Version", "properties", REFUSED,
                 "a registered asset version cannot be changed (register a new version)",
                 "Azure/azure-cli-extensions#5440: \"... is already registered and cannot be "
                 "changed\"") for kind in ("Model", "Code", "Environment")),
 )
 """Properties that an update cannot change in Azure, with what Azure does instead."""
+
+
+@dataclass(frozen=True)
+class Filled:
+    """A field Azure fills in its answers though the program never sets it: a refresh copies it
+    into the state's inputs (azure-native ``Read`` applies the difference between the old and the
+    new outputs to the inputs: pulumi/pulumi-azure-native provider.go), where the next plan sees
+    the program leave it out."""
+
+    type: str
+    path: str
+    value: Any
+    """What Azure answers with there."""
+    source: str
+    applies: Callable[[Registration], bool] = lambda r: True
+
+
+REFRESH_FILLS: tuple[Filled, ...] = (
+    Filled(COMPUTE, "properties.properties.instanceTypes", {AZURE_INSTANCE_TYPE: {"resources": {
+        "requests": {"cpu": "100m", "memory": "2Gi"}, "limits": {"cpu": "2", "memory": "2Gi"}}}},
+        "MicrosoftDocs/azure-ai-docs how-to-manage-kubernetes-instance-types.md: "
+        "defaultinstancetype \"is created when you attach a Kubernetes cluster\" and \"appear[s] "
+        "in all clients\"", lambda r: _kind(r) == "Kubernetes"),
+    Filled(COMPUTE, "properties.properties.extensionInstanceReleaseTrain", "stable",
+           "Azure/azure-rest-api-specs machinelearningservices KubernetesProperties "
+           "(\"Extension instance release train\"): the extension's, which is stable",
+           lambda r: _kind(r) == "Kubernetes"),
+)
+"""The fields a refresh fills in, per kind of resource (data for the plan's refresh)."""
 
 
 # --- the model of what exists in Azure --------------------------------------------------------
@@ -299,8 +348,15 @@ def _live_traffic(run: StackRun, r: Registration) -> dict[str, Any]:
     return {"properties.traffic": live[key]} if key in live else {}
 
 
+def _filled(run: StackRun, r: Registration) -> dict[str, Any]:
+    """What Azure fills in a resource's answers itself (:data:`REFRESH_FILLS`)."""
+    return {fill.path: fill.value for fill in REFRESH_FILLS
+            if fill.type == r.type and fill.applies(r)}
+
+
 DRIFT: dict[str, Callable[[StackRun, Registration], dict[str, Any]]] = {
     ENDPOINT: _live_traffic,
+    COMPUTE: _filled,
 }
 """What another writer than the resource itself changes in Azure, by type: the live value of each
 input path, which a refresh reads back."""
@@ -500,7 +556,7 @@ def _immutable(step: Step, azure: Azure, ctx: Context) -> str | None:
     if step.op != UPDATE or step.old is None:
         return None
     found = [f"{path}: {fact.why}" for fact in IMMUTABLE if fact.type == step.resource.type
-             for path in step.changed if matches(path, fact.path)
+             for path in step.changed if fact.covers(path)
              and fact.applies(step.old, step.resource)]
     return "; ".join(dict.fromkeys(found)) or None
 
@@ -508,7 +564,7 @@ def _immutable(step: Step, azure: Azure, ctx: Context) -> str | None:
 def _immutable_verdicts(step: Step) -> set[str]:
     return {fact.verdict for fact in IMMUTABLE if step.op == UPDATE and step.old is not None
             and fact.type == step.resource.type and fact.applies(step.old, step.resource)
-            and any(matches(path, fact.path) for path in step.changed)}
+            and any(fact.covers(path) for path in step.changed)}
 
 
 def _soft_deleted_name(step: Step, azure: Azure, ctx: Context) -> str | None:

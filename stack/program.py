@@ -317,6 +317,8 @@ class Platform:
         """The AKS inference cluster (created, or the given one) with the Azure ML extension,
         attached to the workspace as Kubernetes compute running as its own identity."""
         tls = kube.tls
+        # The certificate and key stay secrets from the stack's config to the extension.
+        certificate, key = (tls.certificate, tls.key) if tls else (None, None)
         return KubernetesCompute(f"kubernetes-{kube.name}", KubernetesComputeArgs(
             workspace=self.workspace.ref, workspace_principal=self.workspace.principal,
             compute_name=kube.name,
@@ -330,7 +332,11 @@ class Platform:
             router_service_type=kube.router_service_type,
             internal_load_balancer=kube.internal_load_balancer,
             tls_cname=tls.cname if tls else None, tls_secret=tls.secret if tls else None,
-            allow_insecure_connections=kube.allow_insecure_connections, tags=self.tags))
+            tls_certificate=None if certificate is None
+            else pulumi.Output.secret(certificate.get_secret_value()),
+            tls_key=None if key is None else pulumi.Output.secret(key.get_secret_value()),
+            allow_insecure_connections=kube.allow_insecure_connections,
+            install_nvidia_device_plugin=kube.install_nvidia_device_plugin, tags=self.tags))
 
     def user_identity(self, purpose: str) -> ManagedIdentity:
         """A user-assigned identity for one workload (``id-<workload>-<env>-<purpose>``)."""

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import difflib
 import functools
+import hashlib
 import json
 import re
 import typing
@@ -31,9 +32,11 @@ from pydantic import (
     BeforeValidator,
     ConfigDict,
     Field,
+    SecretStr,
     StrictBool,
     StrictInt,
     ValidationError,
+    WithJsonSchema,
 )
 from pydantic.alias_generators import to_camel
 from pydantic.fields import FieldInfo
@@ -43,10 +46,14 @@ from components.azure.names import RULES
 from components.azure.regions import PUBLIC_REGIONS
 from components.azure.resource_ids import parse_resource_id, provider_type
 from components.azure.roles import NETWORK_APPROVER_TARGETS
-from components.azure.vm_sizes import ml_compute_size_problem, online_endpoint_size_problem
+from components.azure.vm_sizes import (
+    ml_compute_size_problem,
+    nvidia_gpu_size_problem,
+    online_endpoint_size_problem,
+)
 from components.data import DataUser
 from components.endpoint import RESERVED_VARIABLES, deployment_name
-from components.kubernetes import AZURE_INSTANCE_TYPE
+from components.kubernetes import AZURE_INSTANCE_TYPE, tls_pem_problems
 from components.network import zones_of
 from components.testing.runner import StackFileError, read_yaml
 from components.workspace import NETWORK_APPROVER
@@ -332,22 +339,51 @@ class InstanceTypeSettings(_Model):
         "A Kubernetes resource name: lowercase letters, digits and hyphens."))
     cpu: str = Field("1", pattern=r"^\d+(\.\d+)?m?$", description="CPU, e.g. 1 or 500m.")
     memory: str = Field("2Gi", pattern=r"^\d+(Ki|Mi|Gi|Ti)$", description="Memory, e.g. 2Gi.")
-    gpu: StrictInt = Field(0, ge=0, le=8, description="NVIDIA GPUs (0: none).")
+    gpu: StrictInt = Field(0, ge=0, le=8, description=(
+        "NVIDIA GPUs (0: none); the extension then installs NVIDIA's device plugin."))
 
 
 def _default_instance_types() -> tuple[InstanceTypeSettings, ...]:
     return (InstanceTypeSettings(name="cpu-small"),)
 
 
+def _encrypted(value: Any) -> Any:
+    """A secret as the stack file holds it (``{secure: <cipher>}``, what a run without the Pulumi
+    CLI reads, as the offline tools do) stands for itself, by a digest of its cipher: a new one
+    shows as a change, and no check reads it."""
+    if isinstance(value, dict) and set(value) == {"secure"}:
+        return ENCRYPTED + hashlib.sha256(str(value["secure"]).encode()).hexdigest()[:12]
+    return value
+
+
+ENCRYPTED = "encrypted in the stack file: "
+"""How a secret the run cannot decrypt reads (followed by a digest of its cipher)."""
+
+StackSecret = Annotated[SecretStr, BeforeValidator(_encrypted), WithJsonSchema({"anyOf": [
+    {"type": "string"},
+    {"type": "object", "properties": {"secure": {"type": "string"}}, "required": ["secure"],
+     "additionalProperties": False}]})]
+"""A value set with ``pulumi config set --secret``: the stack file holds ``{secure: <cipher>}``,
+the program reads it decrypted, and it is never shown."""
+
+
 class TlsSettings(_Model):
-    """TLS of the inference router: a host name and the Kubernetes secret with its certificate."""
+    """TLS of the inference router: a host name and its certificate, or a Kubernetes secret with
+    them in an existing cluster."""
 
     cname: str = Field(pattern=r"^[a-zA-Z0-9]([a-zA-Z0-9-]*[a-zA-Z0-9])?(\.[a-zA-Z0-9]"
                                 r"([a-zA-Z0-9-]*[a-zA-Z0-9])?)+$", description=(
         "The host name scoring requests use (the certificate's name)."))
-    secret: str = Field(pattern=r"^[a-z0-9]([a-z0-9.-]{0,251}[a-z0-9])?$", description=(
-        "A Kubernetes secret in the azureml namespace with cert.pem and key.pem (yours, or "
-        "cert-manager's): no certificate goes through Pulumi."))
+    certificate: StackSecret | None = Field(None, description=(
+        "The certificate, PEM with its full chain, set as a secret (pulumi config set --secret "
+        "--path kubernetes.tls.certificate); a renewed one updates the extension."))
+    key: StackSecret | None = Field(None, description=(
+        "Its private key, PEM without a passphrase, set as a secret (pulumi config set --secret "
+        "--path kubernetes.tls.key)."))
+    secret: str | None = Field(None, pattern=r"^[a-z0-9]([a-z0-9.-]{0,251}[a-z0-9])?$",
+                               description=(
+        "Instead of certificate and key, on an existing cluster only: a Kubernetes secret "
+        "already in its azureml namespace with cert.pem and key.pem."))
 
 
 class KubernetesSettings(_Model):
@@ -362,21 +398,28 @@ class KubernetesSettings(_Model):
                                       "resourceGroups/<group>/providers/"
                                       "Microsoft.ContainerService/managedClusters/<name>"})
     node_vm_size: str = Field("Standard_D4s_v5", pattern=VM_SIZE, description=(
-        "VM size of a created cluster's nodes (at least 4 vCPUs and 14 GB for the extension)."))
+        "VM size of a created cluster's nodes (at least 4 vCPUs and 14 GB for the extension; "
+        "an NVIDIA GPU size for GPU instance types)."))
     node_count: StrictInt = Field(3, ge=1, le=100, description=(
         "Nodes of a created cluster (3 or more: the inference router runs highly available)."))
     instance_types: tuple[InstanceTypeSettings, ...] = Field(
-        default_factory=_default_instance_types, min_length=1, description=(
-            "Instance types deployments choose from (custom resources in the cluster); the first "
-            "is the compute's default; Azure's own defaultinstancetype is there too."))
+        default_factory=_default_instance_types, description=(
+            "Instance types deployments choose from (custom resources in the cluster, put through "
+            "its API server: pulumi must reach it); the first is the compute's default; Azure's "
+            "own defaultinstancetype is there too. []: none, and no call to the API server."))
     router_service_type: Literal["loadBalancer", "nodePort", "clusterIP"] = Field(
         "loadBalancer", description="How the inference router is exposed.")
     internal_load_balancer: StrictBool = Field(True, description=(
-        "A load-balanced router gets an internal Azure load balancer (no public IP)."))
+        "A load-balanced router gets an internal Azure load balancer (no public IP), in the "
+        "cluster's virtual network."))
     tls: TlsSettings | None = Field(None, description=(
-        "{cname, secret}: TLS for scoring requests."))
+        "{cname, certificate, key} (or {cname, secret} on an existing cluster): TLS for scoring "
+        "requests."))
     allow_insecure_connections: StrictBool = Field(False, description=(
         "Serve scoring over plain HTTP (no tls): refused where data is protected."))
+    install_nvidia_device_plugin: StrictBool | None = Field(None, description=(
+        "Whether the extension installs NVIDIA's device plugin (unset: when an instance type asks "
+        "for a GPU; false for a cluster that runs one already)."))
 
 
 class DataStorageSettings(_Model):
@@ -872,9 +915,7 @@ def _kubernetes(k: Callable[..., str], s: StackSettings) -> Problems:
             p.append(f"{k('kubernetes')} is not allowed with {k('network')}: nothing (managed "
                      "network isolation does not support Kubernetes compute, how-to-managed-"
                      "network, Limitations)")
-        if kube.tls is None and not kube.allow_insecure_connections:
-            p.append(f"{k('kubernetes', 'tls')} is missing: {{cname, secret}} (a Kubernetes "
-                     "secret with the certificate), or allowInsecureConnections: true")
+        p += _kubernetes_tls(k, kube)
         if kube.allow_insecure_connections and s.protect_stateful_resources:
             p.append(f"{k('kubernetes', 'allowInsecureConnections')} = true is not allowed where "
                      f"{k('protectStatefulResources')} is true: tls (scoring tokens would cross "
@@ -884,6 +925,12 @@ def _kubernetes(k: Callable[..., str], s: StackSettings) -> Problems:
               "allowed: another name (Azure creates its own defaultinstancetype when it attaches "
               "the cluster)" for i, t in enumerate(kube.instance_types)
               if t.name == AZURE_INSTANCE_TYPE]
+        gpu = [t.name for t in kube.instance_types if t.gpu]
+        size = None if kube.existing_cluster_id else kube.node_vm_size
+        found = nvidia_gpu_size_problem(size) if gpu and size else None
+        if found:
+            p.append(f"{k('kubernetes', 'nodeVmSize')} = {size!r} is not allowed with instance "
+                     f"types that ask for GPUs ({', '.join(gpu)}): {found}")
     for i, e in enumerate(s.online_endpoints):
         if e.compute is None:
             continue
@@ -912,6 +959,55 @@ def _kubernetes(k: Callable[..., str], s: StackSettings) -> Problems:
                          "a Kubernetes endpoint: a workspace environment (registry environments "
                          "are not supported there, MicrosoftDocs/azure-docs#110475)")
     return p
+
+
+def _kubernetes_tls(k: Callable[..., str], kube: KubernetesSettings) -> Problems:
+    """The router's TLS: a certificate and key the extension takes as protected settings, or a
+    Kubernetes secret that is already in an existing cluster (how-to-secure-kubernetes-online-
+    endpoint); the certificate and key are never quoted."""
+    tls = kube.tls
+    if tls is None:
+        return [] if kube.allow_insecure_connections else [
+            f"{k('kubernetes', 'tls')} is missing: {{cname, certificate, key}} (the router's "
+            "certificate and key, set as secrets), {cname, secret} on an existing cluster, or "
+            "allowInsecureConnections: true"]
+    where = functools.partial(k, "kubernetes", "tls")
+    pem = tls.certificate is not None or tls.key is not None
+    if tls.secret and pem:
+        return [f"{where('secret')} = {tls.secret!r} is not allowed with certificate and key: "
+                "one of the two (\"They don't configure sslSecret and sslCertPemFile/"
+                "sslKeyPemFile at the same time\")"]
+    if tls.secret:
+        return [] if kube.existing_cluster_id else [
+            f"{where('secret')} = {tls.secret!r} is not allowed on a cluster the stack creates: "
+            "certificate and key (the extension needs the secret in the cluster's azureml "
+            "namespace when it installs, and nothing makes it there first)"]
+    if tls.certificate is None or tls.key is None:
+        return [f"{where(name)} is missing: the router's {name}, PEM, set as a secret"
+                for name, value in (("certificate", tls.certificate), ("key", tls.key))
+                if value is None]
+    certificate, key = tls.certificate.get_secret_value(), tls.key.get_secret_value()
+    if ENCRYPTED in certificate or ENCRYPTED in key:
+        return []  # read without the Pulumi CLI: checked where it is decrypted
+    return [f"{where(which)} (a secret, not shown) is not allowed: {what}"
+            for which, what in tls_pem_problems(certificate, key)]
+
+
+def kubernetes_key_in_clear(namespace: str, raw: Mapping[str, str | None]) -> Problems:
+    """The router's private key in config that Pulumi does not keep as a secret. A structured
+    value holding a secret is a secret key: ``Map.SecureKeys`` lists the keys whose value is
+    secure, and an object is "a composite value that contains a secure string" (pulumi/pulumi
+    ``sdk/go/common/resource/config`` map.go, object.go)."""
+    full = f"{namespace}:kubernetes"
+    try:
+        key = json.loads(raw.get("kubernetes") or "{}")["tls"]["key"]
+    except (ValueError, KeyError, TypeError):
+        return []
+    if not isinstance(key, str) or not key or runtime_config.is_config_secret(full):
+        return []
+    return [f"{full}.tls.key is not allowed in plain text: a secret (pulumi config set --secret "
+            "--path 'kubernetes.tls.key' \"$(cat key.pem)\"), which the stack file keeps "
+            "encrypted"]
 
 
 def _size(key: str, size: str, problem: Callable[[str], str | None], check: bool,
@@ -1119,6 +1215,7 @@ def load_settings(config: pulumi.Config | None = None) -> StackSettings:
     problems = stack_file_problems(Path(f"Pulumi.{stack}.yaml")) \
         if Path(f"Pulumi.{stack}.yaml").exists() else []
     problems += unread_keys(namespace, configured)
+    problems += kubernetes_key_in_clear(namespace, raw)
     try:
         settings = parse_settings(namespace, raw, stack)
     except ConfigError as error:

@@ -79,3 +79,29 @@ def online_endpoint_size_problem(size: str) -> str | None:
         return ("a size managed online endpoints offer (reference-managed-online-endpoints-vm-"
                 "sku-list), e.g. Standard_DS2_v2, Standard_F4s_v2, Standard_NC4as_T4_v3")
     return None
+
+
+GPU_FAMILIES = ("NC", "ND", "NG", "NV")
+"""The GPU-accelerated VM families: "GPU sizes (ND-series, NV-series, etc.) use two [letters]"
+(MicrosoftDocs/azure-compute-docs ``virtual-machines/sizes/overview.md``, "GPU accelerated")."""
+
+AMD_GPU_SERIES: dict[str, str] = {
+    "NVv4": r"NV\d+as_v4", "NGads V620": r"NG\d+ads_V620_v1",
+    "NVads V710 v5": r"NV\d+ads_V710_v5", "ND MI300X v5": r"ND\d+isr_MI300X_v5",
+}
+"""The GPU series whose accelerators are AMD's, not NVIDIA's (AMD Instinct MI25, Radeon PRO V620,
+Radeon Pro V710 and Instinct MI300X in the series' spec tables, azure-compute-docs
+``sizes/gpu-accelerated/includes/*-specs.md``); AKS: "The NVv4 series (based on AMD GPUs) aren't
+supported" (MicrosoftDocs/azure-aks-docs ``use-nvidia-gpu.md``)."""
+
+
+def nvidia_gpu_size_problem(size: str) -> str | None:
+    """Why nodes of ``size`` cannot serve ``nvidia.com/gpu`` (no NVIDIA GPU), or None when they
+    can."""
+    if not re.fullmatch(f"Standard_({'|'.join(GPU_FAMILIES)})\\w*", size, re.IGNORECASE):
+        return ("a GPU size of the NC, ND or NV family (e.g. Standard_NC4as_T4_v3, "
+                "Standard_NC6s_v3): this one has no GPU")
+    amd = _series(size, AMD_GPU_SERIES)
+    if amd:
+        return f"a size with NVIDIA GPUs: the {amd} series has AMD GPUs"
+    return None

@@ -254,6 +254,10 @@ class AzureMocks(pulumi.runtime.Mocks):
                           f"{a['resourceName']}\n")  # a stand-in: never a real credential
             return {"kubeconfigs": [{"name": "clusterAdmin",
                                      "value": base64.b64encode(kubeconfig.encode()).decode()}]}
+        if args.token == "azure-native:containerservice:getManagedCluster":
+            group, name = a["resourceGroupName"], a["resourceName"]
+            return {"id": arm_id(group, "Microsoft.ContainerService/managedClusters", name),
+                    "name": name, "location": "westeurope"}
         if args.token == "azure-native:containerregistry:getRegistry":
             name = a["registryName"]
             return {"id": arm_id(a["resourceGroupName"], "Microsoft.ContainerRegistry/registries",

@@ -4,31 +4,81 @@ source, before what needs it; what Kubernetes endpoints do not support refused i
 
 from __future__ import annotations
 
-import pytest
+import base64
+import dataclasses
 
+import pulumi
+import pytest
+from pulumi.runtime import rpc
+
+from components import package
 from components.azure import sources
-from components.kubernetes import AZURE_INSTANCE_TYPE, EXTENSION_TYPE, INSTANCE_TYPE
+from components.azure.vm_sizes import nvidia_gpu_size_problem
+from components.kubernetes import (
+    ATTACHED_WITH,
+    AZURE_FILLS,
+    AZURE_INSTANCE_TYPE,
+    EXTENSION_TYPE,
+    INSTANCE_TYPE,
+    AksClusterSpec,
+    InstanceType,
+    KubernetesCompute,
+    KubernetesComputeArgs,
+)
 from components.propagation import ROLE_PROPAGATION_HOOK
+from components.testing import StackRun, run_program, runner
+from components.testing.mocks import KUBERNETES_PROVIDER, SUBSCRIPTION_ID
 from offline.plan import (
     CREATE,
     DELETE,
     DELETED_WITH,
     FAILING,
+    LIES,
     REFUSED,
     REPLACE,
     UPDATE,
     day2_plan,
+    matches,
 )
 from offline.policy_check import check
 from offline.report import plan, text
+from offline.rules import REFRESH_FILLS, _get, refreshed
 
-from ..conftest import PACK, ROLE_ASSIGNMENT, SAMPLE, assert_refused, grants, one, shared_run
+from ..conftest import (
+    PACK,
+    PROJECT_DIR,
+    ROLE_ASSIGNMENT,
+    SAMPLE,
+    assert_refused,
+    grants,
+    one,
+    shared_run,
+)
 
-SUBSCRIPTION = "/subscriptions/00000000-0000-4000-8000-000000000001"
+SUBSCRIPTION = f"/subscriptions/{SUBSCRIPTION_ID}"
 EXISTING = (f"{SUBSCRIPTION}/resourceGroups/rg-aks/providers/Microsoft.ContainerService/"
             "managedClusters/aks-shared")
 COMPUTE = "azure-native:machinelearningservices:Compute"
+EXTENSION = "kubernetesconfiguration:Extension"
 KUBE = {"allowInsecureConnections": True}
+CERT = "-----BEGIN CERTIFICATE-----\nMIIBszCCAVmgAwIBAgIUZm9y\n-----END CERTIFICATE-----\n"
+KEY = "-----BEGIN PRIVATE KEY-----\nMIGHAgEAMBMGByqGSM49AgEG\n-----END PRIVATE KEY-----\n"
+TLS = {"cname": "score.contoso.com", "certificate": CERT, "key": KEY}
+
+
+def b64(pem: str) -> str:
+    return base64.b64encode(pem.encode()).decode()
+
+
+def secret_run(overrides: dict, run=shared_run) -> StackRun:
+    """The aks stack with ``overrides``, its ``kubernetes`` as ``pulumi config set --secret
+    --path`` leaves it: the whole key is a secret (pulumi/pulumi config.Map.SecureKeys), which the
+    program reads decrypted."""
+    pulumi.runtime.set_all_config({}, ["ml-platform:kubernetes"])
+    try:
+        return run("aks", overrides)
+    finally:
+        pulumi.runtime.set_all_config({}, [])
 
 
 def test_the_cluster_runs_as_an_identity_with_oidc_and_workload_identity(aks):
@@ -44,27 +94,103 @@ def test_the_cluster_runs_as_an_identity_with_oidc_and_workload_identity(aks):
         "issuerURL"]
 
 
-def test_the_extension_serves_inference_from_the_azureml_namespace(aks):
-    extension = one(aks, "kubernetesconfiguration:Extension")
+def test_the_extension_has_the_settings_az_k8s_extension_create_gives_aks(aks):
+    extension = one(aks, EXTENSION)
     cluster = one(aks, "containerservice:ManagedCluster")
     assert extension.inputs["extensionType"] == EXTENSION_TYPE
     assert extension.inputs["clusterName"] == cluster.azure_name
     assert extension.inputs["scope"] == {"cluster": {"releaseNamespace": "azureml"}}
+    # AzureMLKubernetes.Create for managedClusters: the cluster's id and name, its region, no
+    # service bus or relay, nginx ingress; the internal load balancer as the CLI derives it
     assert extension.inputs["configurationSettings"] == {
-        "enableInference": "True", "inferenceRouterServiceType": "loadBalancer",
-        "internalLoadBalancerProvider": "azure", "allowInsecureConnections": "True",
-        "inferenceRouterHA": "True"}
+        "enableInference": "True", "enableTraining": "False",
+        "inferenceRouterServiceType": "loadBalancer", "allowInsecureConnections": "True",
+        "cluster_name": cluster.id, "clusterId": cluster.id,
+        "prometheus.prometheusSpec.externalLabels.cluster_name": cluster.id,
+        "domain": "westeurope.cloudapp.azure.com", "location": "westeurope",
+        "jobSchedulerLocation": "westeurope", "cluster_name_friendly": "aks-mlplat-aks",
+        "servicebus.enabled": "false", "relayserver.enabled": "false",
+        "nginxIngress.enabled": "true", "installNvidiaDevicePlugin": "False",
+        "internalLoadBalancerProvider": "azure",
+        "scoringFe.serviceType.internalLoadBalancer": "True"}
+    assert "configurationProtectedSettings" not in extension.inputs
     assert cluster.urn in extension.dependencies
 
 
-def test_tls_comes_from_a_kubernetes_secret_and_never_through_pulumi():
-    run = shared_run("aks", {"kubernetes": {"tls": {"cname": "score.contoso.com",
-                                                    "secret": "inference-tls"}}})
-    settings = one(run, "kubernetesconfiguration:Extension").inputs["configurationSettings"]
+@pytest.mark.parametrize("change,settings,gone", [
+    ({"nodeCount": 2}, {"inferenceRouterHA": "false", "clusterPurpose": "DevTest"}, set()),
+    ({"routerServiceType": "nodePort"}, {"scoringFe.serviceType.nodePort": "True"},
+     {"internalLoadBalancerProvider", "scoringFe.serviceType.internalLoadBalancer"}),
+])
+def test_the_extension_takes_the_cli_settings_for_small_clusters_and_node_ports(change, settings,
+                                                                               gone):
+    found = one(shared_run("aks", {"kubernetes": {**KUBE, **change}}),
+                EXTENSION).inputs["configurationSettings"]
+    assert settings.items() <= found.items() and not gone & set(found)
+
+
+@pytest.fixture(scope="module")
+def tls() -> tuple[StackRun, list]:
+    """The aks stack with the router's certificate and key, and every value that reached the
+    engine as a secret."""
+    secrets: list = []
+
+    def recording(value):
+        if isinstance(value, dict) and value.get(rpc._special_sig_key) == rpc._special_secret_sig:
+            secrets.append(original(value))
+        return original(value)
+
+    original = runner.unwrap_secrets
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(runner, "unwrap_secrets", recording)
+        run = secret_run({"kubernetes": {"tls": TLS}},  # a run of its own, recorded
+                         lambda stack, overrides: runner.run_stack(stack, overrides, PROJECT_DIR))
+    return run, secrets
+
+
+def test_tls_on_a_created_cluster_is_the_certificate_sent_as_protected_settings(tls):
+    run, secrets = tls
+    extension = one(run, EXTENSION)
+    settings = extension.inputs["configurationSettings"]
+    assert (settings["allowInsecureConnections"], settings["sslCname"]) == (
+        "False", "score.contoso.com")
+    assert "sslSecret" not in settings  # nothing needs to be in the cluster before the extension
+    # what the CLI makes of --config-protected sslCertPemFile=... sslKeyPemFile=...
+    protected = {"scoringFe.sslCert": b64(CERT), "scoringFe.sslKey": b64(KEY)}
+    assert extension.inputs["configurationProtectedSettings"] == protected
+    assert protected in secrets  # the state keeps them encrypted
+
+
+def test_a_renewed_certificate_updates_the_extension_and_nothing_else(tls):
+    renewed = secret_run({"kubernetes": {"tls": {**TLS, "certificate": CERT.replace("Zm9y",
+                                                                                   "bmV3")}}})
+    steps = [s for s in day2_plan(tls[0], renewed).steps if s.resource.type != ROLE_ASSIGNMENT]
+    assert [(s.op, s.resource.name, s.changed) for s in steps] == [
+        (UPDATE, "kubernetes-aks-extension",
+         ["configurationProtectedSettings.scoringFe.sslCert"])]
+    assert all(not s.findings for s in steps)
+
+
+def test_a_secret_the_offline_tools_cannot_decrypt_stands_for_itself():
+    def encrypted(cipher: str) -> StackRun:
+        return shared_run("aks", {"kubernetes": {"tls": {
+            "cname": "score.contoso.com", "certificate": {"secure": f"v1:{cipher}"},
+            "key": {"secure": "v1:key"}}}})
+
+    plan_ = day2_plan(encrypted("old"), encrypted("renewed"))
+    assert [s.resource.name for s in plan_.steps if s.resource.type != ROLE_ASSIGNMENT] == [
+        "kubernetes-aks-extension"]
+
+
+def test_tls_from_a_secret_already_in_an_existing_cluster():
+    run = shared_run("aks", {"kubernetes": {"existingClusterId": EXISTING, "tls": {
+        "cname": "score.contoso.com", "secret": "inference-tls"}}})
+    settings = one(run, EXTENSION).inputs["configurationSettings"]
     assert settings["allowInsecureConnections"] == "False"
-    assert (settings["sslCname"], settings["sslSecret"]) == ("score.contoso.com", "inference-tls")
-    assert "configurationProtectedSettings" not in one(
-        run, "kubernetesconfiguration:Extension").inputs
+    # the CLI sends the secret's name as sslSecret and as the router's scoringFe.sslSecret
+    assert (settings["sslCname"], settings["sslSecret"], settings["scoringFe.sslSecret"]) == (
+        "score.contoso.com", "inference-tls", "inference-tls")
+    assert "configurationProtectedSettings" not in one(run, EXTENSION).inputs
 
 
 def test_instance_types_are_custom_resources_made_before_the_attach(aks):
@@ -76,6 +202,22 @@ def test_instance_types_are_custom_resources_made_before_the_attach(aks):
     compute = one(aks, "machinelearningservices:Compute")
     assert all(extension.urn in t.dependencies and t.urn in compute.dependencies for t in made)
     assert aks.outputs["kubernetes"]["instanceTypes"] == ["cpu-small", AZURE_INSTANCE_TYPE]
+
+
+def test_without_instance_types_nothing_goes_through_the_clusters_api_server(aks):
+    blue = {"name": "blue", **SAMPLE, "instanceType": AZURE_INSTANCE_TYPE}
+    run = shared_run("aks", {"kubernetes": {**KUBE, "instanceTypes": []}, "onlineEndpoints": [
+        {"name": "score", "compute": "aks", "authMode": "AMLToken", "deployments": [blue]}]})
+    assert run.of_type(KUBERNETES_PROVIDER) == run.of_type(INSTANCE_TYPE) == []
+    compute = one(run, "machinelearningservices:Compute")
+    assert compute.inputs["properties"]["properties"]["defaultInstanceType"] == \
+        AZURE_INSTANCE_TYPE
+    # the preview says what instance types ask of the deployer, and only when there are some
+    needs = [" ".join(text(plan(r, PACK)).split("DEPLOYER NEEDS")[1].split()).count(
+        "puts the instance types through the cluster's API server") for r in (aks, run)]
+    assert needs == [1, 0]
+    assert "on kubernetes cluster aks-mlplat-aks: puts the instance types" in " ".join(
+        text(plan(aks, PACK)).split())
 
 
 def test_the_attached_compute_runs_as_its_identity_after_every_grant_it_needs(aks):
@@ -94,9 +236,12 @@ def test_the_attached_compute_runs_as_its_identity_after_every_grant_it_needs(ak
     mine = {a.urn for a in aks.of_type(ROLE_ASSIGNMENT) if a.parent.endswith("kubernetes-aks")}
     assert len(mine) == 5 and mine | {extension.urn} <= set(compute.dependencies)
     assert compute.error_hooks == [ROLE_PROPAGATION_HOOK]
-    # updates of a Kubernetes compute fail in Azure: a change replaces it, deleting first
+    # updates of a Kubernetes compute change nothing: a change of what it is given replaces
+    # it, deleting first (what Azure fills in is not among it); its tags are never sent again
     assert (compute.replace_on_changes, compute.delete_before_replace) == (
-        ["properties", "identity"], True)
+        list(ATTACHED_WITH), True)
+    assert not {f for f in AZURE_FILLS for a in ATTACHED_WITH if f.startswith(a)}
+    assert compute.ignore_changes == ["tags"]
     assert compute.deleted_with == one(aks, "machinelearningservices:Workspace").urn
 
 
@@ -153,6 +298,14 @@ def test_an_existing_cluster_is_attached_as_it_is():
     assert one(run, "machinelearningservices:Compute").inputs["properties"][
         "resourceId"] == EXISTING
     assert ("id-mlplat-aks-workspace", "Reader", EXISTING) in grants(run)
+    settings = extension.inputs["configurationSettings"]
+    assert (settings["clusterId"], settings["cluster_name_friendly"], settings["location"]) == (
+        EXISTING, "aks-shared", "westeurope")  # its region, read from the cluster as the CLI does
+    assert "inferenceRouterHA" not in settings  # Azure's default on a cluster it does not size
+    needs = " ".join(text(plan(run, PACK)).split("DEPLOYER NEEDS")[1].split())
+    assert ("Azure Kubernetes Service Cluster Admin Role on kubernetes cluster aks-shared (outside "
+            "the stack): puts the instance types through the cluster's API server") in needs
+    assert "Reader and Kubernetes Extension Contributor on kubernetes cluster aks-shared" in needs
 
 
 def test_day_2_a_new_instance_type_rolls_the_deployment_and_leaves_the_compute(aks):
@@ -186,13 +339,43 @@ def test_day_2_the_node_pool_scales_in_place_and_keeps_its_size(aks, change, op,
     assert (step.op, {f.verdict for f in step.findings}) == (op, verdicts)
 
 
-def test_day_2_tls_is_an_update_of_the_extension(aks):
-    tls = shared_run("aks", {"kubernetes": {"tls": {"cname": "score.contoso.com",
-                                                    "secret": "inference-tls"}}})
-    plan = day2_plan(aks, tls)
-    assert [(s.op, s.resource.name) for s in plan.steps if s.resource.type != ROLE_ASSIGNMENT
+def test_day_2_tls_is_an_update_of_the_extension(aks, tls):
+    plan_ = day2_plan(aks, tls[0])
+    assert [(s.op, s.resource.name) for s in plan_.steps if s.resource.type != ROLE_ASSIGNMENT
             ] == [(UPDATE, "kubernetes-aks-extension")]
-    assert plan.findings == []
+    assert plan_.findings == []
+
+
+def test_day_2_a_tag_change_leaves_the_attached_compute_alone(aks):
+    retagged = shared_run("aks", {"kubernetes": KUBE, "tags": {"cost-center": "ml-other"}})
+    names = {s.resource.name for s in day2_plan(aks, retagged).steps}
+    assert "kubernetes-aks-aks" in names and "kubernetes-aks" not in names
+
+
+def test_day_2_after_a_refresh_what_azure_fills_in_does_not_reattach(aks):
+    compute = one(aks, "machinelearningservices:Compute")
+    filled = sorted(f.path for f in REFRESH_FILLS if f.applies(compute))
+    assert filled and set(filled) <= set(AZURE_FILLS)
+    state = refreshed(aks)
+    assert {p for p in filled if _get(state.resources[compute.urn].inputs, p) is not None} == \
+        set(filled)
+    plan_ = day2_plan(state, aks)
+    # one update that drops them again, which asks nothing of Azure: no re-attach, no finding
+    step = plan_.step("kubernetes-aks")
+    assert (step.op, step.findings) == (UPDATE, [])
+    assert step.changed and all(any(matches(p, f) for f in filled) for p in step.changed)
+    assert not plan_.failing
+
+
+def test_day_2_an_update_of_a_kubernetes_compute_is_called_a_lie(aks):
+    compute = one(aks, "machinelearningservices:Compute")
+    described = {**compute.inputs, "properties": {**compute.inputs["properties"],
+                                                  "description": "serves scoring"}}
+    state = dataclasses.replace(aks, resources={
+        **aks.resources, compute.urn: dataclasses.replace(compute, inputs=described)})
+    step = day2_plan(state, aks).step("kubernetes-aks")
+    assert (step.op, [f.verdict for f in step.findings]) == (UPDATE, [LIES])
+    assert "appear to succeed" in step.findings[0].message
 
 
 def test_day_2_another_default_instance_type_replaces_the_attach_and_says_what_it_costs(aks):
@@ -224,8 +407,29 @@ KUBERNETES_BAD = [
     ({"onlineEndpoints": [{"name": "score", "compute": "aks", "authMode": "Key",
                            "publicNetworkAccess": "Enabled"}]},
      ["onlineEndpoints[0].publicNetworkAccess = 'Enabled' is not allowed on a Kubernetes"]),
-    ({"kubernetes": {"name": "aks"}}, ["ml-platform:kubernetes.tls is missing", "{cname, secret}",
-                                       "allowInsecureConnections: true"]),
+    ({"kubernetes": {"name": "aks"}}, ["ml-platform:kubernetes.tls is missing",
+                                       "{cname, certificate, key}", "{cname, secret} on an "
+                                       "existing cluster", "allowInsecureConnections: true"]),
+    ({"kubernetes": {"tls": {"cname": "score.contoso.com", "secret": "inference-tls"}}},
+     ["ml-platform:kubernetes.tls.secret = 'inference-tls' is not allowed on a cluster the stack "
+      "creates: certificate and key", "nothing makes it there first"]),
+    ({"kubernetes": {"existingClusterId": EXISTING, "tls": {**TLS, "secret": "inference-tls"}}},
+     ["ml-platform:kubernetes.tls.secret = 'inference-tls' is not allowed with certificate and "
+      "key: one of the two"]),
+    ({"kubernetes": {"tls": {"cname": "score.contoso.com", "certificate": CERT}}},
+     ["ml-platform:kubernetes.tls.key is missing"]),
+    ({"kubernetes": {"tls": {**TLS, "certificate": "MIIB", "key": KEY.replace(
+        "PRIVATE", "ENCRYPTED PRIVATE")}}},
+     ["ml-platform:kubernetes.tls.certificate (a secret, not shown) is not allowed: a PEM "
+      "certificate", "ml-platform:kubernetes.tls.key (a secret, not shown) is not allowed: a key "
+      "without a passphrase", "ml-platform:kubernetes.tls.key is not allowed in plain text: a "
+      "secret (pulumi config set --secret"]),
+    ({"kubernetes": {**KUBE, "instanceTypes": [{"name": "gpu", "gpu": 1}]}},
+     ["ml-platform:kubernetes.nodeVmSize = 'Standard_D4s_v5' is not allowed with instance types "
+      "that ask for GPUs (gpu): a GPU size"]),
+    ({"kubernetes": {**KUBE, "nodeVmSize": "Standard_NV4as_v4",
+                     "instanceTypes": [{"name": "gpu", "gpu": 1}]}},
+     ["nodeVmSize = 'Standard_NV4as_v4' is not allowed", "the NVv4 series has AMD GPUs"]),
     ({"kubernetes": {**KUBE, "instanceTypes": [{"name": "defaultinstancetype"}]}},
      ["kubernetes.instanceTypes[0].name = 'defaultinstancetype' is not allowed", "Azure creates"]),
     ({"kubernetes": {**KUBE, "instanceTypes": [{"name": "a1"}, {"name": "a1"}]}},
@@ -248,6 +452,89 @@ KUBERNETES_BAD = [
                          ids=[str(i) for i in range(len(KUBERNETES_BAD))])
 def test_what_kubernetes_endpoints_do_not_support_is_refused_in_words(override, words):
     assert_refused(override, words, stack="aks")
+
+
+def test_refusals_never_show_the_certificate_or_key():
+    with pytest.raises(Exception) as caught:
+        shared_run("aks", {"kubernetes": {"tls": {**TLS, "certificate": "MIIBszCC"}}})
+    assert "MIIB" not in str(caught.value) and "MIGH" not in str(caught.value)
+
+
+def test_a_gpu_instance_type_on_gpu_nodes_gets_nvidias_device_plugin():
+    gpu = [{"name": "cpu-small"}, {"name": "gpu-t4", "cpu": "3", "memory": "24Gi", "gpu": 1}]
+    run = shared_run("aks", {"kubernetes": {**KUBE, "nodeVmSize": "Standard_NC4as_T4_v3",
+                                            "instanceTypes": gpu}})
+    assert one(run, EXTENSION).inputs["configurationSettings"][
+        "installNvidiaDevicePlugin"] == "True"  # the extension's default is not to
+    assert one(run, INSTANCE_TYPE, "kubernetes-aks-instance-type-gpu-t4").inputs["spec"][
+        "resources"]["limits"]["nvidia.com/gpu"] == 1
+    # a cluster that runs a device plugin already says so
+    own = shared_run("aks", {"kubernetes": {**KUBE, "existingClusterId": EXISTING,
+                                            "instanceTypes": gpu,
+                                            "installNvidiaDevicePlugin": False}})
+    assert one(own, EXTENSION).inputs["configurationSettings"][
+        "installNvidiaDevicePlugin"] == "False"
+
+
+@pytest.mark.parametrize("size,problem", [
+    ("Standard_NC6s_v3", None), ("Standard_NC4as_T4_v3", None), ("Standard_NV36ads_A10_v5", None),
+    ("Standard_ND96isr_H100_v5", None), ("Standard_D4s_v5", "no GPU"),
+    ("Standard_NV4as_v4", "NVv4"), ("Standard_NG8ads_V620_v1", "NGads V620"),
+    ("Standard_NV4ads_V710_v5", "NVads V710 v5"), ("Standard_ND96isr_MI300X_v5", "MI300X"),
+])
+def test_nvidia_gpu_sizes_by_their_family_and_accelerator(size, problem):
+    found = nvidia_gpu_size_problem(size)
+    assert (found is None) if problem is None else (problem in str(found))
+
+
+def library_args(**change) -> KubernetesComputeArgs:
+    """Arguments of the library class; its refusals read none of workspace and identity."""
+    base = KubernetesComputeArgs(workspace=None, workspace_principal=None, compute_name="aks",
+                                 identity=None, cluster=AksClusterSpec("aks-team"))
+    return dataclasses.replace(base, **change)
+
+
+@pytest.mark.parametrize("change,words", [
+    ({"tls_cname": "score.contoso.com", "tls_secret": "inference-tls"},
+     ["tls_secret = 'inference-tls' is not allowed on a cluster the component creates",
+      "nothing makes it there first"]),
+    ({"tls_cname": "s.contoso.com", "tls_certificate": CERT},
+     ["tls_certificate or tls_key alone is not allowed: both"]),
+    ({"tls_cname": "s.contoso.com", "tls_certificate": "MIIB", "tls_key": "MIGH",
+      "instance_types": [InstanceType("gpu", gpu=1), InstanceType("gpu")]},
+     ["tls_certificate (not shown) is not allowed: a PEM certificate",
+      "tls_key (not shown) is not allowed: a PEM private key",
+      "instance type 'gpu' twice is not allowed",
+      "node_vm_size = 'Standard_D4s_v5' is not allowed with instance types that ask for GPUs "
+      "(gpu): a GPU size"]),
+])
+def test_the_library_class_refuses_in_words_before_any_resource(change, words):
+    with pytest.raises(ValueError) as caught:
+        KubernetesCompute("aks", library_args(**change))
+    for word in words:
+        assert word in str(caught.value), str(caught.value)
+    assert "MIIB" not in str(caught.value) and "MIGH" not in str(caught.value)
+
+
+def test_the_package_takes_the_certificate_and_no_instance_types():
+    workspace = (f"{SUBSCRIPTION}/resourceGroups/rg-ml-shared/providers/"
+                 "Microsoft.MachineLearningServices/workspaces/mlw-shared")
+
+    def program():
+        scorer = package.Identity("scorer", {"resource_group_name": "rg-ml-shared",
+                                             "location": "westeurope",
+                                             "identity_name": "id-scoring"})
+        package.KubernetesCompute("serve", {
+            "workspace_id": workspace,
+            "workspace_principal_id": "00000000-aaaa-4bbb-8ccc-00000000000a",
+            "compute_name": "serve", "identity_id": scorer.id, "instance_types": [],
+            "tls_cname": "score.contoso.com", "tls_certificate": pulumi.Output.secret(CERT),
+            "tls_key": pulumi.Output.secret(KEY)})
+
+    run = run_program(program, "consumer", "dev", {})
+    assert one(run, EXTENSION).inputs["configurationProtectedSettings"] == {
+        "scoringFe.sslCert": b64(CERT), "scoringFe.sslKey": b64(KEY)}
+    assert run.of_type(KUBERNETES_PROVIDER) == []
 
 
 def test_a_managed_endpoint_still_takes_only_vm_sizes():
@@ -289,7 +576,6 @@ def test_day_2_moving_an_endpoint_off_the_cluster_replaces_it(aks):
 
 
 def test_a_production_stack_on_kubernetes_fails_the_network_policies_as_the_readme_says():
-    production = shared_run("aks", {"protectStatefulResources": True, "kubernetes": {
-        "tls": {"cname": "score.contoso.com", "secret": "inference-tls"}}})
+    production = secret_run({"protectStatefulResources": True, "kubernetes": {"tls": TLS}})
     assert {v.policy for v in check(production, PACK)} == {
         "network-workspace-private", "network-dependents-private", "network-endpoint-private"}
