@@ -10,10 +10,13 @@ if [[ ! -f $E2E_DIR/created ]]; then
   exit 0
 fi
 login
-pulumi stack export --stack "$STACK" --file "$E2E_DIR/state.json" ||
-  fail "pulumi stack export --stack $STACK failed (above): nothing was destroyed; run pulumi destroy -s $STACK"
-# kind, name, resource id and location of each, one a line, tab-separated
-python3 - "$E2E_DIR/state.json" >"$E2E_DIR/leftovers.tsv" <<'PY'
+# What the purge step needs: kind, name, resource id and location of each, one a line. A failure
+# here does not hold the destroy back; it fails the step at its end.
+recorded=true
+if ! pulumi stack export --stack "$STACK" --file "$E2E_DIR/state.json"; then
+  error "pulumi stack export --stack $STACK failed (above): the purge step will not know what to purge"
+  recorded=false
+elif ! python3 - "$E2E_DIR/state.json" >"$E2E_DIR/leftovers.part" <<'PY'; then
 import json
 import sys
 
@@ -25,6 +28,11 @@ for resource in json.load(open(sys.argv[1])).get("deployment", {}).get("resource
     if kind and resource.get("id") and not resource.get("delete"):
         print(kind, outputs["name"], resource["id"], outputs["location"], sep="\t")
 PY
+  error "the state of $STACK could not be read for the purge step (above)"
+  recorded=false
+else
+  mv "$E2E_DIR/leftovers.part" "$E2E_DIR/leftovers.tsv"
+fi
 
 # A second try: a delete can fail on something Azure is still doing with the resource.
 for try in 1 2; do
@@ -38,3 +46,4 @@ done
 pulumi stack rm "$STACK" --yes --non-interactive ||
   fail "pulumi stack rm $STACK failed (above): the resources are gone, the empty stack is left in the backend"
 echo "stack $STACK destroyed and removed"
+$recorded || fail "$STACK is destroyed, but what Azure keeps soft-deleted was not recorded (above): purge it by hand"

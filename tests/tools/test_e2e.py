@@ -34,13 +34,12 @@ RG = "rg-mlplat-e0abcdef"
 WS = "mlw-mlplat-e0abcdef-k3x9q"
 ENDPOINT = "score-e0abcdef-k3x9q"
 URI = f"https://{ENDPOINT}.westeurope.inference.ml.azure.com/score"
-ML = f"/subscriptions/{SUB}/resourceGroups/{RG}/providers/Microsoft.MachineLearningServices"
-ENDPOINT_URL = f"https://management.azure.com{ML}/workspaces/{WS}/onlineEndpoints/{ENDPOINT}"
 VAULT, LOGS = "kv-mlplat-e0abcdef-k3x9q", "log-mlplat-e0abcdef"
-IDS = {VAULT: f"/subscriptions/{SUB}/resourceGroups/{RG}/providers/Microsoft.KeyVault/vaults/{VAULT}",
-       LOGS: f"/subscriptions/{SUB}/resourceGroups/{RG}/providers/"
-             f"Microsoft.OperationalInsights/workspaces/{LOGS}",
-       WS: f"{ML}/workspaces/{WS}"}
+GROUP = f"/subscriptions/{SUB}/resourceGroups/{RG}/providers"
+IDS = {VAULT: f"{GROUP}/Microsoft.KeyVault/vaults/{VAULT}",
+       LOGS: f"{GROUP}/Microsoft.OperationalInsights/workspaces/{LOGS}",
+       WS: f"{GROUP}/Microsoft.MachineLearningServices/workspaces/{WS}"}
+ENDPOINT_URL = f"https://management.azure.com{IDS[WS]}/onlineEndpoints/{ENDPOINT}"
 TOKEN = "eyJ0eXAiOiJKV1QiLCJhbGciOi-fake-token"
 DELAYS = ["15", "30", "60", "60", "90", "90", "90", "90"]
 """The scoring step's waits (seconds) between attempts, as score.sh has them."""
@@ -239,7 +238,7 @@ def test_a_preview_without_changes_passes(e2e):
 
 
 def test_a_preview_that_proposes_changes_fails_and_shows_the_diff(e2e):
-    diff = "  ~ azure-native:storage:StorageAccount: (update)\n      ~ tags: {cost-center: ml-dev}\n"
+    diff = "  ~ azure-native:storage:StorageAccount: (update)\n      ~ tags: {cost-center: dev}\n"
     e2e.on("pulumi", "preview", out=diff, rc=255,
            err="error: no changes were expected but changes were proposed\n")
     result = e2e.run("idempotent.sh", "after the first pulumi up")
@@ -411,6 +410,17 @@ def test_a_destroy_that_fails_twice_keeps_the_stack_and_says_how_to_finish(e2e):
     assert len(e2e.called("destroy")) == 2 and not e2e.called("stack", "rm")
 
 
+def test_a_failed_export_does_not_hold_the_destroy_back_but_fails_the_step(e2e):
+    created(e2e)
+    e2e.rules.insert(0, {"tool": "pulumi", "has": ["export"], "rc": 255, "err": "", "out": "",
+                         "times": -1, "write": {}})
+    result = e2e.run("destroy.sh")
+    assert result.rc == 1 and e2e.called("destroy") and e2e.called("stack", "rm")
+    assert "purge step will not know" in result.errors[0]
+    assert "not recorded" in result.errors[-1]
+    assert not (e2e.dir / "leftovers.tsv").exists()
+
+
 def test_without_a_stack_there_is_nothing_to_destroy(e2e):
     result = e2e.run("destroy.sh")
     assert result.rc == 0 and "::notice::no stack was created" in result.out
@@ -442,7 +452,8 @@ def test_purge_purges_the_vault_and_deletes_the_workspaces_for_good(e2e):
         ["az", "rest", "--method", "delete"],
         ["az", "group", "delete", "--name"]]
     assert e2e.calls[1] == ["az", "keyvault", "purge", "--name", VAULT, "--location", "westeurope"]
-    assert e2e.calls[2][4] == "list-deleted-workspaces" and f"[?name=='{LOGS}'].name" in e2e.calls[2]
+    assert e2e.calls[2][4] == "list-deleted-workspaces"
+    assert f"[?name=='{LOGS}'].name" in e2e.calls[2]
     assert e2e.calls[4][4:7] == [RG, "--location", "westeurope"]
     assert e2e.calls[5][4:9] == ["recover", "--resource-group", RG, "--workspace-name", LOGS]
     assert e2e.calls[6][4:] == ["delete", "--resource-group", RG, "--workspace-name", LOGS,
