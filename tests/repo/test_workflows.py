@@ -13,6 +13,7 @@ import yaml
 from ..conftest import PROJECT_DIR
 
 WORKFLOWS = PROJECT_DIR / ".github" / "workflows"
+SCRIPTS = PROJECT_DIR / "scripts" / "e2e"
 BIN = Path(sys.executable).parent  # actionlint and shellcheck: dev dependencies (pyproject.toml)
 
 
@@ -24,6 +25,13 @@ def actionlint(*files: Path) -> subprocess.CompletedProcess:
 
 def test_every_workflow_passes_actionlint():
     result = actionlint(*sorted(WORKFLOWS.glob("*.yml")))
+    assert result.returncode == 0, result.stdout + result.stderr
+
+
+def test_the_end_to_end_scripts_pass_shellcheck():
+    result = subprocess.run([str(BIN / "shellcheck"), "--external-sources",
+                             *map(str, sorted(SCRIPTS.glob("*.sh")))],
+                            capture_output=True, text=True)
     assert result.returncode == 0, result.stdout + result.stderr
 
 
@@ -75,5 +83,50 @@ def test_the_offline_diff_covers_every_stack_file():
 def test_the_workflows_install_the_uv_the_makefile_does():
     pinned = re.search(r"^UV_VERSION := (\S+)$", (PROJECT_DIR / "Makefile").read_text(), re.M)
     assert pinned
-    installs = re.findall(r"pip install uv==(\S+)", (WORKFLOWS / "pulumi.yml").read_text())
-    assert installs and set(installs) == {pinned.group(1)}
+    for workflow in ("pulumi.yml", "e2e.yml"):
+        installs = re.findall(r"pip install uv==(\S+)", (WORKFLOWS / workflow).read_text())
+        assert installs and set(installs) == {pinned.group(1)}, workflow
+
+
+def _secrets(name: str) -> set[str]:
+    return set(re.findall(r"secrets\.(\w+)", (WORKFLOWS / name).read_text()))
+
+
+def test_the_end_to_end_test_runs_by_hand_and_on_a_schedule_with_the_backend_secrets_only():
+    workflow = _load("e2e.yml")
+    assert set(workflow[True]) == {"workflow_dispatch", "schedule"}  # YAML reads `on:` as True
+    assert _secrets("e2e.yml") == {"PULUMI_ACCESS_TOKEN", "PULUMI_CONFIG_PASSPHRASE"}
+    assert _secrets("e2e.yml") <= _secrets("pulumi.yml")
+    assert workflow["permissions"] == {"contents": "read"}
+    jobs = workflow["jobs"]
+    tokens = {name for name, job in jobs.items()
+              if job.get("permissions", {}).get("id-token") == "write"}
+    assert tokens == {"e2e"} and jobs["e2e"]["permissions"] == {"contents": "read",
+                                                                 "id-token": "write"}
+    assert jobs["e2e"]["if"] == "needs.credentials.outputs.ready == 'true'"
+    assert "::notice::" in jobs["credentials"]["steps"][-1]["run"]
+
+
+def test_the_end_to_end_steps_are_scripts_and_the_cleanup_runs_whatever_failed():
+    steps = _load("e2e.yml")["jobs"]["e2e"]["steps"]
+    runs = [(i, s) for i, s in enumerate(steps) if "scripts/e2e/" in s.get("run", "")]
+    scripts = [s["run"].split()[0] for _, s in runs]
+    assert scripts == ["scripts/e2e/up.sh", "scripts/e2e/idempotent.sh", "scripts/e2e/score.sh",
+                       "scripts/e2e/day2.sh", "scripts/e2e/idempotent.sh",
+                       "scripts/e2e/destroy.sh", "scripts/e2e/purge.sh"]
+    for script in scripts:
+        assert os.access(PROJECT_DIR / script, os.X_OK), script
+    cleanup = {"scripts/e2e/destroy.sh", "scripts/e2e/purge.sh"}
+    for i, step in runs:
+        script = step["run"].split()[0]
+        assert step.get("if") == ("always()" if script in cleanup else None), script
+        if script not in ("scripts/e2e/up.sh", "scripts/e2e/idempotent.sh"):
+            # az's session ends ten minutes after its sign-in: each of these signs in again
+            login = steps[i - 1]
+            assert login.get("uses", "").startswith("azure/login@"), script
+            assert login.get("if") == step.get("if"), script
+    assert any(s.get("uses", "").startswith("azure/login@") for s in steps[:runs[0][0]])
+    # the only other commands are the environment's set-up
+    others = [s["run"] for s in steps if "run" in s and "scripts/e2e/" not in s["run"]]
+    assert len(others) == 2 and others[0].startswith("python -m pip install uv==")
+    assert others[1] == "uv sync --locked"

@@ -91,6 +91,15 @@ def test_run_scores_rows_with_the_model_and_the_labels_from_the_blob(fakes):
     assert result["model"] == "linear-sample"
 
 
+def test_the_sample_request_gets_the_sample_response(fakes):
+    """The pair the end-to-end test sends to the real endpoint and expects back
+    (scripts/e2e/score.sh)."""
+    score, *_ = fakes
+    score.init()
+    request = (SAMPLE / "request.json").read_text()
+    assert score.run(request) == json.loads((SAMPLE / "response.json").read_text())
+
+
 def test_the_secret_never_appears_in_a_response(fakes):
     score, *_ = fakes
     score.init()
