@@ -108,9 +108,10 @@ def built(host) -> dict[str, Constructed]:
     construct("kubernetes-created", KUBERNETES, {
         "workspaceId": WORKSPACE_ID, "workspacePrincipalId": WORKSPACE_PRINCIPAL,
         "computeName": "serve", "identityId": scorer["resourceId"], "clusterName": "aks-serve",
-        "nodeVmSize": "Standard_D4s_v3", "nodeCount": 3,
+        "nodeVmSize": "Standard_NC4as_T4_v3", "nodeCount": 3,
         "instanceTypes": [{"name": "gpu-small", "cpu": "2", "memory": "8Gi", "gpu": 1}],
-        "tlsCname": "score.contoso.com", "tlsSecret": "inference-tls",
+        "tlsCname": "score.contoso.com", "tlsCertificate": CERT, "tlsKey": KEY,
+        "installNvidiaDevicePlugin": True,
         "allowInsecureConnections": False, "tags": {"team": "fraud"}})
     aks = construct("kubernetes-existing", KUBERNETES, {
         "workspaceId": WORKSPACE_ID, "workspacePrincipalId": WORKSPACE_PRINCIPAL,
@@ -123,6 +124,10 @@ def built(host) -> dict[str, Constructed]:
         "deployments": [deployment_inputs("green", instanceType="cpu-small")]})
     return out
 
+
+CERT = "-----BEGIN CERTIFICATE-----\nMIIBszCCAVmgAwIBAgIUZm9y\n-----END CERTIFICATE-----\n"
+KEY = "-----BEGIN PRIVATE KEY-----\nMIGHAgEAMBMGByqGSM49AgEG\n-----END PRIVATE KEY-----\n"
+"""A certificate and key for the inference router, as PEM (placeholders)."""
 
 REQUIRED_CHOICE = {WORKSPACE: {"existingRegistryId"}, KUBERNETES: {"allowInsecureConnections"}}
 """What the required-only builds of the two components that need a choice add to the required
