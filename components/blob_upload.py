@@ -29,22 +29,18 @@ login of CI.
 from __future__ import annotations
 
 import hashlib
-import json
-import os
-import urllib.parse
-import urllib.request
-from collections.abc import Callable, Mapping
+from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
 import pulumi
 from azure.core.credentials import TokenCredential
 from azure.core.exceptions import HttpResponseError, ResourceNotFoundError
-from azure.identity import ClientAssertionCredential, DefaultAzureCredential
 from azure.storage.blob import BlobClient
 from pulumi.dynamic import CreateResult, DiffResult, ReadResult, ResourceProvider, UpdateResult
 
 from .propagation import propagation_hook
+from .signin import credential
 
 DATA_ROLE = "Storage Blob Data Contributor"
 """The role the identity running ``pulumi up`` needs on the target account or container."""
@@ -52,9 +48,6 @@ REPLACE_KEYS = ("accountUrl", "container", "blobName")
 """Inputs that name another blob: a change uploads the new one and deletes the old."""
 DIGEST_METADATA = "sha256"
 """The blob metadata key that holds the uploaded file's digest."""
-TOKEN_EXCHANGE_AUDIENCE = "api://AzureADTokenExchange"
-"""The audience of a GitHub OIDC token Entra ID exchanges for its own (GitHub "Configuring OpenID
-Connect in Azure"; azure-native's default for ARM_OIDC_AUDIENCE)."""
 NETWORK_REFUSALS = ("AuthorizationFailure", "AuthorizationSourceIPMismatch")
 """Azure Storage's 403 codes for a request its network rules do not admit ("This request is not
 authorized to perform this operation", "... using this source IP"; Azure Storage REST API, Common
@@ -75,58 +68,6 @@ def file_sha256(path: str | Path) -> str:
 
 def blob_url(props: Mapping[str, Any]) -> str:
     return f"{props['accountUrl'].rstrip('/')}/{props['container']}/{props['blobName']}"
-
-
-def github_assertion(request_url: str, request_token: str,
-                     audience: str = TOKEN_EXCHANGE_AUDIENCE) -> Callable[[], str]:
-    """A callable that asks GitHub Actions for a fresh OIDC token for ``audience`` each time it is
-    called (GitHub "Security hardening with OpenID Connect": GET ``ACTIONS_ID_TOKEN_REQUEST_URL``
-    with ``&audience=``, ``Authorization: Bearer ACTIONS_ID_TOKEN_REQUEST_TOKEN``; the answer's
-    ``value``), as azure-native's ``getOidcTokenExchangeAssertion`` does."""
-    def fetch() -> str:
-        parts = urllib.parse.urlsplit(request_url)
-        query = urllib.parse.urlencode([*urllib.parse.parse_qsl(parts.query),
-                                        ("audience", audience)])
-        request = urllib.request.Request(
-            urllib.parse.urlunsplit(parts._replace(query=query)),
-            headers={"Authorization": f"Bearer {request_token}", "Accept": "application/json"})
-        with urllib.request.urlopen(request, timeout=30) as response:
-            token = json.load(response).get("value")
-        if not token:
-            raise RuntimeError("GitHub answered the OIDC token request without a token")
-        return str(token)
-    return fetch
-
-
-def credential(env: Mapping[str, str] | None = None, **options: Any) -> TokenCredential:
-    """The Entra ID credential uploads use, chosen from the environment ``env`` (default: this
-    process's) the way azure-native reads it (``provider/pkg/provider/auth_azidentity.go``):
-
-    * In GitHub Actions with OIDC (``ACTIONS_ID_TOKEN_REQUEST_URL`` and ``..._TOKEN``, and
-      ``ARM_USE_OIDC=true`` or ``ARM_OIDC_TOKEN``): a ``ClientAssertionCredential`` for
-      ``ARM_TENANT_ID`` and ``ARM_CLIENT_ID`` that fetches a fresh GitHub token whenever it needs
-      an Entra token. Not the Azure CLI login of ``azure/login``: the federated token it was given
-      is valid for about 10 minutes and the CLI cannot renew it (Azure/azure-cli#28708,
-      Azure/login#180: AADSTS700024), so uploads late in a long ``up`` would fail.
-    * Anywhere else: ``DefaultAzureCredential`` (environment, workload or managed identity, the
-      Azure CLI login of a person), without the interactive browser.
-
-    ``options`` go to the credential (e.g. a transport, in a test).
-    """
-    env = os.environ if env is None else env
-    oidc = env.get("ARM_USE_OIDC", "").lower() == "true" or bool(env.get("ARM_OIDC_TOKEN"))
-    url, token = env.get("ACTIONS_ID_TOKEN_REQUEST_URL"), env.get("ACTIONS_ID_TOKEN_REQUEST_TOKEN")
-    if oidc and url and token:
-        missing = [name for name in ("ARM_TENANT_ID", "ARM_CLIENT_ID") if not env.get(name)]
-        if missing:
-            raise ValueError(f"uploading with GitHub OIDC needs {' and '.join(missing)} (the "
-                             "tenant and the client id of the federated identity), as "
-                             "azure-native does")
-        return ClientAssertionCredential(
-            env["ARM_TENANT_ID"], env["ARM_CLIENT_ID"],
-            github_assertion(url, token, env.get("ARM_OIDC_AUDIENCE") or TOKEN_EXCHANGE_AUDIENCE),
-            **options)
-    return DefaultAzureCredential(exclude_interactive_browser_credential=True, **options)
 
 
 def _client(props: Mapping[str, Any], token: TokenCredential | None = None,

@@ -111,7 +111,8 @@ class ComputeCluster(pulumi.ComponentResource):
             ),
             tags=dict(args.tags),
             # The cluster sets up image pulls and data mounts as its identity when it starts.
-            opts=after(self.grants, parent=self, **compute_lifecycle(ws, CLUSTER_CREATE_ONLY)),
+            opts=after(self.grants, also=in_network(ws), parent=self,
+                       **compute_lifecycle(ws, CLUSTER_CREATE_ONLY)),
         )
 
         self.principal, self.client_id = runs_as(user, compute, compute.name)
@@ -144,6 +145,13 @@ def compute_lifecycle(ws: WorkspaceRef, create_only: list[str]) -> dict[str, Any
     call of its own."""
     return dict(replace_on_changes=create_only, delete_before_replace=True,
                 deleted_with=ws.resource)
+
+
+def in_network(ws: WorkspaceRef) -> list[pulumi.Resource]:
+    """What a compute or deployment waits for besides its grants: the workspace's managed network,
+    provisioned ("To create an online deployment, you must manually provision the managed
+    network"; the first compute would provision it otherwise, taking 30 minutes and more)."""
+    return list(ws.ready)
 
 
 def compute_grants(owner: pulumi.Resource, name: str, ws: WorkspaceRef, principal: Principal, *,

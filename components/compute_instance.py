@@ -31,7 +31,7 @@ from pulumi_azure_native import machinelearningservices as ml
 
 from .access import USER_STORAGE_ROLES, Grant, Principal, after, grant
 from .azure import sources
-from .compute import compute_grants, compute_lifecycle
+from .compute import compute_grants, compute_lifecycle, in_network
 from .identity import UserIdentity, ml_identity
 from .workspace import WorkspaceRef
 
@@ -125,7 +125,8 @@ class ComputeInstance(pulumi.ComponentResource):
             ),
             tags=dict(args.tags),
             # Idle shutdown, image pulls and data mounts act as the identity from the first start.
-            opts=after(self.grants, parent=self, **compute_lifecycle(ws, INSTANCE_CREATE_ONLY)),
+            opts=after(self.grants, also=in_network(ws), parent=self,
+                       **compute_lifecycle(ws, INSTANCE_CREATE_ONLY)),
         )
         owner = Principal(args.assigned_user_object_id, args.assigned_user_object_id,
                           authorization.PrincipalType.USER)

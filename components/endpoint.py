@@ -77,6 +77,7 @@ from pulumi_azure_native import resources
 
 from .access import AzureGrant, Grant, Principal, after, grant, secret_grants
 from .azure import sources
+from .compute import in_network
 from .identity import UserIdentity, ml_identity, runs_as
 from .workspace import WorkspaceRef
 
@@ -282,7 +283,8 @@ class OnlineEndpoint(pulumi.ComponentResource):
             tags=dict(args.tags),
             # The identity must hold its roles before the deployment pulls image and model.
             # Deleting the endpoint deletes its deployments; no separate delete to order.
-            opts=after(self.grants, also=spec.depends_on, parent=self, deleted_with=endpoint),
+            opts=after(self.grants, also=[*spec.depends_on, *in_network(ws)], parent=self,
+                       deleted_with=endpoint),
         )
 
     def _writer(self, name: str, args: OnlineEndpointArgs, endpoint: ml.OnlineEndpoint) -> None:

@@ -39,6 +39,7 @@ from .azure.resource_ids import parse_resource_id, provider_type, resource_group
 from .azure.roles import NETWORK_APPROVER_TARGETS
 from .identity import UserIdentity, ml_identity, runs_as
 from .network import closed_storage_rules, closed_vault_rules
+from .network_provisioning import ManagedNetworkProvisioning
 from .registry import ContainerRegistry
 
 
@@ -71,6 +72,9 @@ class WorkspaceRef:
     resource: pulumi.Resource | None = None
     """The workspace resource when this program manages it: what lives inside the workspace
     (computes, datastores, asset versions, connections) is deleted with it."""
+    ready: Sequence[pulumi.Resource] = ()
+    """What computes and deployments of the workspace wait for: its managed network, provisioned
+    (:mod:`components.network_provisioning`)."""
 
     def inside(self) -> InWorkspace:
         """Where a resource of the workspace goes: its workspace, group and location."""
@@ -173,8 +177,10 @@ class ManagedNetwork:
     workspace's storage, key vault and registry through private endpoints Azure makes, and the
     rest of the world only as ``isolation_mode`` and ``outbound_rules`` allow.
 
-    Provisioned with the workspace (``provisionNetworkNow``), so a deployment can be created in the
-    same ``pulumi up``; the mode "can't be disabled" once on. A user-assigned workspace identity
+    Provisioned with the workspace (``provisionNetworkNow``), and explicitly afterwards
+    (:mod:`components.network_provisioning`: on an existing workspace ``provisionNetworkNow`` "does
+    nothing"), before any compute or deployment of the workspace; the mode "can't be disabled"
+    once on. A user-assigned workspace identity
     gets Azure AI Enterprise Network Connection Approver on each private endpoint target before
     the workspace exists: without it the endpoints are not approved ("Required permissions",
     how-to-managed-network)."""
@@ -378,6 +384,13 @@ class Workspace(pulumi.ComponentResource):
             opts=pulumi.ResourceOptions.merge(stateful, after(self.grants, parent=self)),
             resource_group_name=group, location=location, tags=tags)
 
+        # a network turned on for an existing workspace is made only by a compute, or by hand
+        self.network_provisioning = None if args.managed_network is None else \
+            ManagedNetworkProvisioning(
+                f"{name}-managed-network", workspace_id=workspace.id,
+                isolation_mode=args.managed_network.isolation_mode,
+                opts=pulumi.ResourceOptions(parent=self, deleted_with=workspace))
+
         self.principal, self.client_id = runs_as(args.identity, workspace, workspace.name)
         self.principal_id = pulumi.Output.from_input(self.principal.id)
         self.azure_grants = []
@@ -401,7 +414,8 @@ class Workspace(pulumi.ComponentResource):
             id=workspace.id, name=workspace.name, resource_group_name=args.resource_group_name,
             location=args.location, storage_account_id=account.id, key_vault_id=vault.id,
             container_registry_id=args.registry.id, key_vault_uri=self.key_vault_uri,
-            blob_endpoint=account.primary_endpoints.apply(lambda e: e.blob), resource=workspace)
+            blob_endpoint=account.primary_endpoints.apply(lambda e: e.blob), resource=workspace,
+            ready=[self.network_provisioning] if self.network_provisioning else [])
         self.register_outputs({
             "id": self.id, "name": self.name, "principal_id": self.principal_id,
             "client_id": self.client_id,

@@ -18,7 +18,12 @@ from dataclasses import dataclass
 from functools import cache
 
 from components.kubernetes import INSTANCE_TYPE
-from components.testing.mocks import ENTRA_BLOB, KUBERNETES_PROVIDER, PROVIDER
+from components.testing.mocks import (
+    ENTRA_BLOB,
+    KUBERNETES_PROVIDER,
+    NETWORK_PROVISIONING,
+    PROVIDER,
+)
 from components.testing.runner import Registration, StackRun
 
 from .columns import fit
@@ -44,6 +49,9 @@ SECONDS: dict[str, tuple[int, str]] = {
     "azure-native:storage:BlobServiceProperties": (3, ESTIMATE),
     "azure-native:storage:BlobContainer": (3, ESTIMATE),
     ENTRA_BLOB: (2, ESTIMATE + " (a small file; large models take their upload time)"),
+    NETWORK_PROVISIONING: (30, "how-to-managed-network: provisioning takes about 30 minutes, done "
+                               "here with the workspace (provisionNetworkNow), so the call finds "
+                               "it done; 1,800 s when isolation is turned on later"),
     PROVIDER: (0, "configured locally by the engine"),
     "azure-native:network:VirtualNetwork": (10, ESTIMATE),
     "azure-native:network:PrivateEndpoint": (60, ESTIMATE),
@@ -114,6 +122,12 @@ REQUIRED: dict[tuple[str, str], str] = {
                             ("BlobContainer", "a code URI names its container"),
                             ("StorageAccount", "an asset URI names its account"))},
     ("Compute", "Workspace"): "compute belongs to its workspace",
+    ("ManagedNetworkProvisioning", "Workspace"): "it provisions the workspace's managed network",
+    ("Compute", "ManagedNetworkProvisioning"): "compute runs in the managed network, which only "
+                                               "a compute or a call provisions on an existing "
+                                               "workspace",
+    ("OnlineDeployment", "ManagedNetworkProvisioning"):
+        "\"To create an online deployment, you must manually provision the managed network\"",
     ("Compute", "UserAssignedIdentity"): "compute runs as its identity",
     ("Compute", "RoleAssignment"): "nodes pull images and mount data as the identity when they "
                                    "start (a compute instance starts at once)",

@@ -19,7 +19,13 @@ from components.azure.roles import BUILT_IN_ROLES
 from components.blob_upload import REPLACE_KEYS
 from components.kubernetes import AZURE_FILLS, AZURE_INSTANCE_TYPE, INSTANCE_TYPE
 from components.propagation import ROLE_PROPAGATION_HOOK
-from components.testing.mocks import DEPLOYER_OBJECT_ID, ENTRA_BLOB, KUBERNETES_PROVIDER, PROVIDER
+from components.testing.mocks import (
+    DEPLOYER_OBJECT_ID,
+    ENTRA_BLOB,
+    KUBERNETES_PROVIDER,
+    NETWORK_PROVISIONING,
+    PROVIDER,
+)
 from components.testing.runner import Registration, StackRun
 
 from .plan import (
@@ -71,6 +77,7 @@ PROVIDER_REPLACES: dict[str, tuple[str, ...]] = {
     "azure-native:storage:Blob": ("resourceGroupName", "accountName", "containerName", "blobName",
                                   "contentMd5", "source", "type"),
     ENTRA_BLOB: REPLACE_KEYS,  # its provider's diff (components/blob_upload.py)
+    NETWORK_PROVISIONING: ("workspaceId",),  # components/network_provisioning.py's diff
     # A private endpoint cannot move to another subnet; a zone link cannot name another network.
     "azure-native:network:VirtualNetwork": ("resourceGroupName", "virtualNetworkName",
                                             "location"),
@@ -214,7 +221,9 @@ IMMUTABLE: tuple[Immutable, ...] = (
               "(Limitations)", lambda old, new: _isolation(old) != "Disabled"),
     Immutable(f"{ML}Workspace", "managedNetwork.isolationMode", AT_RISK,
               "turning isolation on keeps the clusters, instances and endpoints made before it "
-              "outside the managed network: \"recreate\" them", "MicrosoftDocs/azure-ai-docs "
+              "outside the managed network: \"recreate\" them (the stack provisions the network "
+              "first, about 30 minutes, since provisionNetworkNow does nothing on an existing "
+              "workspace)", "MicrosoftDocs/azure-ai-docs "
               "how-to-managed-network (Limitations)",
               lambda old, new: _isolation(old) == "Disabled"),
     Immutable(f"{ML}Workspace", "storageAccount", REFUSED,

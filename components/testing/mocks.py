@@ -21,6 +21,7 @@ RANDOM_SUFFIX = "k3x9q"
 one)."""
 
 ENTRA_BLOB = "pulumi-python:dynamic/storage:EntraBlob"
+NETWORK_PROVISIONING = "pulumi-python:dynamic/machinelearningservices:ManagedNetworkProvisioning"
 PROVIDER = "pulumi:providers:azure-native"
 KUBERNETES_PROVIDER = "pulumi:providers:kubernetes"
 """An explicit azure-native provider (the registry lookups use one per subscription)."""
@@ -156,6 +157,8 @@ class AzureMocks(pulumi.runtime.Mocks):
             state["name"] = state["blobName"]
             return (f"{state['accountUrl'].rstrip('/')}/{state['container']}/"
                     f"{state['blobName']}"), state
+        if typ == NETWORK_PROVISIONING:  # the dynamic provider's id: the network's
+            return f"{state['workspaceId']}/managedNetwork", state
         if typ == "azure-native:managedidentity:FederatedIdentityCredential":
             state["name"] = state["federatedIdentityCredentialResourceName"]
             return arm_id(state["resourceGroupName"],

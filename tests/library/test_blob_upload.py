@@ -20,13 +20,13 @@ from pulumi.dynamic.dynamic import serialize_provider
 from components.blob_upload import (
     DATA_ROLE,
     EntraBlobProvider,
-    credential,
     delete,
     file_sha256,
     read,
     upload,
 )
 from components.propagation import is_propagation_error, retry_delay
+from components.signin import credential
 
 GITHUB = "https://pipelines.actions.githubusercontent.com/abc/idtoken?api-version=2.0"
 CI = {"ARM_USE_OIDC": "true", "ARM_TENANT_ID": "tenant-1", "ARM_CLIENT_ID": "client-1",

@@ -248,3 +248,59 @@ NETWORK_BAD = [
                          ids=[str(i) for i in range(len(NETWORK_BAD))])
 def test_network_combinations_that_cannot_work_are_refused_in_words(override, words):
     assert_refused(override, words)
+
+
+def test_turning_isolation_on_provisions_the_network_before_any_compute_or_deployment(dev):
+    on = private()
+    provisioning = one(on, "machinelearningservices:ManagedNetworkProvisioning")
+    workspace = one(on, WORKSPACE)
+    assert provisioning.inputs == {"workspaceId": workspace.id,
+                                   "isolationMode": "AllowOnlyApprovedOutbound"}
+    assert provisioning.deleted_with == workspace.urn  # nothing to delete of its own
+    waiting = [r for r in on.resources.values() if provisioning.urn in r.dependencies]
+    assert {r.type.rsplit(":", 1)[1] for r in waiting} == {"Compute", "OnlineDeployment"}
+    assert {r.name for r in waiting} >= {"cluster-cpu", "endpoint-score-blue-ds2v2"}
+    # on dev, already deployed, the plan provisions it (provisionNetworkNow does nothing on an
+    # existing workspace) and replaces the cluster (no public IP) after it
+    plan = day2_plan(dev, on)
+    order = [(s.op, s.resource.name) for s in plan.steps]
+    assert ("create", "workspace-managed-network") in order
+    assert order.index(("create", "workspace-managed-network")) < order.index(
+        ("replace", "cluster-cpu"))
+    assert dev.of_type(provisioning.type) == []  # a public workspace provisions nothing
+
+
+def test_the_provisioning_call_waits_for_azure_and_says_what_failed():
+    from components import network_provisioning as np
+
+    class Token:
+        def get_token(self, *scopes):
+            return type("T", (), {"token": "t"})()
+
+    workspace = ("/subscriptions/s/resourceGroups/g/providers/"
+                 "Microsoft.MachineLearningServices/workspaces/w")
+    sent, slept = [], []
+
+    def answers(*replies):
+        def send(request):
+            sent.append((request.get_method(), request.full_url))
+            return replies[len(sent) - 1]
+        return send
+
+    monitor = "https://management.azure.com/operations/1"
+    done = np.provision(workspace, Token(), answers(
+        (202, {"Azure-AsyncOperation": monitor, "Retry-After": "5"}, b""),
+        (200, {"Retry-After": "5"}, b'{"status": "InProgress"}'),
+        (200, {}, b'{"status": "Succeeded"}')), slept.append)
+    assert done == "Succeeded" and slept == [5.0, 5.0]
+    assert sent[0] == ("POST", f"https://management.azure.com{workspace}/provisionManagedNetwork"
+                               f"?api-version={np.API_VERSION}")
+    assert sent[1:] == [("GET", monitor), ("GET", monitor)]
+    sent.clear()
+    with pytest.raises(RuntimeError, match="ended Failed"):
+        np.provision(workspace, Token(), answers(
+            (202, {"Location": monitor}, b""), (200, {}, b'{"status": "Failed"}')),
+            lambda s: None)
+    sent.clear()
+    with pytest.raises(RuntimeError, match=r"was refused \(403\)"):
+        np.provision(workspace, Token(), answers((403, {}, b'{"error": "AuthorizationFailed"}')))

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from components.azure.names import RULES
-from components.testing.mocks import ENTRA_BLOB, TENANT_ID
+from components.testing.mocks import ENTRA_BLOB, NETWORK_PROVISIONING, TENANT_ID
 from offline.policy_check import stack_settings
 
 from ..conftest import DEPLOYMENT, ROLE_ASSIGNMENT, one, shared_run
@@ -140,6 +140,7 @@ def test_every_azure_name_is_within_azure_rules(stack):
                ROLE_ASSIGNMENT, "azure-native:storage:BlobServiceProperties",
                # fixed names, chosen in the code: ml-assets, mlassets, sample-secret, blob paths
                "azure-native:storage:BlobContainer", ENTRA_BLOB,
+               NETWORK_PROVISIONING,  # an action on the workspace: no name of its own
                "azure-native:machinelearningservices:Datastore",
                "azure-native:resources:Deployment",  # named by Pulumi (name + random suffix)
                # fixed names: the DNS zones, their links and zone groups
