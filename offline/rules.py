@@ -755,8 +755,15 @@ def _apply(step: Step, azure: Azure) -> None:
     # PROTECTED and RETAIN leave Azure as it is.
 
 
-SOFT_DELETED = (f"{ML}Workspace", VAULT)
-"""Types whose delete keeps the name taken (azure-native sends no purge)."""
+def soft_deleted(r: Registration) -> bool:
+    """Whether deleting ``r`` keeps its name taken (azure-native sends no purge): a key vault
+    always; a workspace unless it has only user-assigned identities ("Soft-deletion and recovery
+    is not supported when a workspace uses only user-assigned managed identity",
+    MicrosoftDocs/azure-ai-docs concept-soft-delete): that one is gone for good."""
+    if r.type == VAULT:
+        return True
+    identity = str((r.inputs.get("identity") or {}).get("type", ""))
+    return r.type == f"{ML}Workspace" and "SystemAssigned" in identity
 
 
 def check(plan: Plan, base: StackRun | None, head: StackRun | None,
@@ -781,7 +788,7 @@ def check(plan: Plan, base: StackRun | None, head: StackRun | None,
                                              message, rule.source))
         _apply(step, azure)
     plan.reserved = {(r.type, r.azure_name) for r in azure.deleted
-                     if r.type in SOFT_DELETED and r.azure_name}
+                     if soft_deleted(r) and r.azure_name}
 
 
 _SEVERITY = [NOTE, AT_RISK, LIES, DATA_LOSS, REFUSED]

@@ -174,16 +174,15 @@ def test_destroying_dev_deletes_everything_and_calls_no_data_plane(dev, dev_dest
 
 
 def test_destroying_dev_and_creating_it_again_draws_names_azure_has_free(dev_destroyed):
-    assert dev_destroyed.reserved == {
-        ("azure-native:machinelearningservices:Workspace", "mlw-mlplat-dev-k3x9q"),
-        ("azure-native:keyvault:Vault", "kv-mlplat-dev-k3x9q")}
+    # the key vault keeps its name; the workspace, user-assigned identities only, is not
+    # soft-deleted at all (concept-soft-delete)
+    assert dev_destroyed.reserved == {("azure-native:keyvault:Vault", "kv-mlplat-dev-k3x9q")}
     again = shared_run("dev", suffix="r7m2q")  # a new stack draws a new suffix
     plan = clean(day2_plan(None, again, reserved=dev_destroyed.reserved))
     assert {s.op for s in plan.steps} == {CREATE}
     # the rule that would have fired on a name without the suffix (reserved for 14 days)
     same = day2_plan(None, shared_run("dev"), reserved=dev_destroyed.reserved)
     assert {(s.resource.name, f.rule, f.verdict) for s, f in same.findings} == {
-        ("workspace", "soft-deleted-name", REFUSED),
         ("workspace-key-vault", "soft-deleted-name", REFUSED)}
 
 

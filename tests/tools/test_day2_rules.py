@@ -17,7 +17,7 @@ import components.compute
 import components.endpoint
 import components.workspace
 import stack.program
-from components.testing.mocks import ENTRA_BLOB
+from components.testing.mocks import ENTRA_BLOB, RANDOM_SUFFIX
 from components.testing.runner import StackRun, run_stack
 from offline.plan import (
     AT_RISK,
@@ -124,8 +124,16 @@ def case_immutable(dev, prod, monkeypatch) -> Plan:
     return day2_plan(dev, run_stack("dev", BIGGER_CLUSTER))
 
 
+SYSTEM_WORKSPACE = {"workspaceIdentity": "systemAssigned"}
+
+
 def case_soft_deleted_name(dev, prod, monkeypatch) -> Plan:
-    return day2_plan(None, run_stack("dev"), reserved=day2_plan(dev, None).reserved)
+    # a workspace with only user-assigned identities is not soft-deleted (concept-soft-delete):
+    # its name is free again; a system-assigned one keeps it, like every key vault
+    assert ("azure-native:machinelearningservices:Workspace", f"mlw-mlplat-dev-{RANDOM_SUFFIX}") \
+        not in day2_plan(dev, None).reserved
+    system = run_stack("dev", SYSTEM_WORKSPACE)
+    return day2_plan(None, system, reserved=day2_plan(system, None).reserved)
 
 
 def case_propagation(dev, prod, monkeypatch) -> Plan:
