@@ -22,6 +22,7 @@ are not measurements). ``--python-gc`` keeps Python's default thresholds of the 
 
 from __future__ import annotations
 
+import argparse
 import asyncio
 import gc
 import importlib
@@ -42,7 +43,7 @@ import pulumi.dynamic
 from components.blob_upload import EntraBlobProvider
 from components.testing.mocks import ENTRA_BLOB
 from components.testing.runner import StackRun, program_of, run_main, run_program
-from offline.exits import OK, tool_parser
+from offline.exits import OK, run_tool, tool_parser
 from offline.project import add_arguments, from_arguments
 
 TARGET_RATIO = 1.5
@@ -189,13 +190,16 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--python-gc", action="store_true",
                         help="Python's default collector thresholds, not the program's")
     add_arguments(parser)
-    args = parser.parse_args(argv)
+    return run_tool(parser, argv, _bench)
+
+
+def _bench(args: argparse.Namespace) -> int:
     project = from_arguments(args)
     chosen, repeat, budget = (SMOKE, 1, 0.0) if args.smoke else (CASES, args.repeat, args.budget)
-    sys.unraisablehook = _quiet_mock_loops
     if args.python_gc:
         gc.set_threshold = _ignore_thresholds  # the program's call, and the floor's
     project.run("dev")  # imports and first-run caches, outside every figure
+    sys.unraisablehook = _quiet_mock_loops
 
     print(f"{len(chosen)} cases; a line prints as each case finishes (up to a minute each)"
           f"{'; smoke: one run each, figures are not measurements' if args.smoke else ''}.")

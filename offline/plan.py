@@ -56,7 +56,7 @@ REFUSED, LIES, DATA_LOSS, AT_RISK, NOTE = "refused", "lies", "data loss", "at ri
 (the state would lie); data is lost; the step may fail and needs a retry or a look; what Azure
 does besides, worth knowing."""
 FAILING = (REFUSED, LIES, DATA_LOSS)
-"""Verdicts that make a plan fail (exit code 1)."""
+"""Verdicts that make a plan fail (exit code :data:`offline.exits.REFUSED`)."""
 
 STATEFUL = ("azure-native:storage:StorageAccount", "azure-native:storage:BlobContainer",
             "azure-native:keyvault:Vault", "azure-native:containerregistry:Registry",

@@ -8,11 +8,12 @@ from collections import Counter
 
 import pytest
 
-from benchmarks.__main__ import CASES, SMOKE, Figure, bare, growth
+from benchmarks.__main__ import CASES, SMOKE, Figure, bare, growth, main
 from components.testing.runner import run_program
+from offline.exits import CONFIG
 from offline.report import shown
 
-from ..conftest import shared_run
+from ..conftest import PROJECT_DIR, shared_run
 
 
 @pytest.mark.parametrize("stack", ["dev", "prod"])
@@ -50,3 +51,11 @@ def test_growth_is_the_cost_of_each_added_workload_between_the_sizes():
         ["stack", "1->10", "stack", "10->50", "floor", "1->10", "floor", "10->50"],
         ["endpoints", "40.0", "40.0", "30.0", "30.0"],
         ["clusters", "0.0", "0.0", "0.0", "0.0"]]
+
+
+def test_a_stack_file_it_cannot_run_is_refused_in_words(tmp_path, capsys):
+    (tmp_path / "Pulumi.yaml").write_text((PROJECT_DIR / "Pulumi.yaml").read_text())
+    (tmp_path / "Pulumi.dev.yaml").write_text("config:\n  ml-platform:location: [\n")
+    assert main(["--smoke", "--project", str(tmp_path)]) == CONFIG
+    err = capsys.readouterr().err
+    assert "Pulumi.dev.yaml line 3, column 1: not YAML" in err and "Traceback" not in err
