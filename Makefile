@@ -38,7 +38,7 @@ lint: $(VENV)/.synced  ## ruff and mypy (strict)
 test: lint  ## lint, then the test suite on every core (ARGS=-k ... to pick tests)
 	$(PY) -m pytest -n auto $(ARGS)
 
-bench: $(VENV)/.synced  ## benchmark: evaluation time and memory beside the floor (not in CI)
+bench: $(VENV)/.synced  ## benchmark: evaluation time and memory beside the floor (ARGS=--smoke: CI's)
 	$(PY) -m benchmarks $(ARGS)
 
 stack: $(VENV)/.synced  ## write Pulumi.NAME.yaml, a new stack (NAME=staging; ARGS=--production)

@@ -14,14 +14,20 @@ during one run.
 
 Targets (issue 7): each stack within 1.5x its floor, and a constant cost per added endpoint or
 cluster from 1 to 50.
+
+``--smoke`` runs small cases once each (CI runs it, so the benchmark keeps working; its figures
+are not measurements). ``--python-gc`` keeps Python's default thresholds of the cycle collector
+(the ``gc.set_threshold`` call of ``__main__.py`` is ignored): what that call saves.
 """
 
 from __future__ import annotations
 
+import argparse
 import asyncio
 import gc
 import importlib
 import inspect
+import itertools
 import re
 import sys
 import time
@@ -35,9 +41,10 @@ import pulumi
 import pulumi.dynamic
 
 from components.blob_upload import EntraBlobProvider
-from components.testing.mocks import ENTRA_BLOB
+from components.network_provisioning import ManagedNetworkProvisioningProvider
+from components.testing.mocks import ENTRA_BLOB, NETWORK_PROVISIONING
 from components.testing.runner import StackRun, program_of, run_main, run_program
-from offline.exits import tool_parser
+from offline.exits import OK, run_tool, tool_parser
 from offline.project import add_arguments, from_arguments
 
 TARGET_RATIO = 1.5
@@ -54,11 +61,20 @@ def clusters(n: int) -> dict[str, Any]:
             "onlineEndpoints": [], "sampleData": False}
 
 
-CASES: list[tuple[str, str, dict[str, Any] | None]] = [
-    ("dev", "dev", None), ("prod", "prod", None),
-    *((f"{n} endpoints", "dev", endpoints(n)) for n in (1, 10, 50)),
-    *((f"{n} clusters", "dev", clusters(n)) for n in (1, 10, 50)),
-]
+Case = tuple[str, str, dict[str, Any] | None]
+"""A label, the stack, and its config overrides."""
+WORKLOADS = {"endpoints": endpoints, "clusters": clusters}
+
+
+def cases(stacks: tuple[str, ...], sizes: tuple[int, ...]) -> list[Case]:
+    """Each stack as it is, then dev with each number of endpoints, then of clusters."""
+    return [*((stack, stack, None) for stack in stacks),
+            *((f"{n} {kind}", "dev", make(n)) for kind, make in WORKLOADS.items() for n in sizes)]
+
+
+CASES = cases(("dev", "prod"), (1, 10, 50))
+SMOKE = cases(("dev",), (1, 2))
+"""What ``--smoke`` runs: every code path of the benchmark, in seconds."""
 
 
 def sdk_class(type_: str) -> type:
@@ -85,8 +101,8 @@ def bare(run: StackRun) -> Callable[[], None]:
     types, names and inputs, resolved values instead of outputs, no components."""
     resources: list[tuple[Callable[..., Any], str, dict[str, Any]]] = []
     for r in run.resources.values():
-        if r.type == ENTRA_BLOB:  # a dynamic resource: its provider and the same inputs
-            resources.append((_BareBlob, r.name, {"props": dict(r.inputs)}))
+        if r.type in DYNAMIC:  # a dynamic resource: its provider and the same inputs
+            resources.append((DYNAMIC[r.type], r.name, {"props": dict(r.inputs)}))
         elif r.custom:
             cls = sdk_class(r.type)
             resources.append((cls, r.name, {_keyword(cls, k): v for k, v in r.inputs.items()}))
@@ -98,11 +114,23 @@ def bare(run: StackRun) -> Callable[[], None]:
     return program
 
 
-class _BareBlob(pulumi.dynamic.Resource, module="storage", name="EntraBlob"):
-    """An EntraBlob registered from recorded inputs (no file read, no digest)."""
+def _bare_dynamic(module: str, name: str,
+                  provider: type[pulumi.dynamic.ResourceProvider]) -> Callable[..., Any]:
+    """A dynamic resource of the program's type, registered from recorded inputs (no file read, no
+    digest)."""
+    class Bare(pulumi.dynamic.Resource, module=module, name=name):
+        def __init__(self, resource_name: str, props: dict[str, Any]):
+            # A copy: the SDK adds the serialized provider to the dict it is given
+            # (pulumi/dynamic/dynamic.py Resource.__init__), and the floor runs many times.
+            super().__init__(provider(), resource_name, dict(props))
+    return Bare
 
-    def __init__(self, name: str, props: dict[str, Any]):
-        super().__init__(EntraBlobProvider(), name, props)
+
+DYNAMIC = {ENTRA_BLOB: _bare_dynamic("storage", "EntraBlob", EntraBlobProvider),
+           NETWORK_PROVISIONING: _bare_dynamic("machinelearningservices",
+                                               "ManagedNetworkProvisioning",
+                                               ManagedNetworkProvisioningProvider)}
+"""The program's dynamic resources, by type, as the floor registers them."""
 
 
 @dataclass
@@ -144,46 +172,68 @@ def _quiet_mock_loops(unraisable: sys.UnraisableHookArgs) -> None:
         sys.__unraisablehook__(unraisable)
 
 
+def growth(rows: list[tuple[str, int, Figure, Figure]]) -> list[str]:
+    """The cost of each added workload between the sizes measured, stack and floor, in ms."""
+    sizes = sorted({int(label.split()[0]) for label, *_ in rows if label[0].isdigit()})
+    steps = list(itertools.pairwise(sizes))
+    lines = [f"  {'':<10}" + "".join(f"{f'{side} {a}->{b}':>14}" for side in ("stack", "floor")
+                                     for a, b in steps)]
+    for kind in WORKLOADS:
+        at = {int(label.split()[0]): (s.seconds, f.seconds)
+              for label, _, s, f in rows if label.endswith(kind)}
+        lines.append(f"  {kind:<10}" + "".join(
+            f"{(at[b][side] - at[a][side]) / (b - a) * 1e3:>14.1f}"
+            for side in (0, 1) for a, b in steps))
+    return lines
+
+
+def _ignore_thresholds(*thresholds: int) -> None:
+    """Stands in for ``gc.set_threshold`` with ``--python-gc``."""
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = tool_parser("python -m benchmarks", __doc__)
     parser.add_argument("--repeat", type=int, default=5, help="runs of each, at least")
     parser.add_argument("--budget", type=float, default=6.0,
                         help="CPU seconds each of stack and floor runs for, at least")
+    parser.add_argument("--smoke", action="store_true",
+                        help="small cases, one run each: that the benchmark works (CI)")
+    parser.add_argument("--python-gc", action="store_true",
+                        help="Python's default collector thresholds, not the program's")
     add_arguments(parser)
-    args = parser.parse_args(argv)
-    project = from_arguments(args)
-    sys.unraisablehook = _quiet_mock_loops
-    project.run("dev")  # imports and first-run caches, outside every figure
+    return run_tool(parser, argv, _bench)
 
-    print(f"{len(CASES)} cases; a line prints as each case finishes (up to a minute each).")
+
+def _bench(args: argparse.Namespace) -> int:
+    project = from_arguments(args)
+    chosen, repeat, budget = (SMOKE, 1, 0.0) if args.smoke else (CASES, args.repeat, args.budget)
+    if args.python_gc:
+        gc.set_threshold = _ignore_thresholds  # the program's call, and the floor's
+    project.run("dev")  # imports and first-run caches, outside every figure
+    sys.unraisablehook = _quiet_mock_loops
+
+    print(f"{len(chosen)} cases; a line prints as each case finishes (up to a minute each)"
+          f"{'; smoke: one run each, figures are not measurements' if args.smoke else ''}.")
     print(f"{'case':<14} {'resources':>9} {'stack ms':>9} {'floor ms':>9} {'ratio':>6} "
           f"{'stack MiB':>10} {'floor MiB':>10}", flush=True)
     rows = []
     main_program = program_of(project.dir)
-    for label, stack, overrides in CASES:
+    for label, stack, overrides in chosen:
         recorded = project.run(stack, overrides)
         s, f = measure(
             partial(run_main, recorded.project, stack, recorded.config, main_program),
             partial(run_program, bare(recorded), recorded.project, stack, recorded.config),
-            args.repeat, args.budget)
+            repeat, budget)
         custom = sum(r.custom for r in recorded.resources.values())
         rows.append((label, custom, s, f))
         print(f"{label:<14} {custom:>9} {s.seconds * 1e3:>9.1f} {f.seconds * 1e3:>9.1f} "
               f"{s.seconds / f.seconds:>6.2f} {s.peak_mib:>10.1f} {f.peak_mib:>10.1f}", flush=True)
 
     print("\nCost of each added workload, ms (constant means linear growth):")
-    print(f"  {'':<10} {'stack 1->10':>12} {'stack 10->50':>13} {'floor 1->10':>12} "
-          f"{'floor 10->50':>13}")
-    for kind in ("endpoints", "clusters"):
-        sizes = {int(label.split()[0]): (s.seconds, f.seconds)
-                 for label, _, s, f in rows if label.endswith(kind)}
-        step = [[(sizes[b][i] - sizes[a][i]) / (b - a) * 1e3 for a, b in ((1, 10), (10, 50))]
-                for i in (0, 1)]
-        print(f"  {kind:<10} {step[0][0]:>12.1f} {step[0][1]:>13.1f} {step[1][0]:>12.1f} "
-              f"{step[1][1]:>13.1f}")
+    print("\n".join(growth(rows)))
     worst = max(s.seconds / f.seconds for _, _, s, f in rows)
     print(f"\nWorst stack/floor ratio {worst:.2f} (target {TARGET_RATIO}).")
-    return 0
+    return OK
 
 
 if __name__ == "__main__":

@@ -15,7 +15,7 @@ from typing import Any
 
 from .columns import fit
 from .diagram import Grant, grants_of, label_of, mermaid
-from .exits import OK, tool_parser
+from .exits import OK, refuse, tool_parser
 from .plan import flatten
 
 ABSENT = "(absent)"
@@ -164,6 +164,16 @@ def markdown(d: PlanDiff, new: dict[str, Any]) -> str:
     return "\n".join(lines)
 
 
+def _preview(path: str) -> dict[str, Any]:
+    """The offline preview JSON in ``path``."""
+    with open(path) as file:
+        try:
+            preview: dict[str, Any] = json.load(file)
+        except ValueError as error:
+            raise ValueError(f"{path} is not JSON ({error})") from None
+    return preview
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = tool_parser("python -m offline.diff",
                                      __doc__.split("\n\n")[0])
@@ -171,13 +181,14 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("head", help="plan JSON of the new revision")
     parser.add_argument("--markdown", metavar="FILE", help="also write the diff as Markdown")
     args = parser.parse_args(argv)
-    with open(args.head) as head:
-        new = json.load(head)
     try:
-        with open(args.base) as base:
-            old = json.load(base)
-    except FileNotFoundError:  # a base revision without the offline preview: all is new
-        old = {"stack": new["stack"], "resources": [], "grants": [], "outputs": {}}
+        new = _preview(args.head)
+        try:
+            old = _preview(args.base)
+        except FileNotFoundError:  # a base revision without the offline preview: all is new
+            old = {"stack": new["stack"], "resources": [], "grants": [], "outputs": {}}
+    except (FileNotFoundError, ValueError) as error:
+        return refuse(error)
     d = diff_plans(old, new)
     print(text(d))
     if args.markdown:

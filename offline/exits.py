@@ -16,26 +16,41 @@ INPUT_ERRORS = (*CONFIG_ERRORS, FileNotFoundError)
 """What a tool refuses in words: CONFIG_ERRORS, and a stack or file that does not exist (USAGE)."""
 
 OK = 0
-"""Done, nothing refused."""
 FINDING = 1
-"""A check of the tool found what it looks for (critical path: a dependency Azure does not need)."""
 USAGE = 2
-"""The command line is wrong (argparse's code): an unknown option, a stack without a file."""
 CONFIG = 3
-"""The stack's configuration is refused (every problem is printed: key, value, what is allowed)."""
 POLICY = 4
-"""A policy of the pack is violated (the offline preview, as pulumi preview --policy-pack)."""
 REFUSED = 5
-"""A day-2 step would be refused by Azure or Pulumi, leave the state lying, or lose data."""
 
-EPILOG = f"""exit codes:
-  {OK}  done
-  {FINDING}  the critical path has a dependency Azure does not require
-  {USAGE}  usage: a wrong option or a stack without a stack file
-  {CONFIG}  the stack's configuration is refused (each key, value and what is allowed is printed)
-  {POLICY}  a policy of the pack is violated
-  {REFUSED}  a day-2 step would be refused, leave the state lying, or lose data"""
+EXIT_CODES: dict[int, str] = {
+    OK: "done, nothing refused",
+    FINDING: "a check found what it looks for: a dependency Azure does not require (critical path)",
+    USAGE: "usage: a wrong option or argument, a missing file or stack file, a stack file that "
+           "exists already (new_stack)",
+    CONFIG: "the configuration is refused: each key, value and what is allowed, and each stack "
+            "file or Pulumi.yaml problem (not YAML, a key written twice) with its lines",
+    POLICY: "a policy of the pack is violated (the offline preview, as pulumi preview "
+            "--policy-pack does)",
+    REFUSED: "a day-2 step would be refused by Azure or Pulumi, leave the state lying, or lose "
+             "data (the day-2 plan)",
+}
+"""What each exit code of every tool means: the one declaration that each ``--help`` ends with
+and the README's exit code table is generated from (a test keeps the README current)."""
+UNEXPECTED = ("An error no tool expects (a bug) ends in Python's traceback and exit code 1; every "
+              "refusal above is printed in words, without one.")
+"""What is not a code of ours: Python's own exit on an uncaught exception."""
 
+EPILOG = "exit codes:\n" + "\n".join(
+    textwrap.fill(meaning, 96, initial_indent=f"  {code}  ", subsequent_indent="     ")
+    for code, meaning in EXIT_CODES.items()) + "\n" + textwrap.fill(
+        UNEXPECTED, 96, initial_indent="  ", subsequent_indent="  ")
+"""The end of every tool's ``--help``."""
+
+
+def markdown_table() -> str:
+    """The README's exit code table."""
+    rows = [f"| {code} | {meaning} |" for code, meaning in EXIT_CODES.items()]
+    return "\n".join(["| code | meaning |", "|---|---|", *rows, "", UNEXPECTED])
 
 
 class _PlainHelp(argparse.RawDescriptionHelpFormatter):

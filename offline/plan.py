@@ -29,10 +29,15 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-import yaml
-
 from components.testing.mocks import RANDOM_SUFFIX
-from components.testing.runner import Registration, StackRun, jsonable
+from components.testing.runner import (
+    Registration,
+    StackFileError,
+    StackRun,
+    jsonable,
+    parse_yaml,
+    read_yaml,
+)
 
 from . import exits
 from .columns import fit
@@ -56,7 +61,7 @@ REFUSED, LIES, DATA_LOSS, AT_RISK, NOTE = "refused", "lies", "data loss", "at ri
 (the state would lie); data is lost; the step may fail and needs a retry or a look; what Azure
 does besides, worth knowing."""
 FAILING = (REFUSED, LIES, DATA_LOSS)
-"""Verdicts that make a plan fail (exit code 1)."""
+"""Verdicts that make a plan fail (exit code :data:`offline.exits.REFUSED`)."""
 
 STATEFUL = ("azure-native:storage:StorageAccount", "azure-native:storage:BlobContainer",
             "azure-native:keyvault:Vault", "azure-native:containerregistry:Registry",
@@ -460,7 +465,7 @@ def load_side(project: Project, side: str, overrides: dict[str, Any] | None = No
             raise ValueError(f"{side} holds no snapshot of a run")
         return StackRun.from_snapshot(data), None
     stack, _, extra = side.partition("+")
-    values: dict[str, Any] = dict(yaml.safe_load(Path(extra).read_text()) or {}) if extra else {}
+    values: dict[str, Any] = dict(read_yaml(Path(extra)) or {}) if extra else {}
     values.update(overrides or {})
     return project.run(stack, values, suffix), None
 
@@ -470,9 +475,9 @@ def _setting(text_: str) -> tuple[str, Any]:
     if not sep or not key:
         raise argparse.ArgumentTypeError(f"{text_!r} is not KEY=VALUE")
     try:
-        return key, yaml.safe_load(value)
-    except yaml.YAMLError as error:
-        raise argparse.ArgumentTypeError(f"{key}: the value is not YAML ({error})") from error
+        return key, parse_yaml(value, f"--set {key}")
+    except StackFileError as error:
+        raise argparse.ArgumentTypeError(str(error)) from error
 
 
 RECREATED_SUFFIX = "r7m2q"
@@ -523,7 +528,7 @@ def main(argv: list[str] | None = None) -> int:
             head, _ = load_side(project, args.head, dict(args.settings))
             plans = [(day2_plan(base, head, unprotect=args.unprotect),
                       f"pulumi up from {args.base} to {args.head}")]
-    except (*INPUT_ERRORS, ValueError, yaml.YAMLError) as error:
+    except (*INPUT_ERRORS, ValueError) as error:
         return refuse(error)
     for plan, _ in plans:
         if note:

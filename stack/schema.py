@@ -24,6 +24,8 @@ import yaml
 from pydantic import BaseModel
 from pydantic.fields import FieldInfo
 
+from components.testing.runner import project_file
+
 from .settings import (
     READ_NAMESPACES,
     STACK_FILE_KEYS,
@@ -146,7 +148,7 @@ def reference_markdown() -> str:
 
 
 def _project_name(project_dir: Path) -> str:
-    return str(yaml.safe_load((project_dir / "Pulumi.yaml").read_text())["name"])
+    return str(project_file(project_dir)["name"])
 
 
 def rendered(project_dir: Path) -> dict[Path, str]:

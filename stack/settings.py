@@ -55,7 +55,7 @@ from components.data import DataUser
 from components.endpoint import RESERVED_VARIABLES, deployment_name
 from components.kubernetes import AZURE_INSTANCE_TYPE, tls_pem_problems
 from components.network import zones_of
-from components.testing.runner import StackFileError, read_yaml
+from components.testing.runner import StackFileError, read_yaml, stack_file_path
 from components.workspace import NETWORK_APPROVER
 
 from .names import (
@@ -1188,12 +1188,12 @@ def unread_keys(namespace: str, configured: list[str]) -> Problems:
 
 
 def stack_file_problems(path: Path) -> Problems:
-    """Top-level keys of a stack file Pulumi does not read (config there is silently ignored), and
-    YAML the file cannot be read as, with its line."""
+    """What the Pulumi CLI refuses in a stack file (YAML it cannot read, a key written twice), and
+    top-level keys it does not read (config there is silently ignored), each with its line."""
     try:
         data = read_yaml(path)
     except StackFileError as error:
-        return [str(error)]
+        return error.problems
     if not isinstance(data, dict):
         return [f"{path.name}: a stack file is a YAML mapping with a config: block"] if data else []
     problems = []
@@ -1205,15 +1205,35 @@ def stack_file_problems(path: Path) -> Problems:
     return problems
 
 
+def project_files_problems(stack: str) -> Problems:
+    """What is wrong in the running stack's project file and stack file
+    (:func:`stack_file_problems`).
+
+    The project is found as the Pulumi CLI finds it, from the folder the program runs in (the
+    project's, or its ``main:`` folder) upwards to the first ``Pulumi.yaml`` (pulumi/pulumi
+    sdk/go/common/workspace/paths.go ``DetectProjectPathFrom``); the stack file as the CLI finds
+    it (:func:`components.testing.runner.stack_file_path`). Outside a project: none.
+    """
+    here = Path.cwd().resolve()
+    project_dir = next((d for d in (here, *here.parents) if (d / "Pulumi.yaml").is_file()), None)
+    if project_dir is None:
+        return []
+    try:
+        stack_file = stack_file_path(project_dir, stack, read_yaml(project_dir / "Pulumi.yaml"))
+    except StackFileError as error:
+        return error.problems
+    return stack_file_problems(stack_file) if stack_file.exists() else []
+
+
 def load_settings(config: pulumi.Config | None = None) -> StackSettings:
-    """Read and validate the running stack's settings: its config and its stack file."""
+    """Read and validate the running stack's settings: its config, and its project and stack
+    files as the Pulumi CLI reads them."""
     config = config or pulumi.Config()
     namespace, stack = config.name, pulumi.get_stack()
     configured = [*runtime_config.CONFIG.get(), *runtime_config.get_config_env()]
     raw = {key.partition(":")[2]: config.get(key.partition(":")[2]) for key in configured
            if key.partition(":")[0] == namespace}
-    problems = stack_file_problems(Path(f"Pulumi.{stack}.yaml")) \
-        if Path(f"Pulumi.{stack}.yaml").exists() else []
+    problems = project_files_problems(stack)
     problems += unread_keys(namespace, configured)
     problems += kubernetes_key_in_clear(namespace, raw)
     try:

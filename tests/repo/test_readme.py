@@ -7,6 +7,7 @@ import re
 import pytest
 
 from offline.diagram import grants_of, mermaid
+from offline.exits import markdown_table
 from offline.report import plan
 
 from ..conftest import PACK, PROJECT_DIR
@@ -29,3 +30,11 @@ def test_the_readme_shows_the_consumer_files_the_suite_runs(marker, path):
     readme = README.read_text()
     block = re.search(rf"<!-- {marker} -->\n```python\n(.*?)```", readme, re.S)
     assert block and block.group(1) == (README.parent / path).read_text(), path
+
+
+def test_the_readme_exit_codes_are_the_tools():
+    block = re.search(r"<!-- exit-codes:.*?-->\n(.*?)\n<!-- /exit-codes -->", README.read_text(),
+                      re.S)
+    assert block, "README lost its exit-codes block"
+    assert block.group(1) == markdown_table(), (
+        "README exit codes are stale: the block should read\n" + markdown_table())

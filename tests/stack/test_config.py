@@ -4,12 +4,14 @@ declares every key the program reads, with the same defaults."""
 from __future__ import annotations
 
 import json
+import re
+from pathlib import Path
 
 import jsonschema
 import pytest
 import yaml
 
-from components.testing.runner import stack_config
+from components.testing.runner import StackFileError, read_yaml, run_main, stack_config
 from offline.__main__ import main as preview_main
 from offline.exits import CONFIG
 from stack.schema import SCHEMA_LINE
@@ -217,6 +219,105 @@ def test_a_broken_stack_file_stops_the_tools_in_words(tmp_path, capsys):
     assert preview_main(["dev", "--project", str(tmp_path)]) == CONFIG
     err = capsys.readouterr().err
     assert "Pulumi.dev.yaml line 3, column 1: not YAML" in err and "Traceback" not in err
+
+
+REPEATED = """\
+# yaml-language-server: $schema=./stack/stack-file.schema.json
+config:
+  ml-platform:location: westeurope
+  ml-platform:network:
+    isolation: AllowOnlyApprovedOutbound
+    isolation: AllowInternetOutbound
+  ml-platform:onlineEndpoints:
+    - name: score
+      deployments:
+        - name: blue
+          traffic: 100
+          traffic: 0
+  ml-platform:tags: {cost-center: ml}
+  ml-platform:onlineEndpoints: []
+config:
+  ml-platform:workload: again
+"""
+REPEATED_PROBLEMS = [
+    f"Pulumi.dev.yaml lines {a} and {b}: {what} is written twice; keep one (the Pulumi CLI "
+    "refuses the file)" for a, b, what in [
+        (5, 6, "config key ml-platform:network.isolation"),
+        (11, 12, "config key ml-platform:onlineEndpoints[0].deployments[0].traffic"),
+        (7, 14, "config key ml-platform:onlineEndpoints"),
+        (2, 15, "key config")]]
+"""Every key written twice in REPEATED: in the config block, in a nested mapping, in a list
+item's mapping and at the top, each with both lines, in the order of the file."""
+
+
+def test_a_key_written_twice_anywhere_is_named_with_both_lines(tmp_path):
+    path = tmp_path / "Pulumi.dev.yaml"
+    path.write_text(REPEATED)
+    assert stack_file_problems(path) == REPEATED_PROBLEMS
+    with pytest.raises(StackFileError) as caught:
+        read_yaml(path)  # every tool's reading of project and stack files
+    assert caught.value.problems == REPEATED_PROBLEMS
+
+
+def test_a_merge_key_that_a_mapping_overrides_is_not_a_key_written_twice(tmp_path):
+    path = tmp_path / "Pulumi.dev.yaml"
+    path.write_text("base: &base {name: cpu, maxNodes: 2}\n"
+                    "config:\n  ml-platform:computeClusters:\n"
+                    "    - <<: *base\n      maxNodes: 4\n    - *base\n")
+    assert read_yaml(path)["config"]["ml-platform:computeClusters"] == [
+        {"name": "cpu", "maxNodes": 4}, {"name": "cpu", "maxNodes": 2}]
+
+
+def _project(tmp_path, stack_file: str, project_extra: str = "") -> Path:
+    """A copy of this project's program in ``tmp_path/src`` (Pulumi.yaml ``main: src``) with a
+    stack file ``stacks/Pulumi.dev.yaml`` (``stackConfigDir: stacks``): the program is run from
+    its ``main:`` folder, as the CLI runs it."""
+    (tmp_path / "Pulumi.yaml").write_text((PROJECT_DIR / "Pulumi.yaml").read_text()
+                                          + "main: src\nstackConfigDir: stacks\n"
+                                          + project_extra)
+    (tmp_path / "stacks").mkdir()
+    (tmp_path / "stacks" / "Pulumi.dev.yaml").write_text(stack_file)
+    (tmp_path / "src").mkdir()
+    program = tmp_path / "src" / "__main__.py"
+    program.write_text((PROJECT_DIR / "__main__.py").read_text())
+    return program
+
+
+def test_the_program_finds_its_stack_file_and_refuses_a_key_written_twice(tmp_path):
+    # pulumi up runs __main__.py with the config the CLI merged; the program reads the stack
+    # file itself, so it refuses before any resource even when the CLI's checks are bypassed.
+    program = _project(tmp_path, REPEATED)
+    with pytest.raises(ConfigError) as caught:
+        run_main("ml-platform", "dev", {}, program)
+    assert caught.value.problems == REPEATED_PROBLEMS
+    assert caught.value.registrations == {}
+    (tmp_path / "stacks" / "Pulumi.dev.yaml").write_text("config: {}\n")
+    assert run_main("ml-platform", "dev", {}, program).resources  # the same project, clean
+
+
+def test_a_key_written_twice_in_the_project_file_is_refused(tmp_path, capsys):
+    program = _project(tmp_path, "config: {}\n", project_extra="description: again\n")
+    problem = (r"Pulumi.yaml lines 2 and \d+: key description is written twice; keep one "
+               r"\(the Pulumi CLI refuses the file\)")
+    with pytest.raises(ConfigError, match=problem) as caught:
+        run_main("ml-platform", "dev", {}, program)
+    assert caught.value.registrations == {}
+    assert preview_main(["dev", "--project", str(tmp_path)]) == CONFIG
+    assert re.search(problem, capsys.readouterr().err)
+
+
+def test_the_preview_refuses_a_stack_file_with_a_key_written_twice(tmp_path, capsys):
+    # The bug: PyYAML kept the second block, and the preview showed dev without its endpoint.
+    (tmp_path / "Pulumi.yaml").write_text((PROJECT_DIR / "Pulumi.yaml").read_text())
+    dev = (PROJECT_DIR / "Pulumi.dev.yaml").read_text()
+    (tmp_path / "Pulumi.dev.yaml").write_text(dev + "  ml-platform:onlineEndpoints: []\n")
+    assert preview_main(["dev", "--project", str(tmp_path)]) == CONFIG
+    captured = capsys.readouterr()
+    first = dev.splitlines().index("  ml-platform:onlineEndpoints:") + 1
+    assert captured.err == (f"error: Pulumi.dev.yaml lines {first} and {len(dev.splitlines()) + 1}:"
+                            " config key ml-platform:onlineEndpoints is written twice; keep one "
+                            "(the Pulumi CLI refuses the file)\n")
+    assert captured.out == ""
 
 
 def test_load_settings_reads_the_live_config_and_refuses_other_namespaces():

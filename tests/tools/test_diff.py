@@ -8,6 +8,7 @@ import pytest
 
 from offline.diagram import ADDED_STYLE, REMOVED_STYLE
 from offline.diff import diff_plans, main, markdown, text
+from offline.exits import USAGE
 from offline.report import plan
 
 from ..conftest import PACK, SAMPLE, endpoint, shared_run
@@ -122,3 +123,13 @@ def test_the_command_diffs_files_and_treats_a_missing_base_as_empty(base, tmp_pa
                  str(tmp_path / "d.md")]) == 0
     assert f"{len(base['resources'])} to add, 0 to change, 0 to delete" in capsys.readouterr().out
     assert (tmp_path / "d.md").read_text().startswith("### Offline preview diff: `dev`")
+
+
+def test_a_missing_head_or_a_file_that_is_not_json_is_a_usage_error_in_words(tmp_path, capsys):
+    broken = tmp_path / "broken.json"
+    broken.write_text("{")
+    for argv in ([str(broken), str(tmp_path / "absent.json")], [str(broken), str(broken)]):
+        assert main(argv) == USAGE
+        err = capsys.readouterr().err
+        assert err.startswith("error: ") and "Traceback" not in err
+    assert "broken.json is not JSON" in err

@@ -1,5 +1,5 @@
-"""Every command's --help is plain text that ends with the shared exit codes, and make help lists
-every target."""
+"""Every command's --help is plain text that ends with the shared exit codes, the README lists
+every command, and make help lists every target."""
 
 from __future__ import annotations
 
@@ -10,12 +10,41 @@ import pytest
 
 import benchmarks.__main__ as benchmarks
 import offline.__main__ as preview
-from offline import critical_path, diff, new_stack, plan, policy_check, schema
-from offline.exits import CONFIG, EPILOG, POLICY, REFUSED, USAGE
+from offline import arm, critical_path, deployer, diff, new_stack, plan, policy_check, schema
+from offline.exits import (
+    CONFIG,
+    EPILOG,
+    EXIT_CODES,
+    FINDING,
+    OK,
+    POLICY,
+    REFUSED,
+    UNEXPECTED,
+    USAGE,
+)
 
 from ..conftest import PROJECT_DIR
 
-COMMANDS = [preview, plan, diff, critical_path, policy_check, new_stack, schema, benchmarks]
+COMMANDS = [preview, plan, diff, critical_path, policy_check, arm, new_stack, schema, deployer,
+            benchmarks]
+
+
+def _command(module) -> str:
+    """How the README names a command: ``offline.plan``, ``python -m offline``, ``benchmarks``."""
+    name = module.__name__.removesuffix(".__main__")
+    return "python -m offline" if name == "offline" else name
+
+
+def test_every_module_with_a_command_line_is_a_command():
+    tools = {f"offline.{p.stem}" for p in (PROJECT_DIR / "offline").glob("*.py")
+             if "def main(" in p.read_text()} | {"benchmarks.__main__"}
+    assert {m.__name__ for m in COMMANDS} == tools
+
+
+def test_the_readme_names_every_command_beside_the_exit_codes():
+    readme = (PROJECT_DIR / "README.md").read_text()
+    section = readme[readme.index("### Exit codes"):readme.index("<!-- exit-codes")]
+    assert all(f"`{_command(m)}`" in section for m in COMMANDS)
 
 
 @pytest.mark.parametrize("command", COMMANDS, ids=lambda m: m.__name__)
@@ -28,12 +57,13 @@ def test_help_is_plain_text_within_100_columns_and_ends_with_the_exit_codes(comm
     out = capsys.readouterr().out
     assert "`" not in out and not re.search(r":(data|func|class|mod):", out)
     assert max(len(line) for line in out.splitlines()) <= 100
-    assert out.rstrip().endswith(EPILOG.splitlines()[-1])
+    assert out.rstrip().endswith(EPILOG)
 
 
-def test_exit_codes_are_distinct():
-    codes = [USAGE, CONFIG, POLICY, REFUSED]
-    assert len(set(codes)) == len(codes) and 0 not in codes and 1 not in codes
+def test_every_exit_code_is_declared_once_with_its_meaning():
+    assert list(EXIT_CODES) == [OK, FINDING, USAGE, CONFIG, POLICY, REFUSED] == list(range(6))
+    assert all(f"  {code}  " in EPILOG for code in EXIT_CODES)
+    assert " ".join(UNEXPECTED.split()) in " ".join(EPILOG.split())
 
 
 def test_make_help_lists_every_target():

@@ -21,6 +21,8 @@ from offline.plan import (
     plan_steps,
 )
 
+from ..conftest import PROJECT_DIR
+
 CLUSTER = "computeClusters=[{name: cpu, vmSize: Standard_D4s_v3, vmPriority: LowPriority}]"
 
 
@@ -72,7 +74,7 @@ def test_a_base_without_snapshot_is_a_stack_with_nothing_deployed(capsys, tmp_pa
     old.write_text(json.dumps({"stack": "dev", "resources": []}))  # an older revision's preview
     for base in (old, tmp_path / "missing.json"):
         assert main([str(base), "dev"]) == 0
-        out = " ".join(capsys.readouterr().out.split())  # wrapped at 100 columns, the path's length
+        out = " ".join(capsys.readouterr().out.split())  # lines are wrapped at 100 columns
         assert "planned as a stack with nothing deployed" in out and "to create" in out
 
 
@@ -82,6 +84,37 @@ def test_a_base_without_snapshot_is_a_stack_with_nothing_deployed(capsys, tmp_pa
 def test_usage_and_config_errors_exit_apart_in_words(argv, code, capsys):
     assert main(argv) == code
     assert capsys.readouterr().err.startswith("error: ")
+
+
+def test_a_key_written_twice_stops_the_plan_with_both_lines(capsys, tmp_path):
+    # PyYAML kept the second onlineEndpoints block: the plan deleted dev's live endpoint and
+    # called it clean, for a file the Pulumi CLI refuses.
+    changes = tmp_path / "changes.yaml"
+    changes.write_text("onlineEndpoints:\n  - name: score\nsampleData: false\n"
+                       "onlineEndpoints: []\n")
+    project = tmp_path / "project"
+    project.mkdir()
+    (project / "Pulumi.yaml").write_text((PROJECT_DIR / "Pulumi.yaml").read_text())
+    dev = (PROJECT_DIR / "Pulumi.dev.yaml").read_text()
+    (project / "Pulumi.dev.yaml").write_text(dev + "  ml-platform:onlineEndpoints: []\n")
+    first = dev.splitlines().index("  ml-platform:onlineEndpoints:") + 1
+    for argv, problem in [
+            (["dev", f"dev+{changes}"], "changes.yaml lines 1 and 4: key onlineEndpoints"),
+            (["dev", "dev", "--project", str(project)],  # the base's stack file too
+             f"Pulumi.dev.yaml lines {first} and {len(dev.splitlines()) + 1}: config key "
+             "ml-platform:onlineEndpoints")]:
+        assert main(argv) == CONFIG
+        captured = capsys.readouterr()
+        assert captured.err == (f"error: {problem} is written twice; keep one (the Pulumi CLI "
+                                "refuses the file)\n") and captured.out == ""
+
+
+def test_a_set_value_with_a_key_written_twice_is_a_usage_error(capsys):
+    with pytest.raises(SystemExit) as exit_:
+        main(["dev", "dev", "--set", "tags={team: a, team: b}"])
+    assert exit_.value.code == USAGE
+    assert ("--set tags lines 1 and 1: key team is written twice"
+            in capsys.readouterr().err)
 
 
 @pytest.mark.parametrize("argv", [["dev"], ["dev", "dev", "--destroy"],
