@@ -34,8 +34,7 @@ from typing import Any
 import pulumi
 import pulumi.dynamic
 
-from components.blob_upload import EntraBlobProvider
-from components.testing.mocks import ENTRA_BLOB
+from components.blob_upload import ENTRA_BLOB, EntraBlobProvider
 from components.testing.runner import StackRun, program_of, run_main, run_program
 from offline.exits import tool_parser
 from offline.project import add_arguments, from_arguments
