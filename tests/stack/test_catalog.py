@@ -1,11 +1,12 @@
 """Every resource type that a stack or a component registers has a complete entry in the catalog
-(components/catalog.py)."""
+(components/catalog.py), and the policy pack's copy of the catalog is the catalog as it is."""
 
 from __future__ import annotations
 
 import pytest
 
 from components import catalog
+from offline.policy_catalog import PATH, render
 from stack.program import RESOURCE_GROUP
 
 ENTRIES = sorted(catalog.TYPES.values(), key=lambda t: t.token)
@@ -58,3 +59,6 @@ def test_a_type_is_registered_once_and_found_by_its_token():
     with pytest.raises(KeyError, match="azure-native:batch:Pool is not in the catalog"):
         catalog.get("azure-native:batch:Pool")
 
+
+def test_the_policy_packs_copy_is_fresh():
+    assert PATH.read_text() == render(), "run python -m offline.policy_catalog"

@@ -10,12 +10,13 @@ import pytest
 
 import benchmarks.__main__ as benchmarks
 import offline.__main__ as preview
-from offline import critical_path, diff, new_stack, plan, policy_check, schema
+from offline import critical_path, diff, new_stack, plan, policy_catalog, policy_check, schema
 from offline.exits import CONFIG, EPILOG, POLICY, REFUSED, USAGE
 
 from ..conftest import PROJECT_DIR
 
-COMMANDS = [preview, plan, diff, critical_path, policy_check, new_stack, schema, benchmarks]
+COMMANDS = [preview, plan, diff, critical_path, policy_check, policy_catalog, new_stack, schema,
+            benchmarks]
 
 
 @pytest.mark.parametrize("command", COMMANDS, ids=lambda m: m.__name__)
