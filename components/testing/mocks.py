@@ -30,8 +30,9 @@ one)."""
 AFTER_DEPLOY = "known after deploy"
 FROM_LOGIN = "from your Azure login"
 AUTONAME_SUFFIX = "-d1e2f3a"
-"""What the mocks append to a resource's Pulumi name where the program leaves its Azure name out
-(Pulumi's auto-naming appends a random suffix)."""
+"""What the mocks append to a resource's Pulumi name where the program leaves its Azure name out:
+Pulumi "auto-names most resources by default, using the logical name and a random suffix"
+(pulumi.com docs, Resource names)."""
 
 
 def _id(token: str, resource_group: str, name: str) -> str:
