@@ -40,9 +40,8 @@ from typing import Any
 import pulumi
 import pulumi.dynamic
 
-from components.blob_upload import EntraBlobProvider
-from components.network_provisioning import ManagedNetworkProvisioningProvider
-from components.testing.mocks import ENTRA_BLOB, NETWORK_PROVISIONING
+from components.blob_upload import ENTRA_BLOB, EntraBlobProvider
+from components.network_provisioning import NETWORK_PROVISIONING, ManagedNetworkProvisioningProvider
 from components.testing.runner import StackRun, program_of, run_main, run_program
 from offline.exits import OK, run_tool, tool_parser
 from offline.project import add_arguments, from_arguments

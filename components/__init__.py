@@ -9,7 +9,8 @@ assignment). Import the components into any Pulumi Python program::
 
 and test that program under mocks that answer like Azure with :mod:`components.testing`. Azure
 facts the components rely on (built-in roles, name rules, resource ids) are in
-:mod:`components.azure`.
+:mod:`components.azure`; what Azure does with each resource type they create is in the catalog,
+:mod:`components.catalog`.
 """
 
 from .access import AzureGrant, Grant, Principal, after, grant

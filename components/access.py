@@ -33,8 +33,20 @@ from typing import Any
 import pulumi
 from pulumi_azure_native import authorization
 
+from . import catalog
 from .azure.roles import BUILT_IN_ROLES, assignment_name, role_definition_id
 from .propagation import propagation_hook
+
+ROLE_ASSIGNMENT = catalog.register(catalog.ResourceType(
+    "azure-native:authorization:RoleAssignment", "role assignment",
+    created_in=catalog.Seconds(10, catalog.ESTIMATE + " (propagation, up to 10 minutes per Azure "
+                                                      "RBAC troubleshooting, is not waited for by "
+                                                      "ARM or Pulumi)"),
+    id_template="{scope}/providers/Microsoft.Authorization/roleAssignments/{roleAssignmentName}",
+    name="roleAssignmentName", replaced_on=("principalId",)))
+PRINCIPAL_OR_SCOPE = "the principal and the scope of an assignment must exist"
+"""Why a role assignment needs a resource first: each type that can be either says so
+(``catalog.require(ROLE_ASSIGNMENT, {TYPE: PRINCIPAL_OR_SCOPE})``)."""
 
 SERVICE_PRINCIPAL = authorization.PrincipalType.SERVICE_PRINCIPAL
 USER_STORAGE_ROLES = ("Storage Blob Data Contributor", "Storage File Data Privileged Contributor")

@@ -38,13 +38,58 @@ import pulumi
 from pulumi_azure_native import machinelearningservices as ml
 from pulumi_azure_native import storage
 
-from .access import Grant, Principal, grant
+from . import catalog
+from .access import PRINCIPAL_OR_SCOPE, ROLE_ASSIGNMENT, Grant, Principal, grant
 from .azure import sources
+from .azure.names import RULES
 from .azure.resource_ids import parse_resource_id
-from .blob_upload import DATA_ROLE, EntraBlob
-from .workspace import WorkspaceRef
+from .blob_upload import DATA_ROLE, ENTRA_BLOB, KEY_BLOB, EntraBlob
+from .catalog import Seconds
+from .workspace import ML_WORKSPACE, STORAGE_ACCOUNT, WorkspaceRef, in_workspace
 
 _Version = TypeVar("_Version", ml.ModelVersion, ml.CodeVersion, ml.EnvironmentVersion)
+
+BLOB_CONTAINER = catalog.register(catalog.ResourceType(
+    "azure-native:storage:BlobContainer", "blob container",
+    created_in=Seconds(3, catalog.ESTIMATE),
+    id_template=catalog.in_group("Microsoft.Storage/storageAccounts/{accountName}/blobServices/"
+                                 "default/containers/{containerName}"),
+    name="containerName", stateful=True,
+    requires={STORAGE_ACCOUNT: "a container lives in its account"}))
+catalog.require(ROLE_ASSIGNMENT, {BLOB_CONTAINER: PRINCIPAL_OR_SCOPE})
+catalog.require(ENTRA_BLOB, {BLOB_CONTAINER: "a blob lives in its container",
+                             STORAGE_ACCOUNT: "a blob lives in its account"})
+DATASTORE = catalog.register(catalog.ResourceType(
+    "azure-native:machinelearningservices:Datastore", "datastore",
+    created_in=Seconds(3, catalog.ESTIMATE), id_template=in_workspace("datastores/{name}"),
+    name="name",
+    requires={ML_WORKSPACE: "a datastore belongs to its workspace",
+              BLOB_CONTAINER: "a datastore points at an existing container",
+              STORAGE_ACCOUNT: "a datastore points at an existing account"}))
+
+
+def _version(kind: str, collection: str, note: str = "") -> str:
+    """Register the version type of assets of ``kind`` (Model, Code, Environment)."""
+    return catalog.register(catalog.ResourceType(
+        f"azure-native:machinelearningservices:{kind}Version", f"{kind.lower()} version",
+        created_in=Seconds(3, catalog.ESTIMATE + note),
+        id_template=in_workspace(collection + "/{name}/versions/{version}"), name="name",
+        name_rule=RULES["asset"],
+        fixed=(catalog.Fixed("properties", catalog.REFUSED,
+                             "a registered asset version cannot be changed (register a new "
+                             "version)", "Azure/azure-cli-extensions#5440: \"... is already "
+                             "registered and cannot be changed\""),),
+        requires={ML_WORKSPACE: "an asset belongs to its workspace",
+                  ENTRA_BLOB: "an asset's files are uploaded before it is registered",
+                  DATASTORE: "a model URI names its datastore",
+                  BLOB_CONTAINER: "a code URI names its container",
+                  STORAGE_ACCOUNT: "an asset URI names its account"}))
+
+
+MODEL_VERSION = _version("Model", "models")
+CODE_VERSION = _version("Code", "codes")
+ENVIRONMENT_VERSION = _version("Environment", "environments",
+                               " (the image is built when a deployment first uses it)")
 
 CONTAINER_NAME = "ml-assets"
 DATASTORE_NAME = "mlassets"
@@ -149,7 +194,7 @@ class AssetStore(pulumi.ComponentResource):
             blob_name=blob_name, source=path,
             # It uploads as the uploader, once the uploader's role on the container is granted.
             opts=pulumi.ResourceOptions(
-                parent=self, aliases=[pulumi.Alias(type_="azure-native:storage:Blob")],
+                parent=self, aliases=[pulumi.Alias(type_=KEY_BLOB)],
                 depends_on=[g.assignment for g in self.grants],
                 delete_before_replace=True, deleted_with=self._container,
                 retain_on_delete=self._protect))

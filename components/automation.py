@@ -30,10 +30,24 @@ from dataclasses import dataclass, field
 import pulumi
 from pulumi_azure_native import managedidentity
 
+from . import catalog
 from .access import Grant, grant
 from .azure import sources
-from .identity import UserIdentity
+from .azure.names import RULES
+from .identity import USER_ASSIGNED_IDENTITY, UserIdentity
 from .workspace import WorkspaceRef
+
+FEDERATED_CREDENTIAL = catalog.register(catalog.ResourceType(
+    "azure-native:managedidentity:FederatedIdentityCredential", "federated credential",
+    created_in=catalog.Seconds(5, catalog.ESTIMATE),
+    id_template=catalog.in_group(
+        "Microsoft.ManagedIdentity/userAssignedIdentities/{resourceName}/"
+        "federatedIdentityCredentials/{federatedIdentityCredentialResourceName}"),
+    name="federatedIdentityCredentialResourceName", name_rule=RULES["federated credential"],
+    requires={USER_ASSIGNED_IDENTITY: "a credential belongs to its identity"},
+    shown=(catalog.Shown("issuer", "issuer"), catalog.Shown("subject", "subject"))))
+catalog.require(FEDERATED_CREDENTIAL, {
+    FEDERATED_CREDENTIAL: "Entra ID refuses concurrent credential writes on one identity"})
 
 
 @dataclass(frozen=True)

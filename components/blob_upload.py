@@ -39,6 +39,8 @@ from azure.core.exceptions import HttpResponseError, ResourceNotFoundError
 from azure.storage.blob import BlobClient
 from pulumi.dynamic import CreateResult, DiffResult, ReadResult, ResourceProvider, UpdateResult
 
+from . import catalog
+from .access import ROLE_ASSIGNMENT
 from .propagation import propagation_hook
 from .signin import credential
 
@@ -67,7 +69,25 @@ def file_sha256(path: str | Path) -> str:
 
 
 def blob_url(props: Mapping[str, Any]) -> str:
+    """The blob's URL: its provider's id."""
     return f"{props['accountUrl'].rstrip('/')}/{props['container']}/{props['blobName']}"
+
+
+ENTRA_BLOB = catalog.register(catalog.ResourceType(
+    "pulumi-python:dynamic/storage:EntraBlob", "blob",
+    created_in=catalog.Seconds(2, catalog.ESTIMATE + " (a small file; large models take their "
+                                                     "upload time)"),
+    provider_id=blob_url, name="blobName", replaced_on=REPLACE_KEYS,
+    requires={ROLE_ASSIGNMENT: "the deployer uploads as itself: Storage holds no data action for "
+                               "Owner or Contributor"}))
+"""The type of :class:`EntraBlob`."""
+KEY_BLOB = catalog.register(catalog.ResourceType(
+    "azure-native:storage:Blob", "key-based blob",
+    id_template=catalog.in_group("Microsoft.Storage/storageAccounts/{accountName}/blobServices/"
+                                 "default/containers/{containerName}/blobs/{blobName}"),
+    name="blobName", replaced_on=("contentMd5", "source", "type"),
+    retired="an earlier release's upload: azure-native reads the account key for every call on "
+            "it; EntraBlob took its place (with an alias)"))
 
 
 def _client(props: Mapping[str, Any], token: TokenCredential | None = None,

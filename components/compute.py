@@ -25,10 +25,60 @@ from typing import Any
 import pulumi
 from pulumi_azure_native import machinelearningservices as ml
 
-from .access import AzureGrant, Grant, Principal, after, grant, secret_grants
+from . import catalog
+from .access import (
+    PRINCIPAL_OR_SCOPE,
+    ROLE_ASSIGNMENT,
+    AzureGrant,
+    Grant,
+    Principal,
+    after,
+    grant,
+    secret_grants,
+)
 from .azure import sources
-from .identity import UserIdentity, ml_identity, runs_as
-from .workspace import WorkspaceRef
+from .azure.names import RULES
+from .catalog import LIES, Fixed, Seconds, Shown
+from .identity import USER_ASSIGNED_IDENTITY, UserIdentity, ml_identity, runs_as
+from .network_provisioning import NETWORK_PROVISIONING
+from .workspace import ML_WORKSPACE, WorkspaceRef, in_workspace
+
+COMPUTE = catalog.register(catalog.ResourceType(
+    "azure-native:machinelearningservices:Compute", "compute cluster",
+    id_template=in_workspace("computes/{computeName}"), name="computeName",
+    name_rule=RULES["compute"], kind_input="properties.computeType",
+    requires={ML_WORKSPACE: "compute belongs to its workspace",
+              NETWORK_PROVISIONING: "compute runs in the managed network, which only a compute or "
+                                    "a call provisions on an existing workspace",
+              USER_ASSIGNED_IDENTITY: "compute runs as its identity",
+              ROLE_ASSIGNMENT: "nodes pull images and mount data as the identity when they start "
+                               "(a compute instance starts at once)"}))
+"""An Azure ML compute; each kind (cluster, instance, attached Kubernetes) is registered by the
+module that makes it."""
+catalog.require(ROLE_ASSIGNMENT, {COMPUTE: PRINCIPAL_OR_SCOPE})
+VM_SIZE = Shown("vm size", "properties.properties.vmSize")
+LOCAL_AUTH = Shown("local auth disabled", "properties.disableLocalAuth", False)
+NODE_PUBLIC_IP = Shown("node public ip", "properties.properties.enableNodePublicIp")
+"""Settings every kind of compute with nodes shows."""
+catalog.register_kind(COMPUTE, catalog.Kind(
+    "AmlCompute", Seconds(60, catalog.ESTIMATE),
+    fixed=(Fixed("properties.properties.vmSize", LIES,
+                 "Azure keeps a cluster's VM size on update and reports success",
+                 "hashicorp/terraform-provider-azurerm#15825; Azure/azure-rest-api-specs#18889 ("
+                 "\"the cluster is created with the previous vmSize\")"),
+           Fixed("properties.properties.vmPriority", LIES,
+                 "Azure keeps a cluster's VM priority on update (only scale settings update)",
+                 "Azure/azure-rest-api-specs machineLearningServices Compute_Update: the PATCH "
+                 "body carries scaleSettings only")),
+    shown=(VM_SIZE,
+           Shown("priority", "properties.properties.vmPriority", "Dedicated"),
+           Shown("min nodes", "properties.properties.scaleSettings.minNodeCount"),
+           Shown("max nodes", "properties.properties.scaleSettings.maxNodeCount"),
+           Shown("idle before scale-down",
+                 "properties.properties.scaleSettings.nodeIdleTimeBeforeScaleDown"),
+           LOCAL_AUTH,
+           Shown("ssh", "properties.properties.remoteLoginPortPublicAccess"),
+           NODE_PUBLIC_IP)))
 
 
 @dataclass

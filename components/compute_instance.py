@@ -29,9 +29,19 @@ import pulumi
 from pulumi_azure_native import authorization
 from pulumi_azure_native import machinelearningservices as ml
 
+from . import catalog
 from .access import USER_STORAGE_ROLES, Grant, Principal, after, grant
 from .azure import sources
-from .compute import compute_grants, compute_lifecycle, in_network
+from .catalog import LIES, Fixed, Seconds, Shown
+from .compute import (
+    COMPUTE,
+    LOCAL_AUTH,
+    NODE_PUBLIC_IP,
+    VM_SIZE,
+    compute_grants,
+    compute_lifecycle,
+    in_network,
+)
 from .identity import UserIdentity, ml_identity
 from .workspace import WorkspaceRef
 
@@ -42,6 +52,25 @@ INSTANCE_CREATE_ONLY = ["properties.properties.vmSize",
 """Set only at creation: "It isn't possible to change the virtual machine size of compute instance
 once it's created"; idle shutdown through ARM is "only configurable during new compute instance
 creation"; SSH "can't be enabled or disabled after creation" (how-to-create-compute-instance)."""
+
+_CREATE_DOC = "MicrosoftDocs/azure-ai-docs how-to-create-compute-instance.md"
+catalog.register_kind(COMPUTE, catalog.Kind(
+    "ComputeInstance", Seconds(300, catalog.ESTIMATE + " (the instance boots a VM)"),
+    fixed=(Fixed("properties.properties.vmSize", LIES,
+                 "\"It isn't possible to change the virtual machine size of compute instance "
+                 "once it's created\"", _CREATE_DOC),
+           Fixed("properties.properties.idleTimeBeforeShutdown", LIES,
+                 "idle shutdown in ARM templates is \"only configurable during new compute "
+                 "instance creation\"", _CREATE_DOC + "; Azure/bicep#17617"),
+           Fixed("properties.properties.sshSettings", LIES,
+                 "SSH \"can't be enabled or disabled after creation\"", _CREATE_DOC)),
+    shown=(VM_SIZE,
+           Shown("idle before shutdown", "properties.properties.idleTimeBeforeShutdown"),
+           LOCAL_AUTH,
+           Shown("ssh", "properties.properties.sshSettings.sshPublicAccess"),
+           NODE_PUBLIC_IP,
+           Shown("assigned user", "properties.properties.personalComputeInstanceSettings."
+                                  "assignedUser.objectId"))))
 
 
 @dataclass

@@ -75,11 +75,27 @@ import pulumi
 from pulumi_azure_native import machinelearningservices as ml
 from pulumi_azure_native import resources
 
-from .access import AzureGrant, Grant, Principal, after, grant, secret_grants
+from . import catalog
+from .access import (
+    PRINCIPAL_OR_SCOPE,
+    ROLE_ASSIGNMENT,
+    AzureGrant,
+    Grant,
+    Principal,
+    after,
+    grant,
+    secret_grants,
+)
+from .assets import CODE_VERSION, ENVIRONMENT_VERSION, MODEL_VERSION
 from .azure import sources
-from .compute import in_network
-from .identity import UserIdentity, ml_identity, runs_as
-from .workspace import WorkspaceRef
+from .azure.names import RULES
+from .blob_upload import ENTRA_BLOB
+from .catalog import REFUSED, Fixed, Seconds, Shown
+from .compute import COMPUTE, in_network
+from .identity import USER_ASSIGNED_IDENTITY, UserIdentity, ml_identity, runs_as
+from .network_provisioning import NETWORK_PROVISIONING
+from .secrets import TEMPLATE_DEPLOYMENT
+from .workspace import KEY_VAULT, ML_WORKSPACE, STORAGE_ACCOUNT, WorkspaceRef, in_workspace
 
 ENDPOINT_API_VERSION = "2025-12-01"
 """The Microsoft.MachineLearningServices API version pulumi-azure-native 3.29 uses for endpoints."""
@@ -91,6 +107,62 @@ ENDPOINT_STORAGE_ROLE = "Storage Blob Data Contributor"
 the module's doc)."""
 RESERVED_VARIABLES = ("AZURE_CLIENT_ID", "KEY_VAULT_URL", "STORAGE_BLOB_URL")
 """Environment variables the component sets on every deployment."""
+
+ONLINE_ENDPOINT = catalog.register(catalog.ResourceType(
+    "azure-native:machinelearningservices:OnlineEndpoint", "online endpoint",
+    created_in=Seconds(120, catalog.ESTIMATE),
+    id_template=in_workspace("onlineEndpoints/{endpointName}"), name="endpointName",
+    name_rule=RULES["online endpoint"], replaced_on=("location",),
+    fixed=(Fixed("identity", REFUSED, "\"The identity for an endpoint is immutable\"",
+                 "MicrosoftDocs/azure-ai-docs "
+                 "how-to-access-resources-from-endpoints-managed-identities.md"),),
+    requires={ML_WORKSPACE: "an endpoint belongs to its workspace",
+              USER_ASSIGNED_IDENTITY: "an endpoint runs as its identity",
+              COMPUTE: "a Kubernetes endpoint runs on its attached compute"},
+    shown=(Shown("auth", "properties.authMode"),
+           Shown("compute", "properties.compute"),
+           Shown("public network", "properties.publicNetworkAccess", "Enabled",
+                 # a managed endpoint's: a Kubernetes one is reached through its cluster
+                 lambda inputs: (inputs.get("properties") or {}).get("compute") is None))))
+catalog.require(ROLE_ASSIGNMENT, {ONLINE_ENDPOINT: PRINCIPAL_OR_SCOPE})
+ONLINE_DEPLOYMENT = catalog.register(catalog.ResourceType(
+    "azure-native:machinelearningservices:OnlineDeployment", "online deployment",
+    created_in=Seconds(1200, "Microsoft Learn, prompt flow 'Deploy a flow to online endpoint' "
+                             "(azure-docs PR #115376): 'This deployment might take up to 20 "
+                             "minutes, depending on whether the underlying environment or image "
+                             "is being built for the first time'"),
+    id_template=in_workspace("onlineEndpoints/{endpointName}/deployments/{deploymentName}"),
+    name="deploymentName", name_rule=RULES["online deployment"], replaced_on=("location",),
+    fixed=(Fixed("properties.instanceType", REFUSED,
+                 "\"deployment update can't change instance type\": deploy a new deployment, "
+                 "move traffic, delete the old one", "Azure/AML-Kubernetes#247 (Microsoft)"),
+           Fixed("properties.endpointComputeType", REFUSED,
+                 "a deployment's compute type is its kind, fixed at creation",
+                 "Azure/azure-rest-api-specs OnlineDeployment (discriminator "
+                 "endpointComputeType)")),
+    requires={ONLINE_ENDPOINT: "a deployment belongs to its endpoint",
+              ML_WORKSPACE: "a deployment belongs to its workspace",
+              MODEL_VERSION: "a deployment serves a registered model",
+              CODE_VERSION: "a deployment runs registered code",
+              ENVIRONMENT_VERSION: "a deployment runs in a registered environment",
+              ROLE_ASSIGNMENT: "Azure fails a deployment whose identity cannot pull its image or "
+                               "read its model yet",
+              USER_ASSIGNED_IDENTITY: "its client id is the deployment's AZURE_CLIENT_ID",
+              KEY_VAULT: "the scoring code reads the vault when it starts",
+              TEMPLATE_DEPLOYMENT: "the scoring code reads the secret a template puts, when it "
+                                   "starts",
+              STORAGE_ACCOUNT: "the scoring code reads blobs when it starts",
+              ENTRA_BLOB: "the scoring code reads the blob when it starts",
+              NETWORK_PROVISIONING: "\"To create an online deployment, you must manually "
+                                    "provision the managed network\""},
+    shown=(Shown("instance type", "properties.instanceType"),
+           Shown("instances", "sku.capacity"))))
+catalog.require(TEMPLATE_DEPLOYMENT, {  # the template that writes an endpoint's traffic
+    ONLINE_DEPLOYMENT: "ARM refuses traffic to a deployment that does not exist",
+    ONLINE_ENDPOINT: "traffic is set on the endpoint",
+    ML_WORKSPACE: "the endpoint belongs to the workspace",
+    USER_ASSIGNED_IDENTITY: "the endpoint is put again with its identity",
+    COMPUTE: "a Kubernetes endpoint is put again on its compute"})
 
 
 def instance_slug(instance_type: str) -> str:

@@ -15,8 +15,17 @@ import pulumi
 from pulumi_azure_native import machinelearningservices as ml
 from pulumi_azure_native import managedidentity
 
-from .access import Principal
+from . import catalog
+from .access import PRINCIPAL_OR_SCOPE, ROLE_ASSIGNMENT, Principal
+from .azure.names import RULES
 from .azure.resource_ids import parse_resource_id
+
+USER_ASSIGNED_IDENTITY = catalog.register(catalog.ResourceType(
+    "azure-native:managedidentity:UserAssignedIdentity", "user-assigned identity",
+    created_in=catalog.Seconds(5, catalog.ESTIMATE),
+    id_template=catalog.in_group("Microsoft.ManagedIdentity/userAssignedIdentities/{resourceName}"),
+    name="resourceName", name_rule=RULES["managed identity"], replaced_on=("location",)))
+catalog.require(ROLE_ASSIGNMENT, {USER_ASSIGNED_IDENTITY: PRINCIPAL_OR_SCOPE})
 
 
 class UserIdentity(Protocol):

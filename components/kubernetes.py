@@ -50,10 +50,14 @@ from pulumi_azure_native import containerservice as cs
 from pulumi_azure_native import kubernetesconfiguration as kc
 from pulumi_azure_native import machinelearningservices as ml
 
-from .access import Grant, Principal, after, grant
+from . import catalog
+from .access import PRINCIPAL_OR_SCOPE, ROLE_ASSIGNMENT, Grant, Principal, after, grant
 from .azure import sources
+from .azure.names import RULES
 from .azure.resource_ids import parse_resource_id
 from .azure.vm_sizes import nvidia_gpu_size_problem
+from .catalog import LIES, REFUSED, Filled, Fixed, Seconds, Shown
+from .compute import COMPUTE, LOCAL_AUTH
 from .identity import UserIdentity, ml_identity
 from .workspace import WorkspaceRef
 
@@ -63,8 +67,6 @@ an attach names a namespace that must exist)."""
 EXTENSION_TYPE = "Microsoft.AzureML.Kubernetes"
 INSTANCE_TYPE_API = "amlarc.azureml.com/v1alpha1"
 """API version of the extension's ``InstanceType`` custom resource."""
-INSTANCE_TYPE = f"kubernetes:{INSTANCE_TYPE_API}:InstanceType"
-"""The Pulumi type of an instance type."""
 AZURE_INSTANCE_TYPE = "defaultinstancetype"
 """The instance type Azure creates itself when it attaches a cluster (100m CPU and 2Gi
 requested)."""
@@ -84,6 +86,87 @@ state's inputs (azure-native ``Read`` applies the outputs' difference to the inp
 next ``up`` drops them again in an update, which asks nothing of Azure. Not ignored: the engine
 would keep the refreshed values in the inputs and send them when the attach is replaced
 (pulumi/pulumi step_generator.go, ``processIgnoreChanges`` before the state is made)."""
+
+# --- the types this module creates -----------------------------------------------------------
+
+MANAGED_CLUSTER = catalog.register(catalog.ResourceType(
+    "azure-native:containerservice:ManagedCluster", "kubernetes cluster",
+    created_in=Seconds(420, catalog.ESTIMATE + " (an AKS cluster with its node pool)"),
+    id_template=catalog.in_group("Microsoft.ContainerService/managedClusters/{resourceName}"),
+    name="resourceName", name_rule=RULES["kubernetes cluster"], replaced_on=("location",),
+    fixed=(Fixed("agentPoolProfiles[0].vmSize", REFUSED,
+                 "\"You can't change the VM size of a node pool after you create it\" "
+                 "(PropertyChangeNotAllowed in the API version azure-native sends): add a node "
+                 "pool of the new size, then remove the old one",
+                 "MicrosoftDocs/azure-aks-docs manage-node-pools.md (Limitations); "
+                 "Azure/bicep-registry-modules#7130"),),
+    shown=(Shown("tier", "sku.tier", "Free"),
+           Shown("node vm size", "agentPoolProfiles.0.vmSize"),
+           Shown("nodes", "agentPoolProfiles.0.count"),
+           Shown("public network", "publicNetworkAccess", "Enabled"),
+           Shown("private api server", "apiServerAccessProfile.enablePrivateCluster", False),
+           Shown("local accounts disabled", "disableLocalAccounts", False),
+           Shown("oidc issuer", "oidcIssuerProfile.enabled"),
+           Shown("workload identity", "securityProfile.workloadIdentity.enabled"))))
+catalog.require(ROLE_ASSIGNMENT, {MANAGED_CLUSTER: PRINCIPAL_OR_SCOPE})
+EXTENSION = catalog.register(catalog.ResourceType(
+    "azure-native:kubernetesconfiguration:Extension", "cluster extension",
+    created_in=Seconds(300, catalog.ESTIMATE + " (the extension's pods start in the cluster)"),
+    id_template=catalog.in_group("{clusterRp}/{clusterResourceName}/{clusterName}/providers/"
+                                 "Microsoft.KubernetesConfiguration/extensions/{extensionName}"),
+    name="extensionName",
+    requires={MANAGED_CLUSTER: "an extension is installed on its cluster"},
+    shown=(Shown("inference router", "configurationSettings.inferenceRouterServiceType"),
+           Shown("internal load balancer", "configurationSettings.internalLoadBalancerProvider"),
+           Shown("plain http", "configurationSettings.allowInsecureConnections"),
+           Shown("tls name", "configurationSettings.sslCname"),
+           Shown("tls from secret", "configurationSettings.sslSecret"),
+           Shown("nvidia device plugin", "configurationSettings.installNvidiaDevicePlugin",
+                 False))))
+KUBERNETES_PROVIDER = catalog.register(catalog.ResourceType(
+    "pulumi:providers:kubernetes", "kubernetes provider",
+    created_in=Seconds(0, "configured locally by the engine"),
+    # pulumi/pulumi-kubernetes DiffConfig (#577, #2771): a kubeconfig naming another cluster
+    # replaces the provider and what it made
+    replaced_on=("kubeconfig",),
+    requires={MANAGED_CLUSTER: "the Kubernetes provider signs in with the cluster's "
+                               "credentials"}))
+INSTANCE_TYPE = catalog.register(catalog.ResourceType(
+    f"kubernetes:{INSTANCE_TYPE_API}:InstanceType", "instance type",
+    created_in=Seconds(2, catalog.ESTIMATE + " (a Kubernetes object)"),
+    # a Kubernetes object is its kind, name and namespace (pulumi-kubernetes, as above)
+    replaced_on=("apiVersion", "kind", "metadata.name", "metadata.namespace"),
+    requires={KUBERNETES_PROVIDER: "an instance type is put through the cluster's API",
+              EXTENSION: "the extension installs the InstanceType definition"},
+    shown=(Shown("cpu", "spec.resources.requests.cpu"),
+           Shown("memory", "spec.resources.requests.memory"))))
+"""The Pulumi type of an instance type."""
+_KNOWN_ISSUE = ("MicrosoftDocs/azure-ai-docs articles/machine-learning/known-issues/"
+                "inferencing-updating-kubernetes-compute-appears-to-succeed.md")
+catalog.register_kind(COMPUTE, catalog.Kind(
+    "Kubernetes", Seconds(60, catalog.ESTIMATE),
+    fixed=tuple(Fixed(path, LIES,
+                      "updates of a Kubernetes compute \"appear to succeed\" but change nothing: "
+                      "\"the CLI v2 and SDK v2 do not allow updating any configuration of an "
+                      "existing Kubernetes compute\"", _KNOWN_ISSUE,
+                      # leaving out what Azure fills in itself (after a refresh) asks nothing of it
+                      unless=AZURE_FILLS)
+                for path in ("properties", "tags")),
+    fills=(Filled("properties.properties.instanceTypes", {AZURE_INSTANCE_TYPE: {"resources": {
+               "requests": {"cpu": "100m", "memory": "2Gi"},
+               "limits": {"cpu": "2", "memory": "2Gi"}}}},
+               "MicrosoftDocs/azure-ai-docs how-to-manage-kubernetes-instance-types.md: "
+               "defaultinstancetype \"is created when you attach a Kubernetes cluster\" and "
+               "\"appear[s] in all clients\""),
+           Filled("properties.properties.extensionInstanceReleaseTrain", "stable",
+                  "Azure/azure-rest-api-specs machinelearningservices KubernetesProperties "
+                  "(\"Extension instance release train\"): the extension's, which is stable")),
+    shown=(Shown("default instance type", "properties.properties.defaultInstanceType"),
+           Shown("namespace", "properties.properties.namespace"),
+           LOCAL_AUTH),
+    requires={MANAGED_CLUSTER: "an attach names its cluster",
+              EXTENSION: "an attach needs the extension running",
+              INSTANCE_TYPE: "the compute's default instance type must exist"}))
 
 PEM_CERTIFICATE = "-----BEGIN CERTIFICATE-----"
 

@@ -32,8 +32,51 @@ from dataclasses import dataclass, field
 import pulumi
 from pulumi_azure_native import keyvault, network, privatedns, storage
 
-from .access import Grant, Principal, grant
+from . import catalog
+from .access import PRINCIPAL_OR_SCOPE, ROLE_ASSIGNMENT, Grant, Principal, grant
 from .azure import sources
+from .azure.names import RULES
+
+VIRTUAL_NETWORK = catalog.register(catalog.ResourceType(
+    "azure-native:network:VirtualNetwork", "virtual network",
+    created_in=catalog.Seconds(10, catalog.ESTIMATE),
+    id_template=catalog.in_group("Microsoft.Network/virtualNetworks/{virtualNetworkName}"),
+    name="virtualNetworkName", name_rule=RULES["virtual network"], replaced_on=("location",),
+    shown=(catalog.Shown("address space", "addressSpace.addressPrefixes.0"),)))
+PRIVATE_ENDPOINT = catalog.register(catalog.ResourceType(
+    "azure-native:network:PrivateEndpoint", "private endpoint",
+    created_in=catalog.Seconds(60, catalog.ESTIMATE),
+    id_template=catalog.in_group("Microsoft.Network/privateEndpoints/{privateEndpointName}"),
+    name="privateEndpointName", name_rule=RULES["private endpoint"],
+    replaced_on=("location", "subnet"),  # it cannot move to another subnet
+    requires={VIRTUAL_NETWORK: "a private endpoint lives in its subnet"},
+    shown=(catalog.Shown("group", "privateLinkServiceConnections.0.groupIds.0"),)))
+LINK_TARGET = "a private endpoint connects to its target"
+"""Why a private endpoint needs a resource first: each type that can be a target says so
+(``catalog.require(PRIVATE_ENDPOINT, {TYPE: LINK_TARGET})``)."""
+catalog.require(ROLE_ASSIGNMENT, {PRIVATE_ENDPOINT: PRINCIPAL_OR_SCOPE})
+PRIVATE_ZONE = catalog.register(catalog.ResourceType(
+    "azure-native:privatedns:PrivateZone", "private dns zone",
+    created_in=catalog.Seconds(30, catalog.ESTIMATE),
+    id_template=catalog.in_group("Microsoft.Network/privateDnsZones/{privateZoneName}"),
+    name="privateZoneName"))
+ZONE_LINK = catalog.register(catalog.ResourceType(
+    "azure-native:privatedns:VirtualNetworkLink", "private dns zone link",
+    created_in=catalog.Seconds(30, catalog.ESTIMATE),
+    id_template=catalog.in_group("Microsoft.Network/privateDnsZones/{privateZoneName}/"
+                                 "virtualNetworkLinks/{virtualNetworkLinkName}"),
+    name="virtualNetworkLinkName",
+    replaced_on=("virtualNetwork",),  # a link cannot name another network
+    requires={PRIVATE_ZONE: "a link belongs to its zone",
+              VIRTUAL_NETWORK: "a link names its network"}))
+ZONE_GROUP = catalog.register(catalog.ResourceType(
+    "azure-native:network:PrivateDnsZoneGroup", "private dns zone group",
+    created_in=catalog.Seconds(10, catalog.ESTIMATE),
+    id_template=catalog.in_group("Microsoft.Network/privateEndpoints/{privateEndpointName}/"
+                                 "privateDnsZoneGroups/{privateDnsZoneGroupName}"),
+    name="privateDnsZoneGroupName",
+    requires={PRIVATE_ENDPOINT: "a zone group names its endpoint's addresses",
+              PRIVATE_ZONE: "a zone group writes into its zones"}))
 
 ZONES: dict[str, tuple[str, ...]] = {
     "amlworkspace": ("privatelink.api.azureml.ms", "privatelink.notebooks.azure.net"),

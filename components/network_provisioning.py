@@ -35,7 +35,26 @@ import pulumi
 from azure.core.credentials import TokenCredential
 from pulumi.dynamic import CreateResult, DiffResult, ResourceProvider, UpdateResult
 
+from . import catalog
 from .signin import credential
+
+REPLACE_KEYS = ("workspaceId",)
+"""Inputs that name another network: a change provisions that one (nothing is deleted)."""
+
+
+def network_id(props: Mapping[str, Any]) -> str:
+    """The provider's id of the provisioned network: the workspace's id and ``/managedNetwork``."""
+    return f"{props['workspaceId']}/managedNetwork"
+
+
+NETWORK_PROVISIONING = catalog.register(catalog.ResourceType(
+    "pulumi-python:dynamic/machinelearningservices:ManagedNetworkProvisioning",
+    "managed network provisioning",
+    created_in=catalog.Seconds(30, "how-to-managed-network: provisioning takes about 30 minutes, "
+                                   "done here with the workspace (provisionNetworkNow), so the "
+                                   "call finds it done; 1,800 s when isolation is turned on "
+                                   "later"),
+    provider_id=network_id, replaced_on=REPLACE_KEYS))
 
 ARM = "https://management.azure.com"
 """Azure Resource Manager of the public cloud."""
@@ -99,10 +118,10 @@ class ManagedNetworkProvisioningProvider(ResourceProvider):
 
     def create(self, props: dict[str, Any]) -> CreateResult:
         provision(props["workspaceId"])
-        return CreateResult(f"{props['workspaceId']}/managedNetwork", props)
+        return CreateResult(network_id(props), props)
 
     def diff(self, _id: str, olds: dict[str, Any], news: dict[str, Any]) -> DiffResult:
-        replaces = ["workspaceId"] if olds.get("workspaceId") != news.get("workspaceId") else []
+        replaces = [key for key in REPLACE_KEYS if olds.get(key) != news.get(key)]
         changed = bool(replaces) or olds.get("isolationMode") != news.get("isolationMode")
         return DiffResult(changes=changed, replaces=replaces, delete_before_replace=False)
 

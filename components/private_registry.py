@@ -21,11 +21,23 @@ from dataclasses import dataclass
 import pulumi
 from pulumi_azure_native import machinelearningservices as ml
 
-from .access import Grant, Principal, after, grant
+from . import catalog
+from .access import ROLE_ASSIGNMENT, Grant, Principal, after, grant
 from .azure import sources
-from .identity import UserIdentity
-from .registry import lookup
-from .workspace import WorkspaceRef
+from .identity import USER_ASSIGNED_IDENTITY, UserIdentity
+from .registry import AZURE_NATIVE_PROVIDER, lookup
+from .workspace import ML_WORKSPACE, WorkspaceRef, in_workspace
+
+WORKSPACE_CONNECTION = catalog.register(catalog.ResourceType(
+    "azure-native:machinelearningservices:WorkspaceConnection", "workspace connection",
+    created_in=catalog.Seconds(3, catalog.ESTIMATE),
+    id_template=in_workspace("connections/{connectionName}"), name="connectionName",
+    requires={ML_WORKSPACE: "a connection belongs to its workspace",
+              AZURE_NATIVE_PROVIDER: "its target is the registry's login server, read through "
+                                     "the provider of the registry's subscription",
+              USER_ASSIGNED_IDENTITY: "the connection's credentials are the identity",
+              ROLE_ASSIGNMENT: "image builds may use the connection at once; its identity must "
+                               "pull and the workspace may assign it"}))
 
 
 @dataclass

@@ -10,7 +10,31 @@ import pulumi
 import pulumi_azure_native as azure_native
 from pulumi_azure_native import containerregistry
 
+from . import catalog
+from .access import PRINCIPAL_OR_SCOPE, ROLE_ASSIGNMENT
+from .azure.names import RULES
 from .azure.resource_ids import parse_resource_id
+from .network import LINK_TARGET, PRIVATE_ENDPOINT
+
+REGISTRY = catalog.register(catalog.ResourceType(
+    "azure-native:containerregistry:Registry", "container registry",
+    created_in=catalog.Seconds(30, catalog.ESTIMATE),
+    id_template=catalog.in_group("Microsoft.ContainerRegistry/registries/{registryName}"),
+    name="registryName", name_rule=RULES["container registry"], stateful=True,
+    replaced_on=("location",),
+    shown=(catalog.Shown("sku", "sku.name"),
+           catalog.Shown("admin user", "adminUserEnabled", False),
+           catalog.Shown("anonymous pull", "anonymousPullEnabled", False),
+           catalog.Shown("public network", "publicNetworkAccess", "Enabled"),
+           catalog.Shown("zone redundancy", "zoneRedundancy", "Disabled"))))
+catalog.require(ROLE_ASSIGNMENT, {REGISTRY: PRINCIPAL_OR_SCOPE})
+catalog.require(PRIVATE_ENDPOINT, {REGISTRY: LINK_TARGET})
+AZURE_NATIVE_PROVIDER = catalog.register(catalog.ResourceType(
+    "pulumi:providers:azure-native", "azure-native provider",
+    created_in=catalog.Seconds(0, "configured locally by the engine"),
+    # another subscription is another provider, and what it read is read again
+    replaced_on=("subscriptionId",)))
+"""An explicit provider: :func:`lookup` reads a registry in its own subscription."""
 
 
 @dataclass

@@ -24,7 +24,10 @@ from collections.abc import Mapping
 import pulumi
 from pulumi_azure_native import resources
 
+from . import catalog
+from .access import ROLE_ASSIGNMENT
 from .azure.resource_ids import parse_resource_id
+from .workspace import KEY_VAULT
 
 KEY_VAULT_API_VERSION = "2024-11-01"
 """The Microsoft.KeyVault API version pulumi-azure-native 3.29 uses."""
@@ -45,6 +48,22 @@ TEMPLATE = {
     }],
 }
 """ARM template that puts one secret into a vault."""
+
+TEMPLATE_DEPLOYMENT = catalog.register(catalog.ResourceType(
+    "azure-native:resources:Deployment", "template deployment",
+    created_in=catalog.Seconds(60, catalog.ESTIMATE + " (a template: puts the endpoint again, "
+                                                      "with traffic, or a secret)"),
+    id_template=catalog.in_group("Microsoft.Resources/deployments/{deploymentName}"),
+    name="deploymentName",
+    requires={KEY_VAULT: "the template puts a secret into its vault"}))
+catalog.require(ROLE_ASSIGNMENT, {
+    TEMPLATE_DEPLOYMENT: "a grant on one secret needs the secret, which a template puts"})
+SECRET = catalog.register(catalog.ResourceType(
+    "azure-native:keyvault:Secret", "key vault secret",
+    id_template=catalog.in_group("Microsoft.KeyVault/vaults/{vaultName}/secrets/{secretName}"),
+    name="secretName",
+    retired="an earlier release's secret: azure-native deletes it through the Key Vault data "
+            "plane (this module's doc)"))
 
 
 def vault_secret(name: str, *, key_vault_id: pulumi.Input[str], secret_name: str,

@@ -33,14 +33,17 @@ from pulumi_azure_native import (
 )
 from pulumi_azure_native import machinelearningservices as ml
 
-from .access import AzureGrant, Grant, Principal, after, grant
+from . import catalog
+from .access import PRINCIPAL_OR_SCOPE, ROLE_ASSIGNMENT, AzureGrant, Grant, Principal, after, grant
 from .azure import sources
+from .azure.names import RULES
 from .azure.resource_ids import parse_resource_id, provider_type, resource_group_id
 from .azure.roles import NETWORK_APPROVER_TARGETS
-from .identity import UserIdentity, ml_identity, runs_as
-from .network import closed_storage_rules, closed_vault_rules
-from .network_provisioning import ManagedNetworkProvisioning
-from .registry import ContainerRegistry
+from .catalog import REFUSED, Fixed, Seconds, Shown
+from .identity import USER_ASSIGNED_IDENTITY, UserIdentity, ml_identity, runs_as
+from .network import LINK_TARGET, PRIVATE_ENDPOINT, closed_storage_rules, closed_vault_rules
+from .network_provisioning import NETWORK_PROVISIONING, ManagedNetworkProvisioning
+from .registry import REGISTRY, ContainerRegistry
 
 
 class InWorkspace(TypedDict):
@@ -124,6 +127,136 @@ class WorkspaceRef:
 NETWORK_APPROVER = "Azure AI Enterprise Network Connection Approver"
 VAULT_CREATE_ONLY = "properties.softDeleteRetentionInDays"
 """The key vault property Azure takes at creation only: never sent as an update."""
+
+
+# --- the types a workspace is made of ------------------------------------------------------------
+
+def _zone_redundant(inputs: catalog.Inputs) -> bool:
+    sku = (inputs.get("sku") or {}).get("name")
+    return isinstance(sku, str) and "ZRS" in sku
+
+
+STORAGE_ACCOUNT = catalog.register(catalog.ResourceType(
+    "azure-native:storage:StorageAccount", "storage account",
+    created_in=Seconds(25, catalog.ESTIMATE),
+    id_template=catalog.in_group("Microsoft.Storage/storageAccounts/{accountName}"),
+    name="accountName", name_rule=RULES["storage account"], stateful=True,
+    replaced_on=("location", "isHnsEnabled"),
+    fixed=(Fixed("sku.name", REFUSED,
+                 "moving between zone-redundant and other redundancy is a conversion, not an "
+                 "update (StorageAccountTypeConversionNotAllowed)",
+                 "MicrosoftDocs/azure-docs storage/common/redundancy-migration.md",
+                 lambda old, new: _zone_redundant(old) != _zone_redundant(new)),),
+    shown=(Shown("sku", "sku.name"),
+           # "The storage account permits requests that are authorized with Shared Key when the
+           # property value is null or when it is true" (Learn, shared-key-authorization-prevent).
+           Shown("shared keys", "allowSharedKeyAccess", True),
+           Shown("public blobs", "allowBlobPublicAccess", False),
+           Shown("public network", "publicNetworkAccess", "Enabled"),
+           Shown("TLS", "minimumTlsVersion")),
+    # azure-rest-api-specs storage.json StorageAccountPropertiesCreateParameters:
+    # supportsHttpsTrafficOnly (x-ms-client-name EnableHttpsTrafficOnly), networkAcls
+    # (x-ms-client-name NetworkRuleSet)
+    arm_names={"enableHttpsTrafficOnly": "supportsHttpsTrafficOnly",
+               "networkRuleSet": "networkAcls"}))
+BLOB_SERVICE = catalog.register(catalog.ResourceType(
+    "azure-native:storage:BlobServiceProperties", "blob service",
+    created_in=Seconds(3, catalog.ESTIMATE),
+    id_template=catalog.in_group("Microsoft.Storage/storageAccounts/{accountName}/blobServices/"
+                                 "{blobServicesName}"),
+    name="blobServicesName",
+    requires={STORAGE_ACCOUNT: "settings of the account's blob service"},
+    shown=(Shown("deleted blobs kept (days)", "deleteRetentionPolicy.days"),
+           Shown("deleted containers kept (days)", "containerDeleteRetentionPolicy.days"))))
+_SOFT_DELETE = "MicrosoftDocs/azure-docs key-vault/general/soft-delete-overview.md"
+KEY_VAULT = catalog.register(catalog.ResourceType(
+    "azure-native:keyvault:Vault", "key vault", created_in=Seconds(20, catalog.ESTIMATE),
+    id_template=catalog.in_group("Microsoft.KeyVault/vaults/{vaultName}"),
+    name="vaultName", name_rule=RULES["key vault"], stateful=True,
+    fixed=(Fixed(VAULT_CREATE_ONLY, REFUSED,
+                 "\"The retention policy interval can only be configured during key vault "
+                 "creation and can't be changed afterwards\": the vault keeps the days it was "
+                 "created with; a new value applies to a vault created anew", _SOFT_DELETE),
+           Fixed("properties.enablePurgeProtection", catalog.LIES,
+                 "purge protection \"cannot be disabled or overridden by anyone including "
+                 "Microsoft\"", _SOFT_DELETE,
+                 lambda old, new: (old.get("properties") or {}).get("enablePurgeProtection")
+                 is True)),
+    shown=(Shown("sku", "properties.sku.name"),
+           Shown("purge protection", "properties.enablePurgeProtection", False),
+           Shown("deleted vault kept (days)", "properties.softDeleteRetentionInDays", 90),
+           Shown("public network", "properties.publicNetworkAccess", "enabled"))))
+LOG_ANALYTICS = catalog.register(catalog.ResourceType(
+    "azure-native:operationalinsights:Workspace", "log analytics workspace",
+    created_in=Seconds(30, catalog.ESTIMATE),
+    id_template=catalog.in_group("Microsoft.OperationalInsights/workspaces/{workspaceName}"),
+    name="workspaceName", name_rule=RULES["log analytics workspace"], stateful=True,
+    replaced_on=("location",),
+    shown=(Shown("sku", "sku.name"), Shown("retention (days)", "retentionInDays"))))
+APPLICATION_INSIGHTS = catalog.register(catalog.ResourceType(
+    "azure-native:applicationinsights:Component", "application insights",
+    created_in=Seconds(10, catalog.ESTIMATE),
+    id_template=catalog.in_group("Microsoft.Insights/components/{resourceName}"),
+    name="resourceName", name_rule=RULES["application insights"],
+    replaced_on=("location", "applicationType"),
+    requires={LOG_ANALYTICS: "workspace-based Application Insights names its Log Analytics"},
+    shown=(Shown("public ingestion", "publicNetworkAccessForIngestion", "Enabled"),
+           Shown("public query", "publicNetworkAccessForQuery", "Enabled"))))
+
+
+def _isolation(inputs: catalog.Inputs) -> str:
+    return str((inputs.get("managedNetwork") or {}).get("isolationMode") or "Disabled")
+
+
+_NETWORK_LIMITS = "MicrosoftDocs/azure-ai-docs how-to-managed-network (Limitations)"
+_WORKSPACE_SPEC = "Azure/azure-rest-api-specs machinelearningservices workspaceRP.json"
+ML_WORKSPACE = catalog.register(catalog.ResourceType(
+    "azure-native:machinelearningservices:Workspace", "ml workspace",
+    created_in=Seconds(60, catalog.ESTIMATE),
+    id_template=catalog.in_group("Microsoft.MachineLearningServices/workspaces/{workspaceName}"),
+    name="workspaceName", name_rule=RULES["workspace"], stateful=True,
+    fixed=(Fixed("managedNetwork.isolationMode", REFUSED,
+                 "managed network isolation \"can't be disabled\" once on, and the doc refuses "
+                 "moving between its two modes", _NETWORK_LIMITS,
+                 lambda old, new: _isolation(old) != "Disabled"),
+           Fixed("managedNetwork.isolationMode", catalog.AT_RISK,
+                 "turning isolation on keeps the clusters, instances and endpoints made before it "
+                 "outside the managed network: \"recreate\" them (the stack provisions the network "
+                 "first, about 30 minutes, since provisionNetworkNow does nothing on an existing "
+                 "workspace)", _NETWORK_LIMITS, lambda old, new: _isolation(old) == "Disabled"),
+           Fixed("storageAccount", REFUSED,
+                 "\"This cannot be changed once the workspace has been created\"",
+                 f"{_WORKSPACE_SPEC} storageAccount"),
+           Fixed("keyVault", REFUSED,
+                 "\"This cannot be changed once the workspace has been created\"",
+                 f"{_WORKSPACE_SPEC} keyVault")),
+    requires={STORAGE_ACCOUNT: "a workspace is created with its storage account",
+              KEY_VAULT: "a workspace is created with its key vault",
+              REGISTRY: "a workspace is created with its registry",
+              APPLICATION_INSIGHTS: "a workspace is created with its Application Insights",
+              USER_ASSIGNED_IDENTITY: "a workspace is created with its identities",
+              ROLE_ASSIGNMENT: "a user-assigned workspace identity must reach its dependents when "
+                               "the workspace is created (seed 002)"},
+    shown=(Shown("sku", "sku.name"),
+           Shown("public network", "publicNetworkAccess", "Enabled"),
+           Shown("managed network", "managedNetwork.isolationMode", "Disabled"),
+           Shown("firewall", "managedNetwork.firewallSku"),
+           Shown("image builds on", "imageBuildCompute"))))
+
+
+def in_workspace(path: str) -> str:
+    """The id template of a resource inside a workspace, from its path under it
+    (``computes/{computeName}``)."""
+    return catalog.in_group("Microsoft.MachineLearningServices/workspaces/{workspaceName}/" + path)
+
+
+catalog.require(ROLE_ASSIGNMENT, {STORAGE_ACCOUNT: PRINCIPAL_OR_SCOPE,
+                                  KEY_VAULT: PRINCIPAL_OR_SCOPE, ML_WORKSPACE: PRINCIPAL_OR_SCOPE,
+                                  APPLICATION_INSIGHTS: PRINCIPAL_OR_SCOPE})
+catalog.require(PRIVATE_ENDPOINT, {ML_WORKSPACE: LINK_TARGET, STORAGE_ACCOUNT: LINK_TARGET,
+                                   KEY_VAULT: LINK_TARGET})
+catalog.require(NETWORK_PROVISIONING,
+                {ML_WORKSPACE: "it provisions the workspace's managed network"})
 
 
 def _managed_network(settings: ManagedNetwork | None) -> ml.ManagedNetworkSettingsArgs | None:

@@ -6,8 +6,8 @@ the resource id, its API version the one pulumi-azure-native v3 sends (from the 
 ARM top-level keys (location, tags, sku, kind, identity, zones) where they are, and every other
 input under ``properties``, except the path parameters (the names already in the id). The SDK
 inputs are ARM's property names but for the few that the REST specs rename for SDKs
-(``x-ms-client-name``): :data:`ARM_NAMES` turns them back. Values Azure assigns at deploy time
-(ids, principal ids) are the mocks' stand-ins.
+(``x-ms-client-name``): the ``arm_names`` of each type in the catalog turn them back. Values Azure
+assigns at deploy time (ids, principal ids) are the mocks' stand-ins.
 """
 
 from __future__ import annotations
@@ -21,6 +21,7 @@ import sys
 from pathlib import Path
 from typing import Any
 
+from components import catalog
 from components.testing.runner import Registration, StackRun
 
 from .exits import OK, run_tool, tool_parser
@@ -28,13 +29,6 @@ from .project import add_arguments, from_arguments
 
 TOP_LEVEL = ("location", "tags", "sku", "kind", "identity", "zones", "plan", "extendedLocation")
 """Keys of an ARM resource beside ``properties``."""
-ARM_NAMES: dict[str, dict[str, str]] = {
-    "azure-native:storage:StorageAccount": {"enableHttpsTrafficOnly": "supportsHttpsTrafficOnly",
-                                            "networkRuleSet": "networkAcls"},
-}
-"""SDK input names whose ARM property has another name, by resource type (azure-rest-api-specs
-storage.json StorageAccountPropertiesCreateParameters: ``supportsHttpsTrafficOnly``
-x-ms-client-name EnableHttpsTrafficOnly, ``networkAcls`` x-ms-client-name NetworkRuleSet)."""
 SCHEMA = "https://schema.management.azure.com/schemas/2019-04-01/deploymentTemplate.json#"
 
 
@@ -62,7 +56,8 @@ def resource(r: Registration) -> dict[str, Any] | None:
     namespace, path = found.groups()
     parts = path.split("/")
     in_id = set(parts) | set(re.findall(r"/resourceGroups/([^/]+)", r.id, re.IGNORECASE))
-    names = ARM_NAMES.get(r.type, {})
+    entry = catalog.find(r.type)
+    names = entry.arm_names if entry else {}
     arm: dict[str, Any] = {"type": "/".join([namespace, *parts[0::2]]),
                            "apiVersion": api_version(r.type), "name": "/".join(parts[1::2])}
     properties: dict[str, Any] = {}

@@ -26,21 +26,20 @@ import shlex
 import sys
 from typing import Any
 
+from components.access import ROLE_ASSIGNMENT
 from components.azure.resource_ids import resource_group_id
 from components.azure.roles import ROLE_BY_GUID
-from components.kubernetes import INSTANCE_TYPE
+from components.kubernetes import EXTENSION, INSTANCE_TYPE, MANAGED_CLUSTER
 from components.testing.mocks import SUBSCRIPTION_ID
 from components.testing.runner import StackRun
+from components.workspace import ML_WORKSPACE as WORKSPACE
+from stack.program import RESOURCE_GROUP as GROUP_TYPE
 
 from .columns import fit
 from .exits import OK, run_tool, tool_parser
 from .project import add_arguments, from_arguments
-from .words import ROLE_ASSIGNMENT, grant_words
+from .words import grant_words
 
-GROUP_TYPE = "azure-native:resources:ResourceGroup"
-WORKSPACE = "azure-native:machinelearningservices:Workspace"
-MANAGED_CLUSTER = "azure-native:containerservice:ManagedCluster"
-EXTENSION = "azure-native:kubernetesconfiguration:Extension"
 RBAC_ADMINISTRATOR = "Role Based Access Control Administrator"
 APPROVER = "Azure AI Enterprise Network Connection Approver"
 SUBSCRIPTION = "/subscriptions/$SUBSCRIPTION_ID"

@@ -12,14 +12,14 @@ import re
 from collections.abc import Callable
 from typing import Any, NamedTuple
 
+from components.endpoint import ONLINE_ENDPOINT
+from components.network import PRIVATE_ENDPOINT as ENDPOINT
 from components.testing.runner import Registration, StackRun
+from components.workspace import ML_WORKSPACE as WORKSPACE
 
 from .exposure import settings
 
 INTERNET = "internet"
-WORKSPACE = "azure-native:machinelearningservices:Workspace"
-ENDPOINT = "azure-native:network:PrivateEndpoint"
-ONLINE_ENDPOINT = "azure-native:machinelearningservices:OnlineEndpoint"
 PUBLIC = ("public network", "public ingestion", "public query")
 """The settings (offline.exposure labels) that open a resource to the internet."""
 

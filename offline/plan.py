@@ -29,6 +29,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from components.access import ROLE_ASSIGNMENT
+from components.catalog import AT_RISK, LIES, REFUSED
 from components.testing.mocks import RANDOM_SUFFIX
 from components.testing.runner import (
     Registration,
@@ -56,19 +58,14 @@ DELETE_REPLACED = "delete-replaced"
 SYMBOL = {CREATE: "+", UPDATE: "~", REPLACE: "+-", DELETE: "-", PROTECTED: "!", RETAIN: "=",
           DELETED_WITH: ".", DELETE_REPLACED: "-", IGNORED: "="}
 
-REFUSED, LIES, DATA_LOSS, AT_RISK, NOTE = "refused", "lies", "data loss", "at risk", "note"
-"""Verdicts of a rule: Azure or Pulumi refuses the step (the operation fails); Azure ignores it
-(the state would lie); data is lost; the step may fail and needs a retry or a look; what Azure
-does besides, worth knowing."""
+DATA_LOSS, NOTE = "data loss", "note"
+"""Verdicts of a rule besides what Azure does with a property it fixes at creation
+(:data:`~components.catalog.REFUSED`: Azure or Pulumi refuses the step, the operation fails;
+:data:`~components.catalog.LIES`: Azure ignores it, the state would lie;
+:data:`~components.catalog.AT_RISK`: the step may fail and needs a retry or a look): data is lost;
+what Azure does besides, worth knowing."""
 FAILING = (REFUSED, LIES, DATA_LOSS)
 """Verdicts that make a plan fail (exit code :data:`offline.exits.REFUSED`)."""
-
-STATEFUL = ("azure-native:storage:StorageAccount", "azure-native:storage:BlobContainer",
-            "azure-native:keyvault:Vault", "azure-native:containerregistry:Registry",
-            "azure-native:operationalinsights:Workspace",
-            "azure-native:machinelearningservices:Workspace")
-"""Resource types that hold data a replacement or a delete would lose."""
-
 
 @dataclass
 class Finding:
@@ -340,13 +337,13 @@ def day2_plan(base: StackRun | None, head: StackRun | None, *, unprotect: bool =
               reserved: Iterable[tuple[str, str]] = ()) -> Plan:
     """The checked plan from ``base`` to ``head`` (None for either: nothing deployed, or
     ``pulumi destroy``). ``reserved`` are names a previous plan left soft-deleted."""
-    from .rules import ASSIGNMENT, check, fixed_at_creation
+    from .rules import check, fixed_at_creation
     either = head or base
     stack = either.stack if either else "?"
     steps = plan_steps(base, head, unprotect=unprotect, fixed=fixed_at_creation)
     words = {urn: "{role} on {scope} for {principal}".format(**grant_words(run, r))
              for run in filter(None, (base, head)) for urn, r in run.resources.items()
-             if r.type == ASSIGNMENT}
+             if r.type == ROLE_ASSIGNMENT}
     plan = Plan(stack=stack, destroy=head is None, steps=steps, words=words)
     check(plan, base, head, set(reserved))
     return plan

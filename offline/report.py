@@ -14,6 +14,7 @@ from typing import Any
 
 import pulumi
 
+from components.access import ROLE_ASSIGNMENT
 from components.testing.mocks import AFTER_DEPLOY, RANDOM_SUFFIX, SUBSCRIPTION_ID
 from components.testing.runner import StackRun
 
@@ -25,7 +26,7 @@ from .network_view import Path as NetworkPath
 from .network_view import mermaid as network_mermaid
 from .network_view import paths as network_paths
 from .policy_check import Violation, check, policy_names
-from .words import ROLE_ASSIGNMENT, SUFFIX_MASK, azure_grant_words, describe, grant_words
+from .words import SUFFIX_MASK, azure_grant_words, describe, grant_words
 
 
 def shown(value: Any, invented: dict[str, str]) -> Any:

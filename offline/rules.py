@@ -3,8 +3,9 @@
 :func:`check` replays a plan's steps against a model of the deployed resources (what exists in
 Azure, and the traffic of each online endpoint) and asks every rule about every step. A rule says
 that Azure or Pulumi refuses the step, that Azure ignores it (the state would lie), that data is
-lost, or that the step is at risk. :data:`RULES` lists them; :data:`PROVIDER_REPLACES` and
-:data:`IMMUTABLE` are the facts about properties the rules read.
+lost, or that the step is at risk. :data:`RULES` lists them; the facts about each type they read
+(what makes the provider replace it, what Azure fixes at creation, what it holds, what Azure fills
+in on a refresh) are in the catalog (:mod:`components.catalog`).
 """
 
 from __future__ import annotations
@@ -15,33 +16,33 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
+from components import catalog
+from components.access import ROLE_ASSIGNMENT as ASSIGNMENT
 from components.azure.roles import BUILT_IN_ROLES
-from components.blob_upload import REPLACE_KEYS
-from components.kubernetes import AZURE_FILLS, AZURE_INSTANCE_TYPE, INSTANCE_TYPE
+from components.blob_upload import KEY_BLOB
+from components.catalog import AT_RISK, LIES, REFUSED
+from components.compute import COMPUTE
+from components.endpoint import ONLINE_DEPLOYMENT as DEPLOYMENT
+from components.endpoint import ONLINE_ENDPOINT as ENDPOINT
 from components.propagation import ROLE_PROPAGATION_HOOK
-from components.testing.mocks import (
-    DEPLOYER_OBJECT_ID,
-    ENTRA_BLOB,
-    KUBERNETES_PROVIDER,
-    NETWORK_PROVISIONING,
-    PROVIDER,
-)
+from components.secrets import SECRET
+from components.secrets import TEMPLATE_DEPLOYMENT as TEMPLATE
+from components.testing.mocks import DEPLOYER_OBJECT_ID
 from components.testing.runner import Registration, StackRun
+from components.workspace import KEY_VAULT as VAULT
+from components.workspace import ML_WORKSPACE, STORAGE_ACCOUNT
+from stack.program import RESOURCE_GROUP as GROUP
 
 from .plan import (
-    AT_RISK,
     CREATE,
     DATA_LOSS,
     DELETE,
     DELETE_REPLACED,
     DELETED_WITH,
     IGNORED,
-    LIES,
     NOTE,
     PROTECTED,
-    REFUSED,
     REPLACE,
-    STATEFUL,
     UPDATE,
     Finding,
     Plan,
@@ -49,243 +50,26 @@ from .plan import (
     matches,
 )
 
-ML = "azure-native:machinelearningservices:"
-GROUP = "azure-native:resources:ResourceGroup"
-TEMPLATE = "azure-native:resources:Deployment"
-ENDPOINT, DEPLOYMENT, COMPUTE = f"{ML}OnlineEndpoint", f"{ML}OnlineDeployment", f"{ML}Compute"
-SECRET, VAULT = "azure-native:keyvault:Secret", "azure-native:keyvault:Vault"
-ASSIGNMENT = "azure-native:authorization:RoleAssignment"
-ENDPOINT_ARM_TYPE = "Microsoft.MachineLearningServices/workspaces/onlineEndpoints"
-
 # --- facts about properties -----------------------------------------------------------------
-
-AZURE_NATIVE_DIFF = ("pulumi/pulumi-azure-native provider/pkg/provider/diff.go: \"All the "
-                     "parameters that are part of the resource path cause a replacement\", plus "
-                     "the forceNew flags of the provider metadata (provider/pkg/gen/properties.go, "
-                     "replacement.go)")
-
-PROVIDER_REPLACES: dict[str, tuple[str, ...]] = {
-    # Path parameters, and the body properties the provider metadata marks forceNew
-    # (x-ms-mutability create without update, or gen/replacement.go's forceNewMap).
-    GROUP: ("resourceGroupName", "location"),
-    "azure-native:storage:StorageAccount": ("resourceGroupName", "accountName", "location",
-                                            "isHnsEnabled"),
-    "azure-native:storage:BlobServiceProperties": ("resourceGroupName", "accountName",
-                                                   "blobServicesName"),
-    "azure-native:storage:BlobContainer": ("resourceGroupName", "accountName", "containerName"),
-    # An earlier release's upload (key-based), kept for plans from a state that holds one.
-    "azure-native:storage:Blob": ("resourceGroupName", "accountName", "containerName", "blobName",
-                                  "contentMd5", "source", "type"),
-    ENTRA_BLOB: REPLACE_KEYS,  # its provider's diff (components/blob_upload.py)
-    NETWORK_PROVISIONING: ("workspaceId",),  # components/network_provisioning.py's diff
-    # A private endpoint cannot move to another subnet; a zone link cannot name another network.
-    "azure-native:network:VirtualNetwork": ("resourceGroupName", "virtualNetworkName",
-                                            "location"),
-    "azure-native:network:PrivateEndpoint": ("resourceGroupName", "privateEndpointName",
-                                             "location", "subnet"),
-    "azure-native:network:PrivateDnsZoneGroup": ("resourceGroupName", "privateEndpointName",
-                                                 "privateDnsZoneGroupName"),
-    "azure-native:privatedns:PrivateZone": ("resourceGroupName", "privateZoneName"),
-    "azure-native:privatedns:VirtualNetworkLink": ("resourceGroupName", "privateZoneName",
-                                                   "virtualNetworkLinkName", "virtualNetwork"),
-    # An explicit provider (a registry read in its own subscription): another subscription is
-    # another provider, and what it read is read again.
-    PROVIDER: ("subscriptionId",),
-    VAULT: ("resourceGroupName", "vaultName"),
-    SECRET: ("resourceGroupName", "vaultName", "secretName"),
-    "azure-native:containerregistry:Registry": ("resourceGroupName", "registryName", "location"),
-    "azure-native:operationalinsights:Workspace": ("resourceGroupName", "workspaceName",
-                                                   "location"),
-    "azure-native:applicationinsights:Component": ("resourceGroupName", "resourceName",
-                                                   "location", "applicationType"),
-    "azure-native:managedidentity:UserAssignedIdentity": ("resourceGroupName", "resourceName",
-                                                          "location"),
-    "azure-native:managedidentity:FederatedIdentityCredential": (
-        "resourceGroupName", "resourceName", "federatedIdentityCredentialResourceName"),
-    ASSIGNMENT: ("scope", "roleAssignmentName", "principalId"),
-    f"{ML}Workspace": ("resourceGroupName", "workspaceName"),
-    COMPUTE: ("resourceGroupName", "workspaceName", "computeName"),
-    ENDPOINT: ("resourceGroupName", "workspaceName", "endpointName", "location"),
-    DEPLOYMENT: ("resourceGroupName", "workspaceName", "endpointName", "deploymentName",
-                 "location"),
-    f"{ML}Datastore": ("resourceGroupName", "workspaceName", "name"),
-    f"{ML}ModelVersion": ("resourceGroupName", "workspaceName", "name", "version"),
-    f"{ML}CodeVersion": ("resourceGroupName", "workspaceName", "name", "version"),
-    f"{ML}EnvironmentVersion": ("resourceGroupName", "workspaceName", "name", "version"),
-    f"{ML}WorkspaceConnection": ("resourceGroupName", "workspaceName", "connectionName"),
-    "azure-native:containerservice:ManagedCluster": ("resourceGroupName", "resourceName",
-                                                     "location"),
-    "azure-native:kubernetesconfiguration:Extension": (
-        "resourceGroupName", "clusterRp", "clusterResourceName", "clusterName", "extensionName"),
-    # pulumi/pulumi-kubernetes DiffConfig (#577, #2771): a kubeconfig naming another cluster
-    # replaces the provider and what it made; a Kubernetes object is its kind, name, namespace.
-    KUBERNETES_PROVIDER: ("kubeconfig",),
-    INSTANCE_TYPE: ("apiVersion", "kind", "metadata.name", "metadata.namespace"),
-    TEMPLATE: ("resourceGroupName", "deploymentName"),
-    # pulumi/pulumi-random: every argument of a random value forces a new one.
-    "random:index/randomString:RandomString": ("*",),
-    "random:index/randomPassword:RandomPassword": ("*",),
-}
-"""Input paths whose change makes the provider replace a resource of each type."""
-
 
 def provider_replaces(r: Registration, path: str) -> bool:
     """Whether a change of input ``path`` makes the provider replace ``r`` (delete first)."""
-    if r.type not in PROVIDER_REPLACES:
-        raise KeyError(f"no replacement facts for {r.type}: "
-                       "add it to offline.rules.PROVIDER_REPLACES")
-    return any(matches(path, key) for key in PROVIDER_REPLACES[r.type])
+    return any(matches(path, key) for key in catalog.get(r.type).replaces)
 
 
-def _isolation(r: Registration) -> str:
-    return str((r.inputs.get("managedNetwork") or {}).get("isolationMode") or "Disabled")
+def _fixed(r: Registration) -> tuple[catalog.Fixed, ...]:
+    """What Azure fixes at the creation of ``r`` (none for a type not in the catalog)."""
+    entry = catalog.find(r.type)
+    return entry.fixed_of(r.inputs) if entry else ()
 
 
-def _zone_redundant(sku: Any) -> bool:
-    return isinstance(sku, str) and "ZRS" in sku
+def _covers(fact: catalog.Fixed, path: str) -> bool:
+    return matches(path, fact.path) and not any(matches(path, u) for u in fact.unless)
 
 
-@dataclass(frozen=True)
-class Immutable:
-    """A property Azure does not change in place on an update."""
-
-    type: str
-    path: str
-    verdict: str
-    why: str
-    source: str
-    applies: Callable[[Registration, Registration], bool] = lambda old, new: True
-    unless: tuple[str, ...] = ()
-    """Paths under ``path`` the fact does not cover."""
-
-    def covers(self, path: str) -> bool:
-        return matches(path, self.path) and not any(matches(path, u) for u in self.unless)
-
-
-def _kind(r: Registration) -> Any:
-    return (r.inputs.get("properties") or {}).get("computeType")
-
-
-def _compute_type(kind: str) -> Callable[[Registration, Registration], bool]:
-    return lambda old, new: _kind(new) == kind
-
-
-KUBERNETES_UPDATE = ("MicrosoftDocs/azure-ai-docs articles/machine-learning/known-issues/"
-                     "inferencing-updating-kubernetes-compute-appears-to-succeed.md")
-
-
-IMMUTABLE: tuple[Immutable, ...] = (
-    Immutable(COMPUTE, "properties.properties.vmSize", LIES,
-              "Azure keeps a cluster's VM size on update and reports success",
-              "hashicorp/terraform-provider-azurerm#15825; Azure/azure-rest-api-specs#18889 ("
-              "\"the cluster is created with the previous vmSize\")", _compute_type("AmlCompute")),
-    Immutable(COMPUTE, "properties.properties.vmPriority", LIES,
-              "Azure keeps a cluster's VM priority on update (only scale settings update)",
-              "Azure/azure-rest-api-specs machineLearningServices Compute_Update: the PATCH body "
-              "carries scaleSettings only", _compute_type("AmlCompute")),
-    Immutable(COMPUTE, "properties.properties.vmSize", LIES,
-              "\"It isn't possible to change the virtual machine size of compute instance once "
-              "it's created\"", "MicrosoftDocs/azure-ai-docs how-to-create-compute-instance.md",
-              _compute_type("ComputeInstance")),
-    Immutable(COMPUTE, "properties.properties.idleTimeBeforeShutdown", LIES,
-              "idle shutdown in ARM templates is \"only configurable during new compute instance "
-              "creation\"", "MicrosoftDocs/azure-ai-docs how-to-create-compute-instance.md; "
-              "Azure/bicep#17617", _compute_type("ComputeInstance")),
-    Immutable(COMPUTE, "properties.properties.sshSettings", LIES,
-              "SSH \"can't be enabled or disabled after creation\"",
-              "MicrosoftDocs/azure-ai-docs how-to-create-compute-instance.md",
-              _compute_type("ComputeInstance")),
-    Immutable(DEPLOYMENT, "properties.instanceType", REFUSED,
-              "\"deployment update can't change instance type\": deploy a new deployment, move "
-              "traffic, delete the old one", "Azure/AML-Kubernetes#247 (Microsoft)"),
-    Immutable(DEPLOYMENT, "properties.endpointComputeType", REFUSED,
-              "a deployment's compute type is its kind, fixed at creation",
-              "Azure/azure-rest-api-specs OnlineDeployment (discriminator endpointComputeType)"),
-    Immutable(ENDPOINT, "identity", REFUSED,
-              "\"The identity for an endpoint is immutable\"",
-              "MicrosoftDocs/azure-ai-docs "
-              "how-to-access-resources-from-endpoints-managed-identities.md"),
-    Immutable(VAULT, "properties.softDeleteRetentionInDays", REFUSED,
-              "\"The retention policy interval can only be configured during key vault creation "
-              "and can't be changed afterwards\": the vault keeps the days it was created with; "
-              "a new value applies to a vault created anew",
-              "MicrosoftDocs/azure-docs key-vault/general/soft-delete-overview.md"),
-    Immutable(VAULT, "properties.enablePurgeProtection", LIES,
-              "purge protection \"cannot be disabled or overridden by anyone including Microsoft\"",
-              "MicrosoftDocs/azure-docs key-vault/general/soft-delete-overview.md",
-              lambda old, new: (old.inputs.get("properties") or {}).get("enablePurgeProtection")
-              is True),
-    Immutable(f"{ML}Workspace", "managedNetwork.isolationMode", REFUSED,
-              "managed network isolation \"can't be disabled\" once on, and the doc refuses "
-              "moving between its two modes", "MicrosoftDocs/azure-ai-docs how-to-managed-network "
-              "(Limitations)", lambda old, new: _isolation(old) != "Disabled"),
-    Immutable(f"{ML}Workspace", "managedNetwork.isolationMode", AT_RISK,
-              "turning isolation on keeps the clusters, instances and endpoints made before it "
-              "outside the managed network: \"recreate\" them (the stack provisions the network "
-              "first, about 30 minutes, since provisionNetworkNow does nothing on an existing "
-              "workspace)", "MicrosoftDocs/azure-ai-docs "
-              "how-to-managed-network (Limitations)",
-              lambda old, new: _isolation(old) == "Disabled"),
-    Immutable(f"{ML}Workspace", "storageAccount", REFUSED,
-              "\"This cannot be changed once the workspace has been created\"",
-              "Azure/azure-rest-api-specs machinelearningservices workspaceRP.json storageAccount"),
-    Immutable(f"{ML}Workspace", "keyVault", REFUSED,
-              "\"This cannot be changed once the workspace has been created\"",
-              "Azure/azure-rest-api-specs machinelearningservices workspaceRP.json keyVault"),
-    Immutable("azure-native:storage:StorageAccount", "sku.name", REFUSED,
-              "moving between zone-redundant and other redundancy is a conversion, not an update "
-              "(StorageAccountTypeConversionNotAllowed)",
-              "MicrosoftDocs/azure-docs storage/common/redundancy-migration.md",
-              lambda old, new: _zone_redundant((old.inputs.get("sku") or {}).get("name"))
-              != _zone_redundant((new.inputs.get("sku") or {}).get("name"))),
-    Immutable("azure-native:containerservice:ManagedCluster", "agentPoolProfiles[0].vmSize",
-              REFUSED, "\"You can't change the VM size of a node pool after you create it\" "
-              "(PropertyChangeNotAllowed in the API version azure-native sends): add a node pool "
-              "of the new size, then remove the old one",
-              "MicrosoftDocs/azure-aks-docs manage-node-pools.md (Limitations); "
-              "Azure/bicep-registry-modules#7130"),
-    *(Immutable(COMPUTE, path, LIES,
-                "updates of a Kubernetes compute \"appear to succeed\" but change nothing: \"the "
-                "CLI v2 and SDK v2 do not allow updating any configuration of an existing "
-                "Kubernetes compute\"", KUBERNETES_UPDATE, _compute_type("Kubernetes"),
-                # leaving out what Azure fills in itself (after a refresh) asks nothing of it
-                unless=AZURE_FILLS)
-      for path in ("properties", "tags")),
-    *(Immutable(f"{ML}{kind}Version", "properties", REFUSED,
-                "a registered asset version cannot be changed (register a new version)",
-                "Azure/azure-cli-extensions#5440: \"... is already registered and cannot be "
-                "changed\"") for kind in ("Model", "Code", "Environment")),
-)
-"""Properties that an update cannot change in Azure, with what Azure does instead."""
-
-
-@dataclass(frozen=True)
-class Filled:
-    """A field Azure fills in its answers though the program never sets it: a refresh copies it
-    into the state's inputs (azure-native ``Read`` applies the difference between the old and the
-    new outputs to the inputs: pulumi/pulumi-azure-native provider.go), where the next plan sees
-    the program leave it out."""
-
-    type: str
-    path: str
-    value: Any
-    """What Azure answers with there."""
-    source: str
-    applies: Callable[[Registration], bool] = lambda r: True
-
-
-REFRESH_FILLS: tuple[Filled, ...] = (
-    Filled(COMPUTE, "properties.properties.instanceTypes", {AZURE_INSTANCE_TYPE: {"resources": {
-        "requests": {"cpu": "100m", "memory": "2Gi"}, "limits": {"cpu": "2", "memory": "2Gi"}}}},
-        "MicrosoftDocs/azure-ai-docs how-to-manage-kubernetes-instance-types.md: "
-        "defaultinstancetype \"is created when you attach a Kubernetes cluster\" and \"appear[s] "
-        "in all clients\"", lambda r: _kind(r) == "Kubernetes"),
-    Filled(COMPUTE, "properties.properties.extensionInstanceReleaseTrain", "stable",
-           "Azure/azure-rest-api-specs machinelearningservices KubernetesProperties "
-           "(\"Extension instance release train\"): the extension's, which is stable",
-           lambda r: _kind(r) == "Kubernetes"),
-)
-"""The fields a refresh fills in, per kind of resource (data for the plan's refresh)."""
+def _stateful(type_: str) -> bool:
+    entry = catalog.find(type_)
+    return entry is not None and entry.stateful
 
 
 # --- the model of what exists in Azure --------------------------------------------------------
@@ -335,7 +119,7 @@ def traffic_written(r: Registration) -> dict[tuple[str, str], dict[str, int]]:
         props = r.inputs.get("properties") or {}
         parameters = props.get("parameters") or {}
         for res in (props.get("template") or {}).get("resources", []):
-            if res.get("type") == ENDPOINT_ARM_TYPE:
+            if res.get("type") == catalog.get(ENDPOINT).arm_type:
                 workspace, endpoint = str(_resolve(res["name"], parameters)).split("/")
                 traffic = _resolve((res.get("properties") or {}).get("traffic"), parameters)
                 written[(workspace, endpoint)] = dict(traffic or {})
@@ -357,18 +141,17 @@ def _live_traffic(run: StackRun, r: Registration) -> dict[str, Any]:
     return {"properties.traffic": live[key]} if key in live else {}
 
 
-def _filled(run: StackRun, r: Registration) -> dict[str, Any]:
-    """What Azure fills in a resource's answers itself (:data:`REFRESH_FILLS`)."""
-    return {fill.path: fill.value for fill in REFRESH_FILLS
-            if fill.type == r.type and fill.applies(r)}
+def _filled(r: Registration) -> dict[str, Any]:
+    """What Azure fills in a resource's answers itself (the catalog's fills of its type)."""
+    entry = catalog.find(r.type)
+    return {fill.path: fill.value for fill in entry.fills_of(r.inputs)} if entry else {}
 
 
-DRIFT: dict[str, Callable[[StackRun, Registration], dict[str, Any]]] = {
-    ENDPOINT: _live_traffic,
-    COMPUTE: _filled,
-}
-"""What another writer than the resource itself changes in Azure, by type: the live value of each
-input path, which a refresh reads back."""
+def drift(run: StackRun, r: Registration) -> dict[str, Any]:
+    """What another writer than the resource itself changes in Azure: the live value of each
+    input path of ``r``, which a refresh reads back (an endpoint's traffic, which its template
+    writes; what Azure fills in)."""
+    return {**(_live_traffic(run, r) if r.type == ENDPOINT else {}), **_filled(r)}
 
 
 def _set(tree: dict[str, Any], path: str, value: Any) -> dict[str, Any]:
@@ -386,17 +169,15 @@ def _get(tree: Any, path: str) -> Any:
 
 def refreshed(run: StackRun) -> StackRun:
     """The state ``pulumi refresh`` leaves of deployed ``run``: where Azure's value of an input
-    property differs from the state's output (:data:`DRIFT`), it becomes the state's output and
+    property differs from the state's output (:func:`drift`), it becomes the state's output and
     input (:data:`REFRESH_SOURCE`)."""
     changed = {}
     for urn, r in run.resources.items():
-        if r.type not in DRIFT:
-            continue
-        drift = {path: live for path, live in DRIFT[r.type](run, r).items()
-                 if _get(r.outputs, path) != live}
-        if drift:
+        differs = {path: live for path, live in drift(run, r).items()
+                   if _get(r.outputs, path) != live}
+        if differs:
             inputs, outputs = r.inputs, r.outputs
-            for path, live in drift.items():
+            for path, live in differs.items():
                 inputs, outputs = _set(inputs, path, live), _set(outputs, path, live)
             changed[urn] = dataclasses.replace(r, inputs=inputs, outputs=outputs)
     return dataclasses.replace(run, resources={**run.resources, **changed})
@@ -427,16 +208,12 @@ class Context:
     """URNs of the resources this plan deletes in Azure (not retained, not refused)."""
 
 
-KEY_BLOB = "azure-native:storage:Blob"
-"""An earlier release's upload: azure-native reads the account key for every call on it."""
-
-
 def _key_based_delete(step: Step, azure: Azure, ctx: Context) -> str | None:
     blob = step.old if step.op == REPLACE and step.delete_first else step.resource
     if blob is None or blob.type != KEY_BLOB or step.op not in (REPLACE, DELETE, DELETE_REPLACED):
         return None
     account = next((r for r in azure.resources.values()
-                    if r.type == "azure-native:storage:StorageAccount"
+                    if r.type == STORAGE_ACCOUNT
                     and r.inputs.get("accountName") == blob.inputs.get("accountName")), None)
     if account is None or account.inputs.get("allowSharedKeyAccess") is not False:
         return None
@@ -464,7 +241,7 @@ def _name_taken(step: Step, azure: Azure, ctx: Context) -> str | None:
 
 
 def _stateful_replaced(step: Step, azure: Azure, ctx: Context) -> str | None:
-    if step.resource.type in STATEFUL and (
+    if _stateful(step.resource.type) and (
             step.op == REPLACE or (step.op == DELETE_REPLACED and not ctx.plan.destroy)):
         because = ", ".join(step.replace_because) or "a dependency is replaced"
         return f"replacing it deletes what it holds (replaced because of {because})"
@@ -473,10 +250,10 @@ def _stateful_replaced(step: Step, azure: Azure, ctx: Context) -> str | None:
 
 def _kept_parents(step: Step, azure: Azure, ctx: Context) -> list[str]:
     """The data resources that ``step`` deletes data from while they stay (retained or kept)."""
-    if step.op != DELETE or step.resource.type not in STATEFUL:
+    if step.op != DELETE or not _stateful(step.resource.type):
         return []
     return [azure.resources[d].name for d in step.resource.dependencies
-            if d in azure.resources and azure.resources[d].type in STATEFUL
+            if d in azure.resources and _stateful(azure.resources[d].type)
             and d not in ctx.deleting]
 
 
@@ -487,7 +264,7 @@ def _data_kept_deleted(step: Step, azure: Azure, ctx: Context) -> str | None:
 
 
 def _data_deleted(step: Step, azure: Azure, ctx: Context) -> str | None:
-    if step.op == DELETE and step.resource.type in STATEFUL and not ctx.plan.destroy \
+    if step.op == DELETE and _stateful(step.resource.type) and not ctx.plan.destroy \
             and not _kept_parents(step, azure, ctx):
         return "deletes the data it holds"
     return None
@@ -498,7 +275,7 @@ def _group_cascade(step: Step, azure: Azure, ctx: Context) -> str | None:
         return None
     name = str(step.resource.inputs.get("resourceGroupName"))
     left = [r for r in azure.in_group(name) if r.urn != step.resource.urn]
-    lost = [r for r in left if r.type in STATEFUL]
+    lost = [r for r in left if _stateful(r.type)]
     if lost:
         return ("deleting the resource group deletes what Pulumi keeps in Azure with it: "
                 + ", ".join(sorted(r.name for r in lost)))
@@ -548,8 +325,9 @@ def _number(value: Any) -> Any:
 
 
 def fixed_at_creation(r: Registration, path: str) -> bool:
-    """Whether Azure takes input ``path`` of ``r`` at creation only (an :data:`IMMUTABLE` fact)."""
-    return any(fact.type == r.type and matches(path, fact.path) for fact in IMMUTABLE)
+    """Whether Azure takes input ``path`` of ``r`` at creation only (a fixed property of its type
+    in the catalog)."""
+    return any(matches(path, fact.path) for fact in _fixed(r))
 
 
 def _kept_at_creation(step: Step, azure: Azure, ctx: Context) -> str | None:
@@ -557,23 +335,23 @@ def _kept_at_creation(step: Step, azure: Azure, ctx: Context) -> str | None:
         return None
     return "; ".join(f"{path} stays {_number(_get(step.old.inputs, path))!r} in Azure and in the "
                      "state: "
-                     + next(fact.why for fact in IMMUTABLE if fact.type == step.resource.type
-                            and matches(path, fact.path)) for path in step.changed)
+                     + next(fact.why for fact in _fixed(step.resource)
+                            if matches(path, fact.path)) for path in step.changed)
 
 
 def _immutable(step: Step, azure: Azure, ctx: Context) -> str | None:
     if step.op != UPDATE or step.old is None:
         return None
-    found = [f"{path}: {fact.why}" for fact in IMMUTABLE if fact.type == step.resource.type
-             for path in step.changed if fact.covers(path)
-             and fact.applies(step.old, step.resource)]
+    found = [f"{path}: {fact.why}" for fact in _fixed(step.resource)
+             for path in step.changed if _covers(fact, path)
+             and fact.applies(step.old.inputs, step.resource.inputs)]
     return "; ".join(dict.fromkeys(found)) or None
 
 
 def _immutable_verdicts(step: Step) -> set[str]:
-    return {fact.verdict for fact in IMMUTABLE if step.op == UPDATE and step.old is not None
-            and fact.type == step.resource.type and fact.applies(step.old, step.resource)
-            and any(fact.covers(path) for path in step.changed)}
+    return {fact.verdict for fact in _fixed(step.resource) if step.op == UPDATE
+            and step.old is not None and fact.applies(step.old.inputs, step.resource.inputs)
+            and any(_covers(fact, path) for path in step.changed)}
 
 
 def _soft_deleted_name(step: Step, azure: Azure, ctx: Context) -> str | None:
@@ -614,7 +392,7 @@ def _secrets_put(templates: list[Registration]) -> set[str]:
         parameters = props.get("parameters") or {}
         put |= {str(_resolve(res.get("name"), parameters)).lower()
                 for res in (props.get("template") or {}).get("resources", [])
-                if res.get("type") == "Microsoft.KeyVault/vaults/secrets"}
+                if res.get("type") == catalog.get(SECRET).arm_type}
     return put
 
 
@@ -694,11 +472,13 @@ RULES: tuple[Rule, ...] = (
          "pulumi/pulumi-azure-native provider/pkg/resources/customresources/custom_keyvault.go "
          "(DELETE via azsecrets DeleteSecret); Owner and Contributor carry no data actions",
          _data_plane_delete),
-    Rule("immutable", REFUSED, "Azure cannot change the property in place (see IMMUTABLE for "
-         "which it refuses and which it ignores)", "IMMUTABLE, each entry with its source",
+    Rule("immutable", REFUSED, "Azure cannot change the property in place (the catalog's fixed "
+         "properties say which it refuses and which it ignores)",
+         "the catalog's fixed properties, each with its source",
          _immutable),
     Rule("kept-at-creation", NOTE, "a setting Azure takes at creation only is not sent",
-         "IMMUTABLE, each entry with its source; pulumi/pulumi processIgnoreChanges",
+         "the catalog's fixed properties, each with its source; pulumi/pulumi "
+         "processIgnoreChanges",
          _kept_at_creation),
     Rule("soft-deleted-name", REFUSED,
          "a soft-deleted workspace or key vault keeps its name taken",
@@ -763,7 +543,7 @@ def soft_deleted(r: Registration) -> bool:
     if r.type == VAULT:
         return True
     identity = str((r.inputs.get("identity") or {}).get("type", ""))
-    return r.type == f"{ML}Workspace" and "SystemAssigned" in identity
+    return r.type == ML_WORKSPACE and "SystemAssigned" in identity
 
 
 def check(plan: Plan, base: StackRun | None, head: StackRun | None,

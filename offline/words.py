@@ -5,32 +5,15 @@ from __future__ import annotations
 
 import re
 
+from components import catalog
 from components.azure.roles import ROLE_BY_GUID
+from components.identity import USER_ASSIGNED_IDENTITY
 from components.testing.mocks import RANDOM_SUFFIX
 from components.testing.runner import Registration, StackRun
 
 from .diagram import AZURE, STACK
 
 SUFFIX_MASK = "*" * len(RANDOM_SUFFIX)
-ROLE_ASSIGNMENT = "azure-native:authorization:RoleAssignment"
-USER_IDENTITY = "azure-native:managedidentity:UserAssignedIdentity"
-
-KINDS = {
-    "azure-native:resources:ResourceGroup": "resource group",
-    "azure-native:storage:StorageAccount": "storage account",
-    "azure-native:keyvault:Vault": "key vault",
-    "azure-native:containerregistry:Registry": "container registry",
-    "azure-native:operationalinsights:Workspace": "log analytics workspace",
-    "azure-native:applicationinsights:Component": "application insights",
-    USER_IDENTITY: "user-assigned identity",
-    "azure-native:machinelearningservices:Workspace": "ml workspace",
-    "azure-native:machinelearningservices:Compute": "compute cluster",
-    "azure-native:machinelearningservices:OnlineEndpoint": "online endpoint",
-    "azure-native:storage:BlobContainer": "blob container",
-    "azure-native:network:VirtualNetwork": "virtual network",
-    "azure-native:network:PrivateEndpoint": "private endpoint",
-    "azure-native:containerservice:ManagedCluster": "kubernetes cluster",
-}
 
 
 def describe(resource: Registration | None, value: str) -> str:
@@ -42,9 +25,10 @@ def describe(resource: Registration | None, value: str) -> str:
         return f"{outside[2]} {outside[3]} in {outside[1]} (outside the stack)" if outside \
             else value
     name = (resource.azure_name or resource.name).replace(RANDOM_SUFFIX, SUFFIX_MASK)
-    if resource.type == USER_IDENTITY:
+    if resource.type == USER_ASSIGNED_IDENTITY:
         return name
-    kind = KINDS.get(resource.type, resource.type)
+    entry = catalog.find(resource.type)
+    kind = entry.label if entry else resource.type
     if value != resource.id:  # the principal id of a resource's own identity
         return f"{name} ({kind}, system-assigned)"
     return f"{kind} {name}"

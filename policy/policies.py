@@ -9,13 +9,17 @@ so each policy reads only what its verdict needs, in an order that leaves unknow
 when the known ones already decide (a role assignment's scope is read only for a privileged
 role), and runs in full at ``pulumi up``, when every input is known.
 
-Kept free of imports from the project so the pack works from any stack.
+Kept free of imports from the project so the pack works from any stack: the types it checks come
+from ``catalog.json`` beside it, which ``python -m offline.policy_catalog`` writes from the
+project's catalog of resource types (a test fails while it is stale).
 """
 
 from __future__ import annotations
 
+import json
 import re
 from collections.abc import Callable, Mapping
+from pathlib import Path
 from typing import Any
 
 from pulumi_policy import (
@@ -26,16 +30,19 @@ from pulumi_policy import (
     ResourceValidationPolicy,
 )
 
-REGISTRY = "azure-native:containerregistry:Registry"
-VAULT = "azure-native:keyvault:Vault"
-STORAGE = "azure-native:storage:StorageAccount"
-COMPUTE = "azure-native:machinelearningservices:Compute"
-ENDPOINT = "azure-native:machinelearningservices:OnlineEndpoint"
-WORKSPACE = "azure-native:machinelearningservices:Workspace"
-LOGS = "azure-native:operationalinsights:Workspace"
-ROLE_ASSIGNMENT = "azure-native:authorization:RoleAssignment"
-GROUP = "azure-native:resources:ResourceGroup"
-STATEFUL = (STORAGE, VAULT, REGISTRY, WORKSPACE, LOGS)
+CATALOG = json.loads((Path(__file__).parent / "catalog.json").read_text())
+TYPES: dict[str, str] = CATALOG["types"]
+"""Pulumi type token by what the preview calls the type."""
+REGISTRY = TYPES["container registry"]
+VAULT = TYPES["key vault"]
+STORAGE = TYPES["storage account"]
+COMPUTE = TYPES["compute cluster"]
+ENDPOINT = TYPES["online endpoint"]
+WORKSPACE = TYPES["ml workspace"]
+ROLE_ASSIGNMENT = TYPES["role assignment"]
+GROUP = TYPES["resource group"]
+STATEFUL: tuple[str, ...] = tuple(CATALOG["stateful"])
+"""The types that hold data a replacement or a delete loses."""
 
 # Owner, Contributor, User Access Administrator (Azure built-in roles; the same GUIDs as
 # components/roles.py, a test keeps them in step).
@@ -216,8 +223,8 @@ POLICIES: list[ResourceValidationPolicy] = [
                 "AmlCompute", "ComputeInstance")
             and _get(p, "properties", "properties", "enableNodePublicIp") is not False else None),
     _policy("stateful-resources-protected",
-            "Storage, key vault, registry, Log Analytics, workspace and the resource group that "
-            "holds them are protected (production).",
+            "Storage accounts and their containers, key vaults, registries, Log Analytics, "
+            "workspaces and the resource group that holds them are protected (production).",
             (*STATEFUL, GROUP), lambda p, args: None if args.opts.protect
             else "protect the resource (ResourceOptions(protect=True))"),
 ]

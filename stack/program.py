@@ -48,8 +48,10 @@ from components import (
     PrivateRegistryAccessArgs,
     Workspace,
     WorkspaceArgs,
+    catalog,
     vault_secret,
 )
+from components.azure.names import RULES
 from components.workspace import OutboundRule
 
 from .names import (
@@ -77,6 +79,23 @@ from .settings import (
 )
 
 USER = IdentityKind.USER_ASSIGNED.value
+
+# The types the stack makes itself (the library makes neither), in the catalog beside the
+# library's (components/catalog.py).
+_LOCAL = "computed locally by pulumi-random"
+_DRAWN_FIRST = "a name or value in the resource's inputs"
+RANDOM_STRING = catalog.register(catalog.ResourceType(
+    "random:index/randomString:RandomString", "random string",
+    created_in=catalog.Seconds(0, _LOCAL), required_by_all=_DRAWN_FIRST,
+    replaced_on=("*",)))  # pulumi/pulumi-random: every argument forces a new value
+RANDOM_PASSWORD = catalog.register(catalog.ResourceType(
+    "random:index/randomPassword:RandomPassword", "random password",
+    created_in=catalog.Seconds(0, _LOCAL), required_by_all=_DRAWN_FIRST, replaced_on=("*",)))
+RESOURCE_GROUP = catalog.register(catalog.ResourceType(
+    "azure-native:resources:ResourceGroup", "resource group",
+    created_in=catalog.Seconds(2, catalog.ESTIMATE), required_by_all="created inside the group",
+    id_template="/subscriptions/{subscription}/resourceGroups/{resourceGroupName}",
+    name="resourceGroupName", name_rule=RULES["resource group"], replaced_on=("location",)))
 
 
 def deployer_principal_type(setting: str | None) -> str:

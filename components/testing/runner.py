@@ -28,7 +28,9 @@ from pulumi.runtime import mocks as pulumi_mocks
 from pulumi.runtime import rpc
 from pulumi.runtime import settings as pulumi_settings
 
-from .mocks import ENTRA_BLOB, RANDOM_SUFFIX, AzureMocks
+from .. import catalog
+from ..access import ROLE_ASSIGNMENT
+from .mocks import RANDOM_SUFFIX, AzureMocks
 
 
 @dataclass
@@ -59,9 +61,11 @@ class Registration:
 
     @property
     def azure_name(self) -> str | None:
-        """The name Azure knows the resource by (None for components and random values)."""
-        azure = self.type.startswith("azure-native:") or self.type == ENTRA_BLOB
-        return self.outputs.get("name") if self.custom and azure else None
+        """The name Azure knows the resource by (None for components, random values and what
+        Azure does not name)."""
+        entry = catalog.find(self.type)
+        named = self.custom and entry is not None and entry.name is not None
+        return self.outputs.get("name") if named else None
 
 
 @dataclass
@@ -94,7 +98,7 @@ class StackRun:
     def _owners(self) -> dict[str, Registration]:
         owners: dict[str, Registration] = {}
         for r in self.resources.values():
-            if r.type == "azure-native:authorization:RoleAssignment":  # names, does not own, ids
+            if r.type == ROLE_ASSIGNMENT:  # names, does not own, ids
                 continue
             identity = r.outputs.get("identity")
             system_principal = identity.get("principalId") if isinstance(identity, dict) else None

@@ -34,9 +34,10 @@ from components import (
     grant,
     vault_secret,
 )
+from components.blob_upload import ENTRA_BLOB
 from components.propagation import ROLE_PROPAGATION_HOOK
 from components.testing import StackRun, run_program
-from components.testing.mocks import ENTRA_BLOB, SUBSCRIPTION_ID
+from components.testing.mocks import SUBSCRIPTION_ID
 
 from ..conftest import PROJECT_DIR, grants
 

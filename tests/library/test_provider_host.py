@@ -13,9 +13,10 @@ import pytest
 
 from components import package
 from components.azure.roles import ROLE_BY_GUID
+from components.blob_upload import ENTRA_BLOB
 from components.propagation import MINIMUM_PULUMI_CLI, ROLE_PROPAGATION_HOOK
 from components.testing import StackRun
-from components.testing.mocks import ENTRA_BLOB, SUBSCRIPTION_ID
+from components.testing.mocks import SUBSCRIPTION_ID
 from components.testing.provider_host import Constructed, MockDeployment, ProviderHost
 from offline.schema import schema
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from components import WorkspaceRef
-from components.testing.mocks import ENTRA_BLOB
+from components.blob_upload import ENTRA_BLOB
 from components.testing.runner import run_stack
 
 from ..conftest import PROJECT_DIR, grants, one

@@ -8,8 +8,9 @@ from pathlib import Path
 import pytest
 
 from components.assets import folder_digest
+from components.blob_upload import ENTRA_BLOB
 from components.endpoint import endpoint_template
-from components.testing.mocks import ENTRA_BLOB, SUBSCRIPTION_ID
+from components.testing.mocks import SUBSCRIPTION_ID
 from components.testing.runner import StackRun, run_stack
 
 from ..conftest import (

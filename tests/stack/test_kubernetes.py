@@ -11,7 +11,7 @@ import pulumi
 import pytest
 from pulumi.runtime import rpc
 
-from components import package
+from components import catalog, package
 from components.azure import sources
 from components.azure.vm_sizes import nvidia_gpu_size_problem
 from components.kubernetes import (
@@ -20,6 +20,7 @@ from components.kubernetes import (
     AZURE_INSTANCE_TYPE,
     EXTENSION_TYPE,
     INSTANCE_TYPE,
+    KUBERNETES_PROVIDER,
     AksClusterSpec,
     InstanceType,
     KubernetesCompute,
@@ -27,7 +28,7 @@ from components.kubernetes import (
 )
 from components.propagation import ROLE_PROPAGATION_HOOK
 from components.testing import StackRun, run_program, runner
-from components.testing.mocks import KUBERNETES_PROVIDER, SUBSCRIPTION_ID
+from components.testing.mocks import SUBSCRIPTION_ID
 from offline.plan import (
     CREATE,
     DELETE,
@@ -43,7 +44,7 @@ from offline.plan import (
 )
 from offline.policy_check import check
 from offline.report import plan, text
-from offline.rules import REFRESH_FILLS, _get, refreshed
+from offline.rules import _get, refreshed
 
 from ..conftest import (
     PACK,
@@ -358,7 +359,7 @@ def test_day_2_a_tag_change_leaves_the_attached_compute_alone(aks):
 
 def test_day_2_after_a_refresh_what_azure_fills_in_does_not_reattach(aks):
     compute = one(aks, "machinelearningservices:Compute")
-    filled = sorted(f.path for f in REFRESH_FILLS if f.applies(compute))
+    filled = sorted(f.path for f in catalog.get(compute.type).fills_of(compute.inputs))
     assert filled and set(filled) <= set(AZURE_FILLS)
     state = refreshed(aks)
     assert {p for p in filled if _get(state.resources[compute.urn].inputs, p) is not None} == \

@@ -13,6 +13,7 @@ import pytest
 from pulumi.runtime import proto
 from pulumi.runtime.rpc import UNKNOWN
 
+from components import catalog
 from components.azure.roles import BUILT_IN_ROLES, PRIVILEGED_ROLES
 from components.testing.runner import Registration, StackRun
 from offline.analyzer import BLOCKING
@@ -148,6 +149,13 @@ def test_each_policy_catches_an_insecure_variant(prod, policy):
     original = next(r for r in prod.resources.values() if r.type.endswith(type_suffix))
     assert blocking(prod, original) == set()
     assert blocking(prod, spoil(original)) == {policy}
+
+
+@pytest.mark.parametrize("type_", sorted(t.token for t in catalog.TYPES.values() if t.stateful))
+def test_the_pack_wants_every_stateful_type_of_the_catalog_protected(prod, type_):
+    original = prod.of_type(type_)[0]  # the pack reads the types from policy/catalog.json
+    assert blocking(prod, original) == set()
+    assert blocking(prod, replace(original, protect=False)) == {"stateful-resources-protected"}
 
 
 def test_key_auth_is_caught_unless_the_pack_config_allows_it():

@@ -4,15 +4,23 @@ from __future__ import annotations
 
 import pytest
 
-from components.azure.names import RULES
-from components.testing.mocks import ENTRA_BLOB, NETWORK_PROVISIONING, TENANT_ID
+from components import catalog
+from components.compute import COMPUTE
+from components.endpoint import ONLINE_ENDPOINT
+from components.identity import USER_ASSIGNED_IDENTITY
+from components.registry import REGISTRY
+from components.testing.mocks import TENANT_ID
+from components.workspace import (
+    APPLICATION_INSIGHTS,
+    KEY_VAULT,
+    LOG_ANALYTICS,
+    ML_WORKSPACE,
+    STORAGE_ACCOUNT,
+)
 from offline.policy_check import stack_settings
+from stack.program import RESOURCE_GROUP
 
 from ..conftest import DEPLOYMENT, ROLE_ASSIGNMENT, one, shared_run
-
-STATEFUL = ("storage:StorageAccount", "storage:BlobContainer", "keyvault:Vault",
-            "containerregistry:Registry", "operationalinsights:Workspace",
-            "machinelearningservices:Workspace")
 
 
 def test_registry_has_no_admin_user_and_no_anonymous_pull(stack):
@@ -95,8 +103,7 @@ def test_prod_protects_and_retains_stateful_resources_and_dev_nothing(dev, prod)
     assert not [r.name for r in dev.resources.values() if r.protect or r.retain_on_delete]
     protected = {r.name for r in prod.resources.values() if r.protect}
     retained = {r.name for r in prod.resources.values() if r.retain_on_delete}
-    kept = {r.name for r in prod.resources.values()
-            if r.type.removeprefix("azure-native:") in STATEFUL}
+    kept = {r.name for r in prod.resources.values() if r.custom and catalog.get(r.type).stateful}
     # with the data: the training container, the workspace storage's blob service settings, and the
     # resource group, whose delete would delete them all (pulumi-azure-native#2522)
     assert protected == retained == kept | {"workspace-blob-service", "resource-group"}
@@ -114,40 +121,16 @@ def test_deleted_blobs_and_containers_are_recoverable(dev, prod):
 
 
 def test_every_azure_name_is_within_azure_rules(stack):
-    kinds = {"resources:ResourceGroup": "resource group",
-             "storage:StorageAccount": "storage account",
-             "keyvault:Vault": "key vault", "containerregistry:Registry": "container registry",
-             "applicationinsights:Component": "application insights",
-             "operationalinsights:Workspace": "log analytics workspace",
-             "managedidentity:UserAssignedIdentity": "managed identity",
-             "machinelearningservices:Workspace": "workspace",
-             "machinelearningservices:Compute": "compute",
-             "machinelearningservices:OnlineEndpoint": "online endpoint",
-             "machinelearningservices:OnlineDeployment": "online deployment",
-             "machinelearningservices:ModelVersion": "asset",
-             "machinelearningservices:CodeVersion": "asset",
-             "machinelearningservices:EnvironmentVersion": "asset",
-             "network:VirtualNetwork": "virtual network",
-             "network:PrivateEndpoint": "private endpoint"}
-    checked = 0
+    checked = set()
     for r in stack.resources.values():
-        kind = kinds.get(r.type.removeprefix("azure-native:"))
-        if kind:
-            assert RULES[kind].problem(r.azure_name) is None
-            checked += 1
-    unnamed = ("random:index/randomString:RandomString",
-               "random:index/randomPassword:RandomPassword",
-               ROLE_ASSIGNMENT, "azure-native:storage:BlobServiceProperties",
-               # fixed names, chosen in the code: ml-assets, mlassets, sample-secret, blob paths
-               "azure-native:storage:BlobContainer", ENTRA_BLOB,
-               NETWORK_PROVISIONING,  # an action on the workspace: no name of its own
-               "azure-native:machinelearningservices:Datastore",
-               "azure-native:resources:Deployment",  # named by Pulumi (name + random suffix)
-               # fixed names: the DNS zones, their links and zone groups
-               "azure-native:privatedns:PrivateZone", "azure-native:privatedns:VirtualNetworkLink",
-               "azure-native:network:PrivateDnsZoneGroup")
-    assert checked == len([r for r in stack.resources.values()
-                           if r.custom and r.type not in unnamed])
+        rule = catalog.get(r.type).name_rule if r.custom else None
+        if rule:
+            assert rule.problem(r.azure_name) is None, r.name
+            checked.add(r.type)
+    # the names the stack's settings make (the others are fixed in the code or made by Azure)
+    assert checked >= {RESOURCE_GROUP, STORAGE_ACCOUNT, KEY_VAULT, REGISTRY, LOG_ANALYTICS,
+                       APPLICATION_INSIGHTS, ML_WORKSPACE, USER_ASSIGNED_IDENTITY, COMPUTE,
+                       ONLINE_ENDPOINT}
 
 
 def test_existing_resource_group_is_used_not_created():

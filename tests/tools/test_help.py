@@ -10,7 +10,17 @@ import pytest
 
 import benchmarks.__main__ as benchmarks
 import offline.__main__ as preview
-from offline import arm, critical_path, deployer, diff, new_stack, plan, policy_check, schema
+from offline import (
+    arm,
+    critical_path,
+    deployer,
+    diff,
+    new_stack,
+    plan,
+    policy_catalog,
+    policy_check,
+    schema,
+)
 from offline.exits import (
     CONFIG,
     EPILOG,
@@ -25,8 +35,8 @@ from offline.exits import (
 
 from ..conftest import PROJECT_DIR
 
-COMMANDS = [preview, plan, diff, critical_path, policy_check, arm, new_stack, schema, deployer,
-            benchmarks]
+COMMANDS = [preview, plan, diff, critical_path, policy_check, policy_catalog, arm, new_stack,
+            schema, deployer, benchmarks]
 
 
 def _command(module) -> str:
