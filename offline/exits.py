@@ -7,7 +7,7 @@ import sys
 import textwrap
 from collections.abc import Callable
 
-from components.testing.runner import StackFileError
+from components.stackfile import StackFileError
 from stack.settings import ConfigError
 
 CONFIG_ERRORS = (ConfigError, StackFileError)

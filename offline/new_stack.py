@@ -18,7 +18,7 @@ from typing import Any
 
 import yaml
 
-from components.testing.runner import project_file
+from components.stackfile import project_file
 from stack.schema import SCHEMA_LINE, default_of
 from stack.settings import StackSettings, parse_settings
 

@@ -29,15 +29,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from components.stackfile import StackFileError, parse_yaml, read_yaml
 from components.testing.mocks import RANDOM_SUFFIX
-from components.testing.runner import (
-    Registration,
-    StackFileError,
-    StackRun,
-    jsonable,
-    parse_yaml,
-    read_yaml,
-)
+from components.testing.runner import Registration, StackRun, jsonable
 
 from . import exits
 from .columns import fit

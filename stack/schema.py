@@ -24,7 +24,7 @@ import yaml
 from pydantic import BaseModel
 from pydantic.fields import FieldInfo
 
-from components.testing.runner import project_file
+from components.stackfile import project_file
 
 from .settings import (
     READ_NAMESPACES,

@@ -55,7 +55,7 @@ from components.data import DataUser
 from components.endpoint import RESERVED_VARIABLES, deployment_name
 from components.kubernetes import AZURE_INSTANCE_TYPE, tls_pem_problems
 from components.network import zones_of
-from components.testing.runner import StackFileError, read_yaml, stack_file_path
+from components.stackfile import StackFileError, read_yaml, stack_file_path
 from components.workspace import NETWORK_APPROVER
 
 from .names import (
@@ -1212,7 +1212,7 @@ def project_files_problems(stack: str) -> Problems:
     The project is found as the Pulumi CLI finds it, from the folder the program runs in (the
     project's, or its ``main:`` folder) upwards to the first ``Pulumi.yaml`` (pulumi/pulumi
     sdk/go/common/workspace/paths.go ``DetectProjectPathFrom``); the stack file as the CLI finds
-    it (:func:`components.testing.runner.stack_file_path`). Outside a project: none.
+    it (:func:`components.stackfile.stack_file_path`). Outside a project: none.
     """
     here = Path.cwd().resolve()
     project_dir = next((d for d in (here, *here.parents) if (d / "Pulumi.yaml").is_file()), None)

@@ -11,7 +11,8 @@ import jsonschema
 import pytest
 import yaml
 
-from components.testing.runner import StackFileError, read_yaml, run_main, stack_config
+from components.stackfile import StackFileError, read_yaml
+from components.testing.runner import run_main, stack_config
 from offline.__main__ import main as preview_main
 from offline.exits import CONFIG
 from stack.schema import SCHEMA_LINE
