@@ -8,7 +8,7 @@ import textwrap
 from collections.abc import Callable
 
 from components.stackfile import StackFileError
-from stack.settings import ConfigError
+from stack.config import ConfigError
 
 CONFIG_ERRORS = (ConfigError, StackFileError)
 """What a tool exits with CONFIG for: settings the stack refuses, or a file that is not YAML."""

@@ -13,7 +13,7 @@ from components.azure.roles import ROLE_BY_GUID
 from components.testing.mocks import RANDOM_SUFFIX, SUBSCRIPTION_ID
 from components.testing.runner import StackRun, run_stack
 from offline.analyzer import PolicyAnalyzer, running, stop_all
-from stack.settings import ConfigError
+from stack.config import ConfigError
 
 PROJECT_DIR = Path(__file__).resolve().parent.parent
 """This repository: the project whose stacks the tests run (pytest runs in it)."""

@@ -15,9 +15,7 @@ from components.stackfile import StackFileError, read_yaml
 from components.testing.runner import run_main, stack_config
 from offline.__main__ import main as preview_main
 from offline.exits import CONFIG
-from stack.schema import SCHEMA_LINE
-from stack.schema import main as schema_main
-from stack.settings import (
+from stack.config import (
     KEYS,
     ConfigError,
     StackSettings,
@@ -26,6 +24,8 @@ from stack.settings import (
     stack_file_problems,
     unread_keys,
 )
+from stack.schema import SCHEMA_LINE
+from stack.schema import main as schema_main
 
 from ..conftest import PROJECT_DIR, assert_refused, shared_run
 
