@@ -80,6 +80,13 @@ def test_the_layer_check_resolves_relative_imports():
         "components.testing"}
 
 
+@pytest.mark.parametrize("layer", ["stack"])
+def test_no_module_of_a_layer_is_over_500_lines(layer):
+    long = {str(path.relative_to(PROJECT_DIR)): n for path in (PROJECT_DIR / layer).rglob("*.py")
+            if (n := len(path.read_text().splitlines())) > 500}
+    assert not long, f"split these by concern: {long}"
+
+
 def test_the_program_is_a_wiring_diagram():
     program = (PROJECT_DIR / "__main__.py").read_text()
     assert layers_imported(program, "__main__") == {"stack"}
