@@ -99,8 +99,8 @@ def unique(key: str, names: Sequence[str], field: str | None = "name") -> Proble
 
 def size(key: str, vm_size: str, problem: Callable[[str], str | None], check: bool,
          override: str) -> Problems:
-    """``vm_size`` at ``key``, unless ``problem`` finds it is not a size it lists (``check``
-    off: the ``override`` key is set)."""
+    """The VM size ``vm_size`` at ``key`` where ``problem`` finds it is not a size Azure offers
+    there; ``check`` is off where the ``override`` key takes sizes newer than the lists."""
     found = problem(vm_size) if check else None
     return [f"{key} = {vm_size!r} is not allowed: {found} (a newer size: set {override}: true)"] \
         if found else []

@@ -55,11 +55,8 @@ def _run(rule: Rule, settings: StackSettings, k: Keys) -> Problems:
 def _read(annotation: Any, value: Any, failed: Sequence[tuple[Any, ...]], k: Keys) -> Problems:
     """The rules of the entries in ``value`` (of type ``annotation``) that could be read; the
     locations in ``failed`` (relative to ``value``) could not."""
-    if not failed:
-        try:
-            return problems_in(TypeAdapter(annotation).validate_python(value), k)
-        except ValidationError:  # not an entry, nor a list of them
-            return []
+    if not failed:  # it read inside its parent, so it reads alone
+        return problems_in(TypeAdapter(annotation).validate_python(value), k)
     if () in failed:
         return []
     model, kind = model_of(annotation), plain(annotation)
