@@ -15,7 +15,7 @@ not read are refused with a suggestion. ``ConfigError`` is a :class:`pulumi.RunE
 Pulumi CLI prints the message without a Python traceback.
 """
 
-from .base import ENCRYPTED, IdentityChoice, NetworkAccess
+from .base import IdentityChoice, NetworkAccess
 from .errors import ConfigError, allowed
 from .root import KEYS, STRUCTURED, StackSettings
 from .section import Identity, Section
@@ -25,13 +25,12 @@ from .source import (
     STACK_FILE_KEYS,
     load_settings,
     parse_settings,
-    project_files_problems,
     stack_file_problems,
     unread_keys,
 )
 from .tags import resource_tags
 
-__all__ = ["ENCRYPTED", "KEYS", "READ_NAMESPACES", "SECTIONS", "STACK_FILE_KEYS", "STRUCTURED",
-           "ConfigError", "Identity", "IdentityChoice", "NetworkAccess", "Section",
-           "StackSettings", "allowed", "load_settings", "parse_settings",
-           "project_files_problems", "resource_tags", "stack_file_problems", "unread_keys"]
+__all__ = ["KEYS", "READ_NAMESPACES", "SECTIONS", "STACK_FILE_KEYS", "STRUCTURED", "ConfigError",
+           "Identity", "IdentityChoice", "NetworkAccess", "Section", "StackSettings", "allowed",
+           "load_settings", "parse_settings", "resource_tags", "stack_file_problems",
+           "unread_keys"]

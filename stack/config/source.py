@@ -32,14 +32,16 @@ _DECLARED = {field.alias or name: field for name, field in StackSettings.model_f
 def _typed(key: str, text: str) -> Any:
     """A config value as the schema expects it: Pulumi hands over every value as a string, and
     structured ones (YAML lists and mappings) as JSON."""
+    kinds = types_in(_DECLARED[key].annotation)
+    structured = key in STRUCTURED or bool in kinds or int in kinds
+    if not (structured or text.startswith("{")):
+        return text
     try:
         value = json.loads(text)
     except ValueError:
         return text
-    kinds = types_in(_DECLARED[key].annotation)
     # a value the stack file holds encrypted, read without the CLI (the offline tools)
-    return value if key in STRUCTURED or bool in kinds or int in kinds or encrypted(value) \
-        else text
+    return value if structured or encrypted(value) else text
 
 
 def parse_settings(namespace: str, raw: Mapping[str, str | None], stack: str = "dev"

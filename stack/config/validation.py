@@ -118,7 +118,7 @@ def validate(namespace: str, values: Mapping[str, Any]) -> tuple[StackSettings, 
         settings = StackSettings.model_validate(
             {key: value for key, value in values.items() if key not in failed})
     unknown = frozenset(_FIELDS[key][0] for key in failed if key in _FIELDS)
-    known = typing.cast(StackSettings, _Known(settings, unknown))
+    known = typing.cast(StackSettings, _Known(settings, unknown)) if unknown else settings
     k = Keys(namespace)
     for section in SECTIONS:
         problems += _section(section, known, values, failed, k)
