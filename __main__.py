@@ -1,15 +1,15 @@
 """Azure Machine Learning, identity first: one stack per environment (Pulumi.<stack>.yaml).
 
-The stack's settings are read from config and validated before any resource (stack/settings.py),
+The stack's settings are read from config and validated before any resource (stack/config/),
 the library's components are wired into the environment (stack/program.py), and what other
 systems need is exported (stack/outputs.py).
 """
 
 import gc
 
+from stack.config import load_settings
 from stack.outputs import export
 from stack.program import Platform
-from stack.settings import load_settings
 
 # The program runs once per preview or update and exits, and nearly every object it makes lives
 # until the end; with Python's default thresholds the cycle collector rescans that growing graph

@@ -33,7 +33,7 @@ from components.kubernetes import EXTENSION, INSTANCE_TYPE, MANAGED_CLUSTER
 from components.testing.mocks import SUBSCRIPTION_ID
 from components.testing.runner import StackRun
 from components.workspace import ML_WORKSPACE as WORKSPACE
-from stack.program import RESOURCE_GROUP as GROUP_TYPE
+from stack.config.stack import RESOURCE_GROUP as GROUP_TYPE
 
 from .columns import fit
 from .exits import OK, run_tool, tool_parser

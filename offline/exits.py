@@ -7,8 +7,8 @@ import sys
 import textwrap
 from collections.abc import Callable
 
-from components.testing.runner import StackFileError
-from stack.settings import ConfigError
+from components.stackfile import StackFileError
+from stack.config import ConfigError
 
 CONFIG_ERRORS = (ConfigError, StackFileError)
 """What a tool exits with CONFIG for: settings the stack refuses, or a file that is not YAML."""

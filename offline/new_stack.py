@@ -18,9 +18,9 @@ from typing import Any
 
 import yaml
 
-from components.testing.runner import project_file
+from components.stackfile import project_file
+from stack.config import StackSettings, parse_settings
 from stack.schema import SCHEMA_LINE, default_of
-from stack.settings import StackSettings, parse_settings
 
 from .columns import WIDTH
 from .exits import INPUT_ERRORS, OK, USAGE, refuse, tool_parser

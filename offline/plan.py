@@ -31,15 +31,9 @@ from typing import Any
 
 from components.access import ROLE_ASSIGNMENT
 from components.catalog import AT_RISK, LIES, REFUSED
+from components.stackfile import StackFileError, parse_yaml, read_yaml
 from components.testing.mocks import RANDOM_SUFFIX
-from components.testing.runner import (
-    Registration,
-    StackFileError,
-    StackRun,
-    jsonable,
-    parse_yaml,
-    read_yaml,
-)
+from components.testing.runner import Registration, StackRun, jsonable
 
 from . import exits
 from .columns import fit

@@ -18,7 +18,7 @@ from google.protobuf import struct_pb2
 from pulumi.runtime import proto
 
 from components.testing.runner import Registration, StackRun, stack_config
-from stack.settings import StackSettings, parse_settings
+from stack.config import StackSettings, parse_settings
 
 from .analyzer import BLOCKING, Diagnostic, running
 from .exits import INPUT_ERRORS, OK, refuse, tool_parser

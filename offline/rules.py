@@ -31,7 +31,7 @@ from components.testing.mocks import DEPLOYER_OBJECT_ID
 from components.testing.runner import Registration, StackRun
 from components.workspace import KEY_VAULT as VAULT
 from components.workspace import ML_WORKSPACE, STORAGE_ACCOUNT
-from stack.program import RESOURCE_GROUP as GROUP
+from stack.config.stack import RESOURCE_GROUP as GROUP
 
 from .plan import (
     CREATE,

@@ -13,7 +13,7 @@ from components.azure.roles import ROLE_BY_GUID
 from components.testing.mocks import RANDOM_SUFFIX, SUBSCRIPTION_ID
 from components.testing.runner import StackRun, run_stack
 from offline.analyzer import PolicyAnalyzer, running, stop_all
-from stack.settings import ConfigError
+from stack.config import ConfigError
 
 PROJECT_DIR = Path(__file__).resolve().parent.parent
 """This repository: the project whose stacks the tests run (pytest runs in it)."""
@@ -133,11 +133,12 @@ def one(run: StackRun, type_suffix: str, name: str | None = None):
     return run.one(type_suffix, name)
 
 
-def assert_refused(override: dict, words: list[str], stack: str = "dev") -> None:
+def assert_refused(override: dict, words: list[str], stack: str = "dev") -> ConfigError:
     """Running ``stack`` with ``override`` fails with a ConfigError that contains every one of
-    ``words`` (key, value, what is allowed), before any resource is registered."""
+    ``words`` (key, value, what is allowed), before any resource is registered; the error."""
     with pytest.raises(ConfigError) as caught:
         run_stack(stack, override)
     for word in words:
         assert word in str(caught.value), f"{word!r} not in:\n{caught.value}"
     assert caught.value.registrations == {}
+    return caught.value

@@ -15,10 +15,10 @@ resource registration (:class:`StackRun`, :class:`Registration`)::
 :func:`run_program` runs a function as the program instead (a program written inside a test).
 """
 
+from ..stackfile import StackFileError
 from .mocks import AFTER_DEPLOY, FROM_LOGIN, AzureMocks
 from .runner import (
                      Registration,
-                     StackFileError,
                      StackRun,
                      run_main,
                      run_program,

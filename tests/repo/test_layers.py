@@ -1,5 +1,6 @@
-"""The layers import one way: the library imports neither the stack nor the tools; the stack does
-not import the tools; the package ships the library alone."""
+"""The layers import one way: the library imports neither its testing kit, the stack nor the
+tools; the stack imports neither the testing kit nor the tools; the package ships the library
+alone."""
 
 from __future__ import annotations
 
@@ -11,32 +12,84 @@ import pytest
 
 from ..conftest import PROJECT_DIR
 
-LAYERS = {"components": set(), "stack": {"components"}, "offline": {"components", "stack"},
-          "benchmarks": {"components", "stack", "offline"}}
-"""Each layer, and the project layers it may import."""
+LAYERS = {"components": set(), "components.testing": {"components"}, "stack": {"components"},
+          "offline": {"components", "components.testing", "stack"},
+          "benchmarks": {"components", "components.testing", "stack", "offline"}}
+"""Each layer, and the project layers it may import: the stack runs on every ``pulumi up`` and
+loads nothing of the testing kit (mocks, runner), nor does the library proper."""
 
 
-def imported(path: Path) -> set[str]:
-    """Top-level names of the modules ``path`` imports (relative imports stay in the layer)."""
+def layer_of(module: str) -> str | None:
+    """The layer module ``module`` (a dotted name) belongs to, or None outside the project."""
+    found = [layer for layer in LAYERS if module == layer or module.startswith(layer + ".")]
+    return max(found, key=len, default=None)
+
+
+def module_of(path: Path) -> str:
+    """The dotted name of the project module at ``path`` (a package's ``__init__`` kept, so its
+    relative imports resolve inside it)."""
+    return ".".join(path.relative_to(PROJECT_DIR).with_suffix("").parts)
+
+
+def imported(source: str, module: str) -> set[str]:
+    """The dotted names that module ``module`` (its text: ``source``) imports, relative imports
+    resolved; ``from a import b`` names both ``a`` and ``a.b`` (``b`` may be a module)."""
+    package = module.split(".")[:-1]
     names = set()
-    for node in ast.walk(ast.parse(path.read_text())):
+    for node in ast.walk(ast.parse(source)):
         if isinstance(node, ast.Import):
-            names |= {alias.name.split(".")[0] for alias in node.names}
-        elif isinstance(node, ast.ImportFrom) and not node.level and node.module:
-            names.add(node.module.split(".")[0])
+            names |= {alias.name for alias in node.names}
+        elif isinstance(node, ast.ImportFrom):
+            base = package[:len(package) - node.level + 1] if node.level else []
+            parent = ".".join([*base, *([node.module] if node.module else [])])
+            names |= {parent, *(f"{parent}.{alias.name}" for alias in node.names)}
     return names
+
+
+def layers_imported(source: str, module: str) -> set[str]:
+    return {layer for name in imported(source, module) if (layer := layer_of(name))}
 
 
 @pytest.mark.parametrize("layer", sorted(LAYERS))
 def test_a_layer_imports_only_the_layers_below_it(layer):
-    for path in sorted((PROJECT_DIR / layer).rglob("*.py")):
-        forbidden = (imported(path) & set(LAYERS)) - LAYERS[layer] - {layer}
+    for path in sorted(PROJECT_DIR.joinpath(*layer.split(".")).rglob("*.py")):
+        module = module_of(path)
+        if layer_of(module) != layer:
+            continue  # a module of a layer inside this one: checked as that layer
+        forbidden = layers_imported(path.read_text(), module) - LAYERS[layer] - {layer}
         assert not forbidden, f"{path.relative_to(PROJECT_DIR)} imports {forbidden}"
+
+
+@pytest.mark.parametrize("source", [
+    "from components.testing.runner import read_yaml", "import components.testing.mocks",
+    "from components.testing import run_stack", "from components import testing"])
+def test_the_layer_check_sees_the_testing_kit_imported_from_the_stack(source):
+    # what stack/settings.py did (components.testing.runner on every pulumi up), in each spelling
+    assert "components.testing" in layers_imported(source, "stack.config.source")
+
+
+def test_the_layer_check_resolves_relative_imports():
+    assert layers_imported("from .testing.mocks import X", "components.data") == {
+        "components.testing"}
+    assert layers_imported("from .access import Grant", "components.data") == {"components"}
+    assert layers_imported("from ..stackfile import read_yaml", "components.testing.runner") == {
+        "components"}
+    assert layers_imported("from . import mocks", "components.testing.runner") == {
+        "components.testing"}
+    assert layers_imported("from .mocks import X", "components.testing.__init__") == {
+        "components.testing"}
+
+
+@pytest.mark.parametrize("layer", ["stack"])
+def test_no_module_of_a_layer_is_over_500_lines(layer):
+    long = {str(path.relative_to(PROJECT_DIR)): n for path in (PROJECT_DIR / layer).rglob("*.py")
+            if (n := len(path.read_text().splitlines())) > 500}
+    assert not long, f"split these by concern: {long}"
 
 
 def test_the_program_is_a_wiring_diagram():
     program = (PROJECT_DIR / "__main__.py").read_text()
-    assert imported(PROJECT_DIR / "__main__.py") & set(LAYERS) == {"stack"}
+    assert layers_imported(program, "__main__") == {"stack"}
     assert len(program.splitlines()) <= 25
 
 

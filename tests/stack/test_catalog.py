@@ -7,7 +7,7 @@ import pytest
 
 from components import catalog
 from offline.policy_catalog import PATH, render
-from stack.program import RESOURCE_GROUP
+from stack.config.stack import RESOURCE_GROUP
 
 ENTRIES = sorted(catalog.TYPES.values(), key=lambda t: t.token)
 VERDICTS = (catalog.REFUSED, catalog.LIES, catalog.AT_RISK)

@@ -11,13 +11,14 @@ import jsonschema
 import pytest
 import yaml
 
-from components.testing.runner import StackFileError, read_yaml, run_main, stack_config
+from components.stackfile import StackFileError, read_yaml
+from components.testing.runner import run_main, stack_config
 from offline.__main__ import main as preview_main
 from offline.exits import CONFIG
-from stack.schema import SCHEMA_LINE
-from stack.schema import main as schema_main
-from stack.settings import (
+from offline.policy_check import stack_settings
+from stack.config import (
     KEYS,
+    SECTIONS,
     ConfigError,
     StackSettings,
     load_settings,
@@ -25,6 +26,8 @@ from stack.settings import (
     stack_file_problems,
     unread_keys,
 )
+from stack.schema import SCHEMA_LINE
+from stack.schema import main as schema_main
 
 from ..conftest import PROJECT_DIR, assert_refused, shared_run
 
@@ -331,3 +334,17 @@ def test_load_settings_reads_the_live_config_and_refuses_other_namespaces():
             load_settings(pulumi.Config("ml-platform"))
     finally:
         pulumi.runtime.set_all_config({})
+
+
+def test_every_key_belongs_to_one_section():
+    owned = [key for section in SECTIONS for key in section.keys]
+    assert sorted(owned) == sorted(KEYS)  # each once: validation and the program walk them
+
+
+@pytest.mark.parametrize("name", ["dev", "aks", "everything"])
+def test_the_program_creates_the_identities_the_sections_report(name, request):
+    # the identities output lists every user-assigned identity Platform created, in order
+    run = request.getfixturevalue(name)
+    reported = [purpose for section in SECTIONS
+                for purpose, _ in section.identities(stack_settings(run))]
+    assert list(run.outputs["identities"]) == reported and len(set(reported)) == len(reported)

@@ -26,7 +26,7 @@ from components.azure.roles import ROLE_BY_GUID
 from components.testing.mocks import DEPLOYER_OBJECT_ID
 from components.testing.runner import Registration, StackRun
 from offline.policy_check import stack_settings
-from stack.settings import StackSettings
+from stack.config import StackSettings
 
 from ..conftest import FULL, ROLE_ASSIGNMENT, shared_run
 

@@ -6,6 +6,7 @@ from __future__ import annotations
 import json
 import re
 import string
+import typing
 from typing import Any
 
 from hypothesis import HealthCheck, given, settings
@@ -15,17 +16,11 @@ from components.azure.names import RULES
 from components.testing.runner import StackRun
 from offline.policy_check import check, stack_settings
 from offline.policy_check import pack_config as offline_pack_config
+from stack.config import ConfigError, IdentityChoice, NetworkAccess, parse_settings
+from stack.config.clusters import VmPriority
+from stack.config.endpoints import AuthMode
+from stack.config.workspace import RegistrySku, StorageSku
 from stack.names import SUFFIX_LENGTH, StackNames
-from stack.settings import (
-    AUTH_MODES,
-    IDENTITY_KINDS,
-    NETWORK_ACCESS,
-    REGISTRY_SKUS,
-    STORAGE_SKUS,
-    VM_PRIORITIES,
-    ConfigError,
-    parse_settings,
-)
 
 from ..conftest import PACK, one, shared_run
 
@@ -74,8 +69,14 @@ def _not(pattern: str) -> st.SearchStrategy[str]:
     return st.text(min_size=1).filter(lambda v: not re.fullmatch(pattern, v))
 
 
-def _not_in(allowed: tuple[str, ...]) -> st.SearchStrategy[str]:
-    return st.text(min_size=1).filter(lambda v: v not in allowed)
+def _not_in(allowed: Any) -> st.SearchStrategy[str]:
+    """Text that is none of the values of the ``Literal`` type ``allowed``."""
+    return st.text(min_size=1).filter(lambda v: v not in typing.get_args(allowed))
+
+
+def _one_of(allowed: Any) -> st.SearchStrategy[str]:
+    """One of the values of the ``Literal`` type ``allowed``."""
+    return st.sampled_from(typing.get_args(allowed))
 
 
 def _bad_int(low: int, high: int) -> st.SearchStrategy[str]:
@@ -94,10 +95,10 @@ INVALID: dict[str, st.SearchStrategy[str]] = {
         st.text(min_size=1).filter(lambda v: v.lower() not in ("true", "false")),
     "keyVaultPurgeProtection":
         st.text(min_size=1).filter(lambda v: v.lower() not in ("true", "false")),
-    "storageSku": _not_in(STORAGE_SKUS),
-    "registrySku": _not_in(REGISTRY_SKUS),
-    "workspaceIdentity": _not_in(IDENTITY_KINDS),
-    "workspacePublicNetworkAccess": _not_in(NETWORK_ACCESS),
+    "storageSku": _not_in(StorageSku),
+    "registrySku": _not_in(RegistrySku),
+    "workspaceIdentity": _not_in(IdentityChoice),
+    "workspacePublicNetworkAccess": _not_in(NetworkAccess),
     "keyVaultSoftDeleteRetentionDays": _bad_int(7, 90),
     "storageSoftDeleteRetentionDays": _bad_int(1, 365),
     "logRetentionDays": _bad_int(30, 730),
@@ -137,18 +138,18 @@ VALID = st.fixed_dictionaries({
     "location": st.sampled_from(["westeurope", "eastus2", "swedencentral"]),
     "protectStatefulResources": st.booleans(),
     "keyVaultPurgeProtection": st.booleans(),
-    "storageSku": st.sampled_from(STORAGE_SKUS),
-    "registrySku": st.sampled_from(REGISTRY_SKUS),
-    "workspaceIdentity": st.sampled_from(IDENTITY_KINDS),
+    "storageSku": _one_of(StorageSku),
+    "registrySku": _one_of(RegistrySku),
+    "workspaceIdentity": _one_of(IdentityChoice),
     "keyVaultSoftDeleteRetentionDays": st.integers(7, 90),
     "computeClusters": st.lists(st.fixed_dictionaries(
-        {"name": _NAME}, optional={"vmPriority": st.sampled_from(VM_PRIORITIES),
+        {"name": _NAME}, optional={"vmPriority": _one_of(VmPriority),
                                   "maxNodes": st.integers(1, 20),
-                                  "identity": st.sampled_from(IDENTITY_KINDS)}),
+                                  "identity": _one_of(IdentityChoice)}),
         max_size=3, unique_by=lambda c: c["name"]),
     "onlineEndpoints": st.lists(st.fixed_dictionaries(
-        {"name": _NAME}, optional={"authMode": st.sampled_from(AUTH_MODES),
-                                  "identity": st.sampled_from(IDENTITY_KINDS)}),
+        {"name": _NAME}, optional={"authMode": _one_of(AuthMode),
+                                  "identity": _one_of(IdentityChoice)}),
         max_size=2, unique_by=lambda e: e["name"]),
     "tags": st.dictionaries(st.sampled_from(["owner", "cost-center", "data-class"]),
                             st.text(string.ascii_letters, max_size=10), max_size=2),

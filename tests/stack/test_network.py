@@ -12,7 +12,7 @@ from components.workspace import NETWORK_APPROVER
 from offline.network_view import INTERNET
 from offline.plan import AT_RISK, REFUSED, day2_plan
 from offline.report import plan
-from stack.settings import PACKAGE_FEEDS
+from stack.config.network import PACKAGE_FEEDS
 
 from ..conftest import PACK, ROLE_ASSIGNMENT, assert_refused, grants, one, shared_run
 

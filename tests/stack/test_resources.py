@@ -18,7 +18,7 @@ from components.workspace import (
     STORAGE_ACCOUNT,
 )
 from offline.policy_check import stack_settings
-from stack.program import RESOURCE_GROUP
+from stack.config.stack import RESOURCE_GROUP
 
 from ..conftest import DEPLOYMENT, ROLE_ASSIGNMENT, one, shared_run
 

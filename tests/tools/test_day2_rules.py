@@ -16,7 +16,7 @@ import components.assets
 import components.compute
 import components.endpoint
 import components.workspace
-import stack.program
+import stack.config.stack
 from components.blob_upload import ENTRA_BLOB, KEY_BLOB
 from components.testing.mocks import RANDOM_SUFFIX
 from components.testing.runner import StackRun, run_stack
@@ -80,7 +80,7 @@ def case_name_taken(dev, prod, monkeypatch) -> Plan:
 
 def case_stateful_replaced(dev, prod, monkeypatch) -> Plan:
     # a longer suffix is a new random value: every globally unique name changes
-    monkeypatch.setattr(stack.program, "SUFFIX_LENGTH", 6)
+    monkeypatch.setattr(stack.config.stack, "SUFFIX_LENGTH", 6)
     return day2_plan(dev, run_stack("dev", suffix="k3x9qz"))
 
 

@@ -20,8 +20,8 @@ from typing import Any
 import pytest
 import yaml
 
+from stack.config import parse_settings
 from stack.names import StackNames
-from stack.settings import parse_settings
 
 from ..conftest import PROJECT_DIR
 

@@ -15,8 +15,8 @@ from offline.exits import CONFIG, OK, USAGE
 from offline.new_stack import main
 from offline.policy_check import PRODUCTION_POLICIES, check, pack_config, stack_settings
 from offline.project import Project
+from stack.config import KEYS, parse_settings
 from stack.schema import SCHEMA_LINE
-from stack.settings import KEYS, parse_settings
 
 from ..conftest import PACK, PROJECT_DIR
 

@@ -1,0 +1,28 @@
+"""The sections of the stack's configuration, in the order the program builds them (each after
+what it uses: the data account before the workspace that reaches it, the workloads after the
+workspace, the endpoints after the Kubernetes compute and the asset store)."""
+
+from __future__ import annotations
+
+from . import (
+    assets,
+    automation,
+    clusters,
+    data,
+    endpoints,
+    instances,
+    kubernetes,
+    network,
+    secrets,
+    stack,
+    tags,
+    workspace,
+)
+from .section import Section
+
+SECTIONS: tuple[Section, ...] = (
+    stack.SECTION, tags.SECTION, data.STORAGE, workspace.SECTION, network.SECTION,
+    automation.PRIVATE_REGISTRY, data.USERS, secrets.SECTION, clusters.SECTION,
+    instances.SECTION, kubernetes.SECTION, assets.SECTION, endpoints.SECTION,
+    automation.AUTOMATION)
+"""Every section; together they own every top-level key once."""
