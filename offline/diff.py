@@ -14,9 +14,9 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from .columns import fit
+from .day2.inputs import flatten
 from .diagram import Grant, grants_of, label_of, mermaid
 from .exits import OK, refuse, tool_parser
-from .plan import flatten
 
 ABSENT = "(absent)"
 

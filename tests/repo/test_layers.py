@@ -1,6 +1,7 @@
 """The layers import one way: the library imports neither its testing kit, the stack nor the
 tools; the stack imports neither the testing kit nor the tools; the package ships the library
-alone."""
+alone. Within the tools, no module imports itself back through others, and no module of the stack
+or the tools is over 500 lines."""
 
 from __future__ import annotations
 
@@ -80,7 +81,70 @@ def test_the_layer_check_resolves_relative_imports():
         "components.testing"}
 
 
-@pytest.mark.parametrize("layer", ["stack"])
+def module_name(root: Path, path: Path) -> str:
+    """The dotted name of the module at ``path`` under ``root`` (a package: its directory)."""
+    parts = path.relative_to(root).with_suffix("").parts
+    return ".".join(parts[:-1] if parts[-1] == "__init__" else parts)
+
+
+def import_graph(root: Path, package: str) -> dict[str, set[str]]:
+    """Each module of ``package`` under ``root``, and the modules of ``package`` it imports,
+    wherever the import statement stands: one inside a function closes a cycle as surely."""
+    paths = {module_name(root, p): p for p in sorted((root / package).rglob("*.py"))}
+    graph = {}
+    for name, path in paths.items():
+        here = name if path.name == "__init__.py" else name.rpartition(".")[0]
+        found: set[str] = set()
+        for node in ast.walk(ast.parse(path.read_text())):
+            if isinstance(node, ast.Import):
+                found |= {alias.name for alias in node.names}
+            elif isinstance(node, ast.ImportFrom):
+                base = here.rsplit(".", node.level - 1)[0] if node.level else ""
+                base = ".".join(filter(None, (base, node.module)))
+                found |= {base} | {f"{base}.{alias.name}" for alias in node.names}
+        graph[name] = found & set(paths)
+    return graph
+
+
+def cycle(graph: dict[str, set[str]]) -> list[str]:
+    """A chain of imports that leads from a module back to it, or [] when there is none."""
+    done: set[str] = set()
+
+    def visit(name: str, path: list[str]) -> list[str]:
+        if name in path:
+            return [*path[path.index(name):], name]
+        if name in done:
+            return []
+        for imported_ in sorted(graph[name]):
+            found = visit(imported_, [*path, name])
+            if found:
+                return found
+        done.add(name)
+        return []
+    return next(filter(None, (visit(name, []) for name in sorted(graph))), [])
+
+
+def test_no_tool_imports_itself_back():
+    found = cycle(import_graph(PROJECT_DIR, "offline"))
+    assert not found, "import cycle: " + " -> ".join(found)
+
+
+def test_an_import_cycle_is_found_even_through_an_import_in_a_function(tmp_path):
+    package = tmp_path / "tool"
+    (package / "sub").mkdir(parents=True)
+    (package / "__init__.py").write_text("")
+    (package / "sub" / "__init__.py").write_text("")
+    (package / "a.py").write_text("from .sub.b import B\n")
+    (package / "sub" / "b.py").write_text("def f():\n    from .. import a\n")
+    (package / "sub" / "c.py").write_text("import tool.a\n")
+    graph = import_graph(tmp_path, "tool")
+    assert graph["tool.sub.c"] == {"tool.a"}
+    assert cycle(graph) == ["tool.a", "tool.sub.b", "tool.a"]
+    (package / "sub" / "b.py").write_text("def f():\n    return 1\n")
+    assert cycle(import_graph(tmp_path, "tool")) == []
+
+
+@pytest.mark.parametrize("layer", ["stack", "offline"])
 def test_no_module_of_a_layer_is_over_500_lines(layer):
     long = {str(path.relative_to(PROJECT_DIR)): n for path in (PROJECT_DIR / layer).rglob("*.py")
             if (n := len(path.read_text().splitlines())) > 500}

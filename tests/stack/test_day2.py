@@ -7,8 +7,12 @@ import dataclasses
 
 import pytest
 
+from components.catalog import REFUSED
 from components.testing.runner import StackRun
-from offline.plan import (
+from offline.day2.azure import refreshed
+from offline.day2.check import day2_plan
+from offline.day2.inputs import sent_inputs
+from offline.day2.model import (
     CREATE,
     DELETE,
     DELETE_REPLACED,
@@ -17,15 +21,11 @@ from offline.plan import (
     IGNORED,
     NOTE,
     PROTECTED,
-    REFUSED,
     REPLACE,
     RETAIN,
     UPDATE,
     Plan,
-    day2_plan,
-    sent_inputs,
 )
-from offline.rules import refreshed
 
 from ..conftest import SAMPLE, endpoint, shared_run
 

@@ -14,6 +14,7 @@ from pulumi.runtime import rpc
 from components import catalog, package
 from components.azure import sources
 from components.azure.vm_sizes import nvidia_gpu_size_problem
+from components.catalog import LIES, REFUSED
 from components.kubernetes import (
     ATTACHED_WITH,
     AZURE_FILLS,
@@ -29,22 +30,12 @@ from components.kubernetes import (
 from components.propagation import ROLE_PROPAGATION_HOOK
 from components.testing import StackRun, run_program, runner
 from components.testing.mocks import SUBSCRIPTION_ID
-from offline.plan import (
-    CREATE,
-    DELETE,
-    DELETED_WITH,
-    FAILING,
-    IGNORED,
-    LIES,
-    REFUSED,
-    REPLACE,
-    UPDATE,
-    day2_plan,
-    matches,
-)
+from offline.day2.azure import refreshed
+from offline.day2.check import day2_plan
+from offline.day2.inputs import matches, value_at
+from offline.day2.model import CREATE, DELETE, DELETED_WITH, FAILING, IGNORED, REPLACE, UPDATE
 from offline.policy_check import check
 from offline.report import plan, text
-from offline.rules import _get, refreshed
 
 from ..conftest import (
     PACK,
@@ -362,7 +353,7 @@ def test_day_2_after_a_refresh_what_azure_fills_in_does_not_reattach(aks):
     filled = sorted(f.path for f in catalog.get(compute.type).fills_of(compute.inputs))
     assert filled and set(filled) <= set(AZURE_FILLS)
     state = refreshed(aks)
-    assert {p for p in filled if _get(state.resources[compute.urn].inputs, p) is not None} == \
+    assert {p for p in filled if value_at(state.resources[compute.urn].inputs, p) is not None} == \
         set(filled)
     plan_ = day2_plan(state, aks)
     # one update that drops them again, which asks nothing of Azure: no re-attach, no finding

@@ -6,11 +6,12 @@ from __future__ import annotations
 import pytest
 
 from components.azure.roles import BUILT_IN_ROLES
+from components.catalog import AT_RISK, REFUSED
 from components.network import SUBNET_NAME, ZONES
 from components.testing.runner import StackRun
 from components.workspace import NETWORK_APPROVER
+from offline.day2.check import day2_plan
 from offline.network_view import INTERNET
-from offline.plan import AT_RISK, REFUSED, day2_plan
 from offline.report import plan
 from stack.config.network import PACKAGE_FEEDS
 

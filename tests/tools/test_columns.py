@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
-from offline import critical_path, diff, plan, report
+from offline import critical_path, diff, report
 from offline.columns import WIDTH, fit
+from offline.day2 import render
+from offline.day2.check import day2_plan
 
 from ..conftest import PACK, shared_run
 
@@ -18,8 +20,8 @@ def widest(text: str) -> int:
 def test_every_text_output_fits(everything, dev, prod):
     system = shared_run("dev", SYSTEM)
     texts = [report.text(report.plan(run, PACK)) for run in (everything, system)]
-    texts += [plan.text(plan.day2_plan(prod, None), "pulumi destroy"),
-              plan.text(plan.day2_plan(dev, system), "pulumi up")]
+    texts += [render.text(day2_plan(prod, None), "pulumi destroy"),
+              render.text(day2_plan(dev, system), "pulumi up")]
     texts.append(diff.text(diff.diff_plans(report.plan(dev, PACK), report.plan(system, PACK))))
     texts.append(critical_path.report(everything))
     assert [widest(t) for t in texts if widest(t) > WIDTH] == []

@@ -18,21 +18,13 @@ import components.endpoint
 import components.workspace
 import stack.config.stack
 from components.blob_upload import ENTRA_BLOB, KEY_BLOB
+from components.catalog import AT_RISK, LIES, REFUSED
 from components.testing.mocks import RANDOM_SUFFIX
 from components.testing.runner import StackRun, run_stack
-from offline.plan import (
-    AT_RISK,
-    DATA_LOSS,
-    IGNORED,
-    LIES,
-    NOTE,
-    REFUSED,
-    REPLACE,
-    UPDATE,
-    Plan,
-    day2_plan,
-)
-from offline.rules import RULES, refreshed
+from offline.day2.azure import refreshed
+from offline.day2.check import day2_plan
+from offline.day2.model import DATA_LOSS, IGNORED, NOTE, REPLACE, UPDATE, Plan
+from offline.day2.rules import RULES
 
 from ..conftest import PROJECT_DIR, endpoint
 

@@ -47,7 +47,7 @@ def _command(module) -> str:
 
 def test_every_module_with_a_command_line_is_a_command():
     tools = {f"offline.{p.stem}" for p in (PROJECT_DIR / "offline").glob("*.py")
-             if "def main(" in p.read_text()} | {"benchmarks.__main__"}
+             if 'if __name__ == "__main__":' in p.read_text()} | {"benchmarks.__main__"}
     assert {m.__name__ for m in COMMANDS} == tools
 
 

@@ -9,17 +9,11 @@ import pytest
 
 from components.testing.runner import StackRun
 from offline.__main__ import main as preview_main
+from offline.day2.engine import plan_steps
+from offline.day2.inputs import changed_paths, matches
+from offline.day2.model import DELETE, DELETED_WITH, RETAIN, Plan
 from offline.exits import CONFIG, REFUSED, USAGE
-from offline.plan import (
-    DELETE,
-    DELETED_WITH,
-    RETAIN,
-    Plan,
-    changed_paths,
-    main,
-    matches,
-    plan_steps,
-)
+from offline.plan import main
 
 from ..conftest import PROJECT_DIR
 

@@ -17,7 +17,7 @@ from components.propagation import (
     retry_delay,
 )
 from components.testing.runner import run_program
-from offline.plan import day2_plan
+from offline.day2.check import day2_plan
 
 from ..conftest import PROJECT_DIR
 

@@ -1,19 +1,17 @@
 """What Azure and Pulumi do with each step of a day-2 plan: the rules, each with its source.
 
-:func:`check` replays a plan's steps against a model of the deployed resources (what exists in
-Azure, and the traffic of each online endpoint) and asks every rule about every step. A rule says
-that Azure or Pulumi refuses the step, that Azure ignores it (the state would lie), that data is
-lost, or that the step is at risk. :data:`RULES` lists them; the facts about each type they read
-(what makes the provider replace it, what Azure fixes at creation, what it holds, what Azure fills
-in on a refresh) are in the catalog (:mod:`components.catalog`).
+A rule looks at one step and at what exists in Azure when it runs (as the plan's steps so far
+left it: :class:`~offline.day2.azure.Azure`) and says that Azure or Pulumi refuses the step, that
+Azure ignores it (the state would lie), that data is lost, or that the step is at risk.
+:data:`RULES` lists them; the facts about each type they read (what Azure fixes at creation, what
+it holds) are in the catalog (:mod:`components.catalog`).
 """
 
 from __future__ import annotations
 
-import dataclasses
 import re
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any
 
 from components import catalog
@@ -28,17 +26,18 @@ from components.propagation import ROLE_PROPAGATION_HOOK
 from components.secrets import SECRET
 from components.secrets import TEMPLATE_DEPLOYMENT as TEMPLATE
 from components.testing.mocks import DEPLOYER_OBJECT_ID
-from components.testing.runner import Registration, StackRun
+from components.testing.runner import Registration
 from components.workspace import KEY_VAULT as VAULT
-from components.workspace import ML_WORKSPACE, STORAGE_ACCOUNT
+from components.workspace import STORAGE_ACCOUNT
 from stack.config.stack import RESOURCE_GROUP as GROUP
 
-from .plan import (
+from .azure import REFRESH_SOURCE, Azure, endpoint_key, resolve
+from .inputs import matches, value_at
+from .model import (
     CREATE,
     DATA_LOSS,
     DELETE,
     DELETE_REPLACED,
-    DELETED_WITH,
     IGNORED,
     NOTE,
     PROTECTED,
@@ -47,20 +46,20 @@ from .plan import (
     Finding,
     Plan,
     Step,
-    matches,
 )
 
 # --- facts about properties -----------------------------------------------------------------
-
-def provider_replaces(r: Registration, path: str) -> bool:
-    """Whether a change of input ``path`` makes the provider replace ``r`` (delete first)."""
-    return any(matches(path, key) for key in catalog.get(r.type).replaces)
-
 
 def _fixed(r: Registration) -> tuple[catalog.Fixed, ...]:
     """What Azure fixes at the creation of ``r`` (none for a type not in the catalog)."""
     entry = catalog.find(r.type)
     return entry.fixed_of(r.inputs) if entry else ()
+
+
+def fixed_at_creation(r: Registration, path: str) -> bool:
+    """Whether Azure takes input ``path`` of ``r`` at creation only (a fixed property of its type
+    in the catalog)."""
+    return any(matches(path, fact.path) for fact in _fixed(r))
 
 
 def _covers(fact: catalog.Fixed, path: str) -> bool:
@@ -72,118 +71,11 @@ def _stateful(type_: str) -> bool:
     return entry is not None and entry.stateful
 
 
-# --- the model of what exists in Azure --------------------------------------------------------
-
-@dataclass
-class Azure:
-    """What exists in Azure while the steps of a plan run, as far as the rules need to know."""
-
-    resources: dict[str, Registration]
-    """What exists, by URN (the state's version until a step changes it)."""
-    traffic: dict[tuple[str, str], dict[str, int]] = field(default_factory=dict)
-    """Traffic per (workspace, endpoint) name, as Azure routes it."""
-    deleted: list[Registration] = field(default_factory=list)
-    """What the steps so far deleted in Azure (directly, or with a resource group)."""
-
-    def in_group(self, group: str) -> list[Registration]:
-        return [r for r in self.resources.values()
-                if str(r.inputs.get("resourceGroupName", "")).lower() == group.lower()]
-
-
-def _endpoint_key(r: Registration) -> tuple[str, str]:
-    return str(r.inputs.get("workspaceName")), str(r.inputs.get("endpointName"))
-
-
-def _resolve(value: Any, parameters: dict[str, Any]) -> Any:
-    """An ARM template expression of the forms this project writes, resolved."""
-    if not isinstance(value, str):
-        return value
-    single = re.fullmatch(r"\[parameters\('(\w+)'\)\]", value)
-    if single:
-        return (parameters.get(single.group(1)) or {}).get("value")
-    formatted = re.fullmatch(r"\[format\('([^']*)', (.*)\)\]", value)
-    if formatted:
-        args = [_resolve(f"[{a.strip()}]", parameters) for a in formatted.group(2).split(", ")]
-        return formatted.group(1).format(*args)
-    return value
-
-
-def traffic_written(r: Registration) -> dict[tuple[str, str], dict[str, int]]:
-    """The endpoint traffic that creating or updating ``r`` sets in Azure: an endpoint's own
-    ``properties.traffic`` (a full PUT without it zeroes the traffic), or the endpoints an ARM
-    template deployment puts."""
-    if r.type == ENDPOINT:
-        return {_endpoint_key(r): dict((r.inputs.get("properties") or {}).get("traffic") or {})}
-    written = {}
-    if r.type == TEMPLATE:
-        props = r.inputs.get("properties") or {}
-        parameters = props.get("parameters") or {}
-        for res in (props.get("template") or {}).get("resources", []):
-            if res.get("type") == catalog.get(ENDPOINT).arm_type:
-                workspace, endpoint = str(_resolve(res["name"], parameters)).split("/")
-                traffic = _resolve((res.get("properties") or {}).get("traffic"), parameters)
-                written[(workspace, endpoint)] = dict(traffic or {})
-    return written
-
-
-# --- what pulumi refresh puts into the state --------------------------------------------------
-
-REFRESH_SOURCE = ("pulumi/pulumi-azure-native provider/pkg/provider/provider.go Read: \"we compare "
-                  "old outputs to new outputs, and if properties changed, we assume they aren't "
-                  "default values anymore, and we need to copy them to new inputs\"")
-
-
-def _live_traffic(run: StackRun, r: Registration) -> dict[str, Any]:
-    """An endpoint's traffic as Azure routes it: what the last template that puts it wrote."""
-    live = {key: traffic for t in run.resources.values() if t.type == TEMPLATE
-            for key, traffic in traffic_written(t).items()}
-    key = _endpoint_key(r)
-    return {"properties.traffic": live[key]} if key in live else {}
-
-
-def _filled(r: Registration) -> dict[str, Any]:
-    """What Azure fills in a resource's answers itself (the catalog's fills of its type)."""
-    entry = catalog.find(r.type)
-    return {fill.path: fill.value for fill in entry.fills_of(r.inputs)} if entry else {}
-
-
-def drift(run: StackRun, r: Registration) -> dict[str, Any]:
-    """What another writer than the resource itself changes in Azure: the live value of each
-    input path of ``r``, which a refresh reads back (an endpoint's traffic, which its template
-    writes; what Azure fills in)."""
-    return {**(_live_traffic(run, r) if r.type == ENDPOINT else {}), **_filled(r)}
-
-
-def _set(tree: dict[str, Any], path: str, value: Any) -> dict[str, Any]:
-    head, _, rest = path.partition(".")
-    child = tree.get(head)
-    return {**tree, head: _set(child if isinstance(child, dict) else {}, rest, value)
-            if rest else value}
-
-
-def _get(tree: Any, path: str) -> Any:
-    for key in path.split("."):
-        tree = tree.get(key) if isinstance(tree, dict) else None
-    return tree
-
-
-def refreshed(run: StackRun) -> StackRun:
-    """The state ``pulumi refresh`` leaves of deployed ``run``: where Azure's value of an input
-    property differs from the state's output (:func:`drift`), it becomes the state's output and
-    input (:data:`REFRESH_SOURCE`)."""
-    changed = {}
-    for urn, r in run.resources.items():
-        differs = {path: live for path, live in drift(run, r).items()
-                   if _get(r.outputs, path) != live}
-        if differs:
-            inputs, outputs = r.inputs, r.outputs
-            for path, live in differs.items():
-                inputs, outputs = _set(inputs, path, live), _set(outputs, path, live)
-            changed[urn] = dataclasses.replace(r, inputs=inputs, outputs=outputs)
-    return dataclasses.replace(run, resources={**run.resources, **changed})
-
-
 # --- the rules --------------------------------------------------------------------------------
+
+_SEVERITY = [NOTE, AT_RISK, LIES, DATA_LOSS, REFUSED]
+"""Verdicts, mildest first."""
+
 
 @dataclass(frozen=True)
 class Rule:
@@ -195,10 +87,23 @@ class Rule:
     source: str
     check: Callable[[Step, Azure, Context], str | None]
     """The finding's message for a step, or None when the rule has nothing to say."""
+    verdicts: Callable[[Step], set[str]] | None = None
+    """The verdicts of the finding on a step, where they depend on the step (default:
+    :attr:`verdict`); the finding takes the gravest."""
+
+    def find(self, step: Step, azure: Azure, ctx: Context) -> Finding | None:
+        """What the rule finds on ``step``, run in ``azure`` as it is before the step."""
+        message = self.check(step, azure, ctx)
+        if not message:
+            return None
+        verdicts = self.verdicts(step) if self.verdicts else {self.verdict}
+        return Finding(self.name, max(verdicts, key=_SEVERITY.index), message, self.source)
 
 
 @dataclass
 class Context:
+    """What a rule may look at besides the step and Azure: the whole plan, and what it does."""
+
     plan: Plan
     fresh_grants: set[str]
     """URNs of role assignments this plan creates or replaces."""
@@ -285,7 +190,7 @@ def _group_cascade(step: Step, azure: Azure, ctx: Context) -> str | None:
 def _traffic_on_delete(step: Step, azure: Azure, ctx: Context) -> str | None:
     if step.resource.type != DEPLOYMENT or step.op not in (DELETE, DELETE_REPLACED):
         return None
-    share = azure.traffic.get(_endpoint_key(step.resource), {}).get(
+    share = azure.traffic.get(endpoint_key(step.resource), {}).get(
         str(step.resource.inputs.get("deploymentName")), 0)
     if share:
         return (f"the deployment still has {share}% of the endpoint's traffic when it is "
@@ -324,17 +229,11 @@ def _number(value: Any) -> Any:
     return int(value) if isinstance(value, float) and value.is_integer() else value
 
 
-def fixed_at_creation(r: Registration, path: str) -> bool:
-    """Whether Azure takes input ``path`` of ``r`` at creation only (a fixed property of its type
-    in the catalog)."""
-    return any(matches(path, fact.path) for fact in _fixed(r))
-
-
 def _kept_at_creation(step: Step, azure: Azure, ctx: Context) -> str | None:
     if step.op != IGNORED or step.old is None:
         return None
-    return "; ".join(f"{path} stays {_number(_get(step.old.inputs, path))!r} in Azure and in the "
-                     "state: "
+    return "; ".join(f"{path} stays {_number(value_at(step.old.inputs, path))!r} in Azure and "
+                     "in the state: "
                      + next(fact.why for fact in _fixed(step.resource)
                             if matches(path, fact.path)) for path in step.changed)
 
@@ -377,7 +276,7 @@ def _template_leaves(step: Step, azure: Azure, ctx: Context) -> str | None:
         return None
     props = step.resource.inputs.get("properties") or {}
     parameters = props.get("parameters") or {}
-    put = [f"{res.get('type')} {_resolve(res.get('name'), parameters)}"
+    put = [f"{res.get('type')} {resolve(res.get('name'), parameters)}"
            for res in (props.get("template") or {}).get("resources", [])]
     return "only the deployment record goes; Azure keeps " + ", ".join(put) if put else None
 
@@ -390,7 +289,7 @@ def _secrets_put(templates: list[Registration]) -> set[str]:
             continue
         props = r.inputs.get("properties") or {}
         parameters = props.get("parameters") or {}
-        put |= {str(_resolve(res.get("name"), parameters)).lower()
+        put |= {str(resolve(res.get("name"), parameters)).lower()
                 for res in (props.get("template") or {}).get("resources", [])
                 if res.get("type") == catalog.get(SECRET).arm_type}
     return put
@@ -419,7 +318,7 @@ def _stale_traffic(step: Step, azure: Azure, ctx: Context) -> str | None:
         return None
     traffic = (step.resource.inputs.get("properties") or {}).get("traffic") or {}
     there = {str(r.inputs.get("deploymentName")) for r in azure.resources.values()
-             if r.type == DEPLOYMENT and _endpoint_key(r) == _endpoint_key(step.resource)}
+             if r.type == DEPLOYMENT and endpoint_key(r) == endpoint_key(step.resource)}
     missing = sorted(name for name in traffic if name not in there)
     if not missing:
         return None
@@ -475,7 +374,7 @@ RULES: tuple[Rule, ...] = (
     Rule("immutable", REFUSED, "Azure cannot change the property in place (the catalog's fixed "
          "properties say which it refuses and which it ignores)",
          "the catalog's fixed properties, each with its source",
-         _immutable),
+         _immutable, _immutable_verdicts),
     Rule("kept-at-creation", NOTE, "a setting Azure takes at creation only is not sent",
          "the catalog's fixed properties, each with its source; pulumi/pulumi "
          "processIgnoreChanges",
@@ -509,66 +408,3 @@ RULES: tuple[Rule, ...] = (
          "Azure/azure-rest-api-specs Compute_Delete (underlyingResourceAction required); "
          "azure-native provider.go Delete passes no query parameters", _compute_delete),
 )
-RULE = {rule.name: rule for rule in RULES}
-
-
-# --- replaying a plan -------------------------------------------------------------------------
-
-def _apply(step: Step, azure: Azure) -> None:
-    """What ``step`` does in Azure."""
-    r = step.resource
-    if step.op in (CREATE, UPDATE, REPLACE):
-        azure.resources[r.urn] = r
-        for key, traffic in traffic_written(r).items():
-            azure.traffic[key] = traffic
-    elif step.op in (DELETE, DELETE_REPLACED) or (step.op == DELETED_WITH
-                                                  and step.deleted_with in azure.deleted):
-        gone = [r] + (azure.in_group(str(r.inputs.get("resourceGroupName")))
-                      if r.type == GROUP else [])
-        # what Azure deletes with it (a deployment with its endpoint: deletedWith)
-        gone += [x for x in azure.resources.values() if x.deleted_with == r.urn]
-        for g in gone:
-            if azure.resources.pop(g.urn, None) is not None:
-                azure.deleted.append(g)
-            if g.type == ENDPOINT:
-                azure.traffic.pop(_endpoint_key(g), None)
-    # PROTECTED and RETAIN leave Azure as it is.
-
-
-def soft_deleted(r: Registration) -> bool:
-    """Whether deleting ``r`` keeps its name taken (azure-native sends no purge): a key vault
-    always; a workspace unless it has only user-assigned identities ("Soft-deletion and recovery
-    is not supported when a workspace uses only user-assigned managed identity",
-    MicrosoftDocs/azure-ai-docs concept-soft-delete): that one is gone for good."""
-    if r.type == VAULT:
-        return True
-    identity = str((r.inputs.get("identity") or {}).get("type", ""))
-    return r.type == ML_WORKSPACE and "SystemAssigned" in identity
-
-
-def check(plan: Plan, base: StackRun | None, head: StackRun | None,
-          reserved: set[tuple[str, str]]) -> None:
-    """Run every rule on every step of ``plan``, in order, recording the findings on the steps and
-    the names the plan leaves soft-deleted in ``plan.reserved``."""
-    azure = Azure(dict(base.resources) if base else {})
-    for r in azure.resources.values():
-        azure.traffic.update(traffic_written(r) if r.type == TEMPLATE else {})
-    fresh = {s.resource.urn for s in plan.steps
-             if s.resource.type == ASSIGNMENT and s.op in (CREATE, REPLACE)}
-    deleting = {s.resource.urn for s in plan.steps if s.op in (DELETE, DELETE_REPLACED, REPLACE)}
-    ctx = Context(plan, fresh, reserved, deleting)
-    for step in plan.steps:
-        if step.op == REPLACE and step.delete_first and step.old is not None:
-            _apply(Step(DELETE_REPLACED, step.old), azure)
-        for rule in RULES:
-            message = rule.check(step, azure, ctx)
-            if message:
-                verdicts = _immutable_verdicts(step) if rule.name == "immutable" else {rule.verdict}
-                step.findings.append(Finding(rule.name, max(verdicts, key=_SEVERITY.index),
-                                             message, rule.source))
-        _apply(step, azure)
-    plan.reserved = {(r.type, r.azure_name) for r in azure.deleted
-                     if soft_deleted(r) and r.azure_name}
-
-
-_SEVERITY = [NOTE, AT_RISK, LIES, DATA_LOSS, REFUSED]
