@@ -38,19 +38,20 @@ from .model import (
 
 
 def _order(resources: dict[str, Registration]) -> list[Registration]:
-    """A topological order of ``resources`` (dependencies, parents and ``deletedWith`` first),
-    stable by registration order."""
+    """A topological order of ``resources`` (dependencies and parents first), the same on every
+    run: ties go by URN, not by registration order, which varies from run to run (the SDK
+    registers resources as their inputs resolve)."""
     done: dict[str, Registration] = {}
 
     def visit(r: Registration, path: tuple[str, ...]) -> None:
         if r.urn in done or r.urn in path:
             return
-        for urn in (*r.dependencies, r.parent, *_property_urns(r)):
+        for urn in sorted({*r.dependencies, r.parent, *_property_urns(r)}):
             if urn in resources:
                 visit(resources[urn], (*path, r.urn))
         done[r.urn] = r
-    for r in resources.values():
-        visit(r, ())
+    for urn in sorted(resources):
+        visit(resources[urn], ())
     return list(done.values())
 
 

@@ -145,3 +145,13 @@ def test_retained_resources_only_leave_the_state(prod: StackRun):
     steps = Plan("prod", True, plan_steps(prod, None, unprotect=True)).steps
     assert {s.resource.name for s in steps if s.op == RETAIN} == {
         r.name for r in prod.resources.values() if r.retain_on_delete}
+
+
+def test_the_same_change_plans_its_steps_in_the_same_order_every_time(capsys):
+    # the program registers resources in an order that varies from run to run; a reviewer's plan
+    # must not
+    printed = []
+    for _ in range(3):
+        assert main(["dev", "dev", "--set", "tags={cost-center: x}"]) == 0
+        printed.append(capsys.readouterr().out)
+    assert printed[0] == printed[1] == printed[2]
