@@ -24,6 +24,7 @@ from typing import Any
 
 from pulumi_policy import (
     EnforcementLevel,
+    Policy,
     PolicyConfigSchema,
     ReportViolation,
     ResourceValidationArgs,
@@ -69,7 +70,7 @@ def _policy(name: str, description: str, types: tuple[str, ...], check: Check,
         if args.resource_type in types:
             problem = check(args.props, args)
             if problem:
-                report(problem)
+                report(problem, None)
     return ResourceValidationPolicy(name=name, description=description, validate=validate,
                                     enforcement_level=EnforcementLevel.MANDATORY,
                                     config_schema=config_schema)
@@ -142,7 +143,7 @@ def _is_number(value: Any) -> bool:
     return isinstance(value, (int, float)) and not isinstance(value, bool)
 
 
-POLICIES: list[ResourceValidationPolicy] = [
+POLICIES: list[Policy] = [
     _policy("registry-no-admin-user", "Container registries have the admin user disabled.",
             (REGISTRY,), lambda p, _: "adminUserEnabled is true: pull with AcrPull as a managed "
             "identity instead" if p.get("adminUserEnabled") is True else None),

@@ -66,7 +66,11 @@ class AzureMocks(pulumi.runtime.Mocks):
         if not args.custom:  # a component: nothing for Azure to answer
             return "", {}
         state = dict(args.inputs)
-        typ = args.typ
+        return self._local(args.typ, args.name, state) or self._azure(args.typ, args.name, state)
+
+    def _local(self, typ: str, name: str, state: dict[str, Any]
+               ) -> tuple[str, dict[str, Any]] | None:
+        """What no Azure call makes: random values, providers, Kubernetes objects."""
         if typ == "random:index/randomString:RandomString":
             state["result"] = self.suffix[: int(state["length"])]
             return state["result"], state
@@ -74,48 +78,66 @@ class AzureMocks(pulumi.runtime.Mocks):
             state["result"] = self._invent("x" * int(state["length"]), "*****")
             return "none", state
         if typ.startswith("pulumi:providers:"):  # an explicit provider
-            return f"{args.name}-provider-id", state
+            return f"{name}-provider-id", state
         if typ.startswith("kubernetes:"):  # a Kubernetes object: named by its metadata
-            state["metadata"] = {**state.get("metadata", {}), "uid": self._guid(typ, args.name)}
-            return state["metadata"].get("name", args.name), state
-        # an Azure resource (or a dynamic resource of the package): its id as the catalog says;
-        # where the program leaves its name out, Pulumi's auto-naming makes one up
+            state["metadata"] = {**state.get("metadata", {}), "uid": self._guid(typ, name)}
+            return state["metadata"].get("name", name), state
+        return None
+
+    def _azure(self, typ: str, pulumi_name: str, state: dict[str, Any]
+               ) -> tuple[str, dict[str, Any]]:
+        """An Azure resource (or a dynamic resource of the package): its id as the catalog says,
+        and what Azure computes for it; where the program leaves its name out, Pulumi's
+        auto-naming makes one up."""
         entry = catalog.get(typ)
         if entry.name is not None:
-            state["name"] = state.get(entry.name) or self._invent(args.name + AUTONAME_SUFFIX)
+            state["name"] = state.get(entry.name) or self._invent(pulumi_name + AUTONAME_SUFFIX)
         if entry.provider_id is not None:
             return entry.provider_id(state), state
         name = state.get("name", "")
         rid = self._invent(entry.arm_id({**state, entry.name: name} if entry.name else state,
                                         SUBSCRIPTION_ID))
-        if typ == USER_ASSIGNED_IDENTITY:
-            state.update(principalId=self._guid(rid, "principal"),
-                         clientId=self._guid(rid, "client"), tenantId=TENANT_ID)
-            self.identities[rid] = {"principalId": state["principalId"],
-                                    "clientId": state["clientId"]}
-        elif typ == REGISTRY:
-            state["loginServer"] = self._invent(f"{name}.azurecr.io")
-        elif typ == STORAGE_ACCOUNT:
-            state["primaryEndpoints"] = {"blob": self._invent(f"https://{name}.blob.core.windows.net/")}
-        elif typ == KEY_VAULT:
-            state["properties"] = {**state["properties"],
-                                   "vaultUri": self._invent(f"https://{name}.vault.azure.net/")}
-        elif typ == MANAGED_CLUSTER:
-            state["oidcIssuerProfile"] = {**state.get("oidcIssuerProfile", {}), "issuerURL":
-                                          self._invent(f"https://{state['location']}.oic.prod-"
-                                                       f"aks.azure.com/{TENANT_ID}/{name}/")}
-        elif typ == ONLINE_ENDPOINT:
-            host = f"https://{name}.{state['location']}.inference.ml.azure.com"
-            # a new endpoint routes nothing until a write of its traffic
-            state["properties"] = {"traffic": {}, **state["properties"],
-                                   "scoringUri": self._invent(f"{host}/score"),
-                                   "swaggerUri": self._invent(f"{host}/swagger.json")}
-        elif typ == EXTENSION:
-            state["aksAssignedIdentity"] = {"principalId": self._guid(rid, "extension"),
-                                            "type": "SystemAssigned"}
+        computed = {USER_ASSIGNED_IDENTITY: self._user_identity, REGISTRY: self._registry,
+                    STORAGE_ACCOUNT: self._storage, KEY_VAULT: self._vault,
+                    MANAGED_CLUSTER: self._cluster, ONLINE_ENDPOINT: self._endpoint,
+                    EXTENSION: self._extension}.get(typ)
+        if computed is not None:
+            computed(state, name, rid)
         if isinstance(state.get("identity"), dict):
             state["identity"] = self._identity(state["identity"], rid)
         return rid, state
+
+    def _user_identity(self, state: dict[str, Any], name: str, rid: str) -> None:
+        state.update(principalId=self._guid(rid, "principal"),
+                     clientId=self._guid(rid, "client"), tenantId=TENANT_ID)
+        self.identities[rid] = {"principalId": state["principalId"],
+                                "clientId": state["clientId"]}
+
+    def _registry(self, state: dict[str, Any], name: str, rid: str) -> None:
+        state["loginServer"] = self._invent(f"{name}.azurecr.io")
+
+    def _storage(self, state: dict[str, Any], name: str, rid: str) -> None:
+        state["primaryEndpoints"] = {"blob": self._invent(f"https://{name}.blob.core.windows.net/")}
+
+    def _vault(self, state: dict[str, Any], name: str, rid: str) -> None:
+        state["properties"] = {**state["properties"],
+                               "vaultUri": self._invent(f"https://{name}.vault.azure.net/")}
+
+    def _cluster(self, state: dict[str, Any], name: str, rid: str) -> None:
+        state["oidcIssuerProfile"] = {**state.get("oidcIssuerProfile", {}), "issuerURL":
+                                      self._invent(f"https://{state['location']}.oic.prod-"
+                                                   f"aks.azure.com/{TENANT_ID}/{name}/")}
+
+    def _endpoint(self, state: dict[str, Any], name: str, rid: str) -> None:
+        host = f"https://{name}.{state['location']}.inference.ml.azure.com"
+        # a new endpoint routes nothing until a write of its traffic
+        state["properties"] = {"traffic": {}, **state["properties"],
+                               "scoringUri": self._invent(f"{host}/score"),
+                               "swaggerUri": self._invent(f"{host}/swagger.json")}
+
+    def _extension(self, state: dict[str, Any], name: str, rid: str) -> None:
+        state["aksAssignedIdentity"] = {"principalId": self._guid(rid, "extension"),
+                                        "type": "SystemAssigned"}
 
     def _identity(self, identity: dict[str, Any], rid: str) -> dict[str, Any]:
         """ARM's answer for an identity block: principal of a system identity, map of user ones."""

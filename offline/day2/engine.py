@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import dataclasses
 from collections.abc import Callable
+from dataclasses import dataclass, field
 
 from components import catalog
 from components.testing.runner import Registration, StackRun
@@ -91,85 +92,108 @@ def _dependents(root: str, old: dict[str, Registration]) -> list[Registration]:
     return list(reversed(found))
 
 
+@dataclass
+class _Engine:
+    """The engine's bookkeeping while it walks the program: what it deletes, replaces, takes over
+    through an alias or creates again."""
+
+    old: dict[str, Registration]
+    unprotect: bool
+    fixed: Callable[[Registration, str], bool]
+    steps: list[Step] = field(default_factory=list)
+    deleting: set[str] = field(default_factory=set)
+    """URNs of state resources this operation deletes (what ``deletedWith`` looks at)."""
+    replaced: set[str] = field(default_factory=set)
+    recreate: dict[str, str] = field(default_factory=dict)
+    """Dependents already deleted by a delete-first replace (the replaced resource's name),
+    created again when registered."""
+    matched: set[str] = field(default_factory=set)
+    """State URNs that a resource of the program takes over through an alias."""
+    superseded: set[str] = field(default_factory=set)
+    """State URNs of resources of another type replaced create-first: deleted at the end."""
+
+    def delete(self, op: str, r: Registration) -> Step:
+        target = self.old.get(r.deleted_with) if r.deleted_with else None
+        if r.protect and not self.unprotect:
+            return Step(PROTECTED, r)
+        if r.retain_on_delete:
+            return Step(RETAIN, r)
+        if target is not None and target.urn in self.deleting:
+            return Step(DELETED_WITH, r, deleted_with=target)
+        return Step(op, r)
+
+    def register(self, r: Registration) -> None:
+        """The steps of one resource the program registers."""
+        was = self.old.get(r.urn)
+        if was is None:
+            was = next((self.old[a] for a in r.aliases if a in self.old), None)
+            if was is None:
+                self.steps.append(Step(CREATE, r))
+                return
+            self.matched.add(was.urn)
+        if was.type != r.type:  # another provider: the engine replaces the resource
+            self.replaced.add(r.urn)
+            (self.deleting if r.delete_before_replace else self.superseded).add(was.urn)
+            self.steps.append(Step(REPLACE, r, was, [], [f"type {was.type} -> {r.type}"],
+                                   delete_first=r.delete_before_replace))
+            return
+        changed = changed_paths(was.inputs, r.inputs, r.ignore_changes)
+        kept = [p for p in changed_paths(was.inputs, r.inputs)
+                if p not in changed and self.fixed(r, p)]
+        if kept and not changed:
+            self.steps.append(Step(IGNORED, r, was, kept))
+        if r.ignore_changes:  # what the engine sends: ignored values from the state
+            r = dataclasses.replace(r, inputs=sent_inputs(r.inputs, was.inputs, r.ignore_changes))
+        if r.urn in self.recreate:
+            self.steps.append(Step(REPLACE, r, was, changed,
+                                   [f"{self.recreate[r.urn]}, deleted first"], delete_first=True))
+            self.replaced.add(r.urn)
+            return
+        self.change(r, was, changed)
+
+    def change(self, r: Registration, was: Registration, changed: list[str]) -> None:
+        """An update, or a replacement (and what a delete-first one deletes before it)."""
+        because, provider_first = replace_paths(r, changed)
+        if not because and r.deleted_with in self.replaced:  # replaced with its target
+            because = ["deletedWith"]
+        if not because:
+            if changed:
+                self.steps.append(Step(UPDATE, r, was, changed))
+            return
+        self.replaced.add(r.urn)
+        first = provider_first or r.delete_before_replace
+        if first:
+            self.deleting.add(r.urn)
+            for dependent in _dependents(r.urn, self.old):
+                self.deleting.add(dependent.urn)
+                self.recreate[dependent.urn] = r.name
+                self.steps.append(self.delete(DELETE_REPLACED, dependent))
+        self.steps.append(Step(REPLACE, r, was, changed, because, delete_first=first))
+
+    def finish(self, new: dict[str, Registration]) -> None:
+        """The deletes after every create and update: what left the program, and the originals
+        of create-first replacements, dependents first."""
+        removed = {urn for urn, r in self.old.items() if r.custom and urn not in new} \
+            - set(self.recreate) - self.matched
+        later = ({urn for urn in self.replaced if urn not in self.recreate} - self.deleting) \
+            | self.superseded
+        self.deleting |= removed | later
+        for r in reversed(_order(self.old)):
+            if r.urn in removed:
+                self.steps.append(self.delete(DELETE, r))
+            elif r.urn in later:
+                self.steps.append(self.delete(DELETE_REPLACED, r))
+
+
 def plan_steps(base: StackRun | None, head: StackRun | None, *, unprotect: bool = False,
                fixed: Callable[[Registration, str], bool] = lambda r, path: False) -> list[Step]:
     """The engine's steps from state ``base`` (None: nothing deployed) to program ``head`` (None:
     ``pulumi destroy``); ``unprotect`` as after ``pulumi state unprotect --all``; a change of an
     ignored path that ``fixed`` says Azure takes at creation only is an :data:`IGNORED` step."""
-    old = dict(base.resources) if base else {}
+    engine = _Engine(dict(base.resources) if base else {}, unprotect, fixed)
     new = dict(head.resources) if head else {}
-    steps: list[Step] = []
-    deleting: set[str] = set()
-    """URNs of state resources this operation deletes (what ``deletedWith`` looks at)."""
-    replaced: set[str] = set()
-    recreate: dict[str, str] = {}
-    """Dependents already deleted by a delete-first replace (the replaced resource's name), created
-    again when registered."""
-
-    def delete(op: str, r: Registration) -> Step:
-        target = old.get(r.deleted_with) if r.deleted_with else None
-        if r.protect and not unprotect:
-            return Step(PROTECTED, r)
-        if r.retain_on_delete:
-            return Step(RETAIN, r)
-        if target is not None and target.urn in deleting:
-            return Step(DELETED_WITH, r, deleted_with=target)
-        return Step(op, r)
-
-    matched: set[str] = set()
-    """State URNs that a resource of the program takes over through an alias."""
-    superseded: set[str] = set()
-    """State URNs of resources of another type replaced create-first: deleted at the end."""
     for r in _order(new):
-        was = old.get(r.urn)
-        if not r.custom:
-            continue
-        if was is None:
-            was = next((old[a] for a in r.aliases if a in old), None)
-            if was is None:
-                steps.append(Step(CREATE, r))
-                continue
-            matched.add(was.urn)
-        if was.type != r.type:  # another provider: the engine replaces the resource
-            replaced.add(r.urn)
-            (deleting if r.delete_before_replace else superseded).add(was.urn)
-            steps.append(Step(REPLACE, r, was, [], [f"type {was.type} -> {r.type}"],
-                              delete_first=r.delete_before_replace))
-            continue
-        changed = changed_paths(was.inputs, r.inputs, r.ignore_changes)
-        kept = [p for p in changed_paths(was.inputs, r.inputs) if p not in changed and fixed(r, p)]
-        if kept and not changed:
-            steps.append(Step(IGNORED, r, was, kept))
-        if r.ignore_changes:  # what the engine sends: ignored values from the state
-            r = dataclasses.replace(r, inputs=sent_inputs(r.inputs, was.inputs, r.ignore_changes))
-        if r.urn in recreate:
-            steps.append(Step(REPLACE, r, was, changed, [f"{recreate[r.urn]}, deleted first"],
-                              delete_first=True))
-            replaced.add(r.urn)
-            continue
-        because, provider_first = replace_paths(r, changed)
-        if not because and r.deleted_with in replaced:  # the engine replaces it with its target
-            because = ["deletedWith"]
-        if not because:
-            if changed:
-                steps.append(Step(UPDATE, r, was, changed))
-            continue
-        replaced.add(r.urn)
-        first = provider_first or r.delete_before_replace
-        if first:
-            deleting.add(r.urn)
-            for dependent in _dependents(r.urn, old):
-                deleting.add(dependent.urn)
-                recreate[dependent.urn] = r.name
-                steps.append(delete(DELETE_REPLACED, dependent))
-        steps.append(Step(REPLACE, r, was, changed, because, delete_first=first))
-    removed = {urn for urn, r in old.items() if r.custom and urn not in new} - set(recreate) \
-        - matched
-    later = ({urn for urn in replaced if urn not in recreate} - deleting) | superseded
-    deleting |= removed | later
-    for r in reversed(_order(old)):
-        if r.urn in removed:
-            steps.append(delete(DELETE, r))
-        elif r.urn in later:
-            steps.append(delete(DELETE_REPLACED, r))
-    return steps
+        if r.custom:
+            engine.register(r)
+    engine.finish(new)
+    return engine.steps

@@ -8,7 +8,7 @@ PROJECT = Path(__file__).parent
 ROLE = "azure-native:authorization:RoleAssignment"
 
 
-def test_the_endpoint_runs_as_its_own_identity_with_the_roles_it_needs():
+def test_the_endpoint_runs_as_its_own_identity_with_the_roles_it_needs() -> None:
     run = run_stack("dev", project=PROJECT)  # __main__.py with Pulumi.dev.yaml, under mocks
     identity = run.one("managedidentity:UserAssignedIdentity")
     endpoint = run.one("machinelearningservices:OnlineEndpoint")

@@ -29,7 +29,7 @@ from offline.day2.rules import RULES
 from ..conftest import PROJECT_DIR, endpoint
 
 VAULT_SECRET = PROJECT_DIR / "tests" / "programs" / "vault_secret"
-UPLOADS = {"assets-code-score-code-f57957958a4c-score.py", "assets-file-samples/score/labels.json",
+UPLOADS = {"assets-code-score-code-1cb2dafa9b40-score.py", "assets-file-samples/score/labels.json",
            "assets-model-score-model-f6e1c1a2ac72-model.json"}
 """The dev stack's uploads (the sample's code, data and model)."""
 BIGGER_CLUSTER = {"computeClusters": [{"name": "cpu", "vmSize": "Standard_D4s_v3",

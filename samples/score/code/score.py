@@ -47,7 +47,8 @@ def load_model(model_dir: Path) -> dict[str, Any]:
     found = sorted(model_dir.rglob(MODEL_FILE))
     if not found:
         raise RuntimeError(f"no {MODEL_FILE} under {model_dir}")
-    return json.loads(found[0].read_text())
+    model: dict[str, Any] = json.loads(found[0].read_text())
+    return model
 
 
 def init() -> None:
