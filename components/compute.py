@@ -19,11 +19,11 @@ read as the cluster identity (how-to-use-secrets-in-runs), and on nothing else i
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field
-from typing import Any
+from typing import Annotated, Any, Literal
 
 import pulumi
 from pulumi_azure_native import machinelearningservices as ml
+from pydantic import Field, InstanceOf, SkipValidation, StrictInt
 
 from . import catalog
 from .access import (
@@ -36,8 +36,18 @@ from .access import (
     grant,
     secret_grants,
 )
+from .arguments import (
+    VM_SIZE_PATTERN,
+    Arguments,
+    Problem,
+    SecretName,
+    StrInput,
+    azure_name,
+    size_problems,
+)
 from .azure import sources
 from .azure.names import RULES
+from .azure.vm_sizes import ml_compute_size_problem
 from .catalog import LIES, Fixed, Seconds, Shown
 from .identity import USER_ASSIGNED_IDENTITY, UserIdentity, ml_identity, runs_as
 from .network_provisioning import NETWORK_PROVISIONING
@@ -81,33 +91,67 @@ catalog.register_kind(COMPUTE, catalog.Kind(
            NODE_PUBLIC_IP)))
 
 
-@dataclass
-class ComputeClusterArgs:
-    """Arguments of :class:`ComputeCluster`."""
+VmPriority = Literal["Dedicated", "LowPriority"]
+"""Azure ML's ``VmPriority``."""
 
-    workspace: WorkspaceRef
-    compute_name: str
-    """Name of the cluster in the workspace (what jobs name as ``compute: azureml:<name>``)."""
-    identity: UserIdentity | None = None
+
+class ComputeClusterSpec(Arguments):
+    """One AmlCompute cluster."""
+
+    compute_name: Annotated[str, azure_name("compute")]
+    """Name in the workspace (what jobs name as `compute: azureml:<name>`)."""
+    vm_size: str = Field("Standard_DS3_v2", pattern=VM_SIZE_PATTERN)
+    """VM size of the nodes, one Azure ML compute offers (a change replaces the cluster)."""
+    vm_priority: VmPriority = "Dedicated"
+    """LowPriority is cheaper and may be preempted."""
+    min_nodes: StrictInt = Field(0, ge=0, le=1000)
+    """Nodes kept when idle."""
+    max_nodes: StrictInt = Field(2, ge=1, le=1000)
+    """Nodes at most (at least min nodes)."""
+    idle_seconds_before_scale_down: StrictInt = Field(120, ge=0, le=7 * 24 * 3600)
+    """Seconds a node idles before it is released."""
+    secrets: tuple[SecretName, ...] = ()
+    """Names of workspace key vault secrets job code reads as the cluster identity (Key Vault
+    Secrets User on each, never the whole vault); each must exist."""
+
+    def cross_checks(self) -> list[Problem]:
+        if self.max_nodes < self.min_nodes:
+            return [Problem(("max_nodes",), self.max_nodes,
+                            f"at least {{min_nodes}} ({self.min_nodes})")]
+        return []
+
+
+class ComputeClusterArgs(ComputeClusterSpec):
+    """Arguments of :class:`ComputeCluster`: the cluster, the workspace it joins and what it runs
+    as."""
+
+    workspace: InstanceOf[WorkspaceRef]
+    identity: SkipValidation[UserIdentity | None] = None
     """User-assigned identity jobs run as; None for a system-assigned identity."""
-    vm_size: str = "Standard_DS3_v2"
-    vm_priority: str = "Dedicated"
-    min_nodes: int = 0
-    max_nodes: int = 2
-    idle_seconds_before_scale_down: int = 120
-    extra_pulls: Mapping[str, pulumi.Input[str]] = field(default_factory=dict)
+    extra_pulls: Mapping[str, StrInput] = {}
     """More registries to pull from, by a short target name (e.g. ``private-registry``)."""
-    extra_reads: Mapping[str, pulumi.Input[str]] = field(default_factory=dict)
+    extra_reads: Mapping[str, StrInput] = {}
     """More blob data to read (an account or container id), by a short target name."""
-    secrets: Sequence[str] = ()
-    """Names of the workspace key vault's secrets that jobs read as the cluster identity."""
     secrets_made_by: Sequence[pulumi.Resource] = ()
     """What creates those of ``secrets`` that the program makes: a grant on one secret is made
     after the secret exists."""
     node_public_ip: bool = True
     """Nodes with public IPs (Azure's default); False in a managed network, where nodes reach
     out only through it (fixed at creation: a change replaces the cluster)."""
-    tags: Mapping[str, str] = field(default_factory=dict)
+    allow_unlisted_vm_size: bool = False
+    """Take a VM size this package does not list for Azure ML compute (one newer than its
+    list)."""
+    tags: Mapping[str, str] = {}
+
+    def cross_checks(self) -> list[Problem]:
+        return super().cross_checks() + offered_size(self.vm_size, self.allow_unlisted_vm_size)
+
+
+def offered_size(vm_size: str, allow_unlisted: bool) -> list[Problem]:
+    """``vm_size`` where Azure ML compute does not offer it, unless ``allow_unlisted_vm_size``
+    takes sizes newer than the list."""
+    return [] if allow_unlisted else size_problems(
+        ("vm_size",), vm_size, ml_compute_size_problem, "allow_unlisted_vm_size")
 
 
 class ComputeCluster(pulumi.ComponentResource):

@@ -39,6 +39,8 @@ import pulumi
 from . import compute, endpoint, identity, kubernetes, registry, workspace
 from .access import Principal
 from .identity import ExistingIdentity, UserIdentity
+from .package_args import ComputeClusterArgs
+from .package_inputs import ComputeClusterInputs, inputs
 from .workspace import WorkspaceRef
 
 PACKAGE = "mlplatform"
@@ -170,24 +172,6 @@ class MlWorkspace(pulumi.ComponentResource):
                                "registry_login_server": self.registry_login_server})
 
 
-class ComputeClusterArgs(TypedDict):
-    workspace_id: pulumi.Input[str]
-    """Resource id of the workspace the cluster joins."""
-    compute_name: str
-    """Name in the workspace: 3-24 letters, digits and hyphens, not ending in -<digits>."""
-    identity_id: NotRequired[pulumi.Input[str]]
-    """Resource id of the user-assigned identity jobs run as; absent: system-assigned."""
-    vm_size: NotRequired[str]
-    vm_priority: NotRequired[str]
-    """Dedicated or LowPriority."""
-    min_nodes: NotRequired[int]
-    max_nodes: NotRequired[int]
-    idle_seconds_before_scale_down: NotRequired[int]
-    secrets: NotRequired[list[str]]
-    """Names of workspace key vault secrets jobs read: Key Vault Secrets User on each only."""
-    tags: NotRequired[dict[str, str]]
-
-
 class ComputeCluster(pulumi.ComponentResource):
     """An AmlCompute cluster that scales to zero and runs jobs as a managed identity, with the
     roles that identity needs to pull images and read data."""
@@ -199,21 +183,14 @@ class ComputeCluster(pulumi.ComponentResource):
 
     def __init__(self, name: str, args: ComputeClusterArgs,
                  opts: pulumi.ResourceOptions | None = None):
+        given = inputs(ComputeClusterInputs, f"ComputeCluster {name!r}", args)
         super().__init__(f"{PACKAGE}:index:ComputeCluster", name, {}, opts)
-        d = compute.ComputeClusterArgs(workspace=WorkspaceRef.existing(args["workspace_id"]),
-                                       compute_name=args["compute_name"])
         made = compute.ComputeCluster(name, compute.ComputeClusterArgs(
-            workspace=d.workspace, compute_name=d.compute_name,
-            identity=_identity(args.get("identity_id")),
-            vm_size=args.get("vm_size", d.vm_size), vm_priority=args.get("vm_priority",
-                                                                         d.vm_priority),
-            min_nodes=_whole("minNodes", args.get("min_nodes", d.min_nodes)),
-            max_nodes=_whole("maxNodes", args.get("max_nodes", d.max_nodes)),
-            idle_seconds_before_scale_down=_whole(
-                "idleSecondsBeforeScaleDown",
-                args.get("idle_seconds_before_scale_down", d.idle_seconds_before_scale_down)),
-            secrets=args.get("secrets") or [],
-            tags=args.get("tags") or {}), pulumi.ResourceOptions(parent=self))
+            **given.arguments(compute.ComputeClusterSpec),
+            workspace=WorkspaceRef.existing(given.workspace_id),
+            identity=_identity(given.identity_id),
+            allow_unlisted_vm_size=given.allow_unlisted_vm_size, tags=given.tags),
+            pulumi.ResourceOptions(parent=self))
         self.resource_id, self.name, self.principal_id = made.id, made.name, made.principal_id
         self.register_outputs({"resource_id": self.resource_id, "name": self.name,
                                "principal_id": self.principal_id})

@@ -77,7 +77,7 @@ def pulumi_config() -> dict[str, Any]:
         if key not in STRUCTURED:
             entry["type"] = ("boolean" if bool in kinds else "integer" if int in kinds
                              else "string")
-        entry["description"] = field.description
+        entry["description"] = " ".join(str(field.description).split())
         default = default_of(field)
         if default is not None:
             entry["default"] = default
@@ -122,7 +122,7 @@ def _rows(model: type[BaseModel]) -> list[str]:
         if field.exclude:
             continue
         default = "(required)" if field.is_required() else _cell(default_of(field))
-        what = str(field.description)
+        what = " ".join(str(field.description).split())
         rule = allowed(field)
         if rule not in what and rule != what:
             what = f"{what} Allowed: {rule}."

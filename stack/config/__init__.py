@@ -15,7 +15,9 @@ not read are refused with a suggestion. ``ConfigError`` is a :class:`pulumi.RunE
 Pulumi CLI prints the message without a Python traceback.
 """
 
-from .base import IdentityChoice, NetworkAccess
+from components.arguments import NetworkAccess
+
+from .base import IdentityChoice
 from .errors import ConfigError, allowed
 from .root import KEYS, STRUCTURED, StackSettings
 from .section import Identity, Section

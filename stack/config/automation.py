@@ -14,9 +14,10 @@ from components import (
     PrivateRegistryAccess,
     PrivateRegistryAccessArgs,
 )
+from components.arguments import azure_name
 
 from ..names import AUTOMATION_PURPOSE, REGISTRY_PULL_PURPOSE, endpoint_identity_purpose
-from .base import ConfigModel, Keys, Problems, azure_name, unique
+from .base import ConfigModel, Keys, Problems, unique
 from .section import Identity, Section
 
 if TYPE_CHECKING:

@@ -15,15 +15,24 @@ from pydantic import (
     BaseModel,
     BeforeValidator,
     ConfigDict,
-    Field,
     SecretStr,
     WithJsonSchema,
 )
 from pydantic.alias_generators import to_camel
 from pydantic.config import JsonDict
 
-from components.azure.names import RULES
-from components.azure.resource_ids import parse_resource_id
+from components.arguments import (
+    GUID,
+    VM_SIZE_PATTERN,
+    Arguments,
+    Problem,
+    dotted,
+    model_of,
+    plain,
+)
+from components.arguments import (
+    Path as ArgumentPath,
+)
 
 Problems = list[str]
 """Problems in words, each naming its config key, the value found and what is allowed."""
@@ -52,24 +61,59 @@ class Keys:
         """The names below ``parts``."""
         return Keys(self.namespace, (*self.prefix, *parts))
 
+    def of(self, model: type[BaseModel]) -> Callable[[ArgumentPath], str]:
+        """Names an argument of ``model`` (a path of Python names, as the library's problems
+        have it) by its config key below this prefix."""
+        return lambda path: self(*config_path(model, path))
 
-class ConfigModel(BaseModel):
+
+def config_path(model: type[BaseModel], path: ArgumentPath) -> list[str | int]:
+    """The config keys of the argument ``path`` of ``model`` (Python names, list indexes)."""
+    keys: list[str | int] = []
+    current: type[BaseModel] | None = model
+    for part in path:
+        field = current.model_fields.get(part) if current and isinstance(part, str) else None
+        keys.append(field.alias or part if field else part)
+        if field is not None:
+            current = model_of(field.annotation) or model_of(
+                (typing.get_args(plain(field.annotation)) or (None,))[0])
+    return keys
+
+
+CONFIG_KEYS = {"compute_name": "name", "endpoint_name": "name", "instance_name": "name"}
+"""Arguments of the components whose config key is not their camelCase name (an entry's own name
+in the workspace is its ``name``)."""
+
+
+def config_key(argument: str) -> str:
+    """The config key of a component's argument (``max_nodes`` -> ``maxNodes``)."""
+    return CONFIG_KEYS.get(argument) or to_camel(argument)
+
+
+class ConfigModel(Arguments):
     """Settings read from config: camelCase keys, nothing unknown, never changed afterwards.
 
-    :meth:`rules` holds what a single value cannot say: rules across the fields of one entry,
-    checked once every field is typed; :meth:`problems` checks them in the entries inside too.
+    An entry that configures a component subclasses the component's arguments (declared in the
+    library, with their limits and rules across fields) and adds what only the stack decides.
+    :meth:`rules` holds the stack's own rules across the fields of one entry, checked once every
+    field is typed; :meth:`problems` checks them, the library's, and those of the entries inside.
     """
 
-    model_config = ConfigDict(extra="forbid", alias_generator=to_camel, populate_by_name=True,
-                              frozen=True, regex_engine="python-re")
+    model_config = ConfigDict(alias_generator=config_key, populate_by_name=True)
 
     def rules(self, k: Keys) -> Problems:
         """What is wrong across this entry's fields (``k`` names its keys)."""
         return []
 
+    @classmethod
+    def words(cls, problems: list[Problem], k: Keys) -> Problems:
+        """The library's ``problems`` of an entry of this model, under their config keys."""
+        return [p.words(k.of(cls), refer=lambda path: dotted(tuple(config_path(cls, path))))
+                for p in problems]
+
     def problems(self, k: Keys) -> Problems:
         """What is wrong in this entry and in every entry inside it."""
-        found = self.rules(k)
+        found = self.words(self.cross_checks(), k) + self.rules(k)
         for name, field in type(self).model_fields.items():
             found += problems_in(getattr(self, name), k.at(field.alias or name))
         return found
@@ -106,50 +150,7 @@ def size(key: str, vm_size: str, problem: Callable[[str], str | None], check: bo
         if found else []
 
 
-def plain(annotation: Any) -> Any:
-    """``annotation`` without ``Annotated`` and an optional ``None``: what a value of it is."""
-    if typing.get_origin(annotation) is Annotated:
-        return plain(typing.get_args(annotation)[0])
-    args = [a for a in typing.get_args(annotation) if a is not type(None)]
-    if type(None) in typing.get_args(annotation) and len(args) == 1:
-        return plain(args[0])
-    return annotation
-
-
-def model_of(annotation: Any) -> type[ConfigModel] | None:
-    """The entry model a value of ``annotation`` is, if it is one."""
-    found = plain(annotation)
-    return found if isinstance(found, type) and issubclass(found, ConfigModel) else None
-
-
 # --- checks beyond type, range and pattern (their ValueError text says what is allowed) --------
-
-def azure_name(kind: str) -> AfterValidator:
-    """A name Azure accepts for a resource of ``kind`` (:data:`components.azure.names.RULES`)."""
-    rule = RULES[kind]
-
-    text = f"{rule.min_length}-{rule.max_length} characters: {rule.allowed}"
-
-    def check(value: str) -> str:
-        if rule.problem(value):
-            raise ValueError(text)
-        return value
-    check.allowed = text  # type: ignore[attr-defined]  # what a missing name is told
-    return AfterValidator(check)
-
-
-def resource_id(provider_type: str, kind: str) -> AfterValidator:
-    """The id of an existing resource of ``provider_type`` whose name Azure accepts."""
-    def check(value: str) -> str:
-        try:
-            problem = RULES[kind].problem(parse_resource_id(value, provider_type).name)
-        except ValueError as error:
-            problem = str(error)
-        if problem:
-            raise ValueError(f"a {kind} resource id ({problem})")
-        return value
-    return AfterValidator(check)
-
 
 def project_folder(alternative: str = "") -> AfterValidator:
     """A folder of the project that holds files (or, with ``alternative``, an azureml:// URI)."""
@@ -171,12 +172,10 @@ def _lower(value: str) -> str:
 
 # --- shared field types -----------------------------------------------------------------------
 
-VM_SIZE = r"^Standard_[A-Za-z0-9_]+$"
-GUID = r"[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}"
+VM_SIZE = VM_SIZE_PATTERN
 
 IdentityChoice = Literal["userAssigned", "systemAssigned"]
 """Which kind of managed identity a workload runs as."""
-NetworkAccess = Literal["Enabled", "Disabled"]
 
 ObjectId = Annotated[str, AfterValidator(_lower)]
 """An Entra ID object id, compared as Azure compares it (lowercase); with ``pattern=OBJECT_ID``."""
@@ -184,10 +183,6 @@ OBJECT_ID = f"^{GUID}$"
 OBJECT_ID_ALLOWED: JsonDict = {
     "allowed": "an Entra ID object id (a GUID such as 00000000-0000-0000-0000-000000000000)"}
 
-SecretName = Annotated[str, Field(pattern=r"^[0-9A-Za-z-]{1,127}$", json_schema_extra={
-    "allowed": "key vault secret names: 1-127 letters, digits and hyphens"})]
-"""A Key Vault secret name ("Object identifiers and versioning": 1-127 alphanumerics and
-dashes)."""
 
 
 KEY_VAULT_WAY = ("a secret a workload needs goes in the workspace key vault: list it in "

@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING, Annotated, Any, Literal
 from pydantic import BeforeValidator, Field, StrictInt
 
 from components import OnlineDeploymentSpec, OnlineEndpoint, OnlineEndpointArgs
+from components.arguments import NetworkAccess, SecretName, azure_name
 from components.azure.names import RULES
 from components.azure.vm_sizes import online_endpoint_size_problem
 from components.endpoint import RESERVED_VARIABLES, deployment_name
@@ -27,11 +28,8 @@ from .base import (
     ConfigModel,
     IdentityChoice,
     Keys,
-    NetworkAccess,
     Problems,
-    SecretName,
     as_encrypted,
-    azure_name,
     project_folder,
     size,
     unique,

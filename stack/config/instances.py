@@ -9,6 +9,7 @@ from typing import TYPE_CHECKING, Annotated
 from pydantic import Field, StrictInt
 
 from components import ComputeInstance, ComputeInstanceArgs
+from components.arguments import SecretName, azure_name
 from components.azure.vm_sizes import ml_compute_size_problem
 
 from ..names import instance_identity_purpose
@@ -20,8 +21,6 @@ from .base import (
     Keys,
     ObjectId,
     Problems,
-    SecretName,
-    azure_name,
     size,
     unique,
 )

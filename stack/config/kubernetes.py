@@ -12,21 +12,12 @@ from pulumi.runtime import config as runtime_config
 from pydantic import Field, StrictBool, StrictInt
 
 from components import AksClusterSpec, InstanceType, KubernetesCompute, KubernetesComputeArgs
+from components.arguments import azure_name, resource_id
 from components.azure.vm_sizes import nvidia_gpu_size_problem
 from components.kubernetes import AZURE_INSTANCE_TYPE, tls_pem_problems
 
 from ..names import kubernetes_identity_purpose
-from .base import (
-    ENCRYPTED,
-    VM_SIZE,
-    ConfigModel,
-    Keys,
-    Problems,
-    StackSecret,
-    azure_name,
-    resource_id,
-    unique,
-)
+from .base import ENCRYPTED, VM_SIZE, ConfigModel, Keys, Problems, StackSecret, unique
 from .section import Identity, Section
 
 if TYPE_CHECKING:

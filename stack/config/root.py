@@ -8,10 +8,12 @@ from typing import Annotated, Any
 
 from pydantic import BaseModel, Field, StrictBool, StrictInt
 
+from components.arguments import NetworkAccess, SecretName, azure_name, resource_id
+
 from ..names import StackNames
 from .assets import PrincipalType
 from .automation import CredentialSettings
-from .base import ConfigModel, IdentityChoice, NetworkAccess, SecretName, azure_name, resource_id
+from .base import ConfigModel, IdentityChoice
 from .clusters import ClusterSettings, default_clusters
 from .data import DataStorageSettings, DataUserSettings
 from .endpoints import EndpointSettings

@@ -15,7 +15,9 @@ from typing import Any
 
 from pydantic import TypeAdapter, ValidationError
 
-from .base import Keys, Problems, model_of, plain, problems_in
+from components.arguments import model_of, partial_problems, plain
+
+from .base import ConfigModel, Keys, Problems, problems_in
 from .errors import problems_of
 from .root import StackSettings
 from .section import Rule, Section
@@ -62,11 +64,16 @@ def _read(annotation: Any, value: Any, failed: Sequence[tuple[Any, ...]], k: Key
     model, kind = model_of(annotation), plain(annotation)
     if model is not None and isinstance(value, Mapping):
         found: Problems = []
+        given, wrong = {}, set()
         for name, field in model.model_fields.items():
             alias = field.alias or name
             if alias in value:
-                found += _read(field.rebuild_annotation(), value[alias],
-                               [loc[1:] for loc in failed if loc[0] == alias], k.at(alias))
+                given[name] = value[alias]
+                below = [loc[1:] for loc in failed if loc[0] == alias]
+                wrong |= {name} if below else set()
+                found += _read(field.rebuild_annotation(), value[alias], below, k.at(alias))
+        if issubclass(model, ConfigModel):  # the entry's rules on the fields that did read
+            found += model.words(partial_problems(model, given, wrong), k)
         return found
     if typing.get_origin(kind) is tuple and isinstance(value, list):
         item = typing.get_args(kind)[0]

@@ -105,7 +105,7 @@ def _build(p: Platform) -> None:
         private_dependents=net is not None,
         managed_network=managed_network(net, p.data.account_id if p.data else None),
         # the registry closed to public traffic cannot build: the first cluster does
-        image_build_compute=s.compute_clusters[0].name if net else None,
+        image_build_compute=s.compute_clusters[0].compute_name if net else None,
         protect=p.protect, tags=p.tags, **p.place))
 
 

@@ -9,6 +9,7 @@ import re
 import yaml
 
 from components import package
+from offline import package_args
 from offline.schema import schema
 
 from ..conftest import PROJECT_DIR
@@ -19,6 +20,20 @@ GOLDEN = PROJECT_DIR / "tests" / "golden" / "schema.json"
 def test_the_schema_is_the_recorded_contract():
     # regenerate after a deliberate change: python -m offline.schema > tests/golden/schema.json
     assert schema() == json.loads(GOLDEN.read_text())
+
+
+def test_the_argument_types_are_written_from_the_library_declarations():
+    # python -m offline.package_args writes them from components/package_inputs.py
+    assert package_args.PATH.read_text() == package_args.render()
+
+
+def test_a_package_argument_says_what_the_library_allows_and_its_default():
+    inputs = schema()["resources"]["mlplatform:index:ComputeCluster"]["inputProperties"]
+    assert inputs["maxNodes"]["description"] == (
+        "Nodes at most (at least min nodes). Allowed: a whole number from 1 to 1000. Default: 2.")
+    assert "One of: Dedicated, LowPriority. Default: 'Dedicated'." in \
+        inputs["vmPriority"]["description"]
+    assert inputs["vmSize"]["type"] == "string"
 
 
 def test_every_component_takes_references_as_ids_and_nothing_python():

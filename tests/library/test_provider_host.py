@@ -91,7 +91,7 @@ def built(host) -> dict[str, Constructed]:
         "identityId": scorer["resourceId"], "vmSize": "Standard_DS3_v2",
         "vmPriority": "LowPriority", "minNodes": 0, "maxNodes": 4,
         "idleSecondsBeforeScaleDown": 600, "secrets": ["fraud-api-key"],
-        "tags": {"team": "fraud"}})
+        "allowUnlistedVmSize": False, "tags": {"team": "fraud"}})
     construct("endpoint-required", ENDPOINT, {"workspaceId": WORKSPACE_ID,
                                                "endpointName": "fraud-min-7q2"})
     construct("endpoint-deployments", ENDPOINT, {
@@ -198,9 +198,17 @@ def test_every_component_returns_every_output_it_declares(host, built):
                   "userAssignedIdentities/id-x"},
      ["tls_cname", "tls_secret", "allow_insecure_connections"]),
     (CLUSTER, {"workspaceId": WORKSPACE_ID, "computeName": "half", "maxNodes": 2.5},
-     ["maxNodes", "whole number", "2.5"]),
+     ["maxNodes = 2.5 is not allowed: a whole number from 1 to 1000"]),
+    (CLUSTER, {"workspaceId": WORKSPACE_ID, "computeName": "Bad_Name!", "vmSize": "Standard_A0",
+               "minNodes": 4, "maxNodes": 3, "vmPriority": "Spot"},
+     ["ComputeCluster 'Bad_Name!': invalid arguments:",
+      "computeName = 'Bad_Name!' is not allowed: 3-24 characters",
+      "vmPriority = 'Spot' is not allowed: one of Dedicated, LowPriority",
+      "maxNodes = 3 is not allowed: at least minNodes (4)",
+      "vmSize = 'Standard_A0' is not allowed: a size of a series Azure ML compute supports",
+      "(a newer size: set allowUnlistedVmSize: true)"]),
 ], ids=["workspace-required-only", "workspace-both-registries", "kubernetes-required-only",
-        "cluster-half-a-node"])
+        "cluster-half-a-node", "cluster-every-mistake-at-once"])
 def test_inputs_the_components_cannot_build_are_refused_by_name(host, type_, inputs, words):
     with pytest.raises(grpc.RpcError) as refused:
         host.construct(type_, inputs.get("workspaceName") or inputs["computeName"], inputs)

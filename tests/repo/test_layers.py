@@ -165,4 +165,4 @@ def test_the_package_is_the_library_and_its_testing_kit():
             } == {"azure", "testing"}
     assert {d.split(">")[0].split("=")[0] for d in project["project"]["dependencies"]} == {
         "pulumi", "pulumi-azure-native", "pulumi-kubernetes", "azure-identity",
-        "azure-storage-blob"}
+        "azure-storage-blob", "pydantic"}

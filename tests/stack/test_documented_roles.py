@@ -242,7 +242,7 @@ def test_every_principal_holds_every_role_microsoft_documents_for_it(documented_
 
 def test_each_named_secret_is_granted_alone_to_the_workloads_that_read_it(everything):
     s = stack_settings(everything)
-    readers = {f"cluster-{c.name}": c.secrets for c in s.compute_clusters}
+    readers = {f"cluster-{c.compute_name}": c.secrets for c in s.compute_clusters}
     readers |= {f"instance-{i.name}": i.secrets for i in s.compute_instances}
     readers |= {f"endpoint-{e.name}": e.secrets for e in s.online_endpoints}
     granted = {(a.parent.rsplit("::", 1)[1], a.inputs["scope"].rsplit("/secrets/", 1)[1])

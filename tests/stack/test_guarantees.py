@@ -17,7 +17,7 @@ from components.testing.runner import StackRun
 from offline.policy_check import check, stack_settings
 from offline.policy_check import pack_config as offline_pack_config
 from stack.config import ConfigError, IdentityChoice, NetworkAccess, parse_settings
-from stack.config.clusters import VmPriority
+from components.compute import VmPriority
 from stack.config.endpoints import AuthMode
 from stack.config.workspace import RegistrySku, StorageSku
 from stack.names import SUFFIX_LENGTH, StackNames

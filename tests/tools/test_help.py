@@ -16,6 +16,7 @@ from offline import (
     deployer,
     diff,
     new_stack,
+    package_args,
     plan,
     policy_catalog,
     policy_check,
@@ -35,8 +36,8 @@ from offline.exits import (
 
 from ..conftest import PROJECT_DIR
 
-COMMANDS = [preview, plan, diff, critical_path, policy_check, policy_catalog, arm, new_stack,
-            schema, deployer, benchmarks]
+COMMANDS = [preview, plan, diff, critical_path, policy_check, policy_catalog, package_args, arm,
+            new_stack, schema, deployer, benchmarks]
 
 
 def _command(module) -> str:

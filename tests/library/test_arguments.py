@@ -1,0 +1,75 @@
+"""One declaration per component: the same mistake is refused in words, every problem at once and
+before any resource, whether it comes from Python, from the stack file or through the component
+package (``tests/library/test_provider_host.py`` sends it over Construct)."""
+
+from __future__ import annotations
+
+import json
+
+import pulumi
+import pytest
+
+from components import ComputeClusterArgs, WorkspaceRef
+from components.arguments import ArgumentsError
+from components.compute import ComputeClusterSpec
+from stack.config import ConfigError, parse_settings
+
+WORKSPACE = WorkspaceRef.existing("/subscriptions/00000000-0000-0000-0000-000000000000/"
+                                  "resourceGroups/rg-ml/providers/"
+                                  "Microsoft.MachineLearningServices/workspaces/mlw-team")
+MISTAKES = {"compute_name": "Bad_Name!", "vm_size": "Standard_A0", "vm_priority": "Spot",
+            "min_nodes": 4, "max_nodes": 3}
+"""A cluster with every kind of mistake: a name Azure refuses, a size Azure ML does not offer, a
+choice that does not exist, and nodes that cannot be."""
+NAME_RULE = ("3-24 characters: letters, digits and hyphens, starting with a letter, ending with "
+             "a letter or digit, and not ending in a hyphen followed by digits only (gpu-2)")
+SIZES = ("a size of a series Azure ML compute supports: DDSv4, Dv2, Dv3, DSv2, DSv3, EAv4, Ev3, "
+         "ESv3, FSv2, FX, H, HBv2, HBv3, HC, LSv2, M, NCv3, NDv2, NVv3, NCasT4_v3, NDasrA100_v4, "
+         "ND-H100-v5, ND-H200-v5")
+
+
+def test_the_library_refuses_every_mistake_at_once_before_any_resource():
+    with pytest.raises(ArgumentsError) as refused:  # making the arguments: no component yet
+        ComputeClusterArgs(workspace=WORKSPACE, **MISTAKES)
+    assert str(refused.value).splitlines() == [
+        "ComputeClusterArgs: invalid arguments:",
+        f"  - compute_name = 'Bad_Name!' is not allowed: {NAME_RULE}",
+        "  - vm_priority = 'Spot' is not allowed: one of Dedicated, LowPriority",
+        "  - max_nodes = 3 is not allowed: at least min_nodes (4)",
+        f"  - vm_size = 'Standard_A0' is not allowed: {SIZES} (a newer size: set "
+        "allow_unlisted_vm_size: true)"]
+    assert isinstance(refused.value, pulumi.RunError)  # the CLI prints it without a traceback
+
+
+def test_the_stack_file_refuses_the_same_values_under_its_keys():
+    # The size is a rule across keys (allowUnlistedVmSizes is the stack's): it reads the entry
+    # once the entry reads, so it is told in the next round.
+    config = {"name": "Bad_Name!", "vmSize": "Standard_A0", "vmPriority": "Spot",
+              "minNodes": 4, "maxNodes": 3}
+    with pytest.raises(ConfigError) as refused:
+        parse_settings("ml-platform", {"computeClusters": json.dumps([config])}, "dev")
+    key = "ml-platform:computeClusters[0]"
+    assert sorted(refused.value.problems) == sorted([
+        f"{key}.name = 'Bad_Name!' is not allowed: {NAME_RULE}",
+        f"{key}.vmPriority = 'Spot' is not allowed: one of Dedicated, LowPriority",
+        f"{key}.maxNodes = 3 is not allowed: at least minNodes (4)"])
+
+
+def test_an_unknown_argument_is_named_with_the_closest_one():
+    with pytest.raises(ArgumentsError) as refused:
+        ComputeClusterSpec(compute_name="cpu", nodes=2)
+    assert refused.value.problems[0].words() == \
+        "nodes is not an argument; did you mean min_nodes?"
+
+
+def test_values_known_only_at_deployment_are_taken_as_they_are():
+    later = pulumi.Output.from_input("/subscriptions/x/resourceGroups/g/providers/"
+                                     "Microsoft.ContainerRegistry/registries/crbase")
+    args = ComputeClusterArgs(workspace=WORKSPACE, compute_name="cpu",
+                              extra_pulls={"private-registry": later})
+    assert args.extra_pulls["private-registry"] is later
+
+
+def test_a_size_newer_than_the_list_is_taken_when_asked():
+    assert ComputeClusterArgs(workspace=WORKSPACE, compute_name="cpu", vm_size="Standard_A0",
+                              allow_unlisted_vm_size=True).vm_size == "Standard_A0"
