@@ -17,15 +17,24 @@ A value that is a Pulumi ``Output`` (known only during the deployment) is taken 
 
 from __future__ import annotations
 
+import contextlib
 import difflib
 import re
 import typing
 from collections.abc import Awaitable, Callable, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Annotated, Any, Literal
 
 import pulumi
-from pydantic import AfterValidator, BaseModel, ConfigDict, Field, ValidationError
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    ConfigDict,
+    Field,
+    PydanticUserError,
+    TypeAdapter,
+    ValidationError,
+)
 from pydantic.fields import FieldInfo
 from pydantic_core import ErrorDetails
 
@@ -65,12 +74,15 @@ class Problem:
     """The entry whose rule found the problem (where the arguments ``allowed`` names are)."""
     unknown: bool = False
     """An argument the declaration does not have (``allowed`` then says what is close)."""
+    when: str = ""
+    """Where the value is refused, if not everywhere (``on a Kubernetes endpoint``)."""
+    hidden: str = ""
+    """Why the value is not shown (``a secret: its name says so``)."""
 
     def within(self, *prefix: str | int) -> Problem:
         """This problem of an entry, as seen from the arguments that hold the entry at
         ``prefix``."""
-        return Problem((*prefix, *self.argument), self.value, self.allowed, (*prefix, *self.base),
-                       self.unknown)
+        return replace(self, argument=(*prefix, *self.argument), base=(*prefix, *self.base))
 
     def words(self, name: Namer = dotted, unknown: str = "an argument",
               refer: Namer = dotted) -> str:
@@ -79,21 +91,32 @@ class Problem:
         saying an argument the declaration lacks is not ``unknown``."""
         where = name(self.argument)
         allowed = re.sub(r"\{(\w+)\}", lambda m: refer((m[1],)), self.allowed)
+        when = f" {self.when}" if self.when else ""
         if self.unknown:
             return f"{where} is not {unknown}; {allowed}"
+        if self.hidden:
+            return f"{where} ({self.hidden}; not shown) is not allowed{when}: {allowed}"
         if self.value is MISSING:
-            return f"{where} is missing: {allowed}"
-        return f"{where} = {self.value!r} is not allowed: {allowed}"
+            return f"{where} is missing{when}: {allowed}"
+        return f"{where} = {self.value!r} is not allowed{when}: {allowed}"
 
 
 class ArgumentsError(ValueError, pulumi.RunError):
     """Arguments refused, with every problem found (a :class:`pulumi.RunError`: the Pulumi CLI
     prints the message without a Python traceback)."""
 
-    def __init__(self, what: str, problems: Sequence[Problem], name: Namer = dotted):
+    def __init__(self, what: str, problems: Sequence[Problem], name: Namer = dotted,
+                 refer: Namer = dotted):
         self.what, self.problems = what, tuple(problems)
         super().__init__(f"{what}: invalid arguments:\n  - "
-                         + "\n  - ".join(p.words(name, refer=name) for p in self.problems))
+                         + "\n  - ".join(p.words(name, refer=refer) for p in self.problems))
+
+
+def _one_line(schema: dict[str, Any], model: type[BaseModel]) -> None:
+    """Each field's description on one line in a JSON Schema (a docstring breaks its lines)."""
+    for field in schema.get("properties", {}).values():
+        if isinstance(field, dict) and isinstance(field.get("description"), str):
+            field["description"] = " ".join(field["description"].split())
 
 
 class Arguments(BaseModel):
@@ -103,7 +126,8 @@ class Arguments(BaseModel):
     """
 
     model_config = ConfigDict(extra="forbid", frozen=True, use_attribute_docstrings=True,
-                              arbitrary_types_allowed=True, regex_engine="python-re")
+                              arbitrary_types_allowed=True, regex_engine="python-re",
+                              json_schema_extra=_one_line)
 
     def __init__(self, /, **values: Any) -> None:
         try:
@@ -123,10 +147,12 @@ class Arguments(BaseModel):
         """What is wrong across the fields, which no single value can say."""
         return []
 
-    def arguments(self, declaration: type[Arguments]) -> dict[str, Any]:
-        """The values of the fields of ``declaration`` (a base of this model), by name: what
-        a subclass that adds its own fields passes on to the component."""
-        return {name: getattr(self, name) for name in declaration.model_fields}
+    def arguments(self, declaration: type[Arguments], but: Sequence[str] = ()
+                  ) -> dict[str, Any]:
+        """The values of the fields of ``declaration`` (a base of this model) but ``but``, by
+        name: what a subclass that adds its own fields passes on to the component."""
+        return {name: getattr(self, name) for name in declaration.model_fields
+                if name not in but}
 
     def argument_problems(self) -> list[Problem]:
         """What is wrong across the fields of these arguments and of every entry inside."""
@@ -139,6 +165,20 @@ class Arguments(BaseModel):
                 found += [p.within(name, i) for i, entry in enumerate(value)
                           if isinstance(entry, Arguments) for p in entry.argument_problems()]
         return found
+
+
+def renamed(model: type[BaseModel], path: Path, rename: Callable[[str, FieldInfo], str]
+            ) -> Path:
+    """The argument ``path`` of ``model`` with each field renamed by ``rename`` (list indexes
+    and the keys of a mapping stay as they are)."""
+    keys: list[str | int] = []
+    current: type[BaseModel] | None = model
+    for part in path:
+        field = current.model_fields.get(part) if current and isinstance(part, str) else None
+        keys.append(rename(part, field) if field and isinstance(part, str) else part)
+        if field is not None:
+            current = model_of(field.annotation) or model_of(_entry_type(field.annotation))
+    return tuple(keys)
 
 
 # --- what a declaration allows, in words ------------------------------------------------------
@@ -300,13 +340,33 @@ def partial_problems(model: type[Arguments], values: Mapping[str, Any], failed: 
                      ) -> list[Problem]:
     """The rules across the fields of ``model`` on ``values`` (by field name) but those of
     ``failed``: a rule that reads one of those is left out, its value has a problem already."""
-    partial = model.model_construct(**{k: v for k, v in values.items() if k not in failed})
+    partial = model.model_construct(**_typed(model, values, failed))
     try:
         across = partial.argument_problems()
     except (AttributeError, TypeError):  # a rule read a required value that is not there
         return []
     return [p for p in across if str(p.argument[0]) not in failed
             and not failed & set(re.findall(r"\{(\w+)\}", p.allowed))]
+
+
+def _typed(model: type[Arguments], values: Mapping[str, Any], failed: set[str]
+           ) -> dict[str, Any]:
+    """The values of ``model``'s fields but ``failed``, each validated alone (entries become
+    models), as rules across fields read them."""
+    typed = {}
+    for name, field in model.model_fields.items():
+        if name in values and name not in failed:
+            with contextlib.suppress(ValidationError):
+                typed[name] = _adapter(field.rebuild_annotation()).validate_python(values[name])
+    return typed
+
+
+def _adapter(annotation: Any) -> TypeAdapter[Any]:
+    """Validates a value of ``annotation`` alone (Outputs and resources as they are)."""
+    try:
+        return TypeAdapter(annotation, config=ConfigDict(arbitrary_types_allowed=True))
+    except PydanticUserError:  # a model or dataclass: its own config says
+        return TypeAdapter(annotation)
 
 
 def problems_of(root: type[BaseModel], errors: list[ErrorDetails]) -> list[Problem]:
@@ -329,8 +389,8 @@ def azure_name(kind: str) -> AfterValidator:
     rule = RULES[kind]
     text = f"{rule.min_length}-{rule.max_length} characters: {rule.allowed}"
 
-    def check(value: str) -> str:
-        if rule.problem(value):
+    def check(value: Any) -> Any:
+        if isinstance(value, str) and rule.problem(value):  # an Output is known only later
             raise ValueError(text)
         return value
     check.allowed = text  # type: ignore[attr-defined]  # what a missing name is told
@@ -363,6 +423,19 @@ StrInput = str | Awaitable[str] | pulumi.Output[str]
 """``pulumi.Input[str]`` spelled without the forward reference inside it, which pydantic cannot
 resolve in the modules that declare arguments."""
 """Public network access to a resource (Azure's ``PublicNetworkAccess``)."""
+
+
+def unique_names(argument: Path, names: Sequence[str]) -> list[Problem]:
+    """Each entry of the list ``argument`` whose name repeats an earlier one (without regard to
+    case, as Azure compares names)."""
+    seen: set[str] = set()
+    found = []
+    for i, name in enumerate(names):
+        if name.lower() in seen:
+            found.append(Problem((*argument, i, "name"), name, "a value not used by another "
+                                 "entry"))
+        seen.add(name.lower())
+    return found
 
 
 def size_problems(argument: Path, vm_size: str, offered: Callable[[str], str | None],

@@ -68,12 +68,12 @@ from __future__ import annotations
 
 import re
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field
-from typing import Any
+from typing import Annotated, Any, ClassVar, Literal
 
 import pulumi
 from pulumi_azure_native import machinelearningservices as ml
 from pulumi_azure_native import resources
+from pydantic import Field, InstanceOf, SkipValidation, StrictInt
 
 from . import catalog
 from .access import (
@@ -86,12 +86,26 @@ from .access import (
     grant,
     secret_grants,
 )
+from .arguments import (
+    MISSING,
+    VM_SIZE_PATTERN,
+    Arguments,
+    NetworkAccess,
+    Problem,
+    SecretName,
+    StrInput,
+    azure_name,
+    size_problems,
+    unique_names,
+)
 from .assets import CODE_VERSION, ENVIRONMENT_VERSION, MODEL_VERSION
 from .azure import sources
 from .azure.names import RULES
+from .azure.vm_sizes import online_endpoint_size_problem
 from .blob_upload import ENTRA_BLOB
 from .catalog import REFUSED, Fixed, Seconds, Shown
 from .compute import COMPUTE, in_network
+from .credentials import IN_THE_DEFINITION, secret_variable
 from .identity import USER_ASSIGNED_IDENTITY, UserIdentity, ml_identity, runs_as
 from .network_provisioning import NETWORK_PROVISIONING
 from .secrets import TEMPLATE_DEPLOYMENT
@@ -176,58 +190,150 @@ def deployment_name(name: str, instance_type: str) -> str:
     return f"{name}-{instance_slug(instance_type)}"
 
 
-@dataclass
-class OnlineDeploymentSpec:
-    """One managed online deployment of an endpoint: what it serves and on how many VMs."""
+AuthMode = Literal["AADToken", "AMLToken", "Key"]
+"""``EndpointAuthMode`` of the Microsoft.MachineLearningServices API."""
+KUBERNETES_AUTH = ("AMLToken or Key (\"Kubernetes online endpoint doesn't support Microsoft Entra "
+                   "token\", concept-endpoints-online-auth)")
 
-    name: str
-    """Deployment name: letters, digits and single hyphens, starting with a letter; its Azure
-    name adds the instance type (:func:`deployment_name`), 32 characters at most in all."""
-    model_id: pulumi.Input[str]
+
+class DeploymentSpec(Arguments):
+    """One online deployment of an endpoint."""
+
+    SECRET_WAY: ClassVar[str] = (
+        "a secret the scoring code needs goes in the workspace key vault: name it in the "
+        "endpoint's secrets, and the code reads it as the endpoint identity (it finds the vault "
+        "at KEY_VAULT_URL)")
+    """Where a secret goes instead."""
+
+    name: Annotated[str, azure_name("online deployment")]
+    """Letters, digits and single hyphens; its Azure name adds the instance type."""
+    scoring_script: str = Field("score.py", pattern=r"^[\w.-]+(/[\w.-]+)*\.py$")
+    """The script with init() and run(), inside the code folder."""
+    instance_type: str = Field("Standard_DS2_v2", pattern=r"^[A-Za-z][A-Za-z0-9_-]{0,62}$")
+    """A VM size managed online endpoints offer, or on a Kubernetes endpoint one of its
+    compute's instance types (a change rolls to a new deployment)."""
+    instance_count: StrictInt = Field(1, ge=1, le=100)
+    """VMs serving the deployment."""
+    traffic: StrictInt = Field(0, ge=0, le=100)
+    """Percent of the endpoint's traffic (an endpoint's shares sum to 100 or are all 0)."""
+    environment_variables: Mapping[str, StrInput] = {}
+    """Variables for the scoring code (AZURE_CLIENT_ID, KEY_VAULT_URL and STORAGE_BLOB_URL are
+    the endpoint's own)."""
+
+    def withheld(self, value: object) -> bool:
+        """Whether ``value`` of a variable is a secret said elsewhere (none here)."""
+        return False
+
+    def cross_checks(self) -> list[Problem]:
+        found = []
+        problem = RULES["online deployment"].problem(deployment_name(self.name,
+                                                                     self.instance_type))
+        if problem:
+            found.append(Problem(("name",), self.name, "a shorter name: its Azure name carries "
+                                 f"the instance type ({problem})"))
+        for name, value in self.environment_variables.items():
+            if not isinstance(value, str) or self.withheld(value):
+                continue  # an Output is known only later
+            where = ("environment_variables", name)
+            if name in RESERVED_VARIABLES:
+                found.append(Problem(where, value, "nothing: the endpoint sets "
+                                     + ", ".join(RESERVED_VARIABLES) + " itself"))
+            elif not re.fullmatch(r"[A-Za-z_][A-Za-z0-9_]*", name):
+                found.append(Problem(where, name, "a variable name of letters, digits and '_'"))
+            elif why := secret_variable(name, value):
+                found.append(Problem(where, MISSING, "a value that is not secret, since "
+                                     f"{IN_THE_DEFINITION}; {self.SECRET_WAY}",
+                                     hidden=f"a secret: {why}"))
+        return found
+
+
+class OnlineDeploymentSpec(DeploymentSpec):
+    """One online deployment of an endpoint: what it serves and on how many VMs."""
+
+    model_id: StrInput
     """Model version to serve: an ARM id or an ``azureml://`` URI (e.g. from a registry)."""
-    environment_id: pulumi.Input[str]
+    environment_id: StrInput
     """Environment version the scoring code runs in."""
-    code_id: pulumi.Input[str]
+    code_id: StrInput
     """Code version that holds the scoring script."""
-    scoring_script: str = "score.py"
-    """Path of the script with ``init()`` and ``run()``, relative to the code folder."""
-    instance_type: str = "Standard_DS2_v2"
-    instance_count: int = 1
-    traffic: int = 0
-    """Percent of the endpoint's traffic this deployment gets (the endpoint's shares sum to 100 or
-    are all 0)."""
-    environment_variables: Mapping[str, pulumi.Input[str]] = field(default_factory=dict)
-    depends_on: Sequence[pulumi.Resource] = ()
+    depends_on: Sequence[InstanceOf[pulumi.Resource]] = ()
     """What the scoring code reads when it starts (secrets, blobs): created before the
     deployment."""
 
 
-@dataclass
-class OnlineEndpointArgs:
+class EndpointSpec(Arguments):
+    """One online endpoint: managed, or on an attached Kubernetes compute."""
+
+    auth_mode: AuthMode = "AADToken"
+    """How callers authenticate: AADToken (Entra ID), AMLToken, or Key (only when asked for)."""
+    deployments: Sequence[DeploymentSpec] = ()
+    """Deployments with their traffic shares; none serves nothing (and costs nothing)."""
+    secrets: tuple[SecretName, ...] = ()
+    """Names of workspace key vault secrets the scoring code reads as the endpoint identity
+    (Key Vault Secrets User on each, never the whole vault); each must exist."""
+
+    def on_kubernetes(self) -> bool:
+        """Whether the endpoint runs on an attached Kubernetes compute."""
+        return False
+
+    def cross_checks(self) -> list[Problem]:
+        found = unique_names(("deployments",), [d.name for d in self.deployments])
+        shares = [d.traffic for d in self.deployments]
+        if sum(shares) not in (0, 100):
+            split = ", ".join(f"{d.name}={d.traffic}" for d in self.deployments)
+            found.append(Problem(("deployments",), split, "traffic shares that sum to 100 (or "
+                                 f"are all 0); these sum to {sum(shares)}"))
+        if self.on_kubernetes():
+            if self.auth_mode == "AADToken":
+                found.append(Problem(("auth_mode",), "AADToken", KUBERNETES_AUTH,
+                                     when="on a Kubernetes endpoint"))
+            return found
+        return found + [Problem(("deployments", j, "instance_type"), d.instance_type,
+                                "a VM size (Standard_...) on a managed endpoint")
+                        for j, d in enumerate(self.deployments)
+                        if not re.fullmatch(VM_SIZE_PATTERN, d.instance_type)]
+
+    def offered_sizes(self, allow_unlisted: bool) -> list[Problem]:
+        """The instance types of a managed endpoint's deployments that managed online endpoints
+        do not offer (unless ``allow_unlisted_vm_size`` takes sizes newer than the list)."""
+        if allow_unlisted or self.on_kubernetes():
+            return []
+        return [p for j, d in enumerate(self.deployments)
+                if re.fullmatch(VM_SIZE_PATTERN, d.instance_type)
+                for p in size_problems(("deployments", j, "instance_type"), d.instance_type,
+                                       online_endpoint_size_problem, "allow_unlisted_vm_size")]
+
+
+class OnlineEndpointArgs(EndpointSpec):
     """Arguments of :class:`OnlineEndpoint`."""
 
-    workspace: WorkspaceRef
-    endpoint_name: pulumi.Input[str]
+    workspace: InstanceOf[WorkspaceRef]
+    endpoint_name: Annotated[StrInput, azure_name("online endpoint")]
     """Azure name: 3-32 letters, digits and single hyphens, unique in the region."""
-    identity: UserIdentity | None = None
+    identity: SkipValidation[UserIdentity | None] = None
     """User-assigned identity the endpoint serves as; None for a system-assigned identity."""
-    auth_mode: str = "AADToken"
-    """How callers authenticate: AADToken (Entra ID), AMLToken, or Key (only when asked for)."""
-    public_network_access: str = "Enabled"
+    public_network_access: NetworkAccess = "Enabled"
     """Managed endpoints only."""
-    compute: pulumi.Input[str] | None = None
+    compute: StrInput | None = None
     """Resource id of an attached Kubernetes compute (``properties.compute``: "ARM resource ID of
     the compute"): a Kubernetes online endpoint; None: a managed one."""
     deployments: Sequence[OnlineDeploymentSpec] = ()
     """Deployments to run on the endpoint, with their traffic shares."""
-    secrets: Sequence[str] = ()
-    """Names of the workspace key vault's secrets that the scoring code reads."""
-    secrets_made_by: Sequence[pulumi.Resource] = ()
+    secrets_made_by: Sequence[InstanceOf[pulumi.Resource]] = ()
     """What creates those of ``secrets`` that the program makes: a grant on one secret needs the
     secret to exist."""
-    extra_pulls: Mapping[str, pulumi.Input[str]] = field(default_factory=dict)
+    extra_pulls: Mapping[str, StrInput] = {}
     """More registries images are pulled from (a private registry), by a short target name."""
-    tags: Mapping[str, str] = field(default_factory=dict)
+    allow_unlisted_vm_size: bool = False
+    """Take instance types this package does not list for managed online endpoints (sizes
+    newer than its list)."""
+    tags: Mapping[str, str] = {}
+
+    def on_kubernetes(self) -> bool:
+        return self.compute is not None
+
+    def cross_checks(self) -> list[Problem]:
+        return super().cross_checks() + self.offered_sizes(self.allow_unlisted_vm_size)
 
 
 class OnlineEndpoint(pulumi.ComponentResource):
@@ -261,10 +367,6 @@ class OnlineEndpoint(pulumi.ComponentResource):
         super().__init__("ml-platform:endpoint:OnlineEndpoint", name, {}, opts)
         ws = args.workspace
         user = args.identity
-        kubernetes = args.compute is not None
-        if kubernetes and args.auth_mode == "AADToken":
-            raise ValueError("a Kubernetes online endpoint takes Key or AMLToken auth, not "
-                             "AADToken")
         endpoint = ml.OnlineEndpoint(
             name,
             endpoint_name=args.endpoint_name,
@@ -323,10 +425,6 @@ class OnlineEndpoint(pulumi.ComponentResource):
     def _deployment(self, name: str, spec: OnlineDeploymentSpec, args: OnlineEndpointArgs,
                     endpoint: ml.OnlineEndpoint) -> ml.OnlineDeployment:
         ws = args.workspace
-        reserved = sorted(set(spec.environment_variables) & set(RESERVED_VARIABLES))
-        if reserved:
-            raise ValueError(f"deployment {spec.name}: {', '.join(reserved)} are set by the "
-                             "endpoint component")
         variables: dict[str, pulumi.Input[str]] = {
             **spec.environment_variables,
             "KEY_VAULT_URL": ws.vault_uri(),

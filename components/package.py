@@ -39,8 +39,8 @@ import pulumi
 from . import compute, endpoint, identity, kubernetes, registry, workspace
 from .access import Principal
 from .identity import ExistingIdentity, UserIdentity
-from .package_args import ComputeClusterArgs
-from .package_inputs import ComputeClusterInputs, inputs
+from .package_args import ComputeClusterArgs, OnlineEndpointArgs
+from .package_inputs import ComputeClusterInputs, OnlineEndpointInputs, inputs
 from .workspace import WorkspaceRef
 
 PACKAGE = "mlplatform"
@@ -196,44 +196,6 @@ class ComputeCluster(pulumi.ComponentResource):
                                "principal_id": self.principal_id})
 
 
-class OnlineDeployment(TypedDict):
-    name: str
-    """Letters, digits and single hyphens; the Azure name adds the instance type."""
-    model_id: pulumi.Input[str]
-    """A registered model version: ARM id or azureml:// URI."""
-    environment_id: pulumi.Input[str]
-    """A registered environment version: ARM id or azureml:// URI."""
-    code_id: pulumi.Input[str]
-    """A registered code version holding the scoring script (uploaded beforehand: the package
-    uploads no files)."""
-    scoring_script: NotRequired[str]
-    instance_type: NotRequired[str]
-    instance_count: NotRequired[int]
-    traffic: NotRequired[int]
-    """Percent of the endpoint's traffic (the shares sum to 100 or are all 0)."""
-    environment_variables: NotRequired[dict[str, pulumi.Input[str]]]
-
-
-class OnlineEndpointArgs(TypedDict):
-    workspace_id: pulumi.Input[str]
-    """Resource id of the workspace the endpoint belongs to."""
-    endpoint_name: pulumi.Input[str]
-    """3-32 letters, digits and single hyphens, unique in the region."""
-    identity_id: NotRequired[pulumi.Input[str]]
-    """Resource id of the user-assigned identity the endpoint serves as; absent: system-assigned."""
-    auth_mode: NotRequired[str]
-    """AADToken (default), AMLToken or Key."""
-    public_network_access: NotRequired[str]
-    compute_id: NotRequired[pulumi.Input[str]]
-    """Resource id of an attached Kubernetes compute (a Kubernetes endpoint: AMLToken or Key auth,
-    deployments on its instance types); absent: a managed endpoint."""
-    deployments: NotRequired[list[OnlineDeployment]]
-    secrets: NotRequired[list[str]]
-    """Names of workspace key vault secrets the scoring code reads: Key Vault Secrets User on each
-    only (each must exist)."""
-    tags: NotRequired[dict[str, str]]
-
-
 class OnlineEndpoint(pulumi.ComponentResource):
     """A managed online endpoint serving as a managed identity that holds the roles its deployments
     need, with its deployments and their traffic. Deployments name registered model, environment
@@ -249,20 +211,19 @@ class OnlineEndpoint(pulumi.ComponentResource):
 
     def __init__(self, name: str, args: OnlineEndpointArgs,
                  opts: pulumi.ResourceOptions | None = None):
+        given = inputs(OnlineEndpointInputs, f"OnlineEndpoint {name!r}", args)
         super().__init__(f"{PACKAGE}:index:OnlineEndpoint", name, {}, opts)
-        defaults = endpoint.OnlineEndpointArgs(
-            workspace=WorkspaceRef.existing(args["workspace_id"]),
-            endpoint_name=args["endpoint_name"])
         made = endpoint.OnlineEndpoint(name, endpoint.OnlineEndpointArgs(
-            workspace=defaults.workspace, endpoint_name=defaults.endpoint_name,
-            identity=_identity(args.get("identity_id")),
-            auth_mode=args.get("auth_mode", defaults.auth_mode),
-            public_network_access=args.get("public_network_access",
-                                           defaults.public_network_access),
-            compute=args.get("compute_id"),
-            deployments=[_deployment(d) for d in args.get("deployments") or []],
-            secrets=args.get("secrets") or [],
-            tags=args.get("tags") or {}), pulumi.ResourceOptions(parent=self))
+            **given.arguments(endpoint.EndpointSpec, but=("deployments",)),
+            workspace=WorkspaceRef.existing(given.workspace_id),
+            endpoint_name=given.endpoint_name, identity=_identity(given.identity_id),
+            public_network_access=given.public_network_access, compute=given.compute_id,
+            deployments=[endpoint.OnlineDeploymentSpec(
+                **d.arguments(endpoint.DeploymentSpec), model_id=d.model_id,
+                environment_id=d.environment_id, code_id=d.code_id)
+                for d in given.deployments],
+            allow_unlisted_vm_size=given.allow_unlisted_vm_size, tags=given.tags),
+            pulumi.ResourceOptions(parent=self))
         self.resource_id, self.name, self.principal_id = made.id, made.name, made.principal_id
         self.scoring_uri, self.swagger_uri = made.scoring_uri, made.swagger_uri
         self.register_outputs({"resource_id": self.resource_id, "name": self.name,
@@ -345,20 +306,6 @@ class KubernetesCompute(pulumi.ComponentResource):
         self.resource_id, self.name, self.cluster_id = made.id, made.name, made.cluster_id
         self.register_outputs({"resource_id": self.resource_id, "name": self.name,
                                "cluster_id": self.cluster_id})
-
-
-def _deployment(args: OnlineDeployment) -> endpoint.OnlineDeploymentSpec:
-    d = endpoint.OnlineDeploymentSpec(name=args["name"], model_id=args["model_id"],
-                                      environment_id=args["environment_id"],
-                                      code_id=args["code_id"])
-    return endpoint.OnlineDeploymentSpec(
-        name=d.name, model_id=d.model_id, environment_id=d.environment_id, code_id=d.code_id,
-        scoring_script=args.get("scoring_script", d.scoring_script),
-        instance_type=args.get("instance_type", d.instance_type),
-        instance_count=_whole("deployments[].instanceCount",
-                              args.get("instance_count", d.instance_count)),
-        traffic=_whole("deployments[].traffic", args.get("traffic", d.traffic)),
-        environment_variables=args.get("environment_variables") or {})
 
 
 COMPONENTS: list[type[pulumi.ComponentResource]] = [Identity, MlWorkspace, ComputeCluster,

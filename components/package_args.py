@@ -29,3 +29,48 @@ class ComputeClusterArgs(TypedDict):
     allow_unlisted_vm_size: NotRequired[bool]
     """Take a VM size this package does not list for Azure ML compute (one newer than its list). Default: false."""
     tags: NotRequired[dict[str, str]]
+
+
+class OnlineDeployment(TypedDict):
+    """One online deployment of an endpoint, serving registered versions (uploaded beforehand: the package uploads no files)."""
+    name: str
+    """Letters, digits and single hyphens; its Azure name adds the instance type. Allowed: 3-32 characters: letters, digits and single hyphens, starting with a letter."""
+    scoring_script: NotRequired[str]
+    """The script with init() and run(), inside the code folder. Default: 'score.py'."""
+    instance_type: NotRequired[str]
+    """A VM size managed online endpoints offer, or on a Kubernetes endpoint one of its compute's instance types (a change rolls to a new deployment). Default: 'Standard_DS2_v2'."""
+    instance_count: NotRequired[int]
+    """VMs serving the deployment. Allowed: a whole number from 1 to 100. Default: 1."""
+    traffic: NotRequired[int]
+    """Percent of the endpoint's traffic (an endpoint's shares sum to 100 or are all 0). Allowed: a whole number from 0 to 100. Default: 0."""
+    environment_variables: NotRequired[dict[str, pulumi.Input[str]]]
+    """Variables for the scoring code (AZURE_CLIENT_ID, KEY_VAULT_URL and STORAGE_BLOB_URL are the endpoint's own)."""
+    model_id: pulumi.Input[str]
+    """A registered model version: ARM id or azureml:// URI."""
+    environment_id: pulumi.Input[str]
+    """A registered environment version: ARM id or azureml:// URI."""
+    code_id: pulumi.Input[str]
+    """A registered code version holding the scoring script."""
+
+
+class OnlineEndpointArgs(TypedDict):
+    """A managed online endpoint serving as a managed identity that holds the roles its deployments need, with its deployments and their traffic."""
+    auth_mode: NotRequired[str]
+    """How callers authenticate: AADToken (Entra ID), AMLToken, or Key (only when asked for). One of: AADToken, AMLToken, Key. Default: 'AADToken'."""
+    deployments: NotRequired[list[OnlineDeployment]]
+    """Deployments with their traffic shares."""
+    secrets: NotRequired[list[str]]
+    """Names of workspace key vault secrets the scoring code reads as the endpoint identity (Key Vault Secrets User on each, never the whole vault); each must exist. Allowed: a list of key vault secret names: 1-127 letters, digits and hyphens."""
+    workspace_id: pulumi.Input[str]
+    """Resource id of the workspace the endpoint belongs to."""
+    endpoint_name: pulumi.Input[str]
+    """Azure name, unique in the region. Allowed: 3-32 characters: letters, digits and single hyphens, starting with a letter."""
+    identity_id: NotRequired[pulumi.Input[str]]
+    """Resource id of the user-assigned identity the endpoint serves as; absent: system-assigned."""
+    public_network_access: NotRequired[str]
+    """Public network access to the scoring URI (managed endpoints only). One of: Enabled, Disabled. Default: 'Enabled'."""
+    compute_id: NotRequired[pulumi.Input[str]]
+    """Resource id of an attached Kubernetes compute (a Kubernetes endpoint: AMLToken or Key auth, deployments on its instance types); absent: a managed endpoint."""
+    allow_unlisted_vm_size: NotRequired[bool]
+    """Take instance types this package does not list for managed online endpoints (sizes newer than its list). Default: false."""
+    tags: NotRequired[dict[str, str]]

@@ -9,14 +9,26 @@ and refused in the package's own names (camelCase), all problems at once.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
-from typing import Any, TypeVar
+from collections.abc import Callable, Mapping, Sequence
+from typing import Annotated, Any, TypeVar
 
 from pydantic import ValidationError
 from pydantic.alias_generators import to_camel
 
-from .arguments import Arguments, ArgumentsError, Path, Problem, StrInput, problems_with
+from .arguments import (
+    Arguments,
+    ArgumentsError,
+    NetworkAccess,
+    Path,
+    Problem,
+    StrInput,
+    azure_name,
+    dotted,
+    problems_with,
+    renamed,
+)
 from .compute import ComputeClusterSpec, offered_size
+from .endpoint import DeploymentSpec, EndpointSpec
 
 
 class ComputeClusterInputs(ComputeClusterSpec):
@@ -36,13 +48,63 @@ class ComputeClusterInputs(ComputeClusterSpec):
         return super().cross_checks() + offered_size(self.vm_size, self.allow_unlisted_vm_size)
 
 
-INPUTS: dict[str, type[Arguments]] = {"ComputeClusterArgs": ComputeClusterInputs}
-"""The argument types of the package, by name, and the model each is generated from."""
+class OnlineDeploymentInputs(DeploymentSpec):
+    """One online deployment of an endpoint, serving registered versions (uploaded beforehand:
+    the package uploads no files)."""
+
+    model_id: StrInput
+    """A registered model version: ARM id or azureml:// URI."""
+    environment_id: StrInput
+    """A registered environment version: ARM id or azureml:// URI."""
+    code_id: StrInput
+    """A registered code version holding the scoring script."""
 
 
-def camel(path: Path) -> str:
-    """An argument as the package's schema names it: ``deployments[1].instanceCount``."""
-    return "".join(f"[{p}]" if isinstance(p, int) else f".{to_camel(p)}" for p in path).lstrip(".")
+class OnlineEndpointInputs(EndpointSpec):
+    """A managed online endpoint serving as a managed identity that holds the roles its
+    deployments need, with its deployments and their traffic."""
+
+    workspace_id: StrInput
+    """Resource id of the workspace the endpoint belongs to."""
+    endpoint_name: Annotated[StrInput, azure_name("online endpoint")]
+    """Azure name, unique in the region."""
+    identity_id: StrInput | None = None
+    """Resource id of the user-assigned identity the endpoint serves as; absent: system-assigned."""
+    public_network_access: NetworkAccess = "Enabled"
+    """Public network access to the scoring URI (managed endpoints only)."""
+    compute_id: StrInput | None = None
+    """Resource id of an attached Kubernetes compute (a Kubernetes endpoint: AMLToken or Key auth,
+    deployments on its instance types); absent: a managed endpoint."""
+    deployments: Sequence[OnlineDeploymentInputs] = ()
+    """Deployments with their traffic shares."""
+    allow_unlisted_vm_size: bool = False
+    """Take instance types this package does not list for managed online endpoints (sizes newer
+    than its list)."""
+    tags: Mapping[str, str] = {}
+
+    def on_kubernetes(self) -> bool:
+        return self.compute_id is not None
+
+    def cross_checks(self) -> list[Problem]:
+        return super().cross_checks() + self.offered_sizes(self.allow_unlisted_vm_size)
+
+
+INPUTS: dict[str, type[Arguments]] = {"ComputeClusterArgs": ComputeClusterInputs,
+                                      "OnlineDeployment": OnlineDeploymentInputs,
+                                      "OnlineEndpointArgs": OnlineEndpointInputs}
+"""The argument types of the package, by name, and the model each is generated from (an entry's
+type before the arguments that hold it)."""
+
+
+def camel(model: type[Arguments]) -> Callable[[Path], str]:
+    """Names an argument of ``model`` as the package's schema does:
+    ``deployments[1].instanceCount``."""
+    return lambda path: dotted(renamed(model, path, lambda name, _: to_camel(name)))
+
+
+def _camel(path: Path) -> str:
+    """A sibling argument a problem's words name, as the schema names it."""
+    return dotted(tuple(to_camel(p) if isinstance(p, str) else p for p in path))
 
 
 def _whole(value: Any) -> Any:
@@ -67,8 +129,9 @@ def inputs(model: type[M], what: str, args: Mapping[str, Any]) -> M:
     try:
         made = model.model_validate(values)
     except ValidationError as error:
-        raise ArgumentsError(what, problems_with(model, values, error), camel) from None
+        raise ArgumentsError(what, problems_with(model, values, error), camel(model),
+                             _camel) from None
     found = made.argument_problems()
     if found:
-        raise ArgumentsError(what, found, camel)
+        raise ArgumentsError(what, found, camel(model), _camel)
     return made

@@ -27,12 +27,12 @@ from components.arguments import (
     Arguments,
     Problem,
     dotted,
-    model_of,
-    plain,
+    renamed,
 )
 from components.arguments import (
     Path as ArgumentPath,
 )
+from components.credentials import IN_THE_DEFINITION
 
 Problems = list[str]
 """Problems in words, each naming its config key, the value found and what is allowed."""
@@ -67,17 +67,9 @@ class Keys:
         return lambda path: self(*config_path(model, path))
 
 
-def config_path(model: type[BaseModel], path: ArgumentPath) -> list[str | int]:
+def config_path(model: type[BaseModel], path: ArgumentPath) -> ArgumentPath:
     """The config keys of the argument ``path`` of ``model`` (Python names, list indexes)."""
-    keys: list[str | int] = []
-    current: type[BaseModel] | None = model
-    for part in path:
-        field = current.model_fields.get(part) if current and isinstance(part, str) else None
-        keys.append(field.alias or part if field else part)
-        if field is not None:
-            current = model_of(field.annotation) or model_of(
-                (typing.get_args(plain(field.annotation)) or (None,))[0])
-    return keys
+    return renamed(model, path, lambda name, field: field.alias or name)
 
 
 CONFIG_KEYS = {"compute_name": "name", "endpoint_name": "name", "instance_name": "name"}
@@ -108,7 +100,7 @@ class ConfigModel(Arguments):
     @classmethod
     def words(cls, problems: list[Problem], k: Keys) -> Problems:
         """The library's ``problems`` of an entry of this model, under their config keys."""
-        return [p.words(k.of(cls), refer=lambda path: dotted(tuple(config_path(cls, path))))
+        return [p.words(k.of(cls), refer=lambda path: dotted(config_path(cls, path)))
                 for p in problems]
 
     def problems(self, k: Keys) -> Problems:
@@ -189,9 +181,6 @@ KEY_VAULT_WAY = ("a secret a workload needs goes in the workspace key vault: lis
                  "existingSecrets and in the workload's secrets, and the workload reads it as its "
                  "own identity (the scoring code finds the vault at KEY_VAULT_URL)")
 """Where a secret goes instead of config that the stack puts into Azure as it is."""
-IN_THE_DEFINITION = ("a deployment's environment variables are part of its definition, which "
-                     "whoever reads the deployment reads (\"this practice would expose the "
-                     "secrets in the deployment definition\", concept-secret-injection)")
 NOT_A_SECRET = ("a value set with --secret where the stack takes none: the Pulumi CLI decrypts it "
                 "for the program, which puts it into Azure as it is (" + IN_THE_DEFINITION
                 + "); " + KEY_VAULT_WAY)

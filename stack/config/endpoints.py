@@ -4,34 +4,28 @@ environment registered by the stack, or registered ones named by id)."""
 
 from __future__ import annotations
 
-import re
 from functools import partial
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated, Any, Literal
+from typing import TYPE_CHECKING, Annotated, Any, ClassVar
 
-from pydantic import BeforeValidator, Field, StrictInt
+from pydantic import BeforeValidator, Field
 
 from components import OnlineDeploymentSpec, OnlineEndpoint, OnlineEndpointArgs
-from components.arguments import NetworkAccess, SecretName, azure_name
-from components.azure.names import RULES
-from components.azure.vm_sizes import online_endpoint_size_problem
-from components.endpoint import RESERVED_VARIABLES, deployment_name
+from components.arguments import NetworkAccess, azure_name
+from components.endpoint import DeploymentSpec, EndpointSpec
 from components.kubernetes import AZURE_INSTANCE_TYPE
 
 from ..names import endpoint_identity_purpose
 from .base import (
     ENCRYPTED,
-    IN_THE_DEFINITION,
     KEY_VAULT_WAY,
     NOT_A_SECRET,
-    VM_SIZE,
     ConfigModel,
     IdentityChoice,
     Keys,
     Problems,
     as_encrypted,
     project_folder,
-    size,
     unique,
 )
 from .section import Identity, Section
@@ -39,9 +33,6 @@ from .section import Identity, Section
 if TYPE_CHECKING:
     from ..program import Platform
     from .root import StackSettings
-
-AuthMode = Literal["AADToken", "AMLToken", "Key"]
-"""``EndpointAuthMode`` of the Microsoft.MachineLearningServices API."""
 
 _IMAGE = r"[a-z0-9][a-z0-9.-]*(:[0-9]+)?(/[a-z0-9._-]+)+(:[\w][\w.-]{0,127}|@sha256:[0-9a-f]{64})"
 """A fully qualified image reference with a tag or digest (registry/repository:tag)."""
@@ -86,54 +77,24 @@ def _environment_field(schema: dict[str, Any]) -> None:
                    "anyOf": [mapping, {"type": "string", "pattern": "^azureml://"}]})
 
 
-_SECRET_NAMES = {"secret", "password", "passwd", "pwd", "token", "credential", "credentials",
-                 "apikey", "accesskey", "privatekey", "accountkey", "subscriptionkey", "sharedkey",
-                 "masterkey", "primarykey", "secondarykey", "connectionstring"}
-"""What the last word (or two) of a variable that holds a secret says: ``HF_TOKEN``,
-``OPENAI_API_KEY``, ``DB_PASSWORD``, not ``SECRET_NAME`` or ``MAX_TOKENS``."""
-_SECRET_VALUE = re.compile(
-    r"AccountKey=|SharedAccessKey=|SharedAccessSignature=|[?&]sig=|Password=|"
-    r"-----BEGIN [A-Z ]*PRIVATE KEY-----|eyJ[\w-]{10,}\.eyJ[\w-]{10,}\.|"
-    r"\b(gh[pousr]_[A-Za-z0-9]{36}|github_pat_\w{22,}|sk-[\w-]{20,}|xox[abprs]-[\w-]{10,}|"
-    r"AKIA[0-9A-Z]{16})\b|^[A-Za-z0-9+/]{40,}={1,2}$")
-"""Values that are credentials: connection strings and SAS URLs with their keys, private keys,
-JWTs, GitHub, OpenAI, Slack and AWS tokens, and base64 keys (a storage account key: 88
-characters)."""
+class DeploymentSettings(DeploymentSpec, ConfigModel):
+    """One online deployment of an endpoint."""
 
+    SECRET_WAY: ClassVar[str] = KEY_VAULT_WAY
 
-def secret_variable(name: str, value: str) -> str | None:
-    """Why variable ``name`` with ``value`` holds a secret, or None."""
-    words = [w.lower() for w in re.findall(r"[A-Z]?[a-z]+|[A-Z]+(?![a-z])|\d+", name)]
-    if words and value.strip() and not re.fullmatch(r"[\d.]+|true|false", value, re.I) and (
-            words[-1] in _SECRET_NAMES or "".join(words[-2:]) in _SECRET_NAMES):
-        return "its name says so"
-    return "its value reads as a credential" if _SECRET_VALUE.search(value) else None
-
-
-class DeploymentSettings(ConfigModel):
-    """One managed online deployment of an endpoint."""
-
-    name: Annotated[str, azure_name("online deployment")] = Field(description=(
-        "Letters, digits and single hyphens; its Azure name adds the instance type."))
     model: Annotated[str, project_folder("or a registered model's azureml:// URI")] = Field(
         description="A folder of the project to upload and register, or an azureml:// model URI.")
     code: Annotated[str, project_folder()] = Field(description="The folder of the scoring code.")
-    scoring_script: str = Field("score.py", pattern=r"^[\w.-]+(/[\w.-]+)*\.py$", description=(
-        "The script with init() and run(), inside the code folder."))
     environment: Annotated[EnvironmentSettings, BeforeValidator(_environment)] = Field(
         description="{image, condaFile} or a registered environment's azureml:// id.",
         json_schema_extra=_environment_field)
-    instance_type: str = Field("Standard_DS2_v2", pattern=r"^[A-Za-z][A-Za-z0-9_-]{0,62}$",
-                               description=(
-        "A VM size managed online endpoints offer, or on a Kubernetes endpoint one of its "
-        "compute's instance types (a change rolls to a new deployment)."))
-    instance_count: StrictInt = Field(1, ge=1, le=100, description="VMs serving the deployment.")
-    traffic: StrictInt = Field(0, ge=0, le=100, description=(
-        "Percent of the endpoint's traffic (an endpoint's shares sum to 100 or are all 0)."))
     environment_variables: dict[str, Annotated[str, BeforeValidator(as_encrypted)]] = Field(
         {}, description=(
         "Variables for the scoring code (AZURE_CLIENT_ID, KEY_VAULT_URL and STORAGE_BLOB_URL are "
         "the stack's)."))
+
+    def withheld(self, value: object) -> bool:
+        return isinstance(value, str) and value.startswith(ENCRYPTED)
 
     @property
     def model_folder(self) -> Path | None:
@@ -145,34 +106,17 @@ class DeploymentSettings(ConfigModel):
         if not (Path(self.code) / self.scoring_script).is_file():
             p.append(f"{k('scoringScript')} = {self.scoring_script!r} is not allowed: a file that "
                      f"exists in {Path(self.code).as_posix()}")
-        problem = RULES["online deployment"].problem(deployment_name(self.name,
-                                                                     self.instance_type))
-        if problem:
-            p.append(f"{k('name')} = {self.name!r} is not allowed: a shorter name: its Azure name "
-                     f"carries the instance type ({problem})")
-        for name, value in self.environment_variables.items():
-            where = k("environmentVariables", name)
-            if value.startswith(ENCRYPTED):  # set with --secret, read without the CLI
-                p.append(f"{where} (a secret, not shown) is not allowed: {NOT_A_SECRET}")
-            elif name in RESERVED_VARIABLES:
-                p.append(f"{where} = {value!r} is not allowed: nothing: the stack sets "
-                         + ", ".join(RESERVED_VARIABLES) + " itself")
-            elif not re.fullmatch(r"[A-Za-z_][A-Za-z0-9_]*", name):
-                p.append(f"{where} = {name!r} is not allowed: a variable name of letters, digits "
-                         "and '_'")
-            elif why := secret_variable(name, value):
-                p.append(f"{where} (a secret: {why}; not shown) is not allowed: a value that is "
-                         f"not secret, since {IN_THE_DEFINITION}; {KEY_VAULT_WAY}")
+        p += [f"{k('environmentVariables', name)} (a secret, not shown) is not allowed: "
+              f"{NOT_A_SECRET}" for name, value in self.environment_variables.items()
+              if self.withheld(value)]  # set with --secret, read without the CLI
         return p
 
 
-class EndpointSettings(ConfigModel):
+class EndpointSettings(EndpointSpec, ConfigModel):
     """One online endpoint: managed, or on the attached Kubernetes compute."""
 
     name: Annotated[str, azure_name("online endpoint")] = Field(description=(
         "Letters, digits and single hyphens; the Azure name is <name>-<environment>-<suffix>."))
-    auth_mode: AuthMode = Field("AADToken", description=(
-        "How callers authenticate: AADToken (Entra ID), AMLToken, or Key (only when asked for)."))
     public_network_access: NetworkAccess | None = Field(None, description=(
         "Public network access to the scoring URI; unset: Disabled where network isolation is "
         "on (reached through the workspace's private endpoint), Enabled elsewhere."))
@@ -183,24 +127,9 @@ class EndpointSettings(ConfigModel):
         "endpoint; unset: a managed one (a change replaces the endpoint)."))
     deployments: tuple[DeploymentSettings, ...] = Field((), description=(
         "Deployments with their traffic shares; [] serves nothing (and costs nothing)."))
-    secrets: tuple[SecretName, ...] = Field((), description=(
-        "Names of workspace key vault secrets the scoring code reads as the endpoint identity "
-        "(Key Vault Secrets User on each, never the whole vault); each must exist "
-        "(sampleData makes sample-secret)."))
 
-    def rules(self, k: Keys) -> Problems:
-        p = unique(k("deployments"), [d.name for d in self.deployments])
-        shares = [d.traffic for d in self.deployments]
-        if sum(shares) not in (0, 100):
-            split = ", ".join(f"{d.name}={d.traffic}" for d in self.deployments)
-            p.append(f"{k('deployments')} = {split!r} is not allowed: traffic shares that sum to "
-                     f"100 (or are all 0); these sum to {sum(shares)}")
-        if self.compute is None:
-            p += [f"{k('deployments', j, 'instanceType')} = {d.instance_type!r} is not allowed: "
-                  "a VM size (Standard_...) on a managed endpoint"
-                  for j, d in enumerate(self.deployments)
-                  if not re.fullmatch(VM_SIZE, d.instance_type)]
-        return p
+    def on_kubernetes(self) -> bool:
+        return self.compute is not None
 
 
 def _names(s: StackSettings, k: Keys) -> Problems:
@@ -220,11 +149,10 @@ def _closed_without_network(s: StackSettings, k: Keys) -> Problems:
 
 def _sizes(s: StackSettings, k: Keys) -> Problems:
     """The instance types of managed deployments: sizes managed online endpoints offer."""
-    return [x for i, e in enumerate(s.online_endpoints) if e.compute is None
-            for j, d in enumerate(e.deployments) if re.fullmatch(VM_SIZE, d.instance_type)
-            for x in size(k("onlineEndpoints", i, "deployments", j, "instanceType"),
-                          d.instance_type, online_endpoint_size_problem,
-                          not s.allow_unlisted_vm_sizes, k("allowUnlistedVmSizes"))]
+    over = k("allowUnlistedVmSizes")  # the stack's key for every workload
+    return [p.words(k.at("onlineEndpoints", i).of(EndpointSettings), refer=lambda _: over)
+            for i, e in enumerate(s.online_endpoints)
+            for p in e.offered_sizes(s.allow_unlisted_vm_sizes)]
 
 
 def _on_kubernetes(s: StackSettings, k: Keys) -> Problems:
@@ -239,10 +167,6 @@ def _on_kubernetes(s: StackSettings, k: Keys) -> Problems:
             p.append(f"{where('compute')} = {e.compute!r} is not allowed: the name of "
                      f"{k('kubernetes')} ({kube.name if kube else 'not set'})")
             continue
-        if e.auth_mode == "AADToken":
-            p.append(f"{where('authMode')} = 'AADToken' is not allowed on a Kubernetes endpoint: "
-                     "AMLToken or Key (\"Kubernetes online endpoint doesn't support Microsoft "
-                     "Entra token\", concept-endpoints-online-auth)")
         if e.public_network_access is not None:
             p.append(f"{where('publicNetworkAccess')} = {e.public_network_access!r} is not "
                      "allowed on a Kubernetes endpoint: nothing (the cluster's router is its "
@@ -273,26 +197,24 @@ def _deployment(p: Platform, endpoint: EndpointSettings,
     assert assets is not None, "an endpoint with deployments has an asset store"
     env = d.environment
     return OnlineDeploymentSpec(
-        name=d.name,
+        **d.arguments(DeploymentSpec),
         model_id=(assets.model(f"{endpoint.name}-model", d.model_folder).id
                   if d.model_folder else d.model),
         environment_id=(env.environment_id or assets.environment(
             f"{endpoint.name}-env", str(env.image), env.conda_file).id),
-        code_id=assets.code(f"{endpoint.name}-code", d.code).id,
-        scoring_script=d.scoring_script, instance_type=d.instance_type,
-        instance_count=d.instance_count, traffic=d.traffic,
-        environment_variables=d.environment_variables, depends_on=p.sample_reads)
+        code_id=assets.code(f"{endpoint.name}-code", d.code).id, depends_on=p.sample_reads)
 
 
 def _build(p: Platform) -> None:
     p.endpoints = {e.name: OnlineEndpoint(f"endpoint-{e.name}", OnlineEndpointArgs(
-        workspace=p.workspace.ref,
+        **e.arguments(EndpointSpec, but=("deployments",)), workspace=p.workspace.ref,
         endpoint_name=p.suffix.apply(partial(p.names.online_endpoint, e.name)),
         identity=p.identity(endpoint_identity_purpose(e.name)),
-        auth_mode=e.auth_mode, public_network_access=e.public_network_access or p.public_access,
+        public_network_access=e.public_network_access or p.public_access,
         compute=p.kubernetes.id if e.compute and p.kubernetes else None,
         deployments=[_deployment(p, e, d) for d in e.deployments],
-        secrets=e.secrets, secrets_made_by=p.secrets_made, extra_pulls=p.pulls, tags=p.tags))
+        secrets_made_by=p.secrets_made, extra_pulls=p.pulls,
+        allow_unlisted_vm_size=p.settings.allow_unlisted_vm_sizes, tags=p.tags))
         for e in p.settings.online_endpoints}
 
 

@@ -12,6 +12,7 @@ import pytest
 from components import ComputeClusterArgs, WorkspaceRef
 from components.arguments import ArgumentsError
 from components.compute import ComputeClusterSpec
+from components.testing import run_program
 from stack.config import ConfigError, parse_settings
 
 WORKSPACE = WorkspaceRef.existing("/subscriptions/00000000-0000-0000-0000-000000000000/"
@@ -63,13 +64,60 @@ def test_an_unknown_argument_is_named_with_the_closest_one():
 
 
 def test_values_known_only_at_deployment_are_taken_as_they_are():
-    later = pulumi.Output.from_input("/subscriptions/x/resourceGroups/g/providers/"
-                                     "Microsoft.ContainerRegistry/registries/crbase")
-    args = ComputeClusterArgs(workspace=WORKSPACE, compute_name="cpu",
-                              extra_pulls={"private-registry": later})
-    assert args.extra_pulls["private-registry"] is later
+    taken = []
+
+    def program() -> None:
+        later = pulumi.Output.from_input("/subscriptions/x/resourceGroups/g/providers/"
+                                         "Microsoft.ContainerRegistry/registries/crbase")
+        args = ComputeClusterArgs(workspace=WORKSPACE, compute_name="cpu",
+                                  extra_pulls={"private-registry": later})
+        taken.append(args.extra_pulls["private-registry"] is later)
+
+    run_program(program, "library", "test", {})
+    assert taken == [True]
 
 
 def test_a_size_newer_than_the_list_is_taken_when_asked():
     assert ComputeClusterArgs(workspace=WORKSPACE, compute_name="cpu", vm_size="Standard_A0",
                               allow_unlisted_vm_size=True).vm_size == "Standard_A0"
+
+
+def test_an_endpoint_with_every_mistake_is_refused_in_python_and_in_the_stack_file():
+    from components import OnlineDeploymentSpec, OnlineEndpointArgs
+
+    def deployment(name: str, **more: object) -> OnlineDeploymentSpec:
+        return OnlineDeploymentSpec.model_construct(  # made whole: checked with the endpoint
+            name=name, model_id="m", environment_id="e", code_id="c", **{
+                "scoring_script": "score.py", "instance_type": "Standard_DS2_v2",
+                "instance_count": 1, "traffic": 0, "environment_variables": {}, **more})
+
+    with pytest.raises(ArgumentsError) as refused:
+        OnlineEndpointArgs(workspace=WORKSPACE, endpoint_name="fraud-scoring", auth_mode="Token",
+                           deployments=[deployment("blue", traffic=60),
+                                        deployment("green", traffic=60,
+                                                   environment_variables={"HF_TOKEN": "hf_x1"})])
+    assert [p.words() for p in refused.value.problems] == [
+        "auth_mode = 'Token' is not allowed: one of AADToken, AMLToken, Key",
+        "deployments = 'blue=60, green=60' is not allowed: traffic shares that sum to 100 (or "
+        "are all 0); these sum to 120",
+        "deployments[1].environment_variables.HF_TOKEN (a secret: its name says so; not shown) "
+        "is not allowed: a value that is not secret, since a deployment's environment "
+        "variables are part of its definition, which whoever reads the deployment reads (\"this "
+        "practice would expose the secrets in the deployment definition\", "
+        "concept-secret-injection); a secret the scoring code needs goes in the workspace key "
+        "vault: name it in the endpoint's secrets, and the code reads it as the endpoint "
+        "identity (it finds the vault at KEY_VAULT_URL)"]
+    assert "hf_x1" not in str(refused.value)
+
+    sample = {"model": "samples/score/model", "code": "samples/score/code",
+              "environment": "azureml://registries/azureml/environments/sklearn-1.5/labels/latest"}
+    with pytest.raises(ConfigError) as config:
+        parse_settings("ml-platform", {"onlineEndpoints": json.dumps([{
+            "name": "fraud", "authMode": "Token", "deployments": [
+                {**sample, "name": "blue", "traffic": 60},
+                {**sample, "name": "green", "traffic": 60}]}])}, "dev")
+    assert config.value.problems == [
+        "ml-platform:onlineEndpoints[0].authMode = 'Token' is not allowed: one of AADToken, "
+        "AMLToken, Key",
+        "ml-platform:onlineEndpoints[0].deployments = 'blue=60, green=60' is not allowed: "
+        "traffic shares that sum to 100 (or are all 0); these sum to 120"]

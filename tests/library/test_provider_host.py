@@ -98,7 +98,7 @@ def built(host) -> dict[str, Constructed]:
         "workspaceId": WORKSPACE_ID, "endpointName": "fraud-scoring-7q2",
         "identityId": scorer["resourceId"], "authMode": "AADToken",
         "publicNetworkAccess": "Disabled", "secrets": ["fraud-api-key"],
-        "tags": {"team": "fraud"},
+        "allowUnlistedVmSize": False, "tags": {"team": "fraud"},
         "deployments": [deployment_inputs(
             "blue", scoringScript="score.py", instanceType="Standard_DS3_v2",
             instanceCount=2, traffic=100, environmentVariables={"MODE": "strict"})]})
@@ -207,11 +207,24 @@ def test_every_component_returns_every_output_it_declares(host, built):
       "maxNodes = 3 is not allowed: at least minNodes (4)",
       "vmSize = 'Standard_A0' is not allowed: a size of a series Azure ML compute supports",
       "(a newer size: set allowUnlistedVmSize: true)"]),
+    (ENDPOINT, {"workspaceId": WORKSPACE_ID, "endpointName": "fraud_scoring", "authMode": "Token",
+                "deployments": [deployment_inputs("blue", traffic=60),
+                                deployment_inputs("green", traffic=60, instanceType="Standard_A0",
+                                                  environmentVariables={"HF_TOKEN": "hf_x1"})]},
+     ["OnlineEndpoint 'fraud_scoring': invalid arguments:",
+      "endpointName = 'fraud_scoring' is not allowed: 3-32 characters",
+      "authMode = 'Token' is not allowed: one of AADToken, AMLToken, Key",
+      "deployments = 'blue=60, green=60' is not allowed: traffic shares that sum to 100 (or are "
+      "all 0); these sum to 120",
+      "deployments[1].environmentVariables.HF_TOKEN (a secret: its name says so; not shown) is "
+      "not allowed: a value that is not secret",
+      "deployments[1].instanceType = 'Standard_A0' is not allowed: "]),
 ], ids=["workspace-required-only", "workspace-both-registries", "kubernetes-required-only",
-        "cluster-half-a-node", "cluster-every-mistake-at-once"])
+        "cluster-half-a-node", "cluster-every-mistake-at-once", "endpoint-every-mistake-at-once"])
 def test_inputs_the_components_cannot_build_are_refused_by_name(host, type_, inputs, words):
     with pytest.raises(grpc.RpcError) as refused:
-        host.construct(type_, inputs.get("workspaceName") or inputs["computeName"], inputs)
+        host.construct(type_, inputs.get("workspaceName") or inputs.get("endpointName")
+                       or inputs["computeName"], inputs)
     for word in words:
         assert word in refused.value.details(), (word, refused.value.details())
 

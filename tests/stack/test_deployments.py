@@ -271,7 +271,7 @@ BAD = [
      ["deployments[0].environment.image", "'python:latest'", "registry and tag"]),
     (endpoint({"name": "blue", **SAMPLE, "traffic": 100,
                "environmentVariables": {"AZURE_CLIENT_ID": "x"}}),
-     ["deployments[0].environmentVariables.AZURE_CLIENT_ID", "the stack sets"]),
+     ["deployments[0].environmentVariables.AZURE_CLIENT_ID", "the endpoint sets"]),
     (endpoint({"name": "blue", **SAMPLE, "traffic": 100, "instanceCount": 0}),
      ["deployments[0].instanceCount", "from 1 to 100"]),
     (endpoint({"name": "blue", **SAMPLE, "traffic": 100, "replicas": 2}),

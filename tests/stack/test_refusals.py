@@ -11,8 +11,8 @@ import json
 import pulumi
 import pytest
 
+from components.credentials import secret_variable
 from stack.config import ConfigError, load_settings, parse_settings
-from stack.config.endpoints import secret_variable
 from stack.config.source import secrets_where_none_go
 
 from ..conftest import SAMPLE, SHARED, assert_refused, endpoint
