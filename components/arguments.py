@@ -32,6 +32,7 @@ from pydantic import (
     ConfigDict,
     Field,
     PydanticUserError,
+    StrictBool,
     TypeAdapter,
     ValidationError,
 )
@@ -39,6 +40,7 @@ from pydantic.fields import FieldInfo
 from pydantic_core import ErrorDetails
 
 from .azure.names import RULES
+from .azure.regions import PUBLIC_REGIONS
 from .azure.resource_ids import parse_resource_id
 
 Path = tuple[str | int, ...]
@@ -399,7 +401,9 @@ def azure_name(kind: str) -> AfterValidator:
 
 def resource_id(provider_type: str, kind: str) -> AfterValidator:
     """The id of an existing resource of ``provider_type`` whose name Azure accepts."""
-    def check(value: str) -> str:
+    def check(value: Any) -> Any:
+        if not isinstance(value, str):  # None, or an Output known only later
+            return value
         try:
             problem = RULES[kind].problem(parse_resource_id(value, provider_type).name)
         except ValueError as error:
@@ -423,6 +427,33 @@ StrInput = str | Awaitable[str] | pulumi.Output[str]
 """``pulumi.Input[str]`` spelled without the forward reference inside it, which pydantic cannot
 resolve in the modules that declare arguments."""
 """Public network access to a resource (Azure's ``PublicNetworkAccess``)."""
+
+
+def region_problems(argument: Path, location: object, allow_unlisted: bool) -> list[Problem]:
+    """``location`` where it is not an Azure public region (unless ``allow_unlisted_location``
+    takes regions newer than the list), with the closest one; an Output is known only later."""
+    if allow_unlisted or not isinstance(location, str) or location in PUBLIC_REGIONS:
+        return []
+    close = difflib.get_close_matches(location, PUBLIC_REGIONS, n=1)
+    return [Problem(argument, location, "an Azure public region"
+                    + (f"; did you mean {close[0]}?" if close else "")
+                    + " (a newer region: set {allow_unlisted_location}: true)")]
+
+
+class Placed(Arguments):
+    """Where a component's resources go: a resource group and a region."""
+
+    resource_group_name: Annotated[StrInput, azure_name("resource group")]
+    """Resource group of the resources."""
+    location: StrInput
+    """Azure region of the resources: a public region (az account list-locations), e.g.
+    westeurope."""
+    allow_unlisted_location: StrictBool = False
+    """Take a location this package does not list yet (a region newer than its list)."""
+
+    def cross_checks(self) -> list[Problem]:
+        return super().cross_checks() + region_problems(("location",), self.location,
+                                                        self.allow_unlisted_location)
 
 
 def unique_names(argument: Path, names: Sequence[str]) -> list[Problem]:

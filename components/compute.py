@@ -23,7 +23,7 @@ from typing import Annotated, Any, Literal
 
 import pulumi
 from pulumi_azure_native import machinelearningservices as ml
-from pydantic import Field, InstanceOf, SkipValidation, StrictInt
+from pydantic import Field, InstanceOf, SkipValidation, StrictBool, StrictInt
 
 from . import catalog
 from .access import (
@@ -135,10 +135,10 @@ class ComputeClusterArgs(ComputeClusterSpec):
     secrets_made_by: Sequence[pulumi.Resource] = ()
     """What creates those of ``secrets`` that the program makes: a grant on one secret is made
     after the secret exists."""
-    node_public_ip: bool = True
+    node_public_ip: StrictBool = True
     """Nodes with public IPs (Azure's default); False in a managed network, where nodes reach
     out only through it (fixed at creation: a change replaces the cluster)."""
-    allow_unlisted_vm_size: bool = False
+    allow_unlisted_vm_size: StrictBool = False
     """Take a VM size this package does not list for Azure ML compute (one newer than its
     list)."""
     tags: Mapping[str, str] = {}

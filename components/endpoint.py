@@ -73,7 +73,7 @@ from typing import Annotated, Any, ClassVar, Literal
 import pulumi
 from pulumi_azure_native import machinelearningservices as ml
 from pulumi_azure_native import resources
-from pydantic import Field, InstanceOf, SkipValidation, StrictInt
+from pydantic import Field, InstanceOf, SkipValidation, StrictBool, StrictInt
 
 from . import catalog
 from .access import (
@@ -324,7 +324,7 @@ class OnlineEndpointArgs(EndpointSpec):
     secret to exist."""
     extra_pulls: Mapping[str, StrInput] = {}
     """More registries images are pulled from (a private registry), by a short target name."""
-    allow_unlisted_vm_size: bool = False
+    allow_unlisted_vm_size: StrictBool = False
     """Take instance types this package does not list for managed online endpoints (sizes
     newer than its list)."""
     tags: Mapping[str, str] = {}

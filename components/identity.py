@@ -8,8 +8,8 @@ language's program).
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass, field
-from typing import Protocol
+from dataclasses import dataclass
+from typing import Annotated, Protocol
 
 import pulumi
 from pulumi_azure_native import machinelearningservices as ml
@@ -17,6 +17,7 @@ from pulumi_azure_native import managedidentity
 
 from . import catalog
 from .access import PRINCIPAL_OR_SCOPE, ROLE_ASSIGNMENT, Principal
+from .arguments import Placed, StrInput, azure_name
 from .azure.names import RULES
 from .azure.resource_ids import parse_resource_id
 
@@ -47,15 +48,12 @@ class UserIdentity(Protocol):
     def principal(self) -> Principal: ...
 
 
-@dataclass
-class ManagedIdentityArgs:
+class ManagedIdentityArgs(Placed):
     """Arguments of :class:`ManagedIdentity`."""
 
-    resource_group_name: pulumi.Input[str]
-    location: pulumi.Input[str]
-    identity_name: pulumi.Input[str]
-    """Azure name of the identity (3-128 letters, digits, '-' and '_')."""
-    tags: Mapping[str, str] = field(default_factory=dict)
+    identity_name: Annotated[StrInput, azure_name("managed identity")]
+    """Azure name of the identity."""
+    tags: Mapping[str, str] = {}
 
 
 class ManagedIdentity(pulumi.ComponentResource):

@@ -38,9 +38,16 @@ import pulumi
 
 from . import compute, endpoint, identity, kubernetes, registry, workspace
 from .access import Principal
+from .arguments import Placed
 from .identity import ExistingIdentity, UserIdentity
-from .package_args import ComputeClusterArgs, OnlineEndpointArgs
-from .package_inputs import ComputeClusterInputs, OnlineEndpointInputs, inputs
+from .package_args import ComputeClusterArgs, IdentityArgs, MlWorkspaceArgs, OnlineEndpointArgs
+from .package_inputs import (
+    ComputeClusterInputs,
+    IdentityInputs,
+    MlWorkspaceInputs,
+    OnlineEndpointInputs,
+    inputs,
+)
 from .workspace import WorkspaceRef
 
 PACKAGE = "mlplatform"
@@ -59,16 +66,6 @@ def _identity(identity_id: pulumi.Input[str] | None) -> UserIdentity | None:
     return None if identity_id is None else ExistingIdentity.lookup(identity_id)
 
 
-class IdentityArgs(TypedDict):
-    resource_group_name: pulumi.Input[str]
-    """Resource group of the identity."""
-    location: pulumi.Input[str]
-    """Azure region, e.g. westeurope."""
-    identity_name: pulumi.Input[str]
-    """Azure name: 3-128 letters, digits, '-' and '_'."""
-    tags: NotRequired[dict[str, str]]
-
-
 class Identity(pulumi.ComponentResource):
     """A user-assigned managed identity: what a workload runs as and what roles are granted to."""
 
@@ -83,43 +80,16 @@ class Identity(pulumi.ComponentResource):
 
     def __init__(self, name: str, args: IdentityArgs,
                  opts: pulumi.ResourceOptions | None = None):
+        given = inputs(IdentityInputs, f"Identity {name!r}", args)
         super().__init__(f"{PACKAGE}:index:Identity", name, {}, opts)
         made = identity.ManagedIdentity(name, identity.ManagedIdentityArgs(
-            resource_group_name=args["resource_group_name"], location=args["location"],
-            identity_name=args["identity_name"], tags=args.get("tags") or {}),
-            pulumi.ResourceOptions(parent=self))
+            **given.arguments(identity.ManagedIdentityArgs)), pulumi.ResourceOptions(parent=self))
         self.resource_id, self.name = made.id, made.name
         self.principal_id, self.client_id, self.tenant_id = (
             made.principal_id, made.client_id, made.tenant_id)
         self.register_outputs({"resource_id": self.resource_id, "name": self.name,
                                "principal_id": self.principal_id, "client_id": self.client_id,
                                "tenant_id": self.tenant_id})
-
-
-class MlWorkspaceArgs(TypedDict):
-    resource_group_name: pulumi.Input[str]
-    location: pulumi.Input[str]
-    workspace_name: pulumi.Input[str]
-    storage_account_name: pulumi.Input[str]
-    """3-24 lowercase letters and digits, unique in Azure."""
-    key_vault_name: pulumi.Input[str]
-    """3-24 letters, digits and hyphens, unique in Azure."""
-    application_insights_name: pulumi.Input[str]
-    log_analytics_name: pulumi.Input[str]
-    registry_name: NotRequired[pulumi.Input[str]]
-    """A registry to create (5-50 letters and digits, unique in Azure); exactly one of this and
-    existingRegistryId."""
-    existing_registry_id: NotRequired[str]
-    """Resource id of a registry to use instead of creating one; exactly one of this and
-    registryName."""
-    registry_sku: NotRequired[str]
-    """Basic, Standard or Premium (default Basic)."""
-    identity_id: NotRequired[pulumi.Input[str]]
-    """Resource id of the user-assigned identity the workspace runs as (it gets Microsoft's
-    documented roles); absent: the workspace's system-assigned identity."""
-    protect: NotRequired[bool]
-    """Protect and retain the stateful resources (production)."""
-    tags: NotRequired[dict[str, str]]
 
 
 class MlWorkspace(pulumi.ComponentResource):
@@ -137,31 +107,16 @@ class MlWorkspace(pulumi.ComponentResource):
 
     def __init__(self, name: str, args: MlWorkspaceArgs,
                  opts: pulumi.ResourceOptions | None = None):
+        given = inputs(MlWorkspaceInputs, f"MlWorkspace {name!r}", args)
         super().__init__(f"{PACKAGE}:index:MlWorkspace", name, {}, opts)
-        if ("registry_name" in args) == ("existing_registry_id" in args):
-            raise ValueError(
-                f"MlWorkspace {name}: give registryName (a registry to create) or "
-                "existingRegistryId (the resource id of one to use), exactly one; got "
-                f"registryName={args.get('registry_name')!r}, "
-                f"existingRegistryId={args.get('existing_registry_id')!r}")
         child = pulumi.ResourceOptions(parent=self)
-        group, location = args["resource_group_name"], args["location"]
-        tags = args.get("tags") or {}
-        protect = args.get("protect", False)
+        shared = dict(**given.arguments(Placed), protect=given.protect, tags=given.tags)
         acr = registry.ContainerRegistry(f"{name}-registry", registry.ContainerRegistryArgs(
-            registry_name=args.get("registry_name"), sku=args.get("registry_sku", "Basic"),
-            existing_id=args.get("existing_registry_id"), protect=protect, tags=tags,
-            resource_group_name=group, location=location),
-            child)
+            registry_name=given.registry_name, sku=given.registry_sku,
+            existing_id=given.existing_registry_id, **shared), child)
         made = workspace.Workspace(name, workspace.WorkspaceArgs(
-            workspace_name=args["workspace_name"],
-            storage_account_name=args["storage_account_name"],
-            key_vault_name=args["key_vault_name"],
-            application_insights_name=args["application_insights_name"],
-            log_analytics_name=args["log_analytics_name"], registry=acr,
-            identity=_identity(args.get("identity_id")), protect=protect, tags=tags,
-            resource_group_name=group, location=location),
-            child)
+            **given.arguments(workspace.WorkspaceSpec), **given.arguments(workspace.WorkspaceNames),
+            registry=acr, identity=_identity(given.identity_id), **shared), child)
         self.resource_id, self.name, self.principal_id = made.id, made.name, made.principal_id
         self.storage_account_id, self.key_vault_id = made.storage_account_id, made.key_vault_id
         self.registry_id, self.registry_login_server = acr.id, acr.login_server

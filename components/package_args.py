@@ -6,6 +6,60 @@ from typing import NotRequired, TypedDict
 import pulumi
 
 
+class IdentityArgs(TypedDict):
+    """A user-assigned managed identity: what a workload runs as and what roles are granted to."""
+    resource_group_name: pulumi.Input[str]
+    """Resource group of the resources. Allowed: 1-90 characters: letters, digits, '_', '-', '.', '(' and ')', not ending in '.'."""
+    location: pulumi.Input[str]
+    """Azure region of the resources: a public region (az account list-locations), e.g. westeurope."""
+    allow_unlisted_location: NotRequired[bool]
+    """Take a location this package does not list yet (a region newer than its list). Default: false."""
+    identity_name: pulumi.Input[str]
+    """Azure name of the identity. Allowed: 3-128 characters: letters, digits, '-' and '_', starting with a letter or digit."""
+    tags: NotRequired[dict[str, str]]
+
+
+class MlWorkspaceArgs(TypedDict):
+    """An Azure ML workspace with its storage, key vault, insights and registry, and the roles its identity needs on them."""
+    resource_group_name: pulumi.Input[str]
+    """Resource group of the resources. Allowed: 1-90 characters: letters, digits, '_', '-', '.', '(' and ')', not ending in '.'."""
+    location: pulumi.Input[str]
+    """Azure region of the resources: a public region (az account list-locations), e.g. westeurope."""
+    allow_unlisted_location: NotRequired[bool]
+    """Take a location this package does not list yet (a region newer than its list). Default: false."""
+    workspace_name: pulumi.Input[str]
+    """Azure name of the workspace. Allowed: 3-33 characters: letters, digits, '-' and '_', starting with a letter or digit."""
+    storage_account_name: pulumi.Input[str]
+    """Azure name of its storage account, unique in Azure. Allowed: 3-24 characters: lowercase letters and digits only."""
+    key_vault_name: pulumi.Input[str]
+    """Azure name of its key vault, unique in Azure. Allowed: 3-24 characters: letters, digits and single hyphens, starting with a letter and ending with a letter or digit."""
+    application_insights_name: pulumi.Input[str]
+    """Azure name of its Application Insights. Allowed: 1-255 characters: lowercase letters, digits, '.', '-', '_', '(' and ')', not ending in '.'."""
+    log_analytics_name: pulumi.Input[str]
+    """Azure name of its Log Analytics workspace. Allowed: 4-63 characters: lowercase letters, digits and hyphens, starting and ending with a letter or digit."""
+    storage_sku: NotRequired[str]
+    """Workspace storage redundancy. One of: Standard_LRS, Standard_ZRS, Standard_GRS, Standard_RAGRS, Standard_GZRS, Standard_RAGZRS. Default: 'Standard_LRS'."""
+    storage_soft_delete_retention_days: NotRequired[int]
+    """Days deleted blobs and containers stay recoverable. Allowed: a whole number from 1 to 365. Default: 7."""
+    key_vault_purge_protection: NotRequired[bool]
+    """Key vault purge protection (it cannot be turned off once on). Off leaves the property unset: ARM rejects an explicit false. Default: false."""
+    key_vault_soft_delete_retention_days: NotRequired[int]
+    """Days a deleted key vault stays recoverable (fixed at the vault's creation: 'The retention policy interval can only be configured during key vault creation and can't be changed afterwards', Key Vault soft-delete overview). Allowed: a whole number from 7 to 90. Default: 7."""
+    log_retention_days: NotRequired[int]
+    """Days Log Analytics keeps logs. Allowed: a whole number from 30 to 730. Default: 30."""
+    registry_name: NotRequired[pulumi.Input[str]]
+    """A registry to create, unique in Azure; exactly one of this and existingRegistryId. Allowed: 5-50 characters: letters and digits only."""
+    existing_registry_id: NotRequired[str]
+    """Resource id of a registry to use instead of creating one; exactly one of this and registryName."""
+    registry_sku: NotRequired[str]
+    """Container registry SKU (a created registry's). One of: Basic, Standard, Premium. Default: 'Basic'."""
+    identity_id: NotRequired[pulumi.Input[str]]
+    """Resource id of the user-assigned identity the workspace runs as (it gets Microsoft's documented roles); absent: the workspace's system-assigned identity."""
+    protect: NotRequired[bool]
+    """Protect and retain the stateful resources (production). Default: false."""
+    tags: NotRequired[dict[str, str]]
+
+
 class ComputeClusterArgs(TypedDict):
     """An AmlCompute cluster that scales to zero and runs jobs as a managed identity, with the roles that identity needs to pull images and read data."""
     compute_name: str

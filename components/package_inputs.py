@@ -12,7 +12,7 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping, Sequence
 from typing import Annotated, Any, TypeVar
 
-from pydantic import ValidationError
+from pydantic import StrictBool, ValidationError
 from pydantic.alias_generators import to_camel
 
 from .arguments import (
@@ -20,6 +20,7 @@ from .arguments import (
     ArgumentsError,
     NetworkAccess,
     Path,
+    Placed,
     Problem,
     StrInput,
     azure_name,
@@ -29,6 +30,9 @@ from .arguments import (
 )
 from .compute import ComputeClusterSpec, offered_size
 from .endpoint import DeploymentSpec, EndpointSpec
+from .identity import ManagedIdentityArgs
+from .registry import EXISTING_REGISTRY, RegistrySku
+from .workspace import WorkspaceNames, WorkspaceSpec
 
 
 class ComputeClusterInputs(ComputeClusterSpec):
@@ -39,7 +43,7 @@ class ComputeClusterInputs(ComputeClusterSpec):
     """Resource id of the workspace the cluster joins."""
     identity_id: StrInput | None = None
     """Resource id of the user-assigned identity jobs run as; absent: system-assigned."""
-    allow_unlisted_vm_size: bool = False
+    allow_unlisted_vm_size: StrictBool = False
     """Take a VM size this package does not list for Azure ML compute (one newer than its
     list)."""
     tags: Mapping[str, str] = {}
@@ -77,7 +81,7 @@ class OnlineEndpointInputs(EndpointSpec):
     deployments on its instance types); absent: a managed endpoint."""
     deployments: Sequence[OnlineDeploymentInputs] = ()
     """Deployments with their traffic shares."""
-    allow_unlisted_vm_size: bool = False
+    allow_unlisted_vm_size: StrictBool = False
     """Take instance types this package does not list for managed online endpoints (sizes newer
     than its list)."""
     tags: Mapping[str, str] = {}
@@ -89,7 +93,40 @@ class OnlineEndpointInputs(EndpointSpec):
         return super().cross_checks() + self.offered_sizes(self.allow_unlisted_vm_size)
 
 
-INPUTS: dict[str, type[Arguments]] = {"ComputeClusterArgs": ComputeClusterInputs,
+class IdentityInputs(ManagedIdentityArgs):
+    """A user-assigned managed identity: what a workload runs as and what roles are granted
+    to."""
+
+
+class MlWorkspaceInputs(WorkspaceSpec, WorkspaceNames, Placed):
+    """An Azure ML workspace with its storage, key vault, insights and registry, and the roles its
+    identity needs on them."""
+
+    registry_name: Annotated[StrInput | None, azure_name("container registry")] = None
+    """A registry to create, unique in Azure; exactly one of this and existingRegistryId."""
+    existing_registry_id: Annotated[str, EXISTING_REGISTRY] | None = None
+    """Resource id of a registry to use instead of creating one; exactly one of this and
+    registryName."""
+    registry_sku: RegistrySku = "Basic"
+    """Container registry SKU (a created registry's)."""
+    identity_id: StrInput | None = None
+    """Resource id of the user-assigned identity the workspace runs as (it gets Microsoft's
+    documented roles); absent: the workspace's system-assigned identity."""
+    protect: StrictBool = False
+    """Protect and retain the stateful resources (production)."""
+    tags: Mapping[str, str] = {}
+
+    def cross_checks(self) -> list[Problem]:
+        if (self.registry_name is None) == (self.existing_registry_id is None):
+            return [*super().cross_checks(), Problem(
+                ("registry_name",), self.registry_name, "a registry to create, or "
+                "{existing_registry_id} (the resource id of one to use), exactly one")]
+        return super().cross_checks()
+
+
+INPUTS: dict[str, type[Arguments]] = {"IdentityArgs": IdentityInputs,
+                                      "MlWorkspaceArgs": MlWorkspaceInputs,
+                                      "ComputeClusterArgs": ComputeClusterInputs,
                                       "OnlineDeployment": OnlineDeploymentInputs,
                                       "OnlineEndpointArgs": OnlineEndpointInputs}
 """The argument types of the package, by name, and the model each is generated from (an entry's

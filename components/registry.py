@@ -4,14 +4,16 @@ or an existing registry given by resource id (bring your own)."""
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from typing import Annotated, Literal
 
 import pulumi
 import pulumi_azure_native as azure_native
 from pulumi_azure_native import containerregistry
+from pydantic import StrictBool
 
 from . import catalog
 from .access import PRINCIPAL_OR_SCOPE, ROLE_ASSIGNMENT
+from .arguments import NetworkAccess, Placed, Problem, StrInput, azure_name, resource_id
 from .azure.names import RULES
 from .azure.resource_ids import parse_resource_id
 from .network import LINK_TARGET, PRIVATE_ENDPOINT
@@ -37,24 +39,34 @@ AZURE_NATIVE_PROVIDER = catalog.register(catalog.ResourceType(
 """An explicit provider: :func:`lookup` reads a registry in its own subscription."""
 
 
-@dataclass
-class ContainerRegistryArgs:
+RegistrySku = Literal["Basic", "Standard", "Premium"]
+"""Container registry SKUs (a private endpoint needs Premium)."""
+EXISTING_REGISTRY = resource_id("Microsoft.ContainerRegistry/registries", "container registry")
+"""The id of an existing registry."""
+
+
+class ContainerRegistryArgs(Placed):
     """Arguments of :class:`ContainerRegistry`."""
 
-    resource_group_name: pulumi.Input[str]
-    location: pulumi.Input[str]
-    registry_name: pulumi.Input[str] | None = None
-    """Azure name (5-50 letters and digits, globally unique); required unless ``existing_id``."""
-    sku: str = "Basic"
+    registry_name: Annotated[StrInput | None, azure_name("container registry")] = None
+    """Azure name (globally unique); required unless ``existing_id``."""
+    sku: RegistrySku = "Basic"
     """Basic, Standard or Premium (a private endpoint needs Premium)."""
-    public_network_access: str = "Enabled"
+    public_network_access: NetworkAccess = "Enabled"
     """Disabled: reached through private endpoints only."""
-    existing_id: str | None = None
+    existing_id: Annotated[str | None, EXISTING_REGISTRY] = None
     """Resource id of a registry to use instead of creating one; nothing is created then."""
-    protect: bool = False
+    protect: StrictBool = False
     """Protect the created registry from deletion by Pulumi, and keep it in Azure if it is
     removed from the program."""
-    tags: Mapping[str, str] = field(default_factory=dict)
+    tags: Mapping[str, str] = {}
+
+    def cross_checks(self) -> list[Problem]:
+        if (self.registry_name is None) == (self.existing_id is None):
+            return [*super().cross_checks(), Problem(
+                ("registry_name",), self.registry_name, "a registry to create, or "
+                "{existing_id} (the resource id of one to use), exactly one")]
+        return super().cross_checks()
 
 
 def lookup(name: str, registry_id: str,
@@ -95,8 +107,6 @@ class ContainerRegistry(pulumi.ComponentResource):
             self.name = pulumi.Output.from_input(parts.name)
             self.login_server = lookup(name, args.existing_id, self).login_server
         else:
-            if args.registry_name is None:
-                raise ValueError("ContainerRegistryArgs needs registry_name or existing_id")
             registry = containerregistry.Registry(
                 name,
                 registry_name=args.registry_name,

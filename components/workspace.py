@@ -21,7 +21,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import TypedDict
+from typing import Annotated, Literal, TypedDict
 
 import pulumi
 from pulumi_azure_native import (
@@ -32,9 +32,11 @@ from pulumi_azure_native import (
     storage,
 )
 from pulumi_azure_native import machinelearningservices as ml
+from pydantic import Field, InstanceOf, SkipValidation, StrictBool, StrictInt
 
 from . import catalog
 from .access import PRINCIPAL_OR_SCOPE, ROLE_ASSIGNMENT, AzureGrant, Grant, Principal, after, grant
+from .arguments import Arguments, NetworkAccess, Placed, StrInput, azure_name
 from .azure import sources
 from .azure.names import RULES
 from .azure.resource_ids import parse_resource_id, provider_type, resource_group_id
@@ -330,53 +332,71 @@ class ManagedNetwork:
     identity gets the approver role on each."""
 
 
-@dataclass
-class WorkspaceArgs:
-    """Arguments of :class:`Workspace`. Names are Azure names (checked by
-    :mod:`components.azure.names`)."""
+StorageSku = Literal["Standard_LRS", "Standard_ZRS", "Standard_GRS", "Standard_RAGRS",
+                     "Standard_GZRS", "Standard_RAGZRS"]
+"""Workspace default storage must be StorageV2, not Premium (Azure ML concept-workspace docs)."""
 
-    resource_group_name: pulumi.Input[str]
-    location: pulumi.Input[str]
-    workspace_name: pulumi.Input[str]
-    storage_account_name: pulumi.Input[str]
-    key_vault_name: pulumi.Input[str]
-    application_insights_name: pulumi.Input[str]
-    log_analytics_name: pulumi.Input[str]
-    registry: ContainerRegistry
-    identity: UserIdentity | None = None
+
+class WorkspaceSpec(Arguments):
+    """How the workspace keeps its data: the choices a platform team makes per environment."""
+
+    storage_sku: StorageSku = "Standard_LRS"
+    """Workspace storage redundancy."""
+    storage_soft_delete_retention_days: StrictInt = Field(7, ge=1, le=365)
+    """Days deleted blobs and containers stay recoverable."""
+    key_vault_purge_protection: StrictBool = False
+    """Key vault purge protection (it cannot be turned off once on). Off leaves the property
+    unset: ARM rejects an explicit false."""
+    key_vault_soft_delete_retention_days: StrictInt = Field(7, ge=7, le=90)
+    """Days a deleted key vault stays recoverable (fixed at the vault's creation: "The retention
+    policy interval can only be configured during key vault creation and can't be changed
+    afterwards", Key Vault soft-delete overview)."""
+    log_retention_days: StrictInt = Field(30, ge=30, le=730)
+    """Days Log Analytics keeps logs."""
+
+
+class WorkspaceNames(Arguments):
+    """The Azure names of a workspace and what it is made of."""
+
+    workspace_name: Annotated[StrInput, azure_name("workspace")]
+    """Azure name of the workspace."""
+    storage_account_name: Annotated[StrInput, azure_name("storage account")]
+    """Azure name of its storage account, unique in Azure."""
+    key_vault_name: Annotated[StrInput, azure_name("key vault")]
+    """Azure name of its key vault, unique in Azure."""
+    application_insights_name: Annotated[StrInput, azure_name("application insights")]
+    """Azure name of its Application Insights."""
+    log_analytics_name: Annotated[StrInput, azure_name("log analytics workspace")]
+    """Azure name of its Log Analytics workspace."""
+
+
+class WorkspaceArgs(WorkspaceSpec, WorkspaceNames, Placed):
+    """Arguments of :class:`Workspace`."""
+
+    registry: InstanceOf[ContainerRegistry]
+    identity: SkipValidation[UserIdentity | None] = None
     """User-assigned identity the workspace runs as; None for a system-assigned identity."""
-    additional_identities: Sequence[UserIdentity] = ()
+    additional_identities: SkipValidation[Sequence[UserIdentity]] = ()
     """More user-assigned identities attached to the workspace (e.g. for customer-managed key
     encryption); ``identity`` stays the primary one and is the only one granted roles here."""
-    storage_sku: str = "Standard_LRS"
-    storage_shared_key_access: bool = False
+    storage_shared_key_access: StrictBool = False
     """Let the workspace storage take its account keys and SAS. Off (the default), every request
     must come with Entra ID, as the system datastores (identity mode) and this package's uploads
     do; Microsoft calls a workspace on such an account a preview (how-to-disable-local-auth-storage:
     "Use of your workspace with a shared key disabled storage account is currently in preview")."""
-    key_vault_purge_protection: bool = False
-    """Irreversible once on. Off leaves the property unset: ARM rejects an explicit false."""
-    key_vault_soft_delete_retention_days: int = 7
-    """Days a deleted vault stays recoverable (7-90). Fixed at the vault's creation ("The
-    retention policy interval can only be configured during key vault creation and can't be
-    changed afterwards", Key Vault soft-delete overview): a later change is never sent, and takes
-    effect only on a vault created anew."""
-    storage_soft_delete_retention_days: int = 7
-    """Days deleted blobs and containers stay recoverable (1-365)."""
-    log_retention_days: int = 30
-    public_network_access: str = "Enabled"
-    private_dependents: bool = False
+    public_network_access: NetworkAccess = "Enabled"
+    private_dependents: StrictBool = False
     """Close the storage account and key vault to public traffic: reached through private
     endpoints only (the managed network's, and those of a :class:`PrivateNetwork`)."""
-    managed_network: ManagedNetwork | None = None
-    image_build_compute: str | None = None
+    managed_network: InstanceOf[ManagedNetwork] | None = None
+    image_build_compute: Annotated[str | None, azure_name("compute")] = None
     """The cluster that builds images, for a registry closed to public traffic (ACR Tasks
     cannot reach it: "Secure the workspace resources", Enable Azure Container Registry)."""
-    protect: bool = False
+    protect: StrictBool = False
     """Protect storage (with its blob service settings), key vault, Log Analytics and the
     workspace from deletion by Pulumi, and keep them in Azure if they are removed from the program
     (``retain_on_delete``)."""
-    tags: Mapping[str, str] = field(default_factory=dict)
+    tags: Mapping[str, str] = {}
 
 
 class Workspace(pulumi.ComponentResource):

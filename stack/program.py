@@ -92,7 +92,8 @@ class Platform:
             for purpose, _ in section.identities(settings):
                 self.identities[purpose] = ManagedIdentity(
                     f"{purpose}-identity", ManagedIdentityArgs(
-                        identity_name=self.names.identity(purpose), tags=self.tags, **self.place))
+                        identity_name=self.names.identity(purpose), tags=self.tags,
+                        allow_unlisted_location=settings.allow_unlisted_location, **self.place))
             section.build(self)
 
     def identity(self, purpose: str) -> ManagedIdentity | None:

@@ -98,10 +98,14 @@ class ConfigModel(Arguments):
         return []
 
     @classmethod
-    def words(cls, problems: list[Problem], k: Keys) -> Problems:
-        """The library's ``problems`` of an entry of this model, under their config keys."""
-        return [p.words(k.of(cls), refer=lambda path: dotted(config_path(cls, path)))
-                for p in problems]
+    def words(cls, problems: list[Problem], k: Keys, whole_keys: bool = False) -> Problems:
+        """The library's ``problems`` of an entry of this model, under their config keys; the
+        keys their words refer to are named within the entry, or whole (``whole_keys``: the
+        root's keys, as rules across keys name them)."""
+        def refer(path: ArgumentPath) -> str:
+            keys = config_path(cls, path)
+            return k(*keys) if whole_keys else dotted(keys)
+        return [p.words(k.of(cls), refer=refer) for p in problems]
 
     def problems(self, k: Keys) -> Problems:
         """What is wrong in this entry and in every entry inside it."""

@@ -6,9 +6,11 @@ from __future__ import annotations
 import typing
 from typing import Annotated, Any
 
-from pydantic import BaseModel, Field, StrictBool, StrictInt
+from pydantic import BaseModel, Field, StrictBool
 
 from components.arguments import NetworkAccess, SecretName, azure_name, resource_id
+from components.registry import RegistrySku
+from components.workspace import WorkspaceSpec
 
 from ..names import StackNames
 from .assets import PrincipalType
@@ -20,10 +22,9 @@ from .endpoints import EndpointSettings
 from .instances import InstanceSettings
 from .kubernetes import KubernetesSettings
 from .network import NetworkSettings
-from .workspace import RegistrySku, StorageSku
 
 
-class StackSettings(ConfigModel):
+class StackSettings(WorkspaceSpec, ConfigModel):
     """Everything the stack reads from config (namespace: the project's name)."""
 
     environment: str | None = Field(None, pattern=r"^[a-z][a-z0-9]{1,7}$", description=(
@@ -44,17 +45,10 @@ class StackSettings(ConfigModel):
         "Protect storage, key vault, registry, Log Analytics, the workspace and the stack's "
         "resource group from deletion by Pulumi, and keep them in Azure if they leave the program "
         "(production)."))
-    storage_sku: StorageSku = Field("Standard_LRS", description="Workspace storage redundancy.")
     workspace_storage_key_access: StrictBool = Field(False, description=(
         "Let the workspace storage take account keys and SAS (Azure's default). Off, everything "
         "signs in with Entra ID: Microsoft calls that a preview for workspaces; the policy pack "
         "refuses keys on where the stack protects its data."))
-    storage_soft_delete_retention_days: StrictInt = Field(7, ge=1, le=365, description=(
-        "Days deleted blobs and containers stay recoverable."))
-    key_vault_purge_protection: StrictBool = Field(False, description=(
-        "Key vault purge protection (it cannot be turned off once on)."))
-    key_vault_soft_delete_retention_days: StrictInt = Field(7, ge=7, le=90, description=(
-        "Days a deleted key vault stays recoverable (fixed at the vault's creation)."))
     registry_sku: RegistrySku = Field("Basic", description="Container registry SKU.")
     existing_registry_id: Annotated[str, resource_id("Microsoft.ContainerRegistry/registries",
                                                      "container registry")] | None = Field(
@@ -66,8 +60,6 @@ class StackSettings(ConfigModel):
         None, description=("Public network access to the workspace; unset: Disabled where network "
                            "isolation is on (reached through its private endpoint), Enabled "
                            "elsewhere (Disabled without network: nothing could reach it)."))
-    log_retention_days: StrictInt = Field(30, ge=30, le=730, description=(
-        "Days Log Analytics keeps logs."))
     compute_clusters: tuple[ClusterSettings, ...] = Field(
         default_factory=default_clusters, description="AmlCompute clusters.")
     online_endpoints: tuple[EndpointSettings, ...] = Field((), description=(

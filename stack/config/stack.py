@@ -3,7 +3,6 @@ stateful resources and the overrides of the package's lists (regions, VM sizes).
 
 from __future__ import annotations
 
-import difflib
 from typing import TYPE_CHECKING
 
 import pulumi
@@ -11,8 +10,8 @@ import pulumi_random as random
 from pulumi_azure_native import authorization, resources
 
 from components import catalog
+from components.arguments import region_problems
 from components.azure.names import RULES
-from components.azure.regions import PUBLIC_REGIONS
 
 from ..names import SUFFIX_LENGTH
 from .base import Keys, Problems
@@ -39,12 +38,8 @@ RESOURCE_GROUP = catalog.register(catalog.ResourceType(
 
 
 def _location(s: StackSettings, k: Keys) -> Problems:
-    if s.location in PUBLIC_REGIONS or s.allow_unlisted_location:
-        return []
-    close = difflib.get_close_matches(s.location, PUBLIC_REGIONS, n=1)
-    return [f"{k('location')} = {s.location!r} is not allowed: an Azure public region"
-            + (f"; did you mean {close[0]}?" if close else "")
-            + f" (a newer region: set {k('allowUnlistedLocation')}: true)"]
+    return s.words(region_problems(("location",), s.location, s.allow_unlisted_location), k,
+                   whole_keys=True)
 
 
 def _names(s: StackSettings, k: Keys) -> Problems:

@@ -3,9 +3,10 @@ logs), the identities it runs as and its public network access."""
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Literal
+from typing import TYPE_CHECKING
 
 from components import ContainerRegistry, ContainerRegistryArgs, Workspace, WorkspaceArgs
+from components.workspace import WorkspaceSpec
 
 from .base import Keys, Problems, unique
 from .network import managed_network
@@ -15,10 +16,6 @@ if TYPE_CHECKING:
     from ..program import Platform
     from .root import StackSettings
 
-StorageSku = Literal["Standard_LRS", "Standard_ZRS", "Standard_GRS", "Standard_RAGRS",
-                     "Standard_GZRS", "Standard_RAGZRS"]
-"""Workspace default storage must be StorageV2, not Premium (Azure ML concept-workspace docs)."""
-RegistrySku = Literal["Basic", "Standard", "Premium"]
 
 
 def _closed_without_network(s: StackSettings, k: Keys) -> Problems:
@@ -83,9 +80,11 @@ def _build(p: Platform) -> None:
     s, names, suffix = p.settings, p.names, p.suffix
     net = s.network
     p.registry = ContainerRegistry("registry", ContainerRegistryArgs(
-        registry_name=suffix.apply(names.container_registry), sku=s.registry_sku,
+        registry_name=None if s.existing_registry_id else suffix.apply(names.container_registry),
+        sku=s.registry_sku,
         existing_id=s.existing_registry_id, public_network_access=p.public_access,
-        protect=p.protect, tags=p.tags, **p.place))
+        protect=p.protect, tags=p.tags, allow_unlisted_location=s.allow_unlisted_location,
+        **p.place))
     p.workspace = Workspace("workspace", WorkspaceArgs(
         workspace_name=suffix.apply(names.workspace),
         storage_account_name=suffix.apply(names.storage_account),
@@ -95,18 +94,14 @@ def _build(p: Platform) -> None:
         registry=p.registry,
         identity=p.identity(s.primary_identity),
         additional_identities=[p.identities[purpose] for purpose, _ in _identities(s)[1:]],
-        storage_sku=s.storage_sku,
-        storage_shared_key_access=s.workspace_storage_key_access,
-        key_vault_purge_protection=s.key_vault_purge_protection,
-        key_vault_soft_delete_retention_days=s.key_vault_soft_delete_retention_days,
-        storage_soft_delete_retention_days=s.storage_soft_delete_retention_days,
-        log_retention_days=s.log_retention_days,
+        **s.arguments(WorkspaceSpec), storage_shared_key_access=s.workspace_storage_key_access,
         public_network_access=s.workspace_public_network_access or p.public_access,
         private_dependents=net is not None,
         managed_network=managed_network(net, p.data.account_id if p.data else None),
         # the registry closed to public traffic cannot build: the first cluster does
         image_build_compute=s.compute_clusters[0].compute_name if net else None,
-        protect=p.protect, tags=p.tags, **p.place))
+        protect=p.protect, tags=p.tags, allow_unlisted_location=s.allow_unlisted_location,
+        **p.place))
 
 
 SECTION = Section(

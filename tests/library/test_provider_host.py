@@ -76,6 +76,7 @@ def built(host) -> dict[str, Constructed]:
     place = {"resourceGroupName": "rg-ml-shared", "location": "westeurope"}
     construct("identity-required", IDENTITY, {**place, "identityName": "id-minimal"})
     scorer = construct("identity-every", IDENTITY, {**place, "identityName": "id-scoring-team",
+                                                    "allowUnlistedLocation": False,
                                                     "tags": {"team": "fraud"}})
     names = {"storageAccountName": "stscoring7q2", "keyVaultName": "kv-scoring-7q2",
              "applicationInsightsName": "appi-scoring", "logAnalyticsName": "log-scoring"}
@@ -84,7 +85,9 @@ def built(host) -> dict[str, Constructed]:
     workspace = construct("workspace-every", WORKSPACE, {
         **place, **names, "workspaceName": "mlw-scoring-7q2", "registryName": "crscoring7q2",
         "registrySku": "Premium", "identityId": scorer["resourceId"], "protect": True,
-        "tags": {"team": "fraud"}})
+        "storageSku": "Standard_ZRS", "storageSoftDeleteRetentionDays": 14,
+        "keyVaultPurgeProtection": True, "keyVaultSoftDeleteRetentionDays": 90,
+        "logRetentionDays": 90, "allowUnlistedLocation": False, "tags": {"team": "fraud"}})
     construct("cluster-required", CLUSTER, {"workspaceId": WORKSPACE_ID, "computeName": "cpu"})
     construct("cluster-every", CLUSTER, {
         "workspaceId": workspace["resourceId"], "computeName": "train",
@@ -191,8 +194,21 @@ def test_every_component_returns_every_output_it_declares(host, built):
     (WORKSPACE, {"resourceGroupName": "rg", "location": "westeurope", "workspaceName": "mlw-y",
                  "storageAccountName": "sty", "keyVaultName": "kv-y",
                  "applicationInsightsName": "appi-y", "logAnalyticsName": "log-y",
-                 "registryName": "cry", "existingRegistryId": REGISTRY_ID},
-     ["registryName='cry'", f"existingRegistryId='{REGISTRY_ID}'"]),
+                 "registryName": "crscoringy", "existingRegistryId": REGISTRY_ID},
+     ["registryName = 'crscoringy' is not allowed: a registry to create, or existingRegistryId "
+      "(the resource id of one to use), exactly one"]),
+    (WORKSPACE, {"resourceGroupName": "rg", "location": "westeurop", "workspaceName": "mlw-z",
+                 "storageAccountName": "St-Team-ML-dev-way-too-long-name", "keyVaultName": "kv_bad",
+                 "applicationInsightsName": "appi-z", "logAnalyticsName": "log-z",
+                 "registryName": "crz", "keyVaultSoftDeleteRetentionDays": 3},
+     ["MlWorkspace 'mlw-z': invalid arguments:",
+      "storageAccountName = 'St-Team-ML-dev-way-too-long-name' is not allowed: 3-24 characters: "
+      "lowercase letters and digits only",
+      "keyVaultName = 'kv_bad' is not allowed: 3-24 characters",
+      "registryName = 'crz' is not allowed: 5-50 characters",
+      "keyVaultSoftDeleteRetentionDays = 3 is not allowed: a whole number from 7 to 90",
+      "location = 'westeurop' is not allowed: an Azure public region; did you mean westeurope? "
+      "(a newer region: set allowUnlistedLocation: true)"]),
     (KUBERNETES, {"workspaceId": WORKSPACE_ID, "workspacePrincipalId": WORKSPACE_PRINCIPAL,
                   "computeName": "serve-x", "identityId": f"{GROUP}/Microsoft.ManagedIdentity/"
                   "userAssignedIdentities/id-x"},
@@ -219,7 +235,8 @@ def test_every_component_returns_every_output_it_declares(host, built):
       "deployments[1].environmentVariables.HF_TOKEN (a secret: its name says so; not shown) is "
       "not allowed: a value that is not secret",
       "deployments[1].instanceType = 'Standard_A0' is not allowed: "]),
-], ids=["workspace-required-only", "workspace-both-registries", "kubernetes-required-only",
+], ids=["workspace-required-only", "workspace-both-registries", "workspace-every-mistake",
+        "kubernetes-required-only",
         "cluster-half-a-node", "cluster-every-mistake-at-once", "endpoint-every-mistake-at-once"])
 def test_inputs_the_components_cannot_build_are_refused_by_name(host, type_, inputs, words):
     with pytest.raises(grpc.RpcError) as refused:
@@ -315,7 +332,8 @@ def test_an_engine_older_than_the_minimum_cli_is_refused(host, deployment):
         with pytest.raises(grpc.RpcError) as refused:
             host.construct(CLUSTER, "old-cli", {"workspaceId": WORKSPACE_ID,
                                                 "computeName": "old-cli"})
-        host.construct(IDENTITY, "no-workload", {"resourceGroupName": "rg", "location": "x",
+        host.construct(IDENTITY, "no-workload", {"resourceGroupName": "rg",
+                                                  "location": "westeurope",
                                                   "identityName": "id-no-workload"})
     finally:
         deployment.cli_version = "3.244.0"

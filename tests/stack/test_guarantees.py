@@ -15,11 +15,12 @@ from hypothesis import strategies as st
 from components.azure.names import RULES
 from components.compute import VmPriority
 from components.endpoint import AuthMode
+from components.registry import RegistrySku
 from components.testing.runner import StackRun
+from components.workspace import StorageSku
 from offline.policy_check import check, stack_settings
 from offline.policy_check import pack_config as offline_pack_config
 from stack.config import ConfigError, IdentityChoice, NetworkAccess, parse_settings
-from stack.config.workspace import RegistrySku, StorageSku
 from stack.names import SUFFIX_LENGTH, StackNames
 
 from ..conftest import PACK, one, shared_run
