@@ -422,6 +422,10 @@ SecretName = Annotated[str, Field(pattern=r"^[0-9A-Za-z-]{1,127}$", json_schema_
     "allowed": "key vault secret names: 1-127 letters, digits and hyphens"})]
 """A Key Vault secret name ("Object identifiers and versioning": 1-127 alphanumerics and
 dashes)."""
+ObjectId = Annotated[str, Field(pattern=f"^{GUID}$", json_schema_extra={
+    "allowed": "an Entra ID object id (a GUID such as 00000000-0000-0000-0000-000000000000)"}),
+    AfterValidator(str.lower)]
+"""An Entra ID object id, compared as Azure compares it (lowercase)."""
 NetworkAccess = Literal["Enabled", "Disabled"]
 StrInput = str | Awaitable[str] | pulumi.Output[str]
 """``pulumi.Input[str]`` spelled without the forward reference inside it, which pydantic cannot

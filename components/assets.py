@@ -30,16 +30,17 @@ from __future__ import annotations
 
 import hashlib
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TypeVar
 
 import pulumi
 from pulumi_azure_native import machinelearningservices as ml
 from pulumi_azure_native import storage
+from pydantic import InstanceOf, StrictBool
 
 from . import catalog
 from .access import PRINCIPAL_OR_SCOPE, ROLE_ASSIGNMENT, Grant, Principal, grant
+from .arguments import Arguments
 from .azure import sources
 from .azure.names import RULES
 from .azure.resource_ids import parse_resource_id
@@ -117,20 +118,19 @@ def folder_digest(folder: Path) -> str:
                     for p in files))
 
 
-@dataclass
-class AssetStoreArgs:
+class AssetStoreArgs(Arguments):
     """Arguments of :class:`AssetStore`."""
 
-    workspace: WorkspaceRef
-    uploader: Principal | None = None
+    workspace: InstanceOf[WorkspaceRef]
+    uploader: InstanceOf[Principal] | None = None
     """Who runs ``pulumi up`` and so uploads the files (the deployer,
     ``authorization.get_client_config().object_id``): granted Storage Blob Data Contributor on the
     container, which every upload waits for. None: the uploader holds a data role there
     already."""
-    protect: bool = False
+    protect: StrictBool = False
     """Protect the container of uploaded files and keep it in Azure if it leaves the program: the
     versions registered from it (kept with a protected workspace) read their files there."""
-    tags: Mapping[str, str] = field(default_factory=dict)
+    tags: Mapping[str, str] = {}
 
 
 class AssetStore(pulumi.ComponentResource):

@@ -25,13 +25,15 @@ for the previous one.
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field
+from typing import Annotated
 
 import pulumi
 from pulumi_azure_native import managedidentity
+from pydantic import Field, InstanceOf, SkipValidation
 
 from . import catalog
 from .access import Grant, grant
+from .arguments import Arguments, Path, Problem, azure_name, unique_names
 from .azure import sources
 from .azure.names import RULES
 from .identity import USER_ASSIGNED_IDENTITY, UserIdentity
@@ -50,27 +52,52 @@ catalog.require(FEDERATED_CREDENTIAL, {
     FEDERATED_CREDENTIAL: "Entra ID refuses concurrent credential writes on one identity"})
 
 
-@dataclass(frozen=True)
-class FederatedCredential:
-    """Trust in the tokens of one external subject."""
+class FederatedCredential(Arguments):
+    """Trust in the OIDC tokens of one CI subject (Entra ID federated credential limits)."""
 
-    name: str
-    issuer: str
-    """The OIDC issuer, e.g. ``https://token.actions.githubusercontent.com``."""
-    subject: str
-    """The token's ``sub`` claim, e.g. ``repo:<org>/<repo>:environment:prod``."""
-    audience: str = "api://AzureADTokenExchange"
+    name: Annotated[str, azure_name("federated credential")]
+    """Name of the credential on the identity."""
+    issuer: str = Field(pattern=r"^https://[^\s*]{1,592}$")
+    """The issuer's https URL, e.g. https://token.actions.githubusercontent.com."""
+    subject: str = Field(pattern=r"^[^\s*]{1,600}$")
+    """The token's subject claim without spaces or wildcards, e.g.
+    repo:<org>/<repo>:environment:prod."""
+    audience: str = Field("api://AzureADTokenExchange", pattern=r"^[^\s*]{1,600}$")
+    """One audience value."""
 
 
-@dataclass
-class AutomationIdentityArgs:
+MAX_CREDENTIALS = 20
+"""Federated credentials one identity takes at most ("A maximum of 20 federated identity
+credentials can be added to an application or user-assigned managed identity", Entra ID,
+workload-identity-federation-considerations)."""
+
+
+class AutomationIdentityArgs(Arguments):
     """Arguments of :class:`AutomationIdentity`."""
 
-    workspace: WorkspaceRef
-    identity: UserIdentity
-    credentials: Sequence[FederatedCredential]
-    endpoint_identities: Mapping[str, UserIdentity] = field(default_factory=dict)
+    workspace: InstanceOf[WorkspaceRef]
+    identity: SkipValidation[UserIdentity]
+    credentials: Sequence[FederatedCredential] = Field(min_length=1, max_length=MAX_CREDENTIALS)
+    """The CI subjects it trusts."""
+    endpoint_identities: SkipValidation[Mapping[str, UserIdentity]] = Field(default_factory=dict)
     """Identities of the endpoints the pipeline creates or updates, by endpoint name."""
+
+    def cross_checks(self) -> list[Problem]:
+        return credential_problems(("credentials",), self.credentials)
+
+
+def credential_problems(at: Path, credentials: Sequence[FederatedCredential]) -> list[Problem]:
+    """The credentials of the list ``at`` that one identity cannot hold together: a name used
+    twice, or an issuer and subject trusted twice ("The combination of issuer and subject must be
+    unique on the app", workload-identity-federation-considerations)."""
+    found = unique_names(at, [c.name for c in credentials])
+    seen: set[tuple[str, str]] = set()
+    for i, c in enumerate(credentials):
+        if (c.issuer, c.subject) in seen:
+            found.append(Problem((*at, i, "subject"), c.subject,
+                                 "a subject no other credential of this issuer trusts"))
+        seen.add((c.issuer, c.subject))
+    return found
 
 
 class AutomationIdentity(pulumi.ComponentResource):

@@ -19,47 +19,73 @@ existing account's container must exist already.
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field
+from typing import Annotated, Literal
 
 import pulumi
 from pulumi_azure_native import authorization, storage
 from pulumi_azure_native import machinelearningservices as ml
+from pydantic import Field, StrictBool
 
 from .access import USER_STORAGE_ROLES, Grant, Principal, grant
+from .arguments import (
+    Arguments,
+    ObjectId,
+    Placed,
+    Problem,
+    StrInput,
+    azure_name,
+    resource_id,
+)
 from .azure import sources
 from .azure.resource_ids import parse_resource_id
 from .network import closed_storage_rules
-from .workspace import WorkspaceRef
+from .workspace import StorageSku, WorkspaceRef
+
+DataUserType = Literal["User", "Group"]
+"""What kind of Entra ID principal a data user is."""
+EXISTING_ACCOUNT = resource_id("Microsoft.Storage/storageAccounts", "storage account")
+"""The id of an existing storage account."""
 
 
-@dataclass(frozen=True)
-class DataUser:
-    """An Entra ID user or group that works with the data under its own identity."""
+class DataUser(Arguments):
+    """An Entra ID user or group that works with the data as itself."""
 
-    object_id: str
-    type: str = "Group"
-    """``User`` or ``Group``."""
+    object_id: ObjectId
+    """Entra ID object id (a GUID)."""
+    type: DataUserType = "Group"
+    """User or Group."""
 
 
-@dataclass
-class DataStorageArgs:
+class DataContainer(Arguments):
+    """Where the data is: a container of a created account or of an existing one."""
+
+    container_name: str = Field("data", pattern=r"^[a-z0-9](?!.*--)[a-z0-9-]{1,61}[a-z0-9]$")
+    """Container of the data: 3-63 lowercase letters, digits and single hyphens."""
+    existing_id: Annotated[str, EXISTING_ACCOUNT] | None = None
+    """Resource id of an existing account (its container must exist); unset: one is created."""
+
+
+class DataStorageArgs(DataContainer, Placed):
     """Arguments of :class:`DataStorage`: ``account_name`` creates an account, ``existing_id``
     uses one."""
 
-    resource_group_name: pulumi.Input[str]
-    """Where a created account goes."""
-    location: pulumi.Input[str]
-    container_name: str = "data"
-    account_name: pulumi.Input[str] | None = None
-    existing_id: str | None = None
-    sku: str = "Standard_LRS"
-    protect: bool = False
+    account_name: Annotated[StrInput | None, azure_name("storage account")] = None
+    """Azure name of the account to create, unique in Azure."""
+    sku: StorageSku = "Standard_LRS"
+    protect: StrictBool = False
     """Protect a created account and its container from deletion by Pulumi and keep them if they
     leave the program."""
-    private: bool = False
+    private: StrictBool = False
     """A created account takes no public traffic: compute reads it through a private endpoint
     of the workspace's managed network (the ``blob`` rule of :attr:`DataStorage.account_id`)."""
-    tags: Mapping[str, str] = field(default_factory=dict)
+    tags: Mapping[str, str] = {}
+
+    def cross_checks(self) -> list[Problem]:
+        if (self.account_name is None) == (self.existing_id is None):
+            return [*super().cross_checks(), Problem(
+                ("account_name",), self.account_name, "an account to create, or {existing_id} "
+                "(the resource id of one to use), exactly one")]
+        return super().cross_checks()
 
 
 class DataStorage(pulumi.ComponentResource):
@@ -85,8 +111,6 @@ class DataStorage(pulumi.ComponentResource):
     def __init__(self, name: str, args: DataStorageArgs,
                  opts: pulumi.ResourceOptions | None = None):
         super().__init__("ml-platform:data:DataStorage", name, {}, opts)
-        if (args.account_name is None) == (args.existing_id is None):
-            raise ValueError("DataStorageArgs needs exactly one of account_name and existing_id")
         self._name, self._args = name, args
         self.grants = []
         self.datastore_name = args.container_name.replace("-", "_")

@@ -118,6 +118,8 @@ class PrivateNetworkArgs:
     resource_group_name: pulumi.Input[str]
     location: pulumi.Input[str]
     virtual_network_name: str
+    allow_unlisted_location: bool = False
+    """Take a location this package does not list yet (checked by the workspace's arguments)."""
     address_space: str = "10.40.0.0/24"
     """The created network's address space; its one subnet takes all of it."""
     existing_subnet_id: str | None = None

@@ -16,16 +16,18 @@ pulls base images as they are gets AcrPull itself (the compute components' ``ext
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from typing import Annotated
 
 import pulumi
 from pulumi_azure_native import machinelearningservices as ml
+from pydantic import InstanceOf, SkipValidation
 
 from . import catalog
 from .access import ROLE_ASSIGNMENT, Grant, Principal, after, grant
+from .arguments import Arguments
 from .azure import sources
 from .identity import USER_ASSIGNED_IDENTITY, UserIdentity
-from .registry import AZURE_NATIVE_PROVIDER, lookup
+from .registry import AZURE_NATIVE_PROVIDER, EXISTING_REGISTRY, lookup
 from .workspace import ML_WORKSPACE, WorkspaceRef, in_workspace
 
 WORKSPACE_CONNECTION = catalog.register(catalog.ResourceType(
@@ -40,18 +42,18 @@ WORKSPACE_CONNECTION = catalog.register(catalog.ResourceType(
                                "pull and the workspace may assign it"}))
 
 
-@dataclass
-class PrivateRegistryAccessArgs:
+class PrivateRegistryAccessArgs(Arguments):
     """Arguments of :class:`PrivateRegistryAccess`."""
 
-    workspace: WorkspaceRef
-    workspace_principal: Principal
+    workspace: InstanceOf[WorkspaceRef]
+    workspace_principal: InstanceOf[Principal]
     """What the workspace acts as (its primary user-assigned identity or its system one)."""
-    registry_id: str
+    registry_id: Annotated[str, EXISTING_REGISTRY]
     """Resource id of the private registry (it may live in another group or subscription)."""
-    identity: UserIdentity
+    identity: SkipValidation[UserIdentity]
     """The identity image builds pull as."""
     connection_name: str = "private-registry"
+    """Name of the workspace connection."""
 
 
 class PrivateRegistryAccess(pulumi.ComponentResource):

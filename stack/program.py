@@ -38,10 +38,12 @@ from .names import StackNames
 
 
 class Place(TypedDict):
-    """Where every resource of the stack goes."""
+    """Where every resource of the stack goes (what :class:`components.arguments.Placed`
+    takes)."""
 
     resource_group_name: pulumi.Input[str]
     location: pulumi.Input[str]
+    allow_unlisted_location: bool
 
 
 class HasGrants(Protocol):
@@ -92,8 +94,7 @@ class Platform:
             for purpose, _ in section.identities(settings):
                 self.identities[purpose] = ManagedIdentity(
                     f"{purpose}-identity", ManagedIdentityArgs(
-                        identity_name=self.names.identity(purpose), tags=self.tags,
-                        allow_unlisted_location=settings.allow_unlisted_location, **self.place))
+                        identity_name=self.names.identity(purpose), tags=self.tags, **self.place))
             section.build(self)
 
     def identity(self, purpose: str) -> ManagedIdentity | None:

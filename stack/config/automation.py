@@ -3,9 +3,7 @@ private registry as, and the CI identity with its federated credentials."""
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Annotated
-
-from pydantic import Field
+from typing import TYPE_CHECKING
 
 from components import (
     AutomationIdentity,
@@ -14,10 +12,10 @@ from components import (
     PrivateRegistryAccess,
     PrivateRegistryAccessArgs,
 )
-from components.arguments import azure_name
+from components.automation import credential_problems
 
 from ..names import AUTOMATION_PURPOSE, REGISTRY_PULL_PURPOSE, endpoint_identity_purpose
-from .base import ConfigModel, Keys, Problems, unique
+from .base import ConfigModel, Keys, Problems
 from .section import Identity, Section
 
 if TYPE_CHECKING:
@@ -42,21 +40,12 @@ PRIVATE_REGISTRY = Section(keys=("privateRegistryId",), identities=_registry_ide
                            build=_build_registry_access)
 
 
-class CredentialSettings(ConfigModel):
+class CredentialSettings(FederatedCredential, ConfigModel):
     """Trust in the OIDC tokens of one CI subject (Entra ID federated credential limits)."""
-
-    name: Annotated[str, azure_name("federated credential")] = Field(description="Name.")
-    issuer: str = Field(pattern=r"^https://[^\s*]{1,592}$", description=(
-        "The issuer's https URL, e.g. https://token.actions.githubusercontent.com."))
-    subject: str = Field(pattern=r"^[^\s*]{1,600}$", description=(
-        "The token's subject claim without spaces or wildcards, e.g. "
-        "repo:<org>/<repo>:environment:prod."))
-    audience: str = Field("api://AzureADTokenExchange", pattern=r"^[^\s*]{1,600}$",
-                          description="One audience value.")
 
 
 def _unique_credentials(s: StackSettings, k: Keys) -> Problems:
-    return unique(k("automationCredentials"), [c.name for c in s.automation_credentials])
+    return s.words(credential_problems(("automation_credentials",), s.automation_credentials), k)
 
 
 def _automation_identity(s: StackSettings) -> list[Identity]:
@@ -69,7 +58,7 @@ def _build_automation(p: Platform) -> None:
     if s.automation_credentials:  # CI without secrets (replaces seed 001's client secret)
         p.automation = AutomationIdentity("automation", AutomationIdentityArgs(
             workspace=p.workspace.ref, identity=p.identities[AUTOMATION_PURPOSE],
-            credentials=[FederatedCredential(c.name, c.issuer, c.subject, c.audience)
+            credentials=[FederatedCredential(**c.arguments(FederatedCredential))
                          for c in s.automation_credentials],
             endpoint_identities={e.name: p.identities[endpoint_identity_purpose(e.name)]
                                  for e in s.online_endpoints if e.identity == "userAssigned"}))

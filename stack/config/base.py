@@ -72,7 +72,8 @@ def config_path(model: type[BaseModel], path: ArgumentPath) -> ArgumentPath:
     return renamed(model, path, lambda name, field: field.alias or name)
 
 
-CONFIG_KEYS = {"compute_name": "name", "endpoint_name": "name", "instance_name": "name"}
+CONFIG_KEYS = {"compute_name": "name", "endpoint_name": "name", "instance_name": "name",
+               "container_name": "container"}
 """Arguments of the components whose config key is not their camelCase name (an entry's own name
 in the workspace is its ``name``)."""
 

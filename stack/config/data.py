@@ -4,36 +4,28 @@ datastore and the users, attached once the workspace exists)."""
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Annotated, Literal
+from typing import TYPE_CHECKING
 
 from pydantic import Field, StrictBool
 
 from components import DataStorage, DataStorageArgs, DataUser
-from components.arguments import resource_id
+from components.data import DataContainer
 
-from .base import OBJECT_ID, OBJECT_ID_ALLOWED, ConfigModel, Keys, ObjectId, Problems, unique
+from .base import ConfigModel, Keys, Problems, unique
 from .section import Section
 
 if TYPE_CHECKING:
     from ..program import Platform
     from .root import StackSettings
 
-DataUserType = Literal["User", "Group"]
-
 DATA_BLOB = "data-blob"
 """The private endpoint (and managed network rule) to the data account's blobs."""
 
 
-class DataStorageSettings(ConfigModel):
+class DataStorageSettings(DataContainer, ConfigModel):
     """The storage account training data is read from by identity."""
 
     create: StrictBool = Field(False, description="Create a keyless account (or give existingId).")
-    existing_id: Annotated[str, resource_id("Microsoft.Storage/storageAccounts",
-                                            "storage account")] | None = Field(
-        None, description="Resource id of an existing account (its container must exist).")
-    container: str = Field("data", pattern=r"^[a-z0-9](?!.*--)[a-z0-9-]{1,61}[a-z0-9]$",
-                           description="Container of the data: 3-63 lowercase letters, digits and "
-                                       "single hyphens.")
 
     def rules(self, k: Keys) -> Problems:
         if self.create == (self.existing_id is not None):
@@ -42,12 +34,8 @@ class DataStorageSettings(ConfigModel):
         return []
 
 
-class DataUserSettings(ConfigModel):
+class DataUserSettings(DataUser, ConfigModel):
     """An Entra ID user or group that works with the data as itself."""
-
-    object_id: ObjectId = Field(pattern=OBJECT_ID, description="Entra ID object id (a GUID).",
-                                json_schema_extra=OBJECT_ID_ALLOWED)
-    type: DataUserType = Field("Group", description="User or Group.")
 
 
 def _account_name(s: StackSettings, k: Keys) -> Problems:
@@ -61,7 +49,7 @@ def _build_storage(p: Platform) -> None:
     if data is None:
         return
     p.data = DataStorage("data", DataStorageArgs(
-        container_name=data.container, existing_id=data.existing_id,
+        **data.arguments(DataContainer),
         account_name=None if data.existing_id else p.suffix.apply(p.names.data_storage_account),
         sku=s.storage_sku, protect=p.protect, private=s.network is not None, tags=p.tags,
         **p.place))
@@ -86,7 +74,8 @@ def _unique_users(s: StackSettings, k: Keys) -> Problems:
 def _build_users(p: Platform) -> None:
     if p.data is None:
         return
-    p.data.attach(p.workspace.ref, [DataUser(u.object_id, u.type) for u in p.settings.data_users])
+    p.data.attach(p.workspace.ref, [DataUser(**u.arguments(DataUser))
+                                     for u in p.settings.data_users])
     if p.network is not None and p.data.created:  # people reach it privately too
         p.network.endpoint(DATA_BLOB, p.names.private_endpoint(DATA_BLOB), p.data.account_id,
                            "blob", readers=[p.workspace.principal])

@@ -9,6 +9,7 @@ from typing import Annotated, Any
 from pydantic import BaseModel, Field, StrictBool
 
 from components.arguments import NetworkAccess, SecretName, azure_name, resource_id
+from components.automation import MAX_CREDENTIALS
 from components.registry import RegistrySku
 from components.workspace import WorkspaceSpec
 
@@ -96,8 +97,9 @@ class StackSettings(WorkspaceSpec, ConfigModel):
         "Users and groups who read the data as themselves (needs dataStorage)."))
     compute_instances: tuple[InstanceSettings, ...] = Field((), description=(
         "Personal compute instances."))
-    automation_credentials: tuple[CredentialSettings, ...] = Field((), max_length=20, description=(
-        "Federated credentials of the CI identity (at most 20, Entra ID's limit)."))
+    automation_credentials: tuple[CredentialSettings, ...] = Field(
+        (), max_length=MAX_CREDENTIALS, description=(
+            "Federated credentials of the CI identity (at most 20, Entra ID's limit)."))
     allow_unlisted_vm_sizes: StrictBool = Field(False, description=(
         "Take VM sizes this package does not list for Azure ML (sizes newer than its list)."))
     network: NetworkSettings | None = Field(None, description=(

@@ -62,7 +62,8 @@ def _build(p: Platform) -> None:
             "resource-group", resource_group_name=p.names.resource_group(),
             location=s.location, tags=p.tags,
             opts=pulumi.ResourceOptions(protect=p.protect, retain_on_delete=p.protect)).name
-    p.place = {"resource_group_name": p.resource_group_name, "location": s.location}
+    p.place = {"resource_group_name": p.resource_group_name, "location": s.location,
+               "allow_unlisted_location": s.allow_unlisted_location}
     p.client = authorization.get_client_config_output()
 
 

@@ -83,8 +83,7 @@ def _build(p: Platform) -> None:
         registry_name=None if s.existing_registry_id else suffix.apply(names.container_registry),
         sku=s.registry_sku,
         existing_id=s.existing_registry_id, public_network_access=p.public_access,
-        protect=p.protect, tags=p.tags, allow_unlisted_location=s.allow_unlisted_location,
-        **p.place))
+        protect=p.protect, tags=p.tags, **p.place))
     p.workspace = Workspace("workspace", WorkspaceArgs(
         workspace_name=suffix.apply(names.workspace),
         storage_account_name=suffix.apply(names.storage_account),
@@ -100,8 +99,7 @@ def _build(p: Platform) -> None:
         managed_network=managed_network(net, p.data.account_id if p.data else None),
         # the registry closed to public traffic cannot build: the first cluster does
         image_build_compute=s.compute_clusters[0].compute_name if net else None,
-        protect=p.protect, tags=p.tags, allow_unlisted_location=s.allow_unlisted_location,
-        **p.place))
+        protect=p.protect, tags=p.tags, **p.place))
 
 
 SECTION = Section(

@@ -5,6 +5,7 @@ package (``tests/library/test_provider_host.py`` sends it over Construct)."""
 from __future__ import annotations
 
 import json
+from typing import cast
 
 import pulumi
 import pytest
@@ -121,3 +122,35 @@ def test_an_endpoint_with_every_mistake_is_refused_in_python_and_in_the_stack_fi
         "AMLToken, Key",
         "ml-platform:onlineEndpoints[0].deployments = 'blue=60, green=60' is not allowed: "
         "traffic shares that sum to 100 (or are all 0); these sum to 120"]
+
+
+def test_data_and_ci_trust_are_refused_the_same_way_in_python_and_in_the_stack_file():
+    from components import AutomationIdentityArgs, DataStorageArgs, FederatedCredential
+    from components.identity import UserIdentity
+
+    with pytest.raises(ArgumentsError) as data:
+        DataStorageArgs(resource_group_name="rg-ml", location="westeurope",
+                        account_name="St-Team-ML-dev-way-too-long-name", container_name="Data",
+                        existing_id="/subscriptions/x/resourceGroups/g/providers/"
+                                    "Microsoft.Storage/storageAccounts/stdata")
+    assert [p.words() for p in data.value.problems] == [
+        "container_name = 'Data' is not allowed: Container of the data: 3-63 lowercase letters, "
+        "digits and single hyphens.",
+        "account_name = 'St-Team-ML-dev-way-too-long-name' is not allowed: 3-24 characters: "
+        "lowercase letters and digits only"]
+
+    github = "https://token.actions.githubusercontent.com"
+    twice = [FederatedCredential(name="main", issuer=github, subject="repo:o/r:ref:main"),
+             FederatedCredential(name="main-again", issuer=github, subject="repo:o/r:ref:main")]
+    with pytest.raises(ArgumentsError) as trust:
+        AutomationIdentityArgs(workspace=WORKSPACE, identity=cast(UserIdentity, None),
+                               credentials=twice)
+    assert [p.words() for p in trust.value.problems] == [
+        "credentials[1].subject = 'repo:o/r:ref:main' is not allowed: a subject no other "
+        "credential of this issuer trusts"]
+    with pytest.raises(ConfigError) as config:
+        parse_settings("ml-platform", {"automationCredentials": json.dumps(
+            [c.model_dump() for c in twice])}, "dev")
+    assert config.value.problems == [
+        "ml-platform:automationCredentials[1].subject = 'repo:o/r:ref:main' is not allowed: a "
+        "subject no other credential of this issuer trusts"]

@@ -189,7 +189,7 @@ def test_data_storage_takes_no_keys_and_users_read_the_container_as_themselves()
         DataStorage("data", DataStorageArgs(
             resource_group_name=ws.resource_group_name, location=ws.location,
             account_name="stdata", container_name="training")).attach(
-            ws, [DataUser("22222222-aaaa-4bbb-8ccc-000000000002", "Group")])
+            ws, [DataUser(object_id="22222222-aaaa-4bbb-8ccc-000000000002", type="Group")])
     r = run(program)
     assert r.one("storage:StorageAccount").inputs["allowSharedKeyAccess"] is False
     roles = {(a.inputs["principalType"], a.name) for a in r.of_type(
@@ -219,10 +219,10 @@ def test_a_private_registry_connection_waits_for_the_pull_and_the_assign_grants(
 def test_federated_credentials_are_written_one_at_a_time():
     r = run(lambda: AutomationIdentity("ci", AutomationIdentityArgs(
         workspace=existing(), identity=identity("id-ci"), credentials=[
-            FederatedCredential("a", "https://token.actions.githubusercontent.com",
-                                "repo:o/r:ref:x"),
-            FederatedCredential("b", "https://token.actions.githubusercontent.com",
-                                "repo:o/r:ref:y")])))
+            FederatedCredential(name="abc", issuer="https://token.actions.githubusercontent.com",
+                                subject="repo:o/r:ref:x"),
+            FederatedCredential(name="bcd", issuer="https://token.actions.githubusercontent.com",
+                                subject="repo:o/r:ref:y")])))
     first, second = r.of_type("azure-native:managedidentity:FederatedIdentityCredential")
     assert first.urn in second.dependencies
 
