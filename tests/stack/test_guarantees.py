@@ -13,11 +13,11 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from components.azure.names import RULES
+from components.compute import VmPriority
 from components.testing.runner import StackRun
 from offline.policy_check import check, stack_settings
 from offline.policy_check import pack_config as offline_pack_config
 from stack.config import ConfigError, IdentityChoice, NetworkAccess, parse_settings
-from components.compute import VmPriority
 from stack.config.endpoints import AuthMode
 from stack.config.workspace import RegistrySku, StorageSku
 from stack.names import SUFFIX_LENGTH, StackNames
