@@ -9,9 +9,9 @@ from typing import TYPE_CHECKING, Annotated, Literal
 from pydantic import Field, StrictBool
 
 from components import DataStorage, DataStorageArgs, DataUser
-from components.arguments import resource_id
+from components.arguments import OBJECT_ID, OBJECT_ID_ALLOWED, ObjectId, resource_id
 
-from .base import OBJECT_ID, OBJECT_ID_ALLOWED, ConfigModel, Keys, ObjectId, Problems, unique
+from .base import ConfigModel, Keys, Problems, unique
 from .section import Section
 
 if TYPE_CHECKING:

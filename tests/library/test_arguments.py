@@ -4,12 +4,15 @@ package (``tests/library/test_provider_host.py`` sends it over Construct)."""
 
 from __future__ import annotations
 
+import asyncio
 import json
+from collections.abc import Iterator
+from typing import Any
 
 import pulumi
 import pytest
 
-from components import ComputeClusterArgs, WorkspaceRef
+from components import ComputeClusterArgs, ComputeInstanceArgs, WorkspaceRef
 from components.arguments import ArgumentsError
 from components.compute import ComputeClusterSpec
 from stack.config import ConfigError, parse_settings
@@ -26,6 +29,18 @@ NAME_RULE = ("3-24 characters: letters, digits and hyphens, starting with a lett
 SIZES = ("a size of a series Azure ML compute supports: DDSv4, Dv2, Dv3, DSv2, DSv3, EAv4, Ev3, "
          "ESv3, FSv2, FX, H, HBv2, HBv3, HC, LSv2, M, NCv3, NDv2, NVv3, NCasT4_v3, NDasrA100_v4, "
          "ND-H100-v5, ND-H200-v5")
+IDENTITY: Any = None
+"""What a workload runs as: never read, the arguments are refused before any resource."""
+
+
+@pytest.fixture
+def event_loop() -> Iterator[None]:
+    """An event loop for Outputs made outside a program (a stack run leaves none behind)."""
+    loop = asyncio.new_event_loop()
+    asyncio.set_event_loop(loop)
+    yield
+    loop.close()
+    asyncio.set_event_loop(None)
 
 
 def test_the_library_refuses_every_mistake_at_once_before_any_resource():
@@ -62,7 +77,7 @@ def test_an_unknown_argument_is_named_with_the_closest_one():
         "nodes is not an argument; did you mean min_nodes?"
 
 
-def test_values_known_only_at_deployment_are_taken_as_they_are():
+def test_values_known_only_at_deployment_are_taken_as_they_are(event_loop):
     later = pulumi.Output.from_input("/subscriptions/x/resourceGroups/g/providers/"
                                      "Microsoft.ContainerRegistry/registries/crbase")
     args = ComputeClusterArgs(workspace=WORKSPACE, compute_name="cpu",
@@ -73,3 +88,50 @@ def test_values_known_only_at_deployment_are_taken_as_they_are():
 def test_a_size_newer_than_the_list_is_taken_when_asked():
     assert ComputeClusterArgs(workspace=WORKSPACE, compute_name="cpu", vm_size="Standard_A0",
                               allow_unlisted_vm_size=True).vm_size == "Standard_A0"
+
+
+# --- a compute instance ------------------------------------------------------------------------
+
+INSTANCE_MISTAKES = {"assigned_user_object_id": "alice", "vm_size": "Standard_A0",
+                     "idle_minutes_before_shutdown": 5, "secrets": ["db password"]}
+"""An instance with every kind of mistake: an owner who is not an object id, a size Azure ML does
+not offer, a shutdown Azure refuses and a secret name Key Vault refuses (and a name, below)."""
+OBJECT_ID = "an Entra ID object id (a GUID such as 00000000-0000-0000-0000-000000000000)"
+SECRET_NAMES = "key vault secret names: 1-127 letters, digits and hyphens"
+
+
+def test_the_library_refuses_every_mistake_of_an_instance_at_once():
+    with pytest.raises(ArgumentsError) as refused:
+        ComputeInstanceArgs(workspace=WORKSPACE, compute_name="Bad_Name!", identity=IDENTITY,
+                            assigned_user_tenant_id="t", **INSTANCE_MISTAKES)
+    assert str(refused.value).splitlines() == [
+        "ComputeInstanceArgs: invalid arguments:",
+        f"  - assigned_user_object_id = 'alice' is not allowed: {OBJECT_ID}",
+        "  - idle_minutes_before_shutdown = 5 is not allowed: a whole number from 15 to 4320",
+        f"  - secrets[0] = 'db password' is not allowed: {SECRET_NAMES}",
+        f"  - compute_name = 'Bad_Name!' is not allowed: {NAME_RULE}",
+        f"  - vm_size = 'Standard_A0' is not allowed: {SIZES} (a newer size: set "
+        "allow_unlisted_vm_size: true)"]
+
+
+def test_the_stack_file_refuses_the_same_instance_under_its_keys():
+    # The size is a rule across keys again (allowUnlistedVmSizes): told in the next round.
+    config = {"name": "Bad_Name!", "assignedUser": "alice", "vmSize": "Standard_A0",
+              "idleMinutesBeforeShutdown": 5, "secrets": ["db password"]}
+    with pytest.raises(ConfigError) as refused:
+        parse_settings("ml-platform", {"computeInstances": json.dumps([config])}, "dev")
+    key = "ml-platform:computeInstances[0]"
+    assert sorted(refused.value.problems) == sorted([
+        f"{key}.name = 'Bad_Name!' is not allowed: {NAME_RULE}",
+        f"{key}.assignedUser = 'alice' is not allowed: {OBJECT_ID}",
+        f"{key}.idleMinutesBeforeShutdown = 5 is not allowed: a whole number from 15 to 4320",
+        f"{key}.secrets[0] = 'db password' is not allowed: {SECRET_NAMES}"])
+
+
+def test_an_instance_name_known_only_at_deployment_is_taken_as_it_is(event_loop):
+    later = pulumi.Output.from_input("alice-x1")
+    args = ComputeInstanceArgs(workspace=WORKSPACE, compute_name=later, identity=IDENTITY,
+                               assigned_user_object_id="11111111-AAAA-4BBB-8CCC-000000000001",
+                               assigned_user_tenant_id="t")
+    assert args.compute_name is later
+    assert args.assigned_user_object_id == "11111111-aaaa-4bbb-8ccc-000000000001"  # as Azure
