@@ -12,10 +12,18 @@ from typing import Any
 import pulumi
 import pytest
 
-from components import ComputeClusterArgs, ComputeInstanceArgs, WorkspaceRef
+from components import (
+    ComputeClusterArgs,
+    ComputeInstanceArgs,
+    KubernetesComputeArgs,
+    Principal,
+    WorkspaceRef,
+)
 from components.arguments import ArgumentsError
 from components.compute import ComputeClusterSpec
+from components.kubernetes import KubernetesComputeSpec
 from stack.config import ConfigError, parse_settings
+from stack.config.kubernetes import KubernetesSettings
 
 WORKSPACE = WorkspaceRef.existing("/subscriptions/00000000-0000-0000-0000-000000000000/"
                                   "resourceGroups/rg-ml/providers/"
@@ -31,6 +39,8 @@ SIZES = ("a size of a series Azure ML compute supports: DDSv4, Dv2, Dv3, DSv2, D
          "ND-H100-v5, ND-H200-v5")
 IDENTITY: Any = None
 """What a workload runs as: never read, the arguments are refused before any resource."""
+AKS = ("/subscriptions/00000000-0000-0000-0000-000000000000/resourceGroups/rg-aks/providers/"
+       "Microsoft.ContainerService/managedClusters/aks-shared")
 
 
 @pytest.fixture
@@ -135,3 +145,76 @@ def test_an_instance_name_known_only_at_deployment_is_taken_as_it_is(event_loop)
                                assigned_user_tenant_id="t")
     assert args.compute_name is later
     assert args.assigned_user_object_id == "11111111-aaaa-4bbb-8ccc-000000000001"  # as Azure
+
+
+# --- a Kubernetes compute ----------------------------------------------------------------------
+
+CERT, KEY = "MIIBszCCAVmgAwIBAgIU", "MIGHAgEAMBMGByqGSM49"
+"""A certificate and key that are not PEM (their headers are missing); never quoted."""
+KUBERNETES_MISTAKES = {
+    "compute_name": "Bad_Name!", "node_count": 0, "router_service_type": "ingress",
+    "instance_types": [{"name": "gpu", "gpu": 1}, {"name": "gpu"}],
+    "tls": {"cname": "score.contoso.com", "certificate": CERT, "key": KEY}}
+"""A Kubernetes compute with every kind of mistake: a name Azure refuses, no nodes, a router that
+does not exist, an instance type twice, a GPU instance type on nodes without GPUs, and a
+certificate and key that are not PEM."""
+GPU_SIZE = ("with instance types that ask for GPUs (gpu), a GPU size of the NC, ND or NV family "
+            "(e.g. Standard_NC4as_T4_v3, Standard_NC6s_v3): this one has no GPU")
+PEM_CERTIFICATE = "a PEM certificate with its full chain (a -----BEGIN CERTIFICATE----- line)"
+PEM_KEY = "a PEM private key (a -----BEGIN ... PRIVATE KEY----- line)"
+
+
+def test_the_library_refuses_every_mistake_of_a_kubernetes_compute_at_once():
+    with pytest.raises(ArgumentsError) as refused:
+        KubernetesComputeArgs(workspace=WORKSPACE, workspace_principal=Principal("ws", "p"),
+                              identity=IDENTITY, **KUBERNETES_MISTAKES)
+    assert str(refused.value).splitlines() == [
+        "KubernetesComputeArgs: invalid arguments:",
+        f"  - compute_name = 'Bad_Name!' is not allowed: {NAME_RULE}",
+        "  - node_count = 0 is not allowed: a whole number from 1 to 100",
+        "  - router_service_type = 'ingress' is not allowed: one of loadBalancer, nodePort, "
+        "clusterIP",
+        "  - instance_types[1].name = 'gpu' is not allowed: a name no other instance type has",
+        f"  - node_vm_size = 'Standard_D4s_v5' is not allowed: {GPU_SIZE}",
+        "  - cluster_name is missing: the name of the AKS cluster to create (or "
+        "existing_cluster_id, a cluster of your own)",
+        f"  - tls.certificate (a secret, not shown) is not allowed: {PEM_CERTIFICATE}",
+        f"  - tls.key (a secret, not shown) is not allowed: {PEM_KEY}"]
+
+
+def test_the_stack_file_refuses_the_same_kubernetes_compute_under_its_keys():
+    config = {"name": "Bad_Name!", "nodeCount": 0, "routerServiceType": "ingress",
+              "instanceTypes": [{"name": "gpu", "gpu": 1}, {"name": "gpu"}],
+              "tls": {"cname": "score.contoso.com", "certificate": CERT, "key": KEY}}
+    with pytest.raises(ConfigError) as refused:
+        parse_settings("ml-platform", {"kubernetes": json.dumps(config)}, "aks")
+    key = "ml-platform:kubernetes"
+    assert sorted(refused.value.problems) == sorted([
+        f"{key}.name = 'Bad_Name!' is not allowed: {NAME_RULE}",
+        f"{key}.nodeCount = 0 is not allowed: a whole number from 1 to 100",
+        f"{key}.routerServiceType = 'ingress' is not allowed: one of loadBalancer, nodePort, "
+        "clusterIP",
+        f"{key}.instanceTypes[1].name = 'gpu' is not allowed: a name no other instance type has",
+        f"{key}.nodeVmSize = 'Standard_D4s_v5' is not allowed: {GPU_SIZE}",
+        f"{key}.tls.certificate (a secret, not shown) is not allowed: {PEM_CERTIFICATE}",
+        f"{key}.tls.key (a secret, not shown) is not allowed: {PEM_KEY}"])
+    assert CERT not in str(refused.value) and KEY not in str(refused.value)
+
+
+@pytest.mark.parametrize("given", [{"node_count": 3}, {"node_vm_size": "Standard_D4s_v5"}])
+def test_a_node_setting_with_an_existing_cluster_is_refused_even_at_its_default(given):
+    # it would size nothing: the existing cluster keeps its nodes
+    with pytest.raises(ArgumentsError) as refused:
+        KubernetesComputeSpec(compute_name="serve", existing_cluster_id=AKS,
+                              allow_insecure_connections=True, **given)
+    [name] = given
+    assert str(refused.value).splitlines()[1:] == [
+        f"  - {name} = {given[name]!r} is not allowed: nothing with existing_cluster_id (it sizes "
+        "a cluster the component creates; the existing one keeps its nodes)"]
+
+
+def test_the_stack_passes_on_what_its_file_gives_and_the_defaults_it_changes():
+    entry = KubernetesSettings(existing_cluster_id=AKS, allow_insecure_connections=True)
+    # node settings not given stay not given, so the component takes the existing cluster
+    assert entry.arguments(KubernetesComputeSpec) == {
+        "compute_name": "aks", "existing_cluster_id": AKS, "allow_insecure_connections": True}
