@@ -21,7 +21,7 @@ from .compute_instance import ComputeInstance, ComputeInstanceArgs
 from .data import DataStorage, DataStorageArgs, DataUser
 from .endpoint import OnlineDeploymentSpec, OnlineEndpoint, OnlineEndpointArgs
 from .identity import ExistingIdentity, ManagedIdentity, ManagedIdentityArgs, UserIdentity
-from .kubernetes import AksClusterSpec, InstanceType, KubernetesCompute, KubernetesComputeArgs
+from .kubernetes import InstanceType, KubernetesCompute, KubernetesComputeArgs, RouterTls
 from .network import PrivateNetwork, PrivateNetworkArgs
 from .private_registry import PrivateRegistryAccess, PrivateRegistryAccessArgs
 from .registry import ContainerRegistry, ContainerRegistryArgs
@@ -29,7 +29,7 @@ from .secrets import vault_secret
 from .workspace import ManagedNetwork, Workspace, WorkspaceArgs, WorkspaceRef
 
 __all__ = [
-    "AksClusterSpec", "AssetStore", "AssetStoreArgs", "AutomationIdentity",
+    "AssetStore", "AssetStoreArgs", "AutomationIdentity",
     "AutomationIdentityArgs", "AzureGrant",
     "ComputeCluster", "ComputeClusterArgs", "ComputeInstance", "ComputeInstanceArgs",
     "ContainerRegistry", "ContainerRegistryArgs", "DataStorage", "DataStorageArgs", "DataUser",
@@ -37,5 +37,6 @@ __all__ = [
     "KubernetesComputeArgs", "ManagedIdentity", "ManagedIdentityArgs",
     "ManagedNetwork", "OnlineDeploymentSpec", "OnlineEndpoint", "OnlineEndpointArgs", "Principal",
     "PrivateNetwork", "PrivateNetworkArgs", "PrivateRegistryAccess", "PrivateRegistryAccessArgs",
-    "UserIdentity", "Workspace", "WorkspaceArgs", "WorkspaceRef", "after", "grant", "vault_secret",
+    "RouterTls", "UserIdentity", "Workspace", "WorkspaceArgs", "WorkspaceRef", "after", "grant",
+    "vault_secret",
 ]

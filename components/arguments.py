@@ -36,6 +36,7 @@ from pydantic import (
     TypeAdapter,
     ValidationError,
 )
+from pydantic.config import JsonDict
 from pydantic.fields import FieldInfo
 from pydantic_core import ErrorDetails
 
@@ -61,6 +62,15 @@ class _Missing:
 
 MISSING: Any = _Missing()
 """The value of an argument that is not given."""
+
+
+class _Hidden:
+    def __repr__(self) -> str:
+        return "HIDDEN"
+
+
+HIDDEN: Any = _Hidden()
+"""The value of an argument a problem never quotes (a certificate, a private key)."""
 
 
 @dataclass(frozen=True)
@@ -100,6 +110,8 @@ class Problem:
             return f"{where} ({self.hidden}; not shown) is not allowed{when}: {allowed}"
         if self.value is MISSING:
             return f"{where} is missing{when}: {allowed}"
+        if self.value is HIDDEN:
+            return f"{where} (a secret, not shown) is not allowed{when}: {allowed}"
         return f"{where} = {self.value!r} is not allowed{when}: {allowed}"
 
 
@@ -151,10 +163,15 @@ class Arguments(BaseModel):
 
     def arguments(self, declaration: type[Arguments], but: Sequence[str] = ()
                   ) -> dict[str, Any]:
-        """The values of the fields of ``declaration`` (a base of this model) but ``but``, by
-        name: what a subclass that adds its own fields passes on to the component."""
-        return {name: getattr(self, name) for name in declaration.model_fields
-                if name not in but}
+        """The values of the fields of ``declaration`` (a base of this model) but ``but`` that
+        were given or whose default this model changes, by name: what a subclass that adds its
+        own fields passes on to the component, which then knows what was given as this model does
+        (a rule such as "nothing with ``existing_cluster_id``" reads it)."""
+        own = type(self).model_fields
+        return {name: getattr(self, name) for name, field in declaration.model_fields.items()
+                if name not in but and (name in self.model_fields_set
+                                        or own[name].get_default(call_default_factory=True)
+                                        != field.get_default(call_default_factory=True))}
 
     def argument_problems(self) -> list[Problem]:
         """What is wrong across the fields of these arguments and of every entry inside."""
@@ -284,7 +301,9 @@ def allowed(field: FieldInfo | None, wording: Wording = PYTHON) -> str:
     if any(typing.get_origin(t) in (dict, Mapping)
            or model_of(t) for t in kinds):
         return wording.mapping
-    return field.description or f"a {getattr(plain(field.annotation), '__name__', 'value')}"
+    if field.description:  # a docstring, on one line
+        return " ".join(field.description.split())
+    return f"a {getattr(plain(field.annotation), '__name__', 'value')}"
 
 
 def entry_allowed(field: FieldInfo | None, entry: Any, wording: Wording = PYTHON) -> str:
@@ -338,13 +357,15 @@ def problems_with(model: type[Arguments], values: Mapping[str, Any], error: Vali
     return problems_of(model, errors) + partial_problems(model, values, failed)
 
 
-def partial_problems(model: type[Arguments], values: Mapping[str, Any], failed: set[str]
-                     ) -> list[Problem]:
+def partial_problems(model: type[Arguments], values: Mapping[str, Any], failed: set[str],
+                     *, entries: bool = True) -> list[Problem]:
     """The rules across the fields of ``model`` on ``values`` (by field name) but those of
-    ``failed``: a rule that reads one of those is left out, its value has a problem already."""
+    ``failed``: a rule that reads one of those is left out, its value has a problem already.
+    With ``entries``, the rules of the entries inside too (a caller that walks the entries itself,
+    as the stack's validation does, leaves them out)."""
     partial = model.model_construct(**_typed(model, values, failed))
     try:
-        across = partial.argument_problems()
+        across = partial.argument_problems() if entries else partial.cross_checks()
     except (AttributeError, TypeError):  # a rule read a required value that is not there
         return []
     return [p for p in across if str(p.argument[0]) not in failed
@@ -387,7 +408,8 @@ def _other_branch(error: ErrorDetails) -> bool:
 # --- checks beyond type, range and pattern (their ValueError text says what is allowed) --------
 
 def azure_name(kind: str) -> AfterValidator:
-    """A name Azure accepts for a resource of ``kind`` (:data:`components.azure.names.RULES`)."""
+    """A name Azure accepts for a resource of ``kind`` (:data:`components.azure.names.RULES`); a
+    name known only during the deployment (an ``Output``) is taken as it is."""
     rule = RULES[kind]
     text = f"{rule.min_length}-{rule.max_length} characters: {rule.allowed}"
 
@@ -418,14 +440,21 @@ VM_SIZE_PATTERN = r"^Standard_[A-Za-z0-9_]+$"
 """What every Azure VM size name looks like (``Standard_DS3_v2``)."""
 GUID = r"[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}"
 
+
+def _lower(value: str) -> str:
+    return value.lower()
+
+
+ObjectId = Annotated[str, AfterValidator(_lower)]
+"""An Entra ID object id, compared as Azure compares it (lowercase); with ``pattern=OBJECT_ID``."""
+OBJECT_ID = f"^{GUID}$"
+OBJECT_ID_ALLOWED: JsonDict = {
+    "allowed": "an Entra ID object id (a GUID such as 00000000-0000-0000-0000-000000000000)"}
+
 SecretName = Annotated[str, Field(pattern=r"^[0-9A-Za-z-]{1,127}$", json_schema_extra={
     "allowed": "key vault secret names: 1-127 letters, digits and hyphens"})]
 """A Key Vault secret name ("Object identifiers and versioning": 1-127 alphanumerics and
 dashes)."""
-ObjectId = Annotated[str, Field(pattern=f"^{GUID}$", json_schema_extra={
-    "allowed": "an Entra ID object id (a GUID such as 00000000-0000-0000-0000-000000000000)"}),
-    AfterValidator(str.lower)]
-"""An Entra ID object id, compared as Azure compares it (lowercase)."""
 NetworkAccess = Literal["Enabled", "Disabled"]
 StrInput = str | Awaitable[str] | pulumi.Output[str]
 """``pulumi.Input[str]`` spelled without the forward reference inside it, which pydantic cannot

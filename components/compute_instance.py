@@ -23,14 +23,26 @@ Storage Blob Data Contributor and Storage File Data Privileged Contributor roles
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field
+from typing import Annotated
 
 import pulumi
 from pulumi_azure_native import authorization
 from pulumi_azure_native import machinelearningservices as ml
+from pydantic import Field, InstanceOf, SkipValidation, StrictInt
 
 from . import catalog
 from .access import USER_STORAGE_ROLES, Grant, Principal, after, grant
+from .arguments import (
+    OBJECT_ID,
+    OBJECT_ID_ALLOWED,
+    VM_SIZE_PATTERN,
+    Arguments,
+    ObjectId,
+    Problem,
+    SecretName,
+    StrInput,
+    azure_name,
+)
 from .azure import sources
 from .catalog import LIES, Fixed, Seconds, Shown
 from .compute import (
@@ -41,6 +53,7 @@ from .compute import (
     compute_grants,
     compute_lifecycle,
     in_network,
+    offered_size,
 )
 from .identity import UserIdentity, ml_identity
 from .workspace import WorkspaceRef
@@ -73,28 +86,38 @@ catalog.register_kind(COMPUTE, catalog.Kind(
                                   "assignedUser.objectId"))))
 
 
-@dataclass
-class ComputeInstanceArgs:
-    """Arguments of :class:`ComputeInstance`."""
+class ComputeInstanceSpec(Arguments):
+    """A compute instance of one user."""
 
-    workspace: WorkspaceRef
-    compute_name: pulumi.Input[str]
-    """Azure name: 3-24 letters, digits and hyphens, unique in the region."""
-    identity: UserIdentity
+    assigned_user_object_id: ObjectId = Field(pattern=OBJECT_ID,
+                                              json_schema_extra=OBJECT_ID_ALLOWED)
+    """Entra ID object id of the user it belongs to (the only one who can use it)."""
+    vm_size: str = Field("Standard_DS11_v2", pattern=VM_SIZE_PATTERN)
+    """VM size, one Azure ML compute offers (fixed at creation: a change replaces the
+    instance)."""
+    # "Minimum is 15 min, maximum is 3 days" (ComputeInstanceProperties, REST spec)
+    idle_minutes_before_shutdown: StrictInt = Field(60, ge=15, le=3 * 24 * 60)
+    """Idle minutes before it shuts down (fixed at creation)."""
+    secrets: tuple[SecretName, ...] = ()
+    """Names of workspace key vault secrets code on the instance reads as the instance identity
+    (Key Vault Secrets User on each, never the whole vault); each must exist."""
+
+
+class ComputeInstanceArgs(ComputeInstanceSpec):
+    """Arguments of :class:`ComputeInstance`: the instance, the workspace it is in and what it
+    runs as."""
+
+    workspace: InstanceOf[WorkspaceRef]
+    compute_name: Annotated[StrInput, azure_name("compute instance")]
+    """Azure name, unique in the region."""
+    identity: SkipValidation[UserIdentity]
     """User-assigned identity the instance runs as."""
-    assigned_user_object_id: str
-    """Entra ID object id of the user the instance belongs to."""
-    assigned_user_tenant_id: pulumi.Input[str]
-    vm_size: str = "Standard_DS11_v2"
-    idle_minutes_before_shutdown: int = 60
-    """15 minutes to 3 days."""
-    extra_reads: Mapping[str, pulumi.Input[str]] = field(default_factory=dict)
+    assigned_user_tenant_id: StrInput
+    """Entra ID tenant of the user it belongs to."""
+    extra_reads: Mapping[str, StrInput] = {}
     """More blob data to read (an account or container id), by a short target name."""
-    extra_pulls: Mapping[str, pulumi.Input[str]] = field(default_factory=dict)
+    extra_pulls: Mapping[str, StrInput] = {}
     """More registries to pull from (a private base-image registry), by a short target name."""
-    secrets: Sequence[str] = ()
-    """Names of the workspace key vault's secrets that code on the instance reads as its
-    identity."""
     secrets_made_by: Sequence[pulumi.Resource] = ()
     """What creates those of ``secrets`` that the program makes (see
     :class:`~components.compute.ComputeClusterArgs`)."""
@@ -105,7 +128,13 @@ class ComputeInstanceArgs:
     """Grant the owner the workspace storage roles; False when another grant already gives them
     (a second assignment of the same role to the same principal on the same scope has the same
     deterministic name: deleting either would delete both)."""
-    tags: Mapping[str, str] = field(default_factory=dict)
+    allow_unlisted_vm_size: bool = False
+    """Take a VM size this package does not list for Azure ML compute (one newer than its
+    list)."""
+    tags: Mapping[str, str] = {}
+
+    def cross_checks(self) -> list[Problem]:
+        return super().cross_checks() + offered_size(self.vm_size, self.allow_unlisted_vm_size)
 
 
 class ComputeInstance(pulumi.ComponentResource):

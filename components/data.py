@@ -28,6 +28,8 @@ from pydantic import Field, StrictBool
 
 from .access import USER_STORAGE_ROLES, Grant, Principal, grant
 from .arguments import (
+    OBJECT_ID,
+    OBJECT_ID_ALLOWED,
     Arguments,
     ObjectId,
     Placed,
@@ -50,7 +52,7 @@ EXISTING_ACCOUNT = resource_id("Microsoft.Storage/storageAccounts", "storage acc
 class DataUser(Arguments):
     """An Entra ID user or group that works with the data as itself."""
 
-    object_id: ObjectId
+    object_id: ObjectId = Field(pattern=OBJECT_ID, json_schema_extra=OBJECT_ID_ALLOWED)
     """Entra ID object id (a GUID)."""
     type: DataUserType = "Group"
     """User or Group."""

@@ -40,18 +40,28 @@ they are.
 from __future__ import annotations
 
 import base64
-from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field
-from typing import Any
+from collections.abc import Mapping
+from typing import Annotated, Any, Literal
 
 import pulumi
 import pulumi_kubernetes as k8s
 from pulumi_azure_native import containerservice as cs
 from pulumi_azure_native import kubernetesconfiguration as kc
 from pulumi_azure_native import machinelearningservices as ml
+from pydantic import AfterValidator, Field, InstanceOf, SkipValidation, StrictBool, StrictInt
 
 from . import catalog
 from .access import PRINCIPAL_OR_SCOPE, ROLE_ASSIGNMENT, Grant, Principal, after, grant
+from .arguments import (
+    HIDDEN,
+    MISSING,
+    VM_SIZE_PATTERN,
+    Arguments,
+    Problem,
+    StrInput,
+    azure_name,
+    resource_id,
+)
 from .azure import sources
 from .azure.names import RULES
 from .azure.resource_ids import parse_resource_id
@@ -70,8 +80,6 @@ INSTANCE_TYPE_API = "amlarc.azureml.com/v1alpha1"
 AZURE_INSTANCE_TYPE = "defaultinstancetype"
 """The instance type Azure creates itself when it attaches a cluster (100m CPU and 2Gi
 requested)."""
-ROUTER_SERVICE_TYPES = ("loadBalancer", "nodePort", "clusterIP")
-"""How the extension's inference router is exposed (``inferenceRouterServiceType``)."""
 NVIDIA_GPU = "nvidia.com/gpu"
 """The resource an instance type limits GPUs with (how-to-manage-kubernetes-instance-types)."""
 
@@ -189,18 +197,46 @@ def tls_pem_problems(certificate: str, key: str) -> list[tuple[str, str]]:
     return problems
 
 
-@dataclass(frozen=True)
-class InstanceType:
+# --- the arguments ----------------------------------------------------------------------------
+
+KUBERNETES_NAME = r"^[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?$"
+"""A Kubernetes object name as an RFC 1123 label: at most 63 lowercase letters, digits and
+hyphens (kubernetes.io, "Object Names and IDs")."""
+HOST_NAME = (r"^[a-zA-Z0-9]([a-zA-Z0-9-]*[a-zA-Z0-9])?"
+             r"(\.[a-zA-Z0-9]([a-zA-Z0-9-]*[a-zA-Z0-9])?)+$")
+"""A fully qualified host name: labels of letters, digits and inner hyphens, two or more."""
+KUBERNETES_SECRET = r"^[a-z0-9]([a-z0-9.-]{0,251}[a-z0-9])?$"
+"""A Kubernetes secret name, a DNS subdomain name: at most 253 lowercase letters, digits, hyphens
+and dots (same page)."""
+ClusterName = Annotated[str, azure_name("kubernetes cluster")]
+"""The name of an AKS cluster (:data:`components.azure.names.RULES`)."""
+RouterServiceType = Literal["loadBalancer", "nodePort", "clusterIP"]
+"""How the extension's inference router is exposed (``inferenceRouterServiceType``)."""
+
+
+def _not_azures(name: str) -> str:
+    if name == AZURE_INSTANCE_TYPE:
+        raise ValueError(f"another name (Azure creates its own {AZURE_INSTANCE_TYPE} when it "
+                         "attaches the cluster)")
+    return name
+
+
+class InstanceType(Arguments):
     """A Kubernetes instance type: the resources each deployment instance requests (and is
     limited to)."""
 
-    name: str
-    cpu: str = "1"
-    """CPU request and limit, e.g. ``1`` or ``500m``."""
-    memory: str = "2Gi"
-    """Memory request and limit, e.g. ``2Gi``."""
-    gpu: int = 0
-    """``nvidia.com/gpu`` limit (0: none)."""
+    name: Annotated[str, Field(pattern=KUBERNETES_NAME, json_schema_extra={
+        "allowed": "a Kubernetes name: 1-63 lowercase letters, digits and hyphens, starting and "
+                   f"ending with a letter or digit, other than {AZURE_INSTANCE_TYPE}"}),
+                    AfterValidator(_not_azures)]
+    """A Kubernetes resource name (Azure makes its own defaultinstancetype)."""
+    cpu: str = Field("1", pattern=r"^\d+(\.\d+)?m?$")
+    """CPU request and limit, e.g. 1 or 500m."""
+    memory: str = Field("2Gi", pattern=r"^\d+(Ki|Mi|Gi|Ti)$")
+    """Memory request and limit, e.g. 2Gi."""
+    gpu: StrictInt = Field(0, ge=0, le=8)
+    """NVIDIA GPUs (0: none); the extension then installs NVIDIA's device plugin, and a created
+    cluster's nodes must have them."""
 
     def spec(self) -> dict[str, Any]:
         """The ``InstanceType`` custom resource's spec."""
@@ -211,94 +247,163 @@ class InstanceType:
                               "limits": limits}}
 
 
-@dataclass
-class AksClusterSpec:
-    """An AKS cluster the component creates for inference."""
+class RouterTls(Arguments):
+    """TLS of the inference router: a host name and its certificate and key, or a Kubernetes secret
+    holding them in an existing cluster (how-to-secure-kubernetes-online-endpoint)."""
 
-    cluster_name: str
-    node_vm_size: str = "Standard_D4s_v5"
-    """At least 4 vCPUs and 14 GB for the extension (how-to-deploy-kubernetes-extension)."""
-    node_count: int = 3
-    """Three nodes or more run the inference router highly available (``inferenceRouterHA``)."""
+    cname: str = Field(pattern=HOST_NAME, json_schema_extra={
+        "allowed": "a fully qualified host name (score.contoso.com)"})
+    """The host name scoring requests use, the certificate's name (sslCname)."""
+    certificate: StrInput | None = None
+    """The router's certificate, PEM with its full chain (pass a secret); with ``key``, sent to
+    the extension as protected settings. A new one (renewal) updates the extension."""
+    key: StrInput | None = None
+    """The certificate's private key, PEM without a passphrase (pass a secret)."""
+    secret: str | None = Field(None, pattern=KUBERNETES_SECRET, json_schema_extra={
+        "allowed": "a Kubernetes secret name: 1-253 lowercase letters, digits, hyphens and dots, "
+                   "starting and ending with a letter or digit"})
+    """Instead of certificate and key, on an existing cluster only: a Kubernetes secret already in
+    its azureml namespace with cert.pem and key.pem (sslSecret)."""
+
+    def pems(self) -> tuple[str, str] | None:
+        """The certificate and key as text, where they are known here (an ``Output`` is known
+        only during the deployment)."""
+        certificate, key = self.certificate, self.key
+        return (certificate, key) if isinstance(certificate, str) and isinstance(key, str) \
+            else None
+
+    def cross_checks(self) -> list[Problem]:
+        """One way to the certificate, and PEMs the extension takes (never quoted)."""
+        if self.secret is not None:
+            return [] if self.certificate is None and self.key is None else [Problem(
+                ("secret",), self.secret, "nothing beside {certificate} and {key}: one of the two "
+                "(\"They don't configure sslSecret and sslCertPemFile/sslKeyPemFile at the same "
+                "time\")")]
+        missing = [Problem((name,), MISSING, what) for name, what in (
+            ("certificate", "the router's certificate, PEM with its full chain, as a secret (or "
+                            "{secret} in an existing cluster)"),
+            ("key", "its private key, PEM, as a secret")) if getattr(self, name) is None]
+        pems = self.pems()
+        return missing or ([] if pems is None else [
+            Problem((which,), HIDDEN, what) for which, what in tls_pem_problems(*pems)])
 
 
-@dataclass
-class KubernetesComputeArgs:
-    """Arguments of :class:`KubernetesCompute`: ``cluster`` creates a cluster, ``existing_id``
-    uses one (in the workspace's subscription)."""
+def tls_problems(tls: RouterTls | None, existing_cluster_id: str | None,
+                 allow_insecure_connections: bool) -> list[Problem]:
+    """TLS, or plain HTTP only when asked for; a secret only where it can be there already."""
+    if tls is None:
+        return [] if allow_insecure_connections else [Problem(
+            ("tls",), MISSING, "the router's host name with its certificate and key (or a "
+            "Kubernetes secret holding them, in an existing cluster), or "
+            "{allow_insecure_connections}: true")]
+    if tls.secret is not None and tls.certificate is None and tls.key is None \
+            and existing_cluster_id is None:
+        return [Problem(("secret",), tls.secret, "{certificate} and {key} for a new cluster (the "
+                        "extension needs the secret in the cluster's azureml namespace when it "
+                        "installs, and nothing makes it there first)").within("tls")]
+    return []
 
-    workspace: WorkspaceRef
-    workspace_principal: Principal
+
+def cluster_name_problems(cluster_name: str | None, existing_cluster_id: str | None,
+                          *, required: bool = True) -> list[Problem]:
+    """A name for the cluster to create, and none for an existing one."""
+    if existing_cluster_id is not None and cluster_name is not None:
+        return [Problem(("cluster_name",), cluster_name, "nothing with {existing_cluster_id} (the "
+                        "cluster is there already)")]
+    if required and existing_cluster_id is None and cluster_name is None:
+        return [Problem(("cluster_name",), MISSING, "the name of the AKS cluster to create (or "
+                        "{existing_cluster_id}, a cluster of your own)")]
+    return []
+
+
+class KubernetesComputeSpec(Arguments):
+    """An AKS cluster (created, or an existing one) with the Azure ML extension and its instance
+    types, attached to a workspace as Kubernetes compute."""
+
+    compute_name: Annotated[str, azure_name("compute")]
+    """Name of the attached compute in the workspace (what endpoints name as compute)."""
+    existing_cluster_id: Annotated[str, resource_id(
+        "Microsoft.ContainerService/managedClusters", "kubernetes cluster")] | None = Field(
+        None, json_schema_extra={"allowed": "an AKS cluster resource id: /subscriptions/<id>/"
+                                            "resourceGroups/<group>/providers/"
+                                            "Microsoft.ContainerService/managedClusters/<name>"})
+    """An existing AKS cluster (in the workspace's subscription) instead of a new one."""
+    node_vm_size: str = Field("Standard_D4s_v5", pattern=VM_SIZE_PATTERN)
+    """VM size of a created cluster's nodes (at least 4 vCPUs and 14 GB for the extension; an
+    NVIDIA GPU size for GPU instance types)."""
+    node_count: StrictInt = Field(3, ge=1, le=100)
+    """Nodes of a created cluster (3 or more: the inference router runs highly available,
+    inferenceRouterHA)."""
+    instance_types: tuple[InstanceType, ...] = (InstanceType(name="cpu-small"),)
+    """Instance types deployments choose from (custom resources in the cluster, put through its
+    API server, which must be reachable); the first is the compute's default; Azure's own
+    defaultinstancetype is there too. None at all: no call to the API server, and the default is
+    Azure's."""
+    router_service_type: RouterServiceType = "loadBalancer"
+    """How the inference router is exposed."""
+    internal_load_balancer: StrictBool = True
+    """A load-balanced router gets an internal Azure load balancer (no public IP), in the
+    cluster's virtual network."""
+    allow_insecure_connections: StrictBool = False
+    """Serve scoring over plain HTTP (no TLS): only when asked for."""
+    install_nvidia_device_plugin: StrictBool | None = None
+    """Whether the extension installs NVIDIA's device plugin (unset: when an instance type asks
+    for a GPU; false for a cluster that runs one already)."""
+
+    def cross_checks(self) -> list[Problem]:
+        return self._instance_types() + self._nodes() + self._router()
+
+    def _instance_types(self) -> list[Problem]:
+        seen: set[str] = set()
+        found = []
+        for i, t in enumerate(self.instance_types):
+            if t.name in seen:
+                found.append(Problem(("instance_types", i, "name"), t.name,
+                                     "a name no other instance type has"))
+            seen.add(t.name)
+        return found
+
+    def _nodes(self) -> list[Problem]:
+        """Node settings size a cluster the component creates, with the GPUs its instance types
+        ask for."""
+        if self.existing_cluster_id is not None:
+            return [Problem((name,), getattr(self, name), "nothing with {existing_cluster_id} (it "
+                            "sizes a cluster the component creates; the existing one keeps its "
+                            "nodes)")
+                    for name in ("node_vm_size", "node_count") if name in self.model_fields_set]
+        gpu = [t.name for t in self.instance_types if t.gpu]
+        found = nvidia_gpu_size_problem(self.node_vm_size) if gpu else None
+        return [Problem(("node_vm_size",), self.node_vm_size, f"with instance types that ask for "
+                        f"GPUs ({', '.join(gpu)}), {found}")] if found else []
+
+    def _router(self) -> list[Problem]:
+        if "internal_load_balancer" in self.model_fields_set and \
+                self.router_service_type != "loadBalancer":
+            return [Problem(("internal_load_balancer",), self.internal_load_balancer,
+                            f"nothing with {{router_service_type}} {self.router_service_type} "
+                            "(only a loadBalancer router gets a load balancer)")]
+        return []
+
+
+class KubernetesComputeArgs(KubernetesComputeSpec):
+    """Arguments of :class:`KubernetesCompute`: the compute, the workspace it is attached to and
+    what it runs as; ``cluster_name`` creates a cluster, ``existing_cluster_id`` uses one."""
+
+    workspace: InstanceOf[WorkspaceRef]
+    workspace_principal: InstanceOf[Principal]
     """What the workspace runs as: it attaches the cluster and needs roles on it."""
-    compute_name: str
-    """Name of the attached compute in the workspace (what endpoints name as ``compute``)."""
-    identity: UserIdentity
+    identity: SkipValidation[UserIdentity]
     """The attached compute's user-assigned identity."""
-    cluster: AksClusterSpec | None = None
-    existing_id: str | None = None
-    instance_types: Sequence[InstanceType] = (InstanceType("cpu-small"),)
-    """The first is the compute's default; Azure's own ``defaultinstancetype`` is there too. None
-    at all: nothing goes through the cluster's API server, and the default is Azure's."""
-    router_service_type: str = "loadBalancer"
-    internal_load_balancer: bool = True
-    """Put a load-balanced router on an internal Azure load balancer (no public IP)."""
-    tls_cname: str | None = None
-    """The host name scoring requests use, the certificate's name (``sslCname``)."""
-    tls_certificate: pulumi.Input[str] | None = None
-    """The router's certificate, PEM with its full chain; with ``tls_key``, sent to the extension
-    as protected settings (marked secret here). A new one (renewal) updates the extension."""
-    tls_key: pulumi.Input[str] | None = None
-    """The certificate's private key, PEM without a passphrase."""
-    tls_secret: str | None = None
-    """On an existing cluster only: a Kubernetes secret already in its ``azureml`` namespace with
-    ``cert.pem`` and ``key.pem`` (``sslSecret``)."""
-    allow_insecure_connections: bool = False
-    """Serve plain HTTP (no TLS): only when asked for."""
-    install_nvidia_device_plugin: bool | None = None
-    """Whether the extension installs NVIDIA's device plugin (its default: no); None: when an
-    instance type asks for a GPU. False for a cluster that has one already."""
-    tags: Mapping[str, str] = field(default_factory=dict)
+    cluster_name: ClusterName | None = None
+    """Name of the AKS cluster to create (none with ``existing_cluster_id``)."""
+    tls: RouterTls | None = None
+    """TLS of the inference router; None only with ``allow_insecure_connections``."""
+    tags: Mapping[str, str] = {}
 
-
-def _problems(args: KubernetesComputeArgs) -> list[str]:
-    """Everything wrong with ``args``, each with what is allowed (never quoting a PEM)."""
-    p = []
-    if (args.cluster is None) == (args.existing_id is None):
-        p.append("cluster and existing_id: exactly one of the two")
-    if args.router_service_type not in ROUTER_SERVICE_TYPES:
-        p.append(f"router_service_type = {args.router_service_type!r} is not allowed: one of "
-                 + ", ".join(ROUTER_SERVICE_TYPES))
-    pem = args.tls_certificate is not None or args.tls_key is not None
-    if args.tls_secret and pem:
-        p.append("tls_secret with tls_certificate and tls_key is not allowed: one of the two "
-                 "(\"They don't configure sslSecret and sslCertPemFile/sslKeyPemFile at the same "
-                 "time\", how-to-secure-kubernetes-online-endpoint)")
-    elif pem and (args.tls_certificate is None or args.tls_key is None):
-        p.append("tls_certificate or tls_key alone is not allowed: both")
-    elif args.tls_secret and args.cluster is not None:
-        p.append(f"tls_secret = {args.tls_secret!r} is not allowed on a cluster the component "
-                 "creates: tls_certificate and tls_key (the extension needs the secret in the "
-                 "azureml namespace when it installs, and nothing makes it there first)")
-    elif not args.allow_insecure_connections and not (
-            args.tls_cname and (args.tls_secret or pem)):
-        p.append("TLS is missing: tls_cname with tls_certificate and tls_key (or tls_secret on "
-                 "an existing cluster), or allow_insecure_connections")
-    if isinstance(args.tls_certificate, str) and isinstance(args.tls_key, str):
-        p += [f"tls_{which} (not shown) is not allowed: {what}"
-              for which, what in tls_pem_problems(args.tls_certificate, args.tls_key)]
-    names = [t.name for t in args.instance_types]
-    if AZURE_INSTANCE_TYPE in names:
-        p.append(f"instance type {AZURE_INSTANCE_TYPE!r} is not allowed: another name (Azure "
-                 "makes its own)")
-    p += [f"instance type {n!r} twice is not allowed: names used once"
-          for n in sorted({n for n in names if names.count(n) > 1})]
-    gpu = [t.name for t in args.instance_types if t.gpu]
-    size = args.cluster.node_vm_size if args.cluster else None
-    found = nvidia_gpu_size_problem(size) if gpu and size else None
-    if found:
-        p.append(f"node_vm_size = {size!r} is not allowed with instance types that ask for GPUs "
-                 f"({', '.join(gpu)}): {found}")
-    return p
+    def cross_checks(self) -> list[Problem]:
+        return super().cross_checks() + cluster_name_problems(
+            self.cluster_name, self.existing_cluster_id) + tls_problems(
+            self.tls, self.existing_cluster_id, self.allow_insecure_connections)
 
 
 def extension_settings(args: KubernetesComputeArgs, cluster_id: pulumi.Input[str],
@@ -330,7 +435,7 @@ def extension_settings(args: KubernetesComputeArgs, cluster_id: pulumi.Input[str
             args.install_nvidia_device_plugin if args.install_nvidia_device_plugin is not None
             else any(t.gpu for t in args.instance_types)),
     }
-    if args.cluster is not None and args.cluster.node_count < 3:
+    if args.existing_cluster_id is None and args.node_count < 3:
         # The CLI's small-cluster settings (fewer than 3 nodes); an existing cluster keeps
         # Azure's default (inferenceRouterHA True: "requires at least three worker nodes").
         settings |= {"inferenceRouterHA": "false", "clusterPurpose": "DevTest"}
@@ -339,10 +444,11 @@ def extension_settings(args: KubernetesComputeArgs, cluster_id: pulumi.Input[str
     elif args.internal_load_balancer and args.router_service_type == "loadBalancer":
         settings |= {"internalLoadBalancerProvider": "azure",
                      "scoringFe.serviceType.internalLoadBalancer": "True"}
-    if args.tls_cname and not args.allow_insecure_connections:
-        settings["sslCname"] = args.tls_cname
-    if args.tls_secret:
-        settings |= {"sslSecret": args.tls_secret, "scoringFe.sslSecret": args.tls_secret}
+    tls = args.tls
+    if tls is not None and not args.allow_insecure_connections:
+        settings["sslCname"] = tls.cname
+    if tls is not None and tls.secret:
+        settings |= {"sslSecret": tls.secret, "scoringFe.sslSecret": tls.secret}
     return settings
 
 
@@ -378,14 +484,11 @@ class KubernetesCompute(pulumi.ComponentResource):
 
     def __init__(self, name: str, args: KubernetesComputeArgs,
                  opts: pulumi.ResourceOptions | None = None):
-        problems = _problems(args)
-        if problems:
-            raise ValueError("KubernetesComputeArgs: " + "; ".join(problems))
         super().__init__("ml-platform:kubernetes:KubernetesCompute", name, {}, opts)
         ws = args.workspace
         self.instance_types = (*(t.name for t in args.instance_types), AZURE_INSTANCE_TYPE)
         # What runs in a created cluster goes with it (deleted_with=aks): no Kubernetes API call.
-        aks = self._cluster(name, args, args.cluster) if args.cluster else None
+        aks = self._cluster(name, args) if args.existing_cluster_id is None else None
         made: list[pulumi.Resource] = [aks] if aks else []
         if aks is not None:
             cluster_name: pulumi.Input[str] = aks.name
@@ -395,19 +498,20 @@ class KubernetesCompute(pulumi.ComponentResource):
             self.oidc_issuer_url = aks.oidc_issuer_profile.apply(
                 lambda p: p.issuer_url if p else None)  # ARM: issuerURL
         else:
-            assert args.existing_id is not None
-            existing = parse_resource_id(args.existing_id,
+            assert args.existing_cluster_id is not None
+            existing = parse_resource_id(args.existing_cluster_id,
                                          "Microsoft.ContainerService/managedClusters")
             cluster_name, group = existing.name, existing.resource_group_name
             # Its region, which the CLI reads from the cluster too.
             location = cs.get_managed_cluster_output(
                 resource_group_name=group, resource_name=cluster_name,
                 opts=pulumi.InvokeOutputOptions(parent=self)).location
-            self.cluster_id = pulumi.Output.from_input(args.existing_id)
+            self.cluster_id = pulumi.Output.from_input(args.existing_cluster_id)
             self.oidc_issuer_url = pulumi.Output.from_input(None)
 
-        protected = protected_settings(args.tls_certificate, args.tls_key) \
-            if args.tls_certificate is not None and args.tls_key is not None else None
+        tls = args.tls
+        protected = protected_settings(tls.certificate, tls.key) \
+            if tls is not None and tls.certificate is not None and tls.key is not None else None
         extension = kc.Extension(
             f"{name}-extension", extension_name="azureml", cluster_name=cluster_name,
             cluster_rp="Microsoft.ContainerService", cluster_resource_name="managedClusters",
@@ -481,19 +585,19 @@ class KubernetesCompute(pulumi.ComponentResource):
                                         deleted_with=aks))
             for t in args.instance_types]
 
-    def _cluster(self, name: str, args: KubernetesComputeArgs,
-                 spec: AksClusterSpec) -> cs.ManagedCluster:
+    def _cluster(self, name: str, args: KubernetesComputeArgs) -> cs.ManagedCluster:
         ws = args.workspace
+        assert args.cluster_name is not None  # the arguments' rule: a name for a new cluster
         return cs.ManagedCluster(
             f"{name}-aks",
-            resource_name_=spec.cluster_name,
+            resource_name_=args.cluster_name,
             resource_group_name=ws.resource_group_name,
             location=ws.location,
-            dns_prefix=spec.cluster_name,
+            dns_prefix=args.cluster_name,
             identity=cs.ManagedClusterIdentityArgs(type=cs.ResourceIdentityType.SYSTEM_ASSIGNED),
             agent_pool_profiles=[cs.ManagedClusterAgentPoolProfileArgs(
-                name="system", mode=cs.AgentPoolMode.SYSTEM, count=spec.node_count,
-                vm_size=spec.node_vm_size, os_type=cs.OSType.LINUX,
+                name="system", mode=cs.AgentPoolMode.SYSTEM, count=args.node_count,
+                vm_size=args.node_vm_size, os_type=cs.OSType.LINUX,
                 type=cs.AgentPoolType.VIRTUAL_MACHINE_SCALE_SETS)],
             enable_rbac=True,
             disable_local_accounts=False,  # the Azure ML extension needs the local accounts

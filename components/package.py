@@ -32,7 +32,6 @@ therefore passed by asset id, registered beforehand (the Python library's ``Asse
 """
 
 
-from typing import NotRequired, TypedDict
 
 import pulumi
 
@@ -40,10 +39,17 @@ from . import compute, endpoint, identity, kubernetes, registry, workspace
 from .access import Principal
 from .arguments import Placed
 from .identity import ExistingIdentity, UserIdentity
-from .package_args import ComputeClusterArgs, IdentityArgs, MlWorkspaceArgs, OnlineEndpointArgs
+from .package_args import (
+    ComputeClusterArgs,
+    IdentityArgs,
+    KubernetesComputeArgs,
+    MlWorkspaceArgs,
+    OnlineEndpointArgs,
+)
 from .package_inputs import (
     ComputeClusterInputs,
     IdentityInputs,
+    KubernetesComputeInputs,
     MlWorkspaceInputs,
     OnlineEndpointInputs,
     inputs,
@@ -186,43 +192,6 @@ class OnlineEndpoint(pulumi.ComponentResource):
                                "principal_id": self.principal_id})
 
 
-class InstanceType(TypedDict):
-    name: str
-    """A Kubernetes resource name (not defaultinstancetype, which Azure makes)."""
-    cpu: NotRequired[str]
-    memory: NotRequired[str]
-    gpu: NotRequired[int]
-    """NVIDIA GPUs (a created cluster's node_vm_size must have them)."""
-
-
-class KubernetesComputeArgs(TypedDict):
-    workspace_id: pulumi.Input[str]
-    """Resource id of the workspace the cluster is attached to."""
-    workspace_principal_id: pulumi.Input[str]
-    """Principal id of the identity the workspace runs as (it gets the attach roles)."""
-    compute_name: str
-    identity_id: pulumi.Input[str]
-    """Resource id of the user-assigned identity the attached compute runs as."""
-    existing_cluster_id: NotRequired[str]
-    """An existing AKS cluster; absent: the component creates cluster_name."""
-    cluster_name: NotRequired[str]
-    node_vm_size: NotRequired[str]
-    node_count: NotRequired[int]
-    instance_types: NotRequired[list[InstanceType]]
-    """Absent: cpu-small; empty: none (nothing through the cluster's API server)."""
-    tls_cname: NotRequired[str]
-    tls_certificate: NotRequired[pulumi.Input[str]]
-    """The router's certificate, PEM with its full chain (pass a secret); with tls_key."""
-    tls_key: NotRequired[pulumi.Input[str]]
-    """Its private key, PEM without a passphrase (pass a secret)."""
-    tls_secret: NotRequired[str]
-    """Existing cluster only: a Kubernetes secret in azureml with cert.pem and key.pem."""
-    allow_insecure_connections: NotRequired[bool]
-    install_nvidia_device_plugin: NotRequired[bool]
-    """Absent: when an instance type asks for a GPU; false where the cluster has one already."""
-    tags: NotRequired[dict[str, str]]
-
-
 class KubernetesCompute(pulumi.ComponentResource):
     """An AKS cluster (created, or an existing one) with the Azure ML extension, its instance
     types, attached to a workspace as Kubernetes compute running as a managed identity, with the
@@ -235,29 +204,16 @@ class KubernetesCompute(pulumi.ComponentResource):
 
     def __init__(self, name: str, args: KubernetesComputeArgs,
                  opts: pulumi.ResourceOptions | None = None):
+        given = inputs(KubernetesComputeInputs, f"KubernetesCompute {name!r}", args)
         super().__init__(f"{PACKAGE}:index:KubernetesCompute", name, {}, opts)
-        ws = WorkspaceRef.existing(args["workspace_id"])
-        identity = ExistingIdentity.lookup(args["identity_id"])
-        d = kubernetes.AksClusterSpec(cluster_name=args.get("cluster_name", f"aks-{name}"))
-        spec = None if "existing_cluster_id" in args else kubernetes.AksClusterSpec(
-            cluster_name=d.cluster_name, node_vm_size=args.get("node_vm_size", d.node_vm_size),
-            node_count=_whole("nodeCount", args.get("node_count", d.node_count)))
-        default = kubernetes.KubernetesComputeArgs(workspace=ws, workspace_principal=Principal(
-            "workspace", args["workspace_principal_id"]), compute_name=args["compute_name"],
-            identity=identity)
-        types = default.instance_types if "instance_types" not in args else [
-            kubernetes.InstanceType(t["name"], t.get("cpu", "1"), t.get("memory", "2Gi"),
-                                    _whole("instanceTypes[].gpu", t.get("gpu", 0)))
-            for t in args["instance_types"]]
         made = kubernetes.KubernetesCompute(name, kubernetes.KubernetesComputeArgs(
-            workspace=ws, workspace_principal=default.workspace_principal,
-            compute_name=default.compute_name, identity=identity, cluster=spec,
-            existing_id=args.get("existing_cluster_id"), instance_types=types,
-            tls_cname=args.get("tls_cname"), tls_certificate=args.get("tls_certificate"),
-            tls_key=args.get("tls_key"), tls_secret=args.get("tls_secret"),
-            allow_insecure_connections=args.get("allow_insecure_connections", False),
-            install_nvidia_device_plugin=args.get("install_nvidia_device_plugin"),
-            tags=args.get("tags") or {}), pulumi.ResourceOptions(parent=self))
+            **given.arguments(kubernetes.KubernetesComputeSpec),
+            workspace=WorkspaceRef.existing(given.workspace_id),
+            workspace_principal=Principal("workspace", given.workspace_principal_id),
+            identity=ExistingIdentity.lookup(given.identity_id),
+            cluster_name=given.cluster_name or (
+                None if given.existing_cluster_id else f"aks-{name}"),
+            tls=given.tls(), tags=given.tags), pulumi.ResourceOptions(parent=self))
         self.resource_id, self.name, self.cluster_id = made.id, made.name, made.cluster_id
         self.register_outputs({"resource_id": self.resource_id, "name": self.name,
                                "cluster_id": self.cluster_id})

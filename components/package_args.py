@@ -128,3 +128,54 @@ class OnlineEndpointArgs(TypedDict):
     allow_unlisted_vm_size: NotRequired[bool]
     """Take instance types this package does not list for managed online endpoints (sizes newer than its list). Default: false."""
     tags: NotRequired[dict[str, str]]
+
+
+class InstanceType(TypedDict):
+    """A Kubernetes instance type: the resources each deployment instance requests (and is limited to)."""
+    name: str
+    """A Kubernetes resource name (Azure makes its own defaultinstancetype). Allowed: a Kubernetes name: 1-63 lowercase letters, digits and hyphens, starting and ending with a letter or digit, other than defaultinstancetype."""
+    cpu: NotRequired[str]
+    """CPU request and limit, e.g. 1 or 500m. Default: '1'."""
+    memory: NotRequired[str]
+    """Memory request and limit, e.g. 2Gi. Default: '2Gi'."""
+    gpu: NotRequired[int]
+    """NVIDIA GPUs (0: none); the extension then installs NVIDIA's device plugin, and a created cluster's nodes must have them. Allowed: a whole number from 0 to 8. Default: 0."""
+
+
+class KubernetesComputeArgs(TypedDict):
+    """An AKS cluster (created, or an existing one) with the Azure ML extension, its instance types, attached to a workspace as Kubernetes compute running as a managed identity, with the roles the attach needs granted first."""
+    compute_name: str
+    """Name of the attached compute in the workspace (what endpoints name as compute). Allowed: 3-24 characters: letters, digits and hyphens, starting with a letter, ending with a letter or digit, and not ending in a hyphen followed by digits only (gpu-2)."""
+    existing_cluster_id: NotRequired[str]
+    """An existing AKS cluster (in the workspace's subscription) instead of a new one. Allowed: an AKS cluster resource id: /subscriptions/<id>/resourceGroups/<group>/providers/Microsoft.ContainerService/managedClusters/<name>."""
+    node_vm_size: NotRequired[str]
+    """VM size of a created cluster's nodes (at least 4 vCPUs and 14 GB for the extension; an NVIDIA GPU size for GPU instance types). Default: 'Standard_D4s_v5'."""
+    node_count: NotRequired[int]
+    """Nodes of a created cluster (3 or more: the inference router runs highly available, inferenceRouterHA). Allowed: a whole number from 1 to 100. Default: 3."""
+    instance_types: NotRequired[list[InstanceType]]
+    """Instance types deployments choose from (custom resources in the cluster, put through its API server, which must be reachable); the first is the compute's default; Azure's own defaultinstancetype is there too. None at all: no call to the API server, and the default is Azure's. Default: [{'name': 'cpu-small'}]."""
+    router_service_type: NotRequired[str]
+    """How the inference router is exposed. One of: loadBalancer, nodePort, clusterIP. Default: 'loadBalancer'."""
+    internal_load_balancer: NotRequired[bool]
+    """A load-balanced router gets an internal Azure load balancer (no public IP), in the cluster's virtual network. Default: true."""
+    allow_insecure_connections: NotRequired[bool]
+    """Serve scoring over plain HTTP (no TLS): only when asked for. Default: false."""
+    install_nvidia_device_plugin: NotRequired[bool]
+    """Whether the extension installs NVIDIA's device plugin (unset: when an instance type asks for a GPU; false for a cluster that runs one already)."""
+    workspace_id: pulumi.Input[str]
+    """Resource id of the workspace the cluster is attached to."""
+    workspace_principal_id: pulumi.Input[str]
+    """Principal id of the identity the workspace runs as (it gets the attach roles)."""
+    identity_id: pulumi.Input[str]
+    """Resource id of the user-assigned identity the attached compute runs as."""
+    cluster_name: NotRequired[str]
+    """Name of the AKS cluster to create (none with existingClusterId); absent: aks-<resource name>."""
+    tls_cname: NotRequired[str]
+    """The host name scoring requests use, the certificate's name: with tlsCertificate and tlsKey, or tlsSecret on an existing cluster."""
+    tls_certificate: NotRequired[pulumi.Input[str]]
+    """The router's certificate, PEM with its full chain (pass a secret); with tlsKey."""
+    tls_key: NotRequired[pulumi.Input[str]]
+    """Its private key, PEM without a passphrase (pass a secret)."""
+    tls_secret: NotRequired[str]
+    """Existing cluster only: a Kubernetes secret in its azureml namespace with cert.pem and key.pem."""
+    tags: NotRequired[dict[str, str]]

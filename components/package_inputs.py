@@ -9,8 +9,10 @@ and refused in the package's own names (camelCase), all problems at once.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable, Mapping, Sequence
-from typing import Annotated, Any, TypeVar
+from dataclasses import replace
+from typing import Annotated, Any, TypeVar, cast
 
 from pydantic import StrictBool, ValidationError
 from pydantic.alias_generators import to_camel
@@ -31,6 +33,14 @@ from .arguments import (
 from .compute import ComputeClusterSpec, offered_size
 from .endpoint import DeploymentSpec, EndpointSpec
 from .identity import ManagedIdentityArgs
+from .kubernetes import (
+    ClusterName,
+    InstanceType,
+    KubernetesComputeSpec,
+    RouterTls,
+    cluster_name_problems,
+    tls_problems,
+)
 from .registry import EXISTING_REGISTRY, RegistrySku
 from .workspace import WorkspaceNames, WorkspaceSpec
 
@@ -62,6 +72,54 @@ class OnlineDeploymentInputs(DeploymentSpec):
     """A registered environment version: ARM id or azureml:// URI."""
     code_id: StrInput
     """A registered code version holding the scoring script."""
+
+
+class KubernetesComputeInputs(KubernetesComputeSpec):
+    """An AKS cluster (created, or an existing one) with the Azure ML extension, its instance
+    types, attached to a workspace as Kubernetes compute running as a managed identity, with the
+    roles the attach needs granted first."""
+
+    workspace_id: StrInput
+    """Resource id of the workspace the cluster is attached to."""
+    workspace_principal_id: StrInput
+    """Principal id of the identity the workspace runs as (it gets the attach roles)."""
+    identity_id: StrInput
+    """Resource id of the user-assigned identity the attached compute runs as."""
+    cluster_name: ClusterName | None = None
+    """Name of the AKS cluster to create (none with existingClusterId); absent: aks-<resource
+    name>."""
+    # The library's RouterTls, spread flat; checked as the library checks it (tls()).
+    tls_cname: str | None = None
+    """The host name scoring requests use, the certificate's name: with tlsCertificate and tlsKey,
+    or tlsSecret on an existing cluster."""
+    tls_certificate: StrInput | None = None
+    """The router's certificate, PEM with its full chain (pass a secret); with tlsKey."""
+    tls_key: StrInput | None = None
+    """Its private key, PEM without a passphrase (pass a secret)."""
+    tls_secret: str | None = None
+    """Existing cluster only: a Kubernetes secret in its azureml namespace with cert.pem and
+    key.pem."""
+    tags: Mapping[str, str] = {}
+
+    def tls(self) -> RouterTls | None:
+        """The router's TLS as the library takes it (None: not given)."""
+        given = self._tls_given()
+        return RouterTls(**given) if given else None
+
+    def _tls_given(self) -> dict[str, Any]:
+        return {name: value for name in RouterTls.model_fields
+                if (value := getattr(self, f"tls_{name}")) is not None}
+
+    def cross_checks(self) -> list[Problem]:
+        given = self._tls_given()
+        inner, view = checked(RouterTls, given) if given else ([], None)
+        found = [p.within("tls") for p in inner]
+        found += [p for p in tls_problems(view, self.existing_cluster_id,
+                                          self.allow_insecure_connections)
+                  if p.argument not in {q.argument for q in found}]
+        return super().cross_checks() + cluster_name_problems(
+            self.cluster_name, self.existing_cluster_id, required=False) + [
+            _spread(p, "tls", "cname") for p in found]
 
 
 class OnlineEndpointInputs(EndpointSpec):
@@ -128,7 +186,9 @@ INPUTS: dict[str, type[Arguments]] = {"IdentityArgs": IdentityInputs,
                                       "MlWorkspaceArgs": MlWorkspaceInputs,
                                       "ComputeClusterArgs": ComputeClusterInputs,
                                       "OnlineDeployment": OnlineDeploymentInputs,
-                                      "OnlineEndpointArgs": OnlineEndpointInputs}
+                                      "OnlineEndpointArgs": OnlineEndpointInputs,
+                                      "InstanceType": InstanceType,
+                                      "KubernetesComputeArgs": KubernetesComputeInputs}
 """The argument types of the package, by name, and the model each is generated from (an entry's
 type before the arguments that hold it)."""
 
@@ -156,19 +216,37 @@ def _whole(value: Any) -> Any:
     return value
 
 
+def _spread(problem: Problem, entry: str, first: str) -> Problem:
+    """A problem of the library's ``entry`` (``tls.cname``) as the package names it, spread flat
+    (``tls_cname``, the schema's ``tlsCname``); the entry missing is its ``first`` argument
+    missing."""
+    if problem.argument[:1] != (entry,):
+        return problem
+    inside = problem.argument[1:] or (first,)
+    allowed = problem.allowed
+    if problem.base[:1] == (entry,):  # the entry's own rule names its siblings
+        allowed = re.sub(r"\{(\w+)\}", rf"{{{entry}_\1}}", allowed)
+    return replace(problem, argument=(f"{entry}_{inside[0]}", *inside[1:]), allowed=allowed,
+                   base=problem.base[1:] if problem.base[:1] == (entry,) else problem.base)
+
+
 M = TypeVar("M", bound=Arguments)
+
+
+def checked(model: type[M], values: Mapping[str, Any]) -> tuple[list[Problem], M]:
+    """Every problem of ``values`` (by Python name) as ``model``, and the model they make (as far
+    as they can: unchecked where they do not fit)."""
+    try:
+        made = model.model_validate(values)
+    except ValidationError as error:
+        return problems_with(model, values, error), cast(M, model.model_construct(**values))
+    return made.argument_problems(), made
 
 
 def inputs(model: type[M], what: str, args: Mapping[str, Any]) -> M:
     """``args`` (what Construct hands over, by Python name) as ``model``, or one
     :class:`ArgumentsError` naming every problem as the package's schema names it."""
-    values = _whole(dict(args))
-    try:
-        made = model.model_validate(values)
-    except ValidationError as error:
-        raise ArgumentsError(what, problems_with(model, values, error), camel(model),
-                             _camel) from None
-    found = made.argument_problems()
+    found, made = checked(model, _whole(dict(args)))
     if found:
         raise ArgumentsError(what, found, camel(model), _camel)
     return made

@@ -66,13 +66,22 @@ def _doc(field: FieldInfo) -> str:
     rule = allowed(field)
     if choices:
         words += " One of: " + ", ".join(map(str, choices)) + "."
-    elif rule not in (field.description, "a list", "a mapping", "true or false") and \
+    elif rule not in (words, "a list", "a mapping", "true or false") and \
             not rule.startswith(f"a {getattr(plain(field.annotation), '__name__', '')}"):
         words += f" Allowed: {rule}."
     default = field.get_default(call_default_factory=True)
     if not field.is_required() and default not in (None, (), [], {}):
-        words += f" Default: {json.dumps(default)}."
+        words += f" Default: {json.dumps(_plain(default))}."
     return words.strip()
+
+
+def _plain(value: Any) -> Any:
+    """A default as JSON holds it, each entry with what it sets (``[{"name": "cpu-small"}]``)."""
+    if isinstance(value, BaseModel):
+        return value.model_dump(mode="json", exclude_defaults=True)
+    if isinstance(value, tuple | list):
+        return [_plain(v) for v in value]
+    return value
 
 
 def _docstring(text: str) -> str:

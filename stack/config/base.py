@@ -19,10 +19,8 @@ from pydantic import (
     WithJsonSchema,
 )
 from pydantic.alias_generators import to_camel
-from pydantic.config import JsonDict
 
 from components.arguments import (
-    GUID,
     VM_SIZE_PATTERN,
     Arguments,
     Problem,
@@ -72,10 +70,10 @@ def config_path(model: type[BaseModel], path: ArgumentPath) -> ArgumentPath:
     return renamed(model, path, lambda name, field: field.alias or name)
 
 
-CONFIG_KEYS = {"compute_name": "name", "endpoint_name": "name", "instance_name": "name",
-               "container_name": "container"}
+CONFIG_KEYS = {"compute_name": "name", "endpoint_name": "name",
+               "assigned_user_object_id": "assignedUser", "container_name": "container"}
 """Arguments of the components whose config key is not their camelCase name (an entry's own name
-in the workspace is its ``name``)."""
+in the workspace is its ``name``, an instance's owner its ``assignedUser``)."""
 
 
 def config_key(argument: str) -> str:
@@ -163,10 +161,6 @@ def project_folder(alternative: str = "") -> AfterValidator:
     return AfterValidator(check)
 
 
-def _lower(value: str) -> str:
-    return value.lower()
-
-
 # --- shared field types -----------------------------------------------------------------------
 
 VM_SIZE = VM_SIZE_PATTERN
@@ -174,11 +168,6 @@ VM_SIZE = VM_SIZE_PATTERN
 IdentityChoice = Literal["userAssigned", "systemAssigned"]
 """Which kind of managed identity a workload runs as."""
 
-ObjectId = Annotated[str, AfterValidator(_lower)]
-"""An Entra ID object id, compared as Azure compares it (lowercase); with ``pattern=OBJECT_ID``."""
-OBJECT_ID = f"^{GUID}$"
-OBJECT_ID_ALLOWED: JsonDict = {
-    "allowed": "an Entra ID object id (a GUID such as 00000000-0000-0000-0000-000000000000)"}
 
 
 

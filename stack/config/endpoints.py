@@ -163,9 +163,9 @@ def _on_kubernetes(s: StackSettings, k: Keys) -> Problems:
         if e.compute is None:
             continue
         where = k.at("onlineEndpoints", i)
-        if kube is None or e.compute != kube.name:
+        if kube is None or e.compute != kube.compute_name:
             p.append(f"{where('compute')} = {e.compute!r} is not allowed: the name of "
-                     f"{k('kubernetes')} ({kube.name if kube else 'not set'})")
+                     f"{k('kubernetes')} ({kube.compute_name if kube else 'not set'})")
             continue
         if e.public_network_access is not None:
             p.append(f"{where('publicNetworkAccess')} = {e.public_network_access!r} is not "

@@ -6,24 +6,13 @@ from __future__ import annotations
 from functools import partial
 from typing import TYPE_CHECKING, Annotated
 
-from pydantic import Field, StrictInt
-
 from components import ComputeInstance, ComputeInstanceArgs
-from components.arguments import SecretName, azure_name
+from components.arguments import azure_name
 from components.azure.vm_sizes import ml_compute_size_problem
+from components.compute_instance import ComputeInstanceSpec
 
 from ..names import instance_identity_purpose
-from .base import (
-    OBJECT_ID,
-    OBJECT_ID_ALLOWED,
-    VM_SIZE,
-    ConfigModel,
-    Keys,
-    ObjectId,
-    Problems,
-    size,
-    unique,
-)
+from .base import ConfigModel, Keys, Problems, size, unique
 from .section import Identity, Section
 
 if TYPE_CHECKING:
@@ -31,22 +20,11 @@ if TYPE_CHECKING:
     from .root import StackSettings
 
 
-class InstanceSettings(ConfigModel):
+class InstanceSettings(ComputeInstanceSpec, ConfigModel):
     """A compute instance of one user, running as its own user-assigned identity."""
 
-    name: Annotated[str, azure_name("compute instance")] = Field(description=(
-        "Name; the Azure name adds the stack's suffix (instance names are unique per region)."))
-    assigned_user: ObjectId = Field(
-        pattern=OBJECT_ID, description="Entra ID object id of the user it belongs to.",
-        json_schema_extra=OBJECT_ID_ALLOWED)
-    vm_size: str = Field("Standard_DS11_v2", pattern=VM_SIZE, description=(
-        "VM size (fixed at creation: a change replaces the instance)."))
-    # "Minimum is 15 min, maximum is 3 days" (ComputeInstanceProperties, REST spec)
-    idle_minutes_before_shutdown: StrictInt = Field(60, ge=15, le=3 * 24 * 60, description=(
-        "Idle minutes before it shuts down (fixed at creation)."))
-    secrets: tuple[SecretName, ...] = Field((), description=(
-        "Names of workspace key vault secrets code on the instance reads as the instance identity "
-        "(Key Vault Secrets User on each, never the whole vault); each must exist."))
+    name: Annotated[str, azure_name("compute instance")]
+    """Name; the Azure name adds the stack's suffix (instance names are unique per region)."""
 
 
 def _sizes(s: StackSettings, k: Keys) -> Problems:
@@ -72,15 +50,14 @@ def _build(p: Platform) -> None:
     s = p.settings
     data_users = {u.object_id for u in s.data_users}
     p.instances = {i.name: ComputeInstance(f"instance-{i.name}", ComputeInstanceArgs(
-        workspace=p.workspace.ref,
+        **i.arguments(ComputeInstanceSpec), workspace=p.workspace.ref,
         compute_name=p.suffix.apply(partial(p.names.compute_instance, i.name)),
         identity=p.identities[instance_identity_purpose(i.name)],
-        assigned_user_object_id=i.assigned_user, assigned_user_tenant_id=p.client.tenant_id,
-        vm_size=i.vm_size, idle_minutes_before_shutdown=i.idle_minutes_before_shutdown,
-        extra_reads=p.reads, extra_pulls=p.pulls, secrets=i.secrets,
+        assigned_user_tenant_id=p.client.tenant_id, extra_reads=p.reads, extra_pulls=p.pulls,
         secrets_made_by=p.secrets_made, node_public_ip=not s.network,
         # a data user holds the storage roles already, from the data grants
-        owner_storage_roles=i.assigned_user not in data_users, tags=p.tags))
+        owner_storage_roles=i.assigned_user_object_id not in data_users,
+        allow_unlisted_vm_size=s.allow_unlisted_vm_sizes, tags=p.tags))
         for i in s.compute_instances}
 
 

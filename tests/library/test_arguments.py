@@ -4,17 +4,26 @@ package (``tests/library/test_provider_host.py`` sends it over Construct)."""
 
 from __future__ import annotations
 
+import asyncio
 import json
-from typing import cast
+from collections.abc import Iterator
+from typing import Any, cast
 
 import pulumi
 import pytest
 
-from components import ComputeClusterArgs, WorkspaceRef
+from components import (
+    ComputeClusterArgs,
+    ComputeInstanceArgs,
+    KubernetesComputeArgs,
+    Principal,
+    WorkspaceRef,
+)
 from components.arguments import ArgumentsError
 from components.compute import ComputeClusterSpec
-from components.testing import run_program
+from components.kubernetes import KubernetesComputeSpec
 from stack.config import ConfigError, parse_settings
+from stack.config.kubernetes import KubernetesSettings
 
 WORKSPACE = WorkspaceRef.existing("/subscriptions/00000000-0000-0000-0000-000000000000/"
                                   "resourceGroups/rg-ml/providers/"
@@ -28,6 +37,20 @@ NAME_RULE = ("3-24 characters: letters, digits and hyphens, starting with a lett
 SIZES = ("a size of a series Azure ML compute supports: DDSv4, Dv2, Dv3, DSv2, DSv3, EAv4, Ev3, "
          "ESv3, FSv2, FX, H, HBv2, HBv3, HC, LSv2, M, NCv3, NDv2, NVv3, NCasT4_v3, NDasrA100_v4, "
          "ND-H100-v5, ND-H200-v5")
+IDENTITY: Any = None
+"""What a workload runs as: never read, the arguments are refused before any resource."""
+AKS = ("/subscriptions/00000000-0000-0000-0000-000000000000/resourceGroups/rg-aks/providers/"
+       "Microsoft.ContainerService/managedClusters/aks-shared")
+
+
+@pytest.fixture
+def event_loop() -> Iterator[None]:
+    """An event loop for Outputs made outside a program (a stack run leaves none behind)."""
+    loop = asyncio.new_event_loop()
+    asyncio.set_event_loop(loop)
+    yield
+    loop.close()
+    asyncio.set_event_loop(None)
 
 
 def test_the_library_refuses_every_mistake_at_once_before_any_resource():
@@ -64,18 +87,12 @@ def test_an_unknown_argument_is_named_with_the_closest_one():
         "nodes is not an argument; did you mean min_nodes?"
 
 
-def test_values_known_only_at_deployment_are_taken_as_they_are():
-    taken = []
-
-    def program() -> None:
-        later = pulumi.Output.from_input("/subscriptions/x/resourceGroups/g/providers/"
-                                         "Microsoft.ContainerRegistry/registries/crbase")
-        args = ComputeClusterArgs(workspace=WORKSPACE, compute_name="cpu",
-                                  extra_pulls={"private-registry": later})
-        taken.append(args.extra_pulls["private-registry"] is later)
-
-    run_program(program, "library", "test", {})
-    assert taken == [True]
+def test_values_known_only_at_deployment_are_taken_as_they_are(event_loop):
+    later = pulumi.Output.from_input("/subscriptions/x/resourceGroups/g/providers/"
+                                     "Microsoft.ContainerRegistry/registries/crbase")
+    args = ComputeClusterArgs(workspace=WORKSPACE, compute_name="cpu",
+                              extra_pulls={"private-registry": later})
+    assert args.extra_pulls["private-registry"] is later
 
 
 def test_a_size_newer_than_the_list_is_taken_when_asked():
@@ -154,3 +171,123 @@ def test_data_and_ci_trust_are_refused_the_same_way_in_python_and_in_the_stack_f
     assert config.value.problems == [
         "ml-platform:automationCredentials[1].subject = 'repo:o/r:ref:main' is not allowed: a "
         "subject no other credential of this issuer trusts"]
+
+
+# --- a compute instance ------------------------------------------------------------------------
+
+INSTANCE_MISTAKES = {"assigned_user_object_id": "alice", "vm_size": "Standard_A0",
+                     "idle_minutes_before_shutdown": 5, "secrets": ["db password"]}
+"""An instance with every kind of mistake: an owner who is not an object id, a size Azure ML does
+not offer, a shutdown Azure refuses and a secret name Key Vault refuses (and a name, below)."""
+OBJECT_ID = "an Entra ID object id (a GUID such as 00000000-0000-0000-0000-000000000000)"
+SECRET_NAMES = "key vault secret names: 1-127 letters, digits and hyphens"
+
+
+def test_the_library_refuses_every_mistake_of_an_instance_at_once():
+    with pytest.raises(ArgumentsError) as refused:
+        ComputeInstanceArgs(workspace=WORKSPACE, compute_name="Bad_Name!", identity=IDENTITY,
+                            assigned_user_tenant_id="t", **INSTANCE_MISTAKES)
+    assert str(refused.value).splitlines() == [
+        "ComputeInstanceArgs: invalid arguments:",
+        f"  - assigned_user_object_id = 'alice' is not allowed: {OBJECT_ID}",
+        "  - idle_minutes_before_shutdown = 5 is not allowed: a whole number from 15 to 4320",
+        f"  - secrets[0] = 'db password' is not allowed: {SECRET_NAMES}",
+        f"  - compute_name = 'Bad_Name!' is not allowed: {NAME_RULE}",
+        f"  - vm_size = 'Standard_A0' is not allowed: {SIZES} (a newer size: set "
+        "allow_unlisted_vm_size: true)"]
+
+
+def test_the_stack_file_refuses_the_same_instance_under_its_keys():
+    # The size is a rule across keys again (allowUnlistedVmSizes): told in the next round.
+    config = {"name": "Bad_Name!", "assignedUser": "alice", "vmSize": "Standard_A0",
+              "idleMinutesBeforeShutdown": 5, "secrets": ["db password"]}
+    with pytest.raises(ConfigError) as refused:
+        parse_settings("ml-platform", {"computeInstances": json.dumps([config])}, "dev")
+    key = "ml-platform:computeInstances[0]"
+    assert sorted(refused.value.problems) == sorted([
+        f"{key}.name = 'Bad_Name!' is not allowed: {NAME_RULE}",
+        f"{key}.assignedUser = 'alice' is not allowed: {OBJECT_ID}",
+        f"{key}.idleMinutesBeforeShutdown = 5 is not allowed: a whole number from 15 to 4320",
+        f"{key}.secrets[0] = 'db password' is not allowed: {SECRET_NAMES}"])
+
+
+def test_an_instance_name_known_only_at_deployment_is_taken_as_it_is(event_loop):
+    later = pulumi.Output.from_input("alice-x1")
+    args = ComputeInstanceArgs(workspace=WORKSPACE, compute_name=later, identity=IDENTITY,
+                               assigned_user_object_id="11111111-AAAA-4BBB-8CCC-000000000001",
+                               assigned_user_tenant_id="t")
+    assert args.compute_name is later
+    assert args.assigned_user_object_id == "11111111-aaaa-4bbb-8ccc-000000000001"  # as Azure
+
+
+# --- a Kubernetes compute ----------------------------------------------------------------------
+
+CERT, KEY = "MIIBszCCAVmgAwIBAgIU", "MIGHAgEAMBMGByqGSM49"
+"""A certificate and key that are not PEM (their headers are missing); never quoted."""
+KUBERNETES_MISTAKES = {
+    "compute_name": "Bad_Name!", "node_count": 0, "router_service_type": "ingress",
+    "instance_types": [{"name": "gpu", "gpu": 1}, {"name": "gpu"}],
+    "tls": {"cname": "score.contoso.com", "certificate": CERT, "key": KEY}}
+"""A Kubernetes compute with every kind of mistake: a name Azure refuses, no nodes, a router that
+does not exist, an instance type twice, a GPU instance type on nodes without GPUs, and a
+certificate and key that are not PEM."""
+GPU_SIZE = ("with instance types that ask for GPUs (gpu), a GPU size of the NC, ND or NV family "
+            "(e.g. Standard_NC4as_T4_v3, Standard_NC6s_v3): this one has no GPU")
+PEM_CERTIFICATE = "a PEM certificate with its full chain (a -----BEGIN CERTIFICATE----- line)"
+PEM_KEY = "a PEM private key (a -----BEGIN ... PRIVATE KEY----- line)"
+
+
+def test_the_library_refuses_every_mistake_of_a_kubernetes_compute_at_once():
+    with pytest.raises(ArgumentsError) as refused:
+        KubernetesComputeArgs(workspace=WORKSPACE, workspace_principal=Principal("ws", "p"),
+                              identity=IDENTITY, **KUBERNETES_MISTAKES)
+    assert str(refused.value).splitlines() == [
+        "KubernetesComputeArgs: invalid arguments:",
+        f"  - compute_name = 'Bad_Name!' is not allowed: {NAME_RULE}",
+        "  - node_count = 0 is not allowed: a whole number from 1 to 100",
+        "  - router_service_type = 'ingress' is not allowed: one of loadBalancer, nodePort, "
+        "clusterIP",
+        "  - instance_types[1].name = 'gpu' is not allowed: a name no other instance type has",
+        f"  - node_vm_size = 'Standard_D4s_v5' is not allowed: {GPU_SIZE}",
+        "  - cluster_name is missing: the name of the AKS cluster to create (or "
+        "existing_cluster_id, a cluster of your own)",
+        f"  - tls.certificate (a secret, not shown) is not allowed: {PEM_CERTIFICATE}",
+        f"  - tls.key (a secret, not shown) is not allowed: {PEM_KEY}"]
+
+
+def test_the_stack_file_refuses_the_same_kubernetes_compute_under_its_keys():
+    config = {"name": "Bad_Name!", "nodeCount": 0, "routerServiceType": "ingress",
+              "instanceTypes": [{"name": "gpu", "gpu": 1}, {"name": "gpu"}],
+              "tls": {"cname": "score.contoso.com", "certificate": CERT, "key": KEY}}
+    with pytest.raises(ConfigError) as refused:
+        parse_settings("ml-platform", {"kubernetes": json.dumps(config)}, "aks")
+    key = "ml-platform:kubernetes"
+    assert sorted(refused.value.problems) == sorted([
+        f"{key}.name = 'Bad_Name!' is not allowed: {NAME_RULE}",
+        f"{key}.nodeCount = 0 is not allowed: a whole number from 1 to 100",
+        f"{key}.routerServiceType = 'ingress' is not allowed: one of loadBalancer, nodePort, "
+        "clusterIP",
+        f"{key}.instanceTypes[1].name = 'gpu' is not allowed: a name no other instance type has",
+        f"{key}.nodeVmSize = 'Standard_D4s_v5' is not allowed: {GPU_SIZE}",
+        f"{key}.tls.certificate (a secret, not shown) is not allowed: {PEM_CERTIFICATE}",
+        f"{key}.tls.key (a secret, not shown) is not allowed: {PEM_KEY}"])
+    assert CERT not in str(refused.value) and KEY not in str(refused.value)
+
+
+@pytest.mark.parametrize("given", [{"node_count": 3}, {"node_vm_size": "Standard_D4s_v5"}])
+def test_a_node_setting_with_an_existing_cluster_is_refused_even_at_its_default(given):
+    # it would size nothing: the existing cluster keeps its nodes
+    with pytest.raises(ArgumentsError) as refused:
+        KubernetesComputeSpec(compute_name="serve", existing_cluster_id=AKS,
+                              allow_insecure_connections=True, **given)
+    [name] = given
+    assert str(refused.value).splitlines()[1:] == [
+        f"  - {name} = {given[name]!r} is not allowed: nothing with existing_cluster_id (it sizes "
+        "a cluster the component creates; the existing one keeps its nodes)"]
+
+
+def test_the_stack_passes_on_what_its_file_gives_and_the_defaults_it_changes():
+    entry = KubernetesSettings(existing_cluster_id=AKS, allow_insecure_connections=True)
+    # node settings not given stay not given, so the component takes the existing cluster
+    assert entry.arguments(KubernetesComputeSpec) == {
+        "compute_name": "aks", "existing_cluster_id": AKS, "allow_insecure_connections": True}

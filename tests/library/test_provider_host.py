@@ -115,6 +115,7 @@ def built(host) -> dict[str, Constructed]:
         "nodeVmSize": "Standard_NC4as_T4_v3", "nodeCount": 3,
         "instanceTypes": [{"name": "gpu-small", "cpu": "2", "memory": "8Gi", "gpu": 1}],
         "tlsCname": "score.contoso.com", "tlsCertificate": CERT, "tlsKey": KEY,
+        "routerServiceType": "loadBalancer", "internalLoadBalancer": True,
         "installNvidiaDevicePlugin": True,
         "allowInsecureConnections": False, "tags": {"team": "fraud"}})
     aks = construct("kubernetes-existing", KUBERNETES, {
@@ -212,7 +213,9 @@ def test_every_component_returns_every_output_it_declares(host, built):
     (KUBERNETES, {"workspaceId": WORKSPACE_ID, "workspacePrincipalId": WORKSPACE_PRINCIPAL,
                   "computeName": "serve-x", "identityId": f"{GROUP}/Microsoft.ManagedIdentity/"
                   "userAssignedIdentities/id-x"},
-     ["tls_cname", "tls_secret", "allow_insecure_connections"]),
+     ["tlsCname is missing: the router's host name with its certificate and key (or a "
+      "Kubernetes secret holding them, in an existing cluster), or allowInsecureConnections: "
+      "true"]),
     (CLUSTER, {"workspaceId": WORKSPACE_ID, "computeName": "half", "maxNodes": 2.5},
      ["maxNodes = 2.5 is not allowed: a whole number from 1 to 1000"]),
     (CLUSTER, {"workspaceId": WORKSPACE_ID, "computeName": "Bad_Name!", "vmSize": "Standard_A0",
@@ -235,15 +238,37 @@ def test_every_component_returns_every_output_it_declares(host, built):
       "deployments[1].environmentVariables.HF_TOKEN (a secret: its name says so; not shown) is "
       "not allowed: a value that is not secret",
       "deployments[1].instanceType = 'Standard_A0' is not allowed: "]),
+    (KUBERNETES, {"workspaceId": WORKSPACE_ID, "workspacePrincipalId": WORKSPACE_PRINCIPAL,
+                  "identityId": f"{GROUP}/Microsoft.ManagedIdentity/userAssignedIdentities/id-x",
+                  "computeName": "Bad_Name!", "nodeCount": 0, "routerServiceType": "ingress",
+                  "instanceTypes": [{"name": "gpu", "gpu": 1}, {"name": "gpu"}],
+                  "tlsCname": "score.contoso.com", "tlsCertificate": "MIIB", "tlsKey": "MIGH"},
+     ["KubernetesCompute 'Bad_Name!': invalid arguments:",
+      "computeName = 'Bad_Name!' is not allowed: 3-24 characters",
+      "nodeCount = 0 is not allowed: a whole number from 1 to 100",
+      "routerServiceType = 'ingress' is not allowed: one of loadBalancer, nodePort, clusterIP",
+      "instanceTypes[1].name = 'gpu' is not allowed: a name no other instance type has",
+      "nodeVmSize = 'Standard_D4s_v5' is not allowed: with instance types that ask for GPUs (gpu)",
+      "tlsCertificate (a secret, not shown) is not allowed: a PEM certificate",
+      "tlsKey (a secret, not shown) is not allowed: a PEM private key"]),
+    (KUBERNETES, {"workspaceId": WORKSPACE_ID, "workspacePrincipalId": WORKSPACE_PRINCIPAL,
+                  "identityId": f"{GROUP}/Microsoft.ManagedIdentity/userAssignedIdentities/id-x",
+                  "computeName": "serve-y", "existingClusterId": CLUSTER_ID,
+                  "clusterName": "aks-y", "tlsCname": "score.contoso.com",
+                  "tlsSecret": "inference-tls", "tlsKey": KEY},
+     ["clusterName = 'aks-y' is not allowed: nothing with existingClusterId",
+      "tlsSecret = 'inference-tls' is not allowed: nothing beside tlsCertificate and tlsKey"]),
 ], ids=["workspace-required-only", "workspace-both-registries", "workspace-every-mistake",
-        "kubernetes-required-only",
-        "cluster-half-a-node", "cluster-every-mistake-at-once", "endpoint-every-mistake-at-once"])
+        "kubernetes-required-only", "cluster-half-a-node", "cluster-every-mistake-at-once",
+        "endpoint-every-mistake-at-once", "kubernetes-every-mistake-at-once",
+        "kubernetes-existing-cluster-mistakes"])
 def test_inputs_the_components_cannot_build_are_refused_by_name(host, type_, inputs, words):
     with pytest.raises(grpc.RpcError) as refused:
         host.construct(type_, inputs.get("workspaceName") or inputs.get("endpointName")
                        or inputs["computeName"], inputs)
     for word in words:
         assert word in refused.value.details(), (word, refused.value.details())
+    assert "MIIB" not in refused.value.details() and "MIGH" not in refused.value.details()
 
 
 def test_each_component_registers_what_it_is_made_of_and_no_upload(built):

@@ -150,8 +150,8 @@ def principal_kinds(run: StackRun, s: StackSettings, principal_id: str) -> froze
     holder = run.owner_of(principal_id)
     if holder is None:
         return frozenset({
-            *(["instance owner"] if principal_id in {i.assigned_user for i in s.compute_instances}
-              else []),
+            *(["instance owner"] if principal_id in {
+                i.assigned_user_object_id for i in s.compute_instances} else []),
             *(["data user"] if principal_id in {u.object_id for u in s.data_users} else [])})
     if holder.type.endswith("UserAssignedIdentity"):
         purpose = str(holder.azure_name).split(f"-{run.stack}-", 1)[1]

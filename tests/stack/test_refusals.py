@@ -153,12 +153,12 @@ IGNORED = [  # (stack, override, the one problem's words)
      f"{NS}:network.outboundRules[0].protocol = 'UDP' is not allowed on a privateEndpoint rule"),
     ("aks", {"kubernetes": {"existingClusterId": AKS, "nodeVmSize": "Standard_D8s_v5",
                             "allowInsecureConnections": True}},
-     f"{NS}:kubernetes.nodeVmSize = 'Standard_D8s_v5' is not allowed with existingClusterId: "
-     "nothing (it sizes a cluster the stack creates"),
+     f"{NS}:kubernetes.nodeVmSize = 'Standard_D8s_v5' is not allowed: nothing with "
+     "existingClusterId (it sizes a cluster the component creates"),
     ("aks", {"kubernetes": {"routerServiceType": "nodePort", "internalLoadBalancer": True,
                             "allowInsecureConnections": True}},
-     f"{NS}:kubernetes.internalLoadBalancer = true is not allowed with routerServiceType "
-     "nodePort: nothing (only a loadBalancer router gets a load balancer)"),
+     f"{NS}:kubernetes.internalLoadBalancer = True is not allowed: nothing with "
+     "routerServiceType nodePort (only a loadBalancer router gets a load balancer)"),
     ("dev", {"workspaceIdentity": "systemAssigned", "workspacePrimaryIdentity": "workspace"},
      f"{NS}:workspacePrimaryIdentity = 'workspace' is not allowed: nothing unless "
      "workspaceIdentity is userAssigned"),
@@ -216,7 +216,7 @@ def test_a_network_without_package_feeds_takes_a_mirror_or_built_environments():
     ({"kubernetes": {"instanceTypes": [{"name": "cpu-small", "cpu": 1}],
                      "allowInsecureConnections": True}},
      f"{NS}:kubernetes.instanceTypes[0].cpu = 1 is not allowed: a string (YAML reads 1 as a "
-     "number: quote it, cpu: \"1\"); CPU, e.g. 1 or 500m."),
+     "number: quote it, cpu: \"1\"); CPU request and limit, e.g. 1 or 500m."),
     ({"existingSecrets": ["api-key", 2024]},
      f"{NS}:existingSecrets[1] = 2024 is not allowed: a string (YAML reads 2024 as a number: "
      "quote it, - \"2024\"); key vault secret names: 1-127 letters, digits and hyphens"),
