@@ -24,7 +24,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--json", metavar="FILE", help="also write the preview as JSON to FILE")
     parser.add_argument("--markdown", metavar="FILE", help="also write the preview as Markdown")
     parser.add_argument("--mermaid", action="store_true",
-                        help="print only the access picture (Mermaid), e.g. for the README")
+                        help="print only the access picture (Mermaid), e.g. for the docs")
     add_arguments(parser)
     args = parser.parse_args(argv)
     project = from_arguments(args)

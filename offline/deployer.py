@@ -2,7 +2,7 @@
 stack grants it itself, and what waits for that grant.
 
 Derived from a run of the stack (what it creates and assigns), so the preview's DEPLOYER NEEDS,
-the JSON preview (``deployer``), the README's table and the ``az`` commands that set up a CI
+the JSON preview (``deployer``), the docs' table and the ``az`` commands that set up a CI
 identity (``python -m offline.deployer STACK --assignee OBJECT_ID``) are one story:
 
 - **before**: Contributor where the resources go; Role Based Access Control Administrator there,
@@ -190,7 +190,7 @@ def text_lines(s: dict[str, Any]) -> list[str]:
 
 
 def markdown(s: dict[str, Any]) -> str:
-    """The story as the README's table."""
+    """The story as the docs' table (docs/guides/deploying.md)."""
     rows = ["| when | role | scope | why |", "|---|---|---|---|"]
     rows += [f"| before the first `up` | {n['role']} | {n['scope']} | {n['why']} |"
              for n in s["before"]]
@@ -229,7 +229,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--principal-type", choices=("ServicePrincipal", "User", "Group"),
                         default="ServicePrincipal", help="the assignee's type (default: "
                         "ServicePrincipal, a CI identity)")
-    parser.add_argument("--markdown", action="store_true", help="print the README's table")
+    parser.add_argument("--markdown", action="store_true", help="print the docs' table")
     add_arguments(parser)
 
     def body(args: argparse.Namespace) -> int:

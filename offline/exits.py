@@ -24,7 +24,8 @@ REFUSED = 5
 
 EXIT_CODES: dict[int, str] = {
     OK: "done, nothing refused",
-    FINDING: "a check found what it looks for: a dependency Azure does not require (critical path)",
+    FINDING: "a check found what it looks for: a dependency Azure does not require (critical "
+             "path), a generated page of the docs out of date (docs)",
     USAGE: "usage: a wrong option or argument, a missing file or stack file, a stack file that "
            "exists already (new_stack)",
     CONFIG: "the configuration is refused: each key, value and what is allowed, and each stack "
@@ -35,7 +36,7 @@ EXIT_CODES: dict[int, str] = {
              "data (the day-2 plan)",
 }
 """What each exit code of every tool means: the one declaration that each ``--help`` ends with
-and the README's exit code table is generated from (a test keeps the README current)."""
+and the docs' exit code reference is generated from (``python -m offline.docs``)."""
 UNEXPECTED = ("An error no tool expects (a bug) ends in Python's traceback and exit code 1; every "
               "refusal above is printed in words, without one.")
 """What is not a code of ours: Python's own exit on an uncaught exception."""
@@ -48,7 +49,7 @@ EPILOG = "exit codes:\n" + "\n".join(
 
 
 def markdown_table() -> str:
-    """The README's exit code table."""
+    """The exit code table of the docs."""
     rows = [f"| {code} | {meaning} |" for code, meaning in EXIT_CODES.items()]
     return "\n".join(["| code | meaning |", "|---|---|", *rows, "", UNEXPECTED])
 

@@ -58,7 +58,7 @@ def stack_file(project: str, stack: str, values: dict[str, Any], profile: str) -
              *textwrap.wrap(f"{stack}: written by python -m offline.new_stack; "
                             f"{ABOUT[profile]} Preview it offline with make preview "
                             f"STACK={stack}; deploy it with pulumi stack init {stack} and "
-                            "pulumi up. Every key: README, Configuration reference.",
+                            "pulumi up. Every key: docs/reference/configuration.md.",
                             WIDTH - 2, initial_indent="# ", subsequent_indent="# "),
              "config:"]
     block = yaml.safe_dump({f"{project}:{k}": v for k, v in values.items()}, sort_keys=False,

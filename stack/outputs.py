@@ -6,9 +6,46 @@ import pulumi
 
 from .program import Platform
 
+OUTPUTS: dict[str, str] = {
+    "resourceGroupName": "the resource group everything lives in",
+    "location": "the Azure region of every resource",
+    "tenantId": "the Entra ID tenant",
+    "subscriptionId": "the subscription",
+    "deployer": "`objectId`, `principalType` of whoever ran `pulumi up`: the stack grants it the "
+                "data role its uploads need (in `grants`)",
+    "workspaceName": "the workspace's Azure name",
+    "workspaceId": "the workspace's resource id",
+    "workspaceIdentity": "`principalId`, `clientId` of the workspace identity (`clientId` is null "
+                         "for a system-assigned one)",
+    "registryLoginServer": "the container registry's login server, e.g. "
+                           "`crmlplatdevab12c.azurecr.io`",
+    "computeClusters": "per cluster: `name`, `principalId`, `clientId`; jobs see the client id as "
+                       "`DEFAULT_IDENTITY_CLIENT_ID`",
+    "onlineEndpoints": "per endpoint: `name`, `scoringUri`, `swaggerUri`, `principalId`, "
+                       "`clientId` (what scoring code passes as `AZURE_CLIENT_ID`), "
+                       "`deployments` (Azure names, e.g. `blue-ds2v2`), `traffic` (percent per "
+                       "deployment)",
+    "computeInstances": "per instance: `name`, `principalId`, `clientId`",
+    "identities": "per user-assigned identity, by purpose: `clientId`, `principalId`, "
+                  "`tenantId`, `resourceId` (what an external service needs to trust it)",
+    "automation": "`clientId`, `tenantId`, `subscriptionId` for the CI login step (only with "
+                  "`automationCredentials`)",
+    "privateRegistry": "`loginServer`, `connectionId` (only with `privateRegistryId`)",
+    "dataStorage": "`containerId`, `datastore` (only with `dataStorage`)",
+    "kubernetes": "`clusterId`, `computeName`, `instanceTypes`, `oidcIssuerUrl` (for federating "
+                  "your own service accounts; null for an existing cluster) (only with "
+                  "`kubernetes`)",
+    "grants": "every role a principal of the stack holds: `principal`, `principalId`, `role`, "
+              "`scope`, `grantedBy` (`stack` for a role assignment of the stack, `Azure` for one "
+              "Azure makes a system-assigned identity itself), `source` (the document it comes "
+              "from)",
+}
+"""Every output the stack may export and what it holds: the docs' outputs reference is written
+from it (``python -m offline.docs``), and a test checks that the stacks export exactly these."""
+
 
 def export(p: Platform) -> None:
-    """Export the outputs of platform ``p`` (README, "Outputs reference")."""
+    """Export the outputs of platform ``p`` (each one described in :data:`OUTPUTS`)."""
     client, workspace = p.client, p.workspace
     pulumi.export("resourceGroupName", p.resource_group_name)
     pulumi.export("location", p.settings.location)

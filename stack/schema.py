@@ -6,7 +6,9 @@
   ``pulumi config`` and the Pulumi Cloud console know them),
 * ``stack/stack-file.schema.json``, the JSON Schema of a ``Pulumi.<stack>.yaml`` that editors read
   (each stack file names it in a ``# yaml-language-server: $schema=...`` line),
-* the configuration reference between the ``<!-- config-reference -->`` markers of README.md.
+
+and renders the configuration reference of the docs (:func:`reference_markdown`: every key at
+every depth), which ``python -m offline.docs`` writes into ``docs/reference/configuration.md``.
 
 Without ``--write`` it says which of them is out of date (exit 1); the tests run that check.
 """
@@ -27,27 +29,11 @@ from pydantic.fields import FieldInfo
 from components.stackfile import project_file
 
 from .config import READ_NAMESPACES, STACK_FILE_KEYS, STRUCTURED, StackSettings, allowed
-from .config.automation import CredentialSettings
-from .config.clusters import ClusterSettings
-from .config.data import DataStorageSettings, DataUserSettings
-from .config.endpoints import DeploymentSettings, EndpointSettings, EnvironmentSettings
-from .config.instances import InstanceSettings
 
 PROJECT_DIR = Path(__file__).resolve().parent.parent
 SCHEMA_FILE = Path("stack") / "stack-file.schema.json"
 SCHEMA_LINE = f"# yaml-language-server: $schema=./{SCHEMA_FILE.as_posix()}"
 """The first line of every stack file: where editors find its schema."""
-MARKERS = ("<!-- config-reference -->", "<!-- /config-reference -->")
-ENTRIES: list[tuple[str, type[BaseModel]]] = [
-    ("A compute cluster entry (`computeClusters`)", ClusterSettings),
-    ("An online endpoint entry (`onlineEndpoints`)", EndpointSettings),
-    ("A deployment entry (an endpoint's `deployments`)", DeploymentSettings),
-    ("A deployment's `environment` mapping", EnvironmentSettings),
-    ("`dataStorage`", DataStorageSettings),
-    ("A `dataUsers` entry", DataUserSettings),
-    ("A `computeInstances` entry", InstanceSettings),
-    ("An `automationCredentials` entry", CredentialSettings),
-]
 
 
 def _key(name: str, field: FieldInfo) -> str:
@@ -130,12 +116,39 @@ def _rows(model: type[BaseModel]) -> list[str]:
     return rows
 
 
+def _models_in(annotation: Any) -> list[tuple[type[BaseModel], bool]]:
+    """The settings models a field of type ``annotation`` holds, each with whether it is a list
+    entry (``list[X]``, ``tuple[X, ...]``) rather than one mapping (``X | None``)."""
+    if isinstance(annotation, type) and issubclass(annotation, BaseModel):
+        return [(annotation, False)]
+    listed = typing.get_origin(annotation) in (list, tuple)
+    return [(model, entry or listed) for arg in typing.get_args(annotation)
+            for model, entry in _models_in(arg)]
+
+
+def sections(model: type[BaseModel] = StackSettings,
+             path: str = "") -> list[tuple[str, type[BaseModel]]]:
+    """Every mapping of the stack file's settings with the path it sits at, depth first:
+    ``("", StackSettings)``, ``("computeClusters[]", ClusterSettings)``,
+    ``("kubernetes.tls", TlsSettings)``, ..."""
+    found = [(path, model)]
+    for name, field in model.model_fields.items():
+        for inner, entry in _models_in(field.annotation):
+            key = _key(name, field)
+            found += sections(inner, f"{path}.{key}".lstrip(".") + ("[]" if entry else ""))
+    return found
+
+
 def reference_markdown() -> str:
-    """The README's configuration reference: every key, its default and what it takes."""
-    lines = [MARKERS[0], "", *_rows(StackSettings)]
-    for title, model in ENTRIES:
-        lines += ["", f"{title}:", "", *_rows(model)]
-    return "\n".join([*lines, "", MARKERS[1]])
+    """The configuration reference: every key at every depth, its default and what it takes; a
+    section per mapping, headed by its path (``[]``: each entry of a list)."""
+    lines: list[str] = []
+    for path, model in sections():
+        if path:
+            about = " ".join((model.__doc__ or "").split())
+            lines += ["", f"### `{path}`", "", *([about, ""] if about else [])]
+        lines += _rows(model)
+    return "\n".join(lines).strip() + "\n"
 
 
 def _project_name(project_dir: Path) -> str:
@@ -148,20 +161,17 @@ def rendered(project_dir: Path) -> dict[Path, str]:
     head = project_file[:project_file.index("\nconfig:\n") + 1]
     config = yaml.safe_dump({"config": pulumi_config()}, sort_keys=False, width=96,
                             allow_unicode=True)
-    readme = (project_dir / "README.md").read_text()
-    start, end = readme.index(MARKERS[0]), readme.index(MARKERS[1]) + len(MARKERS[1])
     schema = stack_file_schema(_project_name(project_dir))
     return {project_dir / "Pulumi.yaml": head + config,
-            project_dir / SCHEMA_FILE: json.dumps(schema, indent=2) + "\n",
-            project_dir / "README.md": readme[:start] + reference_markdown() + readme[end:]}
+            project_dir / SCHEMA_FILE: json.dumps(schema, indent=2) + "\n"}
 
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(
         prog="python -m stack.schema",
         description="Write (or check) what the settings schema generates: the config block of "
-                    "Pulumi.yaml, the stack file JSON Schema and the README's configuration "
-                    "reference.")
+                    "Pulumi.yaml and the stack file JSON Schema (the docs' configuration "
+                    "reference: python -m offline.docs).")
     parser.add_argument("--write", action="store_true", help="rewrite the files")
     parser.add_argument("--project", type=Path, default=PROJECT_DIR, help="the project folder")
     args = parser.parse_args(argv)

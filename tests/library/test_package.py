@@ -1,5 +1,5 @@
-"""The component package other Pulumi languages use: its schema and the README's YAML program
-(what its host builds: test_provider_host.py)."""
+"""The component package other Pulumi languages use: its schema and the YAML program users copy
+(samples/consumer-yaml; what the package's host builds: test_provider_host.py)."""
 
 from __future__ import annotations
 
@@ -51,22 +51,25 @@ def test_every_component_takes_references_as_ids_and_nothing_python():
     assert endpoint["properties"]["scoringUri"]["type"] == "string"
 
 
-def readme_yaml_example() -> dict:
-    readme = (PROJECT_DIR / "README.md").read_text()
-    block = re.search(r"<!-- yaml-example -->\n```yaml\n(.*?)```", readme, re.S)
-    assert block, "README has no YAML example"
-    return yaml.safe_load(block.group(1))
+YAML_PROGRAM = PROJECT_DIR / "samples" / "consumer-yaml" / "Pulumi.yaml"
+"""The Pulumi YAML program the docs show (docs/guides/other-languages.md includes the file)."""
+JSON_TYPES = {"string": str, "integer": int, "number": (int, float), "boolean": bool,
+              "array": list, "object": dict}
 
 
-def test_the_readme_yaml_program_uses_the_package_as_its_schema_says():
+def test_the_yaml_program_uses_the_package_as_its_schema_says():
     resources = schema()["resources"]
-    program = readme_yaml_example()
+    program = yaml.safe_load(YAML_PROGRAM.read_text())
     used = [r for r in program["resources"].values() if r["type"].startswith("mlplatform:")]
     assert {r["type"] for r in used} == set(resources)
     for r in used:
         spec = resources[r["type"]]
         assert set(r["properties"]) <= set(spec["inputProperties"]), r["type"]
         assert set(spec.get("requiredInputs", [])) <= set(r["properties"]), r["type"]
+        for name, value in r["properties"].items():
+            kind = spec["inputProperties"][name].get("type")
+            if kind and not (isinstance(value, str) and value.startswith("${")):
+                assert isinstance(value, JSON_TYPES[kind]), (r["type"], name, value)
     outputs = re.findall(r"\$\{(\w+)\.(\w+)\}", json.dumps(program))
     for resource, prop in outputs:
         token = program["resources"][resource]["type"]

@@ -1,5 +1,5 @@
-"""Every command's --help is plain text that ends with the shared exit codes, the README lists
-every command, and make help lists every target."""
+"""Every command's --help is plain text that ends with the shared exit codes, the exit code
+reference of the docs lists every command, and make help lists every target."""
 
 from __future__ import annotations
 
@@ -15,6 +15,7 @@ from offline import (
     critical_path,
     deployer,
     diff,
+    docs,
     new_stack,
     package_args,
     plan,
@@ -37,11 +38,11 @@ from offline.exits import (
 from ..conftest import PROJECT_DIR
 
 COMMANDS = [preview, plan, diff, critical_path, policy_check, policy_catalog, package_args, arm,
-            new_stack, schema, deployer, benchmarks]
+            new_stack, schema, deployer, docs, benchmarks]
 
 
 def _command(module) -> str:
-    """How the README names a command: ``offline.plan``, ``python -m offline``, ``benchmarks``."""
+    """How the docs name a command: ``offline.plan``, ``python -m offline``, ``benchmarks``."""
     name = module.__name__.removesuffix(".__main__")
     return "python -m offline" if name == "offline" else name
 
@@ -52,10 +53,10 @@ def test_every_module_with_a_command_line_is_a_command():
     assert {m.__name__ for m in COMMANDS} == tools
 
 
-def test_the_readme_names_every_command_beside_the_exit_codes():
-    readme = (PROJECT_DIR / "README.md").read_text()
-    section = readme[readme.index("### Exit codes"):readme.index("<!-- exit-codes")]
-    assert all(f"`{_command(m)}`" in section for m in COMMANDS)
+def test_the_exit_code_reference_names_every_command():
+    page = (PROJECT_DIR / "docs" / "reference" / "exit-codes.md").read_text()
+    section = page[:page.index("<!-- exit-codes")]
+    assert [_command(m) for m in COMMANDS if f"`{_command(m)}`" not in section] == []
 
 
 @pytest.mark.parametrize("command", COMMANDS, ids=lambda m: m.__name__)
