@@ -72,9 +72,11 @@ def config_path(model: type[BaseModel], path: ArgumentPath) -> ArgumentPath:
     return renamed(model, path, lambda name, field: field.alias or name)
 
 
-CONFIG_KEYS = {"compute_name": "name", "endpoint_name": "name", "instance_name": "name"}
+CONFIG_KEYS = {"compute_name": "name", "endpoint_name": "name", "instance_name": "name",
+               "isolation_mode": "isolation", "existing_subnet_id": "subnetId",
+               "existing_zone_ids": "dnsZoneIds"}
 """Arguments of the components whose config key is not their camelCase name (an entry's own name
-in the workspace is its ``name``)."""
+in the workspace is its ``name``; the network's keys are shorter)."""
 
 
 def config_key(argument: str) -> str:
