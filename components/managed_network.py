@@ -20,10 +20,10 @@ from __future__ import annotations
 
 import re
 from collections.abc import Mapping
-from typing import Annotated, Any, Literal
+from typing import Literal
 
 from pulumi_azure_native import machinelearningservices as ml
-from pydantic import AfterValidator, Field, StrictBool
+from pydantic import Field, StrictBool
 
 from .arguments import MISSING, Arguments, Problem, StrInput, unique_names
 from .azure.resource_ids import provider_type
@@ -58,12 +58,6 @@ APPROVABLE_TARGET = (
     + "; others need a custom role this package does not grant")
 
 
-def _approvable(value: Any) -> Any:
-    if isinstance(value, str) and (provider_type(value) or "").lower() not in _APPROVABLE:
-        raise ValueError(APPROVABLE_TARGET)
-    return value  # None, or an Output known only later
-
-
 _KINDS = {"fqdn": "an FQDN rule", "service_tag": "a service tag rule",
           "private_endpoint": "a private endpoint rule"}
 """The destinations of an outbound rule (the field each kind sets), in words."""
@@ -94,7 +88,7 @@ class OutboundRuleSpec(Arguments):
     """Protocol of a service tag rule."""
     port_ranges: str = Field("443", pattern=r"^(\*|\d{1,5}(-\d{1,5})?(,\d{1,5}(-\d{1,5})?)*)$")
     """Ports of a service tag rule, e.g. 443 or 80,443."""
-    private_endpoint: Annotated[StrInput | None, AfterValidator(_approvable)] = None
+    private_endpoint: StrInput | None = None
     """Resource id of a target reached by a private endpoint (the workspace identity gets the
     approver role on it)."""
     subresource: str | None = Field(None, pattern=r"^[a-zA-Z]{2,40}$")
@@ -116,7 +110,10 @@ class OutboundRuleSpec(Arguments):
         if FEED_RULE.match(self.name):
             found.append(Problem(("name",), self.name, "a name other than feed-<n> (the names of "
                                  "the package feed rules)"))
-        if self.private_endpoint is not None and self.subresource is None:
+        target = self.private_endpoint
+        if isinstance(target, str) and (provider_type(target) or "").lower() not in _APPROVABLE:
+            found.append(Problem(("private_endpoint",), target, APPROVABLE_TARGET))
+        if target is not None and self.subresource is None:
             found.append(Problem(("subresource",), MISSING, "the target's private link group, "
                                  "e.g. blob, vault, registry", when="on a private endpoint rule"))
         if len(kinds) == 1:  # the fields of another kind, which this rule would leave out

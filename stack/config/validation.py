@@ -73,7 +73,9 @@ def _read(annotation: Any, value: Any, failed: Sequence[tuple[Any, ...]], k: Key
                 wrong |= {name} if below else set()
                 found += _read(field.rebuild_annotation(), value[alias], below, k.at(alias))
         if issubclass(model, ConfigModel):  # the entry's rules on the fields that did read
-            found += model.words(partial_problems(model, given, wrong), k)
+            # (its own: the rules of the entries inside it are theirs, read above)
+            found += model.words([p for p in partial_problems(model, given, wrong)
+                                  if not p.base], k)
         return found
     if typing.get_origin(kind) is tuple and isinstance(value, list):
         item = typing.get_args(kind)[0]
