@@ -43,6 +43,8 @@ PACKAGE_FEEDS = ("pypi.org", "files.pythonhosted.org", "conda.anaconda.org", "*.
 """What an environment build reaches: the Python and conda package feeds and Microsoft's image
 registry (how-to-managed-network, "Scenario: Access public machine learning packages" and
 "Scenario: Use Docker images managed by Azure ML")."""
+OWN_APPROVALS = ("storage", "key-vault", "registry")
+"""The short names of the approvals a workspace gives its identity on its own dependents."""
 FEED_RULE = re.compile(r"^feed-\d+$")
 """Names of the package feed rules (``feed-0``, ...), one per entry of :data:`PACKAGE_FEEDS`."""
 
@@ -208,11 +210,18 @@ class ManagedNetwork(ManagedNetworkSpec):
     approval's Pulumi name is made of it, so a new name replaces the role assignment."""
 
     def cross_checks(self) -> list[Problem]:
+        found = super().cross_checks()
         rules = {rule.name for rule in self.outbound_rules if rule.private_endpoint is not None}
-        return super().cross_checks() + [
-            Problem(("approval_names", name), short, "the name of a private endpoint rule of "
-                    "{outbound_rules}") for name, short in self.approval_names.items()
-            if name not in rules]
+        taken = {*OWN_APPROVALS, *(f"rule-{name}" for name in rules - set(self.approval_names))}
+        for name, short in self.approval_names.items():
+            if name not in rules:
+                found.append(Problem(("approval_names", name), short, "the name of a private "
+                                     "endpoint rule of {outbound_rules}"))
+            elif short in taken:
+                found.append(Problem(("approval_names", name), short, "a name no other approval "
+                                     f"has ({', '.join(OWN_APPROVALS)} are the workspace's own)"))
+            taken.add(short)
+        return found
 
     def approvals(self) -> dict[str, StrInput]:
         """The private endpoint targets the workspace identity approves, by short name."""

@@ -42,7 +42,7 @@ from .azure.names import RULES
 from .azure.resource_ids import parse_resource_id, resource_group_id
 from .catalog import REFUSED, Fixed, Seconds, Shown
 from .identity import USER_ASSIGNED_IDENTITY, UserIdentity, ml_identity, runs_as
-from .managed_network import NETWORK_APPROVER, ManagedNetwork
+from .managed_network import NETWORK_APPROVER, OWN_APPROVALS, ManagedNetwork
 from .network import LINK_TARGET, PRIVATE_ENDPOINT, closed_storage_rules, closed_vault_rules
 from .network_provisioning import NETWORK_PROVISIONING, ManagedNetworkProvisioning
 from .registry import REGISTRY, ContainerRegistry
@@ -452,8 +452,8 @@ class Workspace(pulumi.ComponentResource):
                     ("registry", "Contributor", args.registry.id),
                     ("insights", "Contributor", insights.id))]
             if args.managed_network is not None:  # its private endpoints must be approved
-                targets = {"storage": account.id, "key-vault": vault.id,
-                           "registry": args.registry.id, **args.managed_network.approvals()}
+                own = zip(OWN_APPROVALS, (account.id, vault.id, args.registry.id), strict=True)
+                targets = dict(own) | args.managed_network.approvals()
                 self.grants += [grant(self, f"{name}-{target}", me, NETWORK_APPROVER, scope,
                                       sources.MANAGED_NETWORK)
                                 for target, scope in targets.items()]

@@ -212,11 +212,14 @@ def test_the_workspace_identity_approves_each_private_endpoint_rules_target():
     hf = OutboundRuleSpec(name="hf", fqdn="huggingface.co")
     network = ManagedNetwork(outbound_rules=[search, lake, hf], approval_names={"lake": "data"})
     assert network.approvals() == {"rule-search": SEARCH, "data": lake.private_endpoint}
-    with pytest.raises(ArgumentsError) as refused:  # an FQDN rule has no target to approve
-        ManagedNetwork(outbound_rules=[hf], approval_names={"hf": "hub"})
-    assert [p.words() for p in refused.value.problems] == [
+    with pytest.raises(ArgumentsError) as refused:
+        ManagedNetwork(outbound_rules=[search, lake, hf],
+                       approval_names={"hf": "hub", "lake": "storage"})
+    assert [p.words() for p in refused.value.problems] == [  # an FQDN rule approves nothing
         "approval_names.hf = 'hub' is not allowed: the name of a private endpoint rule of "
-        "outbound_rules"]
+        "outbound_rules",  # and the workspace storage's approval would be lost
+        "approval_names.lake = 'storage' is not allowed: a name no other approval has "
+        "(storage, key-vault, registry are the workspace's own)"]
 
 
 HUB = f"{SUBSCRIPTION}/resourceGroups/rg-hub/providers/Microsoft.Network"
