@@ -22,11 +22,12 @@ from .data import DataStorage, DataStorageArgs, DataUser
 from .endpoint import OnlineDeploymentSpec, OnlineEndpoint, OnlineEndpointArgs
 from .identity import ExistingIdentity, ManagedIdentity, ManagedIdentityArgs, UserIdentity
 from .kubernetes import InstanceType, KubernetesCompute, KubernetesComputeArgs, RouterTls
+from .managed_network import ManagedNetwork, OutboundRuleSpec
 from .network import PrivateNetwork, PrivateNetworkArgs
 from .private_registry import PrivateRegistryAccess, PrivateRegistryAccessArgs
 from .registry import ContainerRegistry, ContainerRegistryArgs
 from .secrets import vault_secret
-from .workspace import ManagedNetwork, Workspace, WorkspaceArgs, WorkspaceRef
+from .workspace import Workspace, WorkspaceArgs, WorkspaceRef
 
 __all__ = [
     "AssetStore", "AssetStoreArgs", "AutomationIdentity",
@@ -35,7 +36,8 @@ __all__ = [
     "ContainerRegistry", "ContainerRegistryArgs", "DataStorage", "DataStorageArgs", "DataUser",
     "ExistingIdentity", "FederatedCredential", "Grant", "InstanceType", "KubernetesCompute",
     "KubernetesComputeArgs", "ManagedIdentity", "ManagedIdentityArgs",
-    "ManagedNetwork", "OnlineDeploymentSpec", "OnlineEndpoint", "OnlineEndpointArgs", "Principal",
+    "ManagedNetwork", "OnlineDeploymentSpec", "OnlineEndpoint", "OnlineEndpointArgs",
+    "OutboundRuleSpec", "Principal",
     "PrivateNetwork", "PrivateNetworkArgs", "PrivateRegistryAccess", "PrivateRegistryAccessArgs",
     "RouterTls", "UserIdentity", "Workspace", "WorkspaceArgs", "WorkspaceRef", "after", "grant",
     "vault_secret",

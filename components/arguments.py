@@ -87,7 +87,8 @@ class Problem:
     unknown: bool = False
     """An argument the declaration does not have (``allowed`` then says what is close)."""
     when: str = ""
-    """Where the value is refused, if not everywhere (``on a Kubernetes endpoint``)."""
+    """Where the value is refused, if not everywhere (``on a Kubernetes endpoint``, ``with
+    {existing_subnet_id}``: it names other arguments as ``allowed`` does)."""
     hidden: str = ""
     """Why the value is not shown (``a secret: its name says so``)."""
 
@@ -101,9 +102,10 @@ class Problem:
         """The problem in words, naming arguments with ``name``, those its words refer to with
         ``refer`` (given the path from ``base``: a sibling is named as the entry names it), and
         saying an argument the declaration lacks is not ``unknown``."""
-        where = name(self.argument)
-        allowed = re.sub(r"\{(\w+)\}", lambda m: refer((m[1],)), self.allowed)
-        when = f" {self.when}" if self.when else ""
+        def named(text: str) -> str:
+            return re.sub(r"\{(\w+)\}", lambda m: refer((m[1],)), text)
+        where, allowed = name(self.argument), named(self.allowed)
+        when = f" {named(self.when)}" if self.when else ""
         if self.unknown:
             return f"{where} is not {unknown}; {allowed}"
         if self.hidden:
@@ -369,7 +371,7 @@ def partial_problems(model: type[Arguments], values: Mapping[str, Any], failed: 
     except (AttributeError, TypeError):  # a rule read a required value that is not there
         return []
     return [p for p in across if str(p.argument[0]) not in failed
-            and not failed & set(re.findall(r"\{(\w+)\}", p.allowed))]
+            and not failed & set(re.findall(r"\{(\w+)\}", p.allowed + p.when))]
 
 
 def _typed(model: type[Arguments], values: Mapping[str, Any], failed: set[str]

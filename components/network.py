@@ -27,15 +27,26 @@ existing subnet, and makes each endpoint with :meth:`PrivateNetwork.endpoint`.
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass, field
+from typing import Annotated
 
 import pulumi
 from pulumi_azure_native import keyvault, network, privatedns, storage
+from pydantic import Field
 
 from . import catalog
 from .access import PRINCIPAL_OR_SCOPE, ROLE_ASSIGNMENT, Grant, Principal, grant
+from .arguments import (
+    MISSING,
+    Arguments,
+    ArgumentsError,
+    Placed,
+    Problem,
+    StrInput,
+    azure_name,
+)
 from .azure import sources
 from .azure.names import RULES
+from .azure.resource_ids import parse_resource_id
 
 VIRTUAL_NETWORK = catalog.register(catalog.ResourceType(
     "azure-native:network:VirtualNetwork", "virtual network",
@@ -111,24 +122,72 @@ def closed_vault_rules() -> keyvault.NetworkRuleSetArgs:
                                        bypass=keyvault.NetworkRuleBypassOptions.AZURE_SERVICES)
 
 
-@dataclass
-class PrivateNetworkArgs:
+ADDRESS_SPACE = r"^(\d{1,3}\.){3}\d{1,3}/(1[6-9]|2[0-8])$"
+"""An IPv4 address space of /16 to /28 (``10.40.0.0/24``)."""
+SUBNET_ID = (r"(?i)^/subscriptions/[^/]+/resourceGroups/[^/]+/providers/Microsoft\.Network/"
+             r"virtualNetworks/[^/]+/subnets/[^/]+$")
+_ZONE_ID = "/subscriptions/<id>/resourceGroups/<group>/providers/Microsoft.Network/privateDnsZones/"
+_SECOND_ZONE = ("an existing subnet's network is linked to its own zones, and Azure refuses a "
+                "second zone of the same name linked to it")
+
+
+class PrivateNetworkSpec(Arguments):
+    """The private way in: a virtual network to create, or an existing subnet, and the private
+    DNS zones the endpoints are named in."""
+
+    address_space: str = Field("10.40.0.0/24", pattern=ADDRESS_SPACE)
+    """Address space of the virtual network created for the private endpoints (/16 to /28); its
+    one subnet takes all of it."""
+    existing_subnet_id: str | None = Field(None, pattern=SUBNET_ID, json_schema_extra={
+        "allowed": "a subnet id: /subscriptions/<id>/resourceGroups/<group>/providers/"
+                   "Microsoft.Network/virtualNetworks/<v>/subnets/<s>"})
+    """An existing subnet for the private endpoints instead of a new network (then nothing is
+    created but the endpoints): every zone the endpoints use must be in existing zone ids."""
+    existing_zone_ids: Mapping[str, str] = {}
+    """Existing private DNS zone ids by zone name (e.g. a hub's privatelink.api.azureml.ms); the
+    others are created and linked to the created network."""
+
+    def cross_checks(self) -> list[Problem]:
+        found = super().cross_checks()
+        if "address_space" in self.model_fields_set and self.existing_subnet_id is not None:
+            found.append(Problem(("address_space",), self.address_space, "nothing (the private "
+                                 "endpoints go into that subnet; no virtual network is created)",
+                                 when="with {existing_subnet_id}"))
+        known = zones_of(ZONES)
+        for zone, zone_id in self.existing_zone_ids.items():
+            if zone not in known:
+                found.append(Problem(("existing_zone_ids", zone), zone_id, "one of the private DNS "
+                                     "zones the private endpoints are named in: "
+                                     + ", ".join(sorted(known))))
+            elif _zone_name(zone_id) != zone.lower():
+                found.append(Problem(("existing_zone_ids", zone), zone_id, "the resource id of "
+                                     f"private DNS zone {zone} ({_ZONE_ID}{zone})"))
+        return found
+
+    def missing_zones(self, groups: Iterable[str]) -> list[Problem]:
+        """The zones the endpoints of ``groups`` (keys of :data:`ZONES`) use that an existing
+        subnet's network lacks in ``existing_zone_ids``."""
+        missing = sorted(zones_of(groups) - set(self.existing_zone_ids))
+        if self.existing_subnet_id is None or not missing:
+            return []
+        return [Problem(("existing_zone_ids",), MISSING, f"{', '.join(missing)} ({_SECOND_ZONE})",
+                        when="with {existing_subnet_id}")]
+
+
+def _zone_name(zone_id: str) -> str | None:
+    """The name of the private DNS zone ``zone_id``, lowercase (None: not a zone id)."""
+    try:
+        return parse_resource_id(zone_id, "Microsoft.Network/privateDnsZones").name.lower()
+    except ValueError:
+        return None
+
+
+class PrivateNetworkArgs(PrivateNetworkSpec, Placed):
     """Arguments of :class:`PrivateNetwork`: a virtual network to create, or an existing subnet."""
 
-    resource_group_name: pulumi.Input[str]
-    location: pulumi.Input[str]
-    virtual_network_name: str
-    allow_unlisted_location: bool = False
-    """Take a location this package does not list yet (checked by the workspace's arguments)."""
-    address_space: str = "10.40.0.0/24"
-    """The created network's address space; its one subnet takes all of it."""
-    existing_subnet_id: str | None = None
-    """An existing subnet for the endpoints (then nothing is created but the endpoints): every
-    zone the endpoints need must be in ``existing_zone_ids``."""
-    existing_zone_ids: Mapping[str, str] = field(default_factory=dict)
-    """Private DNS zone ids by zone name, e.g. a hub's ``privatelink.api.azureml.ms``; the others
-    are created and linked to the created network."""
-    tags: Mapping[str, str] = field(default_factory=dict)
+    virtual_network_name: Annotated[StrInput, azure_name("virtual network")]
+    """Azure name of the virtual network created (and of its links to the zones created)."""
+    tags: Mapping[str, str] = {}
 
 
 class PrivateNetwork(pulumi.ComponentResource):
@@ -144,11 +203,6 @@ class PrivateNetwork(pulumi.ComponentResource):
     def __init__(self, name: str, args: PrivateNetworkArgs,
                  opts: pulumi.ResourceOptions | None = None):
         super().__init__("ml-platform:network:PrivateNetwork", name, {}, opts)
-        unknown = sorted(set(args.existing_zone_ids) - zones_of(ZONES))
-        if unknown:
-            raise ValueError(f"PrivateNetworkArgs.existing_zone_ids: {', '.join(unknown)} are not "
-                             "private DNS zones of the endpoints this component makes: "
-                             + ", ".join(sorted(zones_of(ZONES))))
         self._name, self._args = name, args
         self.grants = []
         self._zones: dict[str, pulumi.Output[str]] = {
@@ -173,10 +227,6 @@ class PrivateNetwork(pulumi.ComponentResource):
         self.register_outputs({"subnet_id": self.subnet_id})
 
     def _zone(self, zone: str) -> pulumi.Output[str]:
-        if zone not in self._zones and self._args.existing_subnet_id:
-            raise ValueError(f"PrivateNetworkArgs.existing_zone_ids has no {zone}: an existing "
-                             "subnet takes the zone ids its network is linked to (another zone "
-                             "of the same name linked to it is refused by Azure)")
         if zone not in self._zones:
             key = zone.removeprefix("privatelink.").split(".")[0]
             made = privatedns.PrivateZone(
@@ -197,7 +247,12 @@ class PrivateNetwork(pulumi.ComponentResource):
                  group: str, readers: Sequence[Principal] = ()) -> network.PrivateEndpoint:
         """A private endpoint of ``group`` (a key of :data:`ZONES`) to ``target_id``, with its
         zone group, as ``<name>-pe-<target>``; ``readers`` get Reader on it (the workspace
-        identity, on the endpoints of a storage the studio reaches through them)."""
+        identity, on the endpoints of a storage the studio reaches through them); a zone of an
+        existing subnet's network that ``existing_zone_ids`` lacks is refused before the
+        endpoint."""
+        missing = self._args.missing_zones([group])
+        if missing:
+            raise ArgumentsError(type(self._args).__name__, missing)
         pe = network.PrivateEndpoint(
             f"{self._name}-pe-{target}", private_endpoint_name=endpoint_name,
             resource_group_name=self._args.resource_group_name, location=self._args.location,

@@ -20,7 +20,7 @@ and scope fails with 409 RoleAssignmentExists).
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Annotated, Literal, TypedDict
 
 import pulumi
@@ -39,10 +39,10 @@ from .access import PRINCIPAL_OR_SCOPE, ROLE_ASSIGNMENT, AzureGrant, Grant, Prin
 from .arguments import Arguments, NetworkAccess, Placed, StrInput, azure_name
 from .azure import sources
 from .azure.names import RULES
-from .azure.resource_ids import parse_resource_id, provider_type, resource_group_id
-from .azure.roles import NETWORK_APPROVER_TARGETS
+from .azure.resource_ids import parse_resource_id, resource_group_id
 from .catalog import REFUSED, Fixed, Seconds, Shown
 from .identity import USER_ASSIGNED_IDENTITY, UserIdentity, ml_identity, runs_as
+from .managed_network import NETWORK_APPROVER, OWN_APPROVALS, ManagedNetwork
 from .network import LINK_TARGET, PRIVATE_ENDPOINT, closed_storage_rules, closed_vault_rules
 from .network_provisioning import NETWORK_PROVISIONING, ManagedNetworkProvisioning
 from .registry import REGISTRY, ContainerRegistry
@@ -126,7 +126,6 @@ class WorkspaceRef:
         )
 
 
-NETWORK_APPROVER = "Azure AI Enterprise Network Connection Approver"
 VAULT_CREATE_ONLY = "properties.softDeleteRetentionInDays"
 """The key vault property Azure takes at creation only: never sent as an update."""
 
@@ -261,14 +260,6 @@ catalog.require(NETWORK_PROVISIONING,
                 {ML_WORKSPACE: "it provisions the workspace's managed network"})
 
 
-def _managed_network(settings: ManagedNetwork | None) -> ml.ManagedNetworkSettingsArgs | None:
-    if settings is None:
-        return None
-    return ml.ManagedNetworkSettingsArgs(
-        isolation_mode=settings.isolation_mode, outbound_rules=dict(settings.outbound_rules),
-        firewall_sku=settings.firewall_sku)
-
-
 def _endpoint(given: pulumi.Input[str] | None, resource_id: pulumi.Input[str],
               provider_type: str, domain: str) -> pulumi.Output[str]:
     """``given``, or the Azure public cloud endpoint ``https://<resource name>.<domain>/``."""
@@ -278,58 +269,9 @@ def _endpoint(given: pulumi.Input[str] | None, resource_id: pulumi.Input[str],
         lambda rid: f"https://{parse_resource_id(rid, provider_type).name}.{domain}/")
 
 
-def _check_approvable(settings: ManagedNetwork) -> None:
-    """Refuse private endpoint targets the approver role cannot approve (a custom role is
-    Microsoft's way there, which this package does not grant)."""
-    wrong = {target: provider_type(target) for target in settings.approve_on.values()
-             if isinstance(target, str)
-             and (provider_type(target) or "").lower() not in _APPROVABLE}
-    if wrong:
-        raise ValueError(
-            "ManagedNetwork.approve_on: " + ", ".join(f"{t} ({k or 'not a resource id'})"
-                                                      for t, k in wrong.items())
-            + f" cannot be approved by {NETWORK_APPROVER}: it covers "
-            + ", ".join(NETWORK_APPROVER_TARGETS) + " (how-to-managed-network; others need a "
-            "custom role)")
-
-
-_APPROVABLE = {kind.lower() for kind in NETWORK_APPROVER_TARGETS}
-
-
 def _no_registry(workspace_id: str) -> str:
     raise ValueError(f"workspace {workspace_id} has no container registry attached; attach one "
                      "(az ml workspace update --container-registry <id>) before adding workloads")
-
-
-OutboundRule = (ml.FqdnOutboundRuleArgs | ml.PrivateEndpointOutboundRuleArgs
-                | ml.ServiceTagOutboundRuleArgs)
-
-
-@dataclass
-class ManagedNetwork:
-    """Managed network isolation of a workspace (Azure ML "Workspace managed network
-    isolation"): its computes and endpoints run in a network Azure manages, which reaches the
-    workspace's storage, key vault and registry through private endpoints Azure makes, and the
-    rest of the world only as ``isolation_mode`` and ``outbound_rules`` allow.
-
-    Provisioned with the workspace (``provisionNetworkNow``), and explicitly afterwards
-    (:mod:`components.network_provisioning`: on an existing workspace ``provisionNetworkNow`` "does
-    nothing"), before any compute or deployment of the workspace; the mode "can't be disabled"
-    once on. A user-assigned workspace identity
-    gets Azure AI Enterprise Network Connection Approver on each private endpoint target before
-    the workspace exists: without it the endpoints are not approved ("Required permissions",
-    how-to-managed-network)."""
-
-    isolation_mode: str = "AllowOnlyApprovedOutbound"
-    """AllowOnlyApprovedOutbound (only the rules) or AllowInternetOutbound."""
-    outbound_rules: Mapping[str, OutboundRule] = field(default_factory=dict)
-    """User-defined outbound rules by name (FQDN and service tag rules need
-    AllowOnlyApprovedOutbound; FQDN rules add an Azure Firewall)."""
-    firewall_sku: str | None = None
-    """Standard or Basic: the firewall FQDN rules run on; None when there are none."""
-    approve_on: Mapping[str, pulumi.Input[str]] = field(default_factory=dict)
-    """More private endpoint targets (of ``outbound_rules``) by a short name: the workspace
-    identity gets the approver role on each."""
 
 
 StorageSku = Literal["Standard_LRS", "Standard_ZRS", "Standard_GRS", "Standard_RAGRS",
@@ -388,7 +330,8 @@ class WorkspaceArgs(WorkspaceSpec, WorkspaceNames, Placed):
     private_dependents: StrictBool = False
     """Close the storage account and key vault to public traffic: reached through private
     endpoints only (the managed network's, and those of a :class:`PrivateNetwork`)."""
-    managed_network: InstanceOf[ManagedNetwork] | None = None
+    managed_network: ManagedNetwork | None = None
+    """Managed network isolation of the workspace's computes and endpoints; None: none."""
     image_build_compute: Annotated[str | None, azure_name("compute")] = None
     """The cluster that builds images, for a registry closed to public traffic (ACR Tasks
     cannot reach it: "Secure the workspace resources", Enable Azure Container Registry)."""
@@ -430,8 +373,6 @@ class Workspace(pulumi.ComponentResource):
     def __init__(self, name: str, args: WorkspaceArgs,
                  opts: pulumi.ResourceOptions | None = None):
         super().__init__("ml-platform:workspace:Workspace", name, {}, opts)
-        if args.managed_network is not None:
-            _check_approvable(args.managed_network)
         child = pulumi.ResourceOptions(parent=self)
         stateful = pulumi.ResourceOptions(parent=self, protect=args.protect,
                                           retain_on_delete=args.protect)
@@ -511,8 +452,8 @@ class Workspace(pulumi.ComponentResource):
                     ("registry", "Contributor", args.registry.id),
                     ("insights", "Contributor", insights.id))]
             if args.managed_network is not None:  # its private endpoints must be approved
-                targets = {"storage": account.id, "key-vault": vault.id,
-                           "registry": args.registry.id, **args.managed_network.approve_on}
+                own = zip(OWN_APPROVALS, (account.id, vault.id, args.registry.id), strict=True)
+                targets = dict(own) | args.managed_network.approvals()
                 self.grants += [grant(self, f"{name}-{target}", me, NETWORK_APPROVER, scope,
                                       sources.MANAGED_NETWORK)
                                 for target, scope in targets.items()]
@@ -530,7 +471,7 @@ class Workspace(pulumi.ComponentResource):
             container_registry=args.registry.id,
             system_datastores_auth_mode=ml.SystemDatastoresAuthMode.IDENTITY,
             public_network_access=args.public_network_access,
-            managed_network=_managed_network(args.managed_network),
+            managed_network=args.managed_network.azure() if args.managed_network else None,
             provision_network_now=True if args.managed_network else None,
             image_build_compute=args.image_build_compute,
             # It sets up its datastores, containers and secrets as its identity right away.

@@ -71,9 +71,12 @@ def config_path(model: type[BaseModel], path: ArgumentPath) -> ArgumentPath:
 
 
 CONFIG_KEYS = {"compute_name": "name", "endpoint_name": "name",
-               "assigned_user_object_id": "assignedUser", "container_name": "container"}
+               "assigned_user_object_id": "assignedUser", "container_name": "container",
+               "isolation_mode": "isolation", "existing_subnet_id": "subnetId",
+               "existing_zone_ids": "dnsZoneIds"}
 """Arguments of the components whose config key is not their camelCase name (an entry's own name
-in the workspace is its ``name``, an instance's owner its ``assignedUser``)."""
+in the workspace is its ``name``, an instance's owner its ``assignedUser``; the network's keys are
+shorter)."""
 
 
 def config_key(argument: str) -> str:

@@ -7,13 +7,12 @@ import pytest
 
 from components.azure.roles import BUILT_IN_ROLES
 from components.catalog import AT_RISK, REFUSED
+from components.managed_network import NETWORK_APPROVER, PACKAGE_FEEDS
 from components.network import SUBNET_NAME, ZONES
 from components.testing.runner import StackRun
-from components.workspace import NETWORK_APPROVER
 from offline.day2.check import day2_plan
 from offline.network_view import INTERNET
 from offline.report import plan
-from stack.config.network import PACKAGE_FEEDS
 
 from ..conftest import PACK, ROLE_ASSIGNMENT, assert_refused, grants, one, shared_run
 
@@ -24,6 +23,7 @@ SUBSCRIPTION = "/subscriptions/00000000-0000-4000-8000-000000000001"
 HUB = f"{SUBSCRIPTION}/resourceGroups/rg-hub/providers/Microsoft.Network"
 HUB_SUBNET = f"{HUB}/virtualNetworks/vnet-hub/subnets/snet-ml"
 HUB_ZONE = f"{HUB}/privateDnsZones/privatelink.api.azureml.ms"
+SEARCH = f"{SUBSCRIPTION}/resourceGroups/rg-search/providers/Microsoft.Search/searchServices/s1"
 PRIVATE = {"network": {"uploadsFromNetwork": True}, "registrySku": "Premium"}
 """dev, private (it uploads the sample's model, code and data)."""
 
@@ -205,12 +205,17 @@ NETWORK_BAD = [
      ["ml-platform:network.outboundRules[0]", "exactly one of fqdn, serviceTag or "
       "privateEndpoint"]),
     ({**PRIVATE, "network": {"uploadsFromNetwork": True, "outboundRules": [
-        {"name": "search", "privateEndpoint": HUB_SUBNET}]}},
-     ["ml-platform:network.outboundRules[0].subresource is missing", "private link group"]),
+        {"name": "search", "privateEndpoint": SEARCH}]}},
+     ["ml-platform:network.outboundRules[0].subresource is missing on a private endpoint rule",
+      "private link group"]),
     ({**PRIVATE, "network": {"uploadsFromNetwork": True, "outboundRules": [
         {"name": "feed-0", "fqdn": "example.com"}]}},
      ["ml-platform:network.outboundRules[0].name = 'feed-0' is not allowed",
-      "the stack's own rules"]),
+      "the names of the package feed rules"]),
+    ({**PRIVATE, "network": {"uploadsFromNetwork": True, "outboundRules": [
+        {"name": "data-blob", "privateEndpoint": SEARCH, "subresource": "searchService"}]}},
+     ["ml-platform:network.outboundRules[0].name = 'data-blob' is not allowed",
+      "the stack's own rule to the data account"]),
     ({**PRIVATE, "network": {"uploadsFromNetwork": True, "outboundRules": [
         {"name": "a", "fqdn": "a.example.com"}, {"name": "a", "fqdn": "b.example.com"}]}},
      ["ml-platform:network.outboundRules", "'a'"]),
@@ -224,13 +229,22 @@ NETWORK_BAD = [
     # a hub network comes with its zones: one created beside them would be refused by Azure
     ({**PRIVATE, "network": {"uploadsFromNetwork": True, "subnetId": HUB_SUBNET,
                              "dnsZoneIds": {"privatelink.api.azureml.ms": HUB_ZONE}}},
-     ["ml-platform:network.dnsZoneIds is missing privatelink.azurecr.io, "
-      "privatelink.blob.core.windows.net", "privatelink.notebooks.azure.net",
+     ["ml-platform:network.dnsZoneIds is missing with subnetId: "
+      "privatelink.azurecr.io, privatelink.blob.core.windows.net",
+      "privatelink.notebooks.azure.net",
       "Azure refuses a second zone of the same name"]),
     ({**PRIVATE, "network": {"uploadsFromNetwork": True, "dnsZoneIds": {
         "privatelink.database.windows.net": hub_zone("privatelink.database.windows.net")}}},
-     ["ml-platform:network.dnsZoneIds.privatelink.database.windows.net is not allowed",
-      "a zone the stack's private endpoints use", "privatelink.api.azureml.ms"]),
+     ["ml-platform:network.dnsZoneIds.privatelink.database.windows.net = ", "is not allowed",
+      "one of the private DNS zones the private endpoints are named in",
+      "privatelink.api.azureml.ms"]),
+    # a registry the stack does not create has no private endpoint of the stack's
+    ({**PRIVATE, "existingRegistryId": f"{SUBSCRIPTION}/resourceGroups/rg-hub/providers/"
+                                       "Microsoft.ContainerRegistry/registries/crhub",
+      "network": {"uploadsFromNetwork": True, "dnsZoneIds": {
+          "privatelink.azurecr.io": hub_zone("privatelink.azurecr.io")}}},
+     ["ml-platform:network.dnsZoneIds.privatelink.azurecr.io is not allowed",
+      "a zone the stack's private endpoints use"]),
     ({**PRIVATE, "network": {"uploadsFromNetwork": True, "dnsZoneIds": {
         "privatelink.api.azureml.ms": hub_zone("privatelink.notebooks.azure.net")}}},
      ["ml-platform:network.dnsZoneIds.privatelink.api.azureml.ms = ", "is not allowed",

@@ -123,7 +123,7 @@ def test_a_secret_read_without_the_cli_where_none_goes_is_named_not_shown():
 IGNORED = [  # (stack, override, the one problem's words)
     ("prod", {"network": {**PRIVATE, "isolation": "AllowInternetOutbound",
                           "packageFeeds": True}},
-     f"{NS}:network.packageFeeds = true is not allowed with isolation AllowInternetOutbound: "
+     f"{NS}:network.packageFeeds = True is not allowed with isolation AllowInternetOutbound: "
      "nothing"),
     ("prod", {"network": {**PRIVATE, "isolation": "AllowInternetOutbound",
                           "firewallSku": "Standard"}},
@@ -137,20 +137,20 @@ IGNORED = [  # (stack, override, the one problem's words)
                               "privatelink.blob.core.windows.net", "privatelink.azurecr.io",
                               "privatelink.file.core.windows.net",
                               "privatelink.vaultcore.azure.net")}}},
-     f"{NS}:network.addressSpace = '10.1.0.0/24' is not allowed with {NS}:network.subnetId: "
-     "nothing (the private endpoints go into that subnet"),
+     f"{NS}:network.addressSpace = '10.1.0.0/24' is not allowed with subnetId: nothing (the "
+     "private endpoints go into that subnet"),
     ("prod", {"network": {**PRIVATE, "outboundRules": [
         {"name": "hf", "fqdn": "huggingface.co", "portRanges": "8080"}]}},
-     f"{NS}:network.outboundRules[0].portRanges = '8080' is not allowed on an fqdn rule: nothing "
-     "(a serviceTag rule's; an FQDN rule reaches its host on ports 80 and 443 only"),
+     f"{NS}:network.outboundRules[0].portRanges = '8080' is not allowed on an FQDN rule: nothing "
+     "(a service tag rule's; an FQDN rule reaches its host on ports 80 and 443 only"),
     ("prod", {"network": {**PRIVATE, "outboundRules": [
         {"name": "aad", "serviceTag": "AzureActiveDirectory", "subresource": "blob"}]}},
-     f"{NS}:network.outboundRules[0].subresource = 'blob' is not allowed on a serviceTag rule: "
-     "nothing (a privateEndpoint rule's"),
+     f"{NS}:network.outboundRules[0].subresource = 'blob' is not allowed on a service tag rule: "
+     "nothing (a private endpoint rule's"),
     ("prod", {"network": {**PRIVATE, "outboundRules": [
         {"name": "lake", "privateEndpoint": f"{SHARED}/Microsoft.Storage/storageAccounts/stlake",
          "subresource": "blob", "protocol": "UDP"}]}},
-     f"{NS}:network.outboundRules[0].protocol = 'UDP' is not allowed on a privateEndpoint rule"),
+     f"{NS}:network.outboundRules[0].protocol = 'UDP' is not allowed on a private endpoint rule"),
     ("aks", {"kubernetes": {"existingClusterId": AKS, "nodeVmSize": "Standard_D8s_v5",
                             "allowInsecureConnections": True}},
      f"{NS}:kubernetes.nodeVmSize = 'Standard_D8s_v5' is not allowed: nothing with "
