@@ -34,7 +34,7 @@ def endpoint(*deployments: dict, **settings) -> dict:
     return {"onlineEndpoints": [{"name": "score", **settings, "deployments": list(deployments)}]}
 
 
-# Every identity scenario turned on at once (README "Identity scenarios").
+# Every identity scenario turned on at once (docs/guides/identities.md).
 SHARED = f"/subscriptions/{SUBSCRIPTION_ID}/resourceGroups/rg-shared/providers"
 PRIVATE = f"{SHARED}/Microsoft.ContainerRegistry/registries/crbaseimages"
 ALICE = "11111111-aaaa-4bbb-8ccc-000000000001"

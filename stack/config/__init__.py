@@ -3,7 +3,7 @@ once, by section.
 
 Each key is declared once, as a field of a pydantic model: its type, default, description and
 constraint. From these models come the ``config:`` block of ``Pulumi.yaml``, the JSON Schema
-editors use for ``Pulumi.<stack>.yaml`` and the README's configuration reference
+editors use for ``Pulumi.<stack>.yaml`` and the docs' configuration reference
 (``python -m stack.schema``; tests keep all three current).
 
 Each section (:data:`SECTIONS`, a module each) declares its entries, its rules across keys and

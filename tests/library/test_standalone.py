@@ -10,7 +10,7 @@ from components.testing.runner import run_stack
 
 from ..conftest import PROJECT_DIR, grants, one
 
-CONSUMER = PROJECT_DIR / "samples" / "consumer"  # the README's consumer project
+CONSUMER = PROJECT_DIR / "samples" / "consumer"  # another team's project, as the docs show it
 SHARED = "/subscriptions/00000000-0000-4000-8000-000000000001/resourceGroups/rg-ml-shared/providers"
 
 

@@ -153,7 +153,7 @@ def test_config_error_is_a_clean_pulumi_error():
 
 
 def test_generated_files_are_current():
-    # Pulumi.yaml's config block, the stack file JSON Schema and the README reference
+    # Pulumi.yaml's config block and the stack file JSON Schema (the docs': tests/repo/test_docs.py)
     assert schema_main(["--project", str(PROJECT_DIR)]) == 0, "run python -m stack.schema --write"
 
 

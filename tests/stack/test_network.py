@@ -157,7 +157,7 @@ def test_the_network_picture_says_what_is_reachable_from_where(dev, prod):
 
     from_internet = {target for source, target, _ in picture(prod) if source == INTERNET}
     # Application Insights keeps its public ingestion and query (Azure Monitor Private Link
-    # Scope is not in the stack: README, Private networking)
+    # Scope is not in the stack: docs/guides/private-networking.md)
     assert from_internet == {"application insights appi-mlplat-prod"}
     prod_paths = picture(prod)
     assert ("virtual network vnet-mlplat-prod", "ml workspace mlw-mlplat-prod-*****",

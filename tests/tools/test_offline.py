@@ -1,4 +1,4 @@
-"""The offline preview (the README's main command) and the role helper's guards."""
+"""The offline preview (the quick start's main command) and the role helper's guards."""
 
 from __future__ import annotations
 
