@@ -11,6 +11,7 @@ it comes from:
   policies          reference/policies.md       the policy pack's policies, as the pack lists them
   access-diagram    index.md                    dev's access picture (python -m offline dev)
   deployer          guides/deploying.md         what dev's deployer needs (offline.deployer)
+  day2-rules        guides/day-2.md             the day-2 plan's rules (offline/day2/rules.py)
 
 Without ``--write`` it names each page that is out of date and exits 1; ``make docs`` and the test
 suite run that check.
@@ -34,6 +35,7 @@ from stack.outputs import OUTPUTS
 from stack.schema import reference_markdown
 
 from .analyzer import running
+from .day2.rules import RULES
 from .deployer import markdown as deployer_markdown
 from .diagram import grants_of, mermaid
 from .exits import FINDING, OK, markdown_table, run_tool, tool_parser
@@ -93,6 +95,15 @@ def _deployer(sources: Sources) -> str:
     return deployer_markdown(sources.preview["deployer"])
 
 
+def _day2_rules(_: Sources) -> str:
+    rows = ["| rule | verdict | what it says | source |", "|---|---|---|---|"]
+    for rule in RULES:
+        verdict = "by property" if rule.verdicts else rule.verdict
+        cells = [f"`{rule.name}`", verdict, rule.summary, rule.source]
+        rows.append("| " + " | ".join(c.replace("|", "\\|") for c in cells) + " |")
+    return "\n".join(rows) + "\n"
+
+
 @dataclass(frozen=True)
 class Part:
     """A generated part: its marker name, the page it is on and what writes it."""
@@ -110,6 +121,7 @@ PARTS = (
     Part("policies", "reference/policies.md", _policies),
     Part("access-diagram", "index.md", _access_diagram),
     Part("deployer", "guides/deploying.md", _deployer),
+    Part("day2-rules", "guides/day-2.md", _day2_rules),
 )
 
 
@@ -138,8 +150,8 @@ def main(argv: list[str] | None = None) -> int:
     parser = tool_parser(
         "python -m offline.docs",
         "Check (or with --write, rewrite) the parts of the docs generated from the code: the "
-        "configuration, outputs, exit code and policy references, dev's access picture and "
-        "what its deployer needs.")
+        "configuration, outputs, exit code and policy references, dev's access picture, "
+        "what its deployer needs and the day-2 plan's rules.")
     parser.add_argument("--write", action="store_true", help="rewrite the pages")
     add_arguments(parser)
 

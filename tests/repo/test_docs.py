@@ -22,7 +22,8 @@ def test_every_generated_part_is_current(dev):
         assert path.read_text() == text, (
             f"{path.relative_to(PROJECT_DIR)} is stale: run python -m offline.docs --write")
     assert {part.name for part in PARTS} >= {"config-reference", "outputs", "exit-codes",
-                                             "policies", "access-diagram", "deployer"}
+                                             "policies", "access-diagram", "deployer",
+                                             "day2-rules"}
 
 
 def schema_keys(node: dict, defs: dict, path: str = "") -> set[str]:
