@@ -9,6 +9,7 @@ import subprocess
 import pytest
 
 import benchmarks.__main__ as benchmarks
+import benchmarks.suite as suite_benchmark
 import offline.__main__ as preview
 from offline import (
     arm,
@@ -36,7 +37,7 @@ from offline.exits import (
 from ..conftest import PROJECT_DIR
 
 COMMANDS = [preview, plan, diff, critical_path, policy_check, policy_catalog, arm, new_stack,
-            schema, deployer, benchmarks]
+            schema, deployer, benchmarks, suite_benchmark]
 
 
 def _command(module) -> str:
@@ -47,7 +48,9 @@ def _command(module) -> str:
 
 def test_every_module_with_a_command_line_is_a_command():
     tools = {f"offline.{p.stem}" for p in (PROJECT_DIR / "offline").glob("*.py")
-             if 'if __name__ == "__main__":' in p.read_text()} | {"benchmarks.__main__"}
+             if 'if __name__ == "__main__":' in p.read_text()} | {
+        f"benchmarks.{p.stem}" for p in (PROJECT_DIR / "benchmarks").glob("*.py")
+        if 'if __name__ == "__main__":' in p.read_text()}
     assert {m.__name__ for m in COMMANDS} == tools
 
 
