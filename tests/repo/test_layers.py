@@ -52,7 +52,7 @@ def layers_imported(source: str, module: str) -> set[str]:
 
 
 @pytest.mark.parametrize("layer", sorted(LAYERS))
-def test_a_layer_imports_only_the_layers_below_it(layer):
+def test_a_layer_imports_only_the_layers_below_it(layer: str) -> None:
     for path in sorted(PROJECT_DIR.joinpath(*layer.split(".")).rglob("*.py")):
         module = module_of(path)
         if layer_of(module) != layer:
@@ -64,12 +64,12 @@ def test_a_layer_imports_only_the_layers_below_it(layer):
 @pytest.mark.parametrize("source", [
     "from components.testing.runner import read_yaml", "import components.testing.mocks",
     "from components.testing import run_stack", "from components import testing"])
-def test_the_layer_check_sees_the_testing_kit_imported_from_the_stack(source):
+def test_the_layer_check_sees_the_testing_kit_imported_from_the_stack(source: str) -> None:
     # what stack/settings.py did (components.testing.runner on every pulumi up), in each spelling
     assert "components.testing" in layers_imported(source, "stack.config.source")
 
 
-def test_the_layer_check_resolves_relative_imports():
+def test_the_layer_check_resolves_relative_imports() -> None:
     assert layers_imported("from .testing.mocks import X", "components.data") == {
         "components.testing"}
     assert layers_imported("from .access import Grant", "components.data") == {"components"}
@@ -124,12 +124,12 @@ def cycle(graph: dict[str, set[str]]) -> list[str]:
     return next(filter(None, (visit(name, []) for name in sorted(graph))), [])
 
 
-def test_no_tool_imports_itself_back():
+def test_no_tool_imports_itself_back() -> None:
     found = cycle(import_graph(PROJECT_DIR, "offline"))
     assert not found, "import cycle: " + " -> ".join(found)
 
 
-def test_an_import_cycle_is_found_even_through_an_import_in_a_function(tmp_path):
+def test_an_import_cycle_is_found_even_through_an_import_in_a_function(tmp_path: Path) -> None:
     package = tmp_path / "tool"
     (package / "sub").mkdir(parents=True)
     (package / "__init__.py").write_text("")
@@ -145,19 +145,19 @@ def test_an_import_cycle_is_found_even_through_an_import_in_a_function(tmp_path)
 
 
 @pytest.mark.parametrize("layer", ["stack", "offline"])
-def test_no_module_of_a_layer_is_over_500_lines(layer):
+def test_no_module_of_a_layer_is_over_500_lines(layer: str) -> None:
     long = {str(path.relative_to(PROJECT_DIR)): n for path in (PROJECT_DIR / layer).rglob("*.py")
             if (n := len(path.read_text().splitlines())) > 500}
     assert not long, f"split these by concern: {long}"
 
 
-def test_the_program_is_a_wiring_diagram():
+def test_the_program_is_a_wiring_diagram() -> None:
     program = (PROJECT_DIR / "__main__.py").read_text()
     assert layers_imported(program, "__main__") == {"stack"}
     assert len(program.splitlines()) <= 25
 
 
-def test_the_package_is_the_library_and_its_testing_kit():
+def test_the_package_is_the_library_and_its_testing_kit() -> None:
     project = tomllib.loads((PROJECT_DIR / "pyproject.toml").read_text())
     assert project["tool"]["setuptools"]["packages"]["find"]["include"] == [
         "components", "components.*"]
