@@ -27,7 +27,9 @@ from offline.day2.model import (
     Plan,
 )
 
-from ..conftest import SAMPLE, endpoint, shared_run
+from ..conftest import SAMPLE, SHARES_DAY2_RUNS, endpoint, shared_run
+
+pytestmark = SHARES_DAY2_RUNS
 
 SCORE = "endpoint-score"
 WRITER = "endpoint-score-traffic"
