@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from pathlib import Path
 from typing import Any
 
@@ -13,6 +13,7 @@ from components.azure.roles import ROLE_BY_GUID
 from components.testing.mocks import RANDOM_SUFFIX, SUBSCRIPTION_ID
 from components.testing.runner import Registration, StackRun, run_stack
 from offline.analyzer import PolicyAnalyzer, running, stop_all
+from offline.project import Project
 from stack.config import ConfigError
 
 PROJECT_DIR = Path(__file__).resolve().parent.parent
@@ -68,6 +69,21 @@ def shared_run(stack: str, overrides: dict[str, Any] | None = None,
     if key not in _RUNS:
         _RUNS[key] = run_stack(stack, overrides, PROJECT_DIR, suffix)
     return _RUNS[key]
+
+
+@pytest.fixture
+def tools_share_runs(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The tools' runs of this project's stacks are the shared runs: a test of what a command
+    prints reads the run the command asks for, without running the program again (the command's
+    own code is unchanged: ``Project.run`` only calls ``run_stack``)."""
+    real = Project.run
+
+    def run(self: Project, stack: str, overrides: Mapping[str, Any] | None = None,
+            suffix: str = RANDOM_SUFFIX) -> StackRun:
+        if self.dir.resolve() != PROJECT_DIR:
+            return real(self, stack, overrides, suffix)
+        return shared_run(stack, dict(overrides) if overrides else None, suffix)
+    monkeypatch.setattr(Project, "run", run)
 
 
 @pytest.fixture(scope="session")

@@ -42,6 +42,7 @@ def _pack(folder: Path, main_py: str) -> Path:
     return folder
 
 
+@pytest.mark.usefixtures("tools_share_runs")
 def test_the_preview_runs_the_pack_as_the_cli_does_and_exits_on_its_verdict(
         tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     probe = _pack(tmp_path / "probe", PROBE)

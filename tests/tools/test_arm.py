@@ -8,6 +8,7 @@ import re
 from pathlib import Path
 from typing import Any
 
+import pytest
 import yaml
 
 from components.testing.runner import StackRun
@@ -47,6 +48,7 @@ def test_role_assignments_are_extension_resources_at_their_scope(prod: StackRun)
     assert on_vault and all("scope" not in a["properties"] for a in on_vault)
 
 
+@pytest.mark.usefixtures("tools_share_runs")
 def test_the_command_writes_the_template(tmp_path: Path) -> None:
     out = tmp_path / "prod.json"
     assert main(["prod", "--out", str(out), "--project", str(PROJECT_DIR)]) == 0

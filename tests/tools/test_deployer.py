@@ -86,6 +86,7 @@ def test_an_outbound_rule_target_outside_the_stack_needs_the_deployers_approval(
         (target, "searchServices srch-ml (outside the stack)")]
 
 
+@pytest.mark.usefixtures("tools_share_runs")
 def test_preview_json_readme_and_commands_tell_one_story(
         dev: StackRun, capsys: pytest.CaptureFixture[str]) -> None:
     preview = plan(dev, PACK)

@@ -25,6 +25,7 @@ SYSTEM_ASSIGNED = {"workspaceIdentity": "systemAssigned",
 RG = "/subscriptions/00000000-0000-4000-8000-000000000001/resourceGroups/rg-mlplat-dev"
 
 
+@pytest.mark.usefixtures("tools_share_runs")
 def test_preview_prints_resources_access_and_outputs(capsys: pytest.CaptureFixture[str],
                                                      tmp_path: Path) -> None:
     out_file = tmp_path / "dev.json"

@@ -21,6 +21,7 @@ from ..conftest import PROJECT_DIR
 CLUSTER = "computeClusters=[{name: cpu, vmSize: Standard_D4s_v3, vmPriority: LowPriority}]"
 
 
+@pytest.mark.usefixtures("tools_share_runs")
 def test_a_change_prints_its_steps_and_exits_clean(capsys: pytest.CaptureFixture[str]) -> None:
     assert main(["dev", "dev", "--set", CLUSTER]) == 0
     out = capsys.readouterr().out
@@ -30,6 +31,7 @@ def test_a_change_prints_its_steps_and_exits_clean(capsys: pytest.CaptureFixture
     assert out.rstrip().endswith("clean: no step is refused, lies or loses data")
 
 
+@pytest.mark.usefixtures("tools_share_runs")
 def test_a_refused_step_exits_5_and_says_why(capsys: pytest.CaptureFixture[str]) -> None:
     assert main(["prod", "--destroy"]) == REFUSED == 5
     out = capsys.readouterr().out
@@ -39,6 +41,7 @@ def test_a_refused_step_exits_5_and_says_why(capsys: pytest.CaptureFixture[str])
     assert out.rstrip().endswith("FAILS: a step is refused, lies or loses data")
 
 
+@pytest.mark.usefixtures("tools_share_runs")
 def test_destroy_then_create_again_prints_both_plans(capsys: pytest.CaptureFixture[str],
                                                      tmp_path: Path) -> None:
     assert main(["dev", "--destroy", "--recreate", "--json", str(tmp_path / "p.json"),
@@ -57,6 +60,7 @@ def test_destroy_then_create_again_prints_both_plans(capsys: pytest.CaptureFixtu
 
 def test_a_saved_snapshot_or_a_preview_is_a_base(capsys: pytest.CaptureFixture[str],
                                                  tmp_path: Path) -> None:
+    # each run its own: a base read from a file plans no change against a new run of the same
     saved, preview = tmp_path / "dev.snapshot.json", tmp_path / "dev.preview.json"
     assert main(["none", "dev", "--save", str(saved)]) == 0
     assert preview_main(["dev", "--json", str(preview)]) == 0
@@ -66,6 +70,7 @@ def test_a_saved_snapshot_or_a_preview_is_a_base(capsys: pytest.CaptureFixture[s
         assert "no changes; no findings" in capsys.readouterr().out
 
 
+@pytest.mark.usefixtures("tools_share_runs")
 def test_a_base_without_snapshot_is_a_stack_with_nothing_deployed(
         capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:
     old = tmp_path / "old.json"
@@ -157,7 +162,7 @@ def test_retained_resources_only_leave_the_state(prod: StackRun) -> None:
 def test_the_same_change_plans_its_steps_in_the_same_order_every_time(
         capsys: pytest.CaptureFixture[str]) -> None:
     # the program registers resources in an order that varies from run to run; a reviewer's plan
-    # must not
+    # must not (so three runs of each side, none of them shared)
     printed = []
     for _ in range(3):
         assert main(["dev", "dev", "--set", "tags={cost-center: x}"]) == 0
