@@ -55,10 +55,6 @@ FULL: dict[str, Any] = {
 
 _RUNS: dict[str, StackRun] = {}
 
-SHARES_DAY2_RUNS = pytest.mark.xdist_group("day-2 runs")
-"""Runs are shared within a process: under pytest-xdist (``--dist loadgroup``) the day-2 plans
-and the day-2 rules, which plan many of the same changes, run in one."""
-
 
 def shared_run(stack: str, overrides: dict[str, Any] | None = None,
                suffix: str = RANDOM_SUFFIX) -> StackRun:

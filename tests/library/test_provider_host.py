@@ -44,9 +44,6 @@ CLUSTER = "mlplatform:index:ComputeCluster"
 ENDPOINT = "mlplatform:index:OnlineEndpoint"
 KUBERNETES = "mlplatform:index:KubernetesCompute"
 
-pytestmark = pytest.mark.xdist_group("provider-host")
-"""Under pytest-xdist, these tests run in one process: one host serves them all."""
-
 
 def deployment_inputs(name: str, **more: Any) -> dict[str, Any]:
     return {"name": name, "modelId": MODEL, "environmentId": ENVIRONMENT, "codeId": CODE, **more}

@@ -27,9 +27,7 @@ from offline.day2.model import (
     Plan,
 )
 
-from ..conftest import SAMPLE, SHARES_DAY2_RUNS, endpoint, shared_run
-
-pytestmark = SHARES_DAY2_RUNS
+from ..conftest import SAMPLE, endpoint, shared_run
 
 SCORE = "endpoint-score"
 WRITER = "endpoint-score-traffic"

@@ -27,9 +27,7 @@ from offline.day2.check import day2_plan
 from offline.day2.model import DATA_LOSS, IGNORED, NOTE, REPLACE, UPDATE, Plan
 from offline.day2.rules import RULES
 
-from ..conftest import PROJECT_DIR, SHARES_DAY2_RUNS, endpoint, shared_run
-
-pytestmark = SHARES_DAY2_RUNS
+from ..conftest import PROJECT_DIR, endpoint, shared_run
 
 VAULT_SECRET = PROJECT_DIR / "tests" / "programs" / "vault_secret"
 UPLOADS = {"assets-code-score-code-1cb2dafa9b40-score.py", "assets-file-samples/score/labels.json",
