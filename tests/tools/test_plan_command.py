@@ -81,6 +81,7 @@ def test_a_base_without_snapshot_is_a_stack_with_nothing_deployed(
         assert "planned as a stack with nothing deployed" in out and "to create" in out
 
 
+@pytest.mark.usefixtures("tools_share_runs")
 @pytest.mark.parametrize("argv,code", [(["no-such-stack", "dev"], USAGE),
                                        (["dev", "dev+missing.yaml"], USAGE),
                                        (["dev", "dev", "--set", "registrySku=Free"], CONFIG)])
