@@ -6,6 +6,7 @@ import re
 
 import pytest
 
+from components.testing.runner import StackRun
 from offline.diagram import grants_of, mermaid
 from offline.exits import markdown_table
 from offline.report import plan
@@ -15,7 +16,7 @@ from ..conftest import PACK, PROJECT_DIR
 README = PROJECT_DIR / "README.md"
 
 
-def test_readme_access_diagram_is_current(dev):
+def test_readme_access_diagram_is_current(dev: StackRun) -> None:
     block = re.search(r"<!-- access-diagram:.*?-->\n```mermaid\n(.*?)\n```\n"
                       r"<!-- /access-diagram -->",
                       README.read_text(), re.S)
@@ -26,13 +27,13 @@ def test_readme_access_diagram_is_current(dev):
 
 @pytest.mark.parametrize("marker,path", [("consumer-program", "samples/consumer/__main__.py"),
                                          ("consumer-test", "samples/consumer/test_consumer.py")])
-def test_the_readme_shows_the_consumer_files_the_suite_runs(marker, path):
+def test_the_readme_shows_the_consumer_files_the_suite_runs(marker: str, path: str) -> None:
     readme = README.read_text()
     block = re.search(rf"<!-- {marker} -->\n```python\n(.*?)```", readme, re.S)
     assert block and block.group(1) == (README.parent / path).read_text(), path
 
 
-def test_the_readme_exit_codes_are_the_tools():
+def test_the_readme_exit_codes_are_the_tools() -> None:
     block = re.search(r"<!-- exit-codes:.*?-->\n(.*?)\n<!-- /exit-codes -->", README.read_text(),
                       re.S)
     assert block, "README lost its exit-codes block"
