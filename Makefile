@@ -15,10 +15,10 @@ export UV_PYTHON_DOWNLOADS := never
 # starts one per core, and each imports pulumi-azure-native).
 export PYTHONDONTWRITEBYTECODE :=
 
-.PHONY: help preview lint test docs bench stack deployer checkov clean
+.PHONY: help preview lint test docs bench bench-suite stack deployer checkov clean
 
 help:  ## list the targets
-	@grep -E '^[a-z]+:.*## ' $(MAKEFILE_LIST) | sed -E 's/^([a-z]+):.*## /  make \1\t/' | expand -t 24
+	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | sed -E 's/^([a-z-]+):.*## /  make \1\t/' | expand -t 24
 
 .tools/bin/uv:
 	@echo "installing uv $(UV_VERSION) into .tools (pip)"
@@ -50,6 +50,9 @@ docs: $(VENV)/.synced  ## the docs site, strictly, into build/site (stale genera
 
 bench: $(VENV)/.synced  ## benchmark: evaluation time and memory beside the floor (ARGS=--smoke: CI's)
 	$(PY) -m benchmarks $(ARGS)
+
+bench-suite: $(VENV)/.synced  ## the test suite's wall and CPU time, slowest tests (ARGS=-k ...)
+	$(PY) -m benchmarks.suite -- $(ARGS)
 
 stack: $(VENV)/.synced  ## write Pulumi.NAME.yaml, a new stack (NAME=staging; ARGS=--production)
 	$(if $(NAME),,$(error NAME is missing: make stack NAME=staging [ARGS=--production]))

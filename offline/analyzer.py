@@ -29,7 +29,7 @@ from pathlib import Path
 from typing import IO, Any
 
 import grpc
-import jsonschema  # type: ignore[import-untyped]
+import jsonschema
 from google.protobuf import empty_pb2, json_format, struct_pb2
 from pulumi.runtime import proto
 from pulumi.runtime.proto import analyzer_pb2_grpc

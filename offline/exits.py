@@ -25,7 +25,8 @@ REFUSED = 5
 EXIT_CODES: dict[int, str] = {
     OK: "done, nothing refused",
     FINDING: "a check found what it looks for: a dependency Azure does not require (critical "
-             "path), a generated page of the docs out of date (docs)",
+             "path), a test that fails (benchmarks.suite), a generated page of the docs out of "
+             "date (docs)",
     USAGE: "usage: a wrong option or argument, a missing file or stack file, a stack file that "
            "exists already (new_stack)",
     CONFIG: "the configuration is refused: each key, value and what is allowed, and each stack "

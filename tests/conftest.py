@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from pathlib import Path
 from typing import Any
 
@@ -11,8 +11,9 @@ import pytest
 
 from components.azure.roles import ROLE_BY_GUID
 from components.testing.mocks import RANDOM_SUFFIX, SUBSCRIPTION_ID
-from components.testing.runner import StackRun, run_stack
+from components.testing.runner import Registration, StackRun, run_stack
 from offline.analyzer import PolicyAnalyzer, running, stop_all
+from offline.project import Project
 from stack.config import ConfigError
 
 PROJECT_DIR = Path(__file__).resolve().parent.parent
@@ -25,11 +26,11 @@ DEPLOYMENT = "azure-native:machinelearningservices:OnlineDeployment"
 
 # The sample scoring app as a deployment's config, and an endpoint with deployments.
 IMAGE = "mcr.microsoft.com/azureml/openmpi4.1.0-ubuntu22.04:20250601.v1"
-SAMPLE = {"model": "samples/score/model", "code": "samples/score/code",
+SAMPLE: dict[str, Any] = {"model": "samples/score/model", "code": "samples/score/code",
           "environment": {"image": IMAGE, "condaFile": "samples/score/environment/conda.yaml"}}
 
 
-def endpoint(*deployments: dict, **settings) -> dict:
+def endpoint(*deployments: dict[str, Any], **settings: Any) -> dict[str, Any]:
     """Config overrides for the endpoint ``score`` with ``deployments``."""
     return {"onlineEndpoints": [{"name": "score", **settings, "deployments": list(deployments)}]}
 
@@ -40,7 +41,7 @@ PRIVATE = f"{SHARED}/Microsoft.ContainerRegistry/registries/crbaseimages"
 ALICE = "11111111-aaaa-4bbb-8ccc-000000000001"
 TEAM = "22222222-aaaa-4bbb-8ccc-000000000002"
 GITHUB = "https://token.actions.githubusercontent.com"
-FULL = {
+FULL: dict[str, Any] = {
     "workspaceIdentities": ["workspace", "workspace-cmk"],
     "privateRegistryId": PRIVATE,
     "dataStorage": {"create": True, "container": "training"},
@@ -64,6 +65,21 @@ def shared_run(stack: str, overrides: dict[str, Any] | None = None,
     if key not in _RUNS:
         _RUNS[key] = run_stack(stack, overrides, PROJECT_DIR, suffix)
     return _RUNS[key]
+
+
+@pytest.fixture
+def tools_share_runs(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The tools' runs of this project's stacks are the shared runs: a test of what a command
+    prints reads the run the command asks for, without running the program again (the command's
+    own code is unchanged: ``Project.run`` only calls ``run_stack``)."""
+    real = Project.run
+
+    def run(self: Project, stack: str, overrides: Mapping[str, Any] | None = None,
+            suffix: str = RANDOM_SUFFIX) -> StackRun:
+        if self.dir.resolve() != PROJECT_DIR:
+            return real(self, stack, overrides, suffix)
+        return shared_run(stack, dict(overrides) if overrides else None, suffix)
+    monkeypatch.setattr(Project, "run", run)
 
 
 @pytest.fixture(scope="session")
@@ -103,7 +119,7 @@ def everything() -> StackRun:
 
 
 @pytest.fixture(params=["dev", "prod"])
-def stack(request, dev, prod) -> StackRun:
+def stack(request: pytest.FixtureRequest, dev: StackRun, prod: StackRun) -> StackRun:
     """Each real stack in turn."""
     return {"dev": dev, "prod": prod}[request.param]
 
@@ -117,28 +133,42 @@ def grants(run: StackRun) -> set[tuple[str, str, str]]:
     """
     found = set()
     for a in run.of_type(ROLE_ASSIGNMENT):
-        holder = run.owner_of(a.inputs["principalId"])
+        principal: str = a.inputs["principalId"]
+        holder = run.owner_of(principal)
         vault, secret, name = a.inputs["scope"].rpartition("/secrets/")
         scope = run.owner_of(vault if secret else a.inputs["scope"])
-        scope_name = scope.azure_name if scope else a.inputs["scope"]
-        found.add((holder.azure_name if holder else a.inputs["principalId"],
+        scope_name: str = (scope and scope.azure_name) or a.inputs["scope"]
+        found.add(((holder and holder.azure_name) or principal,
                    ROLE_BY_GUID[a.inputs["roleDefinitionId"].rsplit("/", 1)[1]],
                    f"{scope_name}/secrets/{name}" if secret and scope else scope_name))
     return found
 
 
-def one(run: StackRun, type_suffix: str, name: str | None = None):
+def one(run: StackRun, type_suffix: str, name: str | None = None) -> Registration:
     """The one registered resource whose type ends with ``type_suffix`` (and Pulumi name
     ``name``)."""
     return run.one(type_suffix, name)
 
 
-def assert_refused(override: dict, words: list[str], stack: str = "dev") -> ConfigError:
+def owner(run: StackRun, value: Any) -> Registration:
+    """The resource of ``run`` whose id, or whose identity's principal id, is ``value``."""
+    found = run.owner_of(value)
+    assert found is not None, f"no resource of {run.stack} has the id or principal {value!r}"
+    return found
+
+
+def registered_before(error: BaseException) -> dict[str, Registration]:
+    """What the program had registered when ``error`` stopped it (``run_stack`` sets it)."""
+    registrations: dict[str, Registration] = vars(error)["registrations"]
+    return registrations
+
+
+def assert_refused(override: dict[str, Any], words: list[str], stack: str = "dev") -> ConfigError:
     """Running ``stack`` with ``override`` fails with a ConfigError that contains every one of
     ``words`` (key, value, what is allowed), before any resource is registered; the error."""
     with pytest.raises(ConfigError) as caught:
         run_stack(stack, override)
     for word in words:
         assert word in str(caught.value), f"{word!r} not in:\n{caught.value}"
-    assert caught.value.registrations == {}
+    assert registered_before(caught.value) == {}
     return caught.value

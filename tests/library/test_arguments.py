@@ -26,6 +26,8 @@ from components.testing import run_program
 from stack.config import ConfigError, parse_settings
 from stack.config.kubernetes import KubernetesSettings
 
+from ..conftest import registered_before
+
 WORKSPACE = WorkspaceRef.existing("/subscriptions/00000000-0000-0000-0000-000000000000/"
                                   "resourceGroups/rg-ml/providers/"
                                   "Microsoft.MachineLearningServices/workspaces/mlw-team")
@@ -54,7 +56,7 @@ def event_loop() -> Iterator[None]:
     asyncio.set_event_loop(None)
 
 
-def test_the_library_refuses_every_mistake_at_once_before_any_resource():
+def test_the_library_refuses_every_mistake_at_once_before_any_resource() -> None:
     with pytest.raises(ArgumentsError) as refused:  # making the arguments: no component yet
         ComputeClusterArgs(workspace=WORKSPACE, **MISTAKES)
     assert str(refused.value).splitlines() == [
@@ -67,7 +69,7 @@ def test_the_library_refuses_every_mistake_at_once_before_any_resource():
     assert isinstance(refused.value, pulumi.RunError)  # the CLI prints it without a traceback
 
 
-def test_the_stack_file_refuses_the_same_values_under_its_keys():
+def test_the_stack_file_refuses_the_same_values_under_its_keys() -> None:
     # The size is a rule across keys (allowUnlistedVmSizes is the stack's): it reads the entry
     # once the entry reads, so it is told in the next round.
     config = {"name": "Bad_Name!", "vmSize": "Standard_A0", "vmPriority": "Spot",
@@ -81,14 +83,14 @@ def test_the_stack_file_refuses_the_same_values_under_its_keys():
         f"{key}.maxNodes = 3 is not allowed: at least minNodes (4)"])
 
 
-def test_an_unknown_argument_is_named_with_the_closest_one():
+def test_an_unknown_argument_is_named_with_the_closest_one() -> None:
     with pytest.raises(ArgumentsError) as refused:
-        ComputeClusterSpec(compute_name="cpu", nodes=2)
+        ComputeClusterSpec(compute_name="cpu", nodes=2)  # type: ignore[call-arg]  # the mistake
     assert refused.value.problems[0].words() == \
         "nodes is not an argument; did you mean min_nodes?"
 
 
-def test_values_known_only_at_deployment_are_taken_as_they_are(event_loop):
+def test_values_known_only_at_deployment_are_taken_as_they_are(event_loop: None) -> None:
     later = pulumi.Output.from_input("/subscriptions/x/resourceGroups/g/providers/"
                                      "Microsoft.ContainerRegistry/registries/crbase")
     args = ComputeClusterArgs(workspace=WORKSPACE, compute_name="cpu",
@@ -96,15 +98,15 @@ def test_values_known_only_at_deployment_are_taken_as_they_are(event_loop):
     assert args.extra_pulls["private-registry"] is later
 
 
-def test_a_size_newer_than_the_list_is_taken_when_asked():
+def test_a_size_newer_than_the_list_is_taken_when_asked() -> None:
     assert ComputeClusterArgs(workspace=WORKSPACE, compute_name="cpu", vm_size="Standard_A0",
                               allow_unlisted_vm_size=True).vm_size == "Standard_A0"
 
 
-def test_an_endpoint_with_every_mistake_is_refused_in_python_and_in_the_stack_file():
+def test_an_endpoint_with_every_mistake_is_refused_in_python_and_in_the_stack_file() -> None:
     from components import OnlineDeploymentSpec, OnlineEndpointArgs
 
-    def deployment(name: str, **more: object) -> OnlineDeploymentSpec:
+    def deployment(name: str, **more: Any) -> OnlineDeploymentSpec:
         return OnlineDeploymentSpec.model_construct(  # made whole: checked with the endpoint
             name=name, model_id="m", environment_id="e", code_id="c", **{
                 "scoring_script": "score.py", "instance_type": "Standard_DS2_v2",
@@ -142,7 +144,7 @@ def test_an_endpoint_with_every_mistake_is_refused_in_python_and_in_the_stack_fi
         "traffic shares that sum to 100 (or are all 0); these sum to 120"]
 
 
-def test_data_and_ci_trust_are_refused_the_same_way_in_python_and_in_the_stack_file():
+def test_data_and_ci_trust_are_refused_the_same_way_in_python_and_in_the_stack_file() -> None:
     from components import AutomationIdentityArgs, DataStorageArgs, FederatedCredential
     from components.identity import UserIdentity
 
@@ -184,7 +186,7 @@ OBJECT_ID = "an Entra ID object id (a GUID such as 00000000-0000-0000-0000-00000
 SECRET_NAMES = "key vault secret names: 1-127 letters, digits and hyphens"
 
 
-def test_the_library_refuses_every_mistake_of_an_instance_at_once():
+def test_the_library_refuses_every_mistake_of_an_instance_at_once() -> None:
     with pytest.raises(ArgumentsError) as refused:
         ComputeInstanceArgs(workspace=WORKSPACE, compute_name="Bad_Name!", identity=IDENTITY,
                             assigned_user_tenant_id="t", **INSTANCE_MISTAKES)
@@ -198,7 +200,7 @@ def test_the_library_refuses_every_mistake_of_an_instance_at_once():
         "allow_unlisted_vm_size: true)"]
 
 
-def test_the_stack_file_refuses_the_same_instance_under_its_keys():
+def test_the_stack_file_refuses_the_same_instance_under_its_keys() -> None:
     # The size is a rule across keys again (allowUnlistedVmSizes): told in the next round.
     config = {"name": "Bad_Name!", "assignedUser": "alice", "vmSize": "Standard_A0",
               "idleMinutesBeforeShutdown": 5, "secrets": ["db password"]}
@@ -212,7 +214,7 @@ def test_the_stack_file_refuses_the_same_instance_under_its_keys():
         f"{key}.secrets[0] = 'db password' is not allowed: {SECRET_NAMES}"])
 
 
-def test_an_instance_name_known_only_at_deployment_is_taken_as_it_is(event_loop):
+def test_an_instance_name_known_only_at_deployment_is_taken_as_it_is(event_loop: None) -> None:
     later = pulumi.Output.from_input("alice-x1")
     args = ComputeInstanceArgs(workspace=WORKSPACE, compute_name=later, identity=IDENTITY,
                                assigned_user_object_id="11111111-AAAA-4BBB-8CCC-000000000001",
@@ -238,7 +240,7 @@ PEM_CERTIFICATE = "a PEM certificate with its full chain (a -----BEGIN CERTIFICA
 PEM_KEY = "a PEM private key (a -----BEGIN ... PRIVATE KEY----- line)"
 
 
-def test_the_library_refuses_every_mistake_of_a_kubernetes_compute_at_once():
+def test_the_library_refuses_every_mistake_of_a_kubernetes_compute_at_once() -> None:
     with pytest.raises(ArgumentsError) as refused:
         KubernetesComputeArgs(workspace=WORKSPACE, workspace_principal=Principal("ws", "p"),
                               identity=IDENTITY, **KUBERNETES_MISTAKES)
@@ -256,7 +258,7 @@ def test_the_library_refuses_every_mistake_of_a_kubernetes_compute_at_once():
         f"  - tls.key (a secret, not shown) is not allowed: {PEM_KEY}"]
 
 
-def test_the_stack_file_refuses_the_same_kubernetes_compute_under_its_keys():
+def test_the_stack_file_refuses_the_same_kubernetes_compute_under_its_keys() -> None:
     config = {"name": "Bad_Name!", "nodeCount": 0, "routerServiceType": "ingress",
               "instanceTypes": [{"name": "gpu", "gpu": 1}, {"name": "gpu"}],
               "tls": {"cname": "score.contoso.com", "certificate": CERT, "key": KEY}}
@@ -276,7 +278,8 @@ def test_the_stack_file_refuses_the_same_kubernetes_compute_under_its_keys():
 
 
 @pytest.mark.parametrize("given", [{"node_count": 3}, {"node_vm_size": "Standard_D4s_v5"}])
-def test_a_node_setting_with_an_existing_cluster_is_refused_even_at_its_default(given):
+def test_a_node_setting_with_an_existing_cluster_is_refused_even_at_its_default(
+        given: dict[str, Any]) -> None:
     # it would size nothing: the existing cluster keeps its nodes
     with pytest.raises(ArgumentsError) as refused:
         KubernetesComputeSpec(compute_name="serve", existing_cluster_id=AKS,
@@ -287,7 +290,7 @@ def test_a_node_setting_with_an_existing_cluster_is_refused_even_at_its_default(
         "a cluster the component creates; the existing one keeps its nodes)"]
 
 
-def test_the_stack_passes_on_what_its_file_gives_and_the_defaults_it_changes():
+def test_the_stack_passes_on_what_its_file_gives_and_the_defaults_it_changes() -> None:
     entry = KubernetesSettings(existing_cluster_id=AKS, allow_insecure_connections=True)
     # node settings not given stay not given, so the component takes the existing cluster
     assert entry.arguments(KubernetesComputeSpec) == {
@@ -334,7 +337,7 @@ def _named(value: object, by: int) -> object:
     return value
 
 
-def test_a_network_with_every_mistake_is_refused_in_python_and_in_the_stack_file():
+def test_a_network_with_every_mistake_is_refused_in_python_and_in_the_stack_file() -> None:
     from components import ManagedNetwork
 
     with pytest.raises(ArgumentsError) as refused:
@@ -373,7 +376,7 @@ def test_a_network_with_every_mistake_is_refused_in_python_and_in_the_stack_file
         "private link group, e.g. blob, vault, registry"])
 
 
-def test_the_workspace_identity_approves_each_private_endpoint_rules_target():
+def test_the_workspace_identity_approves_each_private_endpoint_rules_target() -> None:
     from components import ManagedNetwork, OutboundRuleSpec
 
     search = OutboundRuleSpec(name="search", private_endpoint=SEARCH, subresource="searchService")
@@ -396,7 +399,7 @@ def test_the_workspace_identity_approves_each_private_endpoint_rules_target():
 HUB = f"{SUBSCRIPTION}/resourceGroups/rg-hub/providers/Microsoft.Network"
 
 
-def test_a_private_network_refuses_its_zones_in_words_before_any_resource():
+def test_a_private_network_refuses_its_zones_in_words_before_any_resource() -> None:
     from components import PrivateNetworkArgs
 
     with pytest.raises(ArgumentsError) as refused:
@@ -421,7 +424,7 @@ def test_a_private_network_refuses_its_zones_in_words_before_any_resource():
     assert refused.value.problems[0].argument == ("virtual_network_name",)
 
 
-def test_an_existing_subnets_endpoint_without_its_zones_is_refused_before_the_endpoint():
+def test_an_existing_subnets_endpoint_without_its_zones_is_refused_before_the_endpoint() -> None:
     from components import PrivateNetwork, PrivateNetworkArgs
 
     def program() -> None:
@@ -437,13 +440,13 @@ def test_an_existing_subnets_endpoint_without_its_zones_is_refused_before_the_en
         "existing_zone_ids is missing with existing_subnet_id: privatelink.notebooks.azure.net "
         "(an existing subnet's network is linked to its own zones, and Azure refuses a second "
         "zone of the same name linked to it)"]
-    assert not [r for r in refused.value.registrations.values()  # type: ignore[attr-defined]
+    assert not [r for r in registered_before(refused.value).values()
                 if r.type.startswith("azure-native:")]
 
 
 # --- every component's arguments are one declaration ---
 
-def test_every_components_arguments_are_a_declaration():
+def test_every_components_arguments_are_a_declaration() -> None:
     import importlib
     import inspect
     import pkgutil

@@ -67,8 +67,8 @@ def waits_for(run_: StackRun, resource_type: str) -> set[str]:
             if run_.resources[d].type.endswith("RoleAssignment")}
 
 
-def test_an_identity_is_a_principal_role_assignments_can_name():
-    def program():
+def test_an_identity_is_a_principal_role_assignments_can_name() -> None:
+    def program() -> None:
         me = identity()
         assert isinstance(me.principal, Principal)
         grant(me, "me-vault", me.principal, "Key Vault Secrets User",
@@ -79,7 +79,7 @@ def test_an_identity_is_a_principal_role_assignments_can_name():
     assert assignment["principalType"] == "ServicePrincipal"
 
 
-def test_grant_refuses_unknown_and_privileged_group_roles():
+def test_grant_refuses_unknown_and_privileged_group_roles() -> None:
     with pytest.raises(ValueError, match="unknown built-in role 'Superuser'"):
         run(lambda: grant(identity(), "x", identity("id-b").principal, "Superuser", GROUP))
     with pytest.raises(ValueError, match="refusing to grant Owner"):
@@ -87,7 +87,7 @@ def test_grant_refuses_unknown_and_privileged_group_roles():
                           f"/subscriptions/{SUBSCRIPTION_ID}/resourceGroups/rg-ml"))
 
 
-def test_a_registry_has_no_admin_user_and_an_existing_one_is_only_referenced():
+def test_a_registry_has_no_admin_user_and_an_existing_one_is_only_referenced() -> None:
     created = run(lambda: ContainerRegistry("acr", ContainerRegistryArgs(registry_name="crteam",
                                                                           **PLACE)))
     acr = created.one("containerregistry:Registry").inputs
@@ -98,7 +98,7 @@ def test_a_registry_has_no_admin_user_and_an_existing_one_is_only_referenced():
 
 
 def workspace(user: bool, protect: bool = False) -> Callable[[], object]:
-    def program():
+    def program() -> None:
         acr = ContainerRegistry("acr", ContainerRegistryArgs(registry_name="crteam", **PLACE))
         Workspace("ws", WorkspaceArgs(
             workspace_name="mlw-team", storage_account_name="stteam", key_vault_name="kv-team",
@@ -107,7 +107,7 @@ def workspace(user: bool, protect: bool = False) -> Callable[[], object]:
     return program
 
 
-def test_a_workspace_identity_holds_microsofts_table_and_the_workspace_waits_for_it():
+def test_a_workspace_identity_holds_microsofts_table_and_the_workspace_waits_for_it() -> None:
     r = run(workspace(user=True))
     assert grants(r) == {("id-team", role, scope) for role, scope in (
         ("Contributor", "mlw-team"), ("Contributor", "stteam"),
@@ -120,14 +120,14 @@ def test_a_workspace_identity_holds_microsofts_table_and_the_workspace_waits_for
         "ws-registry-contributor", "ws-insights-contributor"}
 
 
-def test_a_system_assigned_workspace_is_granted_nothing_and_protect_keeps_its_data():
+def test_a_system_assigned_workspace_is_granted_nothing_and_protect_keeps_its_data() -> None:
     r = run(workspace(user=False, protect=True))
     assert grants(r) == set()
     kept = {x.name for x in r.resources.values() if x.protect and x.retain_on_delete}
     assert kept == {"ws", "ws-storage", "ws-blob-service", "ws-key-vault", "ws-logs"}
 
 
-def test_a_cluster_alone_pulls_and_reads_as_its_identity_and_is_replaced_on_its_size():
+def test_a_cluster_alone_pulls_and_reads_as_its_identity_and_is_replaced_on_its_size() -> None:
     r = run(lambda: ComputeCluster("train", ComputeClusterArgs(
         workspace=existing(), compute_name="train", identity=identity())))
     assert {(role, scope.rsplit("/", 1)[1]) for _, role, scope in grants(r)} == {
@@ -140,13 +140,13 @@ def test_a_cluster_alone_pulls_and_reads_as_its_identity_and_is_replaced_on_its_
          "properties.properties.enableNodePublicIp"], True)
 
 
-def test_a_system_assigned_cluster_gets_only_the_data_role_azure_does_not_grant():
+def test_a_system_assigned_cluster_gets_only_the_data_role_azure_does_not_grant() -> None:
     r = run(lambda: ComputeCluster("train", ComputeClusterArgs(workspace=existing(),
                                                                compute_name="train")))
     assert [(role) for _, role, _ in grants(r)] == ["Storage Blob Data Contributor"]
 
 
-def test_an_instance_belongs_to_one_user_and_its_identity_can_shut_it_down():
+def test_an_instance_belongs_to_one_user_and_its_identity_can_shut_it_down() -> None:
     r = run(lambda: ComputeInstance("alice", ComputeInstanceArgs(
         workspace=existing(), compute_name="alice-x1", identity=identity(),
         assigned_user_object_id="11111111-aaaa-4bbb-8ccc-000000000001",
@@ -171,8 +171,8 @@ def test_an_instance_belongs_to_one_user_and_its_identity_can_shut_it_down():
     assert len(waits_for(r, "machinelearningservices:Compute")) == 4
 
 
-def test_assets_are_versions_named_by_content_and_never_updated():
-    def program():
+def test_assets_are_versions_named_by_content_and_never_updated() -> None:
+    def program() -> None:
         store = AssetStore("assets", AssetStoreArgs(workspace=existing()))
         store.model("m", PROJECT_DIR / "samples/score/model")
         store.model("m", PROJECT_DIR / "samples/score/model")  # the same content: registered once
@@ -183,8 +183,8 @@ def test_assets_are_versions_named_by_content_and_never_updated():
         "credentialsType": "None"}
 
 
-def test_data_storage_takes_no_keys_and_users_read_the_container_as_themselves():
-    def program():
+def test_data_storage_takes_no_keys_and_users_read_the_container_as_themselves() -> None:
+    def program() -> None:
         ws = existing()
         DataStorage("data", DataStorageArgs(
             resource_group_name=ws.resource_group_name, location=ws.location,
@@ -203,8 +203,8 @@ def test_data_storage_takes_no_keys_and_users_read_the_container_as_themselves()
                                "contributor")}
 
 
-def test_a_private_registry_connection_waits_for_the_pull_and_the_assign_grants():
-    def program():
+def test_a_private_registry_connection_waits_for_the_pull_and_the_assign_grants() -> None:
+    def program() -> None:
         ws_identity = identity("id-ws")
         PrivateRegistryAccess("private", PrivateRegistryAccessArgs(
             workspace=existing(), workspace_principal=ws_identity.principal,
@@ -216,7 +216,7 @@ def test_a_private_registry_connection_waits_for_the_pull_and_the_assign_grants(
     assert len(waits_for(r, "machinelearningservices:WorkspaceConnection")) == 2
 
 
-def test_federated_credentials_are_written_one_at_a_time():
+def test_federated_credentials_are_written_one_at_a_time() -> None:
     r = run(lambda: AutomationIdentity("ci", AutomationIdentityArgs(
         workspace=existing(), identity=identity("id-ci"), credentials=[
             FederatedCredential(name="abc", issuer="https://token.actions.githubusercontent.com",
@@ -227,8 +227,8 @@ def test_federated_credentials_are_written_one_at_a_time():
     assert first.urn in second.dependencies
 
 
-def test_a_secret_is_put_through_arm_with_its_value_kept_out_of_the_history():
-    def program():
+def test_a_secret_is_put_through_arm_with_its_value_kept_out_of_the_history() -> None:
+    def program() -> None:
         vault_secret("s", key_vault_id=f"{GROUP}/Microsoft.KeyVault/vaults/kv-team",
                      secret_name="api-key", value=pulumi.Output.secret("not-real"))
     props = run(program).one("resources:Deployment").inputs["properties"]
@@ -237,7 +237,7 @@ def test_a_secret_is_put_through_arm_with_its_value_kept_out_of_the_history():
     assert props["parameters"]["vaultName"] == {"value": "kv-team"}
 
 
-def test_a_registry_in_another_subscription_is_read_in_its_own():
+def test_a_registry_in_another_subscription_is_read_in_its_own() -> None:
     other = ("/subscriptions/22222222-2222-4222-8222-222222222222/resourceGroups/rg-images/"
              "providers/Microsoft.ContainerRegistry/registries/crimages")
     r = run(lambda: ContainerRegistry("registry", ContainerRegistryArgs(
@@ -247,7 +247,7 @@ def test_a_registry_in_another_subscription_is_read_in_its_own():
     assert r.of_type("azure-native:containerregistry:Registry") == []
 
 
-def test_uploads_go_in_with_entra_id_and_an_earlier_key_based_blob_is_replaced_first():
+def test_uploads_go_in_with_entra_id_and_an_earlier_key_based_blob_is_replaced_first() -> None:
     r = run(lambda: AssetStore("assets", AssetStoreArgs(workspace=existing(), protect=True))
             .upload_file("data/labels.json", PROJECT_DIR / "samples/score/data/labels.json"))
     [blob] = r.of_type(ENTRA_BLOB)

@@ -17,17 +17,17 @@ from ..conftest import PROJECT_DIR
 GOLDEN = PROJECT_DIR / "tests" / "golden" / "schema.json"
 
 
-def test_the_schema_is_the_recorded_contract():
+def test_the_schema_is_the_recorded_contract() -> None:
     # regenerate after a deliberate change: python -m offline.schema > tests/golden/schema.json
     assert schema() == json.loads(GOLDEN.read_text())
 
 
-def test_the_argument_types_are_written_from_the_library_declarations():
+def test_the_argument_types_are_written_from_the_library_declarations() -> None:
     # python -m offline.package_args writes them from components/package_inputs.py
     assert package_args.PATH.read_text() == package_args.render()
 
 
-def test_a_package_argument_says_what_the_library_allows_and_its_default():
+def test_a_package_argument_says_what_the_library_allows_and_its_default() -> None:
     inputs = schema()["resources"]["mlplatform:index:ComputeCluster"]["inputProperties"]
     assert inputs["maxNodes"]["description"] == (
         "Nodes at most (at least min nodes). Allowed: a whole number from 1 to 1000. Default: 2.")
@@ -36,7 +36,7 @@ def test_a_package_argument_says_what_the_library_allows_and_its_default():
     assert inputs["vmSize"]["type"] == "string"
 
 
-def test_every_component_takes_references_as_ids_and_nothing_python():
+def test_every_component_takes_references_as_ids_and_nothing_python() -> None:
     resources = schema()["resources"]
     assert set(resources) == {f"mlplatform:index:{c.__name__}" for c in package.COMPONENTS}
     for token, resource in resources.items():
@@ -53,11 +53,12 @@ def test_every_component_takes_references_as_ids_and_nothing_python():
 
 YAML_PROGRAM = PROJECT_DIR / "samples" / "consumer-yaml" / "Pulumi.yaml"
 """The Pulumi YAML program the docs show (docs/guides/other-languages.md includes the file)."""
-JSON_TYPES = {"string": str, "integer": int, "number": (int, float), "boolean": bool,
-              "array": list, "object": dict}
+JSON_TYPES: dict[str, type | tuple[type, ...]] = {
+    "string": str, "integer": int, "number": (int, float), "boolean": bool, "array": list,
+    "object": dict}
 
 
-def test_the_yaml_program_uses_the_package_as_its_schema_says():
+def test_the_yaml_program_uses_the_package_as_its_schema_says() -> None:
     resources = schema()["resources"]
     program = yaml.safe_load(YAML_PROGRAM.read_text())
     used = [r for r in program["resources"].values() if r["type"].startswith("mlplatform:")]

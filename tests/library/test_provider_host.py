@@ -6,6 +6,7 @@ deployment."""
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from typing import Any
 
 import grpc
@@ -49,13 +50,14 @@ def deployment_inputs(name: str, **more: Any) -> dict[str, Any]:
 
 
 @pytest.fixture(scope="session")
-def deployment():
+def deployment() -> Iterator[MockDeployment]:
     with MockDeployment(project="consumer", stack="dev") as served:
         yield served
 
 
 @pytest.fixture(scope="session")
-def host(deployment, tmp_path_factory):
+def host(deployment: MockDeployment,
+         tmp_path_factory: pytest.TempPathFactory) -> Iterator[ProviderHost]:
     with ProviderHost.start(PROJECT_DIR / "provider", deployment,
                             cwd=tmp_path_factory.mktemp("consumer"),
                             pythonpath=[PROJECT_DIR]) as started:
@@ -63,7 +65,7 @@ def host(deployment, tmp_path_factory):
 
 
 @pytest.fixture(scope="session")
-def built(host) -> dict[str, Constructed]:
+def built(host: ProviderHost) -> dict[str, Constructed]:
     """Every component with only its required inputs (plus the one choice the two that need one
     take) and with every input, constructed into one deployment; later ones refer to earlier
     ones by the ids they output, as a consumer's program does."""
@@ -152,11 +154,12 @@ def kinds(run: StackRun, *, hooked: bool = False) -> set[str]:
             if r.custom and (r.error_hooks or not hooked)}
 
 
-def test_the_host_serves_the_package_schema(host):
+def test_the_host_serves_the_package_schema(host: ProviderHost) -> None:
     assert host.schema() == schema()
 
 
-def test_every_input_of_the_schema_goes_through_construct(host, built):
+def test_every_input_of_the_schema_goes_through_construct(host: ProviderHost,
+                                                          built: dict[str, Constructed]) -> None:
     package_schema = host.schema()
     resources, types = package_schema["resources"], package_schema["types"]
     sent: dict[str, set[str]] = {token: set() for token in resources}
@@ -175,7 +178,8 @@ def test_every_input_of_the_schema_goes_through_construct(host, built):
             assert set(c.inputs) == required | REQUIRED_CHOICE.get(c.type, set()), key
 
 
-def test_every_component_returns_every_output_it_declares(host, built):
+def test_every_component_returns_every_output_it_declares(host: ProviderHost,
+                                                          built: dict[str, Constructed]) -> None:
     resources = host.schema()["resources"]
     assert {c.type for c in built.values()} == {f"mlplatform:index:{k.__name__}"
                                                 for k in package.COMPONENTS}
@@ -262,7 +266,9 @@ def test_every_component_returns_every_output_it_declares(host, built):
         "kubernetes-required-only", "cluster-half-a-node", "cluster-every-mistake-at-once",
         "endpoint-every-mistake-at-once", "kubernetes-every-mistake-at-once",
         "kubernetes-existing-cluster-mistakes"])
-def test_inputs_the_components_cannot_build_are_refused_by_name(host, type_, inputs, words):
+def test_inputs_the_components_cannot_build_are_refused_by_name(host: ProviderHost, type_: str,
+                                                                inputs: dict[str, Any],
+                                                                words: list[str]) -> None:
     with pytest.raises(grpc.RpcError) as refused:
         host.construct(type_, inputs.get("workspaceName") or inputs.get("endpointName")
                        or inputs["computeName"], inputs)
@@ -271,7 +277,8 @@ def test_inputs_the_components_cannot_build_are_refused_by_name(host, type_, inp
     assert "MIIB" not in refused.value.details() and "MIGH" not in refused.value.details()
 
 
-def test_each_component_registers_what_it_is_made_of_and_no_upload(built):
+def test_each_component_registers_what_it_is_made_of_and_no_upload(
+        built: dict[str, Constructed]) -> None:
     made = {key: kinds(c.run) for key, c in built.items()}
     assert made["identity-every"] == {"UserAssignedIdentity"}
     assert {"Workspace", "StorageAccount", "Vault", "Registry", "RoleAssignment"} \
@@ -286,7 +293,8 @@ def test_each_component_registers_what_it_is_made_of_and_no_upload(built):
     assert all(r.type != ENTRA_BLOB for c in built.values() for r in c.run.resources.values())
 
 
-def test_every_workload_retries_through_a_hook_its_construct_registered(deployment, built):
+def test_every_workload_retries_through_a_hook_its_construct_registered(
+        deployment: MockDeployment, built: dict[str, Constructed]) -> None:
     hooked = {key: kinds(c.run, hooked=True) for key, c in built.items()}
     assert hooked == {
         "identity-required": set(), "identity-every": set(),
@@ -295,7 +303,7 @@ def test_every_workload_retries_through_a_hook_its_construct_registered(deployme
         "endpoint-required": set(), "endpoint-deployments": {"OnlineDeployment"},
         "kubernetes-required": {"Compute"}, "kubernetes-created": {"Compute"},
         "kubernetes-existing": {"Compute"}, "endpoint-kubernetes": {"OnlineDeployment"}}
-    names = []
+    names: list[str] = []
     for c in built.values():
         bound = {name for r in c.run.resources.values() for name in r.error_hooks}
         assert len(bound) <= 1  # one hook per Construct, bound to each of its workloads
@@ -305,7 +313,8 @@ def test_every_workload_retries_through_a_hook_its_construct_registered(deployme
         assert name.startswith(f"{ROLE_PROPAGATION_HOOK}/") and name in deployment.error_hooks
 
 
-def test_a_hook_answers_the_engine_from_the_host_process(deployment, built):
+def test_a_hook_answers_the_engine_from_the_host_process(deployment: MockDeployment,
+                                                         built: dict[str, Constructed]) -> None:
     [cluster] = [r for r in built["cluster-every"].run.resources.values() if r.error_hooks]
     [name] = cluster.error_hooks
     ask = dict(urn=cluster.urn, type_=cluster.type)
@@ -319,7 +328,8 @@ def test_a_hook_answers_the_engine_from_the_host_process(deployment, built):
                and "run pulumi up again" in m for m in warnings), warnings
 
 
-def test_an_identity_passed_by_id_holds_the_roles_its_workloads_need(built):
+def test_an_identity_passed_by_id_holds_the_roles_its_workloads_need(
+        built: dict[str, Constructed]) -> None:
     scorer = built["identity-every"].outputs
     me = scorer["principalId"]
     endpoint = built["endpoint-deployments"].run
@@ -343,7 +353,7 @@ def test_an_identity_passed_by_id_holds_the_roles_its_workloads_need(built):
         built["kubernetes-existing"].outputs["resourceId"]
 
 
-def test_numbers_reach_azure_as_whole_numbers(built):
+def test_numbers_reach_azure_as_whole_numbers(built: dict[str, Constructed]) -> None:
     # Construct hands every number over as a float; the package makes integers ints again
     cluster = built["cluster-every"].run.one("machinelearningservices:Compute")
     scale = cluster.inputs["properties"]["properties"]["scaleSettings"]
@@ -351,7 +361,8 @@ def test_numbers_reach_azure_as_whole_numbers(built):
     assert (scale["minNodeCount"], scale["maxNodeCount"]) == (0, 4)
 
 
-def test_an_engine_older_than_the_minimum_cli_is_refused(host, deployment):
+def test_an_engine_older_than_the_minimum_cli_is_refused(host: ProviderHost,
+                                                         deployment: MockDeployment) -> None:
     deployment.cli_version = "3.243.0"
     try:
         with pytest.raises(grpc.RpcError) as refused:

@@ -6,7 +6,7 @@ import pytest
 
 from components import WorkspaceRef
 from components.blob_upload import ENTRA_BLOB
-from components.testing.runner import run_stack
+from components.testing.runner import StackRun, run_stack
 
 from ..conftest import PROJECT_DIR, grants, one
 
@@ -15,11 +15,12 @@ SHARED = "/subscriptions/00000000-0000-4000-8000-000000000001/resourceGroups/rg-
 
 
 @pytest.fixture(scope="module")
-def run():
+def run() -> StackRun:
     return run_stack("dev", project=CONSUMER)
 
 
-def test_only_the_identity_the_endpoint_its_writer_and_its_grants_are_created(run):
+def test_only_the_identity_the_endpoint_its_writer_and_its_grants_are_created(run: StackRun
+                                                                              ) -> None:
     assert sorted(r.type for r in run.resources.values() if r.custom) == sorted(
         ["azure-native:managedidentity:UserAssignedIdentity",
          "azure-native:machinelearningservices:OnlineEndpoint",
@@ -27,13 +28,13 @@ def test_only_the_identity_the_endpoint_its_writer_and_its_grants_are_created(ru
         + ["azure-native:authorization:RoleAssignment"] * 4)
 
 
-def test_endpoint_joins_the_existing_workspace(run):
+def test_endpoint_joins_the_existing_workspace(run: StackRun) -> None:
     endpoint = one(run, "machinelearningservices:OnlineEndpoint").inputs
     assert (endpoint["workspaceName"], endpoint["resourceGroupName"], endpoint["location"]) == (
         "mlw-shared", "rg-ml-shared", "westeurope")
 
 
-def test_endpoint_identity_is_granted_on_the_workspace_dependents(run):
+def test_endpoint_identity_is_granted_on_the_workspace_dependents(run: StackRun) -> None:
     assert grants(run) == {
         ("id-scoring-team", "AcrPull",
          f"{SHARED}/Microsoft.ContainerRegistry/registries/crmlw-shared"),
@@ -49,13 +50,13 @@ def test_endpoint_identity_is_granted_on_the_workspace_dependents(run):
                            "clientId": identity["clientId"]}
 
 
-def test_a_malformed_workspace_id_is_refused_in_words():
+def test_a_malformed_workspace_id_is_refused_in_words() -> None:
     with pytest.raises(ValueError, match=r"is not a Microsoft\.MachineLearningServices/workspaces "
                                          r"resource id; expected /subscriptions/"):
         WorkspaceRef.existing("mlw-shared")
 
 
-def test_a_deployment_in_an_existing_workspace_finds_its_vault_and_storage():
+def test_a_deployment_in_an_existing_workspace_finds_its_vault_and_storage() -> None:
     run = run_stack("test", project=PROJECT_DIR / "tests" / "programs" / "deployment_only")
     deployment = one(run, "machinelearningservices:OnlineDeployment")
     props = deployment.inputs["properties"]

@@ -5,7 +5,9 @@ reference every output the stacks export."""
 from __future__ import annotations
 
 import re
+from typing import Any
 
+from components.testing.runner import StackRun
 from offline.docs import PARTS, Sources, rendered
 from offline.project import Project
 from stack.outputs import OUTPUTS
@@ -16,7 +18,7 @@ from ..conftest import PACK, PROJECT_DIR
 DOCS = PROJECT_DIR / "docs"
 
 
-def test_every_generated_part_is_current(dev):
+def test_every_generated_part_is_current(dev: StackRun) -> None:
     sources = Sources(Project(PROJECT_DIR, PACK), dev)
     for path, text in rendered(sources).items():
         assert path.read_text() == text, (
@@ -26,7 +28,7 @@ def test_every_generated_part_is_current(dev):
                                              "day2-rules"}
 
 
-def schema_keys(node: dict, defs: dict, path: str = "") -> set[str]:
+def schema_keys(node: dict[str, Any], defs: dict[str, Any], path: str = "") -> set[str]:
     """Every key of a JSON Schema, as a path: ``kubernetes.tls.cname``,
     ``computeClusters[].name``."""
     if "$ref" in node:
@@ -44,7 +46,8 @@ def schema_keys(node: dict, defs: dict, path: str = "") -> set[str]:
 
 def reference_keys(markdown: str) -> set[str]:
     """Every key the configuration reference has a row for, as a path."""
-    found, section = set(), ""
+    found: set[str] = set()
+    section = ""
     for line in markdown.splitlines():
         if heading := re.fullmatch(r"### `(.+)`", line):
             section = heading.group(1)
@@ -53,7 +56,7 @@ def reference_keys(markdown: str) -> set[str]:
     return found
 
 
-def test_the_configuration_reference_has_every_key_of_the_stack_file_schema():
+def test_the_configuration_reference_has_every_key_of_the_stack_file_schema() -> None:
     schema = stack_file_schema("ml-platform")
     config = schema["properties"]["config"]
     keys = {k.removeprefix("ml-platform:") for k in schema_keys(config, schema["$defs"])}
@@ -64,7 +67,7 @@ def test_the_configuration_reference_has_every_key_of_the_stack_file_schema():
     assert "{secure: <cipher>}" in page
 
 
-def test_the_api_reference_documents_every_module_of_the_library():
+def test_the_api_reference_documents_every_module_of_the_library() -> None:
     modules = {".".join(p.relative_to(PROJECT_DIR).with_suffix("").parts).removesuffix(".__init__")
                for p in (PROJECT_DIR / "components").rglob("*.py")}
     documented = {m for page in (DOCS / "reference" / "api").glob("*.md")
@@ -72,7 +75,8 @@ def test_the_api_reference_documents_every_module_of_the_library():
     assert modules == documented
 
 
-def test_the_outputs_reference_is_every_output_the_stacks_export(everything, aks, dev):
+def test_the_outputs_reference_is_every_output_the_stacks_export(
+        everything: StackRun, aks: StackRun, dev: StackRun) -> None:
     exported = set(everything.outputs) | set(aks.outputs) | set(dev.outputs)
     assert exported == set(OUTPUTS)
     assert "automation" not in dev.outputs  # only with automationCredentials, as it says

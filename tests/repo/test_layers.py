@@ -1,11 +1,17 @@
-"""The layers import one way: the library imports neither its testing kit, the stack nor the
-tools; the stack imports neither the testing kit nor the tools; the package ships the library
-alone. Within the tools, no module imports itself back through others, and no module of the stack
-or the tools is over 500 lines."""
+"""The layers import one way. The layer table is the ``ruff.toml`` of each layer's folder: what the
+layer may not import, which ruff refuses (TID251, in ``make lint``) wherever an import stands. These
+tests read that table: it points one way, ruff applies each row to every spelling of an import,
+and no line opts out. And what ruff cannot say: the program is a wiring diagram, the package ships
+the library alone, no tool imports itself back, no module of the stack or the tools is over 500
+lines."""
 
 from __future__ import annotations
 
 import ast
+import json
+import re
+import subprocess
+import sys
 import tomllib
 from pathlib import Path
 
@@ -13,72 +19,104 @@ import pytest
 
 from ..conftest import PROJECT_DIR
 
-LAYERS = {"components": set(), "components.testing": {"components"}, "stack": {"components"},
-          "offline": {"components", "components.testing", "stack"},
-          "benchmarks": {"components", "components.testing", "stack", "offline"}}
-"""Each layer, and the project layers it may import: the stack runs on every ``pulumi up`` and
-loads nothing of the testing kit (mocks, runner), nor does the library proper."""
+RUFF = Path(sys.executable).with_name("ruff")
+"""The project environment's ruff, the one ``make lint`` runs."""
 
 
-def layer_of(module: str) -> str | None:
-    """The layer module ``module`` (a dotted name) belongs to, or None outside the project."""
-    found = [layer for layer in LAYERS if module == layer or module.startswith(layer + ".")]
-    return max(found, key=len, default=None)
+def layer_table() -> dict[str, set[str]]:
+    """Each layer with a ``ruff.toml`` (a dotted package name), and the modules that it bans."""
+    table = {}
+    for config in sorted([*PROJECT_DIR.glob("*/ruff.toml"), *PROJECT_DIR.glob("*/*/ruff.toml")]):
+        layer = ".".join(config.parent.relative_to(PROJECT_DIR).parts)
+        if not layer.startswith("."):
+            settings = tomllib.loads(config.read_text())
+            assert settings["extend"] == "../" * (layer.count(".") + 1) + "pyproject.toml", config
+            table[layer] = set(settings["lint"]["flake8-tidy-imports"]["banned-api"])
+    return table
 
 
-def module_of(path: Path) -> str:
-    """The dotted name of the project module at ``path`` (a package's ``__init__`` kept, so its
-    relative imports resolve inside it)."""
-    return ".".join(path.relative_to(PROJECT_DIR).with_suffix("").parts)
+TABLE = layer_table()
+LAYERS = {*TABLE, "tests"}
+"""Every layer of the project; the tests may import them all."""
 
 
-def imported(source: str, module: str) -> set[str]:
-    """The dotted names that module ``module`` (its text: ``source``) imports, relative imports
-    resolved; ``from a import b`` names both ``a`` and ``a.b`` (``b`` may be a module)."""
-    package = module.split(".")[:-1]
-    names = set()
-    for node in ast.walk(ast.parse(source)):
+def banned(layer: str, module: str) -> bool:
+    """Whether ``layer``'s row bans ``module`` (a ban covers the modules below it)."""
+    return any(module == b or module.startswith(b + ".") for b in TABLE.get(layer, set()))
+
+
+def refused(path: str, source: str) -> dict[int, str]:
+    """What ruff refuses in ``source`` as if it were the file ``path`` of the project: line ->
+    the banned module it names."""
+    found = subprocess.run([str(RUFF), "check", "--select", "TID251", "--output-format", "json",
+                            "--stdin-filename", path, "-"], input=source, capture_output=True,
+                           text=True, cwd=PROJECT_DIR)
+    assert found.returncode in (0, 1), found.stderr  # 1: something was refused
+    return {d["location"]["row"]: d["message"].split("`")[1] for d in json.loads(found.stdout)}
+
+
+def test_the_table_points_one_way() -> None:
+    may_import = {layer: {other for other in LAYERS - {layer} if not banned(layer, other)}
+                  for layer in LAYERS}
+    assert cycle(may_import) == []
+    assert may_import["components"] == set()  # what other teams install
+    assert may_import["stack"] == {"components"}  # what every pulumi up loads: no testing kit
+    assert may_import["policy"] == set()  # the pack runs in its own environment
+
+
+@pytest.mark.parametrize("layer", sorted(TABLE))
+def test_ruff_refuses_what_the_table_bans_and_nothing_else(layer: str) -> None:
+    others = sorted(LAYERS - {layer})
+    found = refused(f"{layer.replace('.', '/')}/layer_check.py",
+                    "".join(f"import {module}\n" for module in others))
+    assert {others[row - 1] for row in found} == {m for m in others if banned(layer, m)}
+
+
+SPELLINGS: dict[str, list[tuple[str, str | None]]] = {
+    "stack/config/source.py": [  # what stack/settings.py did: the testing kit on every pulumi up
+        ("from components.testing.runner import read_yaml", "components.testing"),
+        ("import components.testing.mocks", "components.testing"),
+        ("from components.testing import run_stack", "components.testing"),
+        ("from components import testing", "components.testing"),
+        ("def f(): from offline import plan", "offline")],
+    "components/data.py": [("from .testing.mocks import X", "components.testing"),
+                           ("from . import testing", "components.testing"),
+                           ("from .access import Grant", None),
+                           ("import tests.conftest", "tests")],
+    "components/testing/runner.py": [("from ..stackfile import read_yaml", None),
+                                     ("from . import mocks", None),
+                                     ("from stack.config import ConfigError", "stack")],
+}
+"""Imports as a module of the project could write them, each with the ban ruff should name
+(None: allowed); ruff resolves relative ones against the module's package."""
+
+
+@pytest.mark.parametrize("path", sorted(SPELLINGS))
+def test_ruff_sees_every_spelling_of_an_import(path: str) -> None:
+    spellings = SPELLINGS[path]
+    found = refused(path, "".join(f"{line}\n" for line, _ in spellings))
+    assert found == {row: ban for row, (_, ban) in enumerate(spellings, 1) if ban}
+
+
+def test_no_line_opts_out_of_the_table() -> None:
+    lint = tomllib.loads((PROJECT_DIR / "pyproject.toml").read_text())["tool"]["ruff"]["lint"]
+    assert {"TID251", "PGH004"} <= set(lint["select"])  # PGH004: no noqa without its codes
+    sources = [p for layer in TABLE for p in (PROJECT_DIR / layer.replace(".", "/")).rglob("*.py")]
+    opting_out = [str(p.relative_to(PROJECT_DIR)) for p in sources
+                  if re.search(r"noqa:[^\n]*TID251", p.read_text())]
+    assert opting_out == []
+
+
+def test_the_program_is_a_wiring_diagram() -> None:
+    program = (PROJECT_DIR / "__main__.py").read_text()
+    imported = set()
+    for node in ast.walk(ast.parse(program)):
         if isinstance(node, ast.Import):
-            names |= {alias.name for alias in node.names}
-        elif isinstance(node, ast.ImportFrom):
-            base = package[:len(package) - node.level + 1] if node.level else []
-            parent = ".".join([*base, *([node.module] if node.module else [])])
-            names |= {parent, *(f"{parent}.{alias.name}" for alias in node.names)}
-    return names
-
-
-def layers_imported(source: str, module: str) -> set[str]:
-    return {layer for name in imported(source, module) if (layer := layer_of(name))}
-
-
-@pytest.mark.parametrize("layer", sorted(LAYERS))
-def test_a_layer_imports_only_the_layers_below_it(layer):
-    for path in sorted(PROJECT_DIR.joinpath(*layer.split(".")).rglob("*.py")):
-        module = module_of(path)
-        if layer_of(module) != layer:
-            continue  # a module of a layer inside this one: checked as that layer
-        forbidden = layers_imported(path.read_text(), module) - LAYERS[layer] - {layer}
-        assert not forbidden, f"{path.relative_to(PROJECT_DIR)} imports {forbidden}"
-
-
-@pytest.mark.parametrize("source", [
-    "from components.testing.runner import read_yaml", "import components.testing.mocks",
-    "from components.testing import run_stack", "from components import testing"])
-def test_the_layer_check_sees_the_testing_kit_imported_from_the_stack(source):
-    # what stack/settings.py did (components.testing.runner on every pulumi up), in each spelling
-    assert "components.testing" in layers_imported(source, "stack.config.source")
-
-
-def test_the_layer_check_resolves_relative_imports():
-    assert layers_imported("from .testing.mocks import X", "components.data") == {
-        "components.testing"}
-    assert layers_imported("from .access import Grant", "components.data") == {"components"}
-    assert layers_imported("from ..stackfile import read_yaml", "components.testing.runner") == {
-        "components"}
-    assert layers_imported("from . import mocks", "components.testing.runner") == {
-        "components.testing"}
-    assert layers_imported("from .mocks import X", "components.testing.__init__") == {
-        "components.testing"}
+            imported |= {alias.name.split(".")[0] for alias in node.names}
+        elif isinstance(node, ast.ImportFrom) and node.module:
+            imported.add(node.module.split(".")[0])
+    assert imported & LAYERS == {"stack"}
+    assert len(program.splitlines()) <= 25
 
 
 def module_name(root: Path, path: Path) -> str:
@@ -124,12 +162,12 @@ def cycle(graph: dict[str, set[str]]) -> list[str]:
     return next(filter(None, (visit(name, []) for name in sorted(graph))), [])
 
 
-def test_no_tool_imports_itself_back():
+def test_no_tool_imports_itself_back() -> None:
     found = cycle(import_graph(PROJECT_DIR, "offline"))
     assert not found, "import cycle: " + " -> ".join(found)
 
 
-def test_an_import_cycle_is_found_even_through_an_import_in_a_function(tmp_path):
+def test_an_import_cycle_is_found_even_through_an_import_in_a_function(tmp_path: Path) -> None:
     package = tmp_path / "tool"
     (package / "sub").mkdir(parents=True)
     (package / "__init__.py").write_text("")
@@ -145,19 +183,13 @@ def test_an_import_cycle_is_found_even_through_an_import_in_a_function(tmp_path)
 
 
 @pytest.mark.parametrize("layer", ["stack", "offline"])
-def test_no_module_of_a_layer_is_over_500_lines(layer):
+def test_no_module_of_a_layer_is_over_500_lines(layer: str) -> None:
     long = {str(path.relative_to(PROJECT_DIR)): n for path in (PROJECT_DIR / layer).rglob("*.py")
             if (n := len(path.read_text().splitlines())) > 500}
     assert not long, f"split these by concern: {long}"
 
 
-def test_the_program_is_a_wiring_diagram():
-    program = (PROJECT_DIR / "__main__.py").read_text()
-    assert layers_imported(program, "__main__") == {"stack"}
-    assert len(program.splitlines()) <= 25
-
-
-def test_the_package_is_the_library_and_its_testing_kit():
+def test_the_package_is_the_library_and_its_testing_kit() -> None:
     project = tomllib.loads((PROJECT_DIR / "pyproject.toml").read_text())
     assert project["tool"]["setuptools"]["packages"]["find"]["include"] == [
         "components", "components.*"]

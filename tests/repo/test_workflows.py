@@ -7,6 +7,7 @@ import re
 import subprocess
 import sys
 from pathlib import Path
+from typing import Any
 
 import yaml
 
@@ -17,25 +18,25 @@ SCRIPTS = PROJECT_DIR / "scripts" / "e2e"
 BIN = Path(sys.executable).parent  # actionlint and shellcheck: dev dependencies (pyproject.toml)
 
 
-def actionlint(*files: Path) -> subprocess.CompletedProcess:
+def actionlint(*files: Path) -> subprocess.CompletedProcess[str]:
     env = {**os.environ, "PATH": f"{BIN}{os.pathsep}{os.environ.get('PATH', '')}"}
     return subprocess.run([str(BIN / "actionlint"), "-no-color", *map(str, files)],
                           capture_output=True, text=True, env=env)
 
 
-def test_every_workflow_passes_actionlint():
+def test_every_workflow_passes_actionlint() -> None:
     result = actionlint(*sorted(WORKFLOWS.glob("*.yml")))
     assert result.returncode == 0, result.stdout + result.stderr
 
 
-def test_the_end_to_end_scripts_pass_shellcheck():
+def test_the_end_to_end_scripts_pass_shellcheck() -> None:
     result = subprocess.run([str(BIN / "shellcheck"), "--external-sources",
                              *map(str, sorted(SCRIPTS.glob("*.sh")))],
                             capture_output=True, text=True)
     assert result.returncode == 0, result.stdout + result.stderr
 
 
-def test_actionlint_and_shellcheck_do_catch_mistakes(tmp_path):
+def test_actionlint_and_shellcheck_do_catch_mistakes(tmp_path: Path) -> None:
     bad = tmp_path / "bad.yml"
     bad.write_text("on: pull_request\njobs:\n  x:\n    runs-on: ubuntu-latest\n    steps:\n"
                    "      - run: echo ${{ github.event.pull_request.title }}\n"
@@ -44,11 +45,13 @@ def test_actionlint_and_shellcheck_do_catch_mistakes(tmp_path):
     assert "potentially untrusted" in found and "SC2086" in found
 
 
-def _load(name: str) -> dict:
-    return yaml.safe_load((WORKFLOWS / name).read_text())
+def _load(name: str) -> dict[Any, Any]:
+    """A workflow as PyYAML reads it (the key ``on:`` comes out as True)."""
+    workflow: dict[Any, Any] = yaml.safe_load((WORKFLOWS / name).read_text())
+    return workflow
 
 
-def test_the_offline_diff_needs_no_secrets_and_the_comment_job_runs_no_pr_code():
+def test_the_offline_diff_needs_no_secrets_and_the_comment_job_runs_no_pr_code() -> None:
     assert "secrets." not in (WORKFLOWS / "offline-diff.yml").read_text()
     comment = _load("offline-diff-comment.yml")
     steps = comment["jobs"]["comment"]["steps"]
@@ -56,7 +59,7 @@ def test_the_offline_diff_needs_no_secrets_and_the_comment_job_runs_no_pr_code()
     assert "head_sha" in steps[-1]["with"]["script"]
 
 
-def test_real_previews_and_deploys_need_credentials_and_prod_needs_its_environment():
+def test_real_previews_and_deploys_need_credentials_and_prod_needs_its_environment() -> None:
     jobs = _load("pulumi.yml")["jobs"]
     for name in ("preview", "deploy-dev"):
         assert "needs.credentials.outputs.ready == 'true'" in jobs[name]["if"]
@@ -75,12 +78,12 @@ def test_real_previews_and_deploys_need_credentials_and_prod_needs_its_environme
         "${{ fromJSON(needs.credentials.outputs.stacks) }}")
 
 
-def test_the_offline_diff_covers_every_stack_file():
+def test_the_offline_diff_covers_every_stack_file() -> None:
     script = _load("offline-diff.yml")["jobs"]["diff"]["steps"][2]["run"]
     assert "for file in Pulumi.*.yaml" in script and "dev prod" not in script
 
 
-def test_the_workflows_install_the_uv_the_makefile_does():
+def test_the_workflows_install_the_uv_the_makefile_does() -> None:
     pinned = re.search(r"^UV_VERSION := (\S+)$", (PROJECT_DIR / "Makefile").read_text(), re.M)
     assert pinned
     for workflow in ("pulumi.yml", "e2e.yml"):
@@ -92,7 +95,7 @@ def _secrets(name: str) -> set[str]:
     return set(re.findall(r"secrets\.(\w+)", (WORKFLOWS / name).read_text()))
 
 
-def test_the_end_to_end_test_runs_by_hand_and_on_a_schedule_with_the_backend_secrets_only():
+def test_the_end_to_end_test_runs_by_hand_and_on_a_schedule_with_the_backend_secrets_only() -> None:
     workflow = _load("e2e.yml")
     assert set(workflow[True]) == {"workflow_dispatch", "schedule"}  # YAML reads `on:` as True
     assert _secrets("e2e.yml") == {"PULUMI_ACCESS_TOKEN", "PULUMI_CONFIG_PASSPHRASE"}
@@ -107,7 +110,7 @@ def test_the_end_to_end_test_runs_by_hand_and_on_a_schedule_with_the_backend_sec
     assert "::notice::" in jobs["credentials"]["steps"][-1]["run"]
 
 
-def test_the_end_to_end_steps_are_scripts_and_the_cleanup_runs_whatever_failed():
+def test_the_end_to_end_steps_are_scripts_and_the_cleanup_runs_whatever_failed() -> None:
     steps = _load("e2e.yml")["jobs"]["e2e"]["steps"]
     runs = [(i, s) for i, s in enumerate(steps) if "scripts/e2e/" in s.get("run", "")]
     scripts = [s["run"].split()[0] for _, s in runs]

@@ -8,6 +8,7 @@ import pytest
 
 from components.azure.roles import BUILT_IN_ROLES, assignment_name
 from components.testing.mocks import DEPLOYER_OBJECT_ID, RANDOM_SUFFIX, SUBSCRIPTION_ID
+from components.testing.runner import StackRun
 from offline.policy_check import stack_settings
 
 from ..conftest import ROLE_ASSIGNMENT, grants, one, shared_run
@@ -38,7 +39,7 @@ def expected_grants(env: str, clusters: list[str], endpoints: list[str],
     return rows
 
 
-def test_dev_access_matrix_is_exactly_the_documented_roles(dev):
+def test_dev_access_matrix_is_exactly_the_documented_roles(dev: StackRun) -> None:
     # the deployer uploads the sample's model, code and data as itself, to the assets container
     deployer = {(DEPLOYER_OBJECT_ID, "Storage Blob Data Contributor", "ml-assets")}
     expected = expected_grants("dev", ["cpu"], ["score"], ("sample-secret",)) | deployer
@@ -46,7 +47,7 @@ def test_dev_access_matrix_is_exactly_the_documented_roles(dev):
     assert len(dev.of_type(ROLE_ASSIGNMENT)) == len(expected)
 
 
-def test_prod_access_matrix_is_exactly_the_documented_roles(prod):
+def test_prod_access_matrix_is_exactly_the_documented_roles(prod: StackRun) -> None:
     # prod keeps training data in its own account, which each cluster reads (seed 002, Data storage)
     data = {(f"id-mlplat-prod-cluster-{c}", "Storage Blob Data Reader", "training")
             for c in ("cpu", "gpu")}
@@ -62,7 +63,7 @@ def test_prod_access_matrix_is_exactly_the_documented_roles(prod):
     assert len(prod.of_type(ROLE_ASSIGNMENT)) == len(expected)
 
 
-def test_every_assignment_is_well_formed(stack):
+def test_every_assignment_is_well_formed(stack: StackRun) -> None:
     for a in stack.of_type(ROLE_ASSIGNMENT):
         i = a.inputs
         # identities are service principals; the deployer here an az login (no ARM_CLIENT_ID)
@@ -75,18 +76,18 @@ def test_every_assignment_is_well_formed(stack):
         assert i["roleAssignmentName"] == assignment_name(i["scope"], i["principalId"], role)
 
 
-def test_no_identity_holds_a_privileged_role_on_a_group_or_subscription(stack):
+def test_no_identity_holds_a_privileged_role_on_a_group_or_subscription(stack: StackRun) -> None:
     broad = re.compile(r"/subscriptions/[^/]+(/resourceGroups/[^/]+)?/?", re.I)
     for a in stack.of_type(ROLE_ASSIGNMENT):
         assert not broad.fullmatch(a.inputs["scope"]), a.name
 
 
-def test_assignment_names_are_stable_across_runs(dev, dev_again):
+def test_assignment_names_are_stable_across_runs(dev: StackRun, dev_again: StackRun) -> None:
     assert ({a.name: a.inputs["roleAssignmentName"] for a in dev_again.of_type(ROLE_ASSIGNMENT)}
             == {a.name: a.inputs["roleAssignmentName"] for a in dev.of_type(ROLE_ASSIGNMENT)})
 
 
-def test_workspace_runs_as_the_identity_that_holds_its_grants(stack):
+def test_workspace_runs_as_the_identity_that_holds_its_grants(stack: StackRun) -> None:
     uami = one(stack, "UserAssignedIdentity", "workspace-identity")
     ws = one(stack, "machinelearningservices:Workspace")
     assert ws.inputs["identity"] == {"type": "UserAssigned", "userAssignedIdentities": [uami.id]}
@@ -96,7 +97,7 @@ def test_workspace_runs_as_the_identity_that_holds_its_grants(stack):
     assert holders == {uami.outputs["principalId"]}
 
 
-def test_workspace_waits_for_the_grants_on_its_dependents(stack):
+def test_workspace_waits_for_the_grants_on_its_dependents(stack: StackRun) -> None:
     ws = one(stack, "machinelearningservices:Workspace")
     on_dependents = {a.urn for a in stack.of_type(ROLE_ASSIGNMENT)
                      if a.parent == ws.parent and a.inputs["scope"] != ws.id}
@@ -112,7 +113,8 @@ def test_workspace_waits_for_the_grants_on_its_dependents(stack):
 
 
 @pytest.mark.parametrize("cluster", ["cpu"])
-def test_cluster_runs_as_its_identity_and_waits_for_its_grants(stack, cluster):
+def test_cluster_runs_as_its_identity_and_waits_for_its_grants(stack: StackRun,
+                                                               cluster: str) -> None:
     uami = one(stack, "UserAssignedIdentity", f"cluster-{cluster}-identity")
     compute = one(stack, "machinelearningservices:Compute", f"cluster-{cluster}")
     assert compute.inputs["identity"] == {"type": "UserAssigned",
@@ -122,7 +124,7 @@ def test_cluster_runs_as_its_identity_and_waits_for_its_grants(stack, cluster):
     assert {a.urn for a in mine} <= set(compute.dependencies)
 
 
-def test_endpoint_runs_as_its_identity(stack):
+def test_endpoint_runs_as_its_identity(stack: StackRun) -> None:
     uami = one(stack, "UserAssignedIdentity", "endpoint-score-identity")
     endpoint = one(stack, "machinelearningservices:OnlineEndpoint", "endpoint-score")
     assert endpoint.inputs["identity"] == {"type": "UserAssigned",
@@ -133,7 +135,7 @@ def test_endpoint_runs_as_its_identity(stack):
     assert {a.inputs["principalId"] for a in mine} == {uami.outputs["principalId"]}
 
 
-def test_system_assigned_identities_get_only_what_azure_does_not_grant():
+def test_system_assigned_identities_get_only_what_azure_does_not_grant() -> None:
     run = shared_run("dev", {
         "workspaceIdentity": "systemAssigned",
         "computeClusters": [{"name": "cpu", "identity": "systemAssigned"}],
@@ -155,7 +157,7 @@ def test_system_assigned_identities_get_only_what_azure_does_not_grant():
     assert not {d for d in ws.dependencies if run.resources[d].type == ROLE_ASSIGNMENT}
 
 
-def test_an_existing_registry_is_used_and_granted_on_not_created():
+def test_an_existing_registry_is_used_and_granted_on_not_created() -> None:
     existing = ("/subscriptions/11111111-1111-1111-1111-111111111111/resourceGroups/rg-shared/"
                 "providers/Microsoft.ContainerRegistry/registries/crshared01")
     run = shared_run("dev", {"existingRegistryId": existing})
@@ -171,7 +173,7 @@ def test_an_existing_registry_is_used_and_granted_on_not_created():
     assert run.outputs["registryLoginServer"] == "crshared01.azurecr.io"
 
 
-def test_no_two_assignments_are_one_in_azure(stack, everything):
+def test_no_two_assignments_are_one_in_azure(stack: StackRun, everything: StackRun) -> None:
     # one role for one principal on one scope twice has one deterministic name: deleting either
     # Pulumi resource would delete the other's assignment in Azure
     for run in (stack, everything):

@@ -6,6 +6,7 @@ from __future__ import annotations
 import pytest
 
 from components import catalog
+from components.testing.runner import StackRun
 from offline.policy_catalog import PATH, render
 from stack.config.stack import RESOURCE_GROUP
 
@@ -15,7 +16,9 @@ MOCKED_BY_FAMILY = ("random:", "pulumi:providers:", "kubernetes:")
 """Types the mocks answer for by their provider, not from an id in the catalog."""
 
 
-def test_every_type_the_stacks_register_has_a_catalog_entry(dev, prod, aks, everything):
+def test_every_type_the_stacks_register_has_a_catalog_entry(dev: StackRun, prod: StackRun,
+                                                            aks: StackRun,
+                                                            everything: StackRun) -> None:
     for run in (dev, prod, aks, everything):
         for r in run.resources.values():
             if not r.custom:
@@ -28,7 +31,7 @@ def test_every_type_the_stacks_register_has_a_catalog_entry(dev, prod, aks, ever
 
 
 @pytest.mark.parametrize("entry", ENTRIES, ids=lambda t: t.token)
-def test_every_entry_is_complete(entry):
+def test_every_entry_is_complete(entry: catalog.ResourceType) -> None:
     assert entry.label and entry.label == entry.label.lower() != entry.token
     # the mocks make its id and the day-2 plan knows when the provider replaces it
     assert entry.id_template or entry.provider_id or entry.token.startswith(MOCKED_BY_FAMILY)
@@ -40,7 +43,7 @@ def test_every_entry_is_complete(entry):
         assert all(t.source for t in (entry.created_in, *(k.created_in for k in entry.kinds))
                    if t is not None)
     assert bool(entry.kinds) == bool(entry.kind_input)
-    kinds = [entry, *entry.kinds]
+    kinds: list[catalog.ResourceType | catalog.Kind] = [entry, *entry.kinds]
     for fact in (f for k in kinds for f in k.fixed):
         assert fact.source and fact.why and fact.verdict in VERDICTS
     assert all(fill.source for k in kinds for fill in k.fills)
@@ -48,17 +51,17 @@ def test_every_entry_is_complete(entry):
         assert all(catalog.find(token) and why for token, why in k.requires.items()), k.requires
 
 
-def test_labels_name_one_type_each():
+def test_labels_name_one_type_each() -> None:
     labels = [t.label for t in ENTRIES]
     assert len(set(labels)) == len(labels)
 
 
-def test_a_type_is_registered_once_and_found_by_its_token():
+def test_a_type_is_registered_once_and_found_by_its_token() -> None:
     with pytest.raises(ValueError, match="registered twice"):
         catalog.register(catalog.get(RESOURCE_GROUP))
     with pytest.raises(KeyError, match="azure-native:batch:Pool is not in the catalog"):
         catalog.get("azure-native:batch:Pool")
 
 
-def test_the_policy_packs_copy_is_fresh():
+def test_the_policy_packs_copy_is_fresh() -> None:
     assert PATH.read_text() == render(), "run python -m offline.policy_catalog"

@@ -6,6 +6,7 @@ from __future__ import annotations
 import json
 import re
 from pathlib import Path
+from typing import Any
 
 import jsonschema
 import pytest
@@ -29,9 +30,9 @@ from stack.config import (
 from stack.schema import SCHEMA_LINE
 from stack.schema import main as schema_main
 
-from ..conftest import PROJECT_DIR, assert_refused, shared_run
+from ..conftest import PROJECT_DIR, assert_refused, registered_before, shared_run
 
-BAD = [
+BAD: list[tuple[dict[str, Any], list[str]]] = [
     # (override, words the message must contain: key, value, what is allowed)
     ({"registrySku": "Free"}, ["ml-platform:registrySku", "'Free'", "Basic, Standard, Premium"]),
     ({"keyVaultSoftDeleteRetentionDays": 3},
@@ -122,11 +123,12 @@ BAD = [
 
 @pytest.mark.parametrize("override,words", BAD, ids=[next(iter(o)) + str(i) for i, (o, _) in
                                                      enumerate(BAD)])
-def test_bad_config_is_refused_in_words_before_any_resource(override, words):
+def test_bad_config_is_refused_in_words_before_any_resource(override: dict[str, Any],
+                                                            words: list[str]) -> None:
     assert_refused(override, words)
 
 
-def test_the_overrides_take_what_the_lists_do_not_know_yet():
+def test_the_overrides_take_what_the_lists_do_not_know_yet() -> None:
     run = shared_run("dev", {"location": "newregion1", "allowUnlistedLocation": True,
                              "allowUnlistedVmSizes": True,
                              "computeClusters": [{"name": "cpu", "vmSize": "Standard_Q9_v9"}]})
@@ -134,30 +136,30 @@ def test_the_overrides_take_what_the_lists_do_not_know_yet():
         "newregion1"
 
 
-def test_resource_ids_are_case_insensitive_like_arm():
+def test_resource_ids_are_case_insensitive_like_arm() -> None:
     existing = ("/subscriptions/11111111-1111-1111-1111-111111111111/resourcegroups/rg-shared/"
                 "providers/microsoft.containerregistry/registries/crshared01")
     assert (parse_settings("ml-platform", {"existingRegistryId": existing}).existing_registry_id
             == existing)
 
 
-def test_every_problem_is_reported_at_once():
+def test_every_problem_is_reported_at_once() -> None:
     with pytest.raises(ConfigError) as caught:
         shared_run("dev", {"registrySku": "Free", "logRetentionDays": 5, "regstrySku": "x"})
     assert len(caught.value.problems) == 3
 
 
-def test_config_error_is_a_clean_pulumi_error():
+def test_config_error_is_a_clean_pulumi_error() -> None:
     import pulumi
     assert issubclass(ConfigError, pulumi.RunError)  # the CLI prints it without a traceback
 
 
-def test_generated_files_are_current():
+def test_generated_files_are_current() -> None:
     # Pulumi.yaml's config block and the stack file JSON Schema (the docs': tests/repo/test_docs.py)
     assert schema_main(["--project", str(PROJECT_DIR)]) == 0, "run python -m stack.schema --write"
 
 
-def test_project_file_declares_every_key_with_the_schemas_default():
+def test_project_file_declares_every_key_with_the_schemas_default() -> None:
     declared = yaml.safe_load((PROJECT_DIR / "Pulumi.yaml").read_text())["config"]
     assert list(declared) == list(KEYS)
     assert declared["registrySku"] == {"type": "string", "description": "Container registry SKU.",
@@ -170,15 +172,16 @@ def test_project_file_declares_every_key_with_the_schemas_default():
 
 @pytest.mark.parametrize("stack_file", sorted(PROJECT_DIR.glob("Pulumi.*.yaml")),
                          ids=lambda p: p.name)
-def test_every_stack_file_names_its_schema_and_follows_it(stack_file):
+def test_every_stack_file_names_its_schema_and_follows_it(stack_file: Path) -> None:
     text = stack_file.read_text()
     assert text.splitlines()[0] == SCHEMA_LINE
     schema = json.loads((PROJECT_DIR / "stack" / "stack-file.schema.json").read_text())
     jsonschema.validate(yaml.safe_load(text), schema)
 
 
-def test_the_schema_refuses_what_the_program_refuses():
+def test_the_schema_refuses_what_the_program_refuses() -> None:
     schema = json.loads((PROJECT_DIR / "stack" / "stack-file.schema.json").read_text())
+    bad: dict[str, Any]
     for bad in ({"config": {"ml-platform:registrySku": "Free"}},
                 {"config": {"ml-plaform:location": "westeurope"}},
                 {"configs": {}},
@@ -187,7 +190,7 @@ def test_the_schema_refuses_what_the_program_refuses():
             jsonschema.validate(bad, schema)
 
 
-def test_the_environment_is_the_stacks_name_unless_set():
+def test_the_environment_is_the_stacks_name_unless_set() -> None:
     assert parse_settings("ml-platform", {}, "staging").environment == "staging"
     assert parse_settings("ml-platform", {"environment": "stg"}, "staging").environment == "stg"
     with pytest.raises(ConfigError, match=r"ml-platform:environment \(unset: the stack's name\) "
@@ -195,7 +198,7 @@ def test_the_environment_is_the_stacks_name_unless_set():
         parse_settings("ml-platform", {}, "staging-eu")
 
 
-def test_keys_no_part_of_the_stack_reads_are_refused_with_a_suggestion():
+def test_keys_no_part_of_the_stack_reads_are_refused_with_a_suggestion() -> None:
     assert unread_keys("ml-platform", ["azure-native:location", "ml-platform:location",
                                        "pulumi:tags"]) == []
     assert unread_keys("ml-platform", ["ml-plaform:location"]) == [
@@ -203,7 +206,7 @@ def test_keys_no_part_of_the_stack_reads_are_refused_with_a_suggestion():
         "ml-platform:location?"]
 
 
-def test_stack_file_mistakes_are_named_with_their_line(tmp_path):
+def test_stack_file_mistakes_are_named_with_their_line(tmp_path: Path) -> None:
     top = tmp_path / "Pulumi.top.yaml"
     top.write_text("location: westeurope\nconfigs:\n  ml-platform:location: westeurope\n")
     assert stack_file_problems(top) == [
@@ -216,7 +219,8 @@ def test_stack_file_mistakes_are_named_with_their_line(tmp_path):
     assert problem.startswith("Pulumi.broken.yaml line 3, column ") and "not YAML" in problem
 
 
-def test_a_broken_stack_file_stops_the_tools_in_words(tmp_path, capsys):
+def test_a_broken_stack_file_stops_the_tools_in_words(
+        tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     (tmp_path / "Pulumi.yaml").write_text((PROJECT_DIR / "Pulumi.yaml").read_text())
     (tmp_path / "Pulumi.dev.yaml").write_text("config:\n  ml-platform:location: [\n")
     assert preview_main(["dev", "--project", str(tmp_path)]) == CONFIG
@@ -253,7 +257,7 @@ REPEATED_PROBLEMS = [
 item's mapping and at the top, each with both lines, in the order of the file."""
 
 
-def test_a_key_written_twice_anywhere_is_named_with_both_lines(tmp_path):
+def test_a_key_written_twice_anywhere_is_named_with_both_lines(tmp_path: Path) -> None:
     path = tmp_path / "Pulumi.dev.yaml"
     path.write_text(REPEATED)
     assert stack_file_problems(path) == REPEATED_PROBLEMS
@@ -262,7 +266,8 @@ def test_a_key_written_twice_anywhere_is_named_with_both_lines(tmp_path):
     assert caught.value.problems == REPEATED_PROBLEMS
 
 
-def test_a_merge_key_that_a_mapping_overrides_is_not_a_key_written_twice(tmp_path):
+def test_a_merge_key_that_a_mapping_overrides_is_not_a_key_written_twice(tmp_path: Path
+                                                                         ) -> None:
     path = tmp_path / "Pulumi.dev.yaml"
     path.write_text("base: &base {name: cpu, maxNodes: 2}\n"
                     "config:\n  ml-platform:computeClusters:\n"
@@ -271,7 +276,7 @@ def test_a_merge_key_that_a_mapping_overrides_is_not_a_key_written_twice(tmp_pat
         {"name": "cpu", "maxNodes": 4}, {"name": "cpu", "maxNodes": 2}]
 
 
-def _project(tmp_path, stack_file: str, project_extra: str = "") -> Path:
+def _project(tmp_path: Path, stack_file: str, project_extra: str = "") -> Path:
     """A copy of this project's program in ``tmp_path/src`` (Pulumi.yaml ``main: src``) with a
     stack file ``stacks/Pulumi.dev.yaml`` (``stackConfigDir: stacks``): the program is run from
     its ``main:`` folder, as the CLI runs it."""
@@ -286,30 +291,33 @@ def _project(tmp_path, stack_file: str, project_extra: str = "") -> Path:
     return program
 
 
-def test_the_program_finds_its_stack_file_and_refuses_a_key_written_twice(tmp_path):
+def test_the_program_finds_its_stack_file_and_refuses_a_key_written_twice(tmp_path: Path
+                                                                          ) -> None:
     # pulumi up runs __main__.py with the config the CLI merged; the program reads the stack
     # file itself, so it refuses before any resource even when the CLI's checks are bypassed.
     program = _project(tmp_path, REPEATED)
     with pytest.raises(ConfigError) as caught:
         run_main("ml-platform", "dev", {}, program)
     assert caught.value.problems == REPEATED_PROBLEMS
-    assert caught.value.registrations == {}
+    assert registered_before(caught.value) == {}
     (tmp_path / "stacks" / "Pulumi.dev.yaml").write_text("config: {}\n")
     assert run_main("ml-platform", "dev", {}, program).resources  # the same project, clean
 
 
-def test_a_key_written_twice_in_the_project_file_is_refused(tmp_path, capsys):
+def test_a_key_written_twice_in_the_project_file_is_refused(
+        tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     program = _project(tmp_path, "config: {}\n", project_extra="description: again\n")
     problem = (r"Pulumi.yaml lines 2 and \d+: key description is written twice; keep one "
                r"\(the Pulumi CLI refuses the file\)")
     with pytest.raises(ConfigError, match=problem) as caught:
         run_main("ml-platform", "dev", {}, program)
-    assert caught.value.registrations == {}
+    assert registered_before(caught.value) == {}
     assert preview_main(["dev", "--project", str(tmp_path)]) == CONFIG
     assert re.search(problem, capsys.readouterr().err)
 
 
-def test_the_preview_refuses_a_stack_file_with_a_key_written_twice(tmp_path, capsys):
+def test_the_preview_refuses_a_stack_file_with_a_key_written_twice(
+        tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     # The bug: PyYAML kept the second block, and the preview showed dev without its endpoint.
     (tmp_path / "Pulumi.yaml").write_text((PROJECT_DIR / "Pulumi.yaml").read_text())
     dev = (PROJECT_DIR / "Pulumi.dev.yaml").read_text()
@@ -323,7 +331,7 @@ def test_the_preview_refuses_a_stack_file_with_a_key_written_twice(tmp_path, cap
     assert captured.out == ""
 
 
-def test_load_settings_reads_the_live_config_and_refuses_other_namespaces():
+def test_load_settings_reads_the_live_config_and_refuses_other_namespaces() -> None:
     import pulumi
     pulumi.runtime.set_all_config({"ml-platform:registrySku": "Standard"})
     try:
@@ -336,13 +344,14 @@ def test_load_settings_reads_the_live_config_and_refuses_other_namespaces():
         pulumi.runtime.set_all_config({})
 
 
-def test_every_key_belongs_to_one_section():
+def test_every_key_belongs_to_one_section() -> None:
     owned = [key for section in SECTIONS for key in section.keys]
     assert sorted(owned) == sorted(KEYS)  # each once: validation and the program walk them
 
 
 @pytest.mark.parametrize("name", ["dev", "aks", "everything"])
-def test_the_program_creates_the_identities_the_sections_report(name, request):
+def test_the_program_creates_the_identities_the_sections_report(
+        name: str, request: pytest.FixtureRequest) -> None:
     # the identities output lists every user-assigned identity Platform created, in order
     run = request.getfixturevalue(name)
     reported = [purpose for section in SECTIONS

@@ -51,14 +51,16 @@ def ops(plan: Plan) -> list[tuple[str, str]]:
 
 
 def traffic(run: StackRun) -> dict[str, int]:
-    return run.outputs["onlineEndpoints"]["score"]["traffic"]
+    split: dict[str, int] = run.outputs["onlineEndpoints"]["score"]["traffic"]
+    return split
 
 
-def test_nothing_changed_plans_nothing(dev, dev_again):
+def test_nothing_changed_plans_nothing(dev: StackRun, dev_again: StackRun) -> None:
     assert day2_plan(dev, dev_again).steps == []
 
 
-def test_turning_the_deployment_off_moves_its_traffic_away_before_deleting_it(dev):
+def test_turning_the_deployment_off_moves_its_traffic_away_before_deleting_it(
+        dev: StackRun) -> None:
     off = shared_run("dev", endpoint())
     plan = clean(day2_plan(dev, off))
     steps = ops(plan)
@@ -67,7 +69,7 @@ def test_turning_the_deployment_off_moves_its_traffic_away_before_deleting_it(de
     assert traffic(off) == {} and (UPDATE, SCORE) not in steps
 
 
-def test_blue_green_adds_green_at_zero_shifts_and_retires_blue(dev):
+def test_blue_green_adds_green_at_zero_shifts_and_retires_blue(dev: StackRun) -> None:
     green = {**BLUE, "name": "green"}
     added = shared_run("dev", endpoint({**BLUE, "traffic": 100}, {**green, "traffic": 0}))
     shifted = shared_run("dev", endpoint({**BLUE, "traffic": 0}, {**green, "traffic": 100}))
@@ -84,7 +86,8 @@ def test_blue_green_adds_green_at_zero_shifts_and_retires_blue(dev):
         {"green-ds2v2": 100}]
 
 
-def test_a_tag_change_updates_in_place_and_leaves_endpoint_and_asset_versions_alone(dev):
+def test_a_tag_change_updates_in_place_and_leaves_endpoint_and_asset_versions_alone(
+        dev: StackRun) -> None:
     plan = clean(day2_plan(dev, shared_run("dev", {"tags": {"cost-center": "ml-dev-2"}})))
     assert {s.op for s in plan.steps} == {UPDATE, IGNORED}
     # registered versions take no change: their tags are not sent, and the plan says so
@@ -96,7 +99,7 @@ def test_a_tag_change_updates_in_place_and_leaves_endpoint_and_asset_versions_al
                                          "tags.cost-center"]
 
 
-def test_a_new_cluster_vm_size_replaces_the_cluster_deleting_it_first(dev):
+def test_a_new_cluster_vm_size_replaces_the_cluster_deleting_it_first(dev: StackRun) -> None:
     plan = clean(day2_plan(dev, shared_run("dev", {"computeClusters": [
         {"name": "cpu", "vmSize": "Standard_D4s_v3", "vmPriority": "LowPriority"}]})))
     step = plan.step("cluster-cpu")
@@ -105,7 +108,7 @@ def test_a_new_cluster_vm_size_replaces_the_cluster_deleting_it_first(dev):
     assert ops(plan) == [(REPLACE, "cluster-cpu")]  # its identity and grants stay
 
 
-def test_a_new_instance_type_rolls_to_a_new_deployment_without_an_outage(dev):
+def test_a_new_instance_type_rolls_to_a_new_deployment_without_an_outage(dev: StackRun) -> None:
     rolled = shared_run("dev", endpoint({**BLUE, "traffic": 100,
                                          "instanceType": "Standard_DS3_v2"}))
     plan = clean(day2_plan(dev, rolled))
@@ -114,7 +117,8 @@ def test_a_new_instance_type_rolls_to_a_new_deployment_without_an_outage(dev):
     assert traffic(rolled) == {"blue-ds3v2": 100}
 
 
-def test_a_system_assigned_identity_replaces_the_endpoint_and_its_deployments(dev):
+def test_a_system_assigned_identity_replaces_the_endpoint_and_its_deployments(
+        dev: StackRun) -> None:
     switched = shared_run("dev", endpoint({**BLUE, "traffic": 100}, identity="systemAssigned"))
     plan = clean(day2_plan(dev, switched))
     steps = ops(plan)
@@ -129,7 +133,7 @@ def test_a_system_assigned_identity_replaces_the_endpoint_and_its_deployments(de
 SAMPLE_DATA_OFF = {"sampleData": False, "existingSecrets": ["sample-secret"]}
 
 
-def test_turning_sample_data_off_deletes_no_secret_through_the_data_plane(dev):
+def test_turning_sample_data_off_deletes_no_secret_through_the_data_plane(dev: StackRun) -> None:
     # the secret stays in the vault, unmade now: the endpoint reads it as an existing secret
     plan = clean(day2_plan(dev, shared_run("dev", SAMPLE_DATA_OFF)))
     secret = plan.step("sample-secret")
@@ -139,7 +143,7 @@ def test_turning_sample_data_off_deletes_no_secret_through_the_data_plane(dev):
         secret.findings[0].message
 
 
-def test_removing_the_cluster_deletes_it_with_its_identity_and_grants(dev):
+def test_removing_the_cluster_deletes_it_with_its_identity_and_grants(dev: StackRun) -> None:
     plan = clean(day2_plan(dev, shared_run("dev", {"computeClusters": []})))
     assert {s.resource.name for s in plan.steps} == {
         "cluster-cpu", "cluster-cpu-identity", "cluster-cpu-registry-acrpull",
@@ -149,7 +153,7 @@ def test_removing_the_cluster_deletes_it_with_its_identity_and_grants(dev):
     assert [f.rule for _, f in plan.findings] == ["compute-delete"]
 
 
-def test_a_new_auth_mode_is_written_by_the_writer_alone(dev):
+def test_a_new_auth_mode_is_written_by_the_writer_alone(dev: StackRun) -> None:
     plan = clean(day2_plan(dev, shared_run("dev", endpoint({**BLUE, "traffic": 100},
                                                           authMode="AMLToken"))))
     assert ops(plan) == [(UPDATE, WRITER)]
@@ -157,15 +161,17 @@ def test_a_new_auth_mode_is_written_by_the_writer_alone(dev):
 
 
 @pytest.fixture(scope="module")
-def dev_destroyed(dev) -> Plan:
+def dev_destroyed(dev: StackRun) -> Plan:
     return day2_plan(dev, None)
 
 
-def test_destroying_dev_deletes_everything_and_calls_no_data_plane(dev, dev_destroyed):
+def test_destroying_dev_deletes_everything_and_calls_no_data_plane(dev: StackRun,
+                                                                   dev_destroyed: Plan) -> None:
     plan = clean(dev_destroyed)
     assert {s.resource.urn for s in plan.steps} == {u for u, r in dev.resources.items() if r.custom}
     assert {s.op for s in plan.steps} == {DELETE, DELETED_WITH}
-    skipped = {s.resource.name: s.deleted_with.name for s in plan.steps if s.op == DELETED_WITH}
+    skipped = {s.resource.name: s.deleted_with.name for s in plan.steps
+               if s.op == DELETED_WITH and s.deleted_with}
     assert skipped["sample-secret"] == "workspace-key-vault"
     assert skipped["cluster-cpu"] == "workspace"  # no compute delete call of its own
     assert skipped[f"{SCORE}-blue-ds2v2"] == SCORE
@@ -173,7 +179,8 @@ def test_destroying_dev_deletes_everything_and_calls_no_data_plane(dev, dev_dest
     assert names.index(SCORE) < names.index("workspace") < names.index("resource-group")
 
 
-def test_destroying_dev_and_creating_it_again_draws_names_azure_has_free(dev_destroyed):
+def test_destroying_dev_and_creating_it_again_draws_names_azure_has_free(
+        dev_destroyed: Plan) -> None:
     # the key vault keeps its name; the workspace, user-assigned identities only, is not
     # soft-deleted at all (concept-soft-delete)
     assert dev_destroyed.reserved == {("azure-native:keyvault:Vault", "kv-mlplat-dev-k3x9q")}
@@ -186,7 +193,8 @@ def test_destroying_dev_and_creating_it_again_draws_names_azure_has_free(dev_des
         ("workspace-key-vault", "soft-deleted-name", REFUSED)}
 
 
-def test_destroying_prod_is_refused_for_the_data_and_after_unprotect_keeps_it(prod):
+def test_destroying_prod_is_refused_for_the_data_and_after_unprotect_keeps_it(
+        prod: StackRun) -> None:
     refused = day2_plan(prod, None)
     kept = {r.name for r in prod.resources.values() if r.protect}
     assert {s.resource.name for s in refused.of(PROTECTED)} == kept
@@ -201,7 +209,7 @@ def test_destroying_prod_is_refused_for_the_data_and_after_unprotect_keeps_it(pr
     assert unprotected.reserved == set()  # nothing soft-deleted: the data stays as it is
 
 
-def test_a_new_compute_instance_size_replaces_the_instance_deleting_it_first():
+def test_a_new_compute_instance_size_replaces_the_instance_deleting_it_first() -> None:
     alice = {"name": "alice", "assignedUser": "11111111-aaaa-4bbb-8ccc-000000000001"}
     base = shared_run("dev", {"computeInstances": [alice]})
     plan = clean(day2_plan(base, shared_run("dev", {"computeInstances": [
@@ -214,7 +222,7 @@ def test_a_new_compute_instance_size_replaces_the_instance_deleting_it_first():
 
 # --- pulumi refresh, then up: what azure-native's Read puts into the state's inputs ---------------
 
-def test_a_refresh_puts_the_traffic_azure_routes_into_the_endpoints_state(dev):
+def test_a_refresh_puts_the_traffic_azure_routes_into_the_endpoints_state(dev: StackRun) -> None:
     state = refreshed(dev)
     endpoint = state.one("machinelearningservices:OnlineEndpoint")
     assert endpoint.inputs["properties"]["traffic"] == {"blue-ds2v2": 100}
@@ -222,7 +230,7 @@ def test_a_refresh_puts_the_traffic_azure_routes_into_the_endpoints_state(dev):
     assert refreshed(state).resources == state.resources  # a second refresh finds nothing new
 
 
-def test_refresh_then_a_tag_change_keeps_the_traffic(dev):
+def test_refresh_then_a_tag_change_keeps_the_traffic(dev: StackRun) -> None:
     plan = clean(day2_plan(refreshed(dev), shared_run("dev", {"tags": {"cost-center": "x"}})))
     # the endpoint ignores its traffic, so no PUT without it; the writer puts it again, tags too
     assert (UPDATE, SCORE) not in ops(plan)
@@ -231,7 +239,7 @@ def test_refresh_then_a_tag_change_keeps_the_traffic(dev):
         "blue-ds2v2": 100}
 
 
-def test_refresh_then_blue_green_shifts_through_the_writer_only(dev):
+def test_refresh_then_blue_green_shifts_through_the_writer_only(dev: StackRun) -> None:
     green = {**BLUE, "name": "green"}
     added = shared_run("dev", endpoint({**BLUE, "traffic": 100}, {**green, "traffic": 0}))
     shifted = shared_run("dev", endpoint({**BLUE, "traffic": 0}, {**green, "traffic": 100}))
@@ -240,7 +248,8 @@ def test_refresh_then_blue_green_shifts_through_the_writer_only(dev):
         (UPDATE, WRITER)]
 
 
-def test_refresh_then_an_identity_change_is_refused_until_the_traffic_is_zero(dev):
+def test_refresh_then_an_identity_change_is_refused_until_the_traffic_is_zero(
+        dev: StackRun) -> None:
     system = endpoint(BLUE | {"traffic": 100}, identity="systemAssigned",
                       secrets=["sample-secret"])
     refused = day2_plan(refreshed(dev), shared_run("dev", system))

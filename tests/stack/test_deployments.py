@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import shutil
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -27,13 +28,15 @@ from ..conftest import (
 
 ML = "azure-native:machinelearningservices:"
 BLOB = ENTRA_BLOB
-def params(run: StackRun, name: str = "endpoint-score-traffic") -> dict:
+
+
+def params(run: StackRun, name: str = "endpoint-score-traffic") -> dict[str, Any]:
     inputs = one(run, "resources:Deployment", name).inputs["properties"]
     return {key: value["value"] for key, value in inputs["parameters"].items()}
 
 
 @pytest.fixture(scope="module")
-def blue_green(tmp_path_factory) -> StackRun:
+def blue_green(tmp_path_factory: pytest.TempPathFactory) -> StackRun:
     """Two deployments with different models (green's has one changed weight), split 90/10."""
     green_model = tmp_path_factory.mktemp("green") / "model"
     shutil.copytree(PROJECT_DIR / SAMPLE["model"], green_model)
@@ -46,7 +49,8 @@ def blue_green(tmp_path_factory) -> StackRun:
 
 # --- registered assets ---
 
-def test_the_model_folder_is_uploaded_and_registered_as_a_version_named_by_its_content(dev):
+def test_the_model_folder_is_uploaded_and_registered_as_a_version_named_by_its_content(
+        dev: StackRun) -> None:
     model = one(dev, "machinelearningservices:ModelVersion")
     version = folder_digest(PROJECT_DIR / "samples/score/model")
     assert (model.inputs["name"], model.inputs["version"]) == ("score-model", version)
@@ -59,7 +63,8 @@ def test_the_model_folder_is_uploaded_and_registered_as_a_version_named_by_its_c
     assert {b.inputs["container"] for b in uploads} == {"ml-assets"}
 
 
-def test_the_datastore_holds_no_credentials_and_points_at_the_workspace_storage(dev):
+def test_the_datastore_holds_no_credentials_and_points_at_the_workspace_storage(
+        dev: StackRun) -> None:
     store = one(dev, "machinelearningservices:Datastore").inputs
     assert store["name"] == "mlassets"
     assert store["properties"]["credentials"] == {"credentialsType": "None"}
@@ -69,7 +74,7 @@ def test_the_datastore_holds_no_credentials_and_points_at_the_workspace_storage(
     assert one(dev, "storage:BlobContainer").inputs["publicAccess"] == "None"
 
 
-def test_the_code_folder_is_registered_by_its_blob_url(dev):
+def test_the_code_folder_is_registered_by_its_blob_url(dev: StackRun) -> None:
     code = one(dev, "machinelearningservices:CodeVersion")
     version = folder_digest(PROJECT_DIR / "samples/score/code")
     account = one(dev, "storage:StorageAccount", "workspace-storage").outputs["name"]
@@ -79,7 +84,7 @@ def test_the_code_folder_is_registered_by_its_blob_url(dev):
     assert uploads == {f"codes/score-code/{version}/score.py"}
 
 
-def test_the_environment_is_the_base_image_plus_the_conda_file(dev):
+def test_the_environment_is_the_base_image_plus_the_conda_file(dev: StackRun) -> None:
     env = one(dev, "machinelearningservices:EnvironmentVersion").inputs
     assert env["properties"]["image"] == IMAGE
     assert env["properties"]["condaFile"] == (
@@ -87,7 +92,7 @@ def test_the_environment_is_the_base_image_plus_the_conda_file(dev):
     assert env["properties"]["osType"] == "Linux"
 
 
-def test_a_version_changes_exactly_when_the_content_does(tmp_path):
+def test_a_version_changes_exactly_when_the_content_does(tmp_path: Path) -> None:
     folder = tmp_path / "model"
     shutil.copytree(PROJECT_DIR / "samples/score/model", folder)
     assert folder_digest(folder) == folder_digest(PROJECT_DIR / "samples/score/model")
@@ -97,7 +102,7 @@ def test_a_version_changes_exactly_when_the_content_does(tmp_path):
 
 # --- the deployment ---
 
-def test_the_deployment_serves_the_registered_versions_on_the_endpoint(dev):
+def test_the_deployment_serves_the_registered_versions_on_the_endpoint(dev: StackRun) -> None:
     deployment = one(dev, "machinelearningservices:OnlineDeployment").inputs
     props = deployment["properties"]
     assert (deployment["endpointName"]
@@ -111,13 +116,13 @@ def test_the_deployment_serves_the_registered_versions_on_the_endpoint(dev):
     assert deployment["sku"] == {"name": "Default", "capacity": 1}
 
 
-def test_the_deployment_waits_for_every_grant_of_the_endpoint_identity(dev):
+def test_the_deployment_waits_for_every_grant_of_the_endpoint_identity(dev: StackRun) -> None:
     deployment = one(dev, "machinelearningservices:OnlineDeployment")
     grants = {r.urn for r in dev.of_type(ROLE_ASSIGNMENT) if r.name.startswith("endpoint-score-")}
     assert len(grants) == 4 and grants <= set(deployment.dependencies)
 
 
-def test_the_deployment_waits_for_the_secret_and_blob_its_code_reads(dev):
+def test_the_deployment_waits_for_the_secret_and_blob_its_code_reads(dev: StackRun) -> None:
     deployment = one(dev, "machinelearningservices:OnlineDeployment")
     reads = {one(dev, "resources:Deployment", "sample-secret").urn,
              next(b.urn for b in dev.of_type(BLOB)
@@ -125,7 +130,7 @@ def test_the_deployment_waits_for_the_secret_and_blob_its_code_reads(dev):
     assert reads <= set(deployment.dependencies)
 
 
-def test_the_code_finds_its_identity_vault_and_storage_in_its_environment(dev):
+def test_the_code_finds_its_identity_vault_and_storage_in_its_environment(dev: StackRun) -> None:
     variables = one(dev, "machinelearningservices:OnlineDeployment").inputs["properties"][
         "environmentVariables"]
     identity = one(dev, "UserAssignedIdentity", "endpoint-score-identity").outputs
@@ -141,7 +146,7 @@ def test_the_code_finds_its_identity_vault_and_storage_in_its_environment(dev):
     assert any(b.inputs["blobName"] == "samples/score/labels.json" for b in dev.of_type(BLOB))
 
 
-def test_a_system_assigned_endpoint_gets_no_client_id_and_waits_for_its_one_grant():
+def test_a_system_assigned_endpoint_gets_no_client_id_and_waits_for_its_one_grant() -> None:
     run = shared_run("dev", endpoint({"name": "blue", **SAMPLE, "traffic": 100},
                                     identity="systemAssigned", secrets=["sample-secret"]))
     deployment = one(run, "machinelearningservices:OnlineDeployment")
@@ -158,7 +163,7 @@ def test_a_system_assigned_endpoint_gets_no_client_id_and_waits_for_its_one_gran
     assert template["resources"][0]["identity"] == {"type": "SystemAssigned"}
 
 
-def test_the_endpoint_is_deleted_with_its_deployments_not_after_them(dev):
+def test_the_endpoint_is_deleted_with_its_deployments_not_after_them(dev: StackRun) -> None:
     endpoint_urn = one(dev, "machinelearningservices:OnlineEndpoint").urn
     assert one(dev, "machinelearningservices:OnlineDeployment").deleted_with == endpoint_urn
     assert one(dev, "resources:Deployment", "endpoint-score-traffic").deleted_with == endpoint_urn
@@ -166,7 +171,7 @@ def test_the_endpoint_is_deleted_with_its_deployments_not_after_them(dev):
 
 # --- traffic ---
 
-def test_traffic_is_applied_after_every_deployment_exists(blue_green):
+def test_traffic_is_applied_after_every_deployment_exists(blue_green: StackRun) -> None:
     traffic = one(blue_green, "resources:Deployment", "endpoint-score-traffic")
     deployments = {d.urn for d in blue_green.of_type(DEPLOYMENT)}
     assert len(deployments) == 2 and deployments <= set(traffic.dependencies)
@@ -176,7 +181,8 @@ def test_traffic_is_applied_after_every_deployment_exists(blue_green):
     assert blue_green.outputs["onlineEndpoints"]["score"]["deployments"] == list(split)
 
 
-def test_the_traffic_template_puts_the_same_endpoint_with_its_identity_and_settings(dev):
+def test_the_traffic_template_puts_the_same_endpoint_with_its_identity_and_settings(
+        dev: StackRun) -> None:
     endpoint = one(dev, "machinelearningservices:OnlineEndpoint")
     p = params(dev)
     assert (p["workspaceName"], p["endpointName"], p["location"]) == (
@@ -203,7 +209,7 @@ def test_the_traffic_template_puts_the_same_endpoint_with_its_identity_and_setti
         ["identity", "properties.compute"], True)
 
 
-def test_models_of_two_deployments_are_two_versions_of_one_model(blue_green):
+def test_models_of_two_deployments_are_two_versions_of_one_model(blue_green: StackRun) -> None:
     models = blue_green.of_type(ML + "ModelVersion")
     assert {m.inputs["name"] for m in models} == {"score-model"} and len(models) == 2
     by_deployment = {d.inputs["deploymentName"]: d.inputs["properties"]["model"]
@@ -215,7 +221,7 @@ def test_models_of_two_deployments_are_two_versions_of_one_model(blue_green):
     assert len(blue_green.of_type(ML + "EnvironmentVersion")) == 1
 
 
-def test_an_endpoint_without_deployments_still_works(prod):
+def test_an_endpoint_without_deployments_still_works(prod: StackRun) -> None:
     assert prod.of_type(DEPLOYMENT) == []
     assert params(prod)["traffic"] == {}  # the one writer of settings and traffic is still there
     assert prod.of_type(ML + "ModelVersion") == []
@@ -225,7 +231,7 @@ def test_an_endpoint_without_deployments_still_works(prod):
     assert score["scoringUri"].endswith("/score")
 
 
-def test_a_registered_model_and_environment_are_used_as_given():
+def test_a_registered_model_and_environment_are_used_as_given() -> None:
     model = "azureml://registries/azureml/models/sample-model/versions/3"
     env = "azureml://registries/azureml/environments/sklearn-1.5/versions/1"
     run = shared_run("dev", endpoint({"name": "blue", **SAMPLE, "model": model, "environment": env,
@@ -235,7 +241,7 @@ def test_a_registered_model_and_environment_are_used_as_given():
     assert run.of_type(ML + "ModelVersion") == [] and run.of_type(ML + "EnvironmentVersion") == []
 
 
-def test_all_zero_traffic_is_allowed():
+def test_all_zero_traffic_is_allowed() -> None:
     run = shared_run("dev", endpoint({"name": "blue", **SAMPLE}, {"name": "green", **SAMPLE}))
     # the writer names only deployments that get traffic: none here
     assert params(run)["traffic"] == {}
@@ -280,11 +286,13 @@ BAD = [
 
 
 @pytest.mark.parametrize("override,words", BAD, ids=[f"bad{i}" for i in range(len(BAD))])
-def test_bad_deployments_are_refused_in_words_before_any_resource(override, words):
+def test_bad_deployments_are_refused_in_words_before_any_resource(override: dict[str, Any],
+                                                                  words: list[str]) -> None:
     assert_refused(override, words)
 
 
-def test_model_paths_are_the_projects_not_the_callers(tmp_path, monkeypatch):
+def test_model_paths_are_the_projects_not_the_callers(tmp_path: Path,
+                                                      monkeypatch: pytest.MonkeyPatch) -> None:
     # the CLI runs the program in the project directory; so does the runner
     monkeypatch.chdir(tmp_path)
     assert len(run_stack("dev", project=PROJECT_DIR).of_type(DEPLOYMENT)) == 1

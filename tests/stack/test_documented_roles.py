@@ -205,12 +205,12 @@ RUNS = {"dev": ("dev", None), "prod": ("prod", None), "aks": ("aks", None),
 
 
 @pytest.fixture(params=sorted(RUNS))
-def documented_run(request) -> StackRun:
+def documented_run(request: pytest.FixtureRequest) -> StackRun:
     stack, overrides = RUNS[request.param]
     return shared_run(stack, overrides)
 
 
-def test_no_principal_holds_a_role_microsoft_does_not_document(documented_run):
+def test_no_principal_holds_a_role_microsoft_does_not_document(documented_run: StackRun) -> None:
     s = stack_settings(documented_run)
     undocumented = {(kinds, role, scope) for _, kinds, role, scope in held(documented_run)
                     if not any(n.principal in kinds and (n.role, n.scope) == (role, scope)
@@ -219,7 +219,8 @@ def test_no_principal_holds_a_role_microsoft_does_not_document(documented_run):
     assert undocumented == set(), s
 
 
-def test_every_principal_holds_every_role_microsoft_documents_for_it(documented_run):
+def test_every_principal_holds_every_role_microsoft_documents_for_it(
+        documented_run: StackRun) -> None:
     s = stack_settings(documented_run)
     found = held(documented_run)
     system = {("cluster", "AcrPull", "workspace registry"),  # Azure grants these itself
@@ -240,7 +241,8 @@ def test_every_principal_holds_every_role_microsoft_documents_for_it(documented_
         assert missing == [], f"{sorted(kinds)} {pid} lacks {missing}"
 
 
-def test_each_named_secret_is_granted_alone_to_the_workloads_that_read_it(everything):
+def test_each_named_secret_is_granted_alone_to_the_workloads_that_read_it(
+        everything: StackRun) -> None:
     s = stack_settings(everything)
     readers = {f"cluster-{c.compute_name}": c.secrets for c in s.compute_clusters}
     readers |= {f"instance-{i.name}": i.secrets for i in s.compute_instances}

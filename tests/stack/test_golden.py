@@ -8,6 +8,7 @@ import json
 
 import pytest
 
+from components.testing.runner import StackRun
 from offline.report import plan
 
 from ..conftest import PACK, PROJECT_DIR
@@ -16,7 +17,8 @@ GOLDEN = PROJECT_DIR / "tests" / "golden"
 
 
 @pytest.mark.parametrize("name", ["dev", "prod"])
-def test_access_outputs_and_policy_verdicts_are_as_recorded(name, dev, prod):
+def test_access_outputs_and_policy_verdicts_are_as_recorded(name: str, dev: StackRun,
+                                                            prod: StackRun) -> None:
     preview = plan({"dev": dev, "prod": prod}[name], PACK)
     recorded = json.loads((GOLDEN / f"{name}.json").read_text())
     assert {key: preview[key] for key in recorded} == recorded

@@ -7,6 +7,7 @@ import json
 import re
 import string
 import typing
+from collections.abc import Iterator
 from typing import Any
 
 from hypothesis import HealthCheck, given, settings
@@ -39,7 +40,7 @@ BLUE = {"name": "blue", "model": "samples/score/model", "code": "samples/score/c
         "traffic": 100}
 
 
-def test_changing_settings_other_than_names_renames_nothing(dev):
+def test_changing_settings_other_than_names_renames_nothing(dev: StackRun) -> None:
     changed = shared_run("dev", {
         "registrySku": "Premium", "storageSku": "Standard_GRS", "keyVaultPurgeProtection": True,
         "keyVaultSoftDeleteRetentionDays": 30, "storageSoftDeleteRetentionDays": 14,
@@ -122,7 +123,7 @@ INVALID: dict[str, st.SearchStrategy[str]] = {
 
 @settings(max_examples=300, derandomize=True, suppress_health_check=[HealthCheck.filter_too_much])
 @given(st.sampled_from(sorted(INVALID)).flatmap(lambda key: st.tuples(st.just(key), INVALID[key])))
-def test_every_invalid_value_is_refused_naming_its_key(case):
+def test_every_invalid_value_is_refused_naming_its_key(case: tuple[str, str]) -> None:
     key, value = case
     try:
         parse_settings(NS, {key: value})
@@ -164,7 +165,8 @@ VALID = st.fixed_dictionaries({
 
 @settings(max_examples=15, derandomize=True, deadline=None)
 @given(VALID)
-def test_every_valid_configuration_deploys_a_stack_that_passes_the_policy_pack(config):
+def test_every_valid_configuration_deploys_a_stack_that_passes_the_policy_pack(
+        config: dict[str, Any]) -> None:
     run = shared_run("dev", config)
     pack_config: dict[str, Any] = {  # what the settings call for, and keys where they are asked
         **offline_pack_config(stack_settings(run)),
@@ -183,7 +185,7 @@ SECRET_LOOKING = re.compile(r"AccountKey=|SharedAccessSignature|[?&]sig=|Instrum
                             re.IGNORECASE)
 
 
-def _leaves(value: Any, path: str = ""):
+def _leaves(value: Any, path: str = "") -> Iterator[tuple[str, Any]]:
     if isinstance(value, dict):
         for k, v in value.items():
             yield from _leaves(v, f"{path}.{k}")
@@ -194,13 +196,13 @@ def _leaves(value: Any, path: str = ""):
         yield path, value
 
 
-def test_no_output_carries_a_key_connection_string_or_token(stack):
+def test_no_output_carries_a_key_connection_string_or_token(stack: StackRun) -> None:
     for path, value in _leaves(stack.outputs):
         assert not re.search(r"key|secret|password|token|connection", path.split(".")[-1], re.I)
         assert not (isinstance(value, str) and SECRET_LOOKING.search(value)), (path, value)
 
 
-def test_the_secret_detector_finds_secrets():
+def test_the_secret_detector_finds_secrets() -> None:
     for leaked in ("DefaultEndpointsProtocol=https;AccountName=st;AccountKey=abc==",
                    "InstrumentationKey=00000000-0000-0000-0000-000000000000",
                    "https://st.blob.core.windows.net/c/b?sv=2022&sig=abc", "Q" * 44 + "==",
@@ -215,7 +217,7 @@ SUFFIXES = st.text(string.ascii_lowercase + string.digits, min_size=SUFFIX_LENGT
 """What the stack's RandomString can draw: lowercase letters and digits, at least one letter."""
 
 
-def test_the_suffix_is_drawn_with_a_letter_in_it(dev):
+def test_the_suffix_is_drawn_with_a_letter_in_it(dev: StackRun) -> None:
     suffix = one(dev, "random:index/randomString:RandomString", "name-suffix").inputs
     assert (suffix["length"], suffix["upper"], suffix["special"], suffix["minLower"]) == (
         SUFFIX_LENGTH, False, False, 1)
@@ -223,7 +225,7 @@ def test_the_suffix_is_drawn_with_a_letter_in_it(dev):
 
 @settings(max_examples=200, derandomize=True)
 @given(SUFFIXES)
-def test_every_suffixed_name_is_valid_whatever_is_drawn(suffix):
+def test_every_suffixed_name_is_valid_whatever_is_drawn(suffix: str) -> None:
     names = StackNames("mlplat", "prod")
     for kind, name in (("workspace", names.workspace(suffix)),
                        ("storage account", names.storage_account(suffix)),
@@ -235,7 +237,7 @@ def test_every_suffixed_name_is_valid_whatever_is_drawn(suffix):
         assert RULES[kind].problem(name) is None, name
 
 
-def test_a_suffix_of_digits_only_would_make_instance_names_invalid():
+def test_a_suffix_of_digits_only_would_make_instance_names_invalid() -> None:
     # the REST pattern refuses a compute name that ends in a hyphen and digits: why minLower is 1
     assert RULES["compute instance"].problem(StackNames("mlplat", "dev").compute_instance(
         "alice", "12345"))

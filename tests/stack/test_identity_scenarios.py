@@ -4,10 +4,12 @@ workload identity, CI without secrets, several workspace identities."""
 
 from __future__ import annotations
 
+from typing import Any
+
 import pytest
 
 from components.testing.mocks import SUBSCRIPTION_ID, TENANT_ID
-from components.testing.runner import StackRun
+from components.testing.runner import Registration, StackRun
 
 from ..conftest import (
     ALICE,
@@ -29,7 +31,7 @@ def full() -> StackRun:
     return shared_run("dev", FULL)
 
 
-def identity(run: StackRun, purpose: str):
+def identity(run: StackRun, purpose: str) -> Registration:
     return one(run, "UserAssignedIdentity", f"{purpose}-identity")
 
 
@@ -39,13 +41,14 @@ def held_by(run: StackRun, holder: str) -> set[tuple[str, str]]:
 
 # --- private base-image registry ---
 
-def test_the_pull_identity_may_pull_and_the_workspace_may_hand_it_to_image_builds(full):
+def test_the_pull_identity_may_pull_and_the_workspace_may_hand_it_to_image_builds(
+        full: StackRun) -> None:
     assert held_by(full, "id-mlplat-dev-registry-pull") == {("AcrPull", PRIVATE)}
     assert ("Managed Identity Operator", "id-mlplat-dev-registry-pull") in held_by(
         full, "id-mlplat-dev-workspace")
 
 
-def test_the_connection_names_the_registry_and_the_pull_identity(full):
+def test_the_connection_names_the_registry_and_the_pull_identity(full: StackRun) -> None:
     connection = one(full, "machinelearningservices:WorkspaceConnection")
     pull = identity(full, "registry-pull").outputs
     assert connection.inputs["properties"] == {
@@ -60,7 +63,7 @@ def test_the_connection_names_the_registry_and_the_pull_identity(full):
     assert full.outputs["privateRegistry"]["loginServer"] == "crbaseimages.azurecr.io"
 
 
-def test_clusters_pull_base_images_from_the_private_registry_as_themselves(full):
+def test_clusters_pull_base_images_from_the_private_registry_as_themselves(full: StackRun) -> None:
     assert ("AcrPull", PRIVATE) in held_by(full, "id-mlplat-dev-cluster-cpu")
     cluster = one(full, "machinelearningservices:Compute", "cluster-cpu")
     grant = one(full, "authorization:RoleAssignment", "cluster-cpu-private-registry-acrpull")
@@ -69,7 +72,8 @@ def test_clusters_pull_base_images_from_the_private_registry_as_themselves(full)
 
 # --- identity-based data ---
 
-def test_the_data_account_takes_no_keys_and_its_datastore_holds_no_credentials(full):
+def test_the_data_account_takes_no_keys_and_its_datastore_holds_no_credentials(
+        full: StackRun) -> None:
     account = one(full, "storage:StorageAccount", "data-storage")
     assert account.inputs["allowSharedKeyAccess"] is False
     assert account.inputs["allowBlobPublicAccess"] is False
@@ -82,7 +86,7 @@ def test_the_data_account_takes_no_keys_and_its_datastore_holds_no_credentials(f
         full, "machinelearningservices:Datastore", "data-datastore").dependencies
 
 
-def test_compute_reads_the_data_container_and_waits_for_it(full):
+def test_compute_reads_the_data_container_and_waits_for_it(full: StackRun) -> None:
     container = "training"  # the container's Azure name, the scope of every data grant
     for holder, workload in (("id-mlplat-dev-cluster-cpu", "cluster-cpu"),
                              ("id-mlplat-dev-instance-alice", "instance-alice")):
@@ -93,7 +97,8 @@ def test_compute_reads_the_data_container_and_waits_for_it(full):
         assert grant.urn in one(full, "machinelearningservices:Compute", workload).dependencies
 
 
-def test_users_and_groups_read_the_data_and_work_in_the_workspace_as_themselves(full):
+def test_users_and_groups_read_the_data_and_work_in_the_workspace_as_themselves(
+        full: StackRun) -> None:
     workspace_storage = {("Storage Blob Data Contributor", "stmlplatdevk3x9q"),
                          ("Storage File Data Privileged Contributor", "stmlplatdevk3x9q")}
     for object_id, kind in ((ALICE, "User"), (TEAM, "Group")):
@@ -105,7 +110,7 @@ def test_users_and_groups_read_the_data_and_work_in_the_workspace_as_themselves(
                 if a.inputs["principalId"] == object_id} == {kind}
 
 
-def test_an_existing_data_account_is_used_in_place():
+def test_an_existing_data_account_is_used_in_place() -> None:
     existing = f"{SHARED}/Microsoft.Storage/storageAccounts/stlake01"
     run = shared_run("dev", {"dataStorage": {"existingId": existing, "container": "curated"},
                             "dataUsers": [{"objectId": TEAM}]})
@@ -119,7 +124,7 @@ def test_an_existing_data_account_is_used_in_place():
     assert ("Storage Blob Data Reader", scope) in held_by(run, TEAM)
 
 
-def test_prod_creates_its_training_data_account_protected(prod):
+def test_prod_creates_its_training_data_account_protected(prod: StackRun) -> None:
     account = one(prod, "storage:StorageAccount", "data-storage")
     assert account.protect and account.retain_on_delete
     assert ("Storage Blob Data Reader", "training") in held_by(prod, "id-mlplat-prod-cluster-gpu")
@@ -127,7 +132,8 @@ def test_prod_creates_its_training_data_account_protected(prod):
 
 # --- compute instance ---
 
-def test_the_instance_belongs_to_one_user_runs_as_its_identity_and_shuts_down_when_idle(full):
+def test_the_instance_belongs_to_one_user_runs_as_its_identity_and_shuts_down_when_idle(
+        full: StackRun) -> None:
     instance = one(full, "machinelearningservices:Compute", "instance-alice")
     props = instance.inputs["properties"]
     assert props["computeType"] == "ComputeInstance" and props["disableLocalAuth"] is True
@@ -141,7 +147,8 @@ def test_the_instance_belongs_to_one_user_runs_as_its_identity_and_shuts_down_wh
             == [identity(full, "instance-alice").id])
 
 
-def test_the_instance_identity_holds_what_idle_shutdown_images_and_data_need(full):
+def test_the_instance_identity_holds_what_idle_shutdown_images_and_data_need(
+        full: StackRun) -> None:
     assert held_by(full, "id-mlplat-dev-instance-alice") == {
         ("AcrPull", "crmlplatdevk3x9q"), ("AcrPull", PRIVATE),
         ("Storage Blob Data Contributor", "stmlplatdevk3x9q"),
@@ -153,7 +160,7 @@ def test_the_instance_identity_holds_what_idle_shutdown_images_and_data_need(ful
     assert len(mine) == 6 and mine <= set(instance.dependencies)
 
 
-def test_the_instance_owner_starts_stops_and_opens_only_their_instance(full):
+def test_the_instance_owner_starts_stops_and_opens_only_their_instance(full: StackRun) -> None:
     owner = {(r.inputs["roleDefinitionId"], r.inputs["scope"]) for r in full.of_type(
         ROLE_ASSIGNMENT) if r.name.startswith("instance-alice-") and r.inputs["principalId"] ==
         ALICE}
@@ -171,7 +178,7 @@ def test_the_instance_owner_starts_stops_and_opens_only_their_instance(full):
 
 # --- external workload identity ---
 
-def test_every_identity_has_one_block_of_what_an_external_service_needs(full):
+def test_every_identity_has_one_block_of_what_an_external_service_needs(full: StackRun) -> None:
     created = {r.name.removesuffix("-identity"): r for r in full.of_type(
         "azure-native:managedidentity:UserAssignedIdentity")}
     assert set(full.outputs["identities"]) == set(created) >= {
@@ -185,7 +192,8 @@ def test_every_identity_has_one_block_of_what_an_external_service_needs(full):
 
 # --- deployment automation without secrets ---
 
-def test_the_automation_identity_trusts_exactly_the_configured_ci_subjects_one_at_a_time(full):
+def test_the_automation_identity_trusts_exactly_the_configured_ci_subjects_one_at_a_time(
+        full: StackRun) -> None:
     credentials = full.of_type("azure-native:managedidentity:FederatedIdentityCredential")
     assert {(c.inputs["issuer"], c.inputs["subject"], tuple(c.inputs["audiences"]))
             for c in credentials} == {
@@ -196,14 +204,14 @@ def test_the_automation_identity_trusts_exactly_the_configured_ci_subjects_one_a
     assert first.urn in second.dependencies  # Entra ID refuses concurrent writes on one identity
 
 
-def test_the_automation_identity_holds_only_what_shipping_models_needs(full):
+def test_the_automation_identity_holds_only_what_shipping_models_needs(full: StackRun) -> None:
     assert held_by(full, "id-mlplat-dev-automation") == {
         ("AzureML Data Scientist", "mlw-mlplat-dev-k3x9q"),
         ("Storage Blob Data Contributor", "stmlplatdevk3x9q"),
         ("Managed Identity Operator", "id-mlplat-dev-endpoint-score")}
 
 
-def test_the_ci_login_step_finds_its_ids_in_the_outputs(full, dev):
+def test_the_ci_login_step_finds_its_ids_in_the_outputs(full: StackRun, dev: StackRun) -> None:
     assert full.outputs["automation"] == {
         "clientId": identity(full, "automation").outputs["clientId"], "tenantId": TENANT_ID,
         "subscriptionId": SUBSCRIPTION_ID}
@@ -212,7 +220,7 @@ def test_the_ci_login_step_finds_its_ids_in_the_outputs(full, dev):
 
 # --- several workspace identities ---
 
-def test_the_workspace_holds_every_identity_and_the_primary_holds_the_roles(full):
+def test_the_workspace_holds_every_identity_and_the_primary_holds_the_roles(full: StackRun) -> None:
     ws = one(full, "machinelearningservices:Workspace").inputs
     primary, cmk = identity(full, "workspace"), identity(full, "workspace-cmk")
     assert ws["identity"]["userAssignedIdentities"] == [primary.id, cmk.id]
@@ -220,7 +228,7 @@ def test_the_workspace_holds_every_identity_and_the_primary_holds_the_roles(full
     assert held_by(full, "id-mlplat-dev-workspace-cmk") == set()
 
 
-def test_the_primary_can_be_any_listed_identity():
+def test_the_primary_can_be_any_listed_identity() -> None:
     run = shared_run("dev", {"workspaceIdentities": ["workspace", "workspace-cmk"],
                             "workspacePrimaryIdentity": "workspace-cmk"})
     ws = one(run, "machinelearningservices:Workspace").inputs
@@ -277,5 +285,6 @@ BAD = [
 
 
 @pytest.mark.parametrize("override,words", BAD, ids=[f"bad{i}" for i in range(len(BAD))])
-def test_bad_scenario_config_is_refused_in_words_before_any_resource(override, words):
+def test_bad_scenario_config_is_refused_in_words_before_any_resource(override: dict[str, Any],
+                                                                     words: list[str]) -> None:
     assert_refused(override, words)

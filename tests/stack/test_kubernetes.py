@@ -6,6 +6,8 @@ from __future__ import annotations
 
 import base64
 import dataclasses
+from collections.abc import Callable
+from typing import Any
 
 import pulumi
 import pytest
@@ -41,6 +43,7 @@ from ..conftest import (
     assert_refused,
     grants,
     one,
+    owner,
     shared_run,
 )
 
@@ -59,7 +62,8 @@ def b64(pem: str) -> str:
     return base64.b64encode(pem.encode()).decode()
 
 
-def secret_run(overrides: dict, run=shared_run) -> StackRun:
+def secret_run(overrides: dict[str, Any],
+               run: Callable[[str, dict[str, Any]], StackRun] = shared_run) -> StackRun:
     """The aks stack with ``overrides``, its ``kubernetes`` as ``pulumi config set --secret
     --path`` leaves it: the whole key is a secret (pulumi/pulumi config.Map.SecureKeys), which the
     program reads decrypted."""
@@ -70,7 +74,7 @@ def secret_run(overrides: dict, run=shared_run) -> StackRun:
         pulumi.runtime.set_all_config({}, [])
 
 
-def test_the_cluster_runs_as_an_identity_with_oidc_and_workload_identity(aks):
+def test_the_cluster_runs_as_an_identity_with_oidc_and_workload_identity(aks: StackRun) -> None:
     cluster = one(aks, "containerservice:ManagedCluster")
     assert cluster.azure_name == "aks-mlplat-aks"
     assert cluster.inputs["identity"]["type"] == "SystemAssigned"
@@ -83,7 +87,7 @@ def test_the_cluster_runs_as_an_identity_with_oidc_and_workload_identity(aks):
         "issuerURL"]
 
 
-def test_the_extension_has_the_settings_az_k8s_extension_create_gives_aks(aks):
+def test_the_extension_has_the_settings_az_k8s_extension_create_gives_aks(aks: StackRun) -> None:
     extension = one(aks, EXTENSION)
     cluster = one(aks, "containerservice:ManagedCluster")
     assert extension.inputs["extensionType"] == EXTENSION_TYPE
@@ -111,20 +115,20 @@ def test_the_extension_has_the_settings_az_k8s_extension_create_gives_aks(aks):
     ({"routerServiceType": "nodePort"}, {"scoringFe.serviceType.nodePort": "True"},
      {"internalLoadBalancerProvider", "scoringFe.serviceType.internalLoadBalancer"}),
 ])
-def test_the_extension_takes_the_cli_settings_for_small_clusters_and_node_ports(change, settings,
-                                                                               gone):
+def test_the_extension_takes_the_cli_settings_for_small_clusters_and_node_ports(
+        change: dict[str, Any], settings: dict[str, str], gone: set[str]) -> None:
     found = one(shared_run("aks", {"kubernetes": {**KUBE, **change}}),
                 EXTENSION).inputs["configurationSettings"]
     assert settings.items() <= found.items() and not gone & set(found)
 
 
 @pytest.fixture(scope="module")
-def tls() -> tuple[StackRun, list]:
+def tls() -> tuple[StackRun, list[Any]]:
     """The aks stack with the router's certificate and key, and every value that reached the
     engine as a secret."""
-    secrets: list = []
+    secrets: list[Any] = []
 
-    def recording(value):
+    def recording(value: Any) -> Any:
         if isinstance(value, dict) and value.get(rpc._special_sig_key) == rpc._special_secret_sig:
             secrets.append(original(value))
         return original(value)
@@ -137,7 +141,8 @@ def tls() -> tuple[StackRun, list]:
     return run, secrets
 
 
-def test_tls_on_a_created_cluster_is_the_certificate_sent_as_protected_settings(tls):
+def test_tls_on_a_created_cluster_is_the_certificate_sent_as_protected_settings(
+        tls: tuple[StackRun, list[Any]]) -> None:
     run, secrets = tls
     extension = one(run, EXTENSION)
     settings = extension.inputs["configurationSettings"]
@@ -150,7 +155,8 @@ def test_tls_on_a_created_cluster_is_the_certificate_sent_as_protected_settings(
     assert protected in secrets  # the state keeps them encrypted
 
 
-def test_a_renewed_certificate_updates_the_extension_and_nothing_else(tls):
+def test_a_renewed_certificate_updates_the_extension_and_nothing_else(
+        tls: tuple[StackRun, list[Any]]) -> None:
     renewed = secret_run({"kubernetes": {"tls": {**TLS, "certificate": CERT.replace("Zm9y",
                                                                                    "bmV3")}}})
     steps = [s for s in day2_plan(tls[0], renewed).steps if s.resource.type != ROLE_ASSIGNMENT]
@@ -160,7 +166,7 @@ def test_a_renewed_certificate_updates_the_extension_and_nothing_else(tls):
     assert all(not s.findings for s in steps)
 
 
-def test_a_secret_the_offline_tools_cannot_decrypt_stands_for_itself():
+def test_a_secret_the_offline_tools_cannot_decrypt_stands_for_itself() -> None:
     def encrypted(cipher: str) -> StackRun:
         return shared_run("aks", {"kubernetes": {"tls": {
             "cname": "score.contoso.com", "certificate": {"secure": f"v1:{cipher}"},
@@ -171,7 +177,7 @@ def test_a_secret_the_offline_tools_cannot_decrypt_stands_for_itself():
         "kubernetes-aks-extension"]
 
 
-def test_tls_from_a_secret_already_in_an_existing_cluster():
+def test_tls_from_a_secret_already_in_an_existing_cluster() -> None:
     run = shared_run("aks", {"kubernetes": {"existingClusterId": EXISTING, "tls": {
         "cname": "score.contoso.com", "secret": "inference-tls"}}})
     settings = one(run, EXTENSION).inputs["configurationSettings"]
@@ -182,7 +188,7 @@ def test_tls_from_a_secret_already_in_an_existing_cluster():
     assert "configurationProtectedSettings" not in one(run, EXTENSION).inputs
 
 
-def test_instance_types_are_custom_resources_made_before_the_attach(aks):
+def test_instance_types_are_custom_resources_made_before_the_attach(aks: StackRun) -> None:
     made = aks.of_type(INSTANCE_TYPE)
     assert [(t.inputs["metadata"]["name"], t.inputs["spec"]) for t in made] == [
         ("cpu-small", {"resources": {"requests": {"cpu": "1", "memory": "2Gi"},
@@ -193,7 +199,7 @@ def test_instance_types_are_custom_resources_made_before_the_attach(aks):
     assert aks.outputs["kubernetes"]["instanceTypes"] == ["cpu-small", AZURE_INSTANCE_TYPE]
 
 
-def test_without_instance_types_nothing_goes_through_the_clusters_api_server(aks):
+def test_without_instance_types_nothing_goes_through_the_clusters_api_server(aks: StackRun) -> None:
     blue = {"name": "blue", **SAMPLE, "instanceType": AZURE_INSTANCE_TYPE}
     run = shared_run("aks", {"kubernetes": {**KUBE, "instanceTypes": []}, "onlineEndpoints": [
         {"name": "score", "compute": "aks", "authMode": "AMLToken", "deployments": [blue]}]})
@@ -209,7 +215,8 @@ def test_without_instance_types_nothing_goes_through_the_clusters_api_server(aks
         text(plan(aks, PACK)).split())
 
 
-def test_the_attached_compute_runs_as_its_identity_after_every_grant_it_needs(aks):
+def test_the_attached_compute_runs_as_its_identity_after_every_grant_it_needs(
+        aks: StackRun) -> None:
     compute = one(aks, "machinelearningservices:Compute")
     cluster = one(aks, "containerservice:ManagedCluster")
     extension = one(aks, "kubernetesconfiguration:Extension")
@@ -234,7 +241,7 @@ def test_the_attached_compute_runs_as_its_identity_after_every_grant_it_needs(ak
     assert compute.deleted_with == one(aks, "machinelearningservices:Workspace").urn
 
 
-def test_every_grant_holds_exactly_what_microsoft_names_with_its_source(aks):
+def test_every_grant_holds_exactly_what_microsoft_names_with_its_source(aks: StackRun) -> None:
     held = grants(aks)
     for role in ("Reader", "Kubernetes Extension Contributor",
                  "Azure Kubernetes Service Cluster Admin Role"):
@@ -249,7 +256,8 @@ def test_every_grant_holds_exactly_what_microsoft_names_with_its_source(aks):
     assert set(on_cluster.values()) == {sources.KUBERNETES_ATTACH}
 
 
-def test_the_endpoint_runs_on_the_compute_and_its_container_as_the_endpoint_identity(aks):
+def test_the_endpoint_runs_on_the_compute_and_its_container_as_the_endpoint_identity(
+        aks: StackRun) -> None:
     endpoint = one(aks, "machinelearningservices:OnlineEndpoint")
     compute = one(aks, "machinelearningservices:Compute")
     props = endpoint.inputs["properties"]
@@ -267,10 +275,11 @@ def test_the_endpoint_runs_on_the_compute_and_its_container_as_the_endpoint_iden
     assert writer["parameters"]["compute"]["value"] == compute.id
 
 
-def test_the_sample_scoring_code_runs_unchanged_on_both_kinds_of_endpoint(aks, dev):
-    def served(run):
+def test_the_sample_scoring_code_runs_unchanged_on_both_kinds_of_endpoint(aks: StackRun,
+                                                                          dev: StackRun) -> None:
+    def served(run: StackRun) -> tuple[str, str, list[str]]:
         d = one(run, "machinelearningservices:OnlineDeployment").inputs["properties"]
-        code = run.owner_of(d["codeConfiguration"]["codeId"])
+        code = owner(run, d["codeConfiguration"]["codeId"])
         return (code.inputs["properties"]["codeUri"].rsplit("/", 2)[-2],
                 d["codeConfiguration"]["scoringScript"],
                 sorted(d["environmentVariables"]))
@@ -278,7 +287,7 @@ def test_the_sample_scoring_code_runs_unchanged_on_both_kinds_of_endpoint(aks, d
     assert served(aks) == served(dev)  # the same code version, script and variables
 
 
-def test_an_existing_cluster_is_attached_as_it_is():
+def test_an_existing_cluster_is_attached_as_it_is() -> None:
     run = shared_run("aks", {"kubernetes": {**KUBE, "existingClusterId": EXISTING}})
     assert run.of_type("azure-native:containerservice:ManagedCluster") == []
     extension = one(run, "kubernetesconfiguration:Extension")
@@ -298,7 +307,8 @@ def test_an_existing_cluster_is_attached_as_it_is():
     assert "Kubernetes Extension Contributor on kubernetes cluster aks-shared" in needs
 
 
-def test_day_2_a_new_instance_type_rolls_the_deployment_and_leaves_the_compute(aks):
+def test_day_2_a_new_instance_type_rolls_the_deployment_and_leaves_the_compute(
+        aks: StackRun) -> None:
     larger = [{"name": "cpu-small"}, {"name": "cpu-large", "cpu": "2", "memory": "4Gi"}]
     added = shared_run("aks", {"kubernetes": {**KUBE, "instanceTypes": larger}})
     plan = day2_plan(aks, added)
@@ -322,21 +332,24 @@ def test_day_2_a_new_instance_type_rolls_the_deployment_and_leaves_the_compute(a
     ({"nodeCount": 4}, UPDATE, set()),  # AKS scales the pool in place
     ({"nodeVmSize": "Standard_D8s_v5"}, UPDATE, {REFUSED}),  # a pool's size is fixed
 ])
-def test_day_2_the_node_pool_scales_in_place_and_keeps_its_size(aks, change, op, verdicts):
+def test_day_2_the_node_pool_scales_in_place_and_keeps_its_size(aks: StackRun,
+                                                                change: dict[str, Any], op: str,
+                                                                verdicts: set[str]) -> None:
     other = shared_run("aks", {"kubernetes": {**KUBE, "instanceTypes": [{"name": "cpu-small"}],
                                               **change}})
     step = day2_plan(aks, other).step("kubernetes-aks-aks")
     assert (step.op, {f.verdict for f in step.findings}) == (op, verdicts)
 
 
-def test_day_2_tls_is_an_update_of_the_extension(aks, tls):
+def test_day_2_tls_is_an_update_of_the_extension(aks: StackRun,
+                                                 tls: tuple[StackRun, list[Any]]) -> None:
     plan_ = day2_plan(aks, tls[0])
     assert [(s.op, s.resource.name) for s in plan_.steps if s.resource.type != ROLE_ASSIGNMENT
             ] == [(UPDATE, "kubernetes-aks-extension")]
     assert plan_.findings == []
 
 
-def test_day_2_a_tag_change_leaves_the_attached_compute_alone(aks):
+def test_day_2_a_tag_change_leaves_the_attached_compute_alone(aks: StackRun) -> None:
     retagged = shared_run("aks", {"kubernetes": KUBE, "tags": {"cost-center": "ml-other"}})
     steps = {s.resource.name: s.op for s in day2_plan(aks, retagged).steps}
     # the compute's tags are not sent (updates of a Kubernetes compute change nothing): the plan
@@ -344,7 +357,7 @@ def test_day_2_a_tag_change_leaves_the_attached_compute_alone(aks):
     assert steps["kubernetes-aks-aks"] == UPDATE and steps["kubernetes-aks"] == IGNORED
 
 
-def test_day_2_after_a_refresh_what_azure_fills_in_does_not_reattach(aks):
+def test_day_2_after_a_refresh_what_azure_fills_in_does_not_reattach(aks: StackRun) -> None:
     compute = one(aks, "machinelearningservices:Compute")
     filled = sorted(f.path for f in catalog.get(compute.type).fills_of(compute.inputs))
     assert filled and set(filled) <= set(AZURE_FILLS)
@@ -359,7 +372,7 @@ def test_day_2_after_a_refresh_what_azure_fills_in_does_not_reattach(aks):
     assert not plan_.failing
 
 
-def test_day_2_an_update_of_a_kubernetes_compute_is_called_a_lie(aks):
+def test_day_2_an_update_of_a_kubernetes_compute_is_called_a_lie(aks: StackRun) -> None:
     compute = one(aks, "machinelearningservices:Compute")
     described = {**compute.inputs, "properties": {**compute.inputs["properties"],
                                                   "description": "serves scoring"}}
@@ -370,7 +383,8 @@ def test_day_2_an_update_of_a_kubernetes_compute_is_called_a_lie(aks):
     assert "appear to succeed" in step.findings[0].message
 
 
-def test_day_2_another_default_instance_type_replaces_the_attach_and_says_what_it_costs(aks):
+def test_day_2_another_default_instance_type_replaces_the_attach_and_says_what_it_costs(
+        aks: StackRun) -> None:
     other = shared_run("aks", {"kubernetes": {**KUBE, "instanceTypes": [
         {"name": "cpu-medium", "cpu": "2", "memory": "4Gi"}, {"name": "cpu-small"}]}})
     plan = day2_plan(aks, other)
@@ -443,17 +457,18 @@ KUBERNETES_BAD = [
 
 @pytest.mark.parametrize("override,words", KUBERNETES_BAD,
                          ids=[str(i) for i in range(len(KUBERNETES_BAD))])
-def test_what_kubernetes_endpoints_do_not_support_is_refused_in_words(override, words):
+def test_what_kubernetes_endpoints_do_not_support_is_refused_in_words(override: dict[str, Any],
+                                                                      words: list[str]) -> None:
     assert_refused(override, words, stack="aks")
 
 
-def test_refusals_never_show_the_certificate_or_key():
+def test_refusals_never_show_the_certificate_or_key() -> None:
     with pytest.raises(Exception) as caught:
         shared_run("aks", {"kubernetes": {"tls": {**TLS, "certificate": "MIIBszCC"}}})
     assert "MIIB" not in str(caught.value) and "MIGH" not in str(caught.value)
 
 
-def test_a_gpu_instance_type_on_gpu_nodes_gets_nvidias_device_plugin():
+def test_a_gpu_instance_type_on_gpu_nodes_gets_nvidias_device_plugin() -> None:
     gpu = [{"name": "cpu-small"}, {"name": "gpu-t4", "cpu": "3", "memory": "24Gi", "gpu": 1}]
     run = shared_run("aks", {"kubernetes": {**KUBE, "nodeVmSize": "Standard_NC4as_T4_v3",
                                             "instanceTypes": gpu}})
@@ -475,16 +490,16 @@ def test_a_gpu_instance_type_on_gpu_nodes_gets_nvidias_device_plugin():
     ("Standard_NV4as_v4", "NVv4"), ("Standard_NG8ads_V620_v1", "NGads V620"),
     ("Standard_NV4ads_V710_v5", "NVads V710 v5"), ("Standard_ND96isr_MI300X_v5", "MI300X"),
 ])
-def test_nvidia_gpu_sizes_by_their_family_and_accelerator(size, problem):
+def test_nvidia_gpu_sizes_by_their_family_and_accelerator(size: str, problem: str | None) -> None:
     found = nvidia_gpu_size_problem(size)
     assert (found is None) if problem is None else (problem in str(found))
 
 
-def test_the_package_takes_the_certificate_and_no_instance_types():
+def test_the_package_takes_the_certificate_and_no_instance_types() -> None:
     workspace = (f"{SUBSCRIPTION}/resourceGroups/rg-ml-shared/providers/"
                  "Microsoft.MachineLearningServices/workspaces/mlw-shared")
 
-    def program():
+    def program() -> None:
         scorer = package.Identity("scorer", {"resource_group_name": "rg-ml-shared",
                                              "location": "westeurope",
                                              "identity_name": "id-scoring"})
@@ -501,14 +516,15 @@ def test_the_package_takes_the_certificate_and_no_instance_types():
     assert run.of_type(KUBERNETES_PROVIDER) == []
 
 
-def test_a_managed_endpoint_still_takes_only_vm_sizes():
+def test_a_managed_endpoint_still_takes_only_vm_sizes() -> None:
     assert_refused({"onlineEndpoints": [{"name": "score", "deployments": [
         {**SAMPLE, "name": "blue", "instanceType": "cpu-small"}]}]},
         ["onlineEndpoints[0].deployments[0].instanceType = 'cpu-small' is not allowed",
          "a VM size (Standard_...) on a managed endpoint"])
 
 
-def test_destroying_it_deletes_the_cluster_with_what_runs_in_it_and_calls_no_kubernetes_api(aks):
+def test_destroying_it_deletes_the_cluster_with_what_runs_in_it_and_calls_no_kubernetes_api(
+        aks: StackRun) -> None:
     plan = day2_plan(aks, None)
     assert [(s.resource.name, f.verdict) for s, f in plan.findings
             if f.verdict in FAILING] == []
@@ -519,7 +535,7 @@ def test_destroying_it_deletes_the_cluster_with_what_runs_in_it_and_calls_no_kub
     assert {plan.step(r.name).op for r in in_it} == {DELETED_WITH}
 
 
-def test_the_preview_shows_every_piece_and_each_grant_with_its_document(aks):
+def test_the_preview_shows_every_piece_and_each_grant_with_its_document(aks: StackRun) -> None:
     shown = text(plan(aks, PACK))
     for piece in ("containerservice:ManagedCluster  kubernetes-aks-aks -> aks-mlplat-aks",
                   "kubernetesconfiguration:Extension  kubernetes-aks-extension -> azureml",
@@ -533,13 +549,13 @@ def test_the_preview_shows_every_piece_and_each_grant_with_its_document(aks):
         "[" in line for line in access.splitlines()[1:] if line.startswith("        "))
 
 
-def test_day_2_moving_an_endpoint_off_the_cluster_replaces_it(aks):
+def test_day_2_moving_an_endpoint_off_the_cluster_replaces_it(aks: StackRun) -> None:
     managed = shared_run("aks", {"onlineEndpoints": [{"name": "score", "authMode": "AMLToken"}]})
     step = day2_plan(aks, managed).step("endpoint-score")
     assert step.op == REPLACE and "properties.compute" in step.changed
 
 
-def test_a_production_stack_on_kubernetes_fails_the_network_policies_as_the_readme_says():
+def test_a_production_stack_on_kubernetes_fails_the_network_policies_as_the_readme_says() -> None:
     production = secret_run({"protectStatefulResources": True, "kubernetes": {"tls": TLS}})
     assert {v.policy for v in check(production, PACK)} == {
         "network-workspace-private", "network-dependents-private", "network-endpoint-private"}

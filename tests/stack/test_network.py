@@ -3,7 +3,11 @@ and every combination that cannot work refused in words."""
 
 from __future__ import annotations
 
+import urllib.request
+from typing import Any
+
 import pytest
+from azure.core.credentials import AccessToken
 
 from components.azure.roles import BUILT_IN_ROLES
 from components.catalog import AT_RISK, REFUSED
@@ -14,7 +18,7 @@ from offline.day2.check import day2_plan
 from offline.network_view import INTERNET
 from offline.report import plan
 
-from ..conftest import PACK, ROLE_ASSIGNMENT, assert_refused, grants, one, shared_run
+from ..conftest import PACK, ROLE_ASSIGNMENT, assert_refused, grants, one, owner, shared_run
 
 WORKSPACE = "machinelearningservices:Workspace"
 ENDPOINT = "network:PrivateEndpoint"
@@ -24,15 +28,16 @@ HUB = f"{SUBSCRIPTION}/resourceGroups/rg-hub/providers/Microsoft.Network"
 HUB_SUBNET = f"{HUB}/virtualNetworks/vnet-hub/subnets/snet-ml"
 HUB_ZONE = f"{HUB}/privateDnsZones/privatelink.api.azureml.ms"
 SEARCH = f"{SUBSCRIPTION}/resourceGroups/rg-search/providers/Microsoft.Search/searchServices/s1"
-PRIVATE = {"network": {"uploadsFromNetwork": True}, "registrySku": "Premium"}
+PRIVATE: dict[str, Any] = {"network": {"uploadsFromNetwork": True}, "registrySku": "Premium"}
 """dev, private (it uploads the sample's model, code and data)."""
 
 
-def private(**network) -> StackRun:
+def private(**network: Any) -> StackRun:
     return shared_run("dev", {**PRIVATE, "network": {**PRIVATE["network"], **network}})
 
 
-def test_prod_runs_compute_in_a_managed_network_provisioned_with_the_workspace(prod):
+def test_prod_runs_compute_in_a_managed_network_provisioned_with_the_workspace(
+        prod: StackRun) -> None:
     ws = one(prod, WORKSPACE)
     managed = ws.inputs["managedNetwork"]
     assert managed["isolationMode"] == "AllowOnlyApprovedOutbound"
@@ -47,7 +52,8 @@ def test_prod_runs_compute_in_a_managed_network_provisioned_with_the_workspace(p
     assert ws.inputs["imageBuildCompute"] == "cpu"
 
 
-def test_the_workspace_identity_approves_every_private_endpoint_before_the_workspace(prod):
+def test_the_workspace_identity_approves_every_private_endpoint_before_the_workspace(
+        prod: StackRun) -> None:
     ws = one(prod, WORKSPACE)
     approvals = {scope for holder, role, scope in grants(prod) if role == NETWORK_APPROVER
                  and holder == "id-mlplat-prod-workspace"}
@@ -59,7 +65,7 @@ def test_the_workspace_identity_approves_every_private_endpoint_before_the_works
     assert len(approvers) == 4 and approvers <= set(ws.dependencies)
 
 
-def test_a_private_endpoint_rule_from_config_is_approved_too():
+def test_a_private_endpoint_rule_from_config_is_approved_too() -> None:
     target = f"{SUBSCRIPTION}/resourceGroups/rg-search/providers/Microsoft.Search/searchServices/s1"
     run = private(outboundRules=[{"name": "search", "privateEndpoint": target,
                                   "subresource": "searchService"}])
@@ -69,11 +75,12 @@ def test_a_private_endpoint_rule_from_config_is_approved_too():
     assert ("id-mlplat-dev-workspace", NETWORK_APPROVER, target) in grants(run)
 
 
-def test_people_reach_the_workspace_and_its_resources_through_private_endpoints(prod):
+def test_people_reach_the_workspace_and_its_resources_through_private_endpoints(
+        prod: StackRun) -> None:
     vnet = one(prod, "network:VirtualNetwork")
     assert vnet.inputs["addressSpace"] == {"addressPrefixes": ["10.40.0.0/24"]}
     subnet = f"{vnet.id}/subnets/{SUBNET_NAME}"
-    targets = {(pe.inputs["subnet"]["id"], prod.owner_of(c["privateLinkServiceId"]).name,
+    targets = {(pe.inputs["subnet"]["id"], owner(prod, c["privateLinkServiceId"]).name,
                 *c["groupIds"])
                for pe in prod.of_type(f"azure-native:{ENDPOINT}")
                for c in pe.inputs["privateLinkServiceConnections"]}
@@ -83,7 +90,8 @@ def test_people_reach_the_workspace_and_its_resources_through_private_endpoints(
                        (subnet, "data-storage", "blob")}
 
 
-def test_each_endpoint_is_named_in_its_zones_and_each_zone_is_linked_to_the_network(prod):
+def test_each_endpoint_is_named_in_its_zones_and_each_zone_is_linked_to_the_network(
+        prod: StackRun) -> None:
     zones = {z.id: z.inputs["privateZoneName"] for z in prod.of_type(f"azure-native:{ZONE}")}
     assert set(zones.values()) == {zone for group in ZONES.values() for zone in group}
     for group in prod.of_type("azure-native:network:PrivateDnsZoneGroup"):
@@ -108,7 +116,7 @@ HUB_ZONES = {zone: hub_zone(zone) for zone in
 """Every zone the stack's endpoints use, as a hub network holds them."""
 
 
-def test_an_existing_subnet_takes_the_hubs_zones_and_links_nothing():
+def test_an_existing_subnet_takes_the_hubs_zones_and_links_nothing() -> None:
     run = private(subnetId=HUB_SUBNET, dnsZoneIds=HUB_ZONES)
     assert run.of_type("azure-native:network:VirtualNetwork") == []
     assert {pe.inputs["subnet"]["id"] for pe in run.of_type(f"azure-native:{ENDPOINT}")} == {
@@ -121,14 +129,14 @@ def test_an_existing_subnet_takes_the_hubs_zones_and_links_nothing():
         HUB_ZONES["privatelink.api.azureml.ms"], HUB_ZONES["privatelink.notebooks.azure.net"]}
 
 
-def test_a_hubs_zone_given_beside_a_created_network_is_used_not_made():
+def test_a_hubs_zone_given_beside_a_created_network_is_used_not_made() -> None:
     zone = "privatelink.api.azureml.ms"
     run = private(dnsZoneIds={zone: HUB_ZONES[zone]})
     made = {z.inputs["privateZoneName"] for z in run.of_type(f"azure-native:{ZONE}")}
     assert zone not in made and "privatelink.notebooks.azure.net" in made
 
 
-def test_nothing_of_prod_takes_public_traffic(prod):
+def test_nothing_of_prod_takes_public_traffic(prod: StackRun) -> None:
     assert one(prod, "storage:StorageAccount", "workspace-storage").inputs[
         "publicNetworkAccess"] == "Disabled"
     assert one(prod, "storage:StorageAccount", "data-storage").inputs[
@@ -143,7 +151,7 @@ def test_nothing_of_prod_takes_public_traffic(prod):
         assert cluster.inputs["properties"]["properties"]["enableNodePublicIp"] is False
 
 
-def test_dev_stays_public_and_cheap(dev):
+def test_dev_stays_public_and_cheap(dev: StackRun) -> None:
     assert "managedNetwork" not in one(dev, WORKSPACE).inputs
     assert not [r for r in dev.resources.values() if r.type.startswith(
         ("azure-native:network:", "azure-native:privatedns:"))]
@@ -151,8 +159,9 @@ def test_dev_stays_public_and_cheap(dev):
             for c in dev.of_type("azure-native:machinelearningservices:Compute")} == {True}
 
 
-def test_the_network_picture_says_what_is_reachable_from_where(dev, prod):
-    def picture(run):
+def test_the_network_picture_says_what_is_reachable_from_where(dev: StackRun,
+                                                               prod: StackRun) -> None:
+    def picture(run: StackRun) -> set[tuple[str, str, str]]:
         return {(p["source"], p["target"], p["how"]) for p in plan(run, PACK)["network"]}
 
     from_internet = {target for source, target, _ in picture(prod) if source == INTERNET}
@@ -172,7 +181,8 @@ def test_the_network_picture_says_what_is_reachable_from_where(dev, prod):
             "online endpoint"} <= dev_public
 
 
-def test_isolation_cannot_be_turned_off_and_turning_it_on_is_at_risk(dev, prod):
+def test_isolation_cannot_be_turned_off_and_turning_it_on_is_at_risk(dev: StackRun,
+                                                                     prod: StackRun) -> None:
     public = shared_run("prod", {"network": None})
     off = day2_plan(prod, public).step("workspace")
     assert (REFUSED, "managedNetwork.isolationMode") in {
@@ -261,11 +271,13 @@ NETWORK_BAD = [
 
 @pytest.mark.parametrize("override,words", NETWORK_BAD,
                          ids=[str(i) for i in range(len(NETWORK_BAD))])
-def test_network_combinations_that_cannot_work_are_refused_in_words(override, words):
+def test_network_combinations_that_cannot_work_are_refused_in_words(override: dict[str, Any],
+                                                                    words: list[str]) -> None:
     assert_refused(override, words)
 
 
-def test_turning_isolation_on_provisions_the_network_before_any_compute_or_deployment(dev):
+def test_turning_isolation_on_provisions_the_network_before_any_compute_or_deployment(
+        dev: StackRun) -> None:
     on = private()
     provisioning = one(on, "machinelearningservices:ManagedNetworkProvisioning")
     workspace = one(on, WORKSPACE)
@@ -285,19 +297,22 @@ def test_turning_isolation_on_provisions_the_network_before_any_compute_or_deplo
     assert dev.of_type(provisioning.type) == []  # a public workspace provisions nothing
 
 
-def test_the_provisioning_call_waits_for_azure_and_says_what_failed():
+def test_the_provisioning_call_waits_for_azure_and_says_what_failed() -> None:
     from components import network_provisioning as np
 
     class Token:
-        def get_token(self, *scopes):
-            return type("T", (), {"token": "t"})()
+        def get_token(self, *scopes: str, claims: str | None = None,
+                      tenant_id: str | None = None, enable_cae: bool = False,
+                      **kwargs: Any) -> AccessToken:
+            return AccessToken("t", 0)
 
     workspace = ("/subscriptions/s/resourceGroups/g/providers/"
                  "Microsoft.MachineLearningServices/workspaces/w")
-    sent, slept = [], []
+    sent: list[tuple[str, str]] = []
+    slept: list[float] = []
 
-    def answers(*replies):
-        def send(request):
+    def answers(*replies: tuple[int, dict[str, str], bytes]) -> np.Send:
+        def send(request: urllib.request.Request) -> tuple[int, dict[str, str], bytes]:
             sent.append((request.get_method(), request.full_url))
             return replies[len(sent) - 1]
         return send

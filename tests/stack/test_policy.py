@@ -16,7 +16,7 @@ from pulumi.runtime.rpc import UNKNOWN
 from components import catalog
 from components.azure.roles import BUILT_IN_ROLES, PRIVILEGED_ROLES
 from components.testing.runner import Registration, StackRun
-from offline.analyzer import BLOCKING
+from offline.analyzer import BLOCKING, PolicyAnalyzer
 from offline.policy_check import check, diagnostics
 
 from ..conftest import PACK, one, shared_run
@@ -24,12 +24,12 @@ from ..conftest import PACK, one, shared_run
 RG = "/subscriptions/00000000-0000-4000-8000-000000000001/resourceGroups/rg-mlplat-dev"
 
 
-def test_the_real_stacks_pass_every_policy(dev, prod, aks):
+def test_the_real_stacks_pass_every_policy(dev: StackRun, prod: StackRun, aks: StackRun) -> None:
     for run in (dev, prod, aks):
         assert check(run, PACK) == [], run.stack
 
 
-def test_dev_fails_the_production_rules_without_its_pack_config(dev):
+def test_dev_fails_the_production_rules_without_its_pack_config(dev: StackRun) -> None:
     assert {v.policy for v in check(dev, PACK, config={})} == {
         "key-vault-purge-protection", "stateful-resources-protected", "network-workspace-private",
         "network-dependents-private", "network-endpoint-private", "network-compute-no-public-ip"}
@@ -38,7 +38,7 @@ def test_dev_fails_the_production_rules_without_its_pack_config(dev):
     assert {v.policy for v in check(keyed, PACK, config={})} >= {"storage-no-shared-keys"}
 
 
-def test_production_refuses_public_traffic():
+def test_production_refuses_public_traffic() -> None:
     public = shared_run("prod", {"network": None})
     assert sorted({(v.policy, v.resource) for v in check(public, PACK)}) == [
         ("network-compute-no-public-ip", "cluster-cpu"),
@@ -51,7 +51,7 @@ def test_production_refuses_public_traffic():
         ("network-workspace-private", "workspace")]
 
 
-def test_production_refuses_storage_keys():
+def test_production_refuses_storage_keys() -> None:
     keyed = shared_run("prod", {"workspaceStorageKeyAccess": True})
     assert [(v.policy, v.resource) for v in check(keyed, PACK)] == [
         ("storage-no-shared-keys", "workspace-storage")]
@@ -139,12 +139,12 @@ def blocking(run: StackRun, resource: Registration) -> set[str]:
             if d.enforcement_level in BLOCKING}
 
 
-def test_every_policy_of_the_pack_has_an_insecure_variant(pack):
+def test_every_policy_of_the_pack_has_an_insecure_variant(pack: PolicyAnalyzer) -> None:
     assert set(pack.policies) == set(INSECURE)
 
 
 @pytest.mark.parametrize("policy", sorted(INSECURE))
-def test_each_policy_catches_an_insecure_variant(prod, policy):
+def test_each_policy_catches_an_insecure_variant(prod: StackRun, policy: str) -> None:
     type_suffix, spoil = INSECURE[policy]
     original = next(r for r in prod.resources.values() if r.type.endswith(type_suffix))
     assert blocking(prod, original) == set()
@@ -152,13 +152,14 @@ def test_each_policy_catches_an_insecure_variant(prod, policy):
 
 
 @pytest.mark.parametrize("type_", sorted(t.token for t in catalog.TYPES.values() if t.stateful))
-def test_the_pack_wants_every_stateful_type_of_the_catalog_protected(prod, type_):
+def test_the_pack_wants_every_stateful_type_of_the_catalog_protected(prod: StackRun,
+                                                                     type_: str) -> None:
     original = prod.of_type(type_)[0]  # the pack reads the types from policy/catalog.json
     assert blocking(prod, original) == set()
     assert blocking(prod, replace(original, protect=False)) == {"stateful-resources-protected"}
 
 
-def test_key_auth_is_caught_unless_the_pack_config_allows_it():
+def test_key_auth_is_caught_unless_the_pack_config_allows_it() -> None:
     keyed = shared_run("prod", {"onlineEndpoints": [{"name": "score", "authMode": "Key"}]})
     assert [v.policy for v in check(keyed, PACK)] == ["endpoint-token-auth"]
     assert check(keyed, PACK, {"endpoint-token-auth": {"allowKeyAuth": True}}) == []
@@ -176,7 +177,8 @@ def _unknown(r: Registration, *paths: str) -> Registration:
     return replace(r, inputs=inputs)
 
 
-def test_a_preview_with_unknown_values_still_gets_every_verdict_the_known_ones_decide(prod):
+def test_a_preview_with_unknown_values_still_gets_every_verdict_the_known_ones_decide(
+        prod: StackRun) -> None:
     vault = _set("properties.enableRbacAuthorization", False)(
         one(prod, "keyvault:Vault", "workspace-key-vault"))
     unknown_name = _unknown(vault, "vaultName", "properties.tenantId")
@@ -186,7 +188,8 @@ def test_a_preview_with_unknown_values_still_gets_every_verdict_the_known_ones_d
     assert diagnostics(prod, PACK, resources=[_unknown(grant, "scope", "principalId")]) == []
 
 
-def test_a_policy_that_needs_an_unknown_value_says_so_without_failing_the_preview(prod):
+def test_a_policy_that_needs_an_unknown_value_says_so_without_failing_the_preview(
+        prod: StackRun) -> None:
     grant = next(r for r in prod.of_type("azure-native:authorization:RoleAssignment")
                  if r.inputs["roleDefinitionId"].endswith(BUILT_IN_ROLES["AcrPull"]))
     privileged = _unknown(_grant("Contributor", RG)(grant), "scope")
@@ -196,7 +199,7 @@ def test_a_policy_that_needs_an_unknown_value_says_so_without_failing_the_previe
     assert "string value at .scope can't be known during preview" in said.message
 
 
-def test_pack_knows_the_same_privileged_roles_as_the_components():
+def test_pack_knows_the_same_privileged_roles_as_the_components() -> None:
     spec = importlib.util.spec_from_file_location("ml_platform_policies", PACK / "policies.py")
     assert spec and spec.loader
     policies = importlib.util.module_from_spec(spec)
@@ -204,7 +207,7 @@ def test_pack_knows_the_same_privileged_roles_as_the_components():
     assert {BUILT_IN_ROLES[r]: r for r in PRIVILEGED_ROLES} == policies.PRIVILEGED_ROLE_GUIDS
 
 
-def test_every_policy_is_a_mandatory_resource_policy(pack):
+def test_every_policy_is_a_mandatory_resource_policy(pack: PolicyAnalyzer) -> None:
     assert {p.enforcementLevel for p in pack.info.policies} == {proto.MANDATORY}
     assert len(pack.policies) == len(set(pack.policies))
     # the offline check sends Analyze, not AnalyzeStack (a stack policy would need it)

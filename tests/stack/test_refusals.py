@@ -7,6 +7,7 @@ two rounds."""
 from __future__ import annotations
 
 import json
+from typing import Any
 
 import pulumi
 import pytest
@@ -26,7 +27,7 @@ SUBNET = f"{SHARED}/Microsoft.Network/virtualNetworks/vnet-hub/subnets/endpoints
 AKS = f"{SHARED}/Microsoft.ContainerService/managedClusters/aks-shared"
 
 
-def problems(raw: dict, stack: str = "dev") -> list[str]:
+def problems(raw: dict[str, Any], stack: str = "dev") -> list[str]:
     """What parse_settings refuses in ``raw`` (values as the stack file writes them)."""
     with pytest.raises(ConfigError) as caught:
         parse_settings(NS, {k: v if isinstance(v, str) else json.dumps(v)
@@ -50,7 +51,8 @@ SECRETS = [  # (variable, value, why it is one)
 
 
 @pytest.mark.parametrize("name,value,why", SECRETS, ids=[s[0] for s in SECRETS])
-def test_a_secret_in_a_deployments_environment_variables_is_refused_unshown(name, value, why):
+def test_a_secret_in_a_deployments_environment_variables_is_refused_unshown(
+        name: str, value: str, why: str) -> None:
     error = assert_refused(endpoint({**BLUE, "environmentVariables": {name: value}}), [
         f"{DEPLOYMENT}.environmentVariables.{name} (a secret: {why}; not shown) is not allowed",
         "part of its definition", "concept-secret-injection", "the workspace key vault",
@@ -62,12 +64,12 @@ def test_a_secret_in_a_deployments_environment_variables_is_refused_unshown(name
     ("SECRET_NAME", "sample-secret"), ("BLOB_PATH", "ml-assets/samples/score/labels.json"),
     ("MAX_TOKENS", "512"), ("TOKENIZERS_PARALLELISM", "false"), ("PASSWORD_MIN_LENGTH", "12"),
     ("PARTITION_KEY", "/tenant"), ("MODEL_COMMIT", "3f6c0dae" * 5), ("LOG_LEVEL", "DEBUG")])
-def test_variables_that_name_or_tune_a_secret_are_not_secrets(name, value):
+def test_variables_that_name_or_tune_a_secret_are_not_secrets(name: str, value: str) -> None:
     # the sample scoring app names its Key Vault secret in SECRET_NAME (samples/score)
     assert secret_variable(name, value) is None
 
 
-def test_a_variable_set_with_secret_in_the_stack_file_is_refused_unshown():
+def test_a_variable_set_with_secret_in_the_stack_file_is_refused_unshown() -> None:
     # pulumi config set --secret --path 'onlineEndpoints[0].deployments[0].environmentVariables.X'
     # leaves {secure: <cipher>} there; the CLI would decrypt it into the deployment's properties
     cipher = "v1:Zm9vYmFyYmF6:c2VjcmV0LWNpcGhlcg=="
@@ -78,7 +80,7 @@ def test_a_variable_set_with_secret_in_the_stack_file_is_refused_unshown():
     assert cipher not in str(error) and len(error.problems) == 1
 
 
-def test_a_key_the_cli_hands_over_as_a_secret_is_refused_where_the_stack_takes_none():
+def test_a_key_the_cli_hands_over_as_a_secret_is_refused_where_the_stack_takes_none() -> None:
     # Under the CLI the program gets the value decrypted and the key among the secret ones
     # (a structured value holding a secret is a secret key): the only trace of --secret.
     endpoints = [{"name": "score", "deployments": [
@@ -102,7 +104,7 @@ def test_a_key_the_cli_hands_over_as_a_secret_is_refused_where_the_stack_takes_n
     assert "s3cr3t" not in str(caught.value)
 
 
-def test_only_keys_with_a_place_for_a_secret_take_one():
+def test_only_keys_with_a_place_for_a_secret_take_one() -> None:
     # kubernetes.tls.certificate and .key are the stack's only secrets; other namespaces are
     # the providers' (azure-native:clientSecret is theirs to read)
     found = secrets_where_none_go(NS, [f"{NS}:workload", f"{NS}:kubernetes", f"{NS}:tags",
@@ -111,7 +113,7 @@ def test_only_keys_with_a_place_for_a_secret_take_one():
             for p in found] == [f"{NS}:tags", f"{NS}:workload"]
 
 
-def test_a_secret_read_without_the_cli_where_none_goes_is_named_not_shown():
+def test_a_secret_read_without_the_cli_where_none_goes_is_named_not_shown() -> None:
     # the offline tools read the stack file: a top-level value set with --secret is its cipher
     [problem] = problems({"workload": json.dumps({"secure": "v1:abc:ZGVm"})})
     assert problem.startswith(f"{NS}:workload (a secret, not shown) is not allowed: a value set "
@@ -167,11 +169,12 @@ IGNORED = [  # (stack, override, the one problem's words)
 
 @pytest.mark.parametrize("stack,override,words", IGNORED, ids=[
     f"{stack}-{i}" for i, (stack, _, _) in enumerate(IGNORED)])
-def test_a_key_that_would_do_nothing_where_it_is_set_is_refused(stack, override, words):
+def test_a_key_that_would_do_nothing_where_it_is_set_is_refused(
+        stack: str, override: dict[str, Any], words: str) -> None:
     assert len(assert_refused(override, [words], stack).problems) == 1
 
 
-def test_the_same_keys_are_taken_where_they_do_something():
+def test_the_same_keys_are_taken_where_they_do_something() -> None:
     for raw in ({"network": {**PRIVATE, "firewallSku": "Standard"}},  # the feeds are FQDN rules
                 {"network": {**PRIVATE, "packageFeeds": False, "firewallSku": "Standard",
                              "outboundRules": [{"name": "hf", "fqdn": "huggingface.co"}]}},
@@ -186,14 +189,14 @@ def test_the_same_keys_are_taken_where_they_do_something():
 
 # --- a managed network no build gets its packages through ---
 
-def test_a_conda_build_in_a_network_without_package_feeds_is_refused():
+def test_a_conda_build_in_a_network_without_package_feeds_is_refused() -> None:
     assert_refused({"network": {**PRIVATE, "packageFeeds": False}, **endpoint(BLUE)}, [
         f"{NS}:network.packageFeeds = false is not allowed with an environment built from a "
         f"conda file ({DEPLOYMENT}.environment.condaFile) in AllowOnlyApprovedOutbound: true, or "
         "an fqdn outbound rule to the feed its packages come from"], stack="prod")
 
 
-def test_a_network_without_package_feeds_takes_a_mirror_or_built_environments():
+def test_a_network_without_package_feeds_takes_a_mirror_or_built_environments() -> None:
     base = {"registrySku": "Premium", "sampleData": "false"}
     mirror = {**PRIVATE, "packageFeeds": False,
               "outboundRules": [{"name": "mirror", "fqdn": "pypi.contoso.com"}]}
@@ -221,11 +224,12 @@ def test_a_network_without_package_feeds_takes_a_mirror_or_built_environments():
      f"{NS}:existingSecrets[1] = 2024 is not allowed: a string (YAML reads 2024 as a number: "
      "quote it, - \"2024\"); key vault secret names: 1-127 letters, digits and hyphens"),
 ])
-def test_a_number_where_a_string_goes_is_told_to_be_quoted(raw, problem):
+def test_a_number_where_a_string_goes_is_told_to_be_quoted(raw: dict[str, Any],
+                                                           problem: str) -> None:
     assert problems(raw) == [problem]
 
 
-def test_an_entry_that_is_not_a_mapping_is_told_so():
+def test_an_entry_that_is_not_a_mapping_is_told_so() -> None:
     assert problems({"computeClusters": ["cpu"]}) == [
         f"{NS}:computeClusters[0] = 'cpu' is not allowed: a YAML mapping with name (one AmlCompute "
         "cluster)"]
@@ -235,7 +239,7 @@ def test_an_entry_that_is_not_a_mapping_is_told_so():
         "limits))"]
 
 
-def test_a_list_whose_entry_is_wrong_gets_one_line_for_that_entry():
+def test_a_list_whose_entry_is_wrong_gets_one_line_for_that_entry() -> None:
     # pydantic also finds the list too short once the entry is dropped: not the user's mistake
     assert problems({"workspaceIdentities": ["Workspace CMK"]}) == [
         f"{NS}:workspaceIdentities[0] = 'Workspace CMK' is not allowed: identity purposes: 1-40 "
@@ -247,7 +251,7 @@ def test_a_list_whose_entry_is_wrong_gets_one_line_for_that_entry():
 
 # --- all at once ---
 
-def test_values_that_do_not_read_and_rules_across_keys_come_in_one_round():
+def test_values_that_do_not_read_and_rules_across_keys_come_in_one_round() -> None:
     error = assert_refused({"registrySku": "Free", "location": "westeurop",
                             "computeClusters": [{"name": "cpu", "minNodes": 3, "maxNodes": 2}],
                             "tags": {"environment": "test"}}, [])
@@ -256,7 +260,7 @@ def test_values_that_do_not_read_and_rules_across_keys_come_in_one_round():
         f"{NS}:tags.environment = 'test'", f"{NS}:computeClusters[0].maxNodes = 2"]
 
 
-def test_entries_that_read_are_checked_beside_one_that_does_not():
+def test_entries_that_read_are_checked_beside_one_that_does_not() -> None:
     assert problems({"computeClusters": [
         {"name": "cpu", "maxNodes": 0}, {"name": "gpu", "minNodes": 3, "maxNodes": 2}],
         **endpoint({**BLUE, "traffic": 60, "environmentVariables": {"LOG_LEVEL": 5}},
@@ -269,7 +273,7 @@ def test_entries_that_read_are_checked_beside_one_that_does_not():
         "file that exists in samples/score/code"]
 
 
-def test_a_rule_that_reads_a_value_that_does_not_read_is_left_out():
+def test_a_rule_that_reads_a_value_that_does_not_read_is_left_out() -> None:
     # a registry SKU that is none is not also told it is not Premium, which network needs
     assert problems({"registrySku": "Free", "network": PRIVATE}) == [
         f"{NS}:registrySku = 'Free' is not allowed: one of Basic, Standard, Premium"]

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from typing import Any
+
 import pytest
 
 from components import catalog
@@ -10,6 +13,7 @@ from components.endpoint import ONLINE_ENDPOINT
 from components.identity import USER_ASSIGNED_IDENTITY
 from components.registry import REGISTRY
 from components.testing.mocks import TENANT_ID
+from components.testing.runner import StackRun
 from components.workspace import (
     APPLICATION_INSIGHTS,
     KEY_VAULT,
@@ -23,18 +27,18 @@ from stack.config.stack import RESOURCE_GROUP
 from ..conftest import DEPLOYMENT, ROLE_ASSIGNMENT, one, shared_run
 
 
-def test_registry_has_no_admin_user_and_no_anonymous_pull(stack):
+def test_registry_has_no_admin_user_and_no_anonymous_pull(stack: StackRun) -> None:
     registry = one(stack, "containerregistry:Registry")
     assert registry.inputs["adminUserEnabled"] is False
     assert registry.inputs["anonymousPullEnabled"] is False
 
 
-def test_registry_sku_per_environment(dev, prod):
+def test_registry_sku_per_environment(dev: StackRun, prod: StackRun) -> None:
     assert one(dev, "containerregistry:Registry").inputs["sku"] == {"name": "Basic"}
     assert one(prod, "containerregistry:Registry").inputs["sku"] == {"name": "Premium"}
 
 
-def test_storage_is_private_https_and_tls12(stack):
+def test_storage_is_private_https_and_tls12(stack: StackRun) -> None:
     accounts = stack.of_type("azure-native:storage:StorageAccount")
     assert len(accounts) == {"dev": 1, "prod": 2}[stack.stack]  # prod: workspace and training data
     for account in (a.inputs for a in accounts):
@@ -44,7 +48,8 @@ def test_storage_is_private_https_and_tls12(stack):
         assert account["kind"] == "StorageV2"
 
 
-def test_key_vault_uses_rbac_and_purge_protection_only_in_prod(dev, prod):
+def test_key_vault_uses_rbac_and_purge_protection_only_in_prod(dev: StackRun,
+                                                               prod: StackRun) -> None:
     dev_vault = one(dev, "keyvault:Vault").inputs["properties"]
     prod_vault = one(prod, "keyvault:Vault").inputs["properties"]
     assert dev_vault["enableRbacAuthorization"] is prod_vault["enableRbacAuthorization"] is True
@@ -55,13 +60,13 @@ def test_key_vault_uses_rbac_and_purge_protection_only_in_prod(dev, prod):
             prod_vault["softDeleteRetentionInDays"]) == (7, 90)
 
 
-def test_insights_is_backed_by_log_analytics(stack):
+def test_insights_is_backed_by_log_analytics(stack: StackRun) -> None:
     insights = one(stack, "applicationinsights:Component").inputs
     assert insights["workspaceResourceId"] == one(stack, "operationalinsights:Workspace").id
     assert insights["ingestionMode"] == "LogAnalytics"
 
 
-def test_workspace_is_wired_to_its_dependents_with_identity_datastores(stack):
+def test_workspace_is_wired_to_its_dependents_with_identity_datastores(stack: StackRun) -> None:
     ws = one(stack, "machinelearningservices:Workspace").inputs
     assert ws["storageAccount"] == one(stack, "storage:StorageAccount", "workspace-storage").id
     assert ws["keyVault"] == one(stack, "keyvault:Vault").id
@@ -70,7 +75,7 @@ def test_workspace_is_wired_to_its_dependents_with_identity_datastores(stack):
     assert ws["systemDatastoresAuthMode"] == "Identity"
 
 
-def test_clusters_scale_to_zero_without_ssh_or_local_auth(stack):
+def test_clusters_scale_to_zero_without_ssh_or_local_auth(stack: StackRun) -> None:
     for compute in stack.of_type("azure-native:machinelearningservices:Compute"):
         props = compute.inputs["properties"]
         assert props["computeType"] == "AmlCompute"
@@ -79,7 +84,7 @@ def test_clusters_scale_to_zero_without_ssh_or_local_auth(stack):
         assert props["properties"]["scaleSettings"]["minNodeCount"] == 0
 
 
-def test_cluster_settings_come_from_config(prod):
+def test_cluster_settings_come_from_config(prod: StackRun) -> None:
     gpu = one(prod, "machinelearningservices:Compute", "cluster-gpu").inputs["properties"]
     assert gpu["properties"]["vmSize"] == "Standard_NC4as_T4_v3"
     assert gpu["properties"]["vmPriority"] == "LowPriority"
@@ -89,7 +94,7 @@ def test_cluster_settings_come_from_config(prod):
     assert cpu["properties"]["scaleSettings"]["nodeIdleTimeBeforeScaleDown"] == "PT600S"
 
 
-def test_endpoint_uses_token_auth_by_default_and_key_only_when_configured(stack):
+def test_endpoint_uses_token_auth_by_default_and_key_only_when_configured(stack: StackRun) -> None:
     # closed to public traffic where the stack is private (prod), open elsewhere
     closed = stack_settings(stack).network is not None
     assert one(stack, "machinelearningservices:OnlineEndpoint").inputs["properties"] == {
@@ -99,7 +104,8 @@ def test_endpoint_uses_token_auth_by_default_and_key_only_when_configured(stack)
         "authMode": "Key", "publicNetworkAccess": "Enabled"}
 
 
-def test_prod_protects_and_retains_stateful_resources_and_dev_nothing(dev, prod):
+def test_prod_protects_and_retains_stateful_resources_and_dev_nothing(dev: StackRun,
+                                                                      prod: StackRun) -> None:
     assert not [r.name for r in dev.resources.values() if r.protect or r.retain_on_delete]
     protected = {r.name for r in prod.resources.values() if r.protect}
     retained = {r.name for r in prod.resources.values() if r.retain_on_delete}
@@ -110,7 +116,7 @@ def test_prod_protects_and_retains_stateful_resources_and_dev_nothing(dev, prod)
     assert {"data-container", "data-storage", "workspace-storage"} <= kept
 
 
-def test_deleted_blobs_and_containers_are_recoverable(dev, prod):
+def test_deleted_blobs_and_containers_are_recoverable(dev: StackRun, prod: StackRun) -> None:
     for run, days in ((dev, 7), (prod, 30)):
         blobs = one(run, "storage:BlobServiceProperties").inputs
         assert (blobs["accountName"]
@@ -120,12 +126,12 @@ def test_deleted_blobs_and_containers_are_recoverable(dev, prod):
         assert blobs["containerDeleteRetentionPolicy"] == {"enabled": True, "days": days}
 
 
-def test_every_azure_name_is_within_azure_rules(stack):
+def test_every_azure_name_is_within_azure_rules(stack: StackRun) -> None:
     checked = set()
     for r in stack.resources.values():
         rule = catalog.get(r.type).name_rule if r.custom else None
         if rule:
-            assert rule.problem(r.azure_name) is None, r.name
+            assert r.azure_name is not None and rule.problem(r.azure_name) is None, r.name
             checked.add(r.type)
     # the names the stack's settings make (the others are fixed in the code or made by Azure)
     assert checked >= {RESOURCE_GROUP, STORAGE_ACCOUNT, KEY_VAULT, REGISTRY, LOG_ANALYTICS,
@@ -133,7 +139,7 @@ def test_every_azure_name_is_within_azure_rules(stack):
                        ONLINE_ENDPOINT}
 
 
-def test_existing_resource_group_is_used_not_created():
+def test_existing_resource_group_is_used_not_created() -> None:
     run = shared_run("dev", {"resourceGroupName": "rg-platform-shared"})
     assert run.of_type("azure-native:resources:ResourceGroup") == []
     groups = {r.inputs["resourceGroupName"] for r in run.resources.values()
@@ -142,7 +148,7 @@ def test_existing_resource_group_is_used_not_created():
     assert run.outputs["resourceGroupName"] == "rg-platform-shared"
 
 
-def test_tags_mark_every_taggable_resource(dev):
+def test_tags_mark_every_taggable_resource(dev: StackRun) -> None:
     untaggable = (ROLE_ASSIGNMENT, "azure-native:storage:BlobServiceProperties",
                   "azure-native:storage:BlobContainer")
     in_properties = ("Datastore", "ModelVersion", "CodeVersion", "EnvironmentVersion")
@@ -157,7 +163,7 @@ def test_tags_mark_every_taggable_resource(dev):
     assert checked >= {"OnlineDeployment", "Deployment", *in_properties}
 
 
-def test_outputs_point_at_the_right_resources(stack):
+def test_outputs_point_at_the_right_resources(stack: StackRun) -> None:
     out = stack.outputs
     ws = one(stack, "machinelearningservices:Workspace")
     ws_identity = one(stack, "UserAssignedIdentity", "workspace-identity")
@@ -185,8 +191,8 @@ def test_outputs_point_at_the_right_resources(stack):
 
 
 @pytest.mark.parametrize("secretish", ["key", "password", "connectionstring", "secret", "token"])
-def test_no_output_is_named_like_a_secret(stack, secretish):
-    def keys(value):
+def test_no_output_is_named_like_a_secret(stack: StackRun, secretish: str) -> None:
+    def keys(value: Any) -> Iterator[str]:
         if isinstance(value, dict):
             for k, v in value.items():
                 yield k

@@ -42,7 +42,9 @@ def _pack(folder: Path, main_py: str) -> Path:
     return folder
 
 
-def test_the_preview_runs_the_pack_as_the_cli_does_and_exits_on_its_verdict(tmp_path, capsys):
+@pytest.mark.usefixtures("tools_share_runs")
+def test_the_preview_runs_the_pack_as_the_cli_does_and_exits_on_its_verdict(
+        tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     probe = _pack(tmp_path / "probe", PROBE)
     preview = tmp_path / "dev.json"
     assert main(["dev", "--policy-pack", str(probe), "--json", str(preview)]) == POLICY
@@ -55,7 +57,7 @@ def test_the_preview_runs_the_pack_as_the_cli_does_and_exits_on_its_verdict(tmp_
         "message": f"_DictProxy in {probe} with {[UNSERVED_ENGINE, str(probe)]}"}]
 
 
-def test_a_pack_that_does_not_start_is_refused_with_its_error(tmp_path):
+def test_a_pack_that_does_not_start_is_refused_with_its_error(tmp_path: Path) -> None:
     broken = _pack(tmp_path / "broken", "raise ImportError('no module named guardrails')\n")
     with pytest.raises(PackError) as refused:
         PolicyAnalyzer(broken).info  # noqa: B018 (the first call waits for the pack)
@@ -67,7 +69,7 @@ def _levels(config: dict[str, proto.PolicyConfig]) -> dict[str, int]:
     return {name: c.enforcementLevel for name, c in config.items()}
 
 
-def test_the_pack_config_is_reconciled_as_the_engine_does(pack):
+def test_the_pack_config_is_reconciled_as_the_engine_does(pack: PolicyAnalyzer) -> None:
     defaults = reconcile(pack.info, {})
     assert _levels(defaults) == dict.fromkeys(pack.policies, proto.MANDATORY)
     assert json_format.MessageToDict(defaults["endpoint-token-auth"].properties) == {
@@ -81,7 +83,8 @@ def test_the_pack_config_is_reconciled_as_the_engine_does(pack):
                                    proto.ADVISORY, "key-vault-rbac": proto.DISABLED}
 
 
-def test_a_pack_config_the_engine_refuses_is_refused_naming_each_problem(pack):
+def test_a_pack_config_the_engine_refuses_is_refused_naming_each_problem(
+        pack: PolicyAnalyzer) -> None:
     with pytest.raises(PackConfigError) as refused:
         reconcile(pack.info, {"key-vault-rbac": "sometimes",
                               "endpoint-token-auth": {"allowKeyAuth": "yes"},
@@ -92,7 +95,7 @@ def test_a_pack_config_the_engine_refuses_is_refused_naming_each_problem(pack):
         assert words in str(refused.value)
 
 
-def test_a_folder_without_a_pack_is_refused(tmp_path):
+def test_a_folder_without_a_pack_is_refused(tmp_path: Path) -> None:
     with pytest.raises(FileNotFoundError, match=f"no policy pack in {tmp_path} "
                        r"\(PulumiPolicy.yaml\)"):
         PolicyAnalyzer(tmp_path)

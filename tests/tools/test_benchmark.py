@@ -5,6 +5,7 @@ benchmark runs it; its summary is the cost per added workload. (Timings are prin
 from __future__ import annotations
 
 from collections import Counter
+from pathlib import Path
 
 import pytest
 
@@ -17,7 +18,7 @@ from ..conftest import PROJECT_DIR, shared_run
 
 
 @pytest.mark.parametrize("stack", ["dev", "prod"])
-def test_the_floor_registers_the_same_resources_with_the_same_inputs_every_run(stack):
+def test_the_floor_registers_the_same_resources_with_the_same_inputs_every_run(stack: str) -> None:
     run = shared_run(stack)
     floor = bare(run)
     custom = [r for r in run.resources.values() if r.custom]
@@ -31,7 +32,7 @@ def test_the_floor_registers_the_same_resources_with_the_same_inputs_every_run(s
         assert all(by_name[(r.type, r.name)] == shown(r.inputs, {}) for r in registered)
 
 
-def test_the_cases_cover_the_stacks_and_1_10_50_endpoints_and_clusters():
+def test_the_cases_cover_the_stacks_and_1_10_50_endpoints_and_clusters() -> None:
     assert [label for label, _, _ in CASES] == [
         "dev", "prod", "1 endpoints", "10 endpoints", "50 endpoints",
         "1 clusters", "10 clusters", "50 clusters"]
@@ -39,7 +40,7 @@ def test_the_cases_cover_the_stacks_and_1_10_50_endpoints_and_clusters():
         "dev", "1 endpoints", "2 endpoints", "1 clusters", "2 clusters"]
 
 
-def test_growth_is_the_cost_of_each_added_workload_between_the_sizes():
+def test_growth_is_the_cost_of_each_added_workload_between_the_sizes() -> None:
     def row(label: str, stack: float, floor: float) -> tuple[str, int, Figure, Figure]:
         return label, 0, Figure(stack, 0.0), Figure(floor, 0.0)
     rows = [row("dev", 9.0, 9.0),
@@ -53,7 +54,8 @@ def test_growth_is_the_cost_of_each_added_workload_between_the_sizes():
         ["clusters", "0.0", "0.0", "0.0", "0.0"]]
 
 
-def test_a_stack_file_it_cannot_run_is_refused_in_words(tmp_path, capsys):
+def test_a_stack_file_it_cannot_run_is_refused_in_words(tmp_path: Path,
+                                                        capsys: pytest.CaptureFixture[str]) -> None:
     (tmp_path / "Pulumi.yaml").write_text((PROJECT_DIR / "Pulumi.yaml").read_text())
     (tmp_path / "Pulumi.dev.yaml").write_text("config:\n  ml-platform:location: [\n")
     assert main(["--smoke", "--project", str(tmp_path)]) == CONFIG

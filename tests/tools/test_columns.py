@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from components.testing.runner import StackRun
 from offline import critical_path, diff, report
 from offline.columns import WIDTH, fit
 from offline.day2 import render
@@ -17,7 +18,7 @@ def widest(text: str) -> int:
     return max(len(line) for line in text.splitlines())
 
 
-def test_every_text_output_fits(everything, dev, prod):
+def test_every_text_output_fits(everything: StackRun, dev: StackRun, prod: StackRun) -> None:
     system = shared_run("dev", SYSTEM)
     texts = [report.text(report.plan(run, PACK)) for run in (everything, system)]
     texts += [render.text(day2_plan(prod, None), "pulumi destroy"),
@@ -27,7 +28,7 @@ def test_every_text_output_fits(everything, dev, prod):
     assert [widest(t) for t in texts if widest(t) > WIDTH] == []
 
 
-def test_a_long_line_wraps_under_its_own_indentation():
+def test_a_long_line_wraps_under_its_own_indentation() -> None:
     long = "    " + " ".join(["word"] * 40)
     assert fit([long, "  short"]).splitlines() == [
         "    " + " ".join(["word"] * 19), "        " + " ".join(["word"] * 18),

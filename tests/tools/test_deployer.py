@@ -7,18 +7,22 @@ from __future__ import annotations
 import re
 import shlex
 
+import pytest
+
 from components.azure.roles import BUILT_IN_ROLES
 from components.testing.mocks import DEPLOYER_OBJECT_ID, RANDOM_SUFFIX
+from components.testing.runner import StackRun, run_stack
 from offline.deployer import SUBSCRIPTION, commands, condition, main, markdown, story
 from offline.report import plan, text
 
-from ..conftest import PACK, PROJECT_DIR, ROLE_ASSIGNMENT, one, run_stack, shared_run
+from ..conftest import PACK, PROJECT_DIR, ROLE_ASSIGNMENT, one, shared_run
 
 ENTRA_BLOB = "pulumi-python:dynamic/storage:EntraBlob"
 GUIDE = PROJECT_DIR / "docs" / "guides" / "deploying.md"
 
 
-def test_the_stack_grants_the_deployer_its_upload_role_and_every_upload_waits_for_it(dev):
+def test_the_stack_grants_the_deployer_its_upload_role_and_every_upload_waits_for_it(
+        dev: StackRun) -> None:
     grant = one(dev, "authorization:RoleAssignment",
                 "assets-uploader-storage-blob-data-contributor")
     container = one(dev, "storage:BlobContainer", "assets-container")
@@ -32,7 +36,7 @@ def test_the_stack_grants_the_deployer_its_upload_role_and_every_upload_waits_fo
     assert dev.outputs["deployer"] == {"objectId": DEPLOYER_OBJECT_ID, "principalType": "User"}
 
 
-def test_a_ci_identity_is_granted_as_a_service_principal(monkeypatch):
+def test_a_ci_identity_is_granted_as_a_service_principal(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("ARM_CLIENT_ID", "22222222-0000-4000-8000-000000000000")
     detected = run_stack("dev")
     assert one(detected, "authorization:RoleAssignment",
@@ -43,7 +47,8 @@ def test_a_ci_identity_is_granted_as_a_service_principal(monkeypatch):
                "assets-uploader-storage-blob-data-contributor").inputs["principalType"] == "User"
 
 
-def test_before_the_first_up_it_holds_contributor_and_a_conditioned_administrator(dev):
+def test_before_the_first_up_it_holds_contributor_and_a_conditioned_administrator(
+        dev: StackRun) -> None:
     s = plan(dev, PACK)["deployer"]
     assert [(n["role"], n["scopeId"]) for n in s["before"]] == [
         ("Contributor", SUBSCRIPTION),  # the group is the stack's: it cannot hold a role there yet
@@ -59,7 +64,7 @@ def test_before_the_first_up_it_holds_contributor_and_a_conditioned_administrato
     assert len(s["waits"]) == len(dev.of_type(ENTRA_BLOB)) == 3
 
 
-def test_an_existing_group_and_scopes_outside_the_stack_are_named(everything):
+def test_an_existing_group_and_scopes_outside_the_stack_are_named(everything: StackRun) -> None:
     existing = shared_run("dev", {"resourceGroupName": "rg-team-ml"})
     assert {n["scopeId"] for n in plan(existing, PACK)["deployer"]["before"]} == {
         f"{SUBSCRIPTION}/resourceGroups/rg-team-ml"}
@@ -70,7 +75,7 @@ def test_an_existing_group_and_scopes_outside_the_stack_are_named(everything):
          "resource group rg-shared (outside the stack)")}  # the private registry's
 
 
-def test_an_outbound_rule_target_outside_the_stack_needs_the_deployers_approval():
+def test_an_outbound_rule_target_outside_the_stack_needs_the_deployers_approval() -> None:
     target = ("/subscriptions/00000000-0000-4000-8000-000000000001/resourceGroups/rg-search/"
               "providers/Microsoft.Search/searchServices/srch-ml")
     run = shared_run("prod", {"network": {"outboundRules": [
@@ -81,7 +86,9 @@ def test_an_outbound_rule_target_outside_the_stack_needs_the_deployers_approval(
         (target, "searchServices srch-ml (outside the stack)")]
 
 
-def test_preview_json_readme_and_commands_tell_one_story(dev, capsys):
+@pytest.mark.usefixtures("tools_share_runs")
+def test_preview_json_readme_and_commands_tell_one_story(
+        dev: StackRun, capsys: pytest.CaptureFixture[str]) -> None:
     preview = plan(dev, PACK)
     s = preview["deployer"]
     assert s == story(dev)
@@ -109,7 +116,7 @@ def test_preview_json_readme_and_commands_tell_one_story(dev, capsys):
     assert RANDOM_SUFFIX not in markdown(s)
 
 
-def test_the_condition_limits_writes_and_deletes_to_the_roles_given():
+def test_the_condition_limits_writes_and_deletes_to_the_roles_given() -> None:
     guid = BUILT_IN_ROLES["AcrPull"]
     found = condition([guid])
     assert found.count(f"GuidEquals {{{guid}}}") == 2

@@ -3,9 +3,12 @@
 from __future__ import annotations
 
 import json
+from pathlib import Path
+from typing import Any
 
 import pytest
 
+from components.testing.runner import StackRun
 from offline.diagram import ADDED_STYLE, REMOVED_STYLE
 from offline.diff import diff_plans, main, markdown, text
 from offline.exits import USAGE
@@ -16,23 +19,23 @@ from ..conftest import PACK, SAMPLE, endpoint, shared_run
 S = "*****"
 
 
-def preview(run):
+def preview(run: StackRun) -> dict[str, Any]:
     return plan(run, PACK)
 
 
 @pytest.fixture(scope="module")
-def base(dev):
+def base(dev: StackRun) -> dict[str, Any]:
     return preview(dev)
 
 
-def test_no_change_is_reported_as_none(base, dev_again):
+def test_no_change_is_reported_as_none(base: dict[str, Any], dev_again: StackRun) -> None:
     d = diff_plans(base, preview(dev_again))
     assert d.empty
     assert text(d) == "Offline diff of stack 'dev': no changes."
     assert "No changes" in markdown(d, base)
 
 
-def test_a_compute_size_change_names_exactly_that_property(base):
+def test_a_compute_size_change_names_exactly_that_property(base: dict[str, Any]) -> None:
     head = preview(shared_run("dev", {"computeClusters": [
         {"name": "cpu", "vmSize": "Standard_D4s_v3", "vmPriority": "LowPriority", "maxNodes": 2}]}))
     d = diff_plans(base, head)
@@ -44,7 +47,7 @@ def test_a_compute_size_change_names_exactly_that_property(base):
             in markdown(d, head))
 
 
-def test_a_role_change_lists_the_grants_gained_and_lost(base):
+def test_a_role_change_lists_the_grants_gained_and_lost(base: dict[str, Any]) -> None:
     head = preview(shared_run("dev", {"onlineEndpoints": [{"name": "score", "authMode": "AADToken",
                                                        "identity": "systemAssigned",
                                                        "secrets": ["sample-secret"]}]}))
@@ -69,7 +72,7 @@ def test_a_role_change_lists_the_grants_gained_and_lost(base):
     assert ADDED_STYLE in md and REMOVED_STYLE in md
 
 
-def test_an_added_cluster_adds_resources_grants_and_outputs(base):
+def test_an_added_cluster_adds_resources_grants_and_outputs(base: dict[str, Any]) -> None:
     head = preview(shared_run("dev", {"computeClusters": [
         {"name": "cpu", "vmPriority": "LowPriority"},
         {"name": "gpu", "vmSize": "Standard_NC4as_T4_v3"}]}))
@@ -88,7 +91,7 @@ def test_an_added_cluster_adds_resources_grants_and_outputs(base):
     assert d.count("delete") == 0
 
 
-def test_a_removed_endpoint_is_deleted_with_its_grants(base):
+def test_a_removed_endpoint_is_deleted_with_its_grants(base: dict[str, Any]) -> None:
     d = diff_plans(base, preview(shared_run("dev", {"onlineEndpoints": []})))
     deleted = {r.name for r in d.resources if r.action == "delete"}
     assert d.count("add") == 0 and deleted == {
@@ -106,7 +109,7 @@ def test_a_removed_endpoint_is_deleted_with_its_grants(base):
     assert len(d.grants_removed) == 4 and not d.grants_added
 
 
-def test_a_deployment_added_in_front_changes_one_output(base):
+def test_a_deployment_added_in_front_changes_one_output(base: dict[str, Any]) -> None:
     blue = {**SAMPLE, "name": "blue", "scoringScript": "score.py", "traffic": 100,
             "instanceType": "Standard_DS2_v2", "environmentVariables": {
                 "SECRET_NAME": "sample-secret", "BLOB_PATH": "ml-assets/samples/score/labels.json"}}
@@ -116,7 +119,8 @@ def test_a_deployment_added_in_front_changes_one_output(base):
         ("onlineEndpoints.score.deployments.green-ds2v2", "(absent)", "green-ds2v2")]
 
 
-def test_the_command_diffs_files_and_treats_a_missing_base_as_empty(base, tmp_path, capsys):
+def test_the_command_diffs_files_and_treats_a_missing_base_as_empty(
+        base: dict[str, Any], tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     head_file = tmp_path / "head.json"
     head_file.write_text(json.dumps(base))
     assert main([str(tmp_path / "absent.json"), str(head_file), "--markdown",
@@ -125,7 +129,8 @@ def test_the_command_diffs_files_and_treats_a_missing_base_as_empty(base, tmp_pa
     assert (tmp_path / "d.md").read_text().startswith("### Offline preview diff: `dev`")
 
 
-def test_a_missing_head_or_a_file_that_is_not_json_is_a_usage_error_in_words(tmp_path, capsys):
+def test_a_missing_head_or_a_file_that_is_not_json_is_a_usage_error_in_words(
+        tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     broken = tmp_path / "broken.json"
     broken.write_text("{")
     for argv in ([str(broken), str(tmp_path / "absent.json")], [str(broken), str(broken)]):

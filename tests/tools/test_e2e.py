@@ -5,7 +5,9 @@ order and on the conditions .github/workflows/e2e.yml gives them."""
 
 from __future__ import annotations
 
+import io
 import json
+import marshal
 import os
 import re
 import shlex
@@ -45,25 +47,29 @@ DELAYS = ["15", "30", "60", "60", "90", "90", "90", "90"]
 """The scoring step's waits (seconds) between attempts, as score.sh has them."""
 
 FAKE = """#!{python} -S
-import json, os, sys
-from pathlib import Path
-name, args = Path(sys.argv[0]).name, sys.argv[1:]
-state = Path(os.environ["FAKE_STATE"])
-with (state / "calls.jsonl").open("a") as log:
-    log.write(json.dumps([name, *args]) + "\\n")
-rules = json.loads((state / "rules.json").read_text())
+import marshal, os, sys
+name, args = os.path.basename(sys.argv[0]), sys.argv[1:]
+calls, answers = (os.path.join(os.environ["FAKE_STATE"], f) for f in ("calls", "rules"))
+with open(calls, "ab") as log:
+    marshal.dump([name, *args], log)
+with open(answers, "rb") as file:
+    rules = marshal.load(file)
 for rule in rules:
     if rule["tool"] == name and all(w in args for w in rule["has"]) and rule["times"] != 0:
         rule["times"] -= 1
-        (state / "rules.json").write_text(json.dumps(rules))
+        with open(answers, "wb") as file:
+            marshal.dump(rules, file)
         for flag, text in rule["write"].items():
-            Path(args[args.index(flag) + 1]).write_text(text)
+            with open(args[args.index(flag) + 1], "w") as file:
+                file.write(text)
         sys.stdout.write(rule["out"])
         sys.stderr.write(rule["err"])
         sys.exit(rule["rc"])
 """
 """A fake command: logs its name and arguments, then answers the first rule for it whose words
-are all among its arguments (a rule given ``times`` answers that often); no rule: silence, 0."""
+are all among its arguments (a rule given ``times`` answers that often); no rule: silence, 0.
+Each call is a new Python process (400 in these tests): its log and rules are marshal files,
+because importing json (with re) and pathlib took two thirds of the fake's start-up."""
 
 
 def outputs(traffic: dict[str, int], deployments: list[str]) -> str:
@@ -76,7 +82,7 @@ def outputs(traffic: dict[str, int], deployments: list[str]) -> str:
 
 def state() -> str:
     """What ``pulumi stack export`` writes: the stack's resources with their outputs."""
-    resources = [{"type": "pulumi:pulumi:Stack", "urn": "urn:pulumi:stack"}]
+    resources: list[dict[str, Any]] = [{"type": "pulumi:pulumi:Stack", "urn": "urn:pulumi:stack"}]
     for kind, name in (("keyvault:Vault", VAULT), ("operationalinsights:Workspace", LOGS),
                        ("machinelearningservices:Workspace", WS)):
         resources.append({"type": f"azure-native:{kind}", "id": IDS[name],
@@ -119,16 +125,20 @@ class E2E:
                            "times": times, "write": write or {}})
 
     def run(self, script: str, *args: str) -> Result:
-        (self.root / "fake" / "rules.json").write_text(json.dumps(self.rules))
+        (self.root / "fake" / "rules").write_bytes(marshal.dumps(self.rules))
         done = subprocess.run(["bash", f"scripts/e2e/{script}", *args], cwd=self.project,
                               env=self.env, capture_output=True, text=True)
-        self.rules = json.loads((self.root / "fake" / "rules.json").read_text())
+        self.rules = marshal.loads((self.root / "fake" / "rules").read_bytes())
         return Result(done.returncode, done.stdout + done.stderr)
 
     @property
     def calls(self) -> list[list[str]]:
-        log = self.root / "fake" / "calls.jsonl"
-        return [json.loads(line) for line in log.read_text().splitlines()] if log.exists() else []
+        log = self.root / "fake" / "calls"
+        stream = io.BytesIO(log.read_bytes() if log.exists() else b"")
+        found: list[list[str]] = []
+        while stream.tell() < len(stream.getvalue()):
+            found.append(marshal.load(stream))
+        return found
 
     def called(self, *words: str) -> list[list[str]]:
         """The calls whose command line holds each of ``words``, in order."""
@@ -140,7 +150,7 @@ class E2E:
 
 
 @pytest.fixture
-def e2e(tmp_path) -> E2E:
+def e2e(tmp_path: Path) -> E2E:
     project, fake, bin_ = tmp_path / "project", tmp_path / "fake", tmp_path / "bin"
     shutil.copytree(SCRIPTS, project / "scripts" / "e2e")
     (project / "samples" / "score").mkdir(parents=True)
@@ -154,6 +164,9 @@ def e2e(tmp_path) -> E2E:
     for tool in ("pulumi", "az", "curl", "sleep", "project-python"):
         (bin_ / tool).write_text(FAKE.format(python=sys.executable))
         (bin_ / tool).chmod(0o755)
+    # the scripts' own python3 (JSON in a step, as the runner's python3): this Python, outside the
+    # project's environment; a version manager's shim would start a dozen shells per call
+    (bin_ / "python3").symlink_to(Path(sys.base_prefix, "bin", "python3"))
     env = {key: value for key, value in os.environ.items()
            if not key.startswith(("PULUMI_", "GITHUB_", "ARM_", "E2E_", "RUNNER_"))}
     env.update(PATH=f"{bin_}{os.pathsep}{env['PATH']}", FAKE_STATE=str(fake),
@@ -168,7 +181,7 @@ def environment_of(e2e: E2E) -> str:
 
 # --- 1. up -------------------------------------------------------------------------------------
 
-def test_up_makes_a_stack_from_dev_and_brings_it_up_with_the_policy_pack(e2e):
+def test_up_makes_a_stack_from_dev_and_brings_it_up_with_the_policy_pack(e2e: E2E) -> None:
     e2e.env["PULUMI_BACKEND_URL"] = "azblob://state?storage_account=stci"
     e2e.on("project-python", "offline.policy_check", out='{"ml-platform": {}}')
     result = e2e.run("up.sh")
@@ -193,11 +206,11 @@ def test_up_makes_a_stack_from_dev_and_brings_it_up_with_the_policy_pack(e2e):
     assert (e2e.dir / "created").exists()
 
 
-def test_the_environment_token_is_valid_and_new_for_every_run_and_attempt(e2e):
+def test_the_environment_token_is_valid_and_new_for_every_run_and_attempt(e2e: E2E) -> None:
     tokens = set()
     for run_id, attempt in ((RUN_ID, "1"), (RUN_ID, "2"), ("16094551235", "1"), ("9", "1")):
         e2e.env.update(GITHUB_RUN_ID=run_id, GITHUB_RUN_ATTEMPT=attempt)
-        (e2e.root / "fake" / "calls.jsonl").unlink(missing_ok=True)
+        (e2e.root / "fake" / "calls").unlink(missing_ok=True)
         assert e2e.run("up.sh").rc == 0
         token = environment_of(e2e)
         # the program's own checks: the token's pattern and every Azure name made from it
@@ -207,12 +220,12 @@ def test_the_environment_token_is_valid_and_new_for_every_run_and_attempt(e2e):
     assert len(tokens) == 4
 
 
-def test_up_without_a_backend_url_logs_in_to_the_pulumi_cloud(e2e):
+def test_up_without_a_backend_url_logs_in_to_the_pulumi_cloud(e2e: E2E) -> None:
     assert e2e.run("up.sh").rc == 0
     assert e2e.calls[0] == ["pulumi", "login"]
 
 
-def test_a_failed_up_says_so_and_leaves_the_cue_for_the_destroy(e2e):
+def test_a_failed_up_says_so_and_leaves_the_cue_for_the_destroy(e2e: E2E) -> None:
     e2e.on("pulumi", "up", rc=255, err="error: update failed")
     result = e2e.run("up.sh")
     assert result.rc == 1
@@ -220,7 +233,7 @@ def test_a_failed_up_says_so_and_leaves_the_cue_for_the_destroy(e2e):
     assert (e2e.dir / "created").exists()
 
 
-def test_a_failed_stack_init_leaves_nothing_to_destroy(e2e):
+def test_a_failed_stack_init_leaves_nothing_to_destroy(e2e: E2E) -> None:
     e2e.on("pulumi", "stack", "init", rc=255)
     result = e2e.run("up.sh")
     assert result.rc == 1 and "pulumi stack init" in result.errors[0]
@@ -229,7 +242,7 @@ def test_a_failed_stack_init_leaves_nothing_to_destroy(e2e):
 
 # --- 2. idempotency ----------------------------------------------------------------------------
 
-def test_a_preview_without_changes_passes(e2e):
+def test_a_preview_without_changes_passes(e2e: E2E) -> None:
     e2e.on("pulumi", "preview", out="Resources:\n    63 unchanged\n")
     result = e2e.run("idempotent.sh", "after the first pulumi up")
     assert result.rc == 0, result.out
@@ -237,7 +250,7 @@ def test_a_preview_without_changes_passes(e2e):
                                       "--expect-no-changes", "--diff", "--non-interactive"]]
 
 
-def test_a_preview_that_proposes_changes_fails_and_shows_the_diff(e2e):
+def test_a_preview_that_proposes_changes_fails_and_shows_the_diff(e2e: E2E) -> None:
     diff = "  ~ azure-native:storage:StorageAccount: (update)\n      ~ tags: {cost-center: dev}\n"
     e2e.on("pulumi", "preview", out=diff, rc=255,
            err="error: no changes were expected but changes were proposed\n")
@@ -247,7 +260,7 @@ def test_a_preview_that_proposes_changes_fails_and_shows_the_diff(e2e):
     assert "pulumi preview after the first pulumi up proposes changes" in result.errors[0]
 
 
-def test_a_preview_that_cannot_run_is_told_apart_from_a_change(e2e):
+def test_a_preview_that_cannot_run_is_told_apart_from_a_change(e2e: E2E) -> None:
     e2e.on("pulumi", "preview", rc=255, err="error: could not read the state\n")
     result = e2e.run("idempotent.sh", "after the day-2 change")
     assert result.rc == 1 and "failed before it could compare" in result.errors[0]
@@ -263,7 +276,7 @@ def scoring(e2e: E2E) -> None:
     e2e.on("az", "get-access-token", out=TOKEN + "\n")
 
 
-def test_scoring_retries_while_roles_and_routing_settle_then_checks_the_answer(e2e):
+def test_scoring_retries_while_roles_and_routing_settle_then_checks_the_answer(e2e: E2E) -> None:
     scoring(e2e)
     for status in ("403", "404", "000", "502"):
         e2e.on("curl", out=status, rc=6 if status == "000" else 0, times=1)
@@ -285,7 +298,7 @@ def test_scoring_retries_while_roles_and_routing_settle_then_checks_the_answer(e
     assert f"::add-mask::{TOKEN}" in result.out
 
 
-def test_scoring_gives_up_after_the_last_wait_with_what_to_check(e2e):
+def test_scoring_gives_up_after_the_last_wait_with_what_to_check(e2e: E2E) -> None:
     scoring(e2e)
     e2e.on("curl", out="403")
     result = e2e.run("score.sh")
@@ -300,7 +313,8 @@ def test_scoring_gives_up_after_the_last_wait_with_what_to_check(e2e):
     ("200", '{"predictions": [], "model": "linear-sample"}', "not samples/score/response.json"),
     ("400", '{"error": "bad request"}', "HTTP 400"),
 ])
-def test_a_wrong_answer_or_an_error_waiting_cannot_fix_fails_at_once(e2e, status, body, words):
+def test_a_wrong_answer_or_an_error_waiting_cannot_fix_fails_at_once(e2e: E2E, status: str,
+                                                                     body: str, words: str) -> None:
     scoring(e2e)
     e2e.on("curl", out=status, write={"-o": body})
     result = e2e.run("score.sh")
@@ -308,7 +322,7 @@ def test_a_wrong_answer_or_an_error_waiting_cannot_fix_fails_at_once(e2e, status
     assert len(e2e.called("curl")) == 1 and not e2e.called("sleep")
 
 
-def test_scoring_without_the_endpoint_output_says_what_is_missing(e2e):
+def test_scoring_without_the_endpoint_output_says_what_is_missing(e2e: E2E) -> None:
     e2e.on("pulumi", "stack", "output", out=json.dumps({"onlineEndpoints": {}}))
     result = e2e.run("score.sh")
     assert result.rc == 1 and "onlineEndpoints.score.scoringUri" in result.errors[0]
@@ -326,7 +340,7 @@ def day2(e2e: E2E, *, azure_traffic: dict[str, int] | None = None) -> None:
            out=json.dumps({"value": []}))
 
 
-def test_day2_plans_the_change_offline_applies_it_and_checks_azure(e2e):
+def test_day2_plans_the_change_offline_applies_it_and_checks_azure(e2e: E2E) -> None:
     day2(e2e)
     result = e2e.run("day2.sh")
     assert result.rc == 0, result.out
@@ -347,7 +361,7 @@ def test_day2_plans_the_change_offline_applies_it_and_checks_azure(e2e):
     assert "--policy-pack" in e2e.calls[6]
 
 
-def test_day2_applies_nothing_when_the_offline_plan_is_not_clean(e2e):
+def test_day2_applies_nothing_when_the_offline_plan_is_not_clean(e2e: E2E) -> None:
     day2(e2e)
     e2e.on("project-python", "offline.plan", rc=1, out="refused: deployment-traffic\n")
     result = e2e.run("day2.sh")
@@ -355,14 +369,14 @@ def test_day2_applies_nothing_when_the_offline_plan_is_not_clean(e2e):
     assert not e2e.called("pulumi", "up")
 
 
-def test_day2_fails_when_azure_still_routes_traffic(e2e):
+def test_day2_fails_when_azure_still_routes_traffic(e2e: E2E) -> None:
     day2(e2e, azure_traffic={"blue-ds2v2": 100})
     result = e2e.run("day2.sh")
     assert result.rc == 1 and "Azure disagrees" in result.errors[0]
     assert '{"blue-ds2v2": 100}' in result.errors[0]
 
 
-def test_day2_fails_when_the_outputs_still_show_the_deployment(e2e):
+def test_day2_fails_when_the_outputs_still_show_the_deployment(e2e: E2E) -> None:
     day2(e2e)
     e2e.rules.insert(0, {"tool": "pulumi", "has": ["stack", "output"], "rc": 0, "err": "",
                          "out": outputs({"blue-ds2v2": 100}, ["blue-ds2v2"]), "times": -1,
@@ -379,7 +393,7 @@ def created(e2e: E2E) -> None:
     e2e.on("pulumi", "stack", "export", write={"--file": state()})
 
 
-def test_destroy_records_what_azure_keeps_then_destroys_and_removes_the_stack(e2e):
+def test_destroy_records_what_azure_keeps_then_destroys_and_removes_the_stack(e2e: E2E) -> None:
     created(e2e)
     result = e2e.run("destroy.sh")
     assert result.rc == 0, result.out
@@ -394,7 +408,7 @@ def test_destroy_records_what_azure_keeps_then_destroys_and_removes_the_stack(e2
         f"ml-workspace\t{WS}\t{IDS[WS]}\twesteurope"]
 
 
-def test_destroy_tries_a_second_time(e2e):
+def test_destroy_tries_a_second_time(e2e: E2E) -> None:
     created(e2e)
     e2e.on("pulumi", "destroy", rc=255, times=1)
     result = e2e.run("destroy.sh")
@@ -402,7 +416,7 @@ def test_destroy_tries_a_second_time(e2e):
     assert len(e2e.called("destroy")) == 2 and e2e.called("stack", "rm")
 
 
-def test_a_destroy_that_fails_twice_keeps_the_stack_and_says_how_to_finish(e2e):
+def test_a_destroy_that_fails_twice_keeps_the_stack_and_says_how_to_finish(e2e: E2E) -> None:
     created(e2e)
     e2e.on("pulumi", "destroy", rc=255)
     result = e2e.run("destroy.sh")
@@ -410,7 +424,7 @@ def test_a_destroy_that_fails_twice_keeps_the_stack_and_says_how_to_finish(e2e):
     assert len(e2e.called("destroy")) == 2 and not e2e.called("stack", "rm")
 
 
-def test_a_failed_export_does_not_hold_the_destroy_back_but_fails_the_step(e2e):
+def test_a_failed_export_does_not_hold_the_destroy_back_but_fails_the_step(e2e: E2E) -> None:
     created(e2e)
     e2e.rules.insert(0, {"tool": "pulumi", "has": ["export"], "rc": 255, "err": "", "out": "",
                          "times": -1, "write": {}})
@@ -421,7 +435,7 @@ def test_a_failed_export_does_not_hold_the_destroy_back_but_fails_the_step(e2e):
     assert not (e2e.dir / "leftovers.tsv").exists()
 
 
-def test_without_a_stack_there_is_nothing_to_destroy(e2e):
+def test_without_a_stack_there_is_nothing_to_destroy(e2e: E2E) -> None:
     result = e2e.run("destroy.sh")
     assert result.rc == 0 and "::notice::no stack was created" in result.out
     assert e2e.calls == []
@@ -432,10 +446,10 @@ def test_without_a_stack_there_is_nothing_to_destroy(e2e):
 def recorded(e2e: E2E) -> None:
     created(e2e)
     assert e2e.run("destroy.sh").rc == 0
-    (e2e.root / "fake" / "calls.jsonl").unlink()
+    (e2e.root / "fake" / "calls").unlink()
 
 
-def test_purge_purges_the_vault_and_deletes_the_workspaces_for_good(e2e):
+def test_purge_purges_the_vault_and_deletes_the_workspaces_for_good(e2e: E2E) -> None:
     recorded(e2e)
     e2e.on("az", "keyvault", "list-deleted", out=VAULT + "\n")
     e2e.on("az", "list-deleted-workspaces", out=LOGS + "\n")
@@ -463,7 +477,7 @@ def test_purge_purges_the_vault_and_deletes_the_workspaces_for_good(e2e):
     assert e2e.calls[8] == ["az", "group", "delete", "--name", RG, "--yes"]
 
 
-def test_purge_takes_not_found_for_nothing_to_purge(e2e):
+def test_purge_takes_not_found_for_nothing_to_purge(e2e: E2E) -> None:
     recorded(e2e)
     e2e.on("az", "group", "exists", out="true\n")  # the destroy left the group
     e2e.on("az", "rest", "delete", rc=1,
@@ -475,7 +489,7 @@ def test_purge_takes_not_found_for_nothing_to_purge(e2e):
     assert f"Machine Learning workspace {WS}: not found" in result.out
 
 
-def test_a_failed_purge_fails_the_step_after_trying_every_other(e2e):
+def test_a_failed_purge_fails_the_step_after_trying_every_other(e2e: E2E) -> None:
     recorded(e2e)
     e2e.on("az", "keyvault", "list-deleted", out=VAULT + "\n")
     e2e.on("az", "keyvault", "purge", rc=1, err="ERROR: (AuthorizationFailed) no purge\n")
@@ -487,7 +501,7 @@ def test_a_failed_purge_fails_the_step_after_trying_every_other(e2e):
     assert e2e.called("list-deleted-workspaces") and e2e.called("rest", "delete")
 
 
-def test_without_a_record_there_is_nothing_to_purge(e2e):
+def test_without_a_record_there_is_nothing_to_purge(e2e: E2E) -> None:
     result = e2e.run("purge.sh")
     assert result.rc == 0 and "::notice::the destroy step recorded nothing" in result.out
     assert e2e.calls == []
@@ -521,7 +535,7 @@ def everything_passes(e2e: E2E) -> None:
     e2e.on("pulumi", "stack", "export", write={"--file": state()})
 
 
-def test_the_workflow_runs_every_step_in_order(e2e):
+def test_the_workflow_runs_every_step_in_order(e2e: E2E) -> None:
     everything_passes(e2e)
     assert run_workflow(e2e) == ["up.sh", "idempotent.sh", "score.sh", "day2.sh",
                                  "idempotent.sh", "destroy.sh", "purge.sh"]
@@ -537,7 +551,8 @@ def test_the_workflow_runs_every_step_in_order(e2e):
     (("pulumi", "up"), ["idempotent.sh", "score.sh", "day2.sh"]),
     (("curl",), ["day2.sh"]),
 ])
-def test_destroy_and_purge_run_after_a_failure(e2e, failing, skipped):
+def test_destroy_and_purge_run_after_a_failure(e2e: E2E, failing: tuple[str, ...],
+                                               skipped: list[str]) -> None:
     e2e.on(*failing, out="400" if failing == ("curl",) else "", rc=255 * (failing != ("curl",)))
     everything_passes(e2e)
     ran = run_workflow(e2e)
@@ -545,7 +560,7 @@ def test_destroy_and_purge_run_after_a_failure(e2e, failing, skipped):
     assert e2e.called("destroy") and e2e.called("stack", "rm") and e2e.called("keyvault")
 
 
-def test_every_step_script_is_strict_and_shares_one_preamble():
+def test_every_step_script_is_strict_and_shares_one_preamble() -> None:
     common = (SCRIPTS / "common.sh").read_text()
     assert "set -euo pipefail" in common
     for script in sorted(SCRIPTS.glob("*.sh")):

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import shutil
+from pathlib import Path
 
 import jsonschema
 import pytest
@@ -22,14 +23,15 @@ from ..conftest import PACK, PROJECT_DIR
 
 
 @pytest.fixture
-def project(tmp_path):
+def project(tmp_path: Path) -> Path:
     for name in ("Pulumi.yaml", "__main__.py"):
         shutil.copy(PROJECT_DIR / name, tmp_path / name)
     return tmp_path
 
 
 @pytest.mark.parametrize("production", [False, True])
-def test_a_new_stack_previews_cleanly_and_passes_the_pack(project, production, capsys):
+def test_a_new_stack_previews_cleanly_and_passes_the_pack(
+        project: Path, production: bool, capsys: pytest.CaptureFixture[str]) -> None:
     args = ["staging", "--project", str(project)] + (["--production"] if production else [])
     assert main(args) == OK
     text = (project / "Pulumi.staging.yaml").read_text()
@@ -50,7 +52,7 @@ def test_a_new_stack_previews_cleanly_and_passes_the_pack(project, production, c
     assert check(run, PACK) == []
 
 
-def test_every_key_is_listed_and_its_commented_default_is_the_default(project):
+def test_every_key_is_listed_and_its_commented_default_is_the_default(project: Path) -> None:
     assert main(["staging", "--project", str(project)]) == OK
     lines = (project / "Pulumi.staging.yaml").read_text().splitlines()
     config = yaml.safe_load("\n".join(lines))["config"]
@@ -67,7 +69,7 @@ def test_every_key_is_listed_and_its_commented_default_is_the_default(project):
                         for k, v in config.items()}, "staging")
 
 
-def test_mistakes_are_refused_in_words(project, capsys):
+def test_mistakes_are_refused_in_words(project: Path, capsys: pytest.CaptureFixture[str]) -> None:
     assert main(["staging-eu", "--project", str(project)]) == CONFIG
     err = capsys.readouterr().err
     assert "ml-platform:environment = 'staging-eu' is not allowed" in err and "--environment" in err

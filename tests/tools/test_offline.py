@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import json
+from pathlib import Path
 
 import pytest
 
 from components.azure.roles import assignment_name, role_definition_id
 from components.azure.sources import WORKSPACE_IDENTITY
+from components.testing.runner import StackRun
 from offline.__main__ import main
 from offline.columns import WIDTH
 from offline.exits import USAGE
@@ -23,7 +25,9 @@ SYSTEM_ASSIGNED = {"workspaceIdentity": "systemAssigned",
 RG = "/subscriptions/00000000-0000-4000-8000-000000000001/resourceGroups/rg-mlplat-dev"
 
 
-def test_preview_prints_resources_access_and_outputs(capsys, tmp_path):
+@pytest.mark.usefixtures("tools_share_runs")
+def test_preview_prints_resources_access_and_outputs(capsys: pytest.CaptureFixture[str],
+                                                     tmp_path: Path) -> None:
     out_file = tmp_path / "dev.json"
     assert main(["dev", "--json", str(out_file)]) == 0
     printed = capsys.readouterr().out
@@ -43,12 +47,12 @@ def test_preview_prints_resources_access_and_outputs(capsys, tmp_path):
     assert len(written["grants"]) == 14 and written["stack"] == "dev"
 
 
-def test_preview_of_a_bad_stack_fails_in_words(capsys):
+def test_preview_of_a_bad_stack_fails_in_words(capsys: pytest.CaptureFixture[str]) -> None:
     assert main(["no-such-stack"]) == USAGE
     assert "no stack file Pulumi.no-such-stack.yaml; stacks: " in capsys.readouterr().err
 
 
-def test_access_matrix_names_system_assigned_principals(dev):
+def test_access_matrix_names_system_assigned_principals(dev: StackRun) -> None:
     rows = access_matrix(dev)
     assert {"principal": "id-mlplat-dev-workspace", "role": "Contributor",
             "scope": "ml workspace mlw-mlplat-dev-*****",
@@ -56,7 +60,7 @@ def test_access_matrix_names_system_assigned_principals(dev):
             "source": WORKSPACE_IDENTITY} in rows
 
 
-def test_plan_hides_what_azure_computes(dev):
+def test_plan_hides_what_azure_computes(dev: StackRun) -> None:
     p = plan(dev, PACK)
     assert p["outputs"]["workspaceId"] == "(known after deploy)"
     assert {r["azureName"] for r in p["resources"] if r["type"].endswith("StorageAccount")} == {
@@ -64,7 +68,7 @@ def test_plan_hides_what_azure_computes(dev):
     assert shown("plain", {}) == "plain"
 
 
-def test_role_helper_refuses_privileged_roles_on_groups_and_subscriptions():
+def test_role_helper_refuses_privileged_roles_on_groups_and_subscriptions() -> None:
     for role in ("Owner", "Contributor", "User Access Administrator"):
         for scope in (RG, "/subscriptions/00000000-0000-4000-8000-000000000001"):
             with pytest.raises(ValueError, match=f"refusing to grant {role}"):
@@ -73,7 +77,7 @@ def test_role_helper_refuses_privileged_roles_on_groups_and_subscriptions():
                            "Contributor")
 
 
-def test_assignment_names_differ_by_role_principal_and_scope():
+def test_assignment_names_differ_by_role_principal_and_scope() -> None:
     scope = RG + "/providers/Microsoft.Storage/storageAccounts/st1"
     names = {assignment_name(scope, "p", "AcrPull"), assignment_name(scope, "q", "AcrPull"),
              assignment_name(scope + "x", "p", "AcrPull"), assignment_name(scope, "p", "Reader")}
@@ -81,7 +85,7 @@ def test_assignment_names_differ_by_role_principal_and_scope():
     assert assignment_name(scope.upper(), "P", "AcrPull") == assignment_name(scope, "p", "AcrPull")
 
 
-def test_role_definition_id_is_in_the_scope_subscription():
+def test_role_definition_id_is_in_the_scope_subscription() -> None:
     assert role_definition_id(RG, "AcrPull") == (
         "/subscriptions/00000000-0000-4000-8000-000000000001/providers/Microsoft.Authorization/"
         "roleDefinitions/7f951dda-4ed3-4680-a7ca-43fe172d538d")
@@ -89,7 +93,7 @@ def test_role_definition_id_is_in_the_scope_subscription():
         role_definition_id("st1", "AcrPull")
 
 
-def test_preview_shows_what_each_resource_costs_and_opens(dev):
+def test_preview_shows_what_each_resource_costs_and_opens(dev: StackRun) -> None:
     by_name = {r["name"]: r["settings"] for r in plan(dev, PACK)["resources"]}
     assert by_name["registry"] == {"sku": "Basic", "admin user": "false", "anonymous pull": "false",
                                    "public network": "Enabled", "zone redundancy": "Disabled"}
@@ -103,7 +107,7 @@ def test_preview_shows_what_each_resource_costs_and_opens(dev):
                                                     "instances": "1"}
 
 
-def test_roles_azure_grants_itself_are_shown_and_labelled():
+def test_roles_azure_grants_itself_are_shown_and_labelled() -> None:
     run = shared_run("dev", SYSTEM_ASSIGNED)
     p = plan(run, PACK)
     azure = {(g["principal"], g["role"], g["scope"]) for g in p["grants"]

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import dataclasses
 import json
+from pathlib import Path
 
 import pytest
 
@@ -20,7 +21,8 @@ from ..conftest import PROJECT_DIR
 CLUSTER = "computeClusters=[{name: cpu, vmSize: Standard_D4s_v3, vmPriority: LowPriority}]"
 
 
-def test_a_change_prints_its_steps_and_exits_clean(capsys):
+@pytest.mark.usefixtures("tools_share_runs")
+def test_a_change_prints_its_steps_and_exits_clean(capsys: pytest.CaptureFixture[str]) -> None:
     assert main(["dev", "dev", "--set", CLUSTER]) == 0
     out = capsys.readouterr().out
     assert "Day-2 plan of stack 'dev': pulumi up from dev to dev\n1 to replace; no findings" in out
@@ -29,7 +31,8 @@ def test_a_change_prints_its_steps_and_exits_clean(capsys):
     assert out.rstrip().endswith("clean: no step is refused, lies or loses data")
 
 
-def test_a_refused_step_exits_5_and_says_why(capsys):
+@pytest.mark.usefixtures("tools_share_runs")
+def test_a_refused_step_exits_5_and_says_why(capsys: pytest.CaptureFixture[str]) -> None:
     assert main(["prod", "--destroy"]) == REFUSED == 5
     out = capsys.readouterr().out
     assert "! workspace (mlw-mlplat-prod-k3x9q): delete refused: protected" in out
@@ -38,7 +41,9 @@ def test_a_refused_step_exits_5_and_says_why(capsys):
     assert out.rstrip().endswith("FAILS: a step is refused, lies or loses data")
 
 
-def test_destroy_then_create_again_prints_both_plans(capsys, tmp_path):
+@pytest.mark.usefixtures("tools_share_runs")
+def test_destroy_then_create_again_prints_both_plans(capsys: pytest.CaptureFixture[str],
+                                                     tmp_path: Path) -> None:
     assert main(["dev", "--destroy", "--recreate", "--json", str(tmp_path / "p.json"),
                  "--markdown", str(tmp_path / "p.md")]) == 0
     out = capsys.readouterr().out
@@ -53,7 +58,9 @@ def test_destroy_then_create_again_prints_both_plans(capsys, tmp_path):
             "endpoint-score |" in md)
 
 
-def test_a_saved_snapshot_or_a_preview_is_a_base(capsys, tmp_path):
+def test_a_saved_snapshot_or_a_preview_is_a_base(capsys: pytest.CaptureFixture[str],
+                                                 tmp_path: Path) -> None:
+    # each run its own: a base read from a file plans no change against a new run of the same
     saved, preview = tmp_path / "dev.snapshot.json", tmp_path / "dev.preview.json"
     assert main(["none", "dev", "--save", str(saved)]) == 0
     assert preview_main(["dev", "--json", str(preview)]) == 0
@@ -63,7 +70,9 @@ def test_a_saved_snapshot_or_a_preview_is_a_base(capsys, tmp_path):
         assert "no changes; no findings" in capsys.readouterr().out
 
 
-def test_a_base_without_snapshot_is_a_stack_with_nothing_deployed(capsys, tmp_path):
+@pytest.mark.usefixtures("tools_share_runs")
+def test_a_base_without_snapshot_is_a_stack_with_nothing_deployed(
+        capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:
     old = tmp_path / "old.json"
     old.write_text(json.dumps({"stack": "dev", "resources": []}))  # an older revision's preview
     for base in (old, tmp_path / "missing.json"):
@@ -72,15 +81,18 @@ def test_a_base_without_snapshot_is_a_stack_with_nothing_deployed(capsys, tmp_pa
         assert "planned as a stack with nothing deployed" in out and "to create" in out
 
 
+@pytest.mark.usefixtures("tools_share_runs")
 @pytest.mark.parametrize("argv,code", [(["no-such-stack", "dev"], USAGE),
                                        (["dev", "dev+missing.yaml"], USAGE),
                                        (["dev", "dev", "--set", "registrySku=Free"], CONFIG)])
-def test_usage_and_config_errors_exit_apart_in_words(argv, code, capsys):
+def test_usage_and_config_errors_exit_apart_in_words(argv: list[str], code: int,
+                                                     capsys: pytest.CaptureFixture[str]) -> None:
     assert main(argv) == code
     assert capsys.readouterr().err.startswith("error: ")
 
 
-def test_a_key_written_twice_stops_the_plan_with_both_lines(capsys, tmp_path):
+def test_a_key_written_twice_stops_the_plan_with_both_lines(capsys: pytest.CaptureFixture[str],
+                                                            tmp_path: Path) -> None:
     # PyYAML kept the second onlineEndpoints block: the plan deleted dev's live endpoint and
     # called it clean, for a file the Pulumi CLI refuses.
     changes = tmp_path / "changes.yaml"
@@ -103,7 +115,8 @@ def test_a_key_written_twice_stops_the_plan_with_both_lines(capsys, tmp_path):
                                 "refuses the file)\n") and captured.out == ""
 
 
-def test_a_set_value_with_a_key_written_twice_is_a_usage_error(capsys):
+def test_a_set_value_with_a_key_written_twice_is_a_usage_error(
+        capsys: pytest.CaptureFixture[str]) -> None:
     with pytest.raises(SystemExit) as exit_:
         main(["dev", "dev", "--set", "tags={team: a, team: b}"])
     assert exit_.value.code == USAGE
@@ -114,13 +127,13 @@ def test_a_set_value_with_a_key_written_twice_is_a_usage_error(capsys):
 @pytest.mark.parametrize("argv", [["dev"], ["dev", "dev", "--destroy"],
                                   ["dev", "dev", "--recreate"],
                                   ["dev", "dev", "--set", "tags=[x"]])
-def test_a_side_too_many_or_too_few_is_a_usage_error(argv):
+def test_a_side_too_many_or_too_few_is_a_usage_error(argv: list[str]) -> None:
     with pytest.raises(SystemExit) as exit_:
         main(argv)
     assert exit_.value.code == 2
 
 
-def test_paths_match_as_ignore_changes_and_replace_on_changes_do():
+def test_paths_match_as_ignore_changes_and_replace_on_changes_do() -> None:
     assert matches("properties.properties.vmSize", "properties")
     assert matches("identity.userAssignedIdentities[0]", "identity")
     assert matches("properties.traffic.blue", "properties.*.blue")
@@ -130,7 +143,7 @@ def test_paths_match_as_ignore_changes_and_replace_on_changes_do():
     assert changed_paths(old, new, ["properties"]) == ["tags.a"]
 
 
-def test_deleted_with_skips_a_delete_only_when_its_target_goes_too(dev: StackRun):
+def test_deleted_with_skips_a_delete_only_when_its_target_goes_too(dev: StackRun) -> None:
     endpoint = next(r for r in dev.resources.values() if r.name == "endpoint-score")
     deployment = next(r for r in dev.resources.values() if r.name == "endpoint-score-blue-ds2v2")
     without_deployment = dataclasses.replace(dev, resources={
@@ -141,15 +154,16 @@ def test_deleted_with_skips_a_delete_only_when_its_target_goes_too(dev: StackRun
     assert (whole[deployment.name], whole[endpoint.name]) == (DELETED_WITH, DELETE)
 
 
-def test_retained_resources_only_leave_the_state(prod: StackRun):
+def test_retained_resources_only_leave_the_state(prod: StackRun) -> None:
     steps = Plan("prod", True, plan_steps(prod, None, unprotect=True)).steps
     assert {s.resource.name for s in steps if s.op == RETAIN} == {
         r.name for r in prod.resources.values() if r.retain_on_delete}
 
 
-def test_the_same_change_plans_its_steps_in_the_same_order_every_time(capsys):
+def test_the_same_change_plans_its_steps_in_the_same_order_every_time(
+        capsys: pytest.CaptureFixture[str]) -> None:
     # the program registers resources in an order that varies from run to run; a reviewer's plan
-    # must not
+    # must not (so three runs of each side, none of them shared)
     printed = []
     for _ in range(3):
         assert main(["dev", "dev", "--set", "tags={cost-center: x}"]) == 0

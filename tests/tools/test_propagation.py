@@ -16,7 +16,7 @@ from components.propagation import (
     ROLE_PROPAGATION_HOOK,
     retry_delay,
 )
-from components.testing.runner import run_program
+from components.testing.runner import StackRun, run_program
 from offline.day2.check import day2_plan
 
 from ..conftest import PROJECT_DIR
@@ -77,14 +77,14 @@ def accepted_then_failed(error: str) -> str:
 
 @pytest.mark.parametrize("operation", ["create", "update"])
 @pytest.mark.parametrize("error", PROPAGATING)
-def test_a_refused_request_is_retried_with_growing_waits(error, operation):
+def test_a_refused_request_is_retried_with_growing_waits(error: str, operation: str) -> None:
     delays = [retry_delay(operation, [error] * n) for n in range(1, MAX_ATTEMPTS)]
     assert delays == [30, 60, 120, 120, 120, 120, 120]
-    assert sum(delays) >= 600  # "up to 10 minutes"
+    assert sum(d for d in delays if d is not None) >= 600  # "up to 10 minutes"
 
 
 @pytest.mark.parametrize("error", PROPAGATING)
-def test_a_create_azure_accepted_is_left_in_the_state_not_retried(error):
+def test_a_create_azure_accepted_is_left_in_the_state_not_retried(error: str) -> None:
     # retrying it would run Create again: "cannot create already existing resource", and the
     # engine would drop the half-made resource from the state (step.go, CreateStep)
     assert retry_delay("create", [accepted_then_failed(error)]) is None
@@ -93,17 +93,17 @@ def test_a_create_azure_accepted_is_left_in_the_state_not_retried(error):
 
 
 @pytest.mark.parametrize("operation", ["delete", "read", ""])
-def test_no_other_operation_is_retried(operation):
+def test_no_other_operation_is_retried(operation: str) -> None:
     assert retry_delay(operation, [PROPAGATING[0]]) is None
 
 
 @pytest.mark.parametrize("error", OTHER)
-def test_other_errors_fail_at_once(error):
+def test_other_errors_fail_at_once(error: str) -> None:
     assert retry_delay("create", [error]) is None
     assert retry_delay("update", [accepted_then_failed(error)]) is None
 
 
-def test_the_retries_are_bounded_and_judge_the_newest_error():
+def test_the_retries_are_bounded_and_judge_the_newest_error() -> None:
     assert retry_delay("create", [PROPAGATING[0]] * MAX_ATTEMPTS) is None
     assert retry_delay("create", []) is None
     assert retry_delay("create", [OTHER[0], PROPAGATING[1]]) is None  # it stopped being one
@@ -115,13 +115,14 @@ def _args(operation: str, errors: list[str]) -> pulumi.ErrorHookArgs:
                                 type="t", failed_operation=operation, errors=errors)
 
 
-def test_the_hook_decides_each_operation_kind_and_waits_before_a_retry(monkeypatch):
+def test_the_hook_decides_each_operation_kind_and_waits_before_a_retry(
+        monkeypatch: pytest.MonkeyPatch) -> None:
     waited: list[float] = []
 
     async def wait(seconds: float) -> None:
         waited.append(seconds)
 
-    monkeypatch.setattr(propagation.asyncio, "sleep", wait)
+    monkeypatch.setattr("components.propagation.asyncio.sleep", wait)
     decide = [("create", [PROPAGATING[0]]), ("update", [PROPAGATING[2]] * 2),
               ("update", [accepted_then_failed(PROPAGATING[4])]),
               ("create", [accepted_then_failed(PROPAGATING[4])]), ("delete", [PROPAGATING[0]]),
@@ -131,7 +132,7 @@ def test_the_hook_decides_each_operation_kind_and_waits_before_a_retry(monkeypat
     assert waited == [30, 60, 30]
 
 
-def test_the_hook_waits_without_blocking_the_event_loop(monkeypatch):
+def test_the_hook_waits_without_blocking_the_event_loop(monkeypatch: pytest.MonkeyPatch) -> None:
     # The SDK's callback server runs on the program's event loop: while a hook waits, the other
     # resources' RPCs and hooks must go on. A tiny injected wait; no clock is read.
     monkeypatch.setattr(propagation, "retry_delay", lambda operation, errors: 0.01)
@@ -150,18 +151,20 @@ def test_the_hook_waits_without_blocking_the_event_loop(monkeypatch):
     assert ticks > 1  # the loop ran this coroutine again while all three hooks were waiting
 
 
-def test_one_hook_is_registered_per_program(monkeypatch):
-    def body():
+def test_one_hook_is_registered_per_program(monkeypatch: pytest.MonkeyPatch) -> None:
+    def body() -> None:
         first, second = propagation.propagation_hook(), propagation.propagation_hook()
         assert first is second and first.name == ROLE_PROPAGATION_HOOK
     run_program(body, "p", "dev", {})
-    monkeypatch.setattr(propagation.settings, "get_monitor", lambda: None)  # no deployment
+    # no deployment
+    monkeypatch.setattr("components.propagation.settings.get_monitor", lambda: None)
     with pytest.raises(RuntimeError, match=r"needs a Pulumi deployment: a program .* or a "
                                            r"component provider's Construct"):
         propagation.propagation_hook()
 
 
-def test_every_workload_that_waits_for_grants_retries_while_they_take_effect(dev, prod, everything):
+def test_every_workload_that_waits_for_grants_retries_while_they_take_effect(
+        dev: StackRun, prod: StackRun, everything: StackRun) -> None:
     for run in (dev, prod, everything):
         waiting = [r for r in run.resources.values()
                    if any(run.resources[d].type == ROLE_ASSIGNMENT for d in r.dependencies)]
@@ -176,14 +179,15 @@ def test_every_workload_that_waits_for_grants_retries_while_they_take_effect(dev
         "Workspace", "Compute", "OnlineDeployment", "EntraBlob"}
 
 
-def test_a_first_up_has_no_workload_at_risk_of_propagation(dev, everything):
+def test_a_first_up_has_no_workload_at_risk_of_propagation(dev: StackRun,
+                                                           everything: StackRun) -> None:
     for run in (dev, everything):
         plan = day2_plan(None, run)
         assert [f for _, f in plan.findings if f.rule == "propagation"] == []
 
 
 @pytest.mark.parametrize("project_file", ["Pulumi.yaml", "provider/PulumiPlugin.yaml"])
-def test_the_cli_checks_the_minimum_version_before_it_runs_anything(project_file):
+def test_the_cli_checks_the_minimum_version_before_it_runs_anything(project_file: str) -> None:
     # Pulumi.yaml from CLI 3.219 (pulumi/pulumi#21627), PulumiPlugin.yaml from 3.221 (#21807);
     # the hook asks the engine too (test_provider_host.py: an older engine is refused)
     declared = yaml.safe_load((PROJECT_DIR / project_file).read_text())

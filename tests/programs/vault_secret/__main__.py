@@ -12,7 +12,8 @@ client = authorization.get_client_config_output()
 vault = keyvault.Vault("vault", vault_name="kv-secret-test", resource_group_name="rg-test",
                        properties=keyvault.VaultPropertiesArgs(
                            tenant_id=client.tenant_id, enable_rbac_authorization=True,
-                           sku=keyvault.SkuArgs(family="A", name="standard")))
+                           sku=keyvault.SkuArgs(family=keyvault.SkuFamily.A,
+                                                 name=keyvault.SkuName.STANDARD)))
 after = []
 if config.get_bool("deployerOfficer"):
     deployer = Principal("deployer", client.object_id, authorization.PrincipalType.USER)
