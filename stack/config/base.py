@@ -139,15 +139,6 @@ def unique(key: str, names: Sequence[str], field: str | None = "name") -> Proble
     return problems
 
 
-def size(key: str, vm_size: str, problem: Callable[[str], str | None], check: bool,
-         override: str) -> Problems:
-    """The VM size ``vm_size`` at ``key`` where ``problem`` finds it is not a size Azure offers
-    there; ``check`` is off where the ``override`` key takes sizes newer than the lists."""
-    found = problem(vm_size) if check else None
-    return [f"{key} = {vm_size!r} is not allowed: {found} (a newer size: set {override}: true)"] \
-        if found else []
-
-
 # --- checks beyond type, range and pattern (their ValueError text says what is allowed) --------
 
 def project_folder(alternative: str = "") -> AfterValidator:

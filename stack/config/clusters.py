@@ -7,11 +7,10 @@ from typing import TYPE_CHECKING
 from pydantic import Field
 
 from components import ComputeCluster, ComputeClusterArgs
-from components.azure.vm_sizes import ml_compute_size_problem
-from components.compute import ComputeClusterSpec
+from components.compute import ComputeClusterSpec, offered_size
 
 from ..names import cluster_identity_purpose
-from .base import ConfigModel, IdentityChoice, Keys, Problems, size, unique
+from .base import ConfigModel, IdentityChoice, Keys, Problems, unique
 from .section import Identity, Section
 
 if TYPE_CHECKING:
@@ -30,9 +29,10 @@ def default_clusters() -> tuple[ClusterSettings, ...]:
 
 
 def _sizes(s: StackSettings, k: Keys) -> Problems:
-    return [x for i, c in enumerate(s.compute_clusters)
-            for x in size(k("computeClusters", i, "vmSize"), c.vm_size, ml_compute_size_problem,
-                          not s.allow_unlisted_vm_sizes, k("allowUnlistedVmSizes"))]
+    over = k("allowUnlistedVmSizes")  # the stack's key for every workload
+    return [p.words(k.at("computeClusters", i).of(ClusterSettings), refer=lambda _: over)
+            for i, c in enumerate(s.compute_clusters)
+            for p in offered_size(c.vm_size, s.allow_unlisted_vm_sizes)]
 
 
 def _names(s: StackSettings, k: Keys) -> Problems:

@@ -8,11 +8,11 @@ from typing import TYPE_CHECKING, Annotated
 
 from components import ComputeInstance, ComputeInstanceArgs
 from components.arguments import azure_name
-from components.azure.vm_sizes import ml_compute_size_problem
+from components.compute import offered_size
 from components.compute_instance import ComputeInstanceSpec
 
 from ..names import instance_identity_purpose
-from .base import ConfigModel, Keys, Problems, size, unique
+from .base import ConfigModel, Keys, Problems, unique
 from .section import Identity, Section
 
 if TYPE_CHECKING:
@@ -28,10 +28,10 @@ class InstanceSettings(ComputeInstanceSpec, ConfigModel):
 
 
 def _sizes(s: StackSettings, k: Keys) -> Problems:
-    return [x for i, inst in enumerate(s.compute_instances)
-            for x in size(k("computeInstances", i, "vmSize"), inst.vm_size,
-                          ml_compute_size_problem, not s.allow_unlisted_vm_sizes,
-                          k("allowUnlistedVmSizes"))]
+    over = k("allowUnlistedVmSizes")  # the stack's key for every workload
+    return [p.words(k.at("computeInstances", i).of(InstanceSettings), refer=lambda _: over)
+            for i, inst in enumerate(s.compute_instances)
+            for p in offered_size(inst.vm_size, s.allow_unlisted_vm_sizes)]
 
 
 def _names(s: StackSettings, k: Keys) -> Problems:
