@@ -117,6 +117,16 @@ class ConfigModel(Arguments):
         return found
 
 
+def size_problems_at(k: Keys, key: str, model: type[BaseModel],
+                     found: Sequence[list[Problem]]) -> Problems:
+    """The library's VM size problems of each entry of the list ``key`` (``found``, entry by
+    entry), under config keys; the override they name is the stack's ``allowUnlistedVmSizes``,
+    one key for every workload."""
+    over = k("allowUnlistedVmSizes")
+    return [p.words(k.at(key, i).of(model), refer=lambda _: over)
+            for i, entry in enumerate(found) for p in entry]
+
+
 def problems_in(value: Any, k: Keys) -> Problems:
     """The problems of ``value``: an entry, a list of entries, or a plain value (none)."""
     if isinstance(value, ConfigModel):

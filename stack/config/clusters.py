@@ -10,7 +10,7 @@ from components import ComputeCluster, ComputeClusterArgs
 from components.compute import ComputeClusterSpec, offered_size
 
 from ..names import cluster_identity_purpose
-from .base import ConfigModel, IdentityChoice, Keys, Problems, unique
+from .base import ConfigModel, IdentityChoice, Keys, Problems, size_problems_at, unique
 from .section import Identity, Section
 
 if TYPE_CHECKING:
@@ -29,10 +29,8 @@ def default_clusters() -> tuple[ClusterSettings, ...]:
 
 
 def _sizes(s: StackSettings, k: Keys) -> Problems:
-    over = k("allowUnlistedVmSizes")  # the stack's key for every workload
-    return [p.words(k.at("computeClusters", i).of(ClusterSettings), refer=lambda _: over)
-            for i, c in enumerate(s.compute_clusters)
-            for p in offered_size(c.vm_size, s.allow_unlisted_vm_sizes)]
+    return size_problems_at(k, "computeClusters", ClusterSettings, [
+        offered_size(c.vm_size, s.allow_unlisted_vm_sizes) for c in s.compute_clusters])
 
 
 def _names(s: StackSettings, k: Keys) -> Problems:

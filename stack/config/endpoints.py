@@ -26,6 +26,7 @@ from .base import (
     Problems,
     as_encrypted,
     project_folder,
+    size_problems_at,
     unique,
 )
 from .section import Identity, Section
@@ -149,10 +150,8 @@ def _closed_without_network(s: StackSettings, k: Keys) -> Problems:
 
 def _sizes(s: StackSettings, k: Keys) -> Problems:
     """The instance types of managed deployments: sizes managed online endpoints offer."""
-    over = k("allowUnlistedVmSizes")  # the stack's key for every workload
-    return [p.words(k.at("onlineEndpoints", i).of(EndpointSettings), refer=lambda _: over)
-            for i, e in enumerate(s.online_endpoints)
-            for p in e.offered_sizes(s.allow_unlisted_vm_sizes)]
+    return size_problems_at(k, "onlineEndpoints", EndpointSettings, [
+        e.offered_sizes(s.allow_unlisted_vm_sizes) for e in s.online_endpoints])
 
 
 def _on_kubernetes(s: StackSettings, k: Keys) -> Problems:

@@ -12,7 +12,7 @@ from components.compute import offered_size
 from components.compute_instance import ComputeInstanceSpec
 
 from ..names import instance_identity_purpose
-from .base import ConfigModel, Keys, Problems, unique
+from .base import ConfigModel, Keys, Problems, size_problems_at, unique
 from .section import Identity, Section
 
 if TYPE_CHECKING:
@@ -28,10 +28,8 @@ class InstanceSettings(ComputeInstanceSpec, ConfigModel):
 
 
 def _sizes(s: StackSettings, k: Keys) -> Problems:
-    over = k("allowUnlistedVmSizes")  # the stack's key for every workload
-    return [p.words(k.at("computeInstances", i).of(InstanceSettings), refer=lambda _: over)
-            for i, inst in enumerate(s.compute_instances)
-            for p in offered_size(inst.vm_size, s.allow_unlisted_vm_sizes)]
+    return size_problems_at(k, "computeInstances", InstanceSettings, [
+        offered_size(inst.vm_size, s.allow_unlisted_vm_sizes) for inst in s.compute_instances])
 
 
 def _names(s: StackSettings, k: Keys) -> Problems:
