@@ -137,6 +137,19 @@ def _compute_ssh(props: Props, _: ResourceValidationArgs) -> str | None:
     return None
 
 
+def _instance_stops(props: Props, _: ResourceValidationArgs) -> str | None:
+    if _get(props, "properties", "computeType") != "ComputeInstance":
+        return None
+    inner = _get(props, "properties", "properties")
+    stops = [s for s in _get(inner, "schedules", "computeStartStop") or ()
+             if isinstance(s, Mapping) and s.get("action") == "Stop"
+             and s.get("status") != "Disabled"]
+    if _get(inner, "idleTimeBeforeShutdown") or stops:
+        return None
+    return ("properties.properties.idleTimeBeforeShutdown (15 minutes to 3 days) or an enabled "
+            "Stop schedule must be set: an instance left running is billed by the hour")
+
+
 def _is_number(value: Any) -> bool:
     """A JSON number (the wire has no integers: pulumi-policy hands every number over as a
     float), not a boolean."""
@@ -182,6 +195,9 @@ POLICIES: list[Policy] = [
             else "properties.disableLocalAuth must be true"),
     _policy("compute-no-ssh", "Compute clusters and instances have public SSH closed.",
             (COMPUTE,), _compute_ssh),
+    _policy("compute-instance-stops",
+            "Compute instances shut down when idle or on a schedule.", (COMPUTE,),
+            _instance_stops),
     _policy("endpoint-token-auth",
             "Online endpoints authenticate callers with Entra ID or AML tokens, not keys.",
             (ENDPOINT,), lambda p, args: "properties.authMode is Key; use AADToken or AMLToken "

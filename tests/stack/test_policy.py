@@ -114,6 +114,10 @@ INSECURE: dict[str, tuple[str, Spoil]] = {
                               _set("properties.disableLocalAuth", False)),
     "compute-no-ssh": ("machinelearningservices:Compute",
                        _set("properties.properties.remoteLoginPortPublicAccess", "NotSpecified")),
+    "compute-instance-stops": ("machinelearningservices:Compute", _set("properties", {
+        "computeType": "ComputeInstance", "disableLocalAuth": True, "properties": {
+            "enableNodePublicIp": False, "sshSettings": {"sshPublicAccess": "Disabled"},
+            "schedules": {"computeStartStop": [{"action": "Stop", "status": "Disabled"}]}}})),
     "endpoint-token-auth": ("machinelearningservices:OnlineEndpoint",
                             _set("properties.authMode", "Key")),
     "role-assignment-principal-type": ("authorization:RoleAssignment", _drop("principalType")),
@@ -212,3 +216,15 @@ def test_every_policy_is_a_mandatory_resource_policy(pack: PolicyAnalyzer) -> No
     assert len(pack.policies) == len(set(pack.policies))
     # the offline check sends Analyze, not AnalyzeStack (a stack policy would need it)
     assert {p.policy_type for p in pack.info.policies} == {proto.POLICY_TYPE_RESOURCE}
+
+
+def test_an_instance_that_stops_on_a_schedule_needs_no_idle_time(prod: StackRun) -> None:
+    cluster = next(r for r in prod.resources.values()
+                   if r.type.endswith("machinelearningservices:Compute"))
+    stop = {"action": "Stop", "status": "Enabled", "triggerType": "Cron",
+            "cron": {"expression": "0 19 * * *", "timeZone": "UTC"}}
+    scheduled = _set("properties", {
+        "computeType": "ComputeInstance", "disableLocalAuth": True, "properties": {
+            "enableNodePublicIp": False, "sshSettings": {"sshPublicAccess": "Disabled"},
+            "schedules": {"computeStartStop": [stop]}}})(cluster)
+    assert blocking(prod, scheduled) == set()
