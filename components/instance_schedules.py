@@ -34,6 +34,7 @@ from pulumi.dynamic import CreateResult, DiffResult, ResourceProvider, UpdateRes
 from . import arm_rest, catalog
 from .arm_rest import Send
 from .catalog import AT_RISK, Fixed
+from .compute import COMPUTE
 
 IDLE = ("idleTimeBeforeShutdown", "updateIdleShutdownSetting", arm_rest.API_VERSION)
 """The input, the action that changes it, and the API version of the action."""
@@ -52,6 +53,8 @@ INSTANCE_SCHEDULES = catalog.register(catalog.ResourceType(
     "compute instance schedules",
     created_in=catalog.Seconds(0, "no call: the instance takes them at its creation"),
     provider_id=schedules_id, replaced_on=REPLACE_KEYS,
+    requires={COMPUTE: "its actions are calls on the instance, and it starts from what Azure "
+                       "reports of the instance"},
     fixed=(Fixed("schedules", AT_RISK,
                  "a change calls updateSchedules, whose last published API version is "
                  "2021-07-01",
