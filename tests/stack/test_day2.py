@@ -123,11 +123,12 @@ def test_a_system_assigned_identity_replaces_the_endpoint_and_its_deployments(
     switched = shared_run("dev", endpoint({**BLUE, "traffic": 100}, identity="systemAssigned"))
     plan = clean(day2_plan(dev, switched))
     steps = ops(plan)
-    assert steps[:3] == [(DELETED_WITH, WRITER), (DELETED_WITH, f"{SCORE}-blue-ds2v2"),
-                         (REPLACE, SCORE)]
+    # what names the endpoint goes first: its logs' setting, its traffic and its deployments
+    assert steps[:4] == [(DELETE_REPLACED, "diagnostics-endpoint-score"), (DELETED_WITH, WRITER),
+                         (DELETED_WITH, f"{SCORE}-blue-ds2v2"), (REPLACE, SCORE)]
     assert plan.step(SCORE, REPLACE).delete_first  # the name stays: Azure has one endpoint
-    assert {(REPLACE, WRITER), (REPLACE, f"{SCORE}-blue-ds2v2"), (DELETE, f"{SCORE}-identity")} \
-        <= set(steps)
+    assert {(REPLACE, WRITER), (REPLACE, f"{SCORE}-blue-ds2v2"), (DELETE, f"{SCORE}-identity"),
+            (REPLACE, "diagnostics-endpoint-score")} <= set(steps)
     assert traffic(switched) == {"blue-ds2v2": 100}
 
 
