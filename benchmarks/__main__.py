@@ -52,6 +52,7 @@ import pulumi
 import pulumi.dynamic
 
 from components.blob_upload import ENTRA_BLOB, EntraBlobProvider
+from components.instance_schedules import INSTANCE_SCHEDULES, InstanceSchedulesProvider
 from components.network_provisioning import NETWORK_PROVISIONING, ManagedNetworkProvisioningProvider
 from components.testing.runner import Registration, StackRun, program_of, run_main, run_program
 from offline.exits import OK, run_tool, tool_parser
@@ -171,7 +172,9 @@ def _bare_dynamic(module: str, name: str,
 DYNAMIC = {ENTRA_BLOB: _bare_dynamic("storage", "EntraBlob", EntraBlobProvider),
            NETWORK_PROVISIONING: _bare_dynamic("machinelearningservices",
                                                "ManagedNetworkProvisioning",
-                                               ManagedNetworkProvisioningProvider)}
+                                               ManagedNetworkProvisioningProvider),
+           INSTANCE_SCHEDULES: _bare_dynamic("machinelearningservices", "InstanceSchedules",
+                                             InstanceSchedulesProvider)}
 """The program's dynamic resources, by type, as the floor registers them."""
 
 

@@ -19,6 +19,7 @@ from .automation import AutomationIdentity, AutomationIdentityArgs, FederatedCre
 from .compute import ComputeCluster, ComputeClusterArgs
 from .compute_instance import ComputeInstance, ComputeInstanceArgs
 from .data import DataStorage, DataStorageArgs, DataUser
+from .diagnostics import Diagnostics, DiagnosticsArgs, LogTarget
 from .endpoint import OnlineDeploymentSpec, OnlineEndpoint, OnlineEndpointArgs
 from .identity import ExistingIdentity, ManagedIdentity, ManagedIdentityArgs, UserIdentity
 from .kubernetes import InstanceType, KubernetesCompute, KubernetesComputeArgs, RouterTls
@@ -34,8 +35,9 @@ __all__ = [
     "AutomationIdentityArgs", "AzureGrant",
     "ComputeCluster", "ComputeClusterArgs", "ComputeInstance", "ComputeInstanceArgs",
     "ContainerRegistry", "ContainerRegistryArgs", "DataStorage", "DataStorageArgs", "DataUser",
+    "Diagnostics", "DiagnosticsArgs",
     "ExistingIdentity", "FederatedCredential", "Grant", "InstanceType", "KubernetesCompute",
-    "KubernetesComputeArgs", "ManagedIdentity", "ManagedIdentityArgs",
+    "KubernetesComputeArgs", "LogTarget", "ManagedIdentity", "ManagedIdentityArgs",
     "ManagedNetwork", "OnlineDeploymentSpec", "OnlineEndpoint", "OnlineEndpointArgs",
     "OutboundRuleSpec", "Principal",
     "PrivateNetwork", "PrivateNetworkArgs", "PrivateRegistryAccess", "PrivateRegistryAccessArgs",

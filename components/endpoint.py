@@ -137,7 +137,11 @@ ONLINE_ENDPOINT = catalog.register(catalog.ResourceType(
            Shown("compute", "properties.compute"),
            Shown("public network", "properties.publicNetworkAccess", "Enabled",
                  # a managed endpoint's: a Kubernetes one is reached through its cluster
-                 lambda inputs: (inputs.get("properties") or {}).get("compute") is None))))
+                 lambda inputs: (inputs.get("properties") or {}).get("compute") is None)),
+    logs=catalog.Logs(("AmlOnlineEndpointConsoleLog", "AmlOnlineEndpointEventLog",
+                       "AmlOnlineEndpointTrafficLog"),
+                      catalog.SUPPORTED_LOGS + "microsoft-machinelearningservices-workspaces-"
+                      "onlineendpoints-logs; how-to-monitor-online-endpoints, Logs")))
 catalog.require(ROLE_ASSIGNMENT, {ONLINE_ENDPOINT: PRINCIPAL_OR_SCOPE})
 ONLINE_DEPLOYMENT = catalog.register(catalog.ResourceType(
     "azure-native:machinelearningservices:OnlineDeployment", "online deployment",

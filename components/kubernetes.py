@@ -115,7 +115,13 @@ MANAGED_CLUSTER = catalog.register(catalog.ResourceType(
            Shown("private api server", "apiServerAccessProfile.enablePrivateCluster", False),
            Shown("local accounts disabled", "disableLocalAccounts", False),
            Shown("oidc issuer", "oidcIssuerProfile.enabled"),
-           Shown("workload identity", "securityProfile.workloadIdentity.enabled"))))
+           Shown("workload identity", "securityProfile.workloadIdentity.enabled")),
+    logs=catalog.Logs(("kube-apiserver", "kube-audit", "kube-audit-admin",
+                       "kube-controller-manager", "kube-scheduler", "cluster-autoscaler",
+                       "cloud-controller-manager", "guard", "csi-azuredisk-controller",
+                       "csi-azurefile-controller", "csi-snapshot-controller"),
+                      catalog.SUPPORTED_LOGS + "microsoft-containerservice-managedclusters-"
+                      "logs")))
 catalog.require(ROLE_ASSIGNMENT, {MANAGED_CLUSTER: PRINCIPAL_OR_SCOPE})
 EXTENSION = catalog.register(catalog.ResourceType(
     "azure-native:kubernetesconfiguration:Extension", "cluster extension",

@@ -26,7 +26,6 @@ from __future__ import annotations
 
 import json
 import time
-import urllib.error
 import urllib.request
 from collections.abc import Callable, Mapping
 from typing import Any
@@ -35,8 +34,8 @@ import pulumi
 from azure.core.credentials import TokenCredential
 from pulumi.dynamic import CreateResult, DiffResult, ResourceProvider, UpdateResult
 
-from . import catalog
-from .signin import credential
+from . import arm_rest, catalog
+from .arm_rest import Send
 
 REPLACE_KEYS = ("workspaceId",)
 """Inputs that name another network: a change provisions that one (nothing is deleted)."""
@@ -56,33 +55,16 @@ NETWORK_PROVISIONING = catalog.register(catalog.ResourceType(
                                    "later"),
     provider_id=network_id, replaced_on=REPLACE_KEYS))
 
-ARM = "https://management.azure.com"
-"""Azure Resource Manager of the public cloud."""
-API_VERSION = "2025-12-01"
-"""The Microsoft.MachineLearningServices API version pulumi-azure-native 3.29 uses."""
 DEADLINE_SECONDS = 60 * 60
 """How long to wait for the operation: about 30 minutes, plus 10 for the first FQDN rule."""
 
-Send = Callable[[urllib.request.Request], tuple[int, Mapping[str, str], bytes]]
-
-
-def _send(request: urllib.request.Request) -> tuple[int, Mapping[str, str], bytes]:
-    try:
-        with urllib.request.urlopen(request, timeout=60) as response:
-            return response.status, dict(response.headers), response.read()
-    except urllib.error.HTTPError as error:
-        return error.code, dict(error.headers), error.read()
-
-
-def provision(workspace_id: str, token: TokenCredential | None = None, send: Send = _send,
+def provision(workspace_id: str, token: TokenCredential | None = None, send: Send = arm_rest.send,
               sleep: Callable[[float], None] = time.sleep) -> str:
     """Provision the managed network of workspace ``workspace_id`` and wait until Azure reports
     the operation done; its final status (``Succeeded``). Raises with Azure's answer otherwise."""
-    bearer = (token or credential()).get_token(f"{ARM}/.default").token
-    headers = {"Authorization": f"Bearer {bearer}", "Content-Type": "application/json"}
-    url = f"{ARM}{workspace_id}/provisionManagedNetwork?api-version={API_VERSION}"
-    status, answer, body = send(urllib.request.Request(
-        url, data=json.dumps({"includeSpark": False}).encode(), headers=headers, method="POST"))
+    headers = arm_rest.headers(token)
+    status, answer, body = arm_rest.post(workspace_id, "provisionManagedNetwork",
+                                         {"includeSpark": False}, headers, send)
     if status == 200:
         return "Succeeded"
     if status != 202:

@@ -28,7 +28,9 @@ REGISTRY = catalog.register(catalog.ResourceType(
            catalog.Shown("admin user", "adminUserEnabled", False),
            catalog.Shown("anonymous pull", "anonymousPullEnabled", False),
            catalog.Shown("public network", "publicNetworkAccess", "Enabled"),
-           catalog.Shown("zone redundancy", "zoneRedundancy", "Disabled"))))
+           catalog.Shown("zone redundancy", "zoneRedundancy", "Disabled")),
+    logs=catalog.Logs(("ContainerRegistryLoginEvents", "ContainerRegistryRepositoryEvents"),
+                      catalog.SUPPORTED_LOGS + "microsoft-containerregistry-registries-logs")))
 catalog.require(ROLE_ASSIGNMENT, {REGISTRY: PRINCIPAL_OR_SCOPE})
 catalog.require(PRIVATE_ENDPOINT, {REGISTRY: LINK_TARGET})
 AZURE_NATIVE_PROVIDER = catalog.register(catalog.ResourceType(

@@ -168,7 +168,10 @@ BLOB_SERVICE = catalog.register(catalog.ResourceType(
     name="blobServicesName",
     requires={STORAGE_ACCOUNT: "settings of the account's blob service"},
     shown=(Shown("deleted blobs kept (days)", "deleteRetentionPolicy.days"),
-           Shown("deleted containers kept (days)", "containerDeleteRetentionPolicy.days"))))
+           Shown("deleted containers kept (days)", "containerDeleteRetentionPolicy.days")),
+    logs=catalog.Logs(("StorageRead", "StorageWrite", "StorageDelete"),
+                      catalog.SUPPORTED_LOGS + "microsoft-storage-storageaccounts-blobservices-"
+                      "logs")))
 _SOFT_DELETE = "MicrosoftDocs/azure-docs key-vault/general/soft-delete-overview.md"
 KEY_VAULT = catalog.register(catalog.ResourceType(
     "azure-native:keyvault:Vault", "key vault", created_in=Seconds(20, catalog.ESTIMATE),
@@ -186,7 +189,9 @@ KEY_VAULT = catalog.register(catalog.ResourceType(
     shown=(Shown("sku", "properties.sku.name"),
            Shown("purge protection", "properties.enablePurgeProtection", False),
            Shown("deleted vault kept (days)", "properties.softDeleteRetentionInDays", 90),
-           Shown("public network", "properties.publicNetworkAccess", "enabled"))))
+           Shown("public network", "properties.publicNetworkAccess", "enabled")),
+    logs=catalog.Logs(("AuditEvent", "AzurePolicyEvaluationDetails"),
+                      catalog.SUPPORTED_LOGS + "microsoft-keyvault-vaults-logs")))
 LOG_ANALYTICS = catalog.register(catalog.ResourceType(
     "azure-native:operationalinsights:Workspace", "log analytics workspace",
     created_in=Seconds(30, catalog.ESTIMATE),
@@ -242,7 +247,20 @@ ML_WORKSPACE = catalog.register(catalog.ResourceType(
            Shown("public network", "publicNetworkAccess", "Enabled"),
            Shown("managed network", "managedNetwork.isolationMode", "Disabled"),
            Shown("firewall", "managedNetwork.firewallSku"),
-           Shown("image builds on", "imageBuildCompute"))))
+           Shown("image builds on", "imageBuildCompute")),
+    # AmlComputeClusterNodeEvent is left out: its table is deprecated (February 2022,
+    # monitor-azure-machine-learning-reference)
+    logs=catalog.Logs(("AmlComputeClusterEvent", "AmlComputeCpuGpuUtilization",
+                       "AmlComputeJobEvent", "AmlRunStatusChangedEvent", "ComputeInstanceEvent",
+                       "DataLabelChangeEvent", "DataLabelReadEvent", "DataSetChangeEvent",
+                       "DataSetReadEvent", "DataStoreChangeEvent", "DataStoreReadEvent",
+                       "DeploymentEventACI", "DeploymentEventAKS", "DeploymentReadEvent",
+                       "EnvironmentChangeEvent", "EnvironmentReadEvent",
+                       "InferencingOperationACI", "InferencingOperationAKS", "ModelsActionEvent",
+                       "ModelsChangeEvent", "ModelsReadEvent", "PipelineChangeEvent",
+                       "PipelineReadEvent", "RunEvent", "RunReadEvent"),
+                      catalog.SUPPORTED_LOGS + "microsoft-machinelearningservices-workspaces-"
+                      "logs")))
 
 
 def in_workspace(path: str) -> str:
@@ -356,6 +374,9 @@ class Workspace(pulumi.ComponentResource):
     principal: Principal
     """What the workspace acts as: its primary identity, or its own system-assigned identity."""
     storage_account_id: pulumi.Output[str]
+    blob_service_id: pulumi.Output[str]
+    """The storage account's blob service (``.../blobServices/default``), where its blob logs
+    are."""
     key_vault_id: pulumi.Output[str]
     key_vault: keyvault.Vault
     """The key vault resource (what secrets written into it are deleted with)."""
@@ -396,7 +417,7 @@ class Workspace(pulumi.ComponentResource):
         # with the account: its delete would reset the account's blob service settings.
         retention = storage.DeleteRetentionPolicyArgs(
             enabled=True, days=args.storage_soft_delete_retention_days)
-        storage.BlobServiceProperties(
+        blob_service = storage.BlobServiceProperties(
             f"{name}-blob-service",
             account_name=account.name,
             resource_group_name=args.resource_group_name,
@@ -499,6 +520,7 @@ class Workspace(pulumi.ComponentResource):
         self.id = workspace.id
         self.name = workspace.name
         self.storage_account_id = account.id
+        self.blob_service_id = blob_service.id
         self.key_vault_id = vault.id
         self.key_vault = vault
         self.key_vault_uri = vault.properties.apply(lambda p: p.vault_uri)

@@ -9,9 +9,11 @@ free port of 127.0.0.1 and prints that port as the first line of its standard ou
 (pulumi-policy ``pulumi_policy/policy.py``). The engine then calls ``ConfigureStack`` (the language
 host's policy proxy relays it, ``sdk/policy_proxy.go``), ``GetAnalyzerInfo``, ``Configure`` with
 the pack config reconciled against the pack's policies (``pkg/engine/update.go``
-``LoadLocalPolicyPackAnalyzers``; ``pkg/resource/analyzer/config.go``), and ``Analyze`` once per
+``LoadLocalPolicyPackAnalyzers``; ``pkg/resource/analyzer/config.go``), ``Analyze`` once per
 resource with its inputs and options (``pkg/resource/deploy/step_generator.go``,
-``pkg/resource/plugin/analyzer_plugin.go``).
+``pkg/resource/plugin/analyzer_plugin.go``), and, once every resource is registered,
+``AnalyzeStack`` with all of them, their outputs, parents and dependencies (step_generator.go
+``AnalyzeResources``, in a preview as in an update).
 """
 
 from __future__ import annotations
@@ -216,10 +218,12 @@ class PolicyAnalyzer:
         return [p.name for p in self.info.policies]
 
     def preview(self, stack: proto.AnalyzerStackConfigureRequest, config: Mapping[str, Any],
-                resources: Sequence[proto.AnalyzeRequest]) -> list[Diagnostic]:
+                resources: Sequence[proto.AnalyzeRequest],
+                everything: Sequence[proto.AnalyzerResource] = ()) -> list[Diagnostic]:
         """Every diagnostic of the pack on ``resources`` of ``stack`` with the pack config
         ``config``, as the engine gets them in a preview: ``ConfigureStack``, ``Configure``, then
-        ``Analyze`` for each resource (sent together: the pack serves them on its threads)."""
+        ``Analyze`` for each resource (sent together: the pack serves them on its threads), then
+        ``AnalyzeStack`` with ``everything`` the stack registers (none: not called)."""
         with self._lock:
             self._call("ConfigureStack", stack)
             self._call("Configure", proto.ConfigureAnalyzerRequest(
@@ -234,6 +238,14 @@ class PolicyAnalyzer:
                                     f"failed: {error}\n{self._stderr()}") from None
                 diagnostics += [Diagnostic(
                     policy=d.policyName, urn=d.urn or request.urn,
+                    message=d.message.removeprefix(f"{d.description}\n"),
+                    enforcement_level=_level_name(d.enforcementLevel))
+                    for d in response.diagnostics]
+            if everything:
+                response = self._call("AnalyzeStack",
+                                      proto.AnalyzeStackRequest(resources=everything))
+                diagnostics += [Diagnostic(
+                    policy=d.policyName, urn=d.urn,
                     message=d.message.removeprefix(f"{d.description}\n"),
                     enforcement_level=_level_name(d.enforcementLevel))
                     for d in response.diagnostics]

@@ -1,8 +1,9 @@
 """``policy/catalog.json``: what the policy pack needs of the catalog, written from it.
 
 The pack imports nothing from the project (it runs from any stack, in its own environment), so it
-reads the types it checks from this file: each type's token by its label, and the types that hold
-data. Write it again after a change of the catalog (a test fails while it is stale)::
+reads the types it checks from this file: each type's token by its label, the types that hold
+data, and the resource logs of each type that has some. Write it again after a change of the
+catalog (a test fails while it is stale)::
 
     python -m offline.policy_catalog
 """
@@ -29,6 +30,7 @@ def render() -> str:
                  "types each module registers; do not edit.",
         "types": {t.label: t.token for t in types},
         "stateful": sorted(t.token for t in types if t.stateful),
+        "logs": {t.token: list(t.logs.categories) for t in types if t.logs is not None},
     }, indent=2) + "\n"
 
 

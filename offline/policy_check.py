@@ -47,7 +47,8 @@ def settings_of(project: str, config: dict[str, Any], stack: str) -> StackSettin
 
 PRODUCTION_POLICIES = ("stateful-resources-protected", "storage-no-shared-keys",
                        "network-workspace-private", "network-dependents-private",
-                       "network-endpoint-private", "network-compute-no-public-ip")
+                       "network-endpoint-private", "network-compute-no-public-ip",
+                       "diagnostics-to-log-analytics")
 """The policies that hold where a stack protects its data (production), and nowhere else."""
 
 
@@ -83,6 +84,20 @@ def analyze_request(r: Registration) -> proto.AnalyzeRequest:
             customTimeouts=proto.AnalyzerResourceOptions.CustomTimeouts(), parent=r.parent))
 
 
+def stack_resource(r: Registration) -> proto.AnalyzerResource:
+    """What the engine sends the pack of ``r`` once every resource is registered
+    (``AnalyzeStack``): its outputs, options, parent and dependencies (step_generator.go
+    ``AnalyzeResources``)."""
+    request = analyze_request(r)
+    properties = struct_pb2.Struct()
+    properties.update(r.outputs)
+    return proto.AnalyzerResource(
+        type=r.type, urn=r.urn, name=r.name, properties=properties, options=request.options,
+        parent=r.parent, dependencies=r.dependencies,
+        propertyDependencies={key: proto.AnalyzerPropertyDependencies(urns=urns)
+                              for key, urns in r.property_dependencies.items()})
+
+
 def stack_request(run: StackRun) -> proto.AnalyzerStackConfigureRequest:
     """The stack the engine names to the pack before a preview (``ConfigureStack``)."""
     return proto.AnalyzerStackConfigureRequest(stack=run.stack, project=run.project,
@@ -92,12 +107,14 @@ def stack_request(run: StackRun) -> proto.AnalyzerStackConfigureRequest:
 def diagnostics(run: StackRun, pack_dir: Path, config: dict[str, Any] | None = None,
                 resources: Iterable[Registration] | None = None) -> list[Diagnostic]:
     """Every diagnostic of the pack in ``pack_dir`` on ``resources`` of ``run`` (default: all it
-    registered, custom resources and components, as the engine analyzes every registration);
-    ``config`` defaults to the stack's pack config."""
+    registered, custom resources and components, as the engine analyzes every registration, and
+    then the whole stack, which its stack policies read); ``config`` defaults to the stack's pack
+    config."""
     config = pack_config(stack_settings(run)) if config is None else config
     chosen = run.resources.values() if resources is None else resources
-    return running(pack_dir).preview(stack_request(run), config,
-                                     [analyze_request(r) for r in chosen])
+    return running(pack_dir).preview(
+        stack_request(run), config, [analyze_request(r) for r in chosen],
+        [stack_resource(r) for r in run.resources.values()] if resources is None else [])
 
 
 def check(run: StackRun, pack_dir: Path, config: dict[str, Any] | None = None) -> list[Violation]:

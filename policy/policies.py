@@ -29,6 +29,8 @@ from pulumi_policy import (
     ReportViolation,
     ResourceValidationArgs,
     ResourceValidationPolicy,
+    StackValidationArgs,
+    StackValidationPolicy,
 )
 
 CATALOG = json.loads((Path(__file__).parent / "catalog.json").read_text())
@@ -44,6 +46,9 @@ ROLE_ASSIGNMENT = TYPES["role assignment"]
 GROUP = TYPES["resource group"]
 STATEFUL: tuple[str, ...] = tuple(CATALOG["stateful"])
 """The types that hold data a replacement or a delete loses."""
+LOGS: dict[str, list[str]] = CATALOG["logs"]
+"""The resource log categories of each type that has some (Azure Monitor's supported logs)."""
+DIAGNOSTIC_SETTING = TYPES["diagnostic setting"]
 
 # Owner, Contributor, User Access Administrator (Azure built-in roles; the same GUIDs as
 # components/roles.py, a test keeps them in step).
@@ -137,6 +142,41 @@ def _compute_ssh(props: Props, _: ResourceValidationArgs) -> str | None:
     return None
 
 
+def _instance_stops(props: Props, _: ResourceValidationArgs) -> str | None:
+    if _get(props, "properties", "computeType") != "ComputeInstance":
+        return None
+    inner = _get(props, "properties", "properties")
+    stops = [s for s in _get(inner, "schedules", "computeStartStop") or ()
+             if isinstance(s, Mapping) and s.get("action") == "Stop"
+             and s.get("status") != "Disabled"]
+    if _get(inner, "idleTimeBeforeShutdown") or stops:
+        return None
+    return ("properties.properties.idleTimeBeforeShutdown (15 minutes to 3 days) or an enabled "
+            "Stop schedule must be set: an instance left running is billed by the hour")
+
+
+def _logs_sent(args: StackValidationArgs, report: ReportViolation) -> None:
+    """Every resource with resource logs (a Kubernetes endpoint's are its cluster's) has a
+    diagnostic setting sending each of its categories to a Log Analytics workspace. A setting
+    names its resource by id; the resource it depends on for that id is the one it watches.
+    Only the presence of values is read, which a preview knows before the ids."""
+    sent: dict[str, set[Any]] = {}
+    for r in args.resources:
+        if r.resource_type == DIAGNOSTIC_SETTING and "workspaceId" in r.props:
+            categories = {log.get("category") for log in r.props.get("logs") or ()
+                          if isinstance(log, Mapping) and log.get("enabled") is True}
+            for target in r.property_dependencies.get("resourceUri") or ():
+                sent.setdefault(target.urn, set()).update(categories)
+    for r in args.resources:
+        wanted = LOGS.get(r.resource_type, [])
+        if r.resource_type == ENDPOINT and "compute" in (r.props.get("properties") or {}):
+            continue
+        missing = [c for c in wanted if c not in sent.get(r.urn, set())]
+        if missing:
+            report(f"no diagnostic setting sends {', '.join(missing)} to a Log Analytics "
+                   "workspace", r.urn)
+
+
 def _is_number(value: Any) -> bool:
     """A JSON number (the wire has no integers: pulumi-policy hands every number over as a
     float), not a boolean."""
@@ -182,6 +222,9 @@ POLICIES: list[Policy] = [
             else "properties.disableLocalAuth must be true"),
     _policy("compute-no-ssh", "Compute clusters and instances have public SSH closed.",
             (COMPUTE,), _compute_ssh),
+    _policy("compute-instance-stops",
+            "Compute instances shut down when idle or on a schedule.", (COMPUTE,),
+            _instance_stops),
     _policy("endpoint-token-auth",
             "Online endpoints authenticate callers with Entra ID or AML tokens, not keys.",
             (ENDPOINT,), lambda p, args: "properties.authMode is Key; use AADToken or AMLToken "
@@ -223,6 +266,12 @@ POLICIES: list[Policy] = [
             "gives every node a public IP)" if _get(p, "properties", "computeType") in (
                 "AmlCompute", "ComputeInstance")
             and _get(p, "properties", "properties", "enableNodePublicIp") is not False else None),
+    StackValidationPolicy(
+        name="diagnostics-to-log-analytics",
+        description="Workspaces, key vaults, storage blob services, registries, managed online "
+                    "endpoints and AKS clusters send every resource log to Log Analytics "
+                    "(production).",
+        validate=_logs_sent, enforcement_level=EnforcementLevel.MANDATORY),
     _policy("stateful-resources-protected",
             "Storage accounts and their containers, key vaults, registries, Log Analytics, "
             "workspaces and the resource group that holds them are protected (production).",

@@ -6,10 +6,12 @@ from __future__ import annotations
 from functools import partial
 from typing import TYPE_CHECKING, Annotated
 
+from pydantic import Field
+
 from components import ComputeInstance, ComputeInstanceArgs
 from components.arguments import azure_name
 from components.compute import offered_size
-from components.compute_instance import ComputeInstanceSpec
+from components.compute_instance import ComputeInstanceSpec, InstanceSchedule
 
 from ..names import instance_identity_purpose
 from .base import ConfigModel, Keys, Problems, size_problems_at, unique
@@ -20,11 +22,17 @@ if TYPE_CHECKING:
     from .root import StackSettings
 
 
+class ScheduleSettings(InstanceSchedule, ConfigModel):
+    """A time the instance starts or stops on its own."""
+
+
 class InstanceSettings(ComputeInstanceSpec, ConfigModel):
     """A compute instance of one user, running as its own user-assigned identity."""
 
     name: Annotated[str, azure_name("compute instance")]
     """Name; the Azure name adds the stack's suffix (instance names are unique per region)."""
+    schedules: tuple[ScheduleSettings, ...] = Field((), max_length=4, description=(
+        "Times it starts or stops on its own (at most four; a change keeps the instance)."))
 
 
 def _sizes(s: StackSettings, k: Keys) -> Problems:

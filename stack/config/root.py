@@ -77,6 +77,10 @@ class StackSettings(WorkspaceSpec, ConfigModel):
             "container it uploads to, and Azure refuses an assignment of the wrong type "
             "(UnmatchedPrincipalType). Unset: ServicePrincipal when ARM_CLIENT_ID is set (how "
             "azure-native signs in as one), else User."))
+    diagnostics: StrictBool = Field(True, description=(
+        "Send the resource logs of the workspace, its key vault, storage, registry, managed "
+        "online endpoints and AKS cluster to the stack's Log Analytics workspace (kept for "
+        "logRetentionDays)."))
     sample_data: StrictBool = Field(False, description=(
         "Create the secret and blob the sample scoring app reads (samples/score)."))
     workspace_identities: tuple[Annotated[str, Field(pattern=r"^[a-z][a-z0-9-]{0,39}$")],

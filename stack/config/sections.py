@@ -9,6 +9,7 @@ from . import (
     automation,
     clusters,
     data,
+    diagnostics,
     endpoints,
     instances,
     kubernetes,
@@ -24,5 +25,5 @@ SECTIONS: tuple[Section, ...] = (
     stack.SECTION, tags.SECTION, data.STORAGE, workspace.SECTION, network.SECTION,
     automation.PRIVATE_REGISTRY, data.USERS, secrets.SECTION, clusters.SECTION,
     instances.SECTION, kubernetes.SECTION, assets.SECTION, endpoints.SECTION,
-    automation.AUTOMATION)
+    automation.AUTOMATION, diagnostics.SECTION)
 """Every section; together they own every top-level key once."""

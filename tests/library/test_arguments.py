@@ -176,9 +176,16 @@ def test_data_and_ci_trust_are_refused_the_same_way_in_python_and_in_the_stack_f
 # --- a compute instance ------------------------------------------------------------------------
 
 INSTANCE_MISTAKES = {"assigned_user_object_id": "alice", "vm_size": "Standard_A0",
-                     "idle_minutes_before_shutdown": 5, "secrets": ["db password"]}
+                     "idle_minutes_before_shutdown": 5, "secrets": ["db password"],
+                     "schedules": [{"action": "Pause", "cron": "0 25 * * *",
+                                    "time_zone": "Europe/Paris"}]}
 """An instance with every kind of mistake: an owner who is not an object id, a size Azure ML does
-not offer, a shutdown Azure refuses and a secret name Key Vault refuses (and a name, below)."""
+not offer, a shutdown Azure refuses, a secret name Key Vault refuses, a schedule with an action,
+an hour and a time zone Azure does not know (and a name, below)."""
+CRON = ("five fields: minute, hour, day of month, month, day of week (0-6, Sunday = 0), each *, "
+        "a number, a range a-b or a list of them, with an optional /step, e.g. '0 18 * * 1-5'")
+TIME_ZONE = ("a Windows time zone id, e.g. UTC, W. Europe Standard Time or Pacific Standard Time "
+             "(not an IANA name such as Europe/Paris)")
 OBJECT_ID = "an Entra ID object id (a GUID such as 00000000-0000-0000-0000-000000000000)"
 SECRET_NAMES = "key vault secret names: 1-127 letters, digits and hyphens"
 
@@ -191,6 +198,9 @@ def test_the_library_refuses_every_mistake_of_an_instance_at_once() -> None:
         "ComputeInstanceArgs: invalid arguments:",
         f"  - assigned_user_object_id = 'alice' is not allowed: {OBJECT_ID}",
         "  - idle_minutes_before_shutdown = 5 is not allowed: a whole number from 15 to 4320",
+        "  - schedules[0].action = 'Pause' is not allowed: one of Start, Stop",
+        f"  - schedules[0].cron = '0 25 * * *' is not allowed: {CRON}",
+        f"  - schedules[0].time_zone = 'Europe/Paris' is not allowed: {TIME_ZONE}",
         f"  - secrets[0] = 'db password' is not allowed: {SECRET_NAMES}",
         f"  - compute_name = 'Bad_Name!' is not allowed: {NAME_RULE}",
         f"  - vm_size = 'Standard_A0' is not allowed: {SIZES} (a newer size: set "
@@ -200,7 +210,8 @@ def test_the_library_refuses_every_mistake_of_an_instance_at_once() -> None:
 def test_the_stack_file_refuses_the_same_instance_under_its_keys() -> None:
     # The size is a rule across keys again (allowUnlistedVmSizes): told in the next round.
     config = {"name": "Bad_Name!", "assignedUser": "alice", "vmSize": "Standard_A0",
-              "idleMinutesBeforeShutdown": 5, "secrets": ["db password"]}
+              "idleMinutesBeforeShutdown": 5, "secrets": ["db password"],
+              "schedules": [{"action": "Pause", "cron": "0 25 * * *", "timeZone": "Europe/Paris"}]}
     with pytest.raises(ConfigError) as refused:
         parse_settings("ml-platform", {"computeInstances": json.dumps([config])}, "dev")
     key = "ml-platform:computeInstances[0]"
@@ -208,6 +219,9 @@ def test_the_stack_file_refuses_the_same_instance_under_its_keys() -> None:
         f"{key}.name = 'Bad_Name!' is not allowed: {NAME_RULE}",
         f"{key}.assignedUser = 'alice' is not allowed: {OBJECT_ID}",
         f"{key}.idleMinutesBeforeShutdown = 5 is not allowed: a whole number from 15 to 4320",
+        f"{key}.schedules[0].action = 'Pause' is not allowed: one of Start, Stop",
+        f"{key}.schedules[0].cron = '0 25 * * *' is not allowed: {CRON}",
+        f"{key}.schedules[0].timeZone = 'Europe/Paris' is not allowed: {TIME_ZONE}",
         f"{key}.secrets[0] = 'db password' is not allowed: {SECRET_NAMES}"])
 
 

@@ -7,7 +7,7 @@ import dataclasses
 
 import pytest
 
-from components.catalog import REFUSED
+from components.catalog import AT_RISK, REFUSED
 from components.testing.runner import StackRun
 from offline.day2.azure import refreshed
 from offline.day2.check import day2_plan
@@ -25,6 +25,7 @@ from offline.day2.model import (
     RETAIN,
     UPDATE,
     Plan,
+    Step,
 )
 
 from ..conftest import SAMPLE, endpoint, shared_run
@@ -122,11 +123,12 @@ def test_a_system_assigned_identity_replaces_the_endpoint_and_its_deployments(
     switched = shared_run("dev", endpoint({**BLUE, "traffic": 100}, identity="systemAssigned"))
     plan = clean(day2_plan(dev, switched))
     steps = ops(plan)
-    assert steps[:3] == [(DELETED_WITH, WRITER), (DELETED_WITH, f"{SCORE}-blue-ds2v2"),
-                         (REPLACE, SCORE)]
+    # what names the endpoint goes first: its logs' setting, its traffic and its deployments
+    assert steps[:4] == [(DELETE_REPLACED, "diagnostics-endpoint-score"), (DELETED_WITH, WRITER),
+                         (DELETED_WITH, f"{SCORE}-blue-ds2v2"), (REPLACE, SCORE)]
     assert plan.step(SCORE, REPLACE).delete_first  # the name stays: Azure has one endpoint
-    assert {(REPLACE, WRITER), (REPLACE, f"{SCORE}-blue-ds2v2"), (DELETE, f"{SCORE}-identity")} \
-        <= set(steps)
+    assert {(REPLACE, WRITER), (REPLACE, f"{SCORE}-blue-ds2v2"), (DELETE, f"{SCORE}-identity"),
+            (REPLACE, "diagnostics-endpoint-score")} <= set(steps)
     assert traffic(switched) == {"blue-ds2v2": 100}
 
 
@@ -209,15 +211,46 @@ def test_destroying_prod_is_refused_for_the_data_and_after_unprotect_keeps_it(
     assert unprotected.reserved == set()  # nothing soft-deleted: the data stays as it is
 
 
+ALICE = {"name": "alice", "assignedUser": "11111111-aaaa-4bbb-8ccc-000000000001"}
+STOP = {"action": "Stop", "cron": "0 19 * * 1-5", "timeZone": "W. Europe Standard Time"}
+
+
 def test_a_new_compute_instance_size_replaces_the_instance_deleting_it_first() -> None:
-    alice = {"name": "alice", "assignedUser": "11111111-aaaa-4bbb-8ccc-000000000001"}
-    base = shared_run("dev", {"computeInstances": [alice]})
+    base = shared_run("dev", {"computeInstances": [ALICE]})
     plan = clean(day2_plan(base, shared_run("dev", {"computeInstances": [
-        {**alice, "vmSize": "Standard_DS12_v2", "idleMinutesBeforeShutdown": 30}]})))
+        {**ALICE, "vmSize": "Standard_DS12_v2", "idleMinutesBeforeShutdown": 30}]})))
     step = plan.step("instance-alice")
-    assert (step.op, step.delete_first, step.replace_because) == (REPLACE, True, [
-        "properties.properties.idleTimeBeforeShutdown", "properties.properties.vmSize"])
-    assert ops(plan) == [(REPLACE, "instance-alice")]
+    assert (step.op, step.delete_first, step.replace_because) == (
+        REPLACE, True, ["properties.properties.vmSize"])
+    # the new instance is made with the idle time of the state (an ignored change); the new
+    # schedules resource starts from what the instance reports and calls the action
+    assert ops(plan) == [(DELETE_REPLACED, "instance-alice-schedules"),
+                         (REPLACE, "instance-alice"), (REPLACE, "instance-alice-schedules")]
+    sent = plan.step("instance-alice").resource.inputs["properties"]["properties"]
+    assert sent["idleTimeBeforeShutdown"] == "PT60M"
+
+
+def _asked(step: Step) -> list[str]:
+    """What ``step`` changes of the schedules resource (``taken``, what Azure reports of the
+    instance, is read at its creation only)."""
+    return [path for path in step.changed if not path.startswith("taken")]
+
+
+def test_idle_time_and_schedules_change_by_their_actions_and_the_instance_stays() -> None:
+    base = shared_run("dev", {"computeInstances": [ALICE]})
+    idle = clean(day2_plan(base, shared_run("dev", {"computeInstances": [
+        {**ALICE, "idleMinutesBeforeShutdown": 30}]})))
+    assert ops(idle) == [(UPDATE, "instance-alice-schedules")]
+    assert _asked(idle.step("instance-alice-schedules")) == ["idleTimeBeforeShutdown"]
+    assert idle.findings == []
+
+    scheduled = day2_plan(base, shared_run("dev", {"computeInstances": [
+        {**ALICE, "schedules": [STOP]}]}))
+    assert ops(clean(scheduled)) == [(UPDATE, "instance-alice-schedules")]
+    assert "schedules" in _asked(scheduled.step("instance-alice-schedules"))
+    # the updateSchedules action is published only in the 2021-07-01 API
+    assert {(s.resource.name, f.verdict) for s, f in scheduled.findings} == {
+        ("instance-alice-schedules", AT_RISK)}
 
 
 # --- pulumi refresh, then up: what azure-native's Read puts into the state's inputs ---------------

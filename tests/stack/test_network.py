@@ -298,6 +298,7 @@ def test_turning_isolation_on_provisions_the_network_before_any_compute_or_deplo
 
 
 def test_the_provisioning_call_waits_for_azure_and_says_what_failed() -> None:
+    from components import arm_rest
     from components import network_provisioning as np
 
     class Token:
@@ -311,7 +312,7 @@ def test_the_provisioning_call_waits_for_azure_and_says_what_failed() -> None:
     sent: list[tuple[str, str]] = []
     slept: list[float] = []
 
-    def answers(*replies: tuple[int, dict[str, str], bytes]) -> np.Send:
+    def answers(*replies: tuple[int, dict[str, str], bytes]) -> arm_rest.Send:
         def send(request: urllib.request.Request) -> tuple[int, dict[str, str], bytes]:
             sent.append((request.get_method(), request.full_url))
             return replies[len(sent) - 1]
@@ -324,7 +325,7 @@ def test_the_provisioning_call_waits_for_azure_and_says_what_failed() -> None:
         (200, {}, b'{"status": "Succeeded"}')), slept.append)
     assert done == "Succeeded" and slept == [5.0, 5.0]
     assert sent[0] == ("POST", f"https://management.azure.com{workspace}/provisionManagedNetwork"
-                               f"?api-version={np.API_VERSION}")
+                               f"?api-version={arm_rest.API_VERSION}")
     assert sent[1:] == [("GET", monitor), ("GET", monitor)]
     sent.clear()
     with pytest.raises(RuntimeError, match="ended Failed"):

@@ -17,7 +17,7 @@ from components import catalog
 from components.azure.roles import BUILT_IN_ROLES, PRIVILEGED_ROLES
 from components.testing.runner import Registration, StackRun
 from offline.analyzer import BLOCKING, PolicyAnalyzer
-from offline.policy_check import check, diagnostics
+from offline.policy_check import Violation, check, diagnostics
 
 from ..conftest import PACK, one, shared_run
 
@@ -114,6 +114,10 @@ INSECURE: dict[str, tuple[str, Spoil]] = {
                               _set("properties.disableLocalAuth", False)),
     "compute-no-ssh": ("machinelearningservices:Compute",
                        _set("properties.properties.remoteLoginPortPublicAccess", "NotSpecified")),
+    "compute-instance-stops": ("machinelearningservices:Compute", _set("properties", {
+        "computeType": "ComputeInstance", "disableLocalAuth": True, "properties": {
+            "enableNodePublicIp": False, "sshSettings": {"sshPublicAccess": "Disabled"},
+            "schedules": {"computeStartStop": [{"action": "Stop", "status": "Disabled"}]}}})),
     "endpoint-token-auth": ("machinelearningservices:OnlineEndpoint",
                             _set("properties.authMode", "Key")),
     "role-assignment-principal-type": ("authorization:RoleAssignment", _drop("principalType")),
@@ -139,8 +143,12 @@ def blocking(run: StackRun, resource: Registration) -> set[str]:
             if d.enforcement_level in BLOCKING}
 
 
+STACK_POLICIES = ("diagnostics-to-log-analytics",)
+"""The pack's stack policies, which read the whole stack (their insecure variants are below)."""
+
+
 def test_every_policy_of_the_pack_has_an_insecure_variant(pack: PolicyAnalyzer) -> None:
-    assert set(pack.policies) == set(INSECURE)
+    assert set(pack.policies) == set(INSECURE) | set(STACK_POLICIES)
 
 
 @pytest.mark.parametrize("policy", sorted(INSECURE))
@@ -207,8 +215,44 @@ def test_pack_knows_the_same_privileged_roles_as_the_components() -> None:
     assert {BUILT_IN_ROLES[r]: r for r in PRIVILEGED_ROLES} == policies.PRIVILEGED_ROLE_GUIDS
 
 
-def test_every_policy_is_a_mandatory_resource_policy(pack: PolicyAnalyzer) -> None:
+def test_every_policy_is_mandatory_and_the_stack_policies_are_known(pack: PolicyAnalyzer) -> None:
     assert {p.enforcementLevel for p in pack.info.policies} == {proto.MANDATORY}
     assert len(pack.policies) == len(set(pack.policies))
-    # the offline check sends Analyze, not AnalyzeStack (a stack policy would need it)
-    assert {p.policy_type for p in pack.info.policies} == {proto.POLICY_TYPE_RESOURCE}
+    # the offline check sends AnalyzeStack after Analyze, as the engine does
+    assert {p.name for p in pack.info.policies
+            if p.policy_type == proto.POLICY_TYPE_STACK} == set(STACK_POLICIES)
+
+
+def _without(run: StackRun, name: str, spoil: Spoil | None = None) -> StackRun:
+    """``run`` without its resource ``name`` (with ``spoil``: with it spoiled)."""
+    return replace(run, resources={
+        urn: spoil(r) if spoil else r for urn, r in run.resources.items()
+        if r.name != name or spoil})
+
+
+def test_production_sends_every_resource_log_to_log_analytics(prod: StackRun) -> None:
+    assert check(prod, PACK) == []
+    assert check(_without(prod, "diagnostics-key-vault"), PACK) == [Violation(
+        "diagnostics-to-log-analytics", "workspace-key-vault", "no diagnostic setting sends "
+        "AuditEvent, AzurePolicyEvaluationDetails to a Log Analytics workspace")]
+
+    def one_category_off(r: Registration) -> Registration:
+        if r.name != "diagnostics-registry":
+            return r
+        return replace(r, outputs={**r.outputs, "logs": r.outputs["logs"][:1]})
+    spoiled = _without(prod, "diagnostics-registry", one_category_off)
+    assert [(v.resource, v.message) for v in check(spoiled, PACK)] == [
+        ("registry", "no diagnostic setting sends ContainerRegistryRepositoryEvents to a Log "
+                     "Analytics workspace")]
+
+
+def test_an_instance_that_stops_on_a_schedule_needs_no_idle_time(prod: StackRun) -> None:
+    cluster = next(r for r in prod.resources.values()
+                   if r.type.endswith("machinelearningservices:Compute"))
+    stop = {"action": "Stop", "status": "Enabled", "triggerType": "Cron",
+            "cron": {"expression": "0 19 * * *", "timeZone": "UTC"}}
+    scheduled = _set("properties", {
+        "computeType": "ComputeInstance", "disableLocalAuth": True, "properties": {
+            "enableNodePublicIp": False, "sshSettings": {"sshPublicAccess": "Disabled"},
+            "schedules": {"computeStartStop": [stop]}}})(cluster)
+    assert blocking(prod, scheduled) == set()

@@ -150,7 +150,7 @@ def test_existing_resource_group_is_used_not_created() -> None:
 
 def test_tags_mark_every_taggable_resource(dev: StackRun) -> None:
     untaggable = (ROLE_ASSIGNMENT, "azure-native:storage:BlobServiceProperties",
-                  "azure-native:storage:BlobContainer")
+                  "azure-native:storage:BlobContainer", "azure-native:monitor:DiagnosticSetting")
     in_properties = ("Datastore", "ModelVersion", "CodeVersion", "EnvironmentVersion")
     checked = set()
     for r in dev.resources.values():

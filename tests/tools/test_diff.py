@@ -97,6 +97,7 @@ def test_a_removed_endpoint_is_deleted_with_its_grants(base: dict[str, Any]) -> 
     assert d.count("add") == 0 and deleted == {
         "endpoint-score", "endpoint-score-identity",  # the components and their resources
         "endpoint-score-blue-ds2v2", "endpoint-score-traffic",
+        "diagnostics-endpoint-score",  # its logs' setting
         *(f"endpoint-score-{grant}" for grant in (
             "registry-acrpull", "storage-storage-blob-data-contributor",
             "secret-sample-secret-key-vault-secrets-user",
