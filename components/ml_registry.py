@@ -64,6 +64,9 @@ CONSUMER_ROLE = "Reader"
 SUBRESOURCE = "amlregistry"
 """The private link group of a registry (azure-docs private-link/private-endpoint-dns: "Azure
 Machine Learning registry (Microsoft.MachineLearningServices/registries) | amlregistry")."""
+REGISTRY_ID_OUTPUT = "registryId"
+"""The stack output a registry's own stack exports its id as (:meth:`MlRegistry.exports`), which
+the stacks that use the registry read through a stack reference."""
 ACR_SKU = "Premium"
 """The SKU of the registry's container registry: the one with geo-replication, which a registry
 replicates to each of its regions (how-to-manage-registries; the REST sample sends Premium)."""
@@ -254,6 +257,12 @@ class MlRegistry(pulumi.ComponentResource):
                        for who, role, source in roles for short, principal in who.items()]
         self.register_outputs({"id": self.id, "name": self.name,
                                "asset_uri_prefix": self.asset_uri_prefix})
+
+    def exports(self) -> dict[str, pulumi.Output[str]]:
+        """What the registry's own stack exports for the stacks that use it: ``registryId`` (what
+        they read through a stack reference), ``registryName`` and ``assetUriPrefix``."""
+        return {REGISTRY_ID_OUTPUT: self.id, "registryName": self.name,
+                "assetUriPrefix": self.asset_uri_prefix}
 
     def _create(self, name: str, args: MlRegistryArgs) -> ml.Registry:
         regions: list[Any] = [args.location, *args.replication_locations]
