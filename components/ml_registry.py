@@ -112,6 +112,8 @@ ASSET_KINDS = ("models", "environments")
 """The assets a deployment takes from a registry."""
 _ASSET = re.compile(r"azureml://registries/(?P<registry>[^/]+)/(?P<kind>[^/]+)/(?P<name>[^/]+)"
                     r"/versions/(?P<version>[^/]+)")
+_NAME = re.compile(r"[a-zA-Z0-9][a-zA-Z0-9._-]{0,254}")
+"""An asset name in a registry (curated environments carry dots: ``sklearn-1.5``)."""
 _VERSION = re.compile(r"[a-zA-Z0-9][a-zA-Z0-9._-]{0,29}")
 """An asset version: what Azure ML's version strings look like (``1``, ``2024.06.1``)."""
 ASSET_ALLOWED = ("azureml://registries/<registry>/{kind}/<name>/versions/<version>, e.g. "
@@ -141,7 +143,7 @@ def registry_asset_problem(asset_id: str, kind: str) -> str | None:
         (not RULES["ml registry"].problem(match["registry"]), "its registry is not a registry "
                                                               "name"),
         (match["kind"] == kind, f"it names {match['kind']}, not {kind}"),
-        (not RULES["asset"].problem(match["name"]), "its name is not an asset name"),
+        (bool(_NAME.fullmatch(match["name"])), "its name is not an asset name"),
         (bool(_VERSION.fullmatch(match["version"])), "its version is not a version")) if not ok]
     return f"a registry {kind[:-1]} id ({'; '.join(wrong)}): {allowed}" if wrong else None
 

@@ -35,7 +35,10 @@ if TYPE_CHECKING:
 
 STACK_REFERENCE = catalog.register(catalog.ResourceType(
     "pulumi:pulumi:StackReference", "stack reference",
-    created_in=catalog.Seconds(0, "read from the Pulumi backend by the engine")))
+    created_in=catalog.Seconds(0, "read from the Pulumi backend by the engine"),
+    provider_id=lambda inputs: str(inputs["name"]),  # the engine's id of it: the stack's name
+    replaced_on=("name",),  # another stack is another reference
+    required_by_all="its outputs are values in the inputs of what reads them"))
 """Another stack's outputs, which the engine reads (no Azure resource)."""
 SYSTEM_REGISTRY = "azureml"
 """Microsoft's registry of curated environments and models, which every workspace reads without a
