@@ -148,9 +148,9 @@ def registry_asset_problem(asset_id: str, kind: str) -> str | None:
     return f"a registry {kind[:-1]} id ({'; '.join(wrong)}): {allowed}" if wrong else None
 
 
-class MlRegistryArgs(Arguments):
-    """Arguments of :class:`MlRegistry`: a registry to create (``registry_name``, with its
-    regions) or an existing one (``existing_id``), and who publishes into it or uses it."""
+class MlRegistrySpec(Arguments):
+    """A registry to create (``registry_name``, with its regions) or an existing one
+    (``existing_id``)."""
 
     registry_name: Annotated[StrInput | None, azure_name("ml registry")] = None
     """Azure name, unique in the Entra tenant and part of every asset id (fixed once created);
@@ -172,13 +172,6 @@ class MlRegistryArgs(Arguments):
     public_network_access: NetworkAccess = "Enabled"
     """Disabled: reached through private endpoints only (a workspace's managed network makes one;
     clients connect through a network that has one)."""
-    publishers: Mapping[str, InstanceOf[Principal]] = {}
-    """Who creates assets in the registry (AzureML Registry User), by a short name."""
-    consumers: Mapping[str, InstanceOf[Principal]] = {}
-    """People and groups who use its assets (Reader), by a short name."""
-    workload_consumers: Mapping[str, InstanceOf[Principal]] = {}
-    """Endpoint and cluster identities that run its assets (Reader, at risk: Microsoft names no
-    role for them), by a short name."""
     protect: StrictBool = False
     """Protect the created registry from deletion by Pulumi, and keep it in Azure if it is
     removed from the program."""
@@ -186,8 +179,12 @@ class MlRegistryArgs(Arguments):
 
     def cross_checks(self) -> list[Problem]:
         if self.existing_id is not None:
-            return self._existing_checks() + self._principal_checks()
-        found = self._principal_checks()
+            made = ("registry_name", "resource_group_name", "location", "replication_locations",
+                    "storage_account_type", "public_network_access", "protect", "tags")
+            return [Problem((field,), getattr(self, field), "nothing: an existing registry is "
+                            "used as it is", when="with {existing_id}")
+                    for field in made if field in self.model_fields_set]
+        found = []
         if self.registry_name is None:
             found.append(Problem(("registry_name",), MISSING, "a registry to create, or "
                                  "{existing_id} (the resource id of one to use)"))
@@ -206,15 +203,20 @@ class MlRegistryArgs(Arguments):
             seen.add(region)
         return found
 
-    def _existing_checks(self) -> list[Problem]:
-        made = ("registry_name", "resource_group_name", "location", "replication_locations",
-                "storage_account_type", "public_network_access", "protect", "tags")
-        return [Problem((field,), getattr(self, field), "nothing: an existing registry is used "
-                        "as it is", when="with {existing_id}")
-                for field in made if field in self.model_fields_set]
 
-    def _principal_checks(self) -> list[Problem]:
-        found: list[Problem] = []
+class MlRegistryArgs(MlRegistrySpec):
+    """Arguments of :class:`MlRegistry`: the registry, and who publishes into it or uses it."""
+
+    publishers: Mapping[str, InstanceOf[Principal]] = {}
+    """Who creates assets in the registry (AzureML Registry User), by a short name."""
+    consumers: Mapping[str, InstanceOf[Principal]] = {}
+    """People and groups who use its assets (Reader), by a short name."""
+    workload_consumers: Mapping[str, InstanceOf[Principal]] = {}
+    """Endpoint and cluster identities that run its assets (Reader, at risk: Microsoft names no
+    role for them), by a short name."""
+
+    def cross_checks(self) -> list[Problem]:
+        found = super().cross_checks()
         seen: dict[str, str] = {}
         for field in ("publishers", "consumers", "workload_consumers"):
             for short in getattr(self, field):

@@ -17,7 +17,7 @@ registry = MlRegistry("registry", MlRegistryArgs(
     resource_group_name=config.require("resourceGroupName"),
     location=config.require("location"),
     replication_locations=tuple(config.get_object("replicationLocations") or ()),
-    publishers={f"group-{group[:8]}": Principal(group, group, authorization.PrincipalType.GROUP)
+    publishers={group: Principal(group, group, authorization.PrincipalType.GROUP)
                 for group in groups},
     protect=True))
 

@@ -137,7 +137,7 @@ def _reference(p: Platform) -> None:
 
 
 def _people(people: tuple[RegistryPersonSettings, ...]) -> dict[str, Principal]:
-    return {f"{u.type.lower()}-{u.object_id[:8]}": Principal(
+    return {u.object_id: Principal(
         u.object_id, u.object_id, authorization.PrincipalType(u.type)) for u in people}
 
 
