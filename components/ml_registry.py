@@ -108,8 +108,6 @@ StorageAccountType = Literal["Standard_LRS", "Standard_GRS", "Standard_RAGRS", "
 EXISTING_ML_REGISTRY = resource_id(ML_REGISTRY_TYPE, "ml registry")
 """The id of an existing Azure ML registry."""
 
-ASSET_KINDS = ("models", "environments")
-"""The assets a deployment takes from a registry."""
 _ASSET = re.compile(r"azureml://registries/(?P<registry>[^/]+)/(?P<kind>[^/]+)/(?P<name>[^/]+)"
                     r"/versions/(?P<version>[^/]+)")
 _NAME = re.compile(r"[a-zA-Z0-9][a-zA-Z0-9._-]{0,254}")
