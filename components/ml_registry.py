@@ -72,12 +72,37 @@ ACR_SKU = "Premium"
 replicates to each of its regions (how-to-manage-registries; the REST sample sends Premium)."""
 
 
+FILLED = tuple(f"regionDetails[*].{path}" for path in (
+    "storageAccountDetails[*].systemCreatedStorageAccount.armResourceId",
+    "storageAccountDetails[*].systemCreatedStorageAccount.storageAccountName",
+    "acrDetails[*].systemCreatedAcrAccount.armResourceId",
+    "acrDetails[*].systemCreatedAcrAccount.acrAccountName"))
+"""What Azure fills in each region of a registry it creates (REST spec ``armResourceId``: "This is
+populated once the storage account is created", and the names it draws), which a refresh copies
+into the state's inputs (azure-native ``Read``): the registry ignores changes to them, so the
+state's values are sent again (an added region has none: pulumi/pulumi#20278)."""
+
+
+def _chosen(region: Any) -> Any:
+    """A region as the program sets it, without what Azure fills (:data:`FILLED`)."""
+    if not isinstance(region, Mapping):
+        return region
+    def account(details: Any, kind: str, filled: tuple[str, ...]) -> list[Any]:
+        return [{k: v for k, v in (d.get(kind) or {}).items() if k not in filled}
+                for d in details or () if isinstance(d, Mapping)]
+    return (region.get("location"),
+            account(region.get("storageAccountDetails"), "systemCreatedStorageAccount",
+                    ("armResourceId", "storageAccountName")),
+            account(region.get("acrDetails"), "systemCreatedAcrAccount",
+                    ("armResourceId", "acrAccountName")))
+
+
 def _region_changed(old: Inputs, new: Inputs) -> bool:
     """Whether a change of ``regionDetails`` does more than add regions: Microsoft documents adding
-    regions after creation, nothing else."""
-    before = old.get("regionDetails") or []
-    after_ = new.get("regionDetails") or []
-    return list(after_[:len(before)]) != list(before)
+    regions after creation, nothing else (what Azure fills aside)."""
+    before = [_chosen(r) for r in old.get("regionDetails") or []]
+    after_ = [_chosen(r) for r in new.get("regionDetails") or []]
+    return after_[:len(before)] != before
 
 
 ML_REGISTRY = catalog.register(catalog.ResourceType(
@@ -91,7 +116,7 @@ ML_REGISTRY = catalog.register(catalog.ResourceType(
                  "one or changing a region's storage or container registry",
                  "MicrosoftDocs/azure-ai-docs how-to-manage-registries.md (\"The primary region "
                  "can't be changed after registry creation, but the other regions can be updated "
-                 "at a later point\")", applies=_region_changed),),
+                 "at a later point\")", applies=_region_changed, unless=FILLED),),
     shown=(Shown("public network", "publicNetworkAccess", "Enabled"),
            Shown("storage", "regionDetails.0.storageAccountDetails.0.systemCreatedStorageAccount"
                             ".storageAccountType"),
@@ -287,5 +312,6 @@ class MlRegistry(pulumi.ComponentResource):
                         acr_account_sku=ACR_SKU))]) for region in regions],
             tags=dict(args.tags),
             opts=pulumi.ResourceOptions(parent=self, protect=args.protect,
-                                        retain_on_delete=args.protect),
+                                        retain_on_delete=args.protect,
+                                        ignore_changes=list(FILLED)),
         )

@@ -138,3 +138,18 @@ def test_adding_a_region_is_an_update_and_changing_one_is_at_risk(shared: StackR
     assert _region_plan(shared, ["northeurope", "swedencentral"]) == set()  # added: documented
     assert _region_plan(shared, []) == {AT_RISK}  # a region removed
     assert _region_plan(shared, ["northeurope"], storage="Standard_ZRS") == {AT_RISK}
+
+
+def test_what_azure_fills_in_a_region_is_kept_not_a_change(shared: StackRun) -> None:
+    def filled(r: Registration) -> Registration:  # the state after a refresh: names Azure drew
+        inputs = copy.deepcopy(r.inputs)
+        for region in inputs["regionDetails"]:
+            region["storageAccountDetails"][0]["systemCreatedStorageAccount"].update(
+                storageAccountName="st1a2b3c", armResourceId={"resourceId": "/subscriptions/x"})
+            region["acrDetails"][0]["systemCreatedAcrAccount"].update(acrAccountName="acr1a2b3c")
+        return dataclasses.replace(r, inputs=inputs)
+    refreshed = dataclasses.replace(shared, resources={
+        urn: filled(r) if r.type == ML_REGISTRY else r for urn, r in shared.resources.items()})
+    plan = day2_plan(refreshed, shared)
+    assert [s for s in plan.steps if s.resource.type == ML_REGISTRY and s.changed] == []
+    assert plan.findings == []
