@@ -131,3 +131,10 @@ def test_the_condition_limits_writes_and_deletes_to_the_roles_given() -> None:
     found = condition([guid])
     assert found.count(f"GuidEquals {{{guid}}}") == 2
     assert "roleAssignments/write" in found and "roleAssignments/delete" in found
+
+
+def test_a_project_that_exports_no_group_needs_roles_on_its_resources_group() -> None:
+    shared = run_stack("shared", project=PROJECT_DIR / "samples" / "registry")
+    assert [(n["role"], n["scope"]) for n in plan(shared, PACK)["deployer"]["before"]] == [
+        ("Contributor", "resource group rg-mlreg-shared"),  # where its registry goes
+        ("Role Based Access Control Administrator", "resource group rg-mlreg-shared")]
