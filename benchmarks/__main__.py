@@ -119,6 +119,8 @@ def _custom(r: Registration) -> tuple[Callable[..., Any], dict[str, Any]]:
     """What registers custom resource ``r`` bare, and its keyword arguments."""
     if r.type in DYNAMIC:  # a dynamic resource: its provider and the same inputs
         return DYNAMIC[r.type], {"props": dict(r.inputs)}
+    if r.type == "pulumi:pulumi:StackReference":  # another stack's outputs, read the same way
+        return pulumi.StackReference, {"stack_name": r.inputs["name"]}
     cls = sdk_class(r.type)
     return cls, {_keyword(cls, k): v for k, v in r.inputs.items()}
 

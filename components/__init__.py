@@ -24,6 +24,7 @@ from .endpoint import OnlineDeploymentSpec, OnlineEndpoint, OnlineEndpointArgs
 from .identity import ExistingIdentity, ManagedIdentity, ManagedIdentityArgs, UserIdentity
 from .kubernetes import InstanceType, KubernetesCompute, KubernetesComputeArgs, RouterTls
 from .managed_network import ManagedNetwork, OutboundRuleSpec
+from .ml_registry import MlRegistry, MlRegistryArgs
 from .network import PrivateNetwork, PrivateNetworkArgs
 from .private_registry import PrivateRegistryAccess, PrivateRegistryAccessArgs
 from .registry import ContainerRegistry, ContainerRegistryArgs
@@ -38,7 +39,8 @@ __all__ = [
     "Diagnostics", "DiagnosticsArgs",
     "ExistingIdentity", "FederatedCredential", "Grant", "InstanceType", "KubernetesCompute",
     "KubernetesComputeArgs", "LogTarget", "ManagedIdentity", "ManagedIdentityArgs",
-    "ManagedNetwork", "OnlineDeploymentSpec", "OnlineEndpoint", "OnlineEndpointArgs",
+    "ManagedNetwork", "MlRegistry", "MlRegistryArgs",
+    "OnlineDeploymentSpec", "OnlineEndpoint", "OnlineEndpointArgs",
     "OutboundRuleSpec", "Principal",
     "PrivateNetwork", "PrivateNetworkArgs", "PrivateRegistryAccess", "PrivateRegistryAccessArgs",
     "RouterTls", "UserIdentity", "Workspace", "WorkspaceArgs", "WorkspaceRef", "after", "grant",

@@ -32,10 +32,12 @@ therefore passed by asset id, registered beforehand (the Python library's ``Asse
 """
 
 
+from collections.abc import Sequence
 
 import pulumi
+from pulumi_azure_native import authorization
 
-from . import compute, endpoint, identity, kubernetes, registry, workspace
+from . import compute, endpoint, identity, kubernetes, ml_registry, registry, workspace
 from .access import Principal
 from .arguments import Placed
 from .identity import ExistingIdentity, UserIdentity
@@ -43,6 +45,7 @@ from .package_args import (
     ComputeClusterArgs,
     IdentityArgs,
     KubernetesComputeArgs,
+    MlRegistryArgs,
     MlWorkspaceArgs,
     OnlineEndpointArgs,
 )
@@ -50,8 +53,10 @@ from .package_inputs import (
     ComputeClusterInputs,
     IdentityInputs,
     KubernetesComputeInputs,
+    MlRegistryInputs,
     MlWorkspaceInputs,
     OnlineEndpointInputs,
+    RegistryPrincipal,
     inputs,
 )
 from .workspace import WorkspaceRef
@@ -219,6 +224,38 @@ class KubernetesCompute(pulumi.ComponentResource):
                                "cluster_id": self.cluster_id})
 
 
+class MlRegistry(pulumi.ComponentResource):
+    """An Azure ML registry (created with its storage and container registry in each region, or
+    an existing one by id), and the roles of those who publish into it (AzureML Registry User) or
+    use it (Reader)."""
+
+    resource_id: pulumi.Output[str]
+    """Azure resource id (what a workspace's managed network rule and role assignments name)."""
+    name: pulumi.Output[str]
+    """Azure name, in every asset id."""
+    asset_uri_prefix: pulumi.Output[str]
+    """``azureml://registries/<name>``: what its models' and environments' ids start with."""
+
+    def __init__(self, name: str, args: MlRegistryArgs,
+                 opts: pulumi.ResourceOptions | None = None):
+        given = inputs(MlRegistryInputs, f"MlRegistry {name!r}", args)
+        super().__init__(f"{PACKAGE}:index:MlRegistry", name, {}, opts)
+
+        def who(entries: Sequence[RegistryPrincipal], identities: bool) -> dict[str, Principal]:
+            return {e.object_id: Principal(e.object_id, e.object_id,
+                                           authorization.PrincipalType(e.type))
+                    for e in entries if (e.type == "ServicePrincipal") == identities}
+        made = ml_registry.MlRegistry(name, ml_registry.MlRegistryArgs(
+            **given.arguments(ml_registry.MlRegistrySpec),
+            publishers={**who(given.publishers, True), **who(given.publishers, False)},
+            consumers=who(given.consumers, False),
+            workload_consumers=who(given.consumers, True)), pulumi.ResourceOptions(parent=self))
+        self.resource_id, self.name = made.id, made.name
+        self.asset_uri_prefix = made.asset_uri_prefix
+        self.register_outputs({"resource_id": self.resource_id, "name": self.name,
+                               "asset_uri_prefix": self.asset_uri_prefix})
+
+
 COMPONENTS: list[type[pulumi.ComponentResource]] = [Identity, MlWorkspace, ComputeCluster,
-                                                    OnlineEndpoint, KubernetesCompute]
+                                                    OnlineEndpoint, KubernetesCompute, MlRegistry]
 """What the package offers other languages."""

@@ -179,3 +179,38 @@ class KubernetesComputeArgs(TypedDict):
     tls_secret: NotRequired[str]
     """Existing cluster only: a Kubernetes secret in its azureml namespace with cert.pem and key.pem."""
     tags: NotRequired[dict[str, str]]
+
+
+class RegistryPrincipal(TypedDict):
+    """Who publishes into a registry or uses it: an Entra ID object id and its kind."""
+    object_id: str
+    """Object (principal) id in Entra ID: an identity's principalId, a user's or a group's. Allowed: an Entra ID object id (a GUID such as 00000000-0000-0000-0000-000000000000)."""
+    type: NotRequired[str]
+    """ServicePrincipal for a managed identity; User or Group for people. One of: ServicePrincipal, User, Group. Default: 'ServicePrincipal'."""
+
+
+class MlRegistryArgs(TypedDict):
+    """An Azure ML registry (created with its storage and container registry in each region, or an existing one by id), and the roles of those who publish into it or use it."""
+    registry_name: NotRequired[pulumi.Input[str]]
+    """Azure name, unique in the Entra tenant and part of every asset id (fixed once created); required unless ``existing_id``. Allowed: 2-32 characters: letters, digits, '_' and '-', starting with a letter or digit."""
+    existing_id: NotRequired[pulumi.Input[str]]
+    """Resource id of a registry to use instead of creating one (another stack's): only the grants are made."""
+    resource_group_name: NotRequired[pulumi.Input[str]]
+    """Resource group of a registry to create. Allowed: 1-90 characters: letters, digits, '_', '-', '.', '(' and ')', not ending in '.'."""
+    location: NotRequired[pulumi.Input[str]]
+    """Primary region of a registry to create (fixed at creation); workspaces that use the registry must be in one of its regions."""
+    replication_locations: NotRequired[list[str]]
+    """More regions the registry replicates its assets to (regions can be added later)."""
+    allow_unlisted_location: NotRequired[bool]
+    """Take regions this package does not list yet (newer than its list). Default: false."""
+    storage_account_type: NotRequired[str]
+    """Storage SKU of the system-created storage account of each region. One of: Standard_LRS, Standard_GRS, Standard_RAGRS, Standard_ZRS, Standard_GZRS, Standard_RAGZRS, Premium_LRS, Premium_ZRS. Default: 'Standard_LRS'."""
+    public_network_access: NotRequired[str]
+    """Disabled: reached through private endpoints only (a workspace's managed network makes one; clients connect through a network that has one). One of: Enabled, Disabled. Default: 'Enabled'."""
+    protect: NotRequired[bool]
+    """Protect the created registry from deletion by Pulumi, and keep it in Azure if it is removed from the program. Default: false."""
+    tags: NotRequired[dict[str, str]]
+    publishers: NotRequired[list[RegistryPrincipal]]
+    """Who creates assets in it: AzureML Registry User (how-to-registry-network-isolation)."""
+    consumers: NotRequired[list[RegistryPrincipal]]
+    """Who uses its assets: Reader (how-to-manage-registries); for an endpoint's or cluster's identity Microsoft names no role, and Reader is the package's choice (at risk)."""

@@ -12,15 +12,18 @@ from __future__ import annotations
 import re
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import replace
-from typing import Annotated, Any, TypeVar, cast
+from typing import Annotated, Any, Literal, TypeVar, cast
 
-from pydantic import StrictBool, ValidationError
+from pydantic import Field, StrictBool, ValidationError
 from pydantic.alias_generators import to_camel
 
 from .arguments import (
+    OBJECT_ID,
+    OBJECT_ID_ALLOWED,
     Arguments,
     ArgumentsError,
     NetworkAccess,
+    ObjectId,
     Path,
     Placed,
     Problem,
@@ -41,6 +44,7 @@ from .kubernetes import (
     cluster_name_problems,
     tls_problems,
 )
+from .ml_registry import MlRegistrySpec
 from .registry import EXISTING_REGISTRY, RegistrySku
 from .workspace import WorkspaceNames, WorkspaceSpec
 
@@ -182,13 +186,46 @@ class MlWorkspaceInputs(WorkspaceSpec, WorkspaceNames, Placed):
         return super().cross_checks()
 
 
+class RegistryPrincipal(Arguments):
+    """Who publishes into a registry or uses it: an Entra ID object id and its kind."""
+
+    object_id: ObjectId = Field(pattern=OBJECT_ID, json_schema_extra=OBJECT_ID_ALLOWED)
+    """Object (principal) id in Entra ID: an identity's principalId, a user's or a group's."""
+    type: Literal["ServicePrincipal", "User", "Group"] = "ServicePrincipal"
+    """ServicePrincipal for a managed identity; User or Group for people."""
+
+
+class MlRegistryInputs(MlRegistrySpec):
+    """An Azure ML registry (created with its storage and container registry in each region, or
+    an existing one by id), and the roles of those who publish into it or use it."""
+
+    publishers: Sequence[RegistryPrincipal] = ()
+    """Who creates assets in it: AzureML Registry User (how-to-registry-network-isolation)."""
+    consumers: Sequence[RegistryPrincipal] = ()
+    """Who uses its assets: Reader (how-to-manage-registries); for an endpoint's or cluster's
+    identity Microsoft names no role, and Reader is the package's choice (at risk)."""
+
+    def cross_checks(self) -> list[Problem]:
+        found = super().cross_checks()
+        seen: set[str] = set()
+        for field in ("publishers", "consumers"):
+            for i, who in enumerate(getattr(self, field)):
+                if who.object_id in seen:
+                    found.append(Problem((field, i, "object_id"), who.object_id,
+                                         "an object id listed once (a publisher reads too)"))
+                seen.add(who.object_id)
+        return found
+
+
 INPUTS: dict[str, type[Arguments]] = {"IdentityArgs": IdentityInputs,
                                       "MlWorkspaceArgs": MlWorkspaceInputs,
                                       "ComputeClusterArgs": ComputeClusterInputs,
                                       "OnlineDeployment": OnlineDeploymentInputs,
                                       "OnlineEndpointArgs": OnlineEndpointInputs,
                                       "InstanceType": InstanceType,
-                                      "KubernetesComputeArgs": KubernetesComputeInputs}
+                                      "KubernetesComputeArgs": KubernetesComputeInputs,
+                                      "RegistryPrincipal": RegistryPrincipal,
+                                      "MlRegistryArgs": MlRegistryInputs}
 """The argument types of the package, by name, and the model each is generated from (an entry's
 type before the arguments that hold it)."""
 

@@ -81,10 +81,16 @@ def _outside_targets(run: StackRun) -> list[str]:
     return sorted(targets)
 
 
+def _group_of_resources(run: StackRun) -> str:
+    """The resource group a project that exports none (samples/registry) puts its resources in."""
+    return next((str(r.inputs["resourceGroupName"]) for r in run.resources.values()
+                 if r.custom and isinstance(r.inputs.get("resourceGroupName"), str)), "")
+
+
 def before(run: StackRun) -> list[dict[str, Any]]:
     """What the deployer must hold before the first ``pulumi up`` of ``run``'s stack."""
     created_group = bool(run.of_type(GROUP_TYPE))
-    group = str(run.outputs.get("resourceGroupName", ""))
+    group = str(run.outputs.get("resourceGroupName") or _group_of_resources(run))
     home = (SUBSCRIPTION, f"the subscription (the stack creates resource group {group})") \
         if created_group else (f"{SUBSCRIPTION}/resourceGroups/{group}", f"resource group {group}")
     assignments = run.of_type(ROLE_ASSIGNMENT)

@@ -17,6 +17,7 @@ from typing import Any
 from google.protobuf import struct_pb2
 from pulumi.runtime import proto
 
+from components.stackfile import project_file
 from components.testing.runner import Registration, StackRun, stack_config
 from stack.config import StackSettings, parse_settings
 
@@ -43,6 +44,11 @@ def settings_of(project: str, config: dict[str, Any], stack: str) -> StackSettin
     prefix = f"{project}:"
     raw = {k.removeprefix(prefix): v for k, v in config.items() if k.startswith(prefix)}
     return parse_settings(project, raw, stack)
+
+
+PLATFORM_PROJECT = str(project_file(Path(__file__).resolve().parents[1])["name"])
+"""The name of the project whose settings call for a pack config (this repository's stack); another
+project (samples/registry, a team's own) is checked by every policy at the pack's own levels."""
 
 
 PRODUCTION_POLICIES = ("stateful-resources-protected", "storage-no-shared-keys",
@@ -110,7 +116,8 @@ def diagnostics(run: StackRun, pack_dir: Path, config: dict[str, Any] | None = N
     registered, custom resources and components, as the engine analyzes every registration, and
     then the whole stack, which its stack policies read); ``config`` defaults to the stack's pack
     config."""
-    config = pack_config(stack_settings(run)) if config is None else config
+    if config is None:
+        config = pack_config(stack_settings(run)) if run.project == PLATFORM_PROJECT else {}
     chosen = run.resources.values() if resources is None else resources
     return running(pack_dir).preview(
         stack_request(run), config, [analyze_request(r) for r in chosen],

@@ -18,7 +18,7 @@ from __future__ import annotations
 
 import json
 import re
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -44,6 +44,7 @@ ENDPOINT = TYPES["online endpoint"]
 WORKSPACE = TYPES["ml workspace"]
 ROLE_ASSIGNMENT = TYPES["role assignment"]
 GROUP = TYPES["resource group"]
+ML_REGISTRY = TYPES["ml registry"]
 STATEFUL: tuple[str, ...] = tuple(CATALOG["stateful"])
 """The types that hold data a replacement or a delete loses."""
 LOGS: dict[str, list[str]] = CATALOG["logs"]
@@ -177,6 +178,19 @@ def _logs_sent(args: StackValidationArgs, report: ReportViolation) -> None:
                    "workspace", r.urn)
 
 
+def _registry_public_blobs(props: Props, _: ResourceValidationArgs) -> str | None:
+    """The regions of an Azure ML registry whose system-created storage does not forbid anonymous
+    blob access (unset leaves it to Azure)."""
+    regions = props.get("regionDetails")
+    open_ = [str(_get(region, "location")) for region in
+             (regions if isinstance(regions, Sequence) else ())
+             for details in (_get(region, "storageAccountDetails") or ())
+             if _get(details, "systemCreatedStorageAccount", "allowBlobPublicAccess") is not False]
+    return (f"the storage of region(s) {', '.join(open_)} may allow anonymous blob access: set "
+            "regionDetails[].storageAccountDetails[].systemCreatedStorageAccount."
+            "allowBlobPublicAccess to false (fixed with the region)") if open_ else None
+
+
 def _is_number(value: Any) -> bool:
     """A JSON number (the wire has no integers: pulumi-policy hands every number over as a
     float), not a boolean."""
@@ -204,6 +218,10 @@ POLICIES: list[Policy] = [
     _policy("storage-no-public-blob-access", "Storage accounts forbid anonymous blob access.",
             (STORAGE,), lambda p, _: None if p.get("allowBlobPublicAccess") is False
             else "allowBlobPublicAccess must be false"),
+    _policy("ml-registry-no-public-blobs",
+            "Azure ML registries create their storage with anonymous blob access off "
+            "(how-to-registry-network-isolation, Data exfiltration protection).",
+            (ML_REGISTRY,), _registry_public_blobs),
     _policy("storage-min-tls-1-2", "Storage accounts accept TLS 1.2 or newer only.",
             (STORAGE,), lambda p, _: None if p.get("minimumTlsVersion") in ("TLS1_2", "TLS1_3")
             else f"minimumTlsVersion is {p.get('minimumTlsVersion')!r}; use TLS1_2"),

@@ -26,6 +26,7 @@ from components import (
     KubernetesCompute,
     ManagedIdentity,
     ManagedIdentityArgs,
+    MlRegistry,
     OnlineEndpoint,
     Principal,
     PrivateNetwork,
@@ -84,6 +85,9 @@ class Platform:
     """What a deployment of the sample scoring app reads at start, made before it."""
     endpoints: dict[str, OnlineEndpoint]
     automation: AutomationIdentity | None = None
+    ml_registry_id: pulumi.Input[str] | None = None
+    """The Azure ML registry another stack owns, by resource id (mlRegistry)."""
+    ml_registry: MlRegistry | None = None
 
     def __init__(self, settings: StackSettings):
         self.settings = settings
@@ -134,7 +138,7 @@ class Platform:
         parts: list[HasGrants] = [self.workspace, *self.clusters.values(),
                                   *self.instances.values(), *self.endpoints.values()]
         parts += [p for p in (self.private_registry, self.data, self.automation, self.kubernetes,
-                              self.network, self.assets) if p is not None]
+                              self.network, self.assets, self.ml_registry) if p is not None]
         return [g for part in parts for g in part.grants]
 
     @property

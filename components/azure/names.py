@@ -65,6 +65,10 @@ RULES: dict[str, NameRule] = {
         # Azure ML quota page: 3-32, begin with a letter, letters and digits, single dashes.
         NameRule("online endpoint", 3, 32, r"[a-zA-Z][a-zA-Z0-9]*(-[a-zA-Z0-9]+)*",
                  "letters, digits and single hyphens, starting with a letter"),
+        # how-to-manage-registries, Choose a name: 2-32 characters, alphanumerics, '_' and '-',
+        # starting with an alphanumeric; unique in the Entra tenant, fixed once created.
+        NameRule("ml registry", 2, 32, r"[a-zA-Z0-9][a-zA-Z0-9_-]*",
+                 "letters, digits, '_' and '-', starting with a letter or digit"),
         # REST spec (codes/models/environments ``name`` path parameter).
         NameRule("asset", 1, 255, r"[a-zA-Z0-9][a-zA-Z0-9_-]*",
                  "letters, digits, '-' and '_', starting with a letter or digit"),

@@ -26,6 +26,9 @@ BUILT_IN_ROLES: dict[str, str] = {
     "AzureML Data Scientist": "f6c7c914-8db3-469d-8ca1-694a8f32e121",
     "AzureML Compute Operator": "e503ece1-11d0-4e8e-8e2c-7a6c3bf38815",
     "AzureML Metrics Writer (preview)": "635dd51f-9968-44d3-b7fb-6d9a6bd613ae",
+    # Reads registries and reads, writes and deletes their assets (how-to-assign-roles; built-in
+    # roles, AI + machine learning).
+    "AzureML Registry User": "1823dd4f-9b8c-4ab6-ab4e-7397a3684615",
     "Kubernetes Extension Contributor": "85cb6faf-e071-4c9b-8136-154b5a04f717",
     "Azure Kubernetes Service Cluster Admin Role": "0ab0b1a8-8aac-4efd-b8c2-3ee1fb270be8",
     # What Azure itself grants a system-assigned workspace identity on its resource group

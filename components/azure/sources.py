@@ -53,6 +53,22 @@ KUBERNETES_ATTACH = ("how-to-attach-kubernetes-to-workspace: the workspace ident
                      "Role on the cluster it attaches")
 KUBERNETES_COMPUTE = ("how-to-attach-kubernetes-to-workspace: the compute target's identity pulls "
                       "images (AcrPull) and reads data (Storage Blob Data Reader) as itself")
+REGISTRY_PUBLISHER = ("how-to-registry-network-isolation, Create assets in registry from local "
+                      "files: the identity that creates assets \"must be assigned the AzureML "
+                      "Registry User, owner, or contributor role\"; how-to-assign-roles: AzureML "
+                      "Registry User \"can get registries, and read, write and delete assets "
+                      "within them\" (the least of the three)")
+REGISTRY_CONSUMER = ("how-to-manage-registries, Allow users to use assets from the registry: "
+                     "\"To let a user only read assets, you can grant the user the built-in "
+                     "Reader role\"")
+REGISTRY_WORKLOAD = ("how-to-manage-registries (Reader to use assets) and "
+                     "how-to-share-models-pipelines-across-workspaces-with-registries (deploy a "
+                     "registry model to an endpoint): Microsoft lists no role for the endpoint or "
+                     "cluster identity that runs a registry asset; Reader, the documented role "
+                     "for using assets, is chosen (at risk)")
+REGISTRY_NETWORK = ("how-to-managed-network, Private endpoints: \"Azure Machine Learning "
+                    "registries\" are a private endpoint target; azure-docs private-link/"
+                    "private-endpoint-dns: its subresource is amlregistry")
 
 # What Azure grants a system-assigned identity itself (AzureGrant: listed, never granted again).
 ENDPOINT_AUTOMATIC = ("concept-endpoints-online-auth: a system-assigned endpoint identity is "

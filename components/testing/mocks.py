@@ -17,6 +17,7 @@ from .. import catalog
 from ..endpoint import ONLINE_ENDPOINT
 from ..identity import USER_ASSIGNED_IDENTITY
 from ..kubernetes import EXTENSION, MANAGED_CLUSTER
+from ..ml_registry import ML_REGISTRY, REGISTRY_ID_OUTPUT, asset_uri_prefix
 from ..registry import REGISTRY
 from ..workspace import KEY_VAULT, ML_WORKSPACE, STORAGE_ACCOUNT
 
@@ -42,14 +43,28 @@ def _id(token: str, resource_group: str, name: str) -> str:
                         SUBSCRIPTION_ID)
 
 
+def registry_stack(stack: str) -> dict[str, Any]:
+    """The outputs of ``<organization>/<project>/<stack>`` as the registry's own stack exports them
+    (:meth:`~components.ml_registry.MlRegistry.exports`, examples/registry): registry
+    ``mlreg-<stack>`` in resource group ``rg-mlreg-<stack>``."""
+    name = stack.rsplit("/", 1)[-1]
+    registry = f"mlreg-{name}"
+    return {REGISTRY_ID_OUTPUT: _id(ML_REGISTRY, f"rg-{registry}", registry),
+            "registryName": registry, "assetUriPrefix": asset_uri_prefix(registry)}
+
+
 class AzureMocks(pulumi.runtime.Mocks):
     """Mocks for the resource types of the catalog (:mod:`components.catalog`: ids from its id
     templates), random values, explicit providers and Kubernetes objects, and for the invokes the
     components make."""
 
-    def __init__(self, suffix: str = RANDOM_SUFFIX) -> None:
+    def __init__(self, suffix: str = RANDOM_SUFFIX,
+                 stacks: dict[str, dict[str, Any]] | None = None) -> None:
         self.suffix = suffix
         """What the random name suffix comes out as."""
+        self.stacks = stacks or {}
+        """The outputs of the stacks a stack reference reads, by fully qualified stack name; a
+        stack not listed answers as an Azure ML registry's own stack (:func:`registry_stack`)."""
         self.invented: dict[str, str] = {}
         """Each invented value, and how a real preview would show it."""
         self.identities: dict[str, dict[str, str]] = {}
@@ -63,10 +78,19 @@ class AzureMocks(pulumi.runtime.Mocks):
         return self._invent(str(uuid.uuid5(uuid.NAMESPACE_URL, "/".join(parts))))
 
     def new_resource(self, args: pulumi.runtime.MockResourceArgs) -> tuple[str, dict[str, Any]]:
+        state = dict(args.inputs)
+        if args.typ == "pulumi:pulumi:StackReference":  # read (custom unset): another stack
+            return self._stack_reference(state)
         if not args.custom:  # a component: nothing for Azure to answer
             return "", {}
-        state = dict(args.inputs)
         return self._local(args.typ, args.name, state) or self._azure(args.typ, args.name, state)
+
+    def _stack_reference(self, state: dict[str, Any]) -> tuple[str, dict[str, Any]]:
+        """Another stack's outputs, as the engine reads them from the backend."""
+        stack = str(state["name"])
+        state.update(outputs=self.stacks.get(stack) or registry_stack(stack),
+                     secretOutputNames=[])
+        return stack, state
 
     def _local(self, typ: str, name: str, state: dict[str, Any]
                ) -> tuple[str, dict[str, Any]] | None:

@@ -173,6 +173,19 @@ class _RecordingMonitor(pulumi_mocks.MockMonitor):
             )
         return response
 
+    def ReadResource(self, request: Any) -> Any:
+        """A resource the program reads (a stack reference): recorded as a registration, so that
+        what depends on its outputs depends on something the run knows."""
+        response = super().ReadResource(request)  # type: ignore[no-untyped-call]
+        registered = self.resources[response.urn]
+        self.registrations[response.urn] = Registration(
+            urn=response.urn, type=request.type, name=request.name, parent=request.parent,
+            custom=True, protect=False, retain_on_delete=False,
+            dependencies=list(request.dependencies), property_dependencies={},
+            inputs=dict(unwrap_secrets(rpc.deserialize_properties(request.properties))),
+            outputs=dict(registered.state), id=registered.id)
+        return response
+
 
 def alias_urns(urn: str, aliases: Any) -> list[str]:
     """The former URNs that alias specs of the same parent (a new type or name) stand for: the

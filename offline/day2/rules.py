@@ -56,14 +56,14 @@ def _fixed(r: Registration) -> tuple[catalog.Fixed, ...]:
     return entry.fixed_of(r.inputs) if entry else ()
 
 
-def fixed_at_creation(r: Registration, path: str) -> bool:
-    """Whether Azure takes input ``path`` of ``r`` at creation only (a fixed property of its type
-    in the catalog)."""
-    return any(matches(path, fact.path) for fact in _fixed(r))
-
-
 def _covers(fact: catalog.Fixed, path: str) -> bool:
     return matches(path, fact.path) and not any(matches(path, u) for u in fact.unless)
+
+
+def fixed_at_creation(r: Registration, path: str) -> bool:
+    """Whether Azure takes input ``path`` of ``r`` at creation only (a fixed property of its type
+    in the catalog, and not a path under it that the fact leaves out)."""
+    return any(_covers(fact, path) for fact in _fixed(r))
 
 
 def _stateful(type_: str) -> bool:

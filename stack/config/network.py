@@ -11,6 +11,7 @@ from pydantic import Field, StrictBool
 
 from components import ManagedNetwork, PrivateNetwork, PrivateNetworkArgs
 from components.managed_network import APPROVED_ONLY, ManagedNetworkSpec, OutboundRuleSpec
+from components.ml_registry import SUBRESOURCE
 from components.network import ZONES, PrivateNetworkSpec, zones_of
 
 from .base import ConfigModel, Keys, Problems
@@ -24,6 +25,9 @@ DATA_RULE = "data-blob"
 """The stack's own private endpoint rule to the data account's blobs."""
 DATA_APPROVAL = "data-storage"
 """The short name of the workspace identity's approval of the data account (its Pulumi name)."""
+REGISTRY_RULE = "ml-registry"
+"""The stack's own private endpoint rule to the Azure ML registry (mlRegistry), and the short name
+of the workspace identity's approval of it."""
 
 PRIVATE_ENDPOINTS = (("workspace", "amlworkspace"), ("storage-blob", "blob"),
                      ("storage-file", "file"), ("key-vault", "vault"), ("registry", "registry"))
@@ -37,9 +41,10 @@ class OutboundRuleSettings(OutboundRuleSpec, ConfigModel):
     privateEndpoint."""
 
     def rules(self, k: Keys) -> Problems:
-        if self.name == DATA_RULE:
+        if self.name in (DATA_RULE, REGISTRY_RULE):
             return [f"{k('name')} = {self.name!r} is not allowed: a name other than {DATA_RULE} "
-                    "(the stack's own rule to the data account)"]
+                    f"and {REGISTRY_RULE} (the stack's own rules to the data account and the "
+                    "Azure ML registry)"]
         return []
 
 
@@ -126,18 +131,23 @@ def _feeds_for_conda(s: StackSettings, k: Keys) -> Problems:
             "packages\")"]
 
 
-def managed_network(net: NetworkSettings | None, data_account_id: pulumi.Input[str] | None = None
-                    ) -> ManagedNetwork | None:
-    """The workspace's managed network from the settings: the configured rules, and a private
+def managed_network(net: NetworkSettings | None, data_account_id: pulumi.Input[str] | None = None,
+                    registry_id: pulumi.Input[str] | None = None) -> ManagedNetwork | None:
+    """The workspace's managed network from the settings: the configured rules, a private
     endpoint rule to the data account's blobs (compute reads the data as itself, and in
-    AllowOnlyApprovedOutbound storage is reachable only so)."""
+    AllowOnlyApprovedOutbound storage is reachable only so) and one to the Azure ML registry
+    (how-to-managed-network, Private endpoints: "Azure Machine Learning registries"; private link
+    group ``amlregistry``)."""
     if net is None:
         return None
-    data = () if data_account_id is None else (OutboundRuleSpec(
-        name=DATA_RULE, private_endpoint=data_account_id, subresource="blob"),)
+    own = [(DATA_RULE, DATA_APPROVAL, data_account_id, "blob"),
+           (REGISTRY_RULE, REGISTRY_RULE, registry_id, SUBRESOURCE)]
+    rules = tuple(OutboundRuleSpec(name=name, private_endpoint=target, subresource=group)
+                  for name, _, target, group in own if target is not None)
     return ManagedNetwork(**net.arguments(ManagedNetworkSpec, but=("outbound_rules",)),
-                          outbound_rules=(*data, *net.outbound_rules),
-                          approval_names={DATA_RULE: DATA_APPROVAL} if data else {})
+                          outbound_rules=(*rules, *net.outbound_rules),
+                          approval_names={name: short for name, short, target, _ in own
+                                          if target is not None})
 
 
 def _build(p: Platform) -> None:

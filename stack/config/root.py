@@ -22,6 +22,7 @@ from .data import DataStorageSettings, DataUserSettings
 from .endpoints import EndpointSettings
 from .instances import InstanceSettings
 from .kubernetes import KubernetesSettings
+from .ml_registry import MlRegistrySettings
 from .network import NetworkSettings
 
 
@@ -111,6 +112,9 @@ class StackSettings(WorkspaceSpec, ConfigModel):
     kubernetes: KubernetesSettings | None = Field(None, description=(
         "An AKS inference cluster attached as Kubernetes compute, for Kubernetes online "
         "endpoints."))
+    ml_registry: MlRegistrySettings | None = Field(None, description=(
+        "The Azure ML registry deployments take models and environments from, owned by another "
+        "stack: {id} or {stack}, with who publishes into it and uses it."))
     tags: dict[str, str] = Field({}, description=(
         "Tags on every resource, beside workload, environment and managed-by."))
 

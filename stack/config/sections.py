@@ -13,6 +13,7 @@ from . import (
     endpoints,
     instances,
     kubernetes,
+    ml_registry,
     network,
     secrets,
     stack,
@@ -22,8 +23,8 @@ from . import (
 from .section import Section
 
 SECTIONS: tuple[Section, ...] = (
-    stack.SECTION, tags.SECTION, data.STORAGE, workspace.SECTION, network.SECTION,
-    automation.PRIVATE_REGISTRY, data.USERS, secrets.SECTION, clusters.SECTION,
+    stack.SECTION, tags.SECTION, data.STORAGE, ml_registry.REFERENCE, workspace.SECTION,
+    network.SECTION, automation.PRIVATE_REGISTRY, data.USERS, secrets.SECTION, clusters.SECTION,
     instances.SECTION, kubernetes.SECTION, assets.SECTION, endpoints.SECTION,
-    automation.AUTOMATION, diagnostics.SECTION)
+    automation.AUTOMATION, ml_registry.ACCESS, diagnostics.SECTION)
 """Every section; together they own every top-level key once."""

@@ -43,6 +43,10 @@ WORKSPACE = "mlplatform:index:MlWorkspace"
 CLUSTER = "mlplatform:index:ComputeCluster"
 ENDPOINT = "mlplatform:index:OnlineEndpoint"
 KUBERNETES = "mlplatform:index:KubernetesCompute"
+ML_REGISTRY = "mlplatform:index:MlRegistry"
+ML_REGISTRY_ID = f"{GROUP}/Microsoft.MachineLearningServices/registries/mlreg-shared"
+PEOPLE = "00000000-aaaa-4bbb-8ccc-00000000000b"
+"""A group of data scientists, by object id."""
 
 
 def deployment_inputs(name: str, **more: Any) -> dict[str, Any]:
@@ -129,6 +133,14 @@ def built(host: ProviderHost) -> dict[str, Constructed]:
         "workspaceId": WORKSPACE_ID, "endpointName": "fraud-k8s-7q2", "authMode": "Key",
         "identityId": scorer["resourceId"], "computeId": aks["resourceId"],
         "deployments": [deployment_inputs("green", instanceType="cpu-small")]})
+    # the Azure ML registry: an existing one granted on, and one created with every input
+    construct("registry-required", ML_REGISTRY, {"existingId": ML_REGISTRY_ID})
+    construct("registry-created", ML_REGISTRY, {
+        **place, "registryName": "mlreg-scoring", "replicationLocations": ["northeurope"],
+        "allowUnlistedLocation": False, "storageAccountType": "Standard_ZRS",
+        "publicNetworkAccess": "Disabled", "protect": True, "tags": {"team": "fraud"},
+        "publishers": [{"objectId": PEOPLE, "type": "Group"}],
+        "consumers": [{"objectId": scorer["principalId"], "type": "ServicePrincipal"}]})
     return out
 
 
@@ -136,7 +148,8 @@ CERT = "-----BEGIN CERTIFICATE-----\nMIIBszCCAVmgAwIBAgIUZm9y\n-----END CERTIFIC
 KEY = "-----BEGIN PRIVATE KEY-----\nMIGHAgEAMBMGByqGSM49AgEG\n-----END PRIVATE KEY-----\n"
 """A certificate and key for the inference router, as PEM (placeholders)."""
 
-REQUIRED_CHOICE = {WORKSPACE: {"existingRegistryId"}, KUBERNETES: {"allowInsecureConnections"}}
+REQUIRED_CHOICE = {WORKSPACE: {"existingRegistryId"}, KUBERNETES: {"allowInsecureConnections"},
+                   ML_REGISTRY: {"existingId"}}
 """What the required-only builds of the two components that need a choice add to the required
 inputs (the schema cannot say "one of")."""
 
@@ -163,15 +176,18 @@ def test_every_input_of_the_schema_goes_through_construct(host: ProviderHost,
     package_schema = host.schema()
     resources, types = package_schema["resources"], package_schema["types"]
     sent: dict[str, set[str]] = {token: set() for token in resources}
-    nested: dict[str, set[str]] = {"deployments": set(), "instanceTypes": set()}
+    nested: dict[str, set[str]] = {"deployments": set(), "instanceTypes": set(),
+                                   "publishers": set(), "consumers": set()}
     for c in built.values():
         sent[c.type] |= set(c.inputs)
         for field, items in nested.items():
             for item in c.inputs.get(field, []):
                 items |= set(item)
     assert sent == {token: set(r["inputProperties"]) for token, r in resources.items()}
+    principal = set(types["mlplatform:index:RegistryPrincipal"]["properties"])
     assert nested == {"deployments": set(types["mlplatform:index:OnlineDeployment"]["properties"]),
-                      "instanceTypes": set(types["mlplatform:index:InstanceType"]["properties"])}
+                      "instanceTypes": set(types["mlplatform:index:InstanceType"]["properties"]),
+                      "publishers": principal, "consumers": principal}
     for key, c in built.items():
         if key.endswith("-required"):
             required = set(resources[c.type]["requiredInputs"])
@@ -262,16 +278,29 @@ def test_every_component_returns_every_output_it_declares(host: ProviderHost,
                   "tlsSecret": "inference-tls", "tlsKey": KEY},
      ["clusterName = 'aks-y' is not allowed: nothing with existingClusterId",
       "tlsSecret = 'inference-tls' is not allowed: nothing beside tlsCertificate and tlsKey"]),
+    (ML_REGISTRY, {"registryName": "_bad", "location": "westeurop",
+                   "storageAccountType": "Standard_XRS",
+                   "publishers": [{"objectId": "not-a-guid", "type": "Robot"}],
+                   "consumers": [{"objectId": PEOPLE}, {"objectId": PEOPLE}]},
+     ["MlRegistry '_bad': invalid arguments:",
+      "registryName = '_bad' is not allowed: 2-32 characters",
+      "storageAccountType = 'Standard_XRS' is not allowed: one of Standard_LRS",
+      "publishers[0].objectId = 'not-a-guid' is not allowed: an Entra ID object id",
+      "publishers[0].type = 'Robot' is not allowed: one of ServicePrincipal, User, Group",
+      "consumers[1].objectId = '00000000-aaaa-4bbb-8ccc-00000000000b' is not allowed: an object "
+      "id listed once",
+      "resourceGroupName is missing: where the registry is created",
+      "location = 'westeurop' is not allowed: an Azure public region"]),
 ], ids=["workspace-required-only", "workspace-both-registries", "workspace-every-mistake",
         "kubernetes-required-only", "cluster-half-a-node", "cluster-every-mistake-at-once",
         "endpoint-every-mistake-at-once", "kubernetes-every-mistake-at-once",
-        "kubernetes-existing-cluster-mistakes"])
+        "kubernetes-existing-cluster-mistakes", "registry-every-mistake-at-once"])
 def test_inputs_the_components_cannot_build_are_refused_by_name(host: ProviderHost, type_: str,
                                                                 inputs: dict[str, Any],
                                                                 words: list[str]) -> None:
     with pytest.raises(grpc.RpcError) as refused:
         host.construct(type_, inputs.get("workspaceName") or inputs.get("endpointName")
-                       or inputs["computeName"], inputs)
+                       or inputs.get("registryName") or inputs["computeName"], inputs)
     for word in words:
         assert word in refused.value.details(), (word, refused.value.details())
     assert "MIIB" not in refused.value.details() and "MIGH" not in refused.value.details()
@@ -302,7 +331,8 @@ def test_every_workload_retries_through_a_hook_its_construct_registered(
         "cluster-required": {"Compute"}, "cluster-every": {"Compute"},
         "endpoint-required": set(), "endpoint-deployments": {"OnlineDeployment"},
         "kubernetes-required": {"Compute"}, "kubernetes-created": {"Compute"},
-        "kubernetes-existing": {"Compute"}, "endpoint-kubernetes": {"OnlineDeployment"}}
+        "kubernetes-existing": {"Compute"}, "endpoint-kubernetes": {"OnlineDeployment"},
+        "registry-required": set(), "registry-created": set()}
     names: list[str] = []
     for c in built.values():
         bound = {name for r in c.run.resources.values() for name in r.error_hooks}
@@ -351,6 +381,19 @@ def test_an_identity_passed_by_id_holds_the_roles_its_workloads_need(
     on_aks = built["endpoint-kubernetes"].run.one("machinelearningservices:OnlineEndpoint")
     assert on_aks.inputs["properties"]["compute"] == attach.id == \
         built["kubernetes-existing"].outputs["resourceId"]
+
+
+def test_a_registry_grants_publishers_and_consumers_by_object_id(
+        built: dict[str, Constructed]) -> None:
+    scorer = built["identity-every"].outputs["principalId"]
+    created = built["registry-created"]
+    registry = created.run.one("machinelearningservices:Registry")
+    assert created.outputs["resourceId"] == registry.id
+    assert created.outputs["assetUriPrefix"] == "azureml://registries/mlreg-scoring"
+    assert roles(created.run) == {(PEOPLE, "AzureML Registry User", registry.id),
+                                  (scorer, "Reader", registry.id)}
+    assert registry.protect and registry.inputs["publicNetworkAccess"] == "Disabled"
+    assert kinds(built["registry-required"].run) == set()  # an existing one: nothing to grant
 
 
 def test_numbers_reach_azure_as_whole_numbers(built: dict[str, Constructed]) -> None:

@@ -7,13 +7,20 @@ import re
 import pytest
 
 from components.azure.roles import BUILT_IN_ROLES, assignment_name
-from components.testing.mocks import DEPLOYER_OBJECT_ID, RANDOM_SUFFIX, SUBSCRIPTION_ID
+from components.testing.mocks import (
+    DEPLOYER_OBJECT_ID,
+    RANDOM_SUFFIX,
+    SUBSCRIPTION_ID,
+    registry_stack,
+)
 from components.testing.runner import StackRun
 from offline.policy_check import stack_settings
 
 from ..conftest import ROLE_ASSIGNMENT, grants, one, shared_run
 
 S = RANDOM_SUFFIX
+ML_REGISTRY = registry_stack("organization/ml-registry/shared")["registryId"]
+"""The Azure ML registry dev and prod reference (mlRegistry.stack), as the mocks answer it."""
 
 
 def expected_grants(env: str, clusters: list[str], endpoints: list[str],
@@ -42,7 +49,11 @@ def expected_grants(env: str, clusters: list[str], endpoints: list[str],
 def test_dev_access_matrix_is_exactly_the_documented_roles(dev: StackRun) -> None:
     # the deployer uploads the sample's model, code and data as itself, to the assets container
     deployer = {(DEPLOYER_OBJECT_ID, "Storage Blob Data Contributor", "ml-assets")}
-    expected = expected_grants("dev", ["cpu"], ["score"], ("sample-secret",)) | deployer
+    # dev publishes into the shared Azure ML registry: its cluster creates assets, its endpoint
+    # uses them
+    registry = {("id-mlplat-dev-cluster-cpu", "AzureML Registry User", ML_REGISTRY),
+                ("id-mlplat-dev-endpoint-score", "Reader", ML_REGISTRY)}
+    expected = expected_grants("dev", ["cpu"], ["score"], ("sample-secret",)) | deployer | registry
     assert grants(dev) == expected
     assert len(dev.of_type(ROLE_ASSIGNMENT)) == len(expected)
 
@@ -58,7 +69,13 @@ def test_prod_access_matrix_is_exactly_the_documented_roles(prod: StackRun) -> N
     # the studio reaches the closed storage through its private endpoints, as the workspace too
     readers = {("id-mlplat-prod-workspace", "Reader", f"pe-mlplat-prod-{pe}")
                for pe in ("storage-blob", "storage-file", "data-blob")}
-    expected = expected_grants("prod", ["cpu", "gpu"], ["score"]) | data | approver | readers
+    # prod uses the shared Azure ML registry's assets, reached through its managed network
+    registry = {(f"id-mlplat-prod-{who}", "Reader", ML_REGISTRY)
+                for who in ("cluster-cpu", "cluster-gpu", "endpoint-score")} | {
+        ("id-mlplat-prod-workspace", "Azure AI Enterprise Network Connection Approver",
+         ML_REGISTRY)}
+    expected = (expected_grants("prod", ["cpu", "gpu"], ["score"]) | data | approver | readers
+                | registry)
     assert grants(prod) == expected
     assert len(prod.of_type(ROLE_ASSIGNMENT)) == len(expected)
 
@@ -104,9 +121,10 @@ def test_workspace_waits_for_the_grants_on_its_dependents(stack: StackRun) -> No
     on_workspace = {a.urn for a in stack.of_type(ROLE_ASSIGNMENT) if a.inputs["scope"] == ws.id
                     and a.parent == ws.parent}
     # seed 002's six, and where it has a managed network the approver role on each private
-    # endpoint target: storage, key vault, registry and the data account
+    # endpoint target: storage, key vault, registry, the data account and the Azure ML registry
     settings = stack_settings(stack)
-    network = (3 + (settings.data_storage is not None)) if settings.network else 0
+    network = (3 + (settings.data_storage is not None) + (settings.ml_registry is not None)) \
+        if settings.network else 0
     assert len(on_dependents) == 6 + network and len(on_workspace) == 1
     assert on_dependents <= set(ws.dependencies)
     assert not on_workspace & set(ws.dependencies)
@@ -152,6 +170,8 @@ def test_system_assigned_identities_get_only_what_azure_does_not_grant() -> None
     assert endpoint.inputs["identity"] == {"type": "SystemAssigned"}
     assert grants(run) == {("cpu", "Storage Blob Data Contributor", f"stmlplatdev{S}"),
                            (DEPLOYER_OBJECT_ID, "Storage Blob Data Contributor", "ml-assets"),
+                           ("cpu", "AzureML Registry User", ML_REGISTRY),  # a publisher
+                           (f"score-dev-{S}", "Reader", ML_REGISTRY),
                            (f"score-dev-{S}", "Key Vault Secrets User",
                             f"kv-mlplat-dev-{S}/secrets/sample-secret")}
     assert not {d for d in ws.dependencies if run.resources[d].type == ROLE_ASSIGNMENT}

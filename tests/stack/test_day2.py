@@ -149,7 +149,8 @@ def test_removing_the_cluster_deletes_it_with_its_identity_and_grants(dev: Stack
     plan = clean(day2_plan(dev, shared_run("dev", {"computeClusters": []})))
     assert {s.resource.name for s in plan.steps} == {
         "cluster-cpu", "cluster-cpu-identity", "cluster-cpu-registry-acrpull",
-        "cluster-cpu-storage-storage-blob-data-contributor"}
+        "cluster-cpu-storage-storage-blob-data-contributor",
+        "ml-registry-cluster-cpu-azureml-registry-user"}  # its publisher role on the ML registry
     assert {s.op for s in plan.steps} == {DELETE}
     # the one thing not proven without Azure: the compute delete's query parameter
     assert [f.rule for _, f in plan.findings] == ["compute-delete"]

@@ -12,7 +12,12 @@ Pages (MicrosoftDocs/azure-ai-docs ``articles/machine-learning/`` unless said):
 - INSTANCE: how-to-create-compute-instance, "Create on behalf of";
 - ATTACH: how-to-attach-kubernetes-to-workspace;
 - ROLES: how-to-assign-roles (AzureML Data Scientist; Managed Identity Operator footnote);
-- SECRETS: how-to-use-secrets-in-runs, and seed 003 (scoring code reads its secrets).
+- SECRETS: how-to-use-secrets-in-runs, and seed 003 (scoring code reads its secrets);
+- REGISTRIES: how-to-manage-registries ("To let a user only read assets ... the built-in Reader
+  role"), how-to-registry-network-isolation (the identity that creates assets "must be assigned
+  the AzureML Registry User, owner, or contributor role"), how-to-assign-roles (AzureML Registry
+  User); no page names a role for the endpoint or cluster identity that runs a registry asset:
+  Reader, the role for using assets, is the package's choice (at risk).
 """
 
 from __future__ import annotations
@@ -28,7 +33,7 @@ from components.testing.runner import Registration, StackRun
 from offline.policy_check import stack_settings
 from stack.config import StackSettings
 
-from ..conftest import FULL, ROLE_ASSIGNMENT, shared_run
+from ..conftest import ALICE, FULL, ROLE_ASSIGNMENT, SHARED, TEAM, shared_run
 
 Settings = Callable[[StackSettings], bool]
 ALWAYS: Settings = lambda s: True  # noqa: E731
@@ -60,6 +65,35 @@ def _private_registry(s: StackSettings) -> bool:
 
 def _uploads(s: StackSettings) -> bool:
     return s.sample_data or any(e.deployments for e in s.online_endpoints)
+
+
+# --- the Azure ML registry (mlRegistry): publishers and consumers -------------------------------
+def _registry(s: StackSettings) -> bool:
+    return s.ml_registry is not None
+
+
+def _publishes(s: StackSettings) -> bool:
+    return s.ml_registry is not None and s.ml_registry.publish
+
+
+def _consumes(s: StackSettings) -> bool:
+    return s.ml_registry is not None and not s.ml_registry.publish
+
+
+REGISTRY_NEEDS: tuple[Need, ...] = (
+    *(Need(kind, "AzureML Registry User", "ml registry", "REGISTRIES: the identity that creates "
+           "assets (jobs and CI register models and environments)", _publishes)
+      for kind in ("cluster", "automation", "registry publisher")),
+    *(Need(kind, "Reader", "ml registry", "REGISTRIES: using assets", _consumes)
+      for kind in ("cluster", "automation")),
+    Need("registry consumer", "Reader", "ml registry", "REGISTRIES: using assets"),
+    Need("endpoint", "Reader", "ml registry", "REGISTRIES: using assets (at risk: no page "
+         "names the endpoint identity's role)", _registry),
+    Need("workspace", "Azure AI Enterprise Network Connection Approver", "ml registry",
+         "NETWORK: the private endpoint rule to the registry",
+         lambda s: _network(s) and _registry(s)),
+)
+"""What publishers and consumers of an Azure ML registry need (REGISTRIES)."""
 
 
 DOCUMENTED: tuple[Need, ...] = (
@@ -131,6 +165,7 @@ DOCUMENTED: tuple[Need, ...] = (
          lambda s: any(e.identity == "userAssigned" for e in s.online_endpoints)),
     # Whoever runs pulumi up and uploads (KEYLESS: "registration of a model from local files").
     Need("deployer", "Storage Blob Data Contributor", "assets container", "KEYLESS", _uploads),
+    *REGISTRY_NEEDS,
 )
 """Microsoft's documented needs. Key Vault Secrets User applies per named secret (checked on
 its own below), never by default."""
@@ -152,7 +187,11 @@ def principal_kinds(run: StackRun, s: StackSettings, principal_id: str) -> froze
         return frozenset({
             *(["instance owner"] if principal_id in {
                 i.assigned_user_object_id for i in s.compute_instances} else []),
-            *(["data user"] if principal_id in {u.object_id for u in s.data_users} else [])})
+            *(["data user"] if principal_id in {u.object_id for u in s.data_users} else []),
+            *([kind for kind, people in (
+                ("registry publisher", s.ml_registry.publishers),
+                ("registry consumer", s.ml_registry.consumers))
+               if principal_id in {u.object_id for u in people}] if s.ml_registry else [])})
     if holder.type.endswith("UserAssignedIdentity"):
         purpose = str(holder.azure_name).split(f"-{run.stack}-", 1)[1]
         return frozenset({next((kind for prefix, kind in PURPOSES.items()
@@ -165,6 +204,8 @@ def principal_kinds(run: StackRun, s: StackSettings, principal_id: str) -> froze
 def scope_kind(run: StackRun, s: StackSettings, scope: str) -> str:
     if "/secrets/" in scope:
         return "secret"
+    if "/providers/microsoft.machinelearningservices/registries/" in scope.lower():
+        return "ml registry"
     owner: Registration | None = run.owner_of(scope)
     if owner is None:
         return ("private registry" if scope == s.private_registry_id else
@@ -201,7 +242,11 @@ RUNS = {"dev": ("dev", None), "prod": ("prod", None), "aks": ("aks", None),
         "everything": ("prod", FULL),
         "system": ("dev", {"workspaceIdentity": "systemAssigned", "computeClusters": [
             {"name": "cpu", "identity": "systemAssigned"}], "onlineEndpoints": [
-            {"name": "score", "identity": "systemAssigned", "secrets": ["sample-secret"]}]})}
+            {"name": "score", "identity": "systemAssigned", "secrets": ["sample-secret"]}]}),
+        "registry": ("dev", {"mlRegistry": {
+            "id": f"{SHARED}/Microsoft.MachineLearningServices/registries/mlreg-shared",
+            "publish": True, "publishers": [{"objectId": ALICE, "type": "User"}],
+            "consumers": [{"objectId": TEAM, "type": "Group"}]}})}
 
 
 @pytest.fixture(params=sorted(RUNS))

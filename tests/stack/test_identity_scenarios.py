@@ -8,7 +8,7 @@ from typing import Any
 
 import pytest
 
-from components.testing.mocks import SUBSCRIPTION_ID, TENANT_ID
+from components.testing.mocks import SUBSCRIPTION_ID, TENANT_ID, registry_stack
 from components.testing.runner import Registration, StackRun
 
 from ..conftest import (
@@ -208,7 +208,9 @@ def test_the_automation_identity_holds_only_what_shipping_models_needs(full: Sta
     assert held_by(full, "id-mlplat-dev-automation") == {
         ("AzureML Data Scientist", "mlw-mlplat-dev-k3x9q"),
         ("Storage Blob Data Contributor", "stmlplatdevk3x9q"),
-        ("Managed Identity Operator", "id-mlplat-dev-endpoint-score")}
+        ("Managed Identity Operator", "id-mlplat-dev-endpoint-score"),
+        # dev publishes into the shared Azure ML registry (mlRegistry.publish)
+        ("AzureML Registry User", registry_stack("organization/ml-registry/shared")["registryId"])}
 
 
 def test_the_ci_login_step_finds_its_ids_in_the_outputs(full: StackRun, dev: StackRun) -> None:

@@ -13,6 +13,7 @@ from components.azure.roles import BUILT_IN_ROLES
 from components.catalog import AT_RISK, REFUSED
 from components.managed_network import NETWORK_APPROVER, PACKAGE_FEEDS
 from components.network import SUBNET_NAME, ZONES
+from components.testing.mocks import registry_stack
 from components.testing.runner import StackRun
 from offline.day2.check import day2_plan
 from offline.network_view import INTERNET
@@ -28,6 +29,8 @@ HUB = f"{SUBSCRIPTION}/resourceGroups/rg-hub/providers/Microsoft.Network"
 HUB_SUBNET = f"{HUB}/virtualNetworks/vnet-hub/subnets/snet-ml"
 HUB_ZONE = f"{HUB}/privateDnsZones/privatelink.api.azureml.ms"
 SEARCH = f"{SUBSCRIPTION}/resourceGroups/rg-search/providers/Microsoft.Search/searchServices/s1"
+ML_REGISTRY = registry_stack("organization/ml-registry/shared")["registryId"]
+"""The Azure ML registry prod references (mlRegistry.stack), as the mocks answer it."""
 PRIVATE: dict[str, Any] = {"network": {"uploadsFromNetwork": True}, "registrySku": "Premium"}
 """dev, private (it uploads the sample's model, code and data)."""
 
@@ -59,10 +62,18 @@ def test_the_workspace_identity_approves_every_private_endpoint_before_the_works
                  and holder == "id-mlplat-prod-workspace"}
     assert approvals == {one(prod, kind, name).azure_name for kind, name in (
         ("storage:StorageAccount", "workspace-storage"), ("storage:StorageAccount", "data-storage"),
-        ("keyvault:Vault", None), ("containerregistry:Registry", None))}
+        ("keyvault:Vault", None), ("containerregistry:Registry", None))} | {ML_REGISTRY}
     approvers = {a.urn for a in prod.of_type(ROLE_ASSIGNMENT)
                  if a.inputs["roleDefinitionId"].endswith(BUILT_IN_ROLES[NETWORK_APPROVER])}
-    assert len(approvers) == 4 and approvers <= set(ws.dependencies)
+    assert len(approvers) == 5 and approvers <= set(ws.dependencies)
+
+
+def test_the_managed_network_reaches_the_ml_registry_through_its_amlregistry_endpoint(
+        prod: StackRun) -> None:
+    rule = one(prod, WORKSPACE).inputs["managedNetwork"]["outboundRules"]["ml-registry"]
+    assert rule["type"] == "PrivateEndpoint"
+    assert rule["destination"] == {"serviceResourceId": ML_REGISTRY,
+                                   "subresourceTarget": "amlregistry", "sparkEnabled": False}
 
 
 def test_a_private_endpoint_rule_from_config_is_approved_too() -> None:
@@ -225,7 +236,7 @@ NETWORK_BAD = [
     ({**PRIVATE, "network": {"uploadsFromNetwork": True, "outboundRules": [
         {"name": "data-blob", "privateEndpoint": SEARCH, "subresource": "searchService"}]}},
      ["ml-platform:network.outboundRules[0].name = 'data-blob' is not allowed",
-      "the stack's own rule to the data account"]),
+      "the stack's own rules to the data account and the Azure ML registry"]),
     ({**PRIVATE, "network": {"uploadsFromNetwork": True, "outboundRules": [
         {"name": "a", "fqdn": "a.example.com"}, {"name": "a", "fqdn": "b.example.com"}]}},
      ["ml-platform:network.outboundRules", "'a'"]),

@@ -15,11 +15,11 @@ from pulumi.runtime.rpc import UNKNOWN
 
 from components import catalog
 from components.azure.roles import BUILT_IN_ROLES, PRIVILEGED_ROLES
-from components.testing.runner import Registration, StackRun
+from components.testing.runner import Registration, StackRun, run_stack
 from offline.analyzer import BLOCKING, PolicyAnalyzer
 from offline.policy_check import Violation, check, diagnostics
 
-from ..conftest import PACK, one, shared_run
+from ..conftest import PACK, PROJECT_DIR, one, shared_run
 
 RG = "/subscriptions/00000000-0000-4000-8000-000000000001/resourceGroups/rg-mlplat-dev"
 
@@ -134,7 +134,18 @@ INSECURE: dict[str, tuple[str, Spoil]] = {
                                       _set("systemDatastoresAuthMode", "AccessKey")),
     "stateful-resources-protected": ("storage:StorageAccount",
                                      lambda r: replace(r, protect=False)),
+    "ml-registry-no-public-blobs": ("machinelearningservices:Registry", _inputs(
+        lambda p: p["regionDetails"][1]["storageAccountDetails"][0][
+            "systemCreatedStorageAccount"].pop("allowBlobPublicAccess"))),
 }
+
+
+@pytest.fixture(scope="module")
+def resources(prod: StackRun) -> list[tuple[StackRun, Registration]]:
+    """Every resource of prod, then of the shared Azure ML registry's own stack (whose registry
+    prod references)."""
+    shared = run_stack("shared", project=PROJECT_DIR / "samples" / "registry")
+    return [(run, r) for run in (prod, shared) for r in run.resources.values()]
 
 
 def blocking(run: StackRun, resource: Registration) -> set[str]:
@@ -152,19 +163,21 @@ def test_every_policy_of_the_pack_has_an_insecure_variant(pack: PolicyAnalyzer) 
 
 
 @pytest.mark.parametrize("policy", sorted(INSECURE))
-def test_each_policy_catches_an_insecure_variant(prod: StackRun, policy: str) -> None:
+def test_each_policy_catches_an_insecure_variant(
+        resources: list[tuple[StackRun, Registration]], policy: str) -> None:
     type_suffix, spoil = INSECURE[policy]
-    original = next(r for r in prod.resources.values() if r.type.endswith(type_suffix))
-    assert blocking(prod, original) == set()
-    assert blocking(prod, spoil(original)) == {policy}
+    run, original = next((run, r) for run, r in resources if r.type.endswith(type_suffix))
+    assert blocking(run, original) == set()
+    assert blocking(run, spoil(original)) == {policy}
 
 
 @pytest.mark.parametrize("type_", sorted(t.token for t in catalog.TYPES.values() if t.stateful))
-def test_the_pack_wants_every_stateful_type_of_the_catalog_protected(prod: StackRun,
-                                                                     type_: str) -> None:
-    original = prod.of_type(type_)[0]  # the pack reads the types from policy/catalog.json
-    assert blocking(prod, original) == set()
-    assert blocking(prod, replace(original, protect=False)) == {"stateful-resources-protected"}
+def test_the_pack_wants_every_stateful_type_of_the_catalog_protected(
+        resources: list[tuple[StackRun, Registration]], type_: str) -> None:
+    # the pack reads the types from policy/catalog.json
+    run, original = next((run, r) for run, r in resources if r.type == type_)
+    assert blocking(run, original) == set()
+    assert blocking(run, replace(original, protect=False)) == {"stateful-resources-protected"}
 
 
 def test_key_auth_is_caught_unless_the_pack_config_allows_it() -> None:

@@ -10,7 +10,7 @@ import shlex
 import pytest
 
 from components.azure.roles import BUILT_IN_ROLES
-from components.testing.mocks import DEPLOYER_OBJECT_ID, RANDOM_SUFFIX
+from components.testing.mocks import DEPLOYER_OBJECT_ID, RANDOM_SUFFIX, registry_stack
 from components.testing.runner import StackRun, run_stack
 from offline.deployer import SUBSCRIPTION, commands, condition, main, markdown, story
 from offline.report import plan, text
@@ -19,6 +19,9 @@ from ..conftest import PACK, PROJECT_DIR, ROLE_ASSIGNMENT, one, shared_run
 
 ENTRA_BLOB = "pulumi-python:dynamic/storage:EntraBlob"
 GUIDE = PROJECT_DIR / "docs" / "guides" / "deploying.md"
+ML_REGISTRY = registry_stack("organization/ml-registry/shared")["registryId"]
+"""The Azure ML registry dev and prod reference (mlRegistry.stack), as the mocks answer it."""
+REGISTRY_GROUP = ML_REGISTRY.split("/providers/")[0]
 
 
 def test_the_stack_grants_the_deployer_its_upload_role_and_every_upload_waits_for_it(
@@ -52,7 +55,9 @@ def test_before_the_first_up_it_holds_contributor_and_a_conditioned_administrato
     s = plan(dev, PACK)["deployer"]
     assert [(n["role"], n["scopeId"]) for n in s["before"]] == [
         ("Contributor", SUBSCRIPTION),  # the group is the stack's: it cannot hold a role there yet
-        ("Role Based Access Control Administrator", SUBSCRIPTION)]
+        ("Role Based Access Control Administrator", SUBSCRIPTION),
+        # the stack grants its identities roles on the shared Azure ML registry (mlRegistry)
+        ("Role Based Access Control Administrator", REGISTRY_GROUP)]
     guids = set(re.findall(r"[0-9a-f-]{36}", s["before"][1]["condition"]))
     assigned = {a.inputs["roleDefinitionId"].rsplit("/", 1)[1]
                 for a in dev.of_type(ROLE_ASSIGNMENT)}
@@ -67,12 +72,16 @@ def test_before_the_first_up_it_holds_contributor_and_a_conditioned_administrato
 def test_an_existing_group_and_scopes_outside_the_stack_are_named(everything: StackRun) -> None:
     existing = shared_run("dev", {"resourceGroupName": "rg-team-ml"})
     assert {n["scopeId"] for n in plan(existing, PACK)["deployer"]["before"]} == {
-        f"{SUBSCRIPTION}/resourceGroups/rg-team-ml"}
+        f"{SUBSCRIPTION}/resourceGroups/rg-team-ml", REGISTRY_GROUP}
     outside = [n for n in plan(everything, PACK)["deployer"]["before"]
                if "outside the stack" in n["scope"]]
     assert {(n["role"], n["scope"]) for n in outside} == {
         ("Role Based Access Control Administrator",
-         "resource group rg-shared (outside the stack)")}  # the private registry's
+         "resource group rg-shared (outside the stack)"),  # the private registry's
+        ("Role Based Access Control Administrator",  # the shared Azure ML registry's
+         "resource group rg-mlreg-shared (outside the stack)"),
+        ("Azure AI Enterprise Network Connection Approver",  # and its amlregistry endpoint
+         "registries mlreg-shared (outside the stack)")}
 
 
 def test_an_outbound_rule_target_outside_the_stack_needs_the_deployers_approval() -> None:
@@ -83,6 +92,7 @@ def test_an_outbound_rule_target_outside_the_stack_needs_the_deployers_approval(
     approvals = [n for n in plan(run, PACK)["deployer"]["before"]
                  if n["role"] == "Azure AI Enterprise Network Connection Approver"]
     assert [(n["scopeId"], n["scope"]) for n in approvals] == [
+        (ML_REGISTRY, "registries mlreg-shared (outside the stack)"),  # its amlregistry rule
         (target, "searchServices srch-ml (outside the stack)")]
 
 
@@ -121,3 +131,10 @@ def test_the_condition_limits_writes_and_deletes_to_the_roles_given() -> None:
     found = condition([guid])
     assert found.count(f"GuidEquals {{{guid}}}") == 2
     assert "roleAssignments/write" in found and "roleAssignments/delete" in found
+
+
+def test_a_project_that_exports_no_group_needs_roles_on_its_resources_group() -> None:
+    shared = run_stack("shared", project=PROJECT_DIR / "samples" / "registry")
+    assert [(n["role"], n["scope"]) for n in plan(shared, PACK)["deployer"]["before"]] == [
+        ("Contributor", "resource group rg-mlreg-shared"),  # where its registry goes
+        ("Role Based Access Control Administrator", "resource group rg-mlreg-shared")]

@@ -58,9 +58,11 @@ def test_a_role_change_lists_the_grants_gained_and_lost(base: dict[str, Any]) ->
               ("Storage Blob Data Contributor", f"storage account stmlplatdev{S}"),
               ("AzureML Metrics Writer (preview)", f"ml workspace mlw-mlplat-dev-{S}")}
     vault = ("Key Vault Secrets User", f"secret sample-secret of key vault kv-mlplat-dev-{S}")
-    assert d.grants_removed == {(who, *g, "stack") for g in basics | {vault}}
+    registry = ("Reader", "registries mlreg-shared in rg-mlreg-shared (outside the stack)")
+    assert d.grants_removed == {(who, *g, "stack") for g in basics | {vault, registry}}
     # the system identity holds the same basic roles, granted by Azure itself, not lost
-    assert d.grants_added == {(system, *vault, "stack"), *((system, *g, "Azure") for g in basics)}
+    assert d.grants_added == {(system, *vault, "stack"), (system, *registry, "stack"),
+                              *((system, *g, "Azure") for g in basics)}
     assert {(r.action, r.name) for r in d.resources} >= {
         ("delete", "endpoint-score-identity"), ("delete", "endpoint-score-registry-acrpull"),
         ("change", "endpoint-score")}
@@ -79,10 +81,12 @@ def test_an_added_cluster_adds_resources_grants_and_outputs(base: dict[str, Any]
     d = diff_plans(base, head)
     assert {r.name for r in d.resources if r.action == "add"} == {
         "cluster-gpu", "cluster-gpu-identity", "cluster-gpu-registry-acrpull",
-        "cluster-gpu-storage-storage-blob-data-contributor"}
+        "cluster-gpu-storage-storage-blob-data-contributor",
+        "ml-registry-cluster-gpu-azureml-registry-user"}  # dev's clusters publish (mlRegistry)
     assert {(p, r) for p, r, _, _ in d.grants_added} == {
         ("id-mlplat-dev-cluster-gpu", "AcrPull"),
-        ("id-mlplat-dev-cluster-gpu", "Storage Blob Data Contributor")}
+        ("id-mlplat-dev-cluster-gpu", "Storage Blob Data Contributor"),
+        ("id-mlplat-dev-cluster-gpu", "AzureML Registry User")}
     # outputs keyed by name: the new cluster's, not every grant listed after its grants
     assert {path for path, _, _ in d.outputs} == {
         "computeClusters.gpu.name", "computeClusters.gpu.principalId",
@@ -102,12 +106,13 @@ def test_a_removed_endpoint_is_deleted_with_its_grants(base: dict[str, Any]) -> 
             "registry-acrpull", "storage-storage-blob-data-contributor",
             "secret-sample-secret-key-vault-secrets-user",
             "workspace-azureml-metrics-writer-preview")),
+        "ml-registry-endpoint-score-reader",  # its Reader on the shared Azure ML registry
         # the assets only its deployment used: uploads and versions (content digests in the names)
         *(r.name for r in d.resources if r.name.startswith(("assets-model-", "assets-code-",
                                                             "assets-environment-")))}
     assert {r.name.split("-")[1] for r in d.resources if r.name.startswith("assets-")} == {
         "model", "code", "environment"}
-    assert len(d.grants_removed) == 4 and not d.grants_added
+    assert len(d.grants_removed) == 5 and not d.grants_added
 
 
 def test_a_deployment_added_in_front_changes_one_output(base: dict[str, Any]) -> None:

@@ -44,7 +44,8 @@ def test_preview_prints_resources_access_and_outputs(capsys: pytest.CaptureFixtu
         assert words in printed
     assert max(len(line) for line in printed.splitlines()) <= WIDTH
     written = json.loads(out_file.read_text())
-    assert len(written["grants"]) == 14 and written["stack"] == "dev"
+    # 12, and dev's cluster and endpoint on the shared Azure ML registry
+    assert len(written["grants"]) == 14 + 2 and written["stack"] == "dev"
 
 
 def test_preview_of_a_bad_stack_fails_in_words(capsys: pytest.CaptureFixture[str]) -> None:
@@ -126,7 +127,8 @@ def test_roles_azure_grants_itself_are_shown_and_labelled() -> None:
     printed = text(p)
     assert "    Azure AI Administrator            resource group rg-mlplat-dev (Azure's own)" \
         in printed
-    # the cluster's data role and the deployer's upload role
-    assert "2 role assignments.\nAzure grants the system-assigned identities 5 more roles" \
+    # the cluster's data role, the deployer's upload role, and the cluster's and the endpoint's
+    # roles on the shared Azure ML registry
+    assert "4 role assignments.\nAzure grants the system-assigned identities 5 more roles" \
         in printed
     assert "AcrPull (Azure's own)" in markdown(p)
