@@ -18,6 +18,7 @@ from components import (
     AssetStore,
     AutomationIdentity,
     AzureGrant,
+    BatchEndpoint,
     ComputeCluster,
     ComputeInstance,
     ContainerRegistry,
@@ -84,6 +85,7 @@ class Platform:
     """What a deployment of the sample scoring app reads at start, made before it."""
     endpoints: dict[str, OnlineEndpoint]
     automation: AutomationIdentity | None = None
+    batch_endpoints: dict[str, BatchEndpoint]
 
     def __init__(self, settings: StackSettings):
         self.settings = settings
@@ -132,7 +134,8 @@ class Platform:
     def grants(self) -> list[Grant]:
         """Every role the stack grants, component by component."""
         parts: list[HasGrants] = [self.workspace, *self.clusters.values(),
-                                  *self.instances.values(), *self.endpoints.values()]
+                                  *self.instances.values(), *self.endpoints.values(),
+                                  *self.batch_endpoints.values()]
         parts += [p for p in (self.private_registry, self.data, self.automation, self.kubernetes,
                               self.network, self.assets) if p is not None]
         return [g for part in parts for g in part.grants]

@@ -12,7 +12,10 @@ Pages (MicrosoftDocs/azure-ai-docs ``articles/machine-learning/`` unless said):
 - INSTANCE: how-to-create-compute-instance, "Create on behalf of";
 - ATTACH: how-to-attach-kubernetes-to-workspace;
 - ROLES: how-to-assign-roles (AzureML Data Scientist; Managed Identity Operator footnote);
-- SECRETS: how-to-use-secrets-in-runs, and seed 003 (scoring code reads its secrets).
+- SECRETS: how-to-use-secrets-in-runs, and seed 003 (scoring code reads its secrets);
+- BATCH: how-to-authenticate-batch-endpoint, "Configure RBAC for batch endpoint invoke" (the
+  invoker's actions, which AzureML Data Scientist holds) and "How authorization works" (the
+  invoker reads and writes the data stores).
 """
 
 from __future__ import annotations
@@ -27,8 +30,9 @@ from components.testing.mocks import DEPLOYER_OBJECT_ID
 from components.testing.runner import Registration, StackRun
 from offline.policy_check import stack_settings
 from stack.config import StackSettings
+from stack.config.batch_endpoints import batch_clusters
 
-from ..conftest import FULL, ROLE_ASSIGNMENT, shared_run
+from ..conftest import BATCH, FULL, ROLE_ASSIGNMENT, shared_run
 
 Settings = Callable[[StackSettings], bool]
 ALWAYS: Settings = lambda s: True  # noqa: E731
@@ -129,6 +133,14 @@ DOCUMENTED: tuple[Need, ...] = (
     Need("automation", "Managed Identity Operator", "endpoint identity",
          "ROLES, footnote: assigning a user-assigned identity to an endpoint",
          lambda s: any(e.identity == "userAssigned" for e in s.online_endpoints)),
+    # Batch endpoints: the cluster identity their jobs run as (KEYLESS: Parallel Run Step) and
+    # the invokers the stack grants (BATCH; the CI identity and data users hold both already).
+    *(Need("batch cluster", role, "workspace storage", "KEYLESS: Parallel Run Step needs the "
+           "compute's user-assigned identity to hold it") for role in (
+        "Storage Queue Data Contributor", "Storage Table Data Contributor")),
+    Need("batch invoker", "AzureML Data Scientist", "workspace", "BATCH: the invoke actions"),
+    Need("batch invoker", "Storage Blob Data Contributor", "workspace storage",
+         "BATCH: the invoker reads and writes the data stores; KEYLESS: datastores and datasets"),
     # Whoever runs pulumi up and uploads (KEYLESS: "registration of a model from local files").
     Need("deployer", "Storage Blob Data Contributor", "assets container", "KEYLESS", _uploads),
 )
@@ -149,15 +161,20 @@ def principal_kinds(run: StackRun, s: StackSettings, principal_id: str) -> froze
         return frozenset({"deployer"})
     holder = run.owner_of(principal_id)
     if holder is None:
+        users = {u.object_id for u in s.data_users}
         return frozenset({
             *(["instance owner"] if principal_id in {
                 i.assigned_user_object_id for i in s.compute_instances} else []),
-            *(["data user"] if principal_id in {u.object_id for u in s.data_users} else [])})
+            *(["data user"] if principal_id in users else []),
+            *(["batch invoker"] if principal_id in {
+                u.object_id for e in s.batch_endpoints for u in e.invokers} - users else [])})
     if holder.type.endswith("UserAssignedIdentity"):
         purpose = str(holder.azure_name).split(f"-{run.stack}-", 1)[1]
+        batch = {f"cluster-{c}" for c in batch_clusters(s)}
         return frozenset({next((kind for prefix, kind in PURPOSES.items()
                                 if purpose == prefix or (prefix.endswith("-")
-                                and purpose.startswith(prefix))), "additional identity")})
+                                and purpose.startswith(prefix))), "additional identity"),
+                          *(["batch cluster"] if purpose in batch else [])})
     return frozenset({{"Workspace": "workspace", "Compute": "cluster",
                        "OnlineEndpoint": "endpoint"}[holder.type.rsplit(":", 1)[1]]})
 
@@ -198,10 +215,11 @@ def held(run: StackRun) -> set[tuple[str, frozenset[str], str, str]]:
 
 
 RUNS = {"dev": ("dev", None), "prod": ("prod", None), "aks": ("aks", None),
-        "everything": ("prod", FULL),
+        "everything": ("prod", FULL), "batch": ("prod", BATCH),
         "system": ("dev", {"workspaceIdentity": "systemAssigned", "computeClusters": [
             {"name": "cpu", "identity": "systemAssigned"}], "onlineEndpoints": [
-            {"name": "score", "identity": "systemAssigned", "secrets": ["sample-secret"]}]})}
+            {"name": "score", "identity": "systemAssigned", "secrets": ["sample-secret"]}],
+            "batchEndpoints": []})}  # a batch cluster runs as a user-assigned identity
 
 
 @pytest.fixture(params=sorted(RUNS))
