@@ -50,7 +50,7 @@ from .arguments import Arguments, Problem, StrInput, azure_name, unique_names
 from .assets import CODE_VERSION, ENVIRONMENT_VERSION, MODEL_VERSION
 from .azure import sources
 from .azure.names import RULES
-from .catalog import Seconds, Shown
+from .catalog import AT_RISK, Fixed, Seconds, Shown
 from .compute import BATCH_IDENTITY, COMPUTE, ClusterRef, in_network
 from .endpoint import ENDPOINT_API_VERSION
 from .network_provisioning import NETWORK_PROVISIONING
@@ -70,6 +70,13 @@ BATCH_DEPLOYMENT = catalog.register(catalog.ResourceType(
     created_in=Seconds(60, catalog.ESTIMATE + " (nothing starts: a job starts the cluster)"),
     id_template=in_workspace("batchEndpoints/{endpointName}/deployments/{deploymentName}"),
     name="deploymentName", name_rule=RULES["batch deployment"], replaced_on=("location",),
+    fixed=(Fixed("properties.compute", AT_RISK,
+                 "a deployment moved to another cluster is updated in place (PUT); Azure's "
+                 "answer, and what happens to a job running on the old cluster, is not "
+                 "documented",
+                 "Azure/bicep-types-az machinelearningservices BatchDeploymentProperties (compute "
+                 "neither ReadOnly nor DeployTimeConstant); how-to-use-batch-model-deployments "
+                 "documents no cluster change"),),
     requires={BATCH_ENDPOINT: "a deployment belongs to its endpoint",
               ML_WORKSPACE: "a deployment belongs to its workspace",
               MODEL_VERSION: "a deployment scores with a registered model",

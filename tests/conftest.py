@@ -60,6 +60,17 @@ BATCH_SAMPLE: dict[str, Any] = {
     "model": "samples/score/model", "code": "samples/batch/code",
     "scoringScript": "batch_driver.py",
     "environment": {"image": IMAGE, "condaFile": "samples/batch/environment/conda.yaml"}}
+
+
+def batch_endpoint(*deployments: str, **settings: Any) -> dict[str, Any]:
+    """Config overrides for dev's batch endpoint ``score-batch`` with ``deployments`` (names) of
+    the batch sample on the cpu cluster."""
+    return {"batchEndpoints": [{"name": "score-batch", **settings, "deployments": [
+        {"name": name, "cluster": "cpu", **BATCH_SAMPLE} for name in deployments]}]}
+
+
+BATCH_GREEN = batch_endpoint("green")
+"""dev's batch endpoint with green instead of blue (blue, the default, retired)."""
 BATCH: dict[str, Any] = {
     **FULL,
     "network": {"isolation": "AllowOnlyApprovedOutbound", "addressSpace": "10.40.0.0/24",

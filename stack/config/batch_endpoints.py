@@ -116,7 +116,7 @@ def _deployment(p: Platform, endpoint: BatchEndpointSettings,
     """A deployment of ``endpoint`` whose local model, code and environment are registered."""
     assets = p.assets
     assert assets is not None, "a batch endpoint with deployments has an asset store"
-    env, prefix = d.environment, f"batch-{endpoint.name}-{d.name}"
+    env, prefix = d.environment, f"batch-{endpoint.name}"
     return BatchModelDeploymentSpec(
         **d.arguments(BatchDeploymentSpec),
         model_id=(assets.model(f"{prefix}-model", d.model_folder).id

@@ -19,7 +19,7 @@ from components.testing.runner import Registration, StackRun
 from offline.analyzer import BLOCKING, PolicyAnalyzer
 from offline.policy_check import check, diagnostics
 
-from ..conftest import PACK, one, shared_run
+from ..conftest import BATCH, PACK, one, shared_run
 
 RG = "/subscriptions/00000000-0000-4000-8000-000000000001/resourceGroups/rg-mlplat-dev"
 
@@ -116,6 +116,8 @@ INSECURE: dict[str, tuple[str, Spoil]] = {
                        _set("properties.properties.remoteLoginPortPublicAccess", "NotSpecified")),
     "endpoint-token-auth": ("machinelearningservices:OnlineEndpoint",
                             _set("properties.authMode", "Key")),
+    "batch-endpoint-entra-auth": ("machinelearningservices:BatchEndpoint",
+                                  _set("properties.authMode", "AMLToken")),
     "role-assignment-principal-type": ("authorization:RoleAssignment", _drop("principalType")),
     "role-assignment-not-privileged-on-group": ("authorization:RoleAssignment",
                                                 _grant("Contributor", RG)),
@@ -146,6 +148,8 @@ def test_every_policy_of_the_pack_has_an_insecure_variant(pack: PolicyAnalyzer) 
 @pytest.mark.parametrize("policy", sorted(INSECURE))
 def test_each_policy_catches_an_insecure_variant(prod: StackRun, policy: str) -> None:
     type_suffix, spoil = INSECURE[policy]
+    if not any(r.type.endswith(type_suffix) for r in prod.resources.values()):
+        prod = shared_run("prod", BATCH)  # prod with a batch endpoint
     original = next(r for r in prod.resources.values() if r.type.endswith(type_suffix))
     assert blocking(prod, original) == set()
     assert blocking(prod, spoil(original)) == {policy}
