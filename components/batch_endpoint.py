@@ -167,7 +167,7 @@ class BatchEndpointSpec(Arguments):
     """One batch endpoint: its deployments and its default."""
 
     default_deployment: str | None = None
-    """The deployment an invocation runs unless it names another; None: the first."""
+    """The deployment an invocation runs unless it names another; unset: the first."""
 
     def deployment_names(self) -> list[str]:
         """The names of the deployments (each model's own)."""
@@ -244,7 +244,7 @@ class BatchEndpoint(pulumi.ComponentResource):
                              source)
                        for short, invoker in args.invokers.items()
                        for target, role, source in INVOKER_ROLES]
-        self.deployments = {spec.name: self._deployment(name, spec, ws, endpoint)
+        self.deployments = {spec.name: self._deployment(name, spec, args, endpoint)
                             for spec in args.deployments}
         self.default_deployment = args.default_deployment or next(iter(self.deployments), None)
         clusters = {id(d.cluster): d.cluster for d in args.deployments}.values()
@@ -258,8 +258,9 @@ class BatchEndpoint(pulumi.ComponentResource):
         self.register_outputs({"id": self.id, "name": self.name, "scoring_uri": self.scoring_uri,
                                "default_deployment": self.default_deployment})
 
-    def _deployment(self, name: str, spec: BatchModelDeploymentSpec, ws: WorkspaceRef,
+    def _deployment(self, name: str, spec: BatchModelDeploymentSpec, args: BatchEndpointArgs,
                     endpoint: ml.BatchEndpoint) -> ml.BatchDeployment:
+        ws = args.workspace
         return ml.BatchDeployment(
             f"{name}-{spec.name}",
             deployment_name=spec.name,
@@ -283,6 +284,7 @@ class BatchEndpoint(pulumi.ComponentResource):
                 error_threshold=spec.error_threshold,
                 logging_level=spec.logging_level,
             ),
+            tags=dict(args.tags),
             # Its jobs run as the cluster identity, which holds the batch data roles first.
             # Deleting the endpoint deletes its deployments; no separate delete to order.
             opts=after(spec.cluster.batch_grants, also=in_network(ws), parent=self,

@@ -186,10 +186,11 @@ class ClusterRef:
     for."""
 
     @staticmethod
-    def existing(compute_id: str) -> ClusterRef:
+    def existing(compute_id: pulumi.Input[str]) -> ClusterRef:
         """A cluster this program does not make, by resource id: its identity must hold the batch
         roles already."""
-        return ClusterRef(compute_id, compute_id.rsplit("/", 1)[-1])
+        name = compute_id.rsplit("/", 1)[-1] if isinstance(compute_id, str) else "cluster"
+        return ClusterRef(compute_id, name)
 
 
 def offered_size(vm_size: str, allow_unlisted: bool) -> list[Problem]:

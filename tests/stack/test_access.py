@@ -42,7 +42,10 @@ def expected_grants(env: str, clusters: list[str], endpoints: list[str],
 def test_dev_access_matrix_is_exactly_the_documented_roles(dev: StackRun) -> None:
     # the deployer uploads the sample's model, code and data as itself, to the assets container
     deployer = {(DEPLOYER_OBJECT_ID, "Storage Blob Data Contributor", "ml-assets")}
-    expected = expected_grants("dev", ["cpu"], ["score"], ("sample-secret",)) | deployer
+    # the cpu cluster runs the batch endpoint's jobs (how-to-disable-local-auth-storage, PRS)
+    batch = {("id-mlplat-dev-cluster-cpu", role, f"stmlplatdev{S}")
+             for role in ("Storage Queue Data Contributor", "Storage Table Data Contributor")}
+    expected = expected_grants("dev", ["cpu"], ["score"], ("sample-secret",)) | deployer | batch
     assert grants(dev) == expected
     assert len(dev.of_type(ROLE_ASSIGNMENT)) == len(expected)
 
@@ -141,6 +144,7 @@ def test_system_assigned_identities_get_only_what_azure_does_not_grant() -> None
         "computeClusters": [{"name": "cpu", "identity": "systemAssigned"}],
         "onlineEndpoints": [{"name": "score", "identity": "systemAssigned",
                              "secrets": ["sample-secret"]}],
+        "batchEndpoints": [],  # a batch cluster runs as a user-assigned identity
     })
     assert run.of_type("azure-native:managedidentity:UserAssignedIdentity") == []
     ws = one(run, "machinelearningservices:Workspace")
