@@ -397,14 +397,16 @@ def test_a_batch_endpoint_passed_clusters_by_id_grants_its_invokers_and_runs_the
         built: dict[str, Constructed]) -> None:
     train = built["cluster-every"]
     me = built["identity-every"].outputs["principalId"]
-    assert {(me, role, f"{GROUP}/Microsoft.Storage/storageAccounts/stscoring7q2") for role in (
+    storage = next(scope for who, role, scope in roles(train.run)
+                   if role == "Storage Blob Data Contributor")
+    assert {(me, role, storage) for role in (
         "Storage Queue Data Contributor", "Storage Table Data Contributor")} <= roles(train.run)
     batch = built["batch-every"].run
     assert roles(batch) == {
         (INVOKER, "AzureML Data Scientist", WORKSPACE_ID),
         (INVOKER, "Storage Blob Data Contributor",
          f"{GROUP}/Microsoft.Storage/storageAccounts/stmlw-shared")}
-    green = batch.one("machinelearningservices:BatchDeployment", "fraud-batch-7q2-green")
+    green = batch.one("machinelearningservices:BatchDeployment", "batch-every-green")
     assert green.inputs["properties"]["compute"] == train.outputs["resourceId"]
     assert green.inputs["properties"]["retrySettings"] == {"maxRetries": 5, "timeout": "PT45S"}
     writer = batch.one("resources:Deployment")
