@@ -104,8 +104,8 @@ def _invokers(s: StackSettings, k: Keys) -> Problems:
         for j, u in enumerate(e.invokers):
             if u.object_id.lower() in seen:
                 p.append(f"{k('batchEndpoints', i, 'invokers', j, 'objectId')} = "
-                         f"{u.object_id!r} is not allowed: an invoker no other batch endpoint "
-                         "names (its roles are on the workspace: it may invoke every batch "
+                         f"{u.object_id!r} is not allowed: an invoker named once, on one batch "
+                         "endpoint (its roles are on the workspace: it may invoke every batch "
                          "endpoint there)")
             seen.add(u.object_id.lower())
     return p

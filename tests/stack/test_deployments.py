@@ -35,7 +35,7 @@ def params(run: StackRun, name: str = "endpoint-score-traffic") -> dict[str, Any
     return {key: value["value"] for key, value in inputs["parameters"].items()}
 
 
-ONLINE_ONLY = {"batchEndpoints": []}
+ONLINE_ONLY: dict[str, Any] = {"batchEndpoints": []}
 """dev without its batch endpoint, whose assets and deployment are its own
 (tests/library/components/test_batch_endpoint.py, tests/stack/test_day2.py)."""
 
