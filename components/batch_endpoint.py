@@ -173,14 +173,15 @@ class BatchEndpointSpec(Arguments):
         """The names of the deployments (each model's own)."""
         return []
 
-    def default_problems(self) -> list[Problem]:
-        """The default when it names no deployment."""
+    def cross_checks(self) -> list[Problem]:
+        """Deployment names used once, and a default that names one of them."""
+        found = unique_names(("deployments",), self.deployment_names())
         names = list(dict.fromkeys(self.deployment_names()))
         if self.default_deployment is not None and self.default_deployment not in names:
-            return [Problem(("default_deployment",), self.default_deployment,
-                            "the name of one of {deployments}"
-                            + (f" ({', '.join(names)})" if names else " (there are none)"))]
-        return []
+            found.append(Problem(("default_deployment",), self.default_deployment,
+                                 "the name of one of {deployments}"
+                                 + (f" ({', '.join(names)})" if names else " (there are none)")))
+        return found
 
 
 class BatchEndpointArgs(BatchEndpointSpec):
@@ -199,10 +200,6 @@ class BatchEndpointArgs(BatchEndpointSpec):
 
     def deployment_names(self) -> list[str]:
         return [d.name for d in self.deployments]
-
-    def cross_checks(self) -> list[Problem]:
-        return (unique_names(("deployments",), self.deployment_names())
-                + self.default_problems())
 
 
 class BatchEndpoint(pulumi.ComponentResource):

@@ -212,9 +212,8 @@ class BatchEndpointInputs(BatchEndpointSpec):
         return [d.name for d in self.deployments]
 
     def cross_checks(self) -> list[Problem]:
-        return (super().cross_checks() + unique_names(("deployments",), self.deployment_names())
-                + unique_names(("invokers",), [i.object_id.lower() for i in self.invokers])
-                + self.default_problems())
+        return super().cross_checks() + unique_names(
+            ("invokers",), [i.object_id.lower() for i in self.invokers])
 
 
 class IdentityInputs(ManagedIdentityArgs):

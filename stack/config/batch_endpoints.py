@@ -11,7 +11,7 @@ from pulumi_azure_native import authorization
 from pydantic import BeforeValidator, Field, StrictBool
 
 from components import BatchEndpoint, BatchEndpointArgs, BatchModelDeploymentSpec, Principal
-from components.arguments import azure_name, unique_names
+from components.arguments import azure_name
 from components.batch_endpoint import BatchDeploymentSpec, BatchEndpointSpec
 
 from .base import ConfigModel, Keys, Problems, as_encrypted, unique
@@ -20,8 +20,6 @@ from .endpoints import AssetSettings
 from .section import Section
 
 if TYPE_CHECKING:
-    from components.arguments import Problem
-
     from ..program import Platform
     from .root import StackSettings
 
@@ -51,10 +49,6 @@ class BatchEndpointSettings(BatchEndpointSpec, ConfigModel):
 
     def deployment_names(self) -> list[str]:
         return [d.name for d in self.deployments]
-
-    def cross_checks(self) -> list[Problem]:
-        return (unique_names(("deployments",), self.deployment_names())
-                + self.default_problems())
 
 
 def batch_clusters(s: StackSettings) -> set[str]:
