@@ -62,7 +62,8 @@ def _names(s: StackSettings, k: Keys) -> Problems:
         f"{k('batchEndpoints', i, 'name')}: {x} (shorten the name)"
         for i, e in enumerate(s.batch_endpoints) for x in names.batch_endpoint_problems(e.name)
     ] + [f"{k('batchEndpoints', i, 'name')} = {e.name!r} is not allowed: a name no online "
-         "endpoint has (Azure names endpoints uniquely in a region, online and batch alike)"
+         "endpoint has (an endpoint's name is the host of its URI, <name>.<region>.inference."
+         "ml.azure.com, online and batch alike)"
          for i, e in enumerate(s.batch_endpoints) if e.name.lower() in online]
 
 
