@@ -32,7 +32,7 @@ preview: $(VENV)/.synced  ## offline preview of a stack (STACK=dev; ARGS=--markd
 	$(PY) -m offline $(STACK) $(ARGS)
 
 # Each of these has its own __main__.py, which one mypy run cannot tell apart.
-STRICT_ALONE := policy provider samples/score samples/consumer samples/registry
+STRICT_ALONE := policy provider samples/score samples/batch samples/consumer samples/registry
 
 lint: $(VENV)/.synced  ## ruff (with a complexity limit) and mypy (strict)
 	$(VENV)/bin/ruff check .

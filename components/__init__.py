@@ -16,7 +16,8 @@ facts the components rely on (built-in roles, name rules, resource ids) are in
 from .access import AzureGrant, Grant, Principal, after, grant
 from .assets import AssetStore, AssetStoreArgs
 from .automation import AutomationIdentity, AutomationIdentityArgs, FederatedCredential
-from .compute import ComputeCluster, ComputeClusterArgs
+from .batch_endpoint import BatchEndpoint, BatchEndpointArgs, BatchModelDeploymentSpec
+from .compute import ClusterRef, ComputeCluster, ComputeClusterArgs
 from .compute_instance import ComputeInstance, ComputeInstanceArgs
 from .data import DataStorage, DataStorageArgs, DataUser
 from .diagnostics import Diagnostics, DiagnosticsArgs, LogTarget
@@ -34,6 +35,7 @@ from .workspace import Workspace, WorkspaceArgs, WorkspaceRef
 __all__ = [
     "AssetStore", "AssetStoreArgs", "AutomationIdentity",
     "AutomationIdentityArgs", "AzureGrant",
+    "BatchEndpoint", "BatchEndpointArgs", "BatchModelDeploymentSpec", "ClusterRef",
     "ComputeCluster", "ComputeClusterArgs", "ComputeInstance", "ComputeInstanceArgs",
     "ContainerRegistry", "ContainerRegistryArgs", "DataStorage", "DataStorageArgs", "DataUser",
     "Diagnostics", "DiagnosticsArgs",

@@ -14,11 +14,18 @@ seed 002, "Pull Docker base image to machine learning compute cluster for traini
 Storage Blob Data Reader on more data (identity-based datastores: seed 002, "Data storage");
 ``secrets`` gives Key Vault Secrets User on each named secret of the workspace vault, which jobs
 read as the cluster identity (how-to-use-secrets-in-runs), and on nothing else in the vault.
+
+A cluster that runs batch endpoint deployments (``batch_jobs``) runs them as Parallel Run Step
+jobs, which on keyless storage need Storage Queue Data Contributor and Storage Table Data
+Contributor for the compute's user-assigned identity (how-to-disable-local-auth-storage,
+"Scenarios for role assignments"); the cluster's identity holds them, once, however many
+deployments run there (:class:`ClusterRef`).
 """
 
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
 from typing import Annotated, Any, Literal
 
 import pulumi
@@ -141,10 +148,49 @@ class ComputeClusterArgs(ComputeClusterSpec):
     allow_unlisted_vm_size: StrictBool = False
     """Take a VM size this package does not list for Azure ML compute (one newer than its
     list)."""
+    batch_jobs: StrictBool = False
+    """Runs batch endpoint deployments: its identity also gets Storage Queue Data Contributor and
+    Storage Table Data Contributor on the workspace storage."""
     tags: Mapping[str, str] = {}
 
     def cross_checks(self) -> list[Problem]:
-        return super().cross_checks() + offered_size(self.vm_size, self.allow_unlisted_vm_size)
+        found = super().cross_checks() + offered_size(self.vm_size, self.allow_unlisted_vm_size)
+        if self.batch_jobs and self.identity is None:
+            found.append(Problem(("batch_jobs",), True, BATCH_IDENTITY, when="without {identity}"))
+        return found
+
+
+BATCH_IDENTITY = ("False: batch jobs need the cluster to run as a user-assigned identity, the one "
+                  "Microsoft documents Storage Queue and Table Data Contributor for "
+                  "(how-to-disable-local-auth-storage, Parallel Run Step)")
+"""Why a batch deployment needs a cluster with a user-assigned identity."""
+BATCH_ROLES = ("Storage Queue Data Contributor", "Storage Table Data Contributor")
+"""What a batch job's compute identity needs on keyless workspace storage besides the blob role
+every cluster gets (how-to-disable-local-auth-storage, Parallel Run Step)."""
+
+
+@dataclass(frozen=True)
+class ClusterRef:
+    """A compute cluster as a batch deployment runs on it: its id, and what the program knows
+    of its identity."""
+
+    id: pulumi.Input[str]
+    """Resource id of the cluster."""
+    name: str
+    """What problems call it (its name in the workspace, or its id)."""
+    user_assigned: bool | None = None
+    """Whether jobs run as a user-assigned identity; None where the program does not know (a
+    cluster it does not make)."""
+    batch_grants: Sequence[Grant] = ()
+    """The batch data roles its identity holds (:data:`BATCH_ROLES`), which a deployment waits
+    for."""
+
+    @staticmethod
+    def existing(compute_id: pulumi.Input[str]) -> ClusterRef:
+        """A cluster this program does not make, by resource id: its identity must hold the batch
+        roles already."""
+        name = compute_id.rsplit("/", 1)[-1] if isinstance(compute_id, str) else "cluster"
+        return ClusterRef(compute_id, name)
 
 
 def offered_size(vm_size: str, allow_unlisted: bool) -> list[Problem]:
@@ -172,6 +218,8 @@ class ComputeCluster(pulumi.ComponentResource):
     azure_grants: list[AzureGrant]
     """The roles Azure itself grants a system-assigned cluster identity (AcrPull on the workspace
     registry); none for a user-assigned one."""
+    ref: ClusterRef
+    """This cluster, for the batch deployments that run on it."""
 
     def __init__(self, name: str, args: ComputeClusterArgs,
                  opts: pulumi.ResourceOptions | None = None):
@@ -182,6 +230,10 @@ class ComputeCluster(pulumi.ComponentResource):
             self, name, ws, user.principal, system_assigned=False,
             extra_pulls=args.extra_pulls, extra_reads=args.extra_reads, secrets=args.secrets,
             secrets_made_by=args.secrets_made_by)
+        batch = [] if user is None or not args.batch_jobs else [
+            grant(self, f"{name}-storage", user.principal, role, ws.storage_account_id,
+                  sources.BATCH_JOBS) for role in BATCH_ROLES]
+        self.grants += batch
 
         compute = ml.Compute(
             name,
@@ -221,6 +273,7 @@ class ComputeCluster(pulumi.ComponentResource):
                                             sources.CLUSTER_AUTOMATIC)]
         self.id = compute.id
         self.name = compute.name
+        self.ref = ClusterRef(compute.id, args.compute_name, user is not None, batch)
         self.register_outputs({"id": self.id, "name": self.name,
                                "principal_id": self.principal_id, "client_id": self.client_id})
 

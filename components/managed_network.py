@@ -45,6 +45,8 @@ registry (how-to-managed-network, "Scenario: Access public machine learning pack
 "Scenario: Use Docker images managed by Azure ML")."""
 OWN_APPROVALS = ("storage", "key-vault", "registry")
 """The short names of the approvals a workspace gives its identity on its own dependents."""
+BATCH_RULES = ("batch-queue", "batch-table")
+"""The rules to the workspace storage's queue and table that batch endpoints need."""
 FEED_RULE = re.compile(r"^feed-\d+$")
 """Names of the package feed rules (``feed-0``, ...), one per entry of :data:`PACKAGE_FEEDS`."""
 
@@ -204,6 +206,11 @@ class ManagedNetwork(ManagedNetworkSpec):
     Approver on each private endpoint target before the workspace exists: without it the
     endpoints are not approved ("Required permissions", how-to-managed-network)."""
 
+    batch_storage: StrictBool = False
+    """Private endpoint rules to the workspace storage's queue and table (``batch-queue``,
+    ``batch-table``), which batch endpoints need ("Scenario: Use batch endpoints or
+    ParallelRunStep", how-to-managed-network); the workspace identity approves its own storage
+    already."""
     approval_names: Mapping[str, str] = {}
     """The short name of the approval of a private endpoint rule's target (the workspace
     identity's approver role on it), by rule name, where it is not ``rule-<rule name>``: the
@@ -211,6 +218,10 @@ class ManagedNetwork(ManagedNetworkSpec):
 
     def cross_checks(self) -> list[Problem]:
         found = super().cross_checks()
+        if self.batch_storage:
+            found += [Problem(("outbound_rules", i, "name"), rule.name, "a name other than "
+                              f"{', '.join(BATCH_RULES)} (the batch storage rules)")
+                      for i, rule in enumerate(self.outbound_rules) if rule.name in BATCH_RULES]
         rules = {rule.name for rule in self.outbound_rules if rule.private_endpoint is not None}
         taken = {*OWN_APPROVALS, *(f"rule-{name}" for name in rules - set(self.approval_names))}
         for name, short in self.approval_names.items():
@@ -228,12 +239,16 @@ class ManagedNetwork(ManagedNetworkSpec):
         return {self.approval_names.get(rule.name, f"rule-{rule.name}"): rule.private_endpoint
                 for rule in self.outbound_rules if rule.private_endpoint is not None}
 
-    def azure(self) -> ml.ManagedNetworkSettingsArgs:
-        """The network as the workspace's ``managedNetwork`` takes it."""
+    def azure(self, storage_account_id: StrInput) -> ml.ManagedNetworkSettingsArgs:
+        """The network as the workspace's ``managedNetwork`` takes it; ``storage_account_id``: the
+        workspace storage (the batch storage rules' target)."""
         rules: dict[str, OutboundRule] = {
             f"feed-{i}": ml.FqdnOutboundRuleArgs(type="FQDN", destination=fqdn,
                                                  category=ml.RuleCategory.USER_DEFINED)
             for i, fqdn in enumerate(PACKAGE_FEEDS if self.feeds else ())}
+        rules |= {name: OutboundRuleSpec(name=name, private_endpoint=storage_account_id,
+                                         subresource=name.removeprefix("batch-")).azure()
+                  for name in (BATCH_RULES if self.batch_storage else ())}
         rules |= {rule.name: rule.azure() for rule in self.outbound_rules}
         return ml.ManagedNetworkSettingsArgs(
             isolation_mode=self.isolation_mode, outbound_rules=rules,

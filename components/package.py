@@ -37,11 +37,21 @@ from collections.abc import Sequence
 import pulumi
 from pulumi_azure_native import authorization
 
-from . import compute, endpoint, identity, kubernetes, ml_registry, registry, workspace
+from . import (
+    batch_endpoint,
+    compute,
+    endpoint,
+    identity,
+    kubernetes,
+    ml_registry,
+    registry,
+    workspace,
+)
 from .access import Principal
 from .arguments import Placed
 from .identity import ExistingIdentity, UserIdentity
 from .package_args import (
+    BatchEndpointArgs,
     ComputeClusterArgs,
     IdentityArgs,
     KubernetesComputeArgs,
@@ -50,6 +60,7 @@ from .package_args import (
     OnlineEndpointArgs,
 )
 from .package_inputs import (
+    BatchEndpointInputs,
     ComputeClusterInputs,
     IdentityInputs,
     KubernetesComputeInputs,
@@ -154,7 +165,7 @@ class ComputeCluster(pulumi.ComponentResource):
         made = compute.ComputeCluster(name, compute.ComputeClusterArgs(
             **given.arguments(compute.ComputeClusterSpec),
             workspace=WorkspaceRef.existing(given.workspace_id),
-            identity=_identity(given.identity_id),
+            identity=_identity(given.identity_id), batch_jobs=given.batch_jobs,
             allow_unlisted_vm_size=given.allow_unlisted_vm_size, tags=given.tags),
             pulumi.ResourceOptions(parent=self))
         self.resource_id, self.name, self.principal_id = made.id, made.name, made.principal_id
@@ -256,6 +267,42 @@ class MlRegistry(pulumi.ComponentResource):
                                "asset_uri_prefix": self.asset_uri_prefix})
 
 
+
+class BatchEndpoint(pulumi.ComponentResource):
+    """A batch endpoint that takes Entra tokens, its model deployments on compute clusters (made
+    with batchJobs, running as a user-assigned identity), its default deployment and who may
+    invoke it. Deployments name registered model, environment and code versions."""
+
+    resource_id: pulumi.Output[str]
+    """Azure resource id."""
+    name: pulumi.Output[str]
+    scoring_uri: pulumi.Output[str]
+    """The invocation URI."""
+
+    def __init__(self, name: str, args: BatchEndpointArgs,
+                 opts: pulumi.ResourceOptions | None = None):
+        given = inputs(BatchEndpointInputs, f"BatchEndpoint {name!r}", args)
+        super().__init__(f"{PACKAGE}:index:BatchEndpoint", name, {}, opts)
+        made = batch_endpoint.BatchEndpoint(name, batch_endpoint.BatchEndpointArgs(
+            **given.arguments(batch_endpoint.BatchEndpointSpec),
+            workspace=WorkspaceRef.existing(given.workspace_id),
+            endpoint_name=given.endpoint_name,
+            deployments=[batch_endpoint.BatchModelDeploymentSpec(
+                **d.arguments(batch_endpoint.BatchDeploymentSpec), model_id=d.model_id,
+                environment_id=d.environment_id, code_id=d.code_id,
+                cluster=compute.ClusterRef.existing(d.compute_id))
+                for d in given.deployments],
+            invokers={i.object_id: Principal(i.object_id, i.object_id,
+                                             authorization.PrincipalType(i.type))
+                      for i in given.invokers},
+            tags=given.tags), pulumi.ResourceOptions(parent=self))
+        self.resource_id, self.name, self.scoring_uri = made.id, made.name, made.scoring_uri
+        self.register_outputs({"resource_id": self.resource_id, "name": self.name,
+                               "scoring_uri": self.scoring_uri})
+
+
+
 COMPONENTS: list[type[pulumi.ComponentResource]] = [Identity, MlWorkspace, ComputeCluster,
-                                                    OnlineEndpoint, KubernetesCompute, MlRegistry]
+                                                    OnlineEndpoint, KubernetesCompute, MlRegistry,
+                                                    BatchEndpoint]
 """What the package offers other languages."""

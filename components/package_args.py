@@ -82,6 +82,8 @@ class ComputeClusterArgs(TypedDict):
     """Resource id of the user-assigned identity jobs run as; absent: system-assigned."""
     allow_unlisted_vm_size: NotRequired[bool]
     """Take a VM size this package does not list for Azure ML compute (one newer than its list). Default: false."""
+    batch_jobs: NotRequired[bool]
+    """Runs batch endpoint deployments: its identity (user-assigned) also gets Storage Queue Data Contributor and Storage Table Data Contributor on the workspace storage. Default: false."""
     tags: NotRequired[dict[str, str]]
 
 
@@ -214,3 +216,62 @@ class MlRegistryArgs(TypedDict):
     """Who creates assets in it: AzureML Registry User (how-to-registry-network-isolation)."""
     consumers: NotRequired[list[RegistryPrincipal]]
     """Who uses its assets: Reader (how-to-manage-registries); for an endpoint's or cluster's identity Microsoft names no role, and Reader is the package's choice (at risk)."""
+
+
+class BatchDeployment(TypedDict):
+    """One model deployment of a batch endpoint, scoring with registered versions on a compute cluster (the package uploads no files)."""
+    name: str
+    """Letters, digits and single hyphens, 3-32. Allowed: 3-32 characters: letters, digits and single hyphens, starting with a letter."""
+    scoring_script: NotRequired[str]
+    """The code's script with ``init()`` and ``run(mini_batch)``, relative to the code folder. Default: 'batch_driver.py'."""
+    instance_count: NotRequired[int]
+    """Nodes of the cluster a job runs on (at most the cluster's maximum). Allowed: a whole number from 1 to 1000. Default: 1."""
+    mini_batch_size: NotRequired[int]
+    """Files one ``run()`` call scores. Allowed: a whole number from 1 to 100000. Default: 10."""
+    max_concurrency_per_instance: NotRequired[int]
+    """Scoring processes per node. Allowed: a whole number from 1 to 100. Default: 1."""
+    output_action: NotRequired[str]
+    """AppendRow: every ``run()`` result in one file; SummaryOnly: none kept. One of: AppendRow, SummaryOnly. Default: 'AppendRow'."""
+    output_file_name: NotRequired[str]
+    """The file AppendRow writes. Default: 'predictions.csv'."""
+    max_retries: NotRequired[int]
+    """Tries of a failed or timed-out mini-batch. Allowed: a whole number from 0 to 100. Default: 3."""
+    timeout_seconds: NotRequired[int]
+    """Seconds one mini-batch may take. Allowed: a whole number from 1 to 604800. Default: 30."""
+    error_threshold: NotRequired[int]
+    """Failed files a job tolerates before it stops; -1: any. Default: -1."""
+    logging_level: NotRequired[str]
+    """Log verbosity of the jobs. One of: Warning, Info, Debug. Default: 'Info'."""
+    environment_variables: NotRequired[dict[str, str]]
+    """Variables for the scoring code (not secrets: the definition is readable in the workspace)."""
+    model_id: pulumi.Input[str]
+    """A registered model version: ARM id or azureml:// URI."""
+    environment_id: pulumi.Input[str]
+    """A registered environment version (with azureml-core and azureml-dataset-runtime[fuse]): ARM id or azureml:// URI."""
+    code_id: pulumi.Input[str]
+    """A registered code version holding the scoring script."""
+    compute_id: pulumi.Input[str]
+    """Resource id of the compute cluster its jobs run on: one made with batchJobs and a user-assigned identity (its identity then holds the batch data roles)."""
+
+
+class Invoker(TypedDict):
+    """Who may invoke a batch endpoint: a user, a group or a service principal (a managed identity)."""
+    object_id: str
+    """Entra ID object (principal) id, a GUID. Allowed: an Entra ID object id (a GUID such as 00000000-0000-0000-0000-000000000000)."""
+    type: NotRequired[str]
+    """User, Group or ServicePrincipal. One of: User, Group, ServicePrincipal. Default: 'Group'."""
+
+
+class BatchEndpointArgs(TypedDict):
+    """A batch endpoint that takes Entra tokens, its model deployments on compute clusters, its default deployment and who may invoke it, with the roles Microsoft documents for invokers."""
+    default_deployment: NotRequired[str]
+    """The deployment an invocation runs unless it names another; unset: the first."""
+    workspace_id: pulumi.Input[str]
+    """Resource id of the workspace the endpoint belongs to."""
+    endpoint_name: pulumi.Input[str]
+    """Azure name, unique in the region. Allowed: 3-32 characters: letters, digits and single hyphens, starting with a letter."""
+    deployments: NotRequired[list[BatchDeployment]]
+    """Model deployments; the first is the default unless defaultDeployment names another."""
+    invokers: NotRequired[list[Invoker]]
+    """Who may invoke it: AzureML Data Scientist on the workspace and Storage Blob Data Contributor on its storage (roles on the workspace: name each on one endpoint)."""
+    tags: NotRequired[dict[str, str]]

@@ -32,8 +32,10 @@ from .arguments import (
     dotted,
     problems_with,
     renamed,
+    unique_names,
 )
-from .compute import ComputeClusterSpec, offered_size
+from .batch_endpoint import BatchDeploymentSpec, BatchEndpointSpec
+from .compute import BATCH_IDENTITY, ComputeClusterSpec, offered_size
 from .endpoint import DeploymentSpec, EndpointSpec
 from .identity import ManagedIdentityArgs
 from .kubernetes import (
@@ -60,10 +62,17 @@ class ComputeClusterInputs(ComputeClusterSpec):
     allow_unlisted_vm_size: StrictBool = False
     """Take a VM size this package does not list for Azure ML compute (one newer than its
     list)."""
+    batch_jobs: StrictBool = False
+    """Runs batch endpoint deployments: its identity (user-assigned) also gets Storage Queue Data
+    Contributor and Storage Table Data Contributor on the workspace storage."""
     tags: Mapping[str, str] = {}
 
     def cross_checks(self) -> list[Problem]:
-        return super().cross_checks() + offered_size(self.vm_size, self.allow_unlisted_vm_size)
+        found = super().cross_checks() + offered_size(self.vm_size, self.allow_unlisted_vm_size)
+        if self.batch_jobs and self.identity_id is None:
+            found.append(Problem(("batch_jobs",), True, BATCH_IDENTITY,
+                                 when="without {identity_id}"))
+        return found
 
 
 class OnlineDeploymentInputs(DeploymentSpec):
@@ -155,6 +164,59 @@ class OnlineEndpointInputs(EndpointSpec):
         return super().cross_checks() + self.offered_sizes(self.allow_unlisted_vm_size)
 
 
+class BatchDeploymentInputs(BatchDeploymentSpec):
+    """One model deployment of a batch endpoint, scoring with registered versions on a compute
+    cluster (the package uploads no files)."""
+
+    model_id: StrInput
+    """A registered model version: ARM id or azureml:// URI."""
+    environment_id: StrInput
+    """A registered environment version (with azureml-core and azureml-dataset-runtime[fuse]):
+    ARM id or azureml:// URI."""
+    code_id: StrInput
+    """A registered code version holding the scoring script."""
+    compute_id: StrInput
+    """Resource id of the compute cluster its jobs run on: one made with batchJobs and a
+    user-assigned identity (its identity then holds the batch data roles)."""
+
+
+InvokerType = Literal["User", "Group", "ServicePrincipal"]
+"""What kind of Entra ID principal an invoker is."""
+
+
+class InvokerInputs(Arguments):
+    """Who may invoke a batch endpoint: a user, a group or a service principal (a managed
+    identity)."""
+
+    object_id: ObjectId = Field(pattern=OBJECT_ID, json_schema_extra=OBJECT_ID_ALLOWED)
+    """Entra ID object (principal) id, a GUID."""
+    type: InvokerType = "Group"
+    """User, Group or ServicePrincipal."""
+
+
+class BatchEndpointInputs(BatchEndpointSpec):
+    """A batch endpoint that takes Entra tokens, its model deployments on compute clusters, its
+    default deployment and who may invoke it, with the roles Microsoft documents for invokers."""
+
+    workspace_id: StrInput
+    """Resource id of the workspace the endpoint belongs to."""
+    endpoint_name: Annotated[StrInput, azure_name("batch endpoint")]
+    """Azure name, unique in the region."""
+    deployments: Sequence[BatchDeploymentInputs] = ()
+    """Model deployments; the first is the default unless defaultDeployment names another."""
+    invokers: Sequence[InvokerInputs] = ()
+    """Who may invoke it: AzureML Data Scientist on the workspace and Storage Blob Data
+    Contributor on its storage (roles on the workspace: name each on one endpoint)."""
+    tags: Mapping[str, str] = {}
+
+    def deployment_names(self) -> list[str]:
+        return [d.name for d in self.deployments]
+
+    def cross_checks(self) -> list[Problem]:
+        return super().cross_checks() + unique_names(
+            ("invokers",), [i.object_id.lower() for i in self.invokers])
+
+
 class IdentityInputs(ManagedIdentityArgs):
     """A user-assigned managed identity: what a workload runs as and what roles are granted
     to."""
@@ -225,7 +287,10 @@ INPUTS: dict[str, type[Arguments]] = {"IdentityArgs": IdentityInputs,
                                       "InstanceType": InstanceType,
                                       "KubernetesComputeArgs": KubernetesComputeInputs,
                                       "RegistryPrincipal": RegistryPrincipal,
-                                      "MlRegistryArgs": MlRegistryInputs}
+                                      "MlRegistryArgs": MlRegistryInputs,
+                                      "BatchDeployment": BatchDeploymentInputs,
+                                      "Invoker": InvokerInputs,
+                                      "BatchEndpointArgs": BatchEndpointInputs}
 """The argument types of the package, by name, and the model each is generated from (an entry's
 type before the arguments that hold it)."""
 

@@ -492,7 +492,8 @@ class Workspace(pulumi.ComponentResource):
             container_registry=args.registry.id,
             system_datastores_auth_mode=ml.SystemDatastoresAuthMode.IDENTITY,
             public_network_access=args.public_network_access,
-            managed_network=args.managed_network.azure() if args.managed_network else None,
+            managed_network=args.managed_network.azure(account.id) if args.managed_network
+            else None,
             provision_network_now=True if args.managed_network else None,
             image_build_compute=args.image_build_compute,
             # It sets up its datastores, containers and secrets as its identity right away.

@@ -41,6 +41,7 @@ VAULT = TYPES["key vault"]
 STORAGE = TYPES["storage account"]
 COMPUTE = TYPES["compute cluster"]
 ENDPOINT = TYPES["online endpoint"]
+BATCH_ENDPOINT = TYPES["batch endpoint"]
 WORKSPACE = TYPES["ml workspace"]
 ROLE_ASSIGNMENT = TYPES["role assignment"]
 GROUP = TYPES["resource group"]
@@ -252,6 +253,13 @@ POLICIES: list[Policy] = [
             else None,
             PolicyConfigSchema(properties={"allowKeyAuth": {"type": "boolean",
                                                             "default": False}})),
+    _policy("batch-endpoint-entra-auth",
+            "Batch endpoints take Microsoft Entra tokens (AADToken), the only way Microsoft "
+            "documents to invoke them.", (BATCH_ENDPOINT,),
+            lambda p, _: None if _get(p, "properties", "authMode") == "AADToken"
+            else f"properties.authMode is {_get(p, 'properties', 'authMode')!r}: AADToken "
+            "(\"Batch endpoints support Microsoft Entra authentication\", "
+            "how-to-authenticate-batch-endpoint)"),
     _policy("role-assignment-principal-type",
             "Role assignments name their principal type (avoids PrincipalNotFound for new "
             "identities).",

@@ -88,6 +88,9 @@ class StackNames:
     def online_endpoint(self, name: str, suffix: str) -> str:
         return f"{name}-{self.environment}-{suffix}"
 
+    def batch_endpoint(self, name: str, suffix: str) -> str:
+        return f"{name}-{self.environment}-{suffix}"
+
     def problems(self) -> list[str]:
         """Every way a stack-level name would break Azure's rules (empty when all are valid)."""
         names = [
@@ -116,6 +119,11 @@ class StackNames:
             RULES["online endpoint"].problem(self.online_endpoint(endpoint, SUFFIX_EXAMPLE)),
             RULES["managed identity"].problem(self.identity(endpoint_identity_purpose(endpoint))),
         ])
+
+    def batch_endpoint_problems(self, endpoint: str) -> list[str]:
+        """Ways the Azure name of batch endpoint ``endpoint`` would break Azure's rules."""
+        return _found([RULES["batch endpoint"].problem(
+            self.batch_endpoint(endpoint, SUFFIX_EXAMPLE))])
 
     def instance_problems(self, instance: str) -> list[str]:
         """Ways the names derived from compute instance ``instance`` would break Azure's rules."""

@@ -25,6 +25,10 @@ OUTPUTS: dict[str, str] = {
                        "`clientId` (what scoring code passes as `AZURE_CLIENT_ID`), "
                        "`deployments` (Azure names, e.g. `blue-ds2v2`), `traffic` (percent per "
                        "deployment)",
+    "batchEndpoints": "per batch endpoint: `name`, `scoringUri` (the invocation URI), "
+                      "`defaultDeployment`, `deployments`, `invokers` (object ids of who may "
+                      "invoke it, the CI identity's with `automationInvokes`), "
+                      "`clusterIdentities` (principal ids its jobs run as)",
     "computeInstances": "per instance: `name`, `principalId`, `clientId`",
     "identities": "per user-assigned identity, by purpose: `clientId`, `principalId`, "
                   "`tenantId`, `resourceId` (what an external service needs to trust it)",
@@ -42,6 +46,16 @@ OUTPUTS: dict[str, str] = {
 }
 """Every output the stack may export and what it holds: the docs' outputs reference is written
 from it (``python -m offline.docs``), and a test checks that the stacks export exactly these."""
+
+
+def invokers(p: Platform, endpoint: str) -> list[pulumi.Input[str]]:
+    """Object ids of who may invoke batch endpoint ``endpoint``: its invokers, and the CI
+    identity where it invokes (it, and dataUsers, hold the roles already)."""
+    settings = next(e for e in p.settings.batch_endpoints if e.name == endpoint)
+    found: list[pulumi.Input[str]] = [u.object_id for u in settings.invokers]
+    if settings.automation_invokes and p.automation is not None:
+        found.append(p.automation.principal_id)
+    return found
 
 
 def export(p: Platform) -> None:
@@ -66,6 +80,11 @@ def export(p: Platform) -> None:
               "principalId": e.principal_id, "clientId": e.client_id,
               "deployments": list(e.deployments), "traffic": e.traffic}
         for key, e in p.endpoints.items()})
+    pulumi.export("batchEndpoints", {
+        key: {"name": b.name, "scoringUri": b.scoring_uri,
+              "defaultDeployment": b.default_deployment, "deployments": list(b.deployments),
+              "invokers": invokers(p, key), "clusterIdentities": b.cluster_principals}
+        for key, b in p.batch_endpoints.items()})
     pulumi.export("computeInstances", {
         key: {"name": i.name, "principalId": i.principal_id, "clientId": i.client_id}
         for key, i in p.instances.items()})

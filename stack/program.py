@@ -18,6 +18,7 @@ from components import (
     AssetStore,
     AutomationIdentity,
     AzureGrant,
+    BatchEndpoint,
     ComputeCluster,
     ComputeInstance,
     ContainerRegistry,
@@ -88,6 +89,7 @@ class Platform:
     ml_registry_id: pulumi.Input[str] | None = None
     """The Azure ML registry another stack owns, by resource id (mlRegistry)."""
     ml_registry: MlRegistry | None = None
+    batch_endpoints: dict[str, BatchEndpoint]
 
     def __init__(self, settings: StackSettings):
         self.settings = settings
@@ -136,7 +138,8 @@ class Platform:
     def grants(self) -> list[Grant]:
         """Every role the stack grants, component by component."""
         parts: list[HasGrants] = [self.workspace, *self.clusters.values(),
-                                  *self.instances.values(), *self.endpoints.values()]
+                                  *self.instances.values(), *self.endpoints.values(),
+                                  *self.batch_endpoints.values()]
         parts += [p for p in (self.private_registry, self.data, self.automation, self.kubernetes,
                               self.network, self.assets, self.ml_registry) if p is not None]
         return [g for part in parts for g in part.grants]

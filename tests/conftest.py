@@ -53,6 +53,36 @@ FULL: dict[str, Any] = {
 }
 
 
+# A batch endpoint in prod's managed network, invoked by the CI identity, a person and a data user
+# (docs/guides/batch-endpoints.md), beside every identity scenario.
+BOB = "33333333-aaaa-4bbb-8ccc-000000000003"
+BATCH_SAMPLE: dict[str, Any] = {
+    "model": "samples/score/model", "code": "samples/batch/code",
+    "scoringScript": "batch_driver.py",
+    "environment": {"image": IMAGE, "condaFile": "samples/batch/environment/conda.yaml"}}
+
+
+def batch_endpoint(*deployments: str, **settings: Any) -> dict[str, Any]:
+    """Config overrides for dev's batch endpoint ``score-batch`` with ``deployments`` (names) of
+    the batch sample on the cpu cluster."""
+    return {"batchEndpoints": [{"name": "score-batch", **settings, "deployments": [
+        {"name": name, "cluster": "cpu", **BATCH_SAMPLE} for name in deployments]}]}
+
+
+BATCH_GREEN = batch_endpoint("green")
+"""dev's batch endpoint with green instead of blue (blue, the default, retired)."""
+BATCH: dict[str, Any] = {
+    **FULL,
+    "network": {"isolation": "AllowOnlyApprovedOutbound", "addressSpace": "10.40.0.0/24",
+                "uploadsFromNetwork": True},
+    "batchEndpoints": [{
+        "name": "score-batch", "automationInvokes": True, "defaultDeployment": "green",
+        "invokers": [{"objectId": BOB, "type": "User"}, {"objectId": TEAM, "type": "Group"}],
+        "deployments": [{"name": "blue", "cluster": "cpu", **BATCH_SAMPLE},
+                        {"name": "green", "cluster": "cpu", **BATCH_SAMPLE}]}],
+}
+
+
 _RUNS: dict[str, StackRun] = {}
 
 

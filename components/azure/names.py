@@ -69,6 +69,11 @@ RULES: dict[str, NameRule] = {
         # starting with an alphanumeric; unique in the Entra tenant, fixed once created.
         NameRule("ml registry", 2, 32, r"[a-zA-Z0-9][a-zA-Z0-9_-]*",
                  "letters, digits, '_' and '-', starting with a letter or digit"),
+        # The same quota page's endpoint and deployment name rules hold for batch endpoints.
+        NameRule("batch endpoint", 3, 32, r"[a-zA-Z][a-zA-Z0-9]*(-[a-zA-Z0-9]+)*",
+                 "letters, digits and single hyphens, starting with a letter"),
+        NameRule("batch deployment", 3, 32, r"[a-zA-Z][a-zA-Z0-9]*(-[a-zA-Z0-9]+)*",
+                 "letters, digits and single hyphens, starting with a letter"),
         # REST spec (codes/models/environments ``name`` path parameter).
         NameRule("asset", 1, 255, r"[a-zA-Z0-9][a-zA-Z0-9_-]*",
                  "letters, digits, '-' and '_', starting with a letter or digit"),

@@ -44,6 +44,20 @@ PRIVATE_REGISTRY = ("how-to-identity-based-service-authentication, Use a private
                     "Registry: AcrPull for whatever pulls from it (seed 002)")
 AUTOMATION = ("how-to-assign-roles: AzureML Data Scientist deploys endpoints; assigning a "
               "user-assigned identity needs .../userAssignedIdentities/assign/action (footnote 4)")
+BATCH_JOBS = ("how-to-disable-local-auth-storage, Scenarios for role assignments: Parallel Run "
+              "Step needs Storage Table Data Contributor and Storage Queue Data Contributor for "
+              "the compute's user-assigned identity; a batch model deployment runs its jobs so "
+              "(how-to-managed-network groups \"batch endpoints or ParallelRunStep\")")
+BATCH_INVOKE = ("how-to-authenticate-batch-endpoint, Configure RBAC for batch endpoint invoke: the "
+                "invoker needs workspace actions (batchEndpoints read and jobs write, experiments "
+                "runs submit, datastores, environments); AzureML Data Scientist holds them all but "
+                "computes/listKeys/action (at risk: clusters here take no keys). A custom role is "
+                "not chosen: the deployer (Contributor, Role Based Access Control Administrator) "
+                "cannot create role definitions")
+BATCH_INVOKE_DATA = ("how-to-authenticate-batch-endpoint: the invoker must \"Read and write "
+                     "from/to data stores\" and the job reads its input as the invoker; "
+                     "how-to-disable-local-auth-storage: datastores and datasets need the user's "
+                     "Storage Blob Data Contributor on keyless storage")
 
 MANAGED_NETWORK = ("how-to-managed-network, Required permissions: a user-assigned workspace "
                    "identity needs Azure AI Enterprise Network Connection Approver on the private "

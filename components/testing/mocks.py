@@ -14,6 +14,7 @@ from typing import Any
 import pulumi
 
 from .. import catalog
+from ..batch_endpoint import BATCH_ENDPOINT
 from ..endpoint import ONLINE_ENDPOINT
 from ..identity import USER_ASSIGNED_IDENTITY
 from ..kubernetes import EXTENSION, MANAGED_CLUSTER
@@ -124,6 +125,7 @@ class AzureMocks(pulumi.runtime.Mocks):
         computed = {USER_ASSIGNED_IDENTITY: self._user_identity, REGISTRY: self._registry,
                     STORAGE_ACCOUNT: self._storage, KEY_VAULT: self._vault,
                     MANAGED_CLUSTER: self._cluster, ONLINE_ENDPOINT: self._endpoint,
+                    BATCH_ENDPOINT: self._batch_endpoint,
                     EXTENSION: self._extension}.get(typ)
         if computed is not None:
             computed(state, name, rid)
@@ -157,6 +159,12 @@ class AzureMocks(pulumi.runtime.Mocks):
         # a new endpoint routes nothing until a write of its traffic
         state["properties"] = {"traffic": {}, **state["properties"],
                                "scoringUri": self._invent(f"{host}/score"),
+                               "swaggerUri": self._invent(f"{host}/swagger.json")}
+
+    def _batch_endpoint(self, state: dict[str, Any], name: str, rid: str) -> None:
+        host = f"https://{name}.{state['location']}.inference.ml.azure.com"
+        state["properties"] = {**state["properties"],
+                               "scoringUri": self._invent(f"{host}/jobs"),
                                "swaggerUri": self._invent(f"{host}/swagger.json")}
 
     def _extension(self, state: dict[str, Any], name: str, rid: str) -> None:

@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from components import catalog
+from components.batch_endpoint import BATCH_ENDPOINT
 from components.endpoint import ONLINE_ENDPOINT as ENDPOINT
 from components.secrets import TEMPLATE_DEPLOYMENT as TEMPLATE
 from components.testing.runner import Registration, StackRun
@@ -27,7 +28,7 @@ from .model import CREATE, DELETE, DELETE_REPLACED, DELETED_WITH, REPLACE, UPDAT
 
 
 def endpoint_key(r: Registration) -> tuple[str, str]:
-    """(workspace, endpoint) name of an online endpoint or deployment."""
+    """(workspace, endpoint) name of an online or batch endpoint or deployment."""
     return str(r.inputs.get("workspaceName")), str(r.inputs.get("endpointName"))
 
 
@@ -48,7 +49,7 @@ def resolve(value: Any, parameters: dict[str, Any]) -> Any:
 def traffic_written(r: Registration) -> dict[tuple[str, str], dict[str, int]]:
     """The endpoint traffic that creating or updating ``r`` sets in Azure: an endpoint's own
     ``properties.traffic`` (a full PUT without it zeroes the traffic), or the endpoints an ARM
-    template deployment puts."""
+    template deployment puts (a batch endpoint's default deployment takes all of its traffic)."""
     if r.type == ENDPOINT:
         return {endpoint_key(r): dict((r.inputs.get("properties") or {}).get("traffic") or {})}
     written = {}
@@ -60,6 +61,13 @@ def traffic_written(r: Registration) -> dict[tuple[str, str], dict[str, int]]:
                 workspace, endpoint = str(resolve(res["name"], parameters)).split("/")
                 traffic = resolve((res.get("properties") or {}).get("traffic"), parameters)
                 written[(workspace, endpoint)] = dict(traffic or {})
+            elif res.get("type") == catalog.get(BATCH_ENDPOINT).arm_type:
+                # the default "will end up getting 100% traffic when the endpoint scoring URL is
+                # invoked" (REST spec BatchEndpointDefaults.deploymentName)
+                workspace, endpoint = str(resolve(res["name"], parameters)).split("/")
+                default = resolve(((res.get("properties") or {}).get("defaults") or {}).get(
+                    "deploymentName"), parameters)
+                written[(workspace, endpoint)] = {str(default): 100} if default else {}
     return written
 
 
@@ -103,7 +111,7 @@ class Azure:
             for g in gone:
                 if self.resources.pop(g.urn, None) is not None:
                     self.deleted.append(g)
-                if g.type == ENDPOINT:
+                if g.type in (ENDPOINT, BATCH_ENDPOINT):
                     self.traffic.pop(endpoint_key(g), None)
         # PROTECTED and RETAIN leave Azure as it is.
 

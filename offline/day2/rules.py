@@ -17,6 +17,7 @@ from typing import Any
 from components import catalog
 from components.access import ROLE_ASSIGNMENT as ASSIGNMENT
 from components.azure.roles import BUILT_IN_ROLES
+from components.batch_endpoint import BATCH_DEPLOYMENT
 from components.blob_upload import KEY_BLOB
 from components.catalog import AT_RISK, LIES, REFUSED
 from components.compute import COMPUTE
@@ -198,6 +199,17 @@ def _traffic_on_delete(step: Step, azure: Azure, ctx: Context) -> str | None:
     return None
 
 
+def _batch_default_on_delete(step: Step, azure: Azure, ctx: Context) -> str | None:
+    if step.resource.type != BATCH_DEPLOYMENT or step.op not in (DELETE, DELETE_REPLACED):
+        return None
+    name = str(step.resource.inputs.get("deploymentName"))
+    if azure.traffic.get(endpoint_key(step.resource), {}).get(name):
+        return (f"deployment {name} is still the batch endpoint's default when it is deleted: "
+                "an invocation that names no deployment would find none (make another "
+                "deployment the default first; Azure's answer is not documented)")
+    return None
+
+
 def _endpoint_put(step: Step, azure: Azure, ctx: Context) -> str | None:
     if step.resource.type != ENDPOINT or step.op != UPDATE:
         return None
@@ -362,6 +374,12 @@ RULES: tuple[Rule, ...] = (
     Rule("deployment-traffic", REFUSED, "a deployment with live traffic cannot be deleted",
          "MicrosoftDocs/azure-ai-docs how-to-safely-rollout-online-endpoints.md (\"You can't "
          "delete a deployment that has live traffic allocated to it\")", _traffic_on_delete),
+    Rule("batch-default-delete", AT_RISK,
+         "a batch deployment is deleted while it is its endpoint's default",
+         "Azure/azure-rest-api-specs BatchEndpointDefaults.deploymentName (the default \"will end "
+         "up getting 100% traffic when the endpoint scoring URL is invoked\"); "
+         "how-to-use-batch-model-deployments (update the default, then delete the old "
+         "deployment)", _batch_default_on_delete),
     Rule("endpoint-put", LIES, "an update of the endpoint resource rewrites its traffic",
          "pulumi/pulumi-azure-native provider.go (update is a full PUT; traffic is not kept from "
          "Azure) and Read (a refresh copies traffic into the inputs); "

@@ -33,7 +33,8 @@ def _build(p: Platform) -> None:
     # Whoever runs pulumi up uploads the files, as itself, once granted the data role.
     p.deployer = Principal("deployer", p.client.object_id, authorization.PrincipalType(
         deployer_principal_type(s.deployer_principal_type)))
-    deploys = any(e.deployments for e in s.online_endpoints)
+    deploys = any(e.deployments for e in s.online_endpoints) or any(
+        e.deployments for e in s.batch_endpoints)
     p.assets = AssetStore("assets", AssetStoreArgs(
         workspace=p.workspace.ref, uploader=p.deployer, protect=p.protect, tags=p.tags)) \
         if deploys or s.sample_data else None

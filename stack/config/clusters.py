@@ -11,6 +11,7 @@ from components.compute import ComputeClusterSpec, offered_size
 
 from ..names import cluster_identity_purpose
 from .base import ConfigModel, IdentityChoice, Keys, Problems, size_problems_at, unique
+from .batch_endpoints import batch_clusters
 from .section import Identity, Section
 
 if TYPE_CHECKING:
@@ -51,6 +52,7 @@ def _build(p: Platform) -> None:
         identity=p.identity(cluster_identity_purpose(c.compute_name)),
         extra_pulls=p.pulls, extra_reads=p.reads, secrets_made_by=p.secrets_made,
         node_public_ip=not p.settings.network,
+        batch_jobs=c.compute_name in batch_clusters(p.settings),
         allow_unlisted_vm_size=p.settings.allow_unlisted_vm_sizes, tags=p.tags))
         for c in p.settings.compute_clusters}
 

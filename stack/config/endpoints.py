@@ -4,6 +4,7 @@ environment registered by the stack, or registered ones named by id)."""
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from functools import partial
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any, ClassVar
@@ -78,10 +79,13 @@ def _environment_field(schema: dict[str, Any]) -> None:
                    "anyOf": [mapping, {"type": "string", "pattern": "^azureml://"}]})
 
 
-class DeploymentSettings(DeploymentSpec, ConfigModel):
-    """One online deployment of an endpoint."""
+class AssetSettings(ConfigModel):
+    """What a deployment (online or batch) runs: its model, code and environment, each a folder
+    or file of the project that the stack registers, or a registered one named by id."""
 
-    SECRET_WAY: ClassVar[str] = KEY_VAULT_WAY
+    if TYPE_CHECKING:  # the deployment's own fields, which the rules read
+        scoring_script: str
+        environment_variables: Mapping[str, str]
 
     model: Annotated[str, project_folder("or a registered model's azureml:// URI")] = Field(
         description="A folder of the project to upload and register, or an azureml:// model URI.")
@@ -89,10 +93,6 @@ class DeploymentSettings(DeploymentSpec, ConfigModel):
     environment: Annotated[EnvironmentSettings, BeforeValidator(_environment)] = Field(
         description="{image, condaFile} or a registered environment's azureml:// id.",
         json_schema_extra=_environment_field)
-    environment_variables: dict[str, Annotated[str, BeforeValidator(as_encrypted)]] = Field(
-        {}, description=(
-        "Variables for the scoring code (AZURE_CLIENT_ID, KEY_VAULT_URL and STORAGE_BLOB_URL are "
-        "the stack's)."))
 
     def withheld(self, value: object) -> bool:
         return isinstance(value, str) and value.startswith(ENCRYPTED)
@@ -111,6 +111,17 @@ class DeploymentSettings(DeploymentSpec, ConfigModel):
               f"{NOT_A_SECRET}" for name, value in self.environment_variables.items()
               if self.withheld(value)]  # set with --secret, read without the CLI
         return p
+
+
+class DeploymentSettings(AssetSettings, DeploymentSpec):
+    """One online deployment of an endpoint."""
+
+    SECRET_WAY: ClassVar[str] = KEY_VAULT_WAY
+
+    environment_variables: dict[str, Annotated[str, BeforeValidator(as_encrypted)]] = Field(
+        {}, description=(
+        "Variables for the scoring code (AZURE_CLIENT_ID, KEY_VAULT_URL and STORAGE_BLOB_URL are "
+        "the stack's)."))
 
 
 class EndpointSettings(EndpointSpec, ConfigModel):

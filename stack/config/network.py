@@ -104,7 +104,8 @@ def _image_builder(s: StackSettings, k: Keys) -> Problems:
 
 
 def _uploads(s: StackSettings, k: Keys) -> Problems:
-    uploads = s.sample_data or any(e.deployments for e in s.online_endpoints)
+    uploads = s.sample_data or any(e.deployments for e in s.online_endpoints) or any(
+        e.deployments for e in s.batch_endpoints)
     if s.network and uploads and not s.network.uploads_from_network:
         return [f"{k('network', 'uploadsFromNetwork')} = false is not allowed with local "
                 "models, code or sampleData: true (pulumi up uploads them to the workspace "
@@ -119,9 +120,12 @@ def _feeds_for_conda(s: StackSettings, k: Keys) -> Problems:
     net = s.network
     if net is None or net.isolation_mode != APPROVED_ONLY or net.fqdn_rules:
         return []
-    conda = [k("onlineEndpoints", i, "deployments", j, "environment", "condaFile")
-             for i, e in enumerate(s.online_endpoints) for j, d in enumerate(e.deployments)
-             if d.environment.conda_file and not d.environment.environment_id]
+    environments = [(("onlineEndpoints", i, "deployments", j), d.environment)
+                    for i, e in enumerate(s.online_endpoints) for j, d in enumerate(e.deployments)]
+    environments += [(("batchEndpoints", i, "deployments", j), d.environment)
+                     for i, e in enumerate(s.batch_endpoints) for j, d in enumerate(e.deployments)]
+    conda = [k(*at, "environment", "condaFile") for at, env in environments
+             if env.conda_file and not env.environment_id]
     if not conda:
         return []
     return [f"{k('network', 'packageFeeds')} = false is not allowed with an environment built "
@@ -132,12 +136,14 @@ def _feeds_for_conda(s: StackSettings, k: Keys) -> Problems:
 
 
 def managed_network(net: NetworkSettings | None, data_account_id: pulumi.Input[str] | None = None,
-                    registry_id: pulumi.Input[str] | None = None) -> ManagedNetwork | None:
+                    registry_id: pulumi.Input[str] | None = None,
+                    batch: bool = False) -> ManagedNetwork | None:
     """The workspace's managed network from the settings: the configured rules, a private
     endpoint rule to the data account's blobs (compute reads the data as itself, and in
-    AllowOnlyApprovedOutbound storage is reachable only so) and one to the Azure ML registry
+    AllowOnlyApprovedOutbound storage is reachable only so), one to the Azure ML registry
     (how-to-managed-network, Private endpoints: "Azure Machine Learning registries"; private link
-    group ``amlregistry``)."""
+    group ``amlregistry``), and with ``batch`` (batch endpoints) the rules to the workspace
+    storage's queue and table."""
     if net is None:
         return None
     own = [(DATA_RULE, DATA_APPROVAL, data_account_id, "blob"),
@@ -147,7 +153,8 @@ def managed_network(net: NetworkSettings | None, data_account_id: pulumi.Input[s
     return ManagedNetwork(**net.arguments(ManagedNetworkSpec, but=("outbound_rules",)),
                           outbound_rules=(*rules, *net.outbound_rules),
                           approval_names={name: short for name, short, target, _ in own
-                                          if target is not None})
+                                          if target is not None},
+                          batch_storage=batch)
 
 
 def _build(p: Platform) -> None:

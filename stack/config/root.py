@@ -17,6 +17,7 @@ from ..names import StackNames
 from .assets import PrincipalType
 from .automation import CredentialSettings
 from .base import ConfigModel, IdentityChoice
+from .batch_endpoints import BatchEndpointSettings
 from .clusters import ClusterSettings, default_clusters
 from .data import DataStorageSettings, DataUserSettings
 from .endpoints import EndpointSettings
@@ -66,6 +67,9 @@ class StackSettings(WorkspaceSpec, ConfigModel):
         default_factory=default_clusters, description="AmlCompute clusters.")
     online_endpoints: tuple[EndpointSettings, ...] = Field((), description=(
         "Managed online endpoints with their deployments."))
+    batch_endpoints: tuple[BatchEndpointSettings, ...] = Field((), description=(
+        "Batch endpoints with their model deployments on computeClusters, and who may invoke "
+        "them."))
     existing_secrets: tuple[SecretName, ...] = Field((), description=(
         "Secrets you put in the workspace key vault yourself once a pulumi up has made it (az "
         "keyvault secret set --vault-name <vault> --name <name> --file <file>); workloads may "

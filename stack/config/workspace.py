@@ -97,7 +97,7 @@ def _build(p: Platform) -> None:
         public_network_access=s.workspace_public_network_access or p.public_access,
         private_dependents=net is not None,
         managed_network=managed_network(net, p.data.account_id if p.data else None,
-                                        p.ml_registry_id),
+                                        p.ml_registry_id, batch=bool(s.batch_endpoints)),
         # the registry closed to public traffic cannot build: the first cluster does
         image_build_compute=s.compute_clusters[0].compute_name if net else None,
         protect=p.protect, tags=p.tags, **p.place))

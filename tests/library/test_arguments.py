@@ -328,3 +328,31 @@ def test_every_components_arguments_are_a_declaration() -> None:
                 found[f"{module.name}.{name}"] = issubclass(value, Arguments)
     assert "components.network.PrivateNetworkArgs" in found  # the walk finds them
     assert [where for where, declared in found.items() if not declared] == []
+
+
+def test_a_batch_endpoint_is_refused_the_same_way_in_python_and_in_the_stack_file() -> None:
+    from components import BatchEndpointArgs, BatchModelDeploymentSpec, ClusterRef
+
+    system = ClusterRef("/x/computes/cpu", "cpu", user_assigned=False)
+    blue = BatchModelDeploymentSpec.model_construct(  # made whole: checked with the endpoint
+        name="blue", model_id="m", environment_id="e", code_id="c", cluster=system)
+    with pytest.raises(ArgumentsError) as refused:
+        BatchEndpointArgs(workspace=WORKSPACE, endpoint_name="fraud-batch", deployments=[blue],
+                          default_deployment="red")
+    assert [p.words() for p in refused.value.problems] == [
+        "default_deployment = 'red' is not allowed: the name of one of deployments (blue)",
+        "deployments[0].cluster = 'cpu' is not allowed: a cluster that runs as a user-assigned "
+        "identity: batch jobs need the cluster to run as a user-assigned identity, the one "
+        "Microsoft documents Storage Queue and Table Data Contributor for "
+        "(how-to-disable-local-auth-storage, Parallel Run Step)"]
+
+    sample = {"model": "samples/score/model", "code": "samples/batch/code",
+              "scoringScript": "batch_driver.py",
+              "environment": "azureml://registries/azureml/environments/sklearn-1.5/labels/latest"}
+    with pytest.raises(ConfigError) as config:
+        parse_settings("ml-platform", {"batchEndpoints": json.dumps([{
+            "name": "fraud-batch", "defaultDeployment": "red", "deployments": [
+                {**sample, "name": "blue", "cluster": "cpu"}]}])}, "dev")
+    assert config.value.problems == [
+        "ml-platform:batchEndpoints[0].defaultDeployment = 'red' is not allowed: the name of one "
+        "of deployments (blue)"]

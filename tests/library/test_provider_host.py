@@ -47,6 +47,8 @@ ML_REGISTRY = "mlplatform:index:MlRegistry"
 ML_REGISTRY_ID = f"{GROUP}/Microsoft.MachineLearningServices/registries/mlreg-shared"
 PEOPLE = "00000000-aaaa-4bbb-8ccc-00000000000b"
 """A group of data scientists, by object id."""
+BATCH = "mlplatform:index:BatchEndpoint"
+INVOKER = "33333333-aaaa-4bbb-8ccc-000000000003"
 
 
 def deployment_inputs(name: str, **more: Any) -> dict[str, Any]:
@@ -95,12 +97,26 @@ def built(host: ProviderHost) -> dict[str, Constructed]:
         "keyVaultPurgeProtection": True, "keyVaultSoftDeleteRetentionDays": 90,
         "logRetentionDays": 90, "allowUnlistedLocation": False, "tags": {"team": "fraud"}})
     construct("cluster-required", CLUSTER, {"workspaceId": WORKSPACE_ID, "computeName": "cpu"})
-    construct("cluster-every", CLUSTER, {
+    train = construct("cluster-every", CLUSTER, {
         "workspaceId": workspace["resourceId"], "computeName": "train",
         "identityId": scorer["resourceId"], "vmSize": "Standard_DS3_v2",
         "vmPriority": "LowPriority", "minNodes": 0, "maxNodes": 4,
-        "idleSecondsBeforeScaleDown": 600, "secrets": ["fraud-api-key"],
+        "idleSecondsBeforeScaleDown": 600, "secrets": ["fraud-api-key"], "batchJobs": True,
         "allowUnlistedVmSize": False, "tags": {"team": "fraud"}})
+    construct("batch-required", BATCH, {"workspaceId": WORKSPACE_ID,
+                                         "endpointName": "fraud-batch-min"})
+    construct("batch-every", BATCH, {
+        "workspaceId": WORKSPACE_ID, "endpointName": "fraud-batch-7q2",
+        "defaultDeployment": "green", "tags": {"team": "fraud"},
+        "invokers": [{"objectId": INVOKER, "type": "User"}],
+        "deployments": [
+            deployment_inputs("blue", computeId=train["resourceId"]),
+            deployment_inputs("green", computeId=train["resourceId"],
+                              scoringScript="batch_driver.py", instanceCount=2,
+                              miniBatchSize=20, maxConcurrencyPerInstance=2,
+                              outputAction="AppendRow", outputFileName="scores.csv",
+                              maxRetries=5, timeoutSeconds=45, errorThreshold=10,
+                              loggingLevel="Debug", environmentVariables={"MODE": "strict"})]})
     construct("endpoint-required", ENDPOINT, {"workspaceId": WORKSPACE_ID,
                                                "endpointName": "fraud-min-7q2"})
     construct("endpoint-deployments", ENDPOINT, {
@@ -176,18 +192,20 @@ def test_every_input_of_the_schema_goes_through_construct(host: ProviderHost,
     package_schema = host.schema()
     resources, types = package_schema["resources"], package_schema["types"]
     sent: dict[str, set[str]] = {token: set() for token in resources}
-    nested: dict[str, set[str]] = {"deployments": set(), "instanceTypes": set(),
-                                   "publishers": set(), "consumers": set()}
+    entries = {(ENDPOINT, "deployments"): "OnlineDeployment",
+               (KUBERNETES, "instanceTypes"): "InstanceType",
+               (BATCH, "deployments"): "BatchDeployment", (BATCH, "invokers"): "Invoker",
+               (ML_REGISTRY, "publishers"): "RegistryPrincipal",
+               (ML_REGISTRY, "consumers"): "RegistryPrincipal"}
+    nested: dict[str, set[str]] = {entry: set() for entry in entries.values()}
     for c in built.values():
         sent[c.type] |= set(c.inputs)
-        for field, items in nested.items():
-            for item in c.inputs.get(field, []):
-                items |= set(item)
+        for (type_, field), entry in entries.items():
+            for item in c.inputs.get(field, []) if c.type == type_ else []:
+                nested[entry] |= set(item)
     assert sent == {token: set(r["inputProperties"]) for token, r in resources.items()}
-    principal = set(types["mlplatform:index:RegistryPrincipal"]["properties"])
-    assert nested == {"deployments": set(types["mlplatform:index:OnlineDeployment"]["properties"]),
-                      "instanceTypes": set(types["mlplatform:index:InstanceType"]["properties"]),
-                      "publishers": principal, "consumers": principal}
+    assert nested == {entry: set(types[f"mlplatform:index:{entry}"]["properties"])
+                      for entry in entries.values()}
     for key, c in built.items():
         if key.endswith("-required"):
             required = set(resources[c.type]["requiredInputs"])
@@ -291,10 +309,28 @@ def test_every_component_returns_every_output_it_declares(host: ProviderHost,
       "id listed once",
       "resourceGroupName is missing: where the registry is created",
       "location = 'westeurop' is not allowed: an Azure public region"]),
+    (BATCH, {"workspaceId": WORKSPACE_ID, "endpointName": "fraud_batch",
+             "defaultDeployment": "red", "invokers": [{"objectId": "alice"}],
+             "deployments": [deployment_inputs("blue", computeId=CLUSTER_ID,
+                                               outputAction="Append", errorThreshold=-3)]},
+     ["BatchEndpoint 'fraud_batch': invalid arguments:",
+      "endpointName = 'fraud_batch' is not allowed: 3-32 characters",
+      "invokers[0].objectId = 'alice' is not allowed: an Entra ID object id",
+      "deployments[0].outputAction = 'Append' is not allowed: one of AppendRow, SummaryOnly",
+      "deployments[0].errorThreshold = -3 is not allowed"]),
+    (BATCH, {"workspaceId": WORKSPACE_ID, "endpointName": "fraud-batch-x",
+             "defaultDeployment": "red",
+             "deployments": [deployment_inputs("blue", computeId=CLUSTER_ID)]},
+     ["defaultDeployment = 'red' is not allowed: the name of one of deployments (blue)"]),
+    (CLUSTER, {"workspaceId": WORKSPACE_ID, "computeName": "batch", "batchJobs": True},
+     ["batchJobs = True is not allowed without identityId: False: batch jobs need the cluster "
+      "to run as a user-assigned identity"]),
 ], ids=["workspace-required-only", "workspace-both-registries", "workspace-every-mistake",
         "kubernetes-required-only", "cluster-half-a-node", "cluster-every-mistake-at-once",
         "endpoint-every-mistake-at-once", "kubernetes-every-mistake-at-once",
-        "kubernetes-existing-cluster-mistakes", "registry-every-mistake-at-once"])
+        "kubernetes-existing-cluster-mistakes", "registry-every-mistake-at-once",
+        "batch-every-mistake-at-once",
+        "batch-default-unknown", "cluster-batch-without-identity"])
 def test_inputs_the_components_cannot_build_are_refused_by_name(host: ProviderHost, type_: str,
                                                                 inputs: dict[str, Any],
                                                                 words: list[str]) -> None:
@@ -318,6 +354,9 @@ def test_each_component_registers_what_it_is_made_of_and_no_upload(
     assert "OnlineDeployment" not in made["endpoint-required"]
     assert {"ManagedCluster", "Extension", "Compute", "InstanceType"} <= made["kubernetes-created"]
     assert "ManagedCluster" not in made["kubernetes-existing"]
+    assert {"BatchEndpoint", "BatchDeployment", "Deployment", "RoleAssignment"} \
+        <= made["batch-every"]
+    assert "BatchDeployment" not in made["batch-required"]
     # uploads are not part of the package: a dynamic resource would run in the consumer's Python
     assert all(r.type != ENTRA_BLOB for c in built.values() for r in c.run.resources.values())
 
@@ -332,13 +371,14 @@ def test_every_workload_retries_through_a_hook_its_construct_registered(
         "endpoint-required": set(), "endpoint-deployments": {"OnlineDeployment"},
         "kubernetes-required": {"Compute"}, "kubernetes-created": {"Compute"},
         "kubernetes-existing": {"Compute"}, "endpoint-kubernetes": {"OnlineDeployment"},
-        "registry-required": set(), "registry-created": set()}
+        "registry-required": set(), "registry-created": set(),
+        "batch-required": set(), "batch-every": {"BatchDeployment"}}
     names: list[str] = []
     for c in built.values():
         bound = {name for r in c.run.resources.values() for name in r.error_hooks}
         assert len(bound) <= 1  # one hook per Construct, bound to each of its workloads
         names += bound
-    assert len(set(names)) == len(names) == 9  # unique in the deployment's one registry
+    assert len(set(names)) == len(names) == 10  # unique in the deployment's one registry
     for name in names:
         assert name.startswith(f"{ROLE_PROPAGATION_HOOK}/") and name in deployment.error_hooks
 
@@ -394,6 +434,26 @@ def test_a_registry_grants_publishers_and_consumers_by_object_id(
                                   (scorer, "Reader", registry.id)}
     assert registry.protect and registry.inputs["publicNetworkAccess"] == "Disabled"
     assert kinds(built["registry-required"].run) == set()  # an existing one: nothing to grant
+
+
+def test_a_batch_endpoint_passed_clusters_by_id_grants_its_invokers_and_runs_there(
+        built: dict[str, Constructed]) -> None:
+    train = built["cluster-every"]
+    me = built["identity-every"].outputs["principalId"]
+    storage = next(scope for who, role, scope in roles(train.run)
+                   if role == "Storage Blob Data Contributor")
+    assert {(me, role, storage) for role in (
+        "Storage Queue Data Contributor", "Storage Table Data Contributor")} <= roles(train.run)
+    batch = built["batch-every"].run
+    assert roles(batch) == {
+        (INVOKER, "AzureML Data Scientist", WORKSPACE_ID),
+        (INVOKER, "Storage Blob Data Contributor",
+         f"{GROUP}/Microsoft.Storage/storageAccounts/stmlw-shared")}
+    green = batch.one("machinelearningservices:BatchDeployment", "batch-every-green")
+    assert green.inputs["properties"]["compute"] == train.outputs["resourceId"]
+    assert green.inputs["properties"]["retrySettings"] == {"maxRetries": 5, "timeout": "PT45S"}
+    writer = batch.one("resources:Deployment")
+    assert writer.inputs["properties"]["parameters"]["defaultDeployment"] == {"value": "green"}
 
 
 def test_numbers_reach_azure_as_whole_numbers(built: dict[str, Constructed]) -> None:

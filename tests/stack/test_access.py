@@ -53,7 +53,11 @@ def test_dev_access_matrix_is_exactly_the_documented_roles(dev: StackRun) -> Non
     # uses them
     registry = {("id-mlplat-dev-cluster-cpu", "AzureML Registry User", ML_REGISTRY),
                 ("id-mlplat-dev-endpoint-score", "Reader", ML_REGISTRY)}
-    expected = expected_grants("dev", ["cpu"], ["score"], ("sample-secret",)) | deployer | registry
+    # the cpu cluster runs the batch endpoint's jobs (how-to-disable-local-auth-storage, PRS)
+    batch = {("id-mlplat-dev-cluster-cpu", role, f"stmlplatdev{S}")
+             for role in ("Storage Queue Data Contributor", "Storage Table Data Contributor")}
+    expected = expected_grants("dev", ["cpu"], ["score"], ("sample-secret",)) | deployer | \
+        registry | batch
     assert grants(dev) == expected
     assert len(dev.of_type(ROLE_ASSIGNMENT)) == len(expected)
 
@@ -159,6 +163,7 @@ def test_system_assigned_identities_get_only_what_azure_does_not_grant() -> None
         "computeClusters": [{"name": "cpu", "identity": "systemAssigned"}],
         "onlineEndpoints": [{"name": "score", "identity": "systemAssigned",
                              "secrets": ["sample-secret"]}],
+        "batchEndpoints": [],  # a batch cluster runs as a user-assigned identity
     })
     assert run.of_type("azure-native:managedidentity:UserAssignedIdentity") == []
     ws = one(run, "machinelearningservices:Workspace")

@@ -30,7 +30,14 @@ from stack.config import (
 from stack.schema import SCHEMA_LINE
 from stack.schema import main as schema_main
 
-from ..conftest import PROJECT_DIR, assert_refused, registered_before, shared_run
+from ..conftest import (
+    BATCH_SAMPLE,
+    PROJECT_DIR,
+    assert_refused,
+    batch_endpoint,
+    registered_before,
+    shared_run,
+)
 
 BAD: list[tuple[dict[str, Any], list[str]]] = [
     # (override, words the message must contain: key, value, what is allowed)
@@ -118,6 +125,35 @@ BAD: list[tuple[dict[str, Any], list[str]]] = [
       "none: sampleData is off"]),
     ({"existingSecrets": ["sample-secret"]},
      ["ml-platform:existingSecrets = 'sample-secret' is not allowed", "the stack makes it"]),
+    # batch endpoints: a deployment runs on a cluster of the stack with a user-assigned identity
+    (batch_endpoint("blue", outputAction="Append"),
+     ["ml-platform:batchEndpoints[0].outputAction is not a setting"]),
+    ({"batchEndpoints": [{"name": "score-batch", "deployments": [
+        {"name": "red", "cluster": "cpu", **BATCH_SAMPLE, "outputAction": "Append",
+         "miniBatchSize": 0}]}]},
+     ["ml-platform:batchEndpoints[0].deployments[0].outputAction = 'Append' is not allowed: "
+      "one of AppendRow, SummaryOnly",
+      "ml-platform:batchEndpoints[0].deployments[0].miniBatchSize = 0"]),
+    ({"batchEndpoints": [{"name": "score-batch", "defaultDeployment": "green", "deployments": [
+        {"name": "blue", "cluster": "gpu", **BATCH_SAMPLE},
+        {"name": "red", "cluster": "cpu", **BATCH_SAMPLE}]}]},
+     ["ml-platform:batchEndpoints[0].defaultDeployment = 'green' is not allowed: the name of one "
+      "of deployments (blue, red)",
+      "ml-platform:batchEndpoints[0].deployments[0].cluster = 'gpu' is not allowed: the name of "
+      "one of ml-platform:computeClusters (cpu)"]),
+    ({"computeClusters": [{"name": "cpu", "identity": "systemAssigned"}]},
+     ["ml-platform:batchEndpoints[0].deployments[0].cluster = 'cpu' is not allowed: a cluster "
+      "whose ml-platform:computeClusters[0].identity is userAssigned"]),
+    ({"batchEndpoints": [
+        {"name": "score", "automationInvokes": True, "invokers": [
+            {"objectId": "11111111-aaaa-4bbb-8ccc-000000000001", "type": "User"}]},
+        {"name": "other", "invokers": [
+            {"objectId": "11111111-AAAA-4bbb-8ccc-000000000001"}]}]},
+     ["ml-platform:batchEndpoints[0].name = 'score' is not allowed: a name no online endpoint "
+      "has", "ml-platform:batchEndpoints[0].automationInvokes = true is not allowed without "
+      "ml-platform:automationCredentials",
+      "ml-platform:batchEndpoints[1].invokers[0].objectId = '11111111-aaaa-4bbb-8ccc-"
+      "000000000001' is not allowed: an invoker named once, on one batch endpoint"]),
 ]
 
 

@@ -28,7 +28,7 @@ from offline.day2.model import (
     Step,
 )
 
-from ..conftest import SAMPLE, endpoint, shared_run
+from ..conftest import BATCH_GREEN, BATCH_SAMPLE, SAMPLE, batch_endpoint, endpoint, shared_run
 
 SCORE = "endpoint-score"
 WRITER = "endpoint-score-traffic"
@@ -146,12 +146,18 @@ def test_turning_sample_data_off_deletes_no_secret_through_the_data_plane(dev: S
 
 
 def test_removing_the_cluster_deletes_it_with_its_identity_and_grants(dev: StackRun) -> None:
-    plan = clean(day2_plan(dev, shared_run("dev", {"computeClusters": []})))
-    assert {s.resource.name for s in plan.steps} == {
+    plan = clean(day2_plan(dev, shared_run("dev", {"computeClusters": [],
+                                                   "batchEndpoints": []})))
+    batch = {s.resource.name for s in plan.steps if s.resource.name.startswith(("batch-",
+                                                                                "assets-"))}
+    assert {s.resource.name for s in plan.steps} - batch == {
         "cluster-cpu", "cluster-cpu-identity", "cluster-cpu-registry-acrpull",
         "cluster-cpu-storage-storage-blob-data-contributor",
+        "cluster-cpu-storage-storage-queue-data-contributor",
+        "cluster-cpu-storage-storage-table-data-contributor",
         "ml-registry-cluster-cpu-azureml-registry-user"}  # its publisher role on the ML registry
-    assert {s.op for s in plan.steps} == {DELETE}
+    # the batch deployment goes with its endpoint
+    assert {s.op for s in plan.steps} == {DELETE, DELETED_WITH}
     # the one thing not proven without Azure: the compute delete's query parameter
     assert [f.rule for _, f in plan.findings] == ["compute-delete"]
 
@@ -313,3 +319,49 @@ def state_after(base: StackRun, head: StackRun) -> StackRun:
                                        outputs=was.outputs)
         resources[urn] = sent
     return dataclasses.replace(head, resources=resources)
+
+
+# Batch endpoints: dev's score-batch has blue (the default) on the cpu cluster.
+BATCH_WRITER = "batch-score-batch-default"
+
+
+def default(run: StackRun) -> str:
+    name: str = run.outputs["batchEndpoints"]["score-batch"]["defaultDeployment"]
+    return name
+
+
+def test_a_new_default_batch_deployment_is_written_by_the_writer_alone(dev: StackRun) -> None:
+    added = shared_run("dev", batch_endpoint("blue", "green"))
+    switched = shared_run("dev", batch_endpoint("blue", "green", defaultDeployment="green"))
+    add, switch = clean(day2_plan(dev, added)), clean(day2_plan(added, switched))
+    assert ops(add) == [(CREATE, "batch-score-batch-green")]  # blue stays the default
+    assert ops(switch) == [(UPDATE, BATCH_WRITER)]
+    assert switch.step(BATCH_WRITER).changed == [
+        "properties.parameters.defaultDeployment.value"]
+    assert [default(r) for r in (dev, added, switched)] == ["blue", "blue", "green"]
+
+
+def test_retiring_the_default_batch_deployment_moves_the_default_before_the_delete() -> None:
+    both = shared_run("dev", batch_endpoint("blue", "green"))
+    plan = clean(day2_plan(both, shared_run("dev", BATCH_GREEN)))
+    assert ops(plan) == [(UPDATE, BATCH_WRITER), (DELETE, "batch-score-batch-blue")]
+    assert [f.rule for _, f in plan.findings] == []  # no batch-default-delete
+
+
+def test_moving_a_batch_deployment_to_another_cluster_grants_that_cluster_first(
+        dev: StackRun) -> None:
+    moved = shared_run("dev", {
+        "computeClusters": [{"name": "cpu", "vmPriority": "LowPriority"},
+                            {"name": "batch", "vmPriority": "LowPriority"}],
+        "batchEndpoints": [{"name": "score-batch", "deployments": [
+            {"name": "blue", "cluster": "batch", **BATCH_SAMPLE}]}]})
+    plan = clean(day2_plan(dev, moved))
+    update = plan.step("batch-score-batch-blue")
+    assert (update.op, update.changed) == (UPDATE, ["properties.compute"])
+    assert [(f.rule, f.verdict) for f in update.findings] == [("immutable", AT_RISK)]
+    names = [(s.op, s.resource.name) for s in plan.steps]
+    queue = "cluster-batch-storage-storage-queue-data-contributor"
+    assert names.index((CREATE, queue)) < names.index((UPDATE, "batch-score-batch-blue"))
+    # the cpu cluster's batch roles go last, once nothing runs batch jobs there
+    assert names.index((UPDATE, "batch-score-batch-blue")) < names.index(
+        (DELETE, "cluster-cpu-storage-storage-queue-data-contributor"))

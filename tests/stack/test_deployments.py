@@ -35,6 +35,17 @@ def params(run: StackRun, name: str = "endpoint-score-traffic") -> dict[str, Any
     return {key: value["value"] for key, value in inputs["parameters"].items()}
 
 
+ONLINE_ONLY: dict[str, Any] = {"batchEndpoints": []}
+"""dev without its batch endpoint, whose assets and deployment are its own
+(tests/library/components/test_batch_endpoint.py, tests/stack/test_day2.py)."""
+
+
+@pytest.fixture(scope="module")
+def dev() -> StackRun:
+    """The dev stack's online endpoint alone."""
+    return shared_run("dev", ONLINE_ONLY)
+
+
 @pytest.fixture(scope="module")
 def blue_green(tmp_path_factory: pytest.TempPathFactory) -> StackRun:
     """Two deployments with different models (green's has one changed weight), split 90/10."""
@@ -42,9 +53,9 @@ def blue_green(tmp_path_factory: pytest.TempPathFactory) -> StackRun:
     shutil.copytree(PROJECT_DIR / SAMPLE["model"], green_model)
     (green_model / "model.json").write_text(
         (green_model / "model.json").read_text().replace("0.8", "0.9"))
-    return shared_run("dev", endpoint({"name": "blue", **SAMPLE, "traffic": 90},
-                                     {"name": "green", **SAMPLE, "model": str(green_model),
-                                      "traffic": 10}))
+    return shared_run("dev", {**ONLINE_ONLY, **endpoint(
+        {"name": "blue", **SAMPLE, "traffic": 90},
+        {"name": "green", **SAMPLE, "model": str(green_model), "traffic": 10})})
 
 
 # --- registered assets ---
@@ -234,8 +245,8 @@ def test_an_endpoint_without_deployments_still_works(prod: StackRun) -> None:
 def test_a_registered_model_and_environment_are_used_as_given() -> None:
     model = "azureml://registries/azureml/models/sample-model/versions/3"
     env = "azureml://registries/azureml/environments/sklearn-1.5/versions/1"
-    run = shared_run("dev", endpoint({"name": "blue", **SAMPLE, "model": model, "environment": env,
-                                     "traffic": 100}))
+    run = shared_run("dev", {**ONLINE_ONLY, **endpoint(
+        {"name": "blue", **SAMPLE, "model": model, "environment": env, "traffic": 100})})
     props = one(run, "machinelearningservices:OnlineDeployment").inputs["properties"]
     assert (props["model"], props["environmentId"]) == (model, env)
     assert run.of_type(ML + "ModelVersion") == [] and run.of_type(ML + "EnvironmentVersion") == []

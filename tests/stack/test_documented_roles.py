@@ -18,6 +18,9 @@ Pages (MicrosoftDocs/azure-ai-docs ``articles/machine-learning/`` unless said):
   the AzureML Registry User, owner, or contributor role"), how-to-assign-roles (AzureML Registry
   User); no page names a role for the endpoint or cluster identity that runs a registry asset:
   Reader, the role for using assets, is the package's choice (at risk).
+- BATCH: how-to-authenticate-batch-endpoint, "Configure RBAC for batch endpoint invoke" (the
+  invoker's actions, which AzureML Data Scientist holds) and "How authorization works" (the
+  invoker reads and writes the data stores).
 """
 
 from __future__ import annotations
@@ -32,8 +35,9 @@ from components.testing.mocks import DEPLOYER_OBJECT_ID
 from components.testing.runner import Registration, StackRun
 from offline.policy_check import stack_settings
 from stack.config import StackSettings
+from stack.config.batch_endpoints import batch_clusters
 
-from ..conftest import ALICE, FULL, ROLE_ASSIGNMENT, SHARED, TEAM, shared_run
+from ..conftest import ALICE, BATCH, FULL, ROLE_ASSIGNMENT, SHARED, TEAM, shared_run
 
 Settings = Callable[[StackSettings], bool]
 ALWAYS: Settings = lambda s: True  # noqa: E731
@@ -163,6 +167,14 @@ DOCUMENTED: tuple[Need, ...] = (
     Need("automation", "Managed Identity Operator", "endpoint identity",
          "ROLES, footnote: assigning a user-assigned identity to an endpoint",
          lambda s: any(e.identity == "userAssigned" for e in s.online_endpoints)),
+    # Batch endpoints: the cluster identity their jobs run as (KEYLESS: Parallel Run Step) and
+    # the invokers the stack grants (BATCH; the CI identity and data users hold both already).
+    *(Need("batch cluster", role, "workspace storage", "KEYLESS: Parallel Run Step needs the "
+           "compute's user-assigned identity to hold it") for role in (
+        "Storage Queue Data Contributor", "Storage Table Data Contributor")),
+    Need("batch invoker", "AzureML Data Scientist", "workspace", "BATCH: the invoke actions"),
+    Need("batch invoker", "Storage Blob Data Contributor", "workspace storage",
+         "BATCH: the invoker reads and writes the data stores; KEYLESS: datastores and datasets"),
     # Whoever runs pulumi up and uploads (KEYLESS: "registration of a model from local files").
     Need("deployer", "Storage Blob Data Contributor", "assets container", "KEYLESS", _uploads),
     *REGISTRY_NEEDS,
@@ -184,19 +196,24 @@ def principal_kinds(run: StackRun, s: StackSettings, principal_id: str) -> froze
         return frozenset({"deployer"})
     holder = run.owner_of(principal_id)
     if holder is None:
+        users = {u.object_id for u in s.data_users}
         return frozenset({
             *(["instance owner"] if principal_id in {
                 i.assigned_user_object_id for i in s.compute_instances} else []),
-            *(["data user"] if principal_id in {u.object_id for u in s.data_users} else []),
+            *(["data user"] if principal_id in users else []),
+            *(["batch invoker"] if principal_id in {
+                u.object_id for e in s.batch_endpoints for u in e.invokers} - users else []),
             *([kind for kind, people in (
                 ("registry publisher", s.ml_registry.publishers),
                 ("registry consumer", s.ml_registry.consumers))
                if principal_id in {u.object_id for u in people}] if s.ml_registry else [])})
     if holder.type.endswith("UserAssignedIdentity"):
         purpose = str(holder.azure_name).split(f"-{run.stack}-", 1)[1]
+        batch = {f"cluster-{c}" for c in batch_clusters(s)}
         return frozenset({next((kind for prefix, kind in PURPOSES.items()
                                 if purpose == prefix or (prefix.endswith("-")
-                                and purpose.startswith(prefix))), "additional identity")})
+                                and purpose.startswith(prefix))), "additional identity"),
+                          *(["batch cluster"] if purpose in batch else [])})
     return frozenset({{"Workspace": "workspace", "Compute": "cluster",
                        "OnlineEndpoint": "endpoint"}[holder.type.rsplit(":", 1)[1]]})
 
@@ -239,10 +256,11 @@ def held(run: StackRun) -> set[tuple[str, frozenset[str], str, str]]:
 
 
 RUNS = {"dev": ("dev", None), "prod": ("prod", None), "aks": ("aks", None),
-        "everything": ("prod", FULL),
+        "everything": ("prod", FULL), "batch": ("prod", BATCH),
         "system": ("dev", {"workspaceIdentity": "systemAssigned", "computeClusters": [
             {"name": "cpu", "identity": "systemAssigned"}], "onlineEndpoints": [
-            {"name": "score", "identity": "systemAssigned", "secrets": ["sample-secret"]}]}),
+            {"name": "score", "identity": "systemAssigned", "secrets": ["sample-secret"]}],
+            "batchEndpoints": []}),  # a batch cluster runs as a user-assigned identity
         "registry": ("dev", {"mlRegistry": {
             "id": f"{SHARED}/Microsoft.MachineLearningServices/registries/mlreg-shared",
             "publish": True, "publishers": [{"objectId": ALICE, "type": "User"}],

@@ -24,7 +24,7 @@ from offline.policy_check import pack_config as offline_pack_config
 from stack.config import ConfigError, IdentityChoice, NetworkAccess, parse_settings
 from stack.names import SUFFIX_LENGTH, StackNames
 
-from ..conftest import PACK, one, shared_run
+from ..conftest import BATCH_SAMPLE, PACK, one, shared_run
 
 NS = "ml-platform"
 
@@ -133,6 +133,15 @@ def test_every_invalid_value_is_refused_naming_its_key(case: tuple[str, str]) ->
         raise AssertionError(f"{key}={value!r} was accepted")
 
 
+def _with_batch(config: dict[str, Any]) -> dict[str, Any]:
+    """A batch endpoint on the first cluster that runs as its user-assigned identity (the only
+    kind a batch deployment takes), or none."""
+    clusters = [c["name"] for c in config["computeClusters"]
+                if c.get("identity", "userAssigned") == "userAssigned"]
+    return {**config, "batchEndpoints": [{"name": "batch-x", "deployments": [
+        {"name": "blue", "cluster": clusters[0], **BATCH_SAMPLE}]}] if clusters else []}
+
+
 _NAME = st.from_regex(r"[a-z][a-z0-9]{2,7}", fullmatch=True)
 VALID = st.fixed_dictionaries({
     "environment": st.from_regex(r"[a-z][a-z0-9]{1,5}", fullmatch=True),
@@ -160,7 +169,7 @@ VALID = st.fixed_dictionaries({
     lambda c: {**c, "registrySku": "Premium",  # production is private
                "network": {"isolation": "AllowOnlyApprovedOutbound", "uploadsFromNetwork": True},
                "computeClusters": c["computeClusters"] or [{"name": "cpu"}]}
-    if c["protectStatefulResources"] else c)
+    if c["protectStatefulResources"] else c).map(_with_batch)
 
 
 @settings(max_examples=15, derandomize=True, deadline=None)

@@ -296,8 +296,17 @@ def test_turning_isolation_on_provisions_the_network_before_any_compute_or_deplo
                                    "isolationMode": "AllowOnlyApprovedOutbound"}
     assert provisioning.deleted_with == workspace.urn  # nothing to delete of its own
     waiting = [r for r in on.resources.values() if provisioning.urn in r.dependencies]
-    assert {r.type.rsplit(":", 1)[1] for r in waiting} == {"Compute", "OnlineDeployment"}
-    assert {r.name for r in waiting} >= {"cluster-cpu", "endpoint-score-blue-ds2v2"}
+    assert {r.type.rsplit(":", 1)[1] for r in waiting} == {"Compute", "OnlineDeployment",
+                                                             "BatchDeployment"}
+    assert {r.name for r in waiting} >= {"cluster-cpu", "endpoint-score-blue-ds2v2",
+                                         "batch-score-batch-blue"}
+    # dev's batch endpoint: its jobs reach the storage's queue and table through the network
+    rules = workspace.inputs["managedNetwork"]["outboundRules"]
+    storage = one(on, "storage:StorageAccount", "workspace-storage").id
+    assert {name: (rules[name]["destination"]["serviceResourceId"],
+                   rules[name]["destination"]["subresourceTarget"])
+            for name in ("batch-queue", "batch-table")} == {
+        "batch-queue": (storage, "queue"), "batch-table": (storage, "table")}
     # on dev, already deployed, the plan provisions it (provisionNetworkNow does nothing on an
     # existing workspace) and replaces the cluster (no public IP) after it
     plan = day2_plan(dev, on)

@@ -19,7 +19,7 @@ from components.testing.runner import Registration, StackRun, run_stack
 from offline.analyzer import BLOCKING, PolicyAnalyzer
 from offline.policy_check import Violation, check, diagnostics
 
-from ..conftest import PACK, PROJECT_DIR, one, shared_run
+from ..conftest import BATCH, PACK, PROJECT_DIR, one, shared_run
 
 RG = "/subscriptions/00000000-0000-4000-8000-000000000001/resourceGroups/rg-mlplat-dev"
 
@@ -120,6 +120,8 @@ INSECURE: dict[str, tuple[str, Spoil]] = {
             "schedules": {"computeStartStop": [{"action": "Stop", "status": "Disabled"}]}}})),
     "endpoint-token-auth": ("machinelearningservices:OnlineEndpoint",
                             _set("properties.authMode", "Key")),
+    "batch-endpoint-entra-auth": ("machinelearningservices:BatchEndpoint",
+                                  _set("properties.authMode", "AMLToken")),
     "role-assignment-principal-type": ("authorization:RoleAssignment", _drop("principalType")),
     "role-assignment-not-privileged-on-group": ("authorization:RoleAssignment",
                                                 _grant("Contributor", RG)),
@@ -142,10 +144,11 @@ INSECURE: dict[str, tuple[str, Spoil]] = {
 
 @pytest.fixture(scope="module")
 def resources(prod: StackRun) -> list[tuple[StackRun, Registration]]:
-    """Every resource of prod, then of the shared Azure ML registry's own stack (whose registry
-    prod references)."""
+    """Every resource of prod, then of prod with a batch endpoint, then of the shared Azure ML
+    registry's own stack (whose registry prod references)."""
     shared = run_stack("shared", project=PROJECT_DIR / "samples" / "registry")
-    return [(run, r) for run in (prod, shared) for r in run.resources.values()]
+    return [(run, r) for run in (prod, shared_run("prod", BATCH), shared)
+            for r in run.resources.values()]
 
 
 def blocking(run: StackRun, resource: Registration) -> set[str]:

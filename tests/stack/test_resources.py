@@ -160,7 +160,8 @@ def test_tags_mark_every_taggable_resource(dev: StackRun) -> None:
             assert tags == {"workload": "mlplat", "environment": "dev",
                             "managed-by": "pulumi", "cost-center": "ml-dev"}, r.name
             checked.add(r.type.rsplit(":", 1)[1])
-    assert checked >= {"OnlineDeployment", "Deployment", *in_properties}
+    assert checked >= {"OnlineDeployment", "BatchEndpoint", "BatchDeployment", "Deployment",
+                       *in_properties}
 
 
 def test_outputs_point_at_the_right_resources(stack: StackRun) -> None:

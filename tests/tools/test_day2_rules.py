@@ -14,6 +14,7 @@ from pulumi_azure_native import machinelearningservices as ml
 
 import components.access
 import components.assets
+import components.batch_endpoint
 import components.compute
 import components.endpoint
 import components.workspace
@@ -27,12 +28,14 @@ from offline.day2.check import day2_plan
 from offline.day2.model import DATA_LOSS, IGNORED, NOTE, REPLACE, UPDATE, Plan
 from offline.day2.rules import RULES
 
-from ..conftest import PROJECT_DIR, endpoint, shared_run
+from ..conftest import BATCH_GREEN, PROJECT_DIR, endpoint, shared_run
 
 VAULT_SECRET = PROJECT_DIR / "tests" / "programs" / "vault_secret"
 UPLOADS = {"assets-code-score-code-1cb2dafa9b40-score.py", "assets-file-samples/score/labels.json",
-           "assets-model-score-model-f6e1c1a2ac72-model.json"}
-"""The dev stack's uploads (the sample's code, data and model)."""
+           "assets-model-score-model-f6e1c1a2ac72-model.json",
+           "assets-code-batch-score-batch-code-baf871624601-batch_driver.py",
+           "assets-model-batch-score-batch-model-f6e1c1a2ac72-model.json"}
+"""The dev stack's uploads (the samples' code, data and model, online and batch)."""
 BIGGER_CLUSTER = {"computeClusters": [{"name": "cpu", "vmSize": "Standard_D4s_v3",
                                        "vmPriority": "LowPriority"}]}
 
@@ -96,6 +99,14 @@ def case_deployment_traffic(dev: StackRun, prod: StackRun, monkeypatch: pytest.M
                         lambda self, name, args, ep: real(self, name, args, ep)
                         if args.deployments else None)
     return day2_plan(dev, run_stack("dev", endpoint()))
+
+
+def case_batch_default_delete(dev: StackRun, prod: StackRun,
+                              monkeypatch: pytest.MonkeyPatch) -> Plan:
+    # no writer: the default stays on blue in Azure (what the deleted template put)
+    monkeypatch.setattr(components.batch_endpoint.BatchEndpoint, "_writer",
+                        lambda self, name, args, ep: None)
+    return day2_plan(dev, run_stack("dev", BATCH_GREEN))
 
 
 def case_endpoint_put(dev: StackRun, prod: StackRun, monkeypatch: pytest.MonkeyPatch) -> Plan:
@@ -190,7 +201,7 @@ def dev_endpoint(run: StackRun) -> dict[str, Any]:
 
 
 def case_compute_delete(dev: StackRun, prod: StackRun, monkeypatch: pytest.MonkeyPatch) -> Plan:
-    return day2_plan(dev, shared_run("dev", {"computeClusters": []}))
+    return day2_plan(dev, shared_run("dev", {"computeClusters": [], "batchEndpoints": []}))
 
 
 CASES: dict[str, tuple[Callable[..., Plan], set[tuple[str, str]]]] = {
@@ -206,6 +217,7 @@ CASES: dict[str, tuple[Callable[..., Plan], set[tuple[str, str]]]] = {
     "data-deleted": (case_data_deleted, {("data-storage", AT_RISK), ("data-container", AT_RISK)}),
     "deployment-traffic": (case_deployment_traffic, {("endpoint-score-blue-ds2v2", REFUSED)}),
     "endpoint-put": (case_endpoint_put, {("endpoint-score", LIES)}),
+    "batch-default-delete": (case_batch_default_delete, {("batch-score-batch-blue", AT_RISK)}),
     "data-plane-delete": (case_data_plane_delete, {("secret", REFUSED)}),
     "immutable": (case_immutable, {("cluster-cpu", LIES)}),
     "soft-deleted-name": (case_soft_deleted_name, {("workspace", REFUSED),
@@ -299,7 +311,7 @@ def test_a_key_vault_retention_change_is_never_sent_and_asset_versions_refuse_an
     base = run_stack("dev")
     retagged = day2_plan(base, run_stack("dev", {"tags": {"cost-center": "x"}}))
     versions = {r.name for r in base.resources.values() if r.type.endswith("Version")}
-    assert len(versions) == 3  # the sample's model, code and environment
+    assert len(versions) == 6  # the samples' model, code and environment, online and batch
     assert {name for name, verdict in fired(retagged, "immutable")
             if verdict == REFUSED} == versions
 

@@ -66,7 +66,7 @@ def test_before_the_first_up_it_holds_contributor_and_a_conditioned_administrato
                                     "scope": "blob container ml-assets",
                                     "source": s["grantedByStack"][0]["source"]}]
     assert "Storage Data Contributor" in s["grantedByStack"][0]["source"]
-    assert len(s["waits"]) == len(dev.of_type(ENTRA_BLOB)) == 3
+    assert len(s["waits"]) == len(dev.of_type(ENTRA_BLOB)) == 5  # online and batch samples
 
 
 def test_an_existing_group_and_scopes_outside_the_stack_are_named(everything: StackRun) -> None:

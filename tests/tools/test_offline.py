@@ -20,7 +20,8 @@ from ..conftest import PACK, ROLE_ASSIGNMENT, shared_run
 S = "*****"
 SYSTEM_ASSIGNED = {"workspaceIdentity": "systemAssigned",
                    "computeClusters": [{"name": "cpu", "identity": "systemAssigned"}],
-                   "onlineEndpoints": [{"name": "score", "identity": "systemAssigned"}]}
+                   "onlineEndpoints": [{"name": "score", "identity": "systemAssigned"}],
+                   "batchEndpoints": []}  # a batch cluster runs as a user-assigned identity
 
 RG = "/subscriptions/00000000-0000-4000-8000-000000000001/resourceGroups/rg-mlplat-dev"
 
@@ -40,12 +41,17 @@ def test_preview_prints_resources_access_and_outputs(capsys: pytest.CaptureFixtu
                   "(id-mlplat-dev-endpoint-score)",
                   "  id-mlplat-dev-endpoint-score\n    AcrPull                           "
                   "container registry crmlplatdev*****\n",
-                  "scoringUri: (known after deploy)", "tenantId: (from your Azure login)"):
+                  "scoringUri: (known after deploy)", "tenantId: (from your Azure login)",
+                  "    machinelearningservices:BatchEndpoint  batch-score-batch -> "
+                  "score-batch-dev-*****\n        auth: AADToken",
+                  "  batch-score-batch-blue (machinelearningservices:BatchDeployment):\n"
+                  "    Storage Queue Data Contributor on storage account stmlplatdev***** "
+                  "(id-mlplat-dev-cluster-cpu)"):
         assert words in printed
     assert max(len(line) for line in printed.splitlines()) <= WIDTH
     written = json.loads(out_file.read_text())
-    # 12, and dev's cluster and endpoint on the shared Azure ML registry
-    assert len(written["grants"]) == 14 + 2 and written["stack"] == "dev"
+    # 14, dev's cluster and endpoint on the shared Azure ML registry, the batch cluster's two
+    assert len(written["grants"]) == 14 + 2 + 2 and written["stack"] == "dev"
 
 
 def test_preview_of_a_bad_stack_fails_in_words(capsys: pytest.CaptureFixture[str]) -> None:

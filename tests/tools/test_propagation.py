@@ -176,7 +176,7 @@ def test_every_workload_that_waits_for_grants_retries_while_they_take_effect(
         "Workspace", "Compute", "WorkspaceConnection"}
     # and every upload, which acts as the deployer on a data role that may be fresh
     assert {r.type.rsplit(":", 1)[1] for r in dev.resources.values() if r.error_hooks} == {
-        "Workspace", "Compute", "OnlineDeployment", "EntraBlob"}
+        "Workspace", "Compute", "OnlineDeployment", "BatchDeployment", "EntraBlob"}
 
 
 def test_a_first_up_has_no_workload_at_risk_of_propagation(dev: StackRun,
