@@ -42,6 +42,7 @@ STORAGE = TYPES["storage account"]
 COMPUTE = TYPES["compute cluster"]
 ENDPOINT = TYPES["online endpoint"]
 BATCH_ENDPOINT = TYPES["batch endpoint"]
+BATCH_DEPLOYMENT = TYPES["batch deployment"]
 WORKSPACE = TYPES["ml workspace"]
 ROLE_ASSIGNMENT = TYPES["role assignment"]
 GROUP = TYPES["resource group"]
@@ -192,6 +193,21 @@ def _registry_public_blobs(props: Props, _: ResourceValidationArgs) -> str | Non
             "allowBlobPublicAccess to false (fixed with the region)") if open_ else None
 
 
+def _batch_clusters(args: StackValidationArgs, report: ReportViolation) -> None:
+    """A batch deployment's jobs run as its cluster's identity, which must be user-assigned to
+    hold the storage queue and table roles keyless storage asks of them
+    (how-to-disable-local-auth-storage); a cluster the stack does not make is not seen here."""
+    for r in args.resources:
+        if r.resource_type != BATCH_DEPLOYMENT:
+            continue
+        for cluster in r.property_dependencies.get("properties") or ():
+            if cluster.resource_type == COMPUTE \
+                    and _get(cluster.props, "identity", "type") != "UserAssigned":
+                report(f"runs on {cluster.name}, whose identity is not user-assigned: batch jobs "
+                       "need a cluster with a user-assigned identity holding Storage Queue and "
+                       "Table Data Contributor", r.urn)
+
+
 def _is_number(value: Any) -> bool:
     """A JSON number (the wire has no integers: pulumi-policy hands every number over as a
     float), not a boolean."""
@@ -292,6 +308,10 @@ POLICIES: list[Policy] = [
             "gives every node a public IP)" if _get(p, "properties", "computeType") in (
                 "AmlCompute", "ComputeInstance")
             and _get(p, "properties", "properties", "enableNodePublicIp") is not False else None),
+    StackValidationPolicy(
+        name="batch-deployment-user-assigned-cluster",
+        description="Batch deployments run on clusters with a user-assigned identity.",
+        validate=_batch_clusters, enforcement_level=EnforcementLevel.MANDATORY),
     StackValidationPolicy(
         name="diagnostics-to-log-analytics",
         description="Workspaces, key vaults, storage blob services, registries, managed online "

@@ -157,7 +157,7 @@ def blocking(run: StackRun, resource: Registration) -> set[str]:
             if d.enforcement_level in BLOCKING}
 
 
-STACK_POLICIES = ("diagnostics-to-log-analytics",)
+STACK_POLICIES = ("batch-deployment-user-assigned-cluster", "diagnostics-to-log-analytics")
 """The pack's stack policies, which read the whole stack (their insecure variants are below)."""
 
 
@@ -272,3 +272,17 @@ def test_an_instance_that_stops_on_a_schedule_needs_no_idle_time(prod: StackRun)
             "enableNodePublicIp": False, "sshSettings": {"sshPublicAccess": "Disabled"},
             "schedules": {"computeStartStop": [stop]}}})(cluster)
     assert blocking(prod, scheduled) == set()
+
+
+def test_a_batch_deployment_on_a_cluster_without_a_user_assigned_identity_is_refused(
+        dev: StackRun) -> None:
+    assert check(dev, PACK) == []
+
+    def system_assigned(r: Registration) -> Registration:
+        if r.name != "cluster-cpu":
+            return r
+        return replace(r, outputs={**r.outputs, "identity": {"type": "SystemAssigned"}})
+    assert check(_without(dev, "cluster-cpu", system_assigned), PACK) == [Violation(
+        "batch-deployment-user-assigned-cluster", "batch-score-batch-blue",
+        "runs on cluster-cpu, whose identity is not user-assigned: batch jobs need a cluster with "
+        "a user-assigned identity holding Storage Queue and Table Data Contributor")]
