@@ -69,14 +69,16 @@ PROGRAM_GC = (50_000, 50, 100)
 
 
 def endpoints(n: int) -> dict[str, Any]:
-    """Dev with ``n`` endpoints (each with its identity and grants) and no deployments."""
-    return {"onlineEndpoints": [{"name": f"ep{i:02d}"} for i in range(n)], "sampleData": False}
+    """Dev with ``n`` online endpoints (each with its identity and grants), no deployments and
+    no batch endpoint."""
+    return {"onlineEndpoints": [{"name": f"ep{i:02d}"} for i in range(n)], "sampleData": False,
+            "batchEndpoints": []}
 
 
 def clusters(n: int) -> dict[str, Any]:
     """Dev with ``n`` clusters (each with its identity and grants) and no endpoint."""
     return {"computeClusters": [{"name": f"cpu{i:02d}"} for i in range(n)],
-            "onlineEndpoints": [], "sampleData": False}
+            "onlineEndpoints": [], "batchEndpoints": [], "sampleData": False}
 
 
 Case = tuple[str, str, dict[str, Any] | None]
