@@ -53,6 +53,10 @@ class StackNames:
     def key_vault(self, suffix: str) -> str:
         return f"kv-{self._base}-{suffix}"
 
+    def encryption_key_vault(self, suffix: str) -> str:
+        """The key vault that holds the customer-managed key, e.g. ``kvk-mlplat-prod-ab12c``."""
+        return f"kvk-{self._base}-{suffix}"
+
     def container_registry(self, suffix: str) -> str:
         return f"cr{self.workload}{self.environment}{suffix}"
 
@@ -134,6 +138,10 @@ class StackNames:
 
     def identity_problems(self, purpose: str) -> list[str]:
         return _found([RULES["managed identity"].problem(self.identity(purpose))])
+
+    def encryption_problems(self) -> list[str]:
+        """Ways the name of the customer-managed key's vault would break Azure's rules."""
+        return _found([RULES["key vault"].problem(self.encryption_key_vault(SUFFIX_EXAMPLE))])
 
     def data_storage_problems(self) -> list[str]:
         return _found([RULES["storage account"].problem(self.data_storage_account(SUFFIX_EXAMPLE))])
