@@ -18,6 +18,7 @@ from .azure.names import RULES
 from .azure.resource_ids import parse_resource_id
 from .catalog import REFUSED, Fixed
 from .encryption import ENCRYPTION_KEY, EncryptionRef
+from .identity import USER_ASSIGNED_IDENTITY
 from .network import LINK_TARGET, PRIVATE_ENDPOINT
 
 _ACR_CMK = "MicrosoftDocs/azure-docs container-registry/container-registry-customer-managed-keys.md"
@@ -40,7 +41,11 @@ REGISTRY = catalog.register(catalog.ResourceType(
     logs=catalog.Logs(("ContainerRegistryLoginEvents", "ContainerRegistryRepositoryEvents"),
                       catalog.SUPPORTED_LOGS + "microsoft-containerregistry-registries-logs"),
     requires={ENCRYPTION_KEY: "a registry encrypted with a customer-managed key is created with "
-                              "it"}))
+                              "it",
+              USER_ASSIGNED_IDENTITY: "an encrypted registry is created with the identity that "
+                                      "uses the key",
+              ROLE_ASSIGNMENT: "an encrypted registry's identity must use the key when the "
+                               "registry is created"}))
 catalog.require(ROLE_ASSIGNMENT, {REGISTRY: PRINCIPAL_OR_SCOPE})
 catalog.require(PRIVATE_ENDPOINT, {REGISTRY: LINK_TARGET})
 AZURE_NATIVE_PROVIDER = catalog.register(catalog.ResourceType(

@@ -160,7 +160,11 @@ STORAGE_ACCOUNT = catalog.register(catalog.ResourceType(
     # a customer-managed key can be turned on, changed or rotated on an existing account
     # (storage customer-managed-keys-configure-existing-account)
     requires={ENCRYPTION_KEY: "an account encrypted with a customer-managed key is created "
-                              "with it"},
+                              "with it",
+              USER_ASSIGNED_IDENTITY: "an encrypted account is created with the identity that "
+                                      "uses the key",
+              ROLE_ASSIGNMENT: "an encrypted account's identity must use the key when the account "
+                               "is created"},
     # azure-rest-api-specs storage.json StorageAccountPropertiesCreateParameters:
     # supportsHttpsTrafficOnly (x-ms-client-name EnableHttpsTrafficOnly), networkAcls
     # (x-ms-client-name NetworkRuleSet)
@@ -198,6 +202,7 @@ KEY_VAULT = catalog.register(catalog.ResourceType(
            Shown("public network", "properties.publicNetworkAccess", "enabled")),
     logs=catalog.Logs(("AuditEvent", "AzurePolicyEvaluationDetails"),
                       catalog.SUPPORTED_LOGS + "microsoft-keyvault-vaults-logs")))
+catalog.require(STORAGE_ACCOUNT, {KEY_VAULT: "an encrypted account names its key's vault URI"})
 LOG_ANALYTICS = catalog.register(catalog.ResourceType(
     "azure-native:operationalinsights:Workspace", "log analytics workspace",
     created_in=Seconds(30, catalog.ESTIMATE),
