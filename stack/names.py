@@ -54,8 +54,9 @@ class StackNames:
         return f"kv-{self._base}-{suffix}"
 
     def encryption_key_vault(self, suffix: str) -> str:
-        """The key vault that holds the customer-managed key, e.g. ``kvk-mlplat-prod-ab12c``."""
-        return f"kvk-{self._base}-{suffix}"
+        """The key vault that holds the customer-managed key, e.g. ``kvk-mlplatprod-ab12c``: as
+        long as the workspace's vault name, so that any stack that names one names the other."""
+        return f"kvk-{self.workload}{self.environment}-{suffix}"
 
     def container_registry(self, suffix: str) -> str:
         return f"cr{self.workload}{self.environment}{suffix}"
@@ -102,6 +103,7 @@ class StackNames:
             ("workspace", self.workspace(SUFFIX_EXAMPLE)),
             ("storage account", self.storage_account(SUFFIX_EXAMPLE)),
             ("key vault", self.key_vault(SUFFIX_EXAMPLE)),
+            ("key vault", self.encryption_key_vault(SUFFIX_EXAMPLE)),
             ("container registry", self.container_registry(SUFFIX_EXAMPLE)),
             ("application insights", self.application_insights()),
             ("log analytics workspace", self.log_analytics()),
@@ -138,10 +140,6 @@ class StackNames:
 
     def identity_problems(self, purpose: str) -> list[str]:
         return _found([RULES["managed identity"].problem(self.identity(purpose))])
-
-    def encryption_problems(self) -> list[str]:
-        """Ways the name of the customer-managed key's vault would break Azure's rules."""
-        return _found([RULES["key vault"].problem(self.encryption_key_vault(SUFFIX_EXAMPLE))])
 
     def data_storage_problems(self) -> list[str]:
         return _found([RULES["storage account"].problem(self.data_storage_account(SUFFIX_EXAMPLE))])

@@ -8,7 +8,6 @@ from typing import TYPE_CHECKING
 
 from components import EncryptionKey, EncryptionKeyArgs
 
-from .base import Keys, Problems
 from .section import Identity, Section
 
 if TYPE_CHECKING:
@@ -30,12 +29,6 @@ def registry_encrypted(s: StackSettings) -> bool:
             and s.existing_registry_id is None and s.network is None)
 
 
-def _vault_name(s: StackSettings, k: Keys) -> Problems:
-    if not s.customer_managed_key:
-        return []
-    return [f"{k('customerManagedKey')}: {x}" for x in s.names.encryption_problems()]
-
-
 def _identities(s: StackSettings) -> list[Identity]:
     return [Identity(ENCRYPTION_PURPOSE, "customerManagedKey")] if s.customer_managed_key else []
 
@@ -50,5 +43,5 @@ def _build(p: Platform) -> None:
 
 
 SECTION = Section(keys=("customerManagedKey", "workspaceHighBusinessImpact"),
-                  rules=(_vault_name,), identities=_identities, build=_build)
+                  identities=_identities, build=_build)
 """Built before the workspace section, whose registry and workspace use the key."""
