@@ -233,6 +233,8 @@ _KEY_IDENTIFIER = "encryption.keyVaultProperties.keyIdentifier"
 def _flag(path: str) -> Callable[[catalog.Inputs, catalog.Inputs], bool]:
     """Whether a change turns the flag at ``path`` on or off (unset counts as off)."""
     return lambda old, new: bool(old.get(path)) != bool(new.get(path))
+
+
 _WORKSPACE_SPEC = "Azure/azure-rest-api-specs machinelearningservices workspaceRP.json"
 ML_WORKSPACE = catalog.register(catalog.ResourceType(
     "azure-native:machinelearningservices:Workspace", "ml workspace",
@@ -271,8 +273,9 @@ ML_WORKSPACE = catalog.register(catalog.ResourceType(
                  "another key or version in the same vault is the one change Azure takes, but "
                  "azure-native sends it in a PUT of the whole workspace where azure-ai-ml sends a "
                  "PATCH of the key alone (\"Only the key uri property of customer_managed_key can "
-                 "be updated\"): Azure's answer to the PUT is unverified; if it refuses, run az "
-                 "ml workspace update --update-dependent-resources with the new key, then refresh",
+                 "be updated\"): Azure's answer to the PUT is unverified; if it refuses, send "
+                 "that PATCH (azure-ai-ml MLClient.workspaces.begin_update with the new "
+                 "customer_managed_key.key_uri), then refresh",
                  "Azure/azure-sdk-for-python azure-ai-ml _workspace_operations_base.py "
                  "begin_update; pulumi/pulumi-azure-native#3983 (updates are PUTs)",
                  lambda old, new: bool(old.get("encryption")))),
