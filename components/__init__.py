@@ -21,6 +21,7 @@ from .compute import ClusterRef, ComputeCluster, ComputeClusterArgs
 from .compute_instance import ComputeInstance, ComputeInstanceArgs
 from .data import DataStorage, DataStorageArgs, DataUser
 from .diagnostics import Diagnostics, DiagnosticsArgs, LogTarget
+from .encryption import EncryptionKey, EncryptionKeyArgs, EncryptionRef
 from .endpoint import OnlineDeploymentSpec, OnlineEndpoint, OnlineEndpointArgs
 from .identity import ExistingIdentity, ManagedIdentity, ManagedIdentityArgs, UserIdentity
 from .kubernetes import InstanceType, KubernetesCompute, KubernetesComputeArgs, RouterTls
@@ -38,7 +39,7 @@ __all__ = [
     "BatchEndpoint", "BatchEndpointArgs", "BatchModelDeploymentSpec", "ClusterRef",
     "ComputeCluster", "ComputeClusterArgs", "ComputeInstance", "ComputeInstanceArgs",
     "ContainerRegistry", "ContainerRegistryArgs", "DataStorage", "DataStorageArgs", "DataUser",
-    "Diagnostics", "DiagnosticsArgs",
+    "Diagnostics", "DiagnosticsArgs", "EncryptionKey", "EncryptionKeyArgs", "EncryptionRef",
     "ExistingIdentity", "FederatedCredential", "Grant", "InstanceType", "KubernetesCompute",
     "KubernetesComputeArgs", "LogTarget", "ManagedIdentity", "ManagedIdentityArgs",
     "ManagedNetwork", "MlRegistry", "MlRegistryArgs",

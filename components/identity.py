@@ -135,8 +135,13 @@ class ExistingIdentity:
 def ml_identity(identity: UserIdentity | None,
                 *more: UserIdentity) -> ml.ManagedServiceIdentityArgs:
     """The identity block of an Azure ML resource that runs as ``identity`` (and holds ``more``
-    user-assigned identities), or as its own system-assigned identity when ``identity`` is None."""
+    user-assigned identities), or as its own system-assigned identity when ``identity`` is None
+    (beside ``more``: "SystemAssigned,UserAssigned")."""
     if identity is None:
+        if more:
+            return ml.ManagedServiceIdentityArgs(
+                type=ml.ManagedServiceIdentityType.SYSTEM_ASSIGNED_USER_ASSIGNED,
+                user_assigned_identities=[i.id for i in more])
         return ml.ManagedServiceIdentityArgs(type=ml.ManagedServiceIdentityType.SYSTEM_ASSIGNED)
     return ml.ManagedServiceIdentityArgs(
         type=ml.ManagedServiceIdentityType.USER_ASSIGNED,

@@ -9,14 +9,19 @@ from typing import Annotated, Literal
 import pulumi
 import pulumi_azure_native as azure_native
 from pulumi_azure_native import containerregistry
-from pydantic import StrictBool
+from pydantic import InstanceOf, StrictBool
 
 from . import catalog
-from .access import PRINCIPAL_OR_SCOPE, ROLE_ASSIGNMENT
+from .access import PRINCIPAL_OR_SCOPE, ROLE_ASSIGNMENT, after
 from .arguments import NetworkAccess, Placed, Problem, StrInput, azure_name, resource_id
 from .azure.names import RULES
 from .azure.resource_ids import parse_resource_id
+from .catalog import REFUSED, Fixed
+from .encryption import ENCRYPTION_KEY, EncryptionRef
+from .identity import USER_ASSIGNED_IDENTITY
 from .network import LINK_TARGET, PRIVATE_ENDPOINT
+
+_ACR_CMK = "MicrosoftDocs/azure-docs container-registry/container-registry-customer-managed-keys.md"
 
 REGISTRY = catalog.register(catalog.ResourceType(
     "azure-native:containerregistry:Registry", "container registry",
@@ -24,13 +29,23 @@ REGISTRY = catalog.register(catalog.ResourceType(
     id_template=catalog.in_group("Microsoft.ContainerRegistry/registries/{registryName}"),
     name="registryName", name_rule=RULES["container registry"], stateful=True,
     replaced_on=("location",),
+    fixed=(Fixed("encryption", REFUSED,
+                 "\"You can currently enable a customer-managed key only when you create a "
+                 "registry\" and \"you can't disable the encryption\" (a new key version or key "
+                 "is az acr encryption rotate-key)", _ACR_CMK),),
     shown=(catalog.Shown("sku", "sku.name"),
            catalog.Shown("admin user", "adminUserEnabled", False),
            catalog.Shown("anonymous pull", "anonymousPullEnabled", False),
            catalog.Shown("public network", "publicNetworkAccess", "Enabled"),
            catalog.Shown("zone redundancy", "zoneRedundancy", "Disabled")),
     logs=catalog.Logs(("ContainerRegistryLoginEvents", "ContainerRegistryRepositoryEvents"),
-                      catalog.SUPPORTED_LOGS + "microsoft-containerregistry-registries-logs")))
+                      catalog.SUPPORTED_LOGS + "microsoft-containerregistry-registries-logs"),
+    requires={ENCRYPTION_KEY: "a registry encrypted with a customer-managed key is created with "
+                              "it",
+              USER_ASSIGNED_IDENTITY: "an encrypted registry is created with the identity that "
+                                      "uses the key",
+              ROLE_ASSIGNMENT: "an encrypted registry's identity must use the key when the "
+                               "registry is created"}))
 catalog.require(ROLE_ASSIGNMENT, {REGISTRY: PRINCIPAL_OR_SCOPE})
 catalog.require(PRIVATE_ENDPOINT, {REGISTRY: LINK_TARGET})
 AZURE_NATIVE_PROVIDER = catalog.register(catalog.ResourceType(
@@ -56,6 +71,11 @@ class ContainerRegistryArgs(Placed):
     """Basic, Standard or Premium (a private endpoint needs Premium)."""
     public_network_access: NetworkAccess = "Enabled"
     """Disabled: reached through private endpoints only."""
+    encryption: InstanceOf[EncryptionRef] | None = None
+    """Encrypt the registry with a customer-managed key (:class:`~components.encryption.
+    EncryptionKey`), through the key's user-assigned identity: Premium only, and only at creation
+    (container-registry-customer-managed-keys). The registry takes the key without its version
+    and "automatically uses the latest version of the key" within an hour of a rotation."""
     existing_id: Annotated[str | None, EXISTING_REGISTRY] = None
     """Resource id of a registry to use instead of creating one; nothing is created then."""
     protect: StrictBool = False
@@ -68,7 +88,27 @@ class ContainerRegistryArgs(Placed):
             return [*super().cross_checks(), Problem(
                 ("registry_name",), self.registry_name, "a registry to create, or "
                 "{existing_id} (the resource id of one to use), exactly one")]
-        return super().cross_checks()
+        return super().cross_checks() + self._encryption_problems()
+
+    def _encryption_problems(self) -> list[Problem]:
+        """What Microsoft's page says a registry encrypted with a customer-managed key needs."""
+        if self.encryption is None:
+            return []
+        if self.existing_id is not None:
+            return [Problem(("encryption",), "a key", "nothing with {existing_id}: a registry "
+                            "is encrypted with a customer-managed key only when it is created")]
+        if self.sku != "Premium":
+            return [Problem(("encryption",), "a key", "nothing unless {sku} is Premium: \"This "
+                            "feature is available in the Premium container registry service "
+                            "tier\" (container-registry-customer-managed-keys)")]
+        if self.encryption.private:
+            return [Problem(("encryption",), "a key in a vault closed to public traffic",
+                            "a key in a vault that takes public traffic: \"Currently, an Azure "
+                            "container registry can only bypass the firewall when using its "
+                            "system-managed identity\", and a registry is created with a "
+                            "user-assigned one (container-registry-customer-managed-keys, "
+                            "Advanced scenario: Key Vault firewall)")]
+        return []
 
 
 def lookup(name: str, registry_id: str,
@@ -109,6 +149,9 @@ class ContainerRegistry(pulumi.ComponentResource):
             self.name = pulumi.Output.from_input(parts.name)
             self.login_server = lookup(name, args.existing_id, self).login_server
         else:
+            key = args.encryption
+            keep = pulumi.ResourceOptions(parent=self, protect=args.protect,
+                                          retain_on_delete=args.protect)
             registry = containerregistry.Registry(
                 name,
                 registry_name=args.registry_name,
@@ -118,9 +161,20 @@ class ContainerRegistry(pulumi.ComponentResource):
                 admin_user_enabled=False,
                 anonymous_pull_enabled=False,
                 public_network_access=args.public_network_access,
+                identity=None if key is None else containerregistry.IdentityPropertiesArgs(
+                    type=containerregistry.ResourceIdentityType.USER_ASSIGNED,
+                    # a map keyed by the identity's id (ML and storage take a list)
+                    user_assigned_identities=key.identity.id.apply(
+                        lambda i: {i: containerregistry.UserIdentityPropertiesArgs()})),
+                # the identity by its client id, as Microsoft's template gives it
+                encryption=None if key is None else containerregistry.EncryptionPropertyArgs(
+                    status=containerregistry.EncryptionStatus.ENABLED,
+                    key_vault_properties=containerregistry.KeyVaultPropertiesArgs(
+                        identity=key.identity.client_id, key_identifier=key.key_uri)),
                 tags=dict(args.tags),
-                opts=pulumi.ResourceOptions(parent=self, protect=args.protect,
-                                            retain_on_delete=args.protect),
+                # an encrypted registry reaches the key as it is created
+                opts=pulumi.ResourceOptions.merge(keep, after(key.grants, parent=self)) if key
+                else keep,
             )
             self.id = registry.id
             self.name = registry.name

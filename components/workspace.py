@@ -19,7 +19,7 @@ and scope fails with 409 RoleAssignmentExists).
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Annotated, Literal, TypedDict
 
@@ -40,7 +40,8 @@ from .arguments import Arguments, NetworkAccess, Placed, StrInput, azure_name
 from .azure import sources
 from .azure.names import RULES
 from .azure.resource_ids import parse_resource_id, resource_group_id
-from .catalog import REFUSED, Fixed, Seconds, Shown
+from .catalog import AT_RISK, REFUSED, Fixed, Seconds, Shown
+from .encryption import ENCRYPTION_KEY, EncryptionRef
 from .identity import USER_ASSIGNED_IDENTITY, UserIdentity, ml_identity, runs_as
 from .managed_network import NETWORK_APPROVER, OWN_APPROVALS, ManagedNetwork
 from .network import LINK_TARGET, PRIVATE_ENDPOINT, closed_storage_rules, closed_vault_rules
@@ -154,7 +155,16 @@ STORAGE_ACCOUNT = catalog.register(catalog.ResourceType(
            Shown("shared keys", "allowSharedKeyAccess", True),
            Shown("public blobs", "allowBlobPublicAccess", False),
            Shown("public network", "publicNetworkAccess", "Enabled"),
-           Shown("TLS", "minimumTlsVersion")),
+           Shown("TLS", "minimumTlsVersion"),
+           Shown("encryption key", "encryption.keySource", "Microsoft.Storage")),
+    # a customer-managed key can be turned on, changed or rotated on an existing account
+    # (storage customer-managed-keys-configure-existing-account)
+    requires={ENCRYPTION_KEY: "an account encrypted with a customer-managed key is created "
+                              "with it",
+              USER_ASSIGNED_IDENTITY: "an encrypted account is created with the identity that "
+                                      "uses the key",
+              ROLE_ASSIGNMENT: "an encrypted account's identity must use the key when the account "
+                               "is created"},
     # azure-rest-api-specs storage.json StorageAccountPropertiesCreateParameters:
     # supportsHttpsTrafficOnly (x-ms-client-name EnableHttpsTrafficOnly), networkAcls
     # (x-ms-client-name NetworkRuleSet)
@@ -192,6 +202,7 @@ KEY_VAULT = catalog.register(catalog.ResourceType(
            Shown("public network", "properties.publicNetworkAccess", "enabled")),
     logs=catalog.Logs(("AuditEvent", "AzurePolicyEvaluationDetails"),
                       catalog.SUPPORTED_LOGS + "microsoft-keyvault-vaults-logs")))
+catalog.require(STORAGE_ACCOUNT, {KEY_VAULT: "an encrypted account names its key's vault URI"})
 LOG_ANALYTICS = catalog.register(catalog.ResourceType(
     "azure-native:operationalinsights:Workspace", "log analytics workspace",
     created_in=Seconds(30, catalog.ESTIMATE),
@@ -215,6 +226,15 @@ def _isolation(inputs: catalog.Inputs) -> str:
 
 
 _NETWORK_LIMITS = "MicrosoftDocs/azure-ai-docs how-to-managed-network (Limitations)"
+_CMK = "MicrosoftDocs/azure-ai-docs concept-customer-managed-keys"
+_KEY_IDENTIFIER = "encryption.keyVaultProperties.keyIdentifier"
+
+
+def _flag(path: str) -> Callable[[catalog.Inputs, catalog.Inputs], bool]:
+    """Whether a change turns the flag at ``path`` on or off (unset counts as off)."""
+    return lambda old, new: bool(old.get(path)) != bool(new.get(path))
+
+
 _WORKSPACE_SPEC = "Azure/azure-rest-api-specs machinelearningservices workspaceRP.json"
 ML_WORKSPACE = catalog.register(catalog.ResourceType(
     "azure-native:machinelearningservices:Workspace", "ml workspace",
@@ -235,9 +255,34 @@ ML_WORKSPACE = catalog.register(catalog.ResourceType(
                  f"{_WORKSPACE_SPEC} storageAccount"),
            Fixed("keyVault", REFUSED,
                  "\"This cannot be changed once the workspace has been created\"",
-                 f"{_WORKSPACE_SPEC} keyVault")),
+                 f"{_WORKSPACE_SPEC} keyVault"),
+           Fixed("hbiWorkspace", REFUSED,
+                 "\"You can set the hbi_workspace flag only when you create a workspace. You "
+                 "can't change it for an existing workspace\"", _CMK, _flag("hbiWorkspace")),
+           Fixed("enableDataIsolation", REFUSED,
+                 "\"The data isolation setting can only be configured when creating a "
+                 "workspace. You can't enable or disable it after the workspace is created\"",
+                 "MicrosoftDocs/azure-ai-docs how-to-identity-based-service-authentication",
+                 _flag("enableDataIsolation")),
+           Fixed("encryption", REFUSED,
+                 "a customer-managed key is chosen when the workspace is created, and \"can "
+                 "only be updated to another key in the original Azure Key Vault resource\": "
+                 "turning it on or off, another vault or another identity is a new workspace",
+                 f"{_CMK} (Limitations)", unless=(_KEY_IDENTIFIER,)),
+           Fixed(_KEY_IDENTIFIER, AT_RISK,
+                 "another key or version in the same vault is the one change Azure takes, but "
+                 "azure-native sends it in a PUT of the whole workspace where azure-ai-ml sends a "
+                 "PATCH of the key alone (\"Only the key uri property of customer_managed_key can "
+                 "be updated\"): Azure's answer to the PUT is unverified; if it refuses, send "
+                 "that PATCH (azure-ai-ml MLClient.workspaces.begin_update with the new "
+                 "customer_managed_key.key_uri), then refresh",
+                 "Azure/azure-sdk-for-python azure-ai-ml _workspace_operations_base.py "
+                 "begin_update; pulumi/pulumi-azure-native#3983 (updates are PUTs)",
+                 lambda old, new: bool(old.get("encryption")))),
     requires={STORAGE_ACCOUNT: "a workspace is created with its storage account",
               KEY_VAULT: "a workspace is created with its key vault",
+              ENCRYPTION_KEY: "a workspace encrypted with a customer-managed key is created "
+                              "with it",
               REGISTRY: "a workspace is created with its registry",
               APPLICATION_INSIGHTS: "a workspace is created with its Application Insights",
               USER_ASSIGNED_IDENTITY: "a workspace is created with its identities",
@@ -247,7 +292,9 @@ ML_WORKSPACE = catalog.register(catalog.ResourceType(
            Shown("public network", "publicNetworkAccess", "Enabled"),
            Shown("managed network", "managedNetwork.isolationMode", "Disabled"),
            Shown("firewall", "managedNetwork.firewallSku"),
-           Shown("image builds on", "imageBuildCompute")),
+           Shown("image builds on", "imageBuildCompute"),
+           Shown("customer-managed key", "encryption.status", "Disabled"),
+           Shown("high business impact", "hbiWorkspace", False)),
     # AmlComputeClusterNodeEvent is left out: its table is deprecated (February 2022,
     # monitor-azure-machine-learning-reference)
     logs=catalog.Logs(("AmlComputeClusterEvent", "AmlComputeCpuGpuUtilization",
@@ -285,6 +332,18 @@ def _endpoint(given: pulumi.Input[str] | None, resource_id: pulumi.Input[str],
         return pulumi.Output.from_input(given)
     return pulumi.Output.from_input(resource_id).apply(
         lambda rid: f"https://{parse_resource_id(rid, provider_type).name}.{domain}/")
+
+
+def _storage_encryption(key: EncryptionRef) -> storage.EncryptionArgs:
+    """The workspace storage encrypted with ``key`` through its identity: the key without a
+    version, so the account follows its rotations (storage customer-managed-keys-overview: with
+    the version left out, Azure Storage checks the vault daily for a new one)."""
+    return storage.EncryptionArgs(
+        key_source=storage.KeySource.MICROSOFT_KEYVAULT,
+        key_vault_properties=storage.KeyVaultPropertiesArgs(
+            key_name=key.key_name, key_vault_uri=key.key_vault_uri),
+        encryption_identity=storage.EncryptionIdentityArgs(
+            encryption_user_assigned_identity=key.identity.id))
 
 
 def _no_registry(workspace_id: str) -> str:
@@ -357,7 +416,22 @@ class WorkspaceArgs(WorkspaceSpec, WorkspaceNames, Placed):
     """Protect storage (with its blob service settings), key vault, Log Analytics and the
     workspace from deletion by Pulumi, and keep them in Azure if they are removed from the program
     (``retain_on_delete``)."""
+    encryption: InstanceOf[EncryptionRef] | None = None
+    """Encrypt the workspace's data (its metadata in Cosmos DB, AI Search and storage that Azure
+    makes for it) and its storage account with a customer-managed key
+    (:class:`~components.encryption.EncryptionKey`), through the key's identity, which is attached
+    to the workspace and the account. Azure takes it at the workspace's creation only."""
+    high_business_impact: StrictBool | None = None
+    """The workspace's ``hbi_workspace`` flag ("signal HBI data in the workspace and reduce
+    diagnostic data collected by the service"), fixed at creation; None: on with ``encryption``
+    (data that needs a key of its own is high business impact data), off without."""
     tags: Mapping[str, str] = {}
+
+    @property
+    def hbi(self) -> bool:
+        """Whether the workspace is marked high business impact."""
+        return self.encryption is not None if self.high_business_impact is None \
+            else self.high_business_impact
 
 
 class Workspace(pulumi.ComponentResource):
@@ -398,6 +472,9 @@ class Workspace(pulumi.ComponentResource):
         stateful = pulumi.ResourceOptions(parent=self, protect=args.protect,
                                           retain_on_delete=args.protect)
         group, location, tags = args.resource_group_name, args.location, dict(args.tags)
+        key = args.encryption
+        # what uses the key is created once its identity may use it
+        keyed = after(key.grants, parent=self) if key else pulumi.ResourceOptions()
 
         account = storage.StorageAccount(
             f"{name}-storage",
@@ -412,7 +489,12 @@ class Workspace(pulumi.ComponentResource):
             default_to_o_auth_authentication=True,
             minimum_tls_version=storage.MinimumTlsVersion.TLS1_2,
             enable_https_traffic_only=True,
-            opts=stateful, resource_group_name=group, location=location, tags=tags)
+            identity=None if key is None else storage.IdentityArgs(
+                type=storage.IdentityType.USER_ASSIGNED,
+                user_assigned_identities=[key.identity.id]),
+            encryption=None if key is None else _storage_encryption(key),
+            opts=pulumi.ResourceOptions.merge(stateful, keyed),
+            resource_group_name=group, location=location, tags=tags)
         # Soft delete for blobs and containers: job outputs, models and notebooks live here. Kept
         # with the account: its delete would reset the account's blob service settings.
         retention = storage.DeleteRetentionPolicyArgs(
@@ -484,7 +566,8 @@ class Workspace(pulumi.ComponentResource):
             workspace_name=args.workspace_name,
             kind="Default",
             sku=ml.SkuArgs(name="Basic", tier=ml.SkuTier.BASIC),
-            identity=ml_identity(args.identity, *args.additional_identities),
+            identity=ml_identity(args.identity, *args.additional_identities,
+                                 *([key.identity] if key else [])),
             primary_user_assigned_identity=args.identity.id if args.identity else None,
             storage_account=account.id,
             key_vault=vault.id,
@@ -496,8 +579,18 @@ class Workspace(pulumi.ComponentResource):
             else None,
             provision_network_now=True if args.managed_network else None,
             image_build_compute=args.image_build_compute,
-            # It sets up its datastores, containers and secrets as its identity right away.
-            opts=pulumi.ResourceOptions.merge(stateful, after(self.grants, parent=self)),
+            encryption=None if key is None else ml.EncryptionPropertyArgs(
+                status=ml.EncryptionStatus.ENABLED,
+                # the vault and a version of the key; identity_client_id "we support only
+                # SystemAssigned MSI" (SDK): a user-assigned identity goes in identity
+                key_vault_properties=ml.KeyVaultPropertiesArgs(
+                    key_vault_arm_id=key.key_vault_id, key_identifier=key.key_uri_with_version),
+                identity=ml.IdentityForCmkArgs(user_assigned_identity=key.identity.id)),
+            hbi_workspace=True if args.hbi else None,
+            # It sets up its datastores, containers and secrets as its identity right away, and
+            # encrypts them with the key.
+            opts=pulumi.ResourceOptions.merge(stateful, after(
+                [*self.grants, *(key.grants if key else ())], parent=self)),
             resource_group_name=group, location=location, tags=tags)
 
         # a network turned on for an existing workspace is made only by a compute, or by hand

@@ -30,19 +30,23 @@ PROFILES: dict[str, dict[str, Any]] = {
     "production": {"protectStatefulResources": True, "keyVaultPurgeProtection": True,
                    "keyVaultSoftDeleteRetentionDays": 90, "storageSku": "Standard_ZRS",
                    "storageSoftDeleteRetentionDays": 30, "logRetentionDays": 90,
-                   "registrySku": "Premium", "network": {"isolation": "AllowOnlyApprovedOutbound"}},
+                   "registrySku": "Premium", "network": {"isolation": "AllowOnlyApprovedOutbound"},
+                   "customerManagedKey": True},
 }
 """What each kind of environment sets: a production stack keeps its data through any Pulumi
 operation (protect + retain), its key vault through any deletion (purge protection, which
-Azure never lets anyone turn off again), and takes no public traffic (network isolation, which
-needs a Premium registry)."""
+Azure never lets anyone turn off again), takes no public traffic (network isolation, which
+needs a Premium registry) and encrypts its workspace with a key of its own (which Azure takes at
+the workspace's creation only)."""
 ABOUT = {
     "disposable": "disposable: nothing is protected and the key vault can be purged, so "
                   "pulumi destroy removes it all and the names can be used again.",
     "production": "production: stateful resources are protected from deletion by Pulumi and "
                   "kept in Azure if they leave the program; key vault purge protection is on "
                   "(for good: Azure does not let it be turned off); nothing takes public traffic "
-                  "(a managed network and private endpoints; isolation cannot be turned off).",
+                  "(a managed network and private endpoints; isolation cannot be turned off); "
+                  "the workspace and its storage are encrypted with a key of the stack's own "
+                  "(chosen at the workspace's creation).",
 }
 STACK_NAME = re.compile(r"^[A-Za-z0-9_.-]{1,100}$")
 """Pulumi's stack names: letters, digits, '-', '_' and '.'."""

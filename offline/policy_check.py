@@ -54,7 +54,7 @@ project (samples/registry, a team's own) is checked by every policy at the pack'
 PRODUCTION_POLICIES = ("stateful-resources-protected", "storage-no-shared-keys",
                        "network-workspace-private", "network-dependents-private",
                        "network-endpoint-private", "network-compute-no-public-ip",
-                       "diagnostics-to-log-analytics")
+                       "diagnostics-to-log-analytics", "workspace-customer-managed-key")
 """The policies that hold where a stack protects its data (production), and nowhere else."""
 
 

@@ -291,6 +291,12 @@ POLICIES: list[Policy] = [
             "Workspaces reach their system datastores by identity.",
             (WORKSPACE,), lambda p, _: None if p.get("systemDatastoresAuthMode") == "Identity"
             else "systemDatastoresAuthMode must be Identity (no storage keys in the workspace)"),
+    _policy("workspace-customer-managed-key",
+            "Workspaces encrypt their data with a customer-managed key (production).",
+            (WORKSPACE,), lambda p, _: None if _get(p, "encryption", "status") == "Enabled"
+            else "encrypt the workspace with a key of yours when it is created (encryption with "
+                 "status Enabled: customerManagedKey: true, components.encryption.EncryptionKey); "
+                 "Azure takes the key at creation only (concept-customer-managed-keys)"),
     _policy("network-workspace-private",
             "Workspaces take no public traffic and run compute in a managed network "
             "(production).", (WORKSPACE,), _workspace_private),

@@ -53,6 +53,11 @@ class StackNames:
     def key_vault(self, suffix: str) -> str:
         return f"kv-{self._base}-{suffix}"
 
+    def encryption_key_vault(self, suffix: str) -> str:
+        """The key vault that holds the customer-managed key, e.g. ``kvk-mlplatprod-ab12c``: as
+        long as the workspace's vault name, so that any stack that names one names the other."""
+        return f"kvk-{self.workload}{self.environment}-{suffix}"
+
     def container_registry(self, suffix: str) -> str:
         return f"cr{self.workload}{self.environment}{suffix}"
 
@@ -98,6 +103,7 @@ class StackNames:
             ("workspace", self.workspace(SUFFIX_EXAMPLE)),
             ("storage account", self.storage_account(SUFFIX_EXAMPLE)),
             ("key vault", self.key_vault(SUFFIX_EXAMPLE)),
+            ("key vault", self.encryption_key_vault(SUFFIX_EXAMPLE)),
             ("container registry", self.container_registry(SUFFIX_EXAMPLE)),
             ("application insights", self.application_insights()),
             ("log analytics workspace", self.log_analytics()),

@@ -36,6 +36,8 @@ OUTPUTS: dict[str, str] = {
                   "`automationCredentials`)",
     "privateRegistry": "`loginServer`, `connectionId` (only with `privateRegistryId`)",
     "dataStorage": "`containerId`, `datastore` (only with `dataStorage`)",
+    "encryption": "the customer-managed key: `vaultId`, `uri`, `uriWithVersion` (the version the "
+                  "workspace uses) (only with `customerManagedKey`)",
     "kubernetes": "`clusterId`, `computeName`, `instanceTypes`, `oidcIssuerUrl` (for federating "
                   "your own service accounts; null for an existing cluster) (only with "
                   "`kubernetes`)",
@@ -103,6 +105,10 @@ def export(p: Platform) -> None:
     if p.data is not None:
         pulumi.export("dataStorage", {"containerId": p.data.container_id,
                                       "datastore": p.data.datastore_name})
+    if p.encryption is not None:  # what a rotation is checked against
+        key = p.encryption
+        pulumi.export("encryption", {"vaultId": key.key_vault_id, "uri": key.key_uri,
+                                     "uriWithVersion": key.key_uri_with_version})
     if p.kubernetes is not None:  # the team's own pods federate with the cluster's issuer
         pulumi.export("kubernetes", {"clusterId": p.kubernetes.cluster_id,
                                      "computeName": p.kubernetes.name,

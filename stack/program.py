@@ -23,6 +23,7 @@ from components import (
     ComputeInstance,
     ContainerRegistry,
     DataStorage,
+    EncryptionKey,
     Grant,
     KubernetesCompute,
     ManagedIdentity,
@@ -72,6 +73,8 @@ class Platform:
         authorization.GetClientConfigResult]
     registry: ContainerRegistry
     data: DataStorage | None = None
+    encryption: EncryptionKey | None = None
+    """The customer-managed key (customerManagedKey)."""
     workspace: Workspace
     network: PrivateNetwork | None = None
     private_registry: PrivateRegistryAccess | None = None
@@ -140,8 +143,9 @@ class Platform:
         parts: list[HasGrants] = [self.workspace, *self.clusters.values(),
                                   *self.instances.values(), *self.endpoints.values(),
                                   *self.batch_endpoints.values()]
-        parts += [p for p in (self.private_registry, self.data, self.automation, self.kubernetes,
-                              self.network, self.assets, self.ml_registry) if p is not None]
+        parts += [p for p in (self.encryption, self.private_registry, self.data, self.automation,
+                              self.kubernetes, self.network, self.assets, self.ml_registry)
+                  if p is not None]
         return [g for part in parts for g in part.grants]
 
     @property

@@ -24,6 +24,9 @@ BUILT_IN_ROLES: dict[str, str] = {
     "Key Vault Administrator": "00482a5a-887f-4fb3-b363-3b7fe8e74483",
     "Key Vault Secrets User": "4633458b-17de-408a-b874-0445c86b69e6",
     "Key Vault Secrets Officer": "b86a8fe4-44ce-4948-aee5-eccb2c155cd7",
+    # "Read metadata of keys and perform wrap/unwrap operations" (built-in roles, Security): what
+    # a service encrypting with a customer-managed key uses the key for.
+    "Key Vault Crypto Service Encryption User": "e147488a-f6f5-4113-8e2d-b22465e65bf6",
     "Managed Identity Operator": "f1a07417-d97a-45cb-824c-7a7467783830",
     "AzureML Data Scientist": "f6c7c914-8db3-469d-8ca1-694a8f32e121",
     "AzureML Compute Operator": "e503ece1-11d0-4e8e-8e2c-7a6c3bf38815",

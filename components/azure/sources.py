@@ -34,6 +34,12 @@ STUDIO_PRIVATE_ENDPOINT = ("how-to-managed-network, Azure Machine Learning studi
 DEPLOYER_UPLOADS = ("how-to-disable-local-auth-storage, Scenarios for role assignments: "
                     "\"registration of a model from local files, the user needs the Storage Data "
                     "Contributor role\"; Owner and Contributor hold no data actions")
+ENCRYPTION_KEY = ("concept-customer-managed-keys: the identity of the services encrypted with the "
+                  "key needs \"Wrap Key, Unwrap Key, Get\", which Key Vault Crypto Service "
+                  "Encryption User holds; storage customer-managed-keys and container-registry "
+                  "customer-managed-keys assign it on the vault, Key Vault rbac-guide allows "
+                  "\"individual keys\" as the scope: here on the key only, the scope Azure's own "
+                  "ML module grants on (AVM machine-learning-services/workspace, e2e test encr)")
 SECRETS_IN_RUNS = ("how-to-use-secrets-in-runs: the compute's managed identity gets Key Vault "
                    "Secrets User; here on each named secret only")
 SCORING_SECRETS = ("seed 003: scoring code reads its secrets as the endpoint identity; Key Vault "

@@ -15,6 +15,7 @@ import pulumi
 
 from .. import catalog
 from ..batch_endpoint import BATCH_ENDPOINT
+from ..encryption import ENCRYPTION_KEY
 from ..endpoint import ONLINE_ENDPOINT
 from ..identity import USER_ASSIGNED_IDENTITY
 from ..kubernetes import EXTENSION, MANAGED_CLUSTER
@@ -124,6 +125,7 @@ class AzureMocks(pulumi.runtime.Mocks):
                                         SUBSCRIPTION_ID))
         computed = {USER_ASSIGNED_IDENTITY: self._user_identity, REGISTRY: self._registry,
                     STORAGE_ACCOUNT: self._storage, KEY_VAULT: self._vault,
+                    ENCRYPTION_KEY: self._key,
                     MANAGED_CLUSTER: self._cluster, ONLINE_ENDPOINT: self._endpoint,
                     BATCH_ENDPOINT: self._batch_endpoint,
                     EXTENSION: self._extension}.get(typ)
@@ -148,6 +150,11 @@ class AzureMocks(pulumi.runtime.Mocks):
     def _vault(self, state: dict[str, Any], name: str, rid: str) -> None:
         state["properties"] = {**state["properties"],
                                "vaultUri": self._invent(f"https://{name}.vault.azure.net/")}
+
+    def _key(self, state: dict[str, Any], name: str, rid: str) -> None:
+        uri = f"https://{state['vaultName']}.vault.azure.net/keys/{name}"
+        version = self._guid(rid, "version").replace("-", "")
+        state.update(keyUri=self._invent(uri), keyUriWithVersion=self._invent(f"{uri}/{version}"))
 
     def _cluster(self, state: dict[str, Any], name: str, rid: str) -> None:
         state["oidcIssuerProfile"] = {**state.get("oidcIssuerProfile", {}), "issuerURL":

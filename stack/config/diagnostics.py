@@ -19,12 +19,15 @@ if TYPE_CHECKING:
 
 def targets(p: Platform) -> list[LogTarget]:
     """What the stack creates that has resource logs: the workspace, its key vault, storage (the
-    blob service) and registry, managed online endpoints (a Kubernetes endpoint's logs are its
-    cluster's) and the AKS cluster. What the stack takes by id is another owner's to watch."""
+    blob service) and registry, the customer-managed key's vault, managed online endpoints (a
+    Kubernetes endpoint's logs are its cluster's) and the AKS cluster. What the stack takes by id
+    is another owner's to watch."""
     s, ws = p.settings, p.workspace
     found = [LogTarget("workspace", ML_WORKSPACE, ws.id),
              LogTarget("key-vault", KEY_VAULT, ws.key_vault_id),
              LogTarget("storage-blob", BLOB_SERVICE, ws.blob_service_id)]
+    if p.encryption is not None:  # who used the key, and when
+        found.append(LogTarget("encryption-key-vault", KEY_VAULT, p.encryption.key_vault_id))
     if s.existing_registry_id is None:
         found.append(LogTarget("registry", REGISTRY, p.registry.id))
     found += [LogTarget(f"endpoint-{e.name}", ONLINE_ENDPOINT, p.endpoints[e.name].id)

@@ -56,6 +56,14 @@ class StackSettings(WorkspaceSpec, ConfigModel):
     existing_registry_id: Annotated[str, resource_id("Microsoft.ContainerRegistry/registries",
                                                      "container registry")] | None = Field(
         None, description="Resource id of an existing registry to use instead of creating one.")
+    customer_managed_key: StrictBool = Field(False, description=(
+        "Encrypt the workspace (its metadata in the Cosmos DB, AI Search and storage Azure makes "
+        "for it, at a cost), its storage account and a Premium registry of a public stack with "
+        "an RSA key of a key vault of its own (purge protection on), used as the identity "
+        "id-<workload>-<env>-encryption; fixed when the workspace and the registry are created."))
+    workspace_high_business_impact: StrictBool | None = Field(None, description=(
+        "Mark the workspace high business impact (less diagnostic data collected by Azure); "
+        "fixed when the workspace is created. Unset: on with customerManagedKey."))
     workspace_identity: IdentityChoice = Field("userAssigned", description=(
         "What the workspace runs as: userAssigned, or systemAssigned (Azure then grants it roles "
         "on the resource group itself)."))

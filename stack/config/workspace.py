@@ -9,6 +9,7 @@ from components import ContainerRegistry, ContainerRegistryArgs, Workspace, Work
 from components.workspace import WorkspaceSpec
 
 from .base import Keys, Problems, unique
+from .encryption import registry_encrypted
 from .network import managed_network
 from .section import Identity, Section
 
@@ -83,6 +84,7 @@ def _build(p: Platform) -> None:
         registry_name=None if s.existing_registry_id else suffix.apply(names.container_registry),
         sku=s.registry_sku,
         existing_id=s.existing_registry_id, public_network_access=p.public_access,
+        encryption=p.encryption.ref if p.encryption and registry_encrypted(s) else None,
         protect=p.protect, tags=p.tags, **p.place))
     p.workspace = Workspace("workspace", WorkspaceArgs(
         workspace_name=suffix.apply(names.workspace),
@@ -100,6 +102,8 @@ def _build(p: Platform) -> None:
                                         p.ml_registry_id, batch=bool(s.batch_endpoints)),
         # the registry closed to public traffic cannot build: the first cluster does
         image_build_compute=s.compute_clusters[0].compute_name if net else None,
+        encryption=p.encryption.ref if p.encryption else None,
+        high_business_impact=s.workspace_high_business_impact,
         protect=p.protect, tags=p.tags, **p.place))
 
 

@@ -78,8 +78,10 @@ def test_prod_access_matrix_is_exactly_the_documented_roles(prod: StackRun) -> N
                 for who in ("cluster-cpu", "cluster-gpu", "endpoint-score")} | {
         ("id-mlplat-prod-workspace", "Azure AI Enterprise Network Connection Approver",
          ML_REGISTRY)}
+    # the customer-managed key's identity uses the key, and only it
+    key = {("id-mlplat-prod-encryption", "Key Vault Crypto Service Encryption User", "cmk")}
     expected = (expected_grants("prod", ["cpu", "gpu"], ["score"]) | data | approver | readers
-                | registry)
+                | registry | key)
     assert grants(prod) == expected
     assert len(prod.of_type(ROLE_ASSIGNMENT)) == len(expected)
 
@@ -111,7 +113,11 @@ def test_assignment_names_are_stable_across_runs(dev: StackRun, dev_again: Stack
 def test_workspace_runs_as_the_identity_that_holds_its_grants(stack: StackRun) -> None:
     uami = one(stack, "UserAssignedIdentity", "workspace-identity")
     ws = one(stack, "machinelearningservices:Workspace")
-    assert ws.inputs["identity"] == {"type": "UserAssigned", "userAssignedIdentities": [uami.id]}
+    # beside it, the identity that uses the customer-managed key (prod)
+    keys = [one(stack, "UserAssignedIdentity", "encryption-identity").id] \
+        if stack.stack == "prod" else []
+    assert ws.inputs["identity"] == {"type": "UserAssigned",
+                                     "userAssignedIdentities": [uami.id, *keys]}
     assert ws.inputs["primaryUserAssignedIdentity"] == uami.id
     holders = {a.inputs["principalId"] for a in stack.of_type(ROLE_ASSIGNMENT)
                if a.parent == ws.parent}

@@ -365,3 +365,39 @@ def test_moving_a_batch_deployment_to_another_cluster_grants_that_cluster_first(
     # the cpu cluster's batch roles go last, once nothing runs batch jobs there
     assert names.index((UPDATE, "batch-score-batch-blue")) < names.index(
         (DELETE, "cluster-cpu-storage-storage-queue-data-contributor"))
+
+
+# Customer-managed keys: Azure takes the key when the workspace is created, and only a key (or a
+# version) of the same vault afterwards.
+def test_turning_the_customer_managed_key_on_for_an_existing_workspace_is_refused(
+        dev: StackRun) -> None:
+    plan = day2_plan(dev, shared_run("dev", {"customerManagedKey": True}))
+    workspace = plan.step("workspace")
+    refused = [f.message for f in workspace.findings if f.verdict == REFUSED]
+    assert workspace.op == UPDATE and len(refused) == 1
+    # the flag and the key, each with why: a new workspace is the way
+    assert "hbiWorkspace" in refused[0] and "encryption.status" in refused[0]
+    assert "original Azure Key Vault" in refused[0] and "only when you create" in refused[0]
+    # the storage account takes a key on an existing account: an update nothing refuses
+    storage = plan.step("workspace-storage")
+    assert storage.op == UPDATE and "encryption.keySource" in storage.changed
+    assert [f for f in storage.findings if f.verdict in FAILING] == []
+
+
+def test_a_new_key_version_plans_as_an_update_at_risk(prod: StackRun) -> None:
+    # a refresh reads the key's newest version (Keys_Get: "the current version"), which the
+    # next up hands the workspace: only its keyIdentifier changes
+    path = ("encryption", "keyVaultProperties", "keyIdentifier")
+    workspace = prod.one("machinelearningservices:Workspace", "workspace")
+    old_uri = workspace.inputs["encryption"]["keyVaultProperties"]["keyIdentifier"]
+    new_uri = old_uri.rsplit("/", 1)[0] + "/0123456789abcdef0123456789abcdef"
+    inputs = {**workspace.inputs, "encryption": {
+        **workspace.inputs["encryption"], "keyVaultProperties": {
+            **workspace.inputs["encryption"]["keyVaultProperties"], path[2]: new_uri}}}
+    rotated = dataclasses.replace(prod, resources={
+        **prod.resources, workspace.urn: dataclasses.replace(workspace, inputs=inputs)})
+    plan = clean(day2_plan(prod, rotated))
+    step = plan.step("workspace")
+    assert (step.op, step.changed) == (UPDATE, [".".join(path)])
+    assert [(f.rule, f.verdict) for f in step.findings] == [("immutable", AT_RISK)]
+    assert "PATCH" in step.findings[0].message

@@ -17,10 +17,14 @@ def targets(run: StackRun) -> dict[str, str]:
 def test_the_logs_of_every_resource_the_stack_makes_go_to_its_log_analytics(
         dev: StackRun, prod: StackRun) -> None:
     for run in (dev, prod):
+        # and the vault of prod's customer-managed key: who used the key, and when
+        key = {"diagnostics-encryption-key-vault": "encryption-key-vault"} \
+            if run is prod else {}
         assert targets(run) == {
             "diagnostics-workspace": "workspace", "diagnostics-key-vault": "workspace-key-vault",
             "diagnostics-storage-blob": "workspace-blob-service",
-            "diagnostics-registry": "registry", "diagnostics-endpoint-score": "endpoint-score"}
+            "diagnostics-registry": "registry", "diagnostics-endpoint-score": "endpoint-score",
+            **key}
         logs = one(run, "operationalinsights:Workspace").id
         assert {s.inputs["workspaceId"] for s in run.of_type(DIAGNOSTIC_SETTING)} == {logs}
 

@@ -21,6 +21,11 @@ Pages (MicrosoftDocs/azure-ai-docs ``articles/machine-learning/`` unless said):
 - BATCH: how-to-authenticate-batch-endpoint, "Configure RBAC for batch endpoint invoke" (the
   invoker's actions, which AzureML Data Scientist holds) and "How authorization works" (the
   invoker reads and writes the data stores).
+- CMK: concept-customer-managed-keys ("The managed identity for the services that you help secure
+  by using a customer-managed key must have the following permissions to the key vault: Wrap
+  Key, Unwrap Key, Get"), which Key Vault Crypto Service Encryption User holds (built-in roles,
+  Security); storage and container-registry customer-managed-keys assign it on the vault, the
+  package on the key alone (Key Vault rbac-guide: roles on individual keys).
 """
 
 from __future__ import annotations
@@ -65,6 +70,10 @@ def _data(s: StackSettings) -> bool:
 
 def _private_registry(s: StackSettings) -> bool:
     return s.private_registry_id is not None
+
+
+def _cmk(s: StackSettings) -> bool:
+    return s.customer_managed_key
 
 
 def _uploads(s: StackSettings) -> bool:
@@ -175,6 +184,9 @@ DOCUMENTED: tuple[Need, ...] = (
     Need("batch invoker", "AzureML Data Scientist", "workspace", "BATCH: the invoke actions"),
     Need("batch invoker", "Storage Blob Data Contributor", "workspace storage",
          "BATCH: the invoker reads and writes the data stores; KEYLESS: datastores and datasets"),
+    # The identity the services encrypted with the customer-managed key use it as (CMK).
+    Need("encryption", "Key Vault Crypto Service Encryption User", "encryption key",
+         "CMK: Wrap Key, Unwrap Key, Get", _cmk),
     # Whoever runs pulumi up and uploads (KEYLESS: "registration of a model from local files").
     Need("deployer", "Storage Blob Data Contributor", "assets container", "KEYLESS", _uploads),
     *REGISTRY_NEEDS,
@@ -184,10 +196,11 @@ its own below), never by default."""
 
 PURPOSES = {"workspace": "workspace", "registry-pull": "registry pull",
             "automation": "automation", "cluster-": "cluster", "instance-": "instance",
-            "endpoint-": "endpoint", "kubernetes-": "kubernetes compute"}
+            "endpoint-": "endpoint", "kubernetes-": "kubernetes compute",
+            "encryption": "encryption"}
 """Identity purposes (id-<workload>-<env>-<purpose>) by the kind of principal: a name, or a prefix
-followed by the workload's name. Others are the workspace's additional identities (e.g. for
-customer-managed keys), which this package grants nothing."""
+followed by the workload's name. Others are the workspace's additional identities
+(workspaceIdentities), which this package grants nothing."""
 
 
 def principal_kinds(run: StackRun, s: StackSettings, principal_id: str) -> frozenset[str]:
@@ -230,7 +243,8 @@ def scope_kind(run: StackRun, s: StackSettings, scope: str) -> str:
     by_name = {"workspace-storage": "workspace storage", "data-storage": "data storage",
                "data-container": "data container", "assets-container": "assets container",
                "registry": "workspace registry", "workspace-key-vault": "key vault",
-               "workspace-insights": "application insights", "workspace": "workspace"}
+               "workspace-insights": "application insights", "workspace": "workspace",
+               "encryption-key": "encryption key"}
     if owner.name in by_name:
         return by_name[owner.name]
     kind = owner.type.rsplit(":", 1)[1]

@@ -149,6 +149,7 @@ VALID = st.fixed_dictionaries({
     "location": st.sampled_from(["westeurope", "eastus2", "swedencentral"]),
     "protectStatefulResources": st.booleans(),
     "keyVaultPurgeProtection": st.booleans(),
+    "customerManagedKey": st.booleans(),
     "storageSku": _one_of(StorageSku),
     "registrySku": _one_of(RegistrySku),
     "workspaceIdentity": _one_of(IdentityChoice),
@@ -166,7 +167,8 @@ VALID = st.fixed_dictionaries({
                             st.text(string.ascii_letters, max_size=10), max_size=2),
 }).filter(lambda c: not (c["protectStatefulResources"]  # refused, with the reason
                          and c["workspaceIdentity"] == "systemAssigned")).map(
-    lambda c: {**c, "registrySku": "Premium",  # production is private
+    lambda c: {**c, "registrySku": "Premium", "customerManagedKey": True,  # production is
+               # private and encrypted
                "network": {"isolation": "AllowOnlyApprovedOutbound", "uploadsFromNetwork": True},
                "computeClusters": c["computeClusters"] or [{"name": "cpu"}]}
     if c["protectStatefulResources"] else c).map(_with_batch)

@@ -556,6 +556,7 @@ def test_day_2_moving_an_endpoint_off_the_cluster_replaces_it(aks: StackRun) -> 
 
 
 def test_a_production_stack_on_kubernetes_fails_the_network_policies_as_the_readme_says() -> None:
-    production = secret_run({"protectStatefulResources": True, "kubernetes": {"tls": TLS}})
+    production = secret_run({"protectStatefulResources": True, "customerManagedKey": True,
+                             "kubernetes": {"tls": TLS}})
     assert {v.policy for v in check(production, PACK)} == {
         "network-workspace-private", "network-dependents-private", "network-endpoint-private"}

@@ -62,7 +62,8 @@ def test_the_workspace_identity_approves_every_private_endpoint_before_the_works
                  and holder == "id-mlplat-prod-workspace"}
     assert approvals == {one(prod, kind, name).azure_name for kind, name in (
         ("storage:StorageAccount", "workspace-storage"), ("storage:StorageAccount", "data-storage"),
-        ("keyvault:Vault", None), ("containerregistry:Registry", None))} | {ML_REGISTRY}
+        ("keyvault:Vault", "workspace-key-vault"), ("containerregistry:Registry", None))} | {
+        ML_REGISTRY}
     approvers = {a.urn for a in prod.of_type(ROLE_ASSIGNMENT)
                  if a.inputs["roleDefinitionId"].endswith(BUILT_IN_ROLES[NETWORK_APPROVER])}
     assert len(approvers) == 5 and approvers <= set(ws.dependencies)
@@ -152,7 +153,10 @@ def test_nothing_of_prod_takes_public_traffic(prod: StackRun) -> None:
         "publicNetworkAccess"] == "Disabled"
     assert one(prod, "storage:StorageAccount", "data-storage").inputs[
         "publicNetworkAccess"] == "Disabled"
-    assert one(prod, "keyvault:Vault").inputs["properties"]["publicNetworkAccess"] == "disabled"
+    for vault in ("workspace-key-vault", "encryption-key-vault"):  # trusted services only
+        properties = one(prod, "keyvault:Vault", vault).inputs["properties"]
+        assert properties["publicNetworkAccess"] == "disabled", vault
+        assert properties["networkAcls"] == {"defaultAction": "Deny", "bypass": "AzureServices"}
     registry = one(prod, "containerregistry:Registry")
     assert registry.inputs["publicNetworkAccess"] == "Disabled"
     assert registry.inputs["sku"] == {"name": "Premium"}

@@ -32,7 +32,8 @@ def test_the_real_stacks_pass_every_policy(dev: StackRun, prod: StackRun, aks: S
 def test_dev_fails_the_production_rules_without_its_pack_config(dev: StackRun) -> None:
     assert {v.policy for v in check(dev, PACK, config={})} == {
         "key-vault-purge-protection", "stateful-resources-protected", "network-workspace-private",
-        "network-dependents-private", "network-endpoint-private", "network-compute-no-public-ip"}
+        "network-dependents-private", "network-endpoint-private", "network-compute-no-public-ip",
+        "workspace-customer-managed-key"}
     keyed = shared_run("dev", {"workspaceStorageKeyAccess": True})
     assert check(keyed, PACK) == []  # dev may ask for keys
     assert {v.policy for v in check(keyed, PACK, config={})} >= {"storage-no-shared-keys"}
@@ -44,6 +45,7 @@ def test_production_refuses_public_traffic() -> None:
         ("network-compute-no-public-ip", "cluster-cpu"),
         ("network-compute-no-public-ip", "cluster-gpu"),
         ("network-dependents-private", "data-storage"),
+        ("network-dependents-private", "encryption-key-vault"),
         ("network-dependents-private", "registry"),
         ("network-dependents-private", "workspace-key-vault"),
         ("network-dependents-private", "workspace-storage"),
@@ -132,6 +134,7 @@ INSECURE: dict[str, tuple[str, Spoil]] = {
                                  _set("properties.publicNetworkAccess", "Enabled")),
     "network-compute-no-public-ip": ("machinelearningservices:Compute",
                                      _set("properties.properties.enableNodePublicIp", True)),
+    "workspace-customer-managed-key": ("machinelearningservices:Workspace", _drop("encryption")),
     "workspace-identity-datastores": ("machinelearningservices:Workspace",
                                       _set("systemDatastoresAuthMode", "AccessKey")),
     "stateful-resources-protected": ("storage:StorageAccount",

@@ -50,8 +50,8 @@ def test_storage_is_private_https_and_tls12(stack: StackRun) -> None:
 
 def test_key_vault_uses_rbac_and_purge_protection_only_in_prod(dev: StackRun,
                                                                prod: StackRun) -> None:
-    dev_vault = one(dev, "keyvault:Vault").inputs["properties"]
-    prod_vault = one(prod, "keyvault:Vault").inputs["properties"]
+    dev_vault = one(dev, "keyvault:Vault", "workspace-key-vault").inputs["properties"]
+    prod_vault = one(prod, "keyvault:Vault", "workspace-key-vault").inputs["properties"]
     assert dev_vault["enableRbacAuthorization"] is prod_vault["enableRbacAuthorization"] is True
     # ARM rejects an explicit false: off means the property is absent.
     assert "enablePurgeProtection" not in dev_vault
@@ -69,7 +69,7 @@ def test_insights_is_backed_by_log_analytics(stack: StackRun) -> None:
 def test_workspace_is_wired_to_its_dependents_with_identity_datastores(stack: StackRun) -> None:
     ws = one(stack, "machinelearningservices:Workspace").inputs
     assert ws["storageAccount"] == one(stack, "storage:StorageAccount", "workspace-storage").id
-    assert ws["keyVault"] == one(stack, "keyvault:Vault").id
+    assert ws["keyVault"] == one(stack, "keyvault:Vault", "workspace-key-vault").id
     assert ws["applicationInsights"] == one(stack, "applicationinsights:Component").id
     assert ws["containerRegistry"] == one(stack, "containerregistry:Registry").id
     assert ws["systemDatastoresAuthMode"] == "Identity"

@@ -43,7 +43,7 @@ def test_role_assignments_are_extension_resources_at_their_scope(prod: StackRun)
     arm = template(prod)
     assignments = _by(arm, "Microsoft.Authorization/roleAssignments")
     assert len(assignments) == len(prod.of_type("azure-native:authorization:RoleAssignment"))
-    vault = one(prod, "keyvault:Vault")
+    vault = one(prod, "keyvault:Vault", "workspace-key-vault")
     on_vault = [a for a in assignments if a.get("scope") == vault.id]
     assert on_vault and all("scope" not in a["properties"] for a in on_vault)
 

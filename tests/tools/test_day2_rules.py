@@ -207,7 +207,8 @@ def case_compute_delete(dev: StackRun, prod: StackRun, monkeypatch: pytest.Monke
 CASES: dict[str, tuple[Callable[..., Plan], set[tuple[str, str]]]] = {
     "protected": (case_protected, {(name, REFUSED) for name in (
         "workspace", "workspace-storage", "workspace-blob-service", "workspace-key-vault",
-        "workspace-logs", "registry", "data-storage", "data-container", "resource-group")}),
+        "workspace-logs", "registry", "data-storage", "data-container", "resource-group",
+        "encryption-key-vault", "encryption-key")}),
     "name-taken": (case_name_taken, {("cluster-cpu", REFUSED)}),
     "stateful-replaced": (case_stateful_replaced, {
         (name, DATA_LOSS) for name in ("workspace", "workspace-storage", "workspace-key-vault",

@@ -46,6 +46,7 @@ def test_a_new_stack_previews_cleanly_and_passes_the_pack(
     assert settings.environment == "staging"
     assert settings.protect_stateful_resources is production
     assert settings.key_vault_purge_protection is production
+    assert settings.customer_managed_key is production
     assert pack_config(settings) == ({} if production else {
         **{policy: "disabled" for policy in PRODUCTION_POLICIES},
         "key-vault-purge-protection": "disabled"})

@@ -172,8 +172,9 @@ def test_every_workload_that_waits_for_grants_retries_while_they_take_effect(
         assert {"Workspace", "Compute"} <= kinds
         for r in waiting:
             assert r.error_hooks == [ROLE_PROPAGATION_HOOK], r.name
+    # the storage account of prod's workspace, encrypted with its key, waits for the key's grant
     assert {r.type.rsplit(":", 1)[1] for r in everything.resources.values() if r.error_hooks} == {
-        "Workspace", "Compute", "WorkspaceConnection"}
+        "Workspace", "Compute", "WorkspaceConnection", "StorageAccount"}
     # and every upload, which acts as the deployer on a data role that may be fresh
     assert {r.type.rsplit(":", 1)[1] for r in dev.resources.values() if r.error_hooks} == {
         "Workspace", "Compute", "OnlineDeployment", "BatchDeployment", "EntraBlob"}
