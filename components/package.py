@@ -40,6 +40,7 @@ from pulumi_azure_native import authorization
 from . import (
     batch_endpoint,
     compute,
+    encryption,
     endpoint,
     identity,
     kubernetes,
@@ -116,7 +117,7 @@ class Identity(pulumi.ComponentResource):
 
 class MlWorkspace(pulumi.ComponentResource):
     """An Azure ML workspace with its storage, key vault, insights and registry, and the roles its
-    identity needs on them."""
+    identity needs on them; with encryptionIdentityId, encrypted with a customer-managed key."""
 
     resource_id: pulumi.Output[str]
     """Azure resource id."""
@@ -133,12 +134,22 @@ class MlWorkspace(pulumi.ComponentResource):
         super().__init__(f"{PACKAGE}:index:MlWorkspace", name, {}, opts)
         child = pulumi.ResourceOptions(parent=self)
         shared = dict(**given.arguments(Placed), protect=given.protect, tags=given.tags)
+        key = None if given.encryption_identity_id is None else encryption.EncryptionKey(
+            f"{name}-key", encryption.EncryptionKeyArgs(
+                key_vault_name=given.encryption_key_vault_name,
+                identity=ExistingIdentity.lookup(given.encryption_identity_id), **shared),
+            child).ref
+        # a registry takes the key only if Premium ("available in the Premium ... tier") and made
+        # here (one given by id is its owner's to encrypt)
         acr = registry.ContainerRegistry(f"{name}-registry", registry.ContainerRegistryArgs(
             registry_name=given.registry_name, sku=given.registry_sku,
-            existing_id=given.existing_registry_id, **shared), child)
+            existing_id=given.existing_registry_id,
+            encryption=key if given.registry_sku == "Premium"
+            and given.existing_registry_id is None else None, **shared), child)
         made = workspace.Workspace(name, workspace.WorkspaceArgs(
             **given.arguments(workspace.WorkspaceSpec), **given.arguments(workspace.WorkspaceNames),
-            registry=acr, identity=_identity(given.identity_id), **shared), child)
+            registry=acr, identity=_identity(given.identity_id), encryption=key,
+            high_business_impact=given.high_business_impact, **shared), child)
         self.resource_id, self.name, self.principal_id = made.id, made.name, made.principal_id
         self.storage_account_id, self.key_vault_id = made.storage_account_id, made.key_vault_id
         self.registry_id, self.registry_login_server = acr.id, acr.login_server

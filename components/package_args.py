@@ -55,6 +55,12 @@ class MlWorkspaceArgs(TypedDict):
     """Container registry SKU (a created registry's). One of: Basic, Standard, Premium. Default: 'Basic'."""
     identity_id: NotRequired[pulumi.Input[str]]
     """Resource id of the user-assigned identity the workspace runs as (it gets Microsoft's documented roles); absent: the workspace's system-assigned identity."""
+    encryption_identity_id: NotRequired[pulumi.Input[str]]
+    """Resource id of the user-assigned identity that uses a customer-managed key: given, the workspace and its storage (and a created Premium registry) are encrypted with an RSA key in a key vault of its own, encryptionKeyVaultName, which this identity alone may use (Key Vault Crypto Service Encryption User on the key)."""
+    encryption_key_vault_name: NotRequired[pulumi.Input[str]]
+    """The key's vault, unique in Azure; with encryptionIdentityId. Allowed: 3-24 characters: letters, digits and single hyphens, starting with a letter and ending with a letter or digit."""
+    high_business_impact: NotRequired[bool]
+    """The workspace's high business impact flag (less diagnostic data collected by the service), fixed at creation; absent: on with a customer-managed key."""
     protect: NotRequired[bool]
     """Protect and retain the stateful resources (production). Default: false."""
     tags: NotRequired[dict[str, str]]

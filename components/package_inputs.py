@@ -236,16 +236,34 @@ class MlWorkspaceInputs(WorkspaceSpec, WorkspaceNames, Placed):
     identity_id: StrInput | None = None
     """Resource id of the user-assigned identity the workspace runs as (it gets Microsoft's
     documented roles); absent: the workspace's system-assigned identity."""
+    encryption_identity_id: StrInput | None = None
+    """Resource id of the user-assigned identity that uses a customer-managed key: given, the
+    workspace and its storage (and a created Premium registry) are encrypted with an RSA key in a
+    key vault of its own, encryptionKeyVaultName, which this identity alone may use (Key Vault
+    Crypto Service Encryption User on the key)."""
+    encryption_key_vault_name: Annotated[StrInput | None, azure_name("key vault")] = None
+    """The key's vault, unique in Azure; with encryptionIdentityId."""
+    high_business_impact: StrictBool | None = None
+    """The workspace's high business impact flag (less diagnostic data collected by the service),
+    fixed at creation; absent: on with a customer-managed key."""
     protect: StrictBool = False
     """Protect and retain the stateful resources (production)."""
     tags: Mapping[str, str] = {}
 
     def cross_checks(self) -> list[Problem]:
+        found = super().cross_checks()
         if (self.registry_name is None) == (self.existing_registry_id is None):
-            return [*super().cross_checks(), Problem(
+            found.append(Problem(
                 ("registry_name",), self.registry_name, "a registry to create, or "
-                "{existing_registry_id} (the resource id of one to use), exactly one")]
-        return super().cross_checks()
+                "{existing_registry_id} (the resource id of one to use), exactly one"))
+        if (self.encryption_identity_id is None) != (self.encryption_key_vault_name is None):
+            given, missing = (("encryption_identity_id", "encryption_key_vault_name")
+                              if self.encryption_key_vault_name is None else
+                              ("encryption_key_vault_name", "encryption_identity_id"))
+            found.append(Problem((given,), getattr(self, given),
+                                 f"nothing without {{{missing}}}: a customer-managed key needs "
+                                 "both the identity that uses it and the vault that holds it"))
+        return found
 
 
 class RegistryPrincipal(Arguments):

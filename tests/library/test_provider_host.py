@@ -93,6 +93,8 @@ def built(host: ProviderHost) -> dict[str, Constructed]:
     workspace = construct("workspace-every", WORKSPACE, {
         **place, **names, "workspaceName": "mlw-scoring-7q2", "registryName": "crscoring7q2",
         "registrySku": "Premium", "identityId": scorer["resourceId"], "protect": True,
+        "encryptionIdentityId": scorer["resourceId"], "encryptionKeyVaultName": "kvk-scoring-7q2",
+        "highBusinessImpact": True,
         "storageSku": "Standard_ZRS", "storageSoftDeleteRetentionDays": 14,
         "keyVaultPurgeProtection": True, "keyVaultSoftDeleteRetentionDays": 90,
         "logRetentionDays": 90, "allowUnlistedLocation": False, "tags": {"team": "fraud"}})
@@ -318,6 +320,13 @@ def test_every_component_returns_every_output_it_declares(host: ProviderHost,
       "invokers[0].objectId = 'alice' is not allowed: an Entra ID object id",
       "deployments[0].outputAction = 'Append' is not allowed: one of AppendRow, SummaryOnly",
       "deployments[0].errorThreshold = -3 is not allowed"]),
+    (WORKSPACE, {"resourceGroupName": "rg-ml", "location": "westeurope",
+                 "workspaceName": "mlw-cmk", "storageAccountName": "stmlwcmk",
+                 "keyVaultName": "kv-mlw-cmk", "logAnalyticsName": "log-mlw-cmk",
+                 "applicationInsightsName": "appi-mlw-cmk", "registryName": "crmlwcmk",
+                 "encryptionIdentityId": f"{GROUP}/Microsoft.ManagedIdentity/"
+                                         "userAssignedIdentities/id-cmk"},
+     ["encryptionIdentityId = ", "is not allowed: nothing without encryptionKeyVaultName"]),
     (BATCH, {"workspaceId": WORKSPACE_ID, "endpointName": "fraud-batch-x",
              "defaultDeployment": "red",
              "deployments": [deployment_inputs("blue", computeId=CLUSTER_ID)]},
@@ -329,7 +338,7 @@ def test_every_component_returns_every_output_it_declares(host: ProviderHost,
         "kubernetes-required-only", "cluster-half-a-node", "cluster-every-mistake-at-once",
         "endpoint-every-mistake-at-once", "kubernetes-every-mistake-at-once",
         "kubernetes-existing-cluster-mistakes", "registry-every-mistake-at-once",
-        "batch-every-mistake-at-once",
+        "batch-every-mistake-at-once", "workspace-key-without-vault",
         "batch-default-unknown", "cluster-batch-without-identity"])
 def test_inputs_the_components_cannot_build_are_refused_by_name(host: ProviderHost, type_: str,
                                                                 inputs: dict[str, Any],
@@ -366,7 +375,10 @@ def test_every_workload_retries_through_a_hook_its_construct_registered(
     hooked = {key: kinds(c.run, hooked=True) for key, c in built.items()}
     assert hooked == {
         "identity-required": set(), "identity-every": set(),
-        "workspace-required": {"Workspace"}, "workspace-every": {"Workspace"},
+        # encrypted with a customer-managed key, its storage and Premium registry wait for the
+        # key's grant too
+        "workspace-required": {"Workspace"},
+        "workspace-every": {"Workspace", "StorageAccount", "Registry"},
         "cluster-required": {"Compute"}, "cluster-every": {"Compute"},
         "endpoint-required": set(), "endpoint-deployments": {"OnlineDeployment"},
         "kubernetes-required": {"Compute"}, "kubernetes-created": {"Compute"},
@@ -478,3 +490,21 @@ def test_an_engine_older_than_the_minimum_cli_is_refused(host: ProviderHost,
         deployment.cli_version = "3.244.0"
     for word in (MINIMUM_PULUMI_CLI, "#23347", "3.243.0"):
         assert word in refused.value.details()
+
+
+def test_a_workspace_given_an_encryption_identity_is_encrypted_with_a_key_only_it_uses(
+        built: dict[str, Constructed]) -> None:
+    scorer = built["identity-every"].outputs
+    made = built["workspace-every"].run
+    key = made.one("keyvault:Key")
+    assert roles(made) >= {(scorer["principalId"], "Key Vault Crypto Service Encryption User",
+                            key.id)}
+    ml = made.one("machinelearningservices:Workspace")
+    assert ml.inputs["hbiWorkspace"] is True
+    assert ml.inputs["encryption"]["status"] == "Enabled"
+    assert ml.inputs["encryption"]["identity"] == {"userAssignedIdentity": scorer["resourceId"]}
+    assert made.one("storage:StorageAccount").inputs["encryption"]["keySource"] == \
+        "Microsoft.Keyvault"
+    assert "encryption" in made.one("containerregistry:Registry").inputs  # Premium
+    assert made.one("keyvault:Vault", "workspace-every-key-key-vault").inputs["properties"][
+        "enablePurgeProtection"] is True
