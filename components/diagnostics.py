@@ -30,6 +30,7 @@ from .arguments import Arguments, Problem, StrInput
 from .catalog import Seconds, Shown
 from .endpoint import ONLINE_ENDPOINT
 from .kubernetes import MANAGED_CLUSTER
+from .ml_registry import ML_REGISTRY
 from .registry import REGISTRY
 from .workspace import BLOB_SERVICE, KEY_VAULT, LOG_ANALYTICS, ML_WORKSPACE
 
@@ -44,7 +45,7 @@ DIAGNOSTIC_SETTING = catalog.register(catalog.ResourceType(
     name="name",
     requires={LOG_ANALYTICS: "a setting sends to its Log Analytics workspace",
               **dict.fromkeys((ML_WORKSPACE, KEY_VAULT, BLOB_SERVICE, REGISTRY, ONLINE_ENDPOINT,
-                               MANAGED_CLUSTER), "a setting is made on its resource")},
+                               MANAGED_CLUSTER, ML_REGISTRY), "a setting is made on its resource")},
     shown=(Shown("logs to", "workspaceId"),)))
 
 

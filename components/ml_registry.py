@@ -123,7 +123,11 @@ ML_REGISTRY = catalog.register(catalog.ResourceType(
            Shown("public blob access", "regionDetails.0.storageAccountDetails.0."
                                        "systemCreatedStorageAccount.allowBlobPublicAccess"),
            Shown("container registry", "regionDetails.0.acrDetails.0.systemCreatedAcrAccount."
-                                       "acrAccountSku"))))
+                                       "acrAccountSku")),
+    # who read or wrote which asset and version, as which identity (data plane)
+    logs=catalog.Logs(("RegistryAssetReadEvent", "RegistryAssetWriteEvent"),
+                      catalog.SUPPORTED_LOGS + "microsoft-machinelearningservices-registries-"
+                      "logs")))
 catalog.require(ROLE_ASSIGNMENT, {ML_REGISTRY: PRINCIPAL_OR_SCOPE})
 
 StorageAccountType = Literal["Standard_LRS", "Standard_GRS", "Standard_RAGRS", "Standard_ZRS",

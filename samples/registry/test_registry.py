@@ -29,3 +29,14 @@ def test_the_publisher_group_is_registry_user_on_the_registry_only() -> None:
     assert assignment.inputs["roleDefinitionId"].endswith(REGISTRY_USER)
     assert assignment.inputs["principalType"] == "Group"
     assert assignment.inputs["scope"] == run.one(ML_REGISTRY).id
+
+
+def test_who_reads_or_writes_which_asset_goes_to_the_stacks_log_analytics() -> None:
+    run = run_stack("shared", project=PROJECT)
+    (setting,) = run.of_type("azure-native:monitor:DiagnosticSetting")
+    logs = run.one("azure-native:operationalinsights:Workspace")
+    assert (setting.inputs["resourceUri"], setting.inputs["workspaceId"]) == (
+        run.one(ML_REGISTRY).id, logs.id)
+    assert [log["category"] for log in setting.inputs["logs"]] == [
+        "RegistryAssetReadEvent", "RegistryAssetWriteEvent"]
+    assert logs.protect and logs.inputs["retentionInDays"] == 90
