@@ -43,7 +43,7 @@ from dataclasses import dataclass
 from typing import Annotated, Literal
 
 import pulumi
-from pulumi_azure_native import authorization, keyvault
+from pulumi_azure_native import keyvault
 from pydantic import Field, SkipValidation, StrictBool
 
 from . import catalog
@@ -52,7 +52,7 @@ from .arguments import Placed, Problem, StrInput, azure_name
 from .azure import sources
 from .catalog import LIES, Fixed, Seconds, Shown
 from .identity import UserIdentity
-from .network import closed_vault_rules
+from .key_vault import rbac_vault
 
 ENCRYPTION_ROLE = "Key Vault Crypto Service Encryption User"
 """The role of the identity that uses the key: get, wrap and unwrap, nothing else."""
@@ -60,7 +60,6 @@ ENCRYPTION_ROLE = "Key Vault Crypto Service Encryption User"
 _VAULT = "azure-native:keyvault:Vault"
 """The key vault type, registered with the workspace's vault (components.workspace.KEY_VAULT),
 which imports this module."""
-_VAULT_CREATE_ONLY = "properties.softDeleteRetentionInDays"
 _CREATE_IF_NOT_EXIST = ("Azure/azure-rest-api-specs keyvault Keys_CreateIfNotExist: \"If it "
                         "already exists, then the existing key is returned without any write "
                         "operations being performed. This API does not create subsequent versions, "
@@ -175,24 +174,12 @@ class EncryptionKey(pulumi.ComponentResource):
         super().__init__("ml-platform:encryption:EncryptionKey", name, {}, opts)
         stateful = pulumi.ResourceOptions(parent=self, protect=args.protect,
                                           retain_on_delete=args.protect)
-        tenant_id = authorization.get_client_config_output(
-            opts=pulumi.InvokeOutputOptions(parent=self)).tenant_id
-        vault = keyvault.Vault(
-            f"{name}-key-vault",
-            vault_name=args.key_vault_name,
-            properties=keyvault.VaultPropertiesArgs(
-                tenant_id=tenant_id,
-                sku=keyvault.SkuArgs(family=keyvault.SkuFamily.A, name=keyvault.SkuName.STANDARD),
-                enable_rbac_authorization=True,
-                enable_soft_delete=True,
-                soft_delete_retention_in_days=args.soft_delete_retention_days,
-                enable_purge_protection=True,
-                public_network_access="disabled" if args.private else None,
-                network_acls=closed_vault_rules() if args.private else None),
-            opts=pulumi.ResourceOptions.merge(stateful, pulumi.ResourceOptions(
-                ignore_changes=[_VAULT_CREATE_ONLY])),
-            resource_group_name=args.resource_group_name, location=args.location,
-            tags=dict(args.tags))
+        # purge protection always: "The key vault must enable soft delete and purge protection"
+        vault = rbac_vault(
+            f"{name}-key-vault", owner=self, vault_name=args.key_vault_name,
+            retention_days=args.soft_delete_retention_days, purge_protection=True,
+            private=args.private, resource_group_name=args.resource_group_name,
+            location=args.location, tags=args.tags, opts=stateful)
         key = keyvault.Key(
             f"{name}-key",
             key_name=args.key_name,

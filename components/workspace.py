@@ -26,7 +26,6 @@ from typing import Annotated, Literal, TypedDict
 import pulumi
 from pulumi_azure_native import (
     applicationinsights,
-    authorization,
     keyvault,
     operationalinsights,
     storage,
@@ -43,8 +42,9 @@ from .azure.resource_ids import parse_resource_id, resource_group_id
 from .catalog import AT_RISK, REFUSED, Fixed, Seconds, Shown
 from .encryption import ENCRYPTION_KEY, EncryptionRef
 from .identity import USER_ASSIGNED_IDENTITY, UserIdentity, ml_identity, runs_as
+from .key_vault import VAULT_CREATE_ONLY, rbac_vault
 from .managed_network import NETWORK_APPROVER, OWN_APPROVALS, ManagedNetwork
-from .network import LINK_TARGET, PRIVATE_ENDPOINT, closed_storage_rules, closed_vault_rules
+from .network import LINK_TARGET, PRIVATE_ENDPOINT, closed_storage_rules
 from .network_provisioning import NETWORK_PROVISIONING, ManagedNetworkProvisioning
 from .registry import REGISTRY, ContainerRegistry
 
@@ -125,10 +125,6 @@ class WorkspaceRef:
             container_registry_id=pulumi.Output.all(found.container_registry, workspace_id).apply(
                 lambda v: v[0] or _no_registry(v[1])),
         )
-
-
-VAULT_CREATE_ONLY = "properties.softDeleteRetentionInDays"
-"""The key vault property Azure takes at creation only: never sent as an update."""
 
 
 # --- the types a workspace is made of ------------------------------------------------------------
@@ -507,25 +503,11 @@ class Workspace(pulumi.ComponentResource):
             delete_retention_policy=retention,
             container_delete_retention_policy=retention,
             opts=stateful)
-        tenant_id = authorization.get_client_config_output(
-            opts=pulumi.InvokeOutputOptions(parent=self)).tenant_id
-        vault = keyvault.Vault(
-            f"{name}-key-vault",
-            vault_name=args.key_vault_name,
-            properties=keyvault.VaultPropertiesArgs(
-                tenant_id=tenant_id,
-                sku=keyvault.SkuArgs(family=keyvault.SkuFamily.A, name=keyvault.SkuName.STANDARD),
-                enable_rbac_authorization=True,
-                enable_soft_delete=True,
-                soft_delete_retention_in_days=args.key_vault_soft_delete_retention_days,
-                # Azure/azure-rest-api-specs#18106: "enablePurgeProtection cannot be set to false".
-                enable_purge_protection=True if args.key_vault_purge_protection else None,
-                public_network_access="disabled" if args.private_dependents else None,
-                network_acls=closed_vault_rules() if args.private_dependents else None,
-            ),
-            opts=pulumi.ResourceOptions.merge(stateful, pulumi.ResourceOptions(
-                ignore_changes=[VAULT_CREATE_ONLY])),
-            resource_group_name=group, location=location, tags=tags)
+        vault = rbac_vault(
+            f"{name}-key-vault", owner=self, vault_name=args.key_vault_name,
+            retention_days=args.key_vault_soft_delete_retention_days,
+            purge_protection=args.key_vault_purge_protection, private=args.private_dependents,
+            resource_group_name=group, location=location, tags=tags, opts=stateful)
         logs = operationalinsights.Workspace(
             f"{name}-logs",
             workspace_name=args.log_analytics_name,

@@ -17,7 +17,7 @@ import components.assets
 import components.batch_endpoint
 import components.compute
 import components.endpoint
-import components.workspace
+import components.key_vault
 import stack.config.stack
 from components.blob_upload import ENTRA_BLOB, KEY_BLOB
 from components.catalog import AT_RISK, LIES, REFUSED
@@ -302,7 +302,7 @@ def test_a_key_vault_retention_change_is_never_sent_and_asset_versions_refuse_an
     assert "stays 7 in Azure and in the state" in retention.findings[0][1].message
     assert not retention.failing
     # without the ignore, the update would be sent and refused
-    monkeypatch.setattr(components.workspace, "VAULT_CREATE_ONLY", "tags.none")
+    monkeypatch.setattr(components.key_vault, "VAULT_CREATE_ONLY", "tags.none")
     sent = day2_plan(dev, run_stack("dev", {"keyVaultSoftDeleteRetentionDays": 30}))
     assert fired(sent, "immutable") == {("workspace-key-vault", REFUSED)}
     monkeypatch.undo()
